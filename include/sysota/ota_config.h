@@ -1,0 +1,53 @@
+/*
+ * sysota compile-time limits. Each may be overridden with -D at build time;
+ * they size the fixed buffers of the core (there is no malloc).
+ */
+#ifndef SYSOTA_OTA_CONFIG_H
+#define SYSOTA_OTA_CONFIG_H
+
+/** Largest manifest accepted, in bytes (spec section 2: default 4 KiB). */
+#ifndef OTA_MANIFEST_MAX_SIZE
+#define OTA_MANIFEST_MAX_SIZE 4096
+#endif
+
+/** Most entries considered in one manifest's "ota" array; more are rejected. */
+#ifndef OTA_MANIFEST_MAX_ENTRIES
+#define OTA_MANIFEST_MAX_ENTRIES 16
+#endif
+
+/** jsmn tokens for one manifest (bounds the parser's stack use). */
+#ifndef OTA_MANIFEST_MAX_TOKENS
+#define OTA_MANIFEST_MAX_TOKENS 160
+#endif
+
+/** Longest image URL, in bytes without the NUL. */
+#ifndef OTA_URL_MAX
+#define OTA_URL_MAX 200
+#endif
+
+/** Most rows in the image database (stored images, golden included). */
+#ifndef OTA_DB_MAX_ROWS
+#define OTA_DB_MAX_ROWS 8
+#endif
+
+/** Name of the golden (factory) image in the store; reserved for it alone. */
+#ifndef OTA_GOLDEN_NAME
+#define OTA_GOLDEN_NAME "factory.bin"
+#endif
+
+/** Name of the image database in the store. */
+#ifndef OTA_DB_NAME
+#define OTA_DB_NAME "image_database.csv"
+#endif
+
+/** Default number of boots of an unconfirmed (0xFC) image before rollback. */
+#ifndef OTA_BOOT_MAX_ATTEMPTS
+#define OTA_BOOT_MAX_ATTEMPTS 3
+#endif
+
+/** Bytes of the copy / hash buffer the bootloader uses (a multiple of the write unit). */
+#ifndef OTA_BOOT_BUF_SIZE
+#define OTA_BOOT_BUF_SIZE 256
+#endif
+
+#endif /* SYSOTA_OTA_CONFIG_H */

@@ -1,0 +1,205 @@
+/*
+ * sysota porting surface: everything the portable core needs from a platform.
+ *
+ * A port is a struct of function pointers plus a context pointer (the way
+ * littlefs's struct lfs_config carries read/prog/erase/sync). The core calls
+ * nothing else: no malloc, no printf, no OS. A port author reads this header
+ * and nothing else.
+ *
+ * Conventions for every function below:
+ *  - the first argument is the port's own `ctx`, passed back unchanged;
+ *  - the return value is OTA_OK, a documented non-negative value, or a
+ *    negative OTA_ERR_* code from sysota/ota_error.h;
+ *  - after a power cut (real or simulated) every call may fail with any error;
+ *    the core treats every failure as "stop here, the next boot recovers".
+ */
+#ifndef SYSOTA_OTA_PORT_H
+#define SYSOTA_OTA_PORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sysota/ota_error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------------ */
+/* Internal flash (NVM): the boot control sector and the application region. */
+/* ------------------------------------------------------------------------ */
+
+/**
+ * NOR flash rules the core relies on: erase sets a whole sector to 0xFF;
+ * program only clears bits (1 -> 0); program addresses and lengths are
+ * multiples of write_unit; a write unit may be programmed only once between
+ * erases (true of ECC flash such as PIC32MZ, and the core never needs more).
+ */
+typedef struct ota_flash {
+    void *ctx;
+    uint32_t size;        /**< bytes in the device, addresses 0 .. size-1 */
+    uint32_t sector_size; /**< erase granularity in bytes, a power of two */
+    uint32_t write_unit;  /**< program granularity in bytes, a power of two <= sector_size */
+
+    /** Read len bytes at addr into buf. Any alignment. */
+    int (*read)(void *ctx, uint32_t addr, void *buf, uint32_t len);
+    /** Erase the one sector that starts at addr (sector aligned) to 0xFF. */
+    int (*erase)(void *ctx, uint32_t addr);
+    /**
+     * Program len bytes at addr. addr and len are multiples of write_unit.
+     * Programming a bit from 0 back to 1 is an error (OTA_ERR_FLASH_BITS),
+     * never silently ignored.
+     */
+    int (*program)(void *ctx, uint32_t addr, const void *buf, uint32_t len);
+} ota_flash_t;
+
+/* ------------------------------------------------------------------------ */
+/* External store: a small file API (a littlefs, FatFs or host directory).  */
+/* ------------------------------------------------------------------------ */
+
+/** Open flags for ota_store_t.open. Exactly one of READ, WRITE, APPEND. */
+#define OTA_STORE_READ   0x1u /**< open an existing file for reading from its start */
+#define OTA_STORE_WRITE  0x2u /**< create, or truncate, a file for writing */
+#define OTA_STORE_APPEND 0x4u /**< open an existing file (or create it) to write at its end */
+
+/** Longest file name the core ever passes, without the terminating NUL. */
+#define OTA_STORE_NAME_MAX 32
+
+/** Called by ota_store_t.list once per file; return non-zero to stop early. */
+typedef int (*ota_store_list_cb)(void *arg, const char *name, uint32_t size);
+
+/**
+ * Durability contract (what the core's power-loss reasoning assumes):
+ *  - data written to a file is durable once sync() on that handle returned
+ *    OTA_OK; a cut before that may lose any suffix of the unsynced data;
+ *  - rename() is atomic: after a cut exactly one of the old and the new
+ *    state is visible, and a file renamed over an existing name replaces it;
+ *  - remove() is atomic.
+ * File names are flat (no directories), at most OTA_STORE_NAME_MAX bytes.
+ */
+typedef struct ota_store {
+    void *ctx;
+    /** Open name with OTA_STORE_* flags. Returns a handle >= 0, or an error. */
+    int (*open)(void *ctx, const char *name, unsigned flags);
+    /** Read up to len bytes. Returns the count read (0 at end of file) or an error. */
+    int (*read)(void *ctx, int fh, void *buf, uint32_t len);
+    /** Write all len bytes, or fail (OTA_ERR_NO_SPACE when the store is full). */
+    int (*write)(void *ctx, int fh, const void *buf, uint32_t len);
+    /** Make everything written so far on fh durable. */
+    int (*sync)(void *ctx, int fh);
+    /** Release fh. Does not imply sync. */
+    int (*close)(void *ctx, int fh);
+    /** Atomically rename from to to, replacing to if it exists. */
+    int (*rename)(void *ctx, const char *from, const char *to);
+    /** Remove a file. OTA_ERR_NOT_FOUND if it does not exist. */
+    int (*remove)(void *ctx, const char *name);
+    /** Size of a file in *size. OTA_ERR_NOT_FOUND if it does not exist. */
+    int (*stat)(void *ctx, const char *name, uint32_t *size);
+    /** Call cb for every file, in no particular order. */
+    int (*list)(void *ctx, ota_store_list_cb cb, void *arg);
+} ota_store_t;
+
+/* ------------------------------------------------------------------------ */
+/* HTTP(S) transport: one GET at a time, streamed, non-blocking.            */
+/* ------------------------------------------------------------------------ */
+
+/** Options of one GET. Zero-initialise, then set what you need. */
+typedef struct ota_http_options {
+    uint32_t range_start;      /**< > 0: send "Range: bytes=<range_start>-" */
+    const char *const *headers;/**< NULL-terminated list of extra "Name: value" lines, or NULL */
+    const char *ca_file;       /**< CA bundle for https (port default when NULL) */
+    bool insecure;             /**< true: skip TLS peer verification (tests only) */
+    uint32_t connect_timeout_ms; /**< 0: port default */
+    uint32_t idle_timeout_ms;  /**< abort when no byte arrives for this long; 0: port default */
+} ota_http_options_t;
+
+/** What the server said, once its headers have arrived. */
+typedef struct ota_http_response {
+    int status;                /**< HTTP status code, e.g. 200, 206, 404 */
+    int64_t content_length;    /**< body length announced by the server, -1 if unknown */
+} ota_http_response_t;
+
+typedef struct ota_transport {
+    void *ctx;
+    /**
+     * Start a GET of url (http:// or https://). Returns quickly: connecting
+     * and receiving happen in later read() calls. One request at a time.
+     */
+    int (*get)(void *ctx, const char *url, const ota_http_options_t *opt);
+    /**
+     * Status and announced length of the current response. OTA_ERR_AGAIN
+     * until the headers have arrived; an error if the request failed.
+     */
+    int (*response)(void *ctx, ota_http_response_t *resp);
+    /**
+     * Next bytes of the body. Returns a count > 0, 0 at the end of the body,
+     * OTA_ERR_AGAIN when nothing is available yet, or an error (OTA_ERR_NET,
+     * OTA_ERR_TIMEOUT, OTA_ERR_TLS, OTA_ERR_SHORT_BODY, ...). Does a bounded
+     * amount of work per call.
+     */
+    int (*read)(void *ctx, void *buf, uint32_t cap);
+    /** End the current request (complete or not) and free its resources. */
+    void (*close)(void *ctx);
+} ota_transport_t;
+
+/* ------------------------------------------------------------------------ */
+/* Crypto: SHA-256 (and, optionally, signature verification).               */
+/* ------------------------------------------------------------------------ */
+
+#define OTA_SHA256_LEN 32
+
+/** Caller-owned storage for one SHA-256 computation; the port casts it. */
+typedef struct ota_sha256 {
+    union {
+        uint64_t u64[28];
+        void *ptr;
+    } opaque; /* 224 bytes: room for mbedTLS's and OpenSSL's contexts */
+} ota_sha256_t;
+
+typedef struct ota_crypto {
+    void *ctx;
+    int (*sha256_start)(void *ctx, ota_sha256_t *sha);
+    int (*sha256_update)(void *ctx, ota_sha256_t *sha, const void *data, size_t len);
+    /** Write the digest and release anything sha256_start acquired. */
+    int (*sha256_finish)(void *ctx, ota_sha256_t *sha, uint8_t out[OTA_SHA256_LEN]);
+    /**
+     * Verify an ECDSA P-256 signature (DER) over a SHA-256 hash with the
+     * device's public key. NULL when the build has no signature support.
+     */
+    int (*verify)(void *ctx, const uint8_t hash[OTA_SHA256_LEN], const uint8_t *sig, size_t sig_len);
+} ota_crypto_t;
+
+/* ------------------------------------------------------------------------ */
+/* System: clock, randomness, reset, network state, log.                    */
+/* ------------------------------------------------------------------------ */
+
+typedef enum ota_log_level {
+    OTA_LOG_ERROR = 0,
+    OTA_LOG_WARN = 1,
+    OTA_LOG_INFO = 2,
+    OTA_LOG_DEBUG = 3
+} ota_log_level_t;
+
+typedef struct ota_system {
+    void *ctx;
+    /** Milliseconds from an arbitrary origin; wraps at 2^32. */
+    uint32_t (*now_ms)(void *ctx);
+    /** A random 32-bit number (need not be cryptographic: used for poll jitter). */
+    uint32_t (*random)(void *ctx);
+    /**
+     * Reset the device. On hardware this does not return; a simulator may
+     * return, and the caller then stops calling the service until reboot.
+     */
+    void (*reset)(void *ctx);
+    /** True when the network is up (an IP address is held). NULL: always up. */
+    bool (*network_up)(void *ctx);
+    /** One log line: a constant message and one number (a version, a code, a line). NULL: silent. */
+    void (*log)(void *ctx, ota_log_level_t level, const char *msg, int32_t value);
+} ota_system_t;
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SYSOTA_OTA_PORT_H */

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Install the Debian packages sysota needs, only those that are missing.
+# Does nothing (and needs no network) when everything is present.
+set -euo pipefail
+
+PACKAGES=(
+  build-essential cmake pkg-config        # the build
+  libcmocka-dev                           # unit tests (cmocka under CTest)
+  libmbedtls-dev                          # SHA-256 / ECDSA, the device-side crypto
+  libssl-dev openssl                      # fast host SHA-256 (libcrypto); test CA certificates
+  libcurl4-openssl-dev                    # the host HTTP(S) transport
+  libjsmn-dev                             # the manifest's JSON tokenizer (header-only)
+  nginx-light                             # the real HTTP/HTTPS server of the tests and demo
+  python3                                 # python3 -m http.server, the seed's suggested server
+  clang libclang-rt-14-dev                # libFuzzer fuzz targets
+  srecord                                 # srec_cat: independent reference for hex2bin/merge
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+echo "sysota setup: installing ${missing[*]}"
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  SUDO="sudo"
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
