@@ -5,7 +5,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 BUILD ?= build
 ASAN_BUILD ?= build-asan
 
-.PHONY: all setup build build-asan demo test test-plain test-asan bench clean
+.PHONY: all setup build build-asan build-fuzz demo test test-plain test-asan test-fuzz fuzz bench clean
 
 all: build
 
@@ -29,7 +29,22 @@ test-plain: build
 test-asan: build-asan
 	@cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j $(JOBS)
 
-test: test-plain test-asan
+# Short libFuzzer runs (seconds per target) belong to every `make test`;
+# `make fuzz` runs each target for FUZZ_SECONDS (default 10 minutes).
+FUZZ_SECONDS ?= 600
+build-fuzz: setup
+	@cmake -S fuzz -B build-fuzz -DCMAKE_C_COMPILER=clang >/dev/null
+	@cmake --build build-fuzz -j $(JOBS)
+
+test-fuzz: build-fuzz
+	@cd build-fuzz && ctest --output-on-failure -L fuzz
+
+fuzz: setup
+	@cmake -S fuzz -B build-fuzz-long -DCMAKE_C_COMPILER=clang -DSYSOTA_FUZZ_SECONDS=$(FUZZ_SECONDS) >/dev/null
+	@cmake --build build-fuzz-long -j $(JOBS)
+	@cd build-fuzz-long && ctest --output-on-failure -L fuzz
+
+test: test-plain test-asan test-fuzz
 
 bench: build
 	@scripts/bench.sh $(BUILD)

@@ -1,0 +1,2 @@
+/* Placeholder translation unit; the host port's files land beside it. */
+typedef int sysota_posix_placeholder_t;
