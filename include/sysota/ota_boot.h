@@ -1,0 +1,95 @@
+/*
+ * sysota bootloader core (spec section 6) and the application-side calls
+ * that talk to it (confirm, rollback, factory reset).
+ *
+ * At every reset the platform's startup code fills an ota_boot_config_t and
+ * calls ota_boot_run(). It returns the address to jump to, or
+ * OTA_ERR_NO_IMAGE, in which case the platform reports and halts: the core
+ * never hands over to code it has not verified.
+ */
+#ifndef SYSOTA_OTA_BOOT_H
+#define SYSOTA_OTA_BOOT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sysota/ota_bootctl.h"
+#include "sysota/ota_config.h"
+#include "sysota/ota_imgdb.h"
+#include "sysota/ota_port.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Where things are and what the bootloader may use. */
+typedef struct ota_boot_config {
+    const ota_flash_t *flash;   /**< internal flash: boot control sector + application region */
+    const ota_store_t *store;   /**< external store: images and the database */
+    const ota_crypto_t *crypto; /**< SHA-256 */
+    const ota_system_t *sys;    /**< log (may be NULL) */
+    uint32_t bootctl_addr;      /**< the boot control sector */
+    uint32_t app_addr;          /**< first byte of the application region (sector aligned) */
+    uint32_t app_size;          /**< bytes in the application region */
+    uint8_t max_attempts;       /**< boots of an unconfirmed image before rollback; 0: OTA_BOOT_MAX_ATTEMPTS */
+    bool verify_on_jump;        /**< also hash program flash on the direct-jump path */
+} ota_boot_config_t;
+
+/** What the bootloader decided. */
+typedef struct ota_boot_result {
+    uint32_t version;   /**< version of the image handed over */
+    uint32_t boot_addr; /**< where to jump */
+    uint8_t status;     /**< OTA_STATUS_UNBOOTED (first boots) or OTA_STATUS_VALID */
+    uint8_t type;       /**< OTA_TYPE_* */
+    bool installed;     /**< program flash was (re)programmed during this boot */
+    bool direct;        /**< the direct-jump path (no install, no hashing) */
+    bool kept_golden;   /**< the golden copy was saved to the store during this boot */
+    uint8_t rejected;   /**< candidates that failed verification and were disabled */
+} ota_boot_result_t;
+
+/** RAM the bootloader works in: give it a static one (no malloc). */
+typedef struct ota_boot {
+    ota_boot_config_t cfg;
+    ota_bootctl_t bootctl;
+    ota_db_t db;
+    bool db_ok;                      /**< the database was read; only then is it written */
+    uint8_t buf[OTA_BOOT_BUF_SIZE];  /**< copy buffer */
+} ota_boot_t;
+
+/**
+ * Decide and, when needed, install: direct jump when the boot control record
+ * and the database both say OTA_STATUS_VALID; otherwise rank the candidates
+ * (highest version first, golden last), verify, program, verify, record.
+ * Returns OTA_OK with res filled, or OTA_ERR_NO_IMAGE (halt), or a port error
+ * (a power cut in simulation).
+ */
+int ota_boot_run(ota_boot_t *boot, const ota_boot_config_t *cfg, ota_boot_result_t *res);
+
+/** The running image's record (what the application runs). */
+int ota_app_running(const ota_boot_config_t *cfg, ota_bootctl_record_t *out);
+
+/**
+ * Confirm the running image after its self-test: OTA_STATUS_UNBOOTED ->
+ * OTA_STATUS_VALID in the database and the boot control record. Confirming
+ * an already valid image is OTA_OK and writes nothing.
+ */
+int ota_app_confirm(const ota_boot_config_t *cfg);
+
+/**
+ * Give up the running image: its row and record become OTA_STATUS_DISABLED
+ * and the next boot installs the next candidate. OTA_ERR_STATE when the
+ * golden image runs (it is never disabled).
+ */
+int ota_app_request_rollback(const ota_boot_config_t *cfg);
+
+/**
+ * Return to the factory state: every image but the golden one is removed
+ * from the database and the store, and the next boot installs the golden image.
+ */
+int ota_app_factory_reset(const ota_boot_config_t *cfg);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SYSOTA_OTA_BOOT_H */

@@ -1,0 +1,97 @@
+/*
+ * sysota boot control area: one erase sector of internal flash shared by the
+ * bootloader and the application, holding the record of the image in
+ * program flash.
+ *
+ * The sector is an append-only log of fixed-size records (slots of
+ * OTA_BOOTCTL_RECORD_SIZE bytes, or one write unit if larger). Each change
+ * appends a whole new record with the next sequence number and a CRC; the
+ * valid record with the highest sequence number wins. The sector is erased
+ * only when no slot is left. No write unit is ever programmed twice between
+ * erases, so the log works on ECC flash (PIC32MZ).
+ *
+ * Every record also carries the golden image's version, size and digest, so
+ * the bootloader can verify the golden copy even when the image database is
+ * lost. docs/boot-control.md gives the byte layout and the power-loss argument.
+ */
+#ifndef SYSOTA_OTA_BOOTCTL_H
+#define SYSOTA_OTA_BOOTCTL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sysota/ota_port.h"
+#include "sysota/ota_status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Bytes of one encoded record (a slot is this or one write unit, whichever is larger). */
+#define OTA_BOOTCTL_RECORD_SIZE 128u
+/** "SOTA" little-endian. */
+#define OTA_BOOTCTL_MAGIC 0x41544F53u
+/** Record format version written by this code. */
+#define OTA_BOOTCTL_FORMAT 1u
+/** Largest slot supported (write units above this are refused). */
+#define OTA_BOOTCTL_SLOT_MAX 256u
+
+/** The record of the image in program flash. */
+typedef struct ota_bootctl_record {
+    uint8_t status;        /**< OTA_STATUS_* of the image in program flash */
+    uint8_t type;          /**< OTA_TYPE_PRODUCTION or OTA_TYPE_FACTORY */
+    uint8_t attempts;      /**< boots started while OTA_STATUS_UNBOOTED */
+    uint32_t seq;          /**< sequence number (set by ota_bootctl_write) */
+    uint32_t version;
+    uint32_t size;         /**< image bytes programmed */
+    uint32_t boot_addr;    /**< where the bootloader jumps */
+    uint8_t digest[OTA_SHA256_LEN];
+    uint32_t golden_version;               /**< 0 when no golden image is known */
+    uint32_t golden_size;
+    uint8_t golden_digest[OTA_SHA256_LEN];
+} ota_bootctl_record_t;
+
+/** A handle on the boot control sector. */
+typedef struct ota_bootctl {
+    const ota_flash_t *flash;
+    uint32_t addr;       /**< first byte of the sector */
+    uint32_t slot_size;
+    uint32_t slots;
+    uint32_t next_slot;  /**< first slot after the last non-blank one (== slots: full) */
+    uint32_t last_seq;   /**< highest sequence number seen */
+    bool needs_erase;    /**< the sector holds an interrupted erase: erase before appending */
+    bool scanned;
+} ota_bootctl_t;
+
+/** Bind a handle to the sector at addr (sector aligned). No flash access. */
+int ota_bootctl_init(ota_bootctl_t *bc, const ota_flash_t *flash, uint32_t addr);
+
+/**
+ * Read the newest valid record (one pass over the sector). Returns OTA_OK,
+ * OTA_ERR_NOT_FOUND when the sector holds no record (blank), or
+ * OTA_ERR_CORRUPT when it holds no trustworthy record (garbage, or the traces
+ * of an interrupted erase). In both error cases the caller recovers from the
+ * image database and a digest check of program flash.
+ */
+int ota_bootctl_read(ota_bootctl_t *bc, ota_bootctl_record_t *out);
+
+/**
+ * Append rec as the newest record (rec->seq is assigned). Erases the sector
+ * first when it is full or holds an interrupted erase.
+ */
+int ota_bootctl_write(ota_bootctl_t *bc, ota_bootctl_record_t *rec);
+
+/** Read the newest record, change its status (and attempts), append it. */
+int ota_bootctl_set_status(ota_bootctl_t *bc, uint8_t status);
+
+/** Encode rec into OTA_BOOTCTL_RECORD_SIZE bytes (for tools that build a factory image). */
+void ota_bootctl_encode(const ota_bootctl_record_t *rec, uint8_t out[OTA_BOOTCTL_RECORD_SIZE]);
+
+/** Decode and check magic, format and CRC. OTA_OK or OTA_ERR_CORRUPT. */
+int ota_bootctl_decode(const uint8_t in[OTA_BOOTCTL_RECORD_SIZE], ota_bootctl_record_t *rec);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SYSOTA_OTA_BOOTCTL_H */
