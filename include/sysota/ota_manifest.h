@@ -5,7 +5,19 @@
  *   { "ota": [ { "Version": 3, "URL": "http://host:8000/app_v3.bin",
  *                "Digest": "<64 hex>", "EraseVer": false } ] }
  *
- * Pure: no port is called. Stack use is bounded by OTA_MANIFEST_MAX_TOKENS.
+ * Pure: no port is called, no malloc, no recursion. Stack use of a parse is
+ * about OTA_MANIFEST_MAX_TOKENS * 16 bytes (jsmn tokens: 2560 bytes by
+ * default) plus one ota_manifest_entry_t and a few dozen bytes; add the
+ * callback's own use.
+ *
+ * JSON is checked strictly (RFC 8259) before anything is read from it: one
+ * top-level value and only whitespace around it, no trailing or missing
+ * commas, no raw control characters in strings, valid escapes and numbers.
+ * NUL bytes inside len are malformed; a UTF-8 byte order mark is not
+ * accepted; bytes >= 0x80 in strings are not checked for valid UTF-8.
+ * String values and keys are compared and used after decoding their escapes
+ * (so "http:\/\/host\/a.bin", as PHP writes it, is an ordinary URL, and
+ * "Vers\u0069on" is the key Version).
  */
 #ifndef SYSOTA_OTA_MANIFEST_H
 #define SYSOTA_OTA_MANIFEST_H
@@ -32,11 +44,18 @@ typedef struct ota_manifest_entry {
 
 /**
  * Called once per element of the "ota" array, in array order.
- * err is OTA_OK for an accepted entry (entry is valid), or the reason the
- * element was rejected (OTA_ERR_ENTRY, OTA_ERR_TOO_LARGE, OTA_ERR_FULL, ...)
- * with `what`, a constant string naming the key and the problem
- * (e.g. "Digest: not 64 hex digits"); entry is then NULL.
- * Return non-zero to stop parsing early.
+ * err is OTA_OK for an accepted entry (entry is valid, what is NULL), or the
+ * reason the element was rejected, with entry NULL and `what` a constant
+ * string naming the key and the problem (e.g. "Digest: not 64 hex digits"):
+ *  - OTA_ERR_ENTRY: not an object; a mandatory key missing; a value of the
+ *    wrong type or out of range (Version not a plain integer 1..2^32-1,
+ *    Digest not exactly 64 hex digits, EraseVer not true/false); a key given
+ *    twice in the entry (any key, known or not: "<Key>: duplicate key" or
+ *    "entry: duplicate key");
+ *  - OTA_ERR_TOO_LARGE: URL longer than OTA_URL_MAX bytes once decoded;
+ *  - OTA_ERR_URL / OTA_ERR_NAME: what ota_url_file_name() says of the URL;
+ *  - OTA_ERR_FULL: the element's index is OTA_MANIFEST_MAX_ENTRIES or more.
+ * Return non-zero to stop parsing early (ota_manifest_parse then returns OTA_OK).
  */
 typedef int (*ota_manifest_entry_cb)(void *arg, unsigned index, const ota_manifest_entry_t *entry,
                                      int err, const char *what);
@@ -47,8 +66,14 @@ typedef int (*ota_manifest_entry_cb)(void *arg, unsigned index, const ota_manife
  * rejected), OTA_ERR_TOO_LARGE when len exceeds OTA_MANIFEST_MAX_SIZE or the
  * document needs more than OTA_MANIFEST_MAX_TOKENS tokens, OTA_ERR_JSON when
  * it is not well-formed JSON, OTA_ERR_MANIFEST when there is no "ota" array.
- * Unknown keys are ignored. Mandatory keys: Version always; URL and Digest
- * unless EraseVer is true (then they are checked only if present).
+ * OTA_ERR_INVALID_ARG when json is NULL. Nothing is read beyond json[len-1];
+ * no callback is made unless the whole document is well-formed.
+ * The top-level value must be an object holding exactly one "ota" key whose
+ * value is an array (else OTA_ERR_MANIFEST); its other keys are ignored.
+ * Unknown keys of an entry are ignored whatever their value. Mandatory keys:
+ * Version always; URL and Digest unless EraseVer is true (then they are
+ * checked only if present). A rejected entry never fails the document.
+ * cb may be NULL (validate only).
  */
 int ota_manifest_parse(const char *json, size_t len, ota_manifest_entry_cb cb, void *arg);
 
@@ -66,19 +91,30 @@ typedef struct ota_manifest_choice {
 } ota_manifest_choice_t;
 
 /**
- * Parse and choose: every EraseVer entry becomes an erase request; among the
- * other accepted entries the highest version strictly above running_version is
- * the update. Returns what ota_manifest_parse returns.
+ * Parse and choose: every accepted EraseVer entry becomes an erase request
+ * (each version listed once, in manifest order); among the other accepted
+ * entries the highest version strictly above running_version is the update,
+ * the first one of that version if several. A version both offered and to be
+ * erased is both, as the spec reads: the service applies erases first.
+ * Returns what ota_manifest_parse returns; on any error *out is all zero
+ * (no update, nothing to erase). OTA_ERR_INVALID_ARG when out is NULL.
  */
 int ota_manifest_choose(const char *json, size_t len, uint32_t running_version,
                         ota_manifest_choice_t *out);
 
 /**
- * The store file name for an image URL: its last path segment, with any
- * "?query" or "#fragment" removed. Fails with OTA_ERR_URL when the URL is not
- * http(s)://host/... or has no file name, and OTA_ERR_NAME when the name is
- * unsafe (".", "..", "/", "\\", control characters, longer than
- * OTA_STORE_NAME_MAX or cap-1) or reserved (the golden image's name).
+ * The store file name for an image URL (NUL-terminated): its last path
+ * segment, with any "?query" or "#fragment" removed, copied NUL-terminated
+ * into name (cap bytes). The scheme is matched case-insensitively.
+ * OTA_ERR_URL: not http:// or https://, no host, a port that is not digits,
+ * no path or a path ending in '/', or a space, control, backslash or
+ * non-ASCII byte anywhere outside the name.
+ * OTA_ERR_NAME: the name is longer than OTA_STORE_NAME_MAX or cap-1; has a
+ * character other than ASCII letters, digits and "._-+~" (so no '%': no
+ * percent-encoded "/" or "..", no '\\', no control characters); starts with
+ * '.' (".", "..", and the service's temporary files) or ends with '.'; or is,
+ * ignoring case, OTA_GOLDEN_NAME or OTA_DB_NAME.
+ * OTA_ERR_INVALID_ARG: a NULL pointer or cap 0. On any error name is "".
  */
 int ota_url_file_name(const char *url, char *name, size_t cap);
 
