@@ -1,0 +1,286 @@
+/*
+ * Host crypto providers: SHA-256 through mbedTLS or OpenSSL, ECDSA P-256
+ * verification through mbedTLS's pk layer.
+ */
+#include "crypto_host.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <mbedtls/ecp.h>
+#include <mbedtls/pk.h>
+#include <mbedtls/sha256.h>
+#include <mbedtls/version.h>
+#include <openssl/evp.h>
+
+/* ---- mbedTLS SHA-256 ------------------------------------------------------ */
+
+_Static_assert(sizeof(mbedtls_sha256_context) <= sizeof(((ota_sha256_t *)0)->opaque),
+               "mbedtls_sha256_context must fit in ota_sha256_t");
+
+/* mbedTLS 3 renamed the *_ret functions back to the plain names. */
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000
+#define SHA256_STARTS mbedtls_sha256_starts
+#define SHA256_UPDATE mbedtls_sha256_update
+#define SHA256_FINISH mbedtls_sha256_finish
+#else
+#define SHA256_STARTS mbedtls_sha256_starts_ret
+#define SHA256_UPDATE mbedtls_sha256_update_ret
+#define SHA256_FINISH mbedtls_sha256_finish_ret
+#endif
+
+static mbedtls_sha256_context *mbed_ctx(ota_sha256_t *sha)
+{
+    return (mbedtls_sha256_context *)(void *)sha->opaque.u64;
+}
+
+static int mbed_start(void *ctx, ota_sha256_t *sha)
+{
+    (void)ctx;
+    mbedtls_sha256_context *c = mbed_ctx(sha);
+    mbedtls_sha256_init(c);
+    if (SHA256_STARTS(c, 0) != 0) {
+        mbedtls_sha256_free(c);
+        return OTA_ERR_IO;
+    }
+    return OTA_OK;
+}
+
+static int mbed_update(void *ctx, ota_sha256_t *sha, const void *data, size_t len)
+{
+    (void)ctx;
+    if (len == 0) {
+        return OTA_OK;
+    }
+    if (data == NULL) {
+        return OTA_ERR_INVALID_ARG;
+    }
+    return SHA256_UPDATE(mbed_ctx(sha), data, len) == 0 ? OTA_OK : OTA_ERR_IO;
+}
+
+static int mbed_finish(void *ctx, ota_sha256_t *sha, uint8_t out[OTA_SHA256_LEN])
+{
+    (void)ctx;
+    mbedtls_sha256_context *c = mbed_ctx(sha);
+    int rc = SHA256_FINISH(c, out) == 0 ? OTA_OK : OTA_ERR_IO;
+    mbedtls_sha256_free(c);
+    return rc;
+}
+
+/* ---- OpenSSL SHA-256 ------------------------------------------------------ */
+
+static int ossl_start(void *ctx, ota_sha256_t *sha)
+{
+    (void)ctx;
+    EVP_MD_CTX *c = EVP_MD_CTX_new();
+    if (c == NULL) {
+        sha->opaque.ptr = NULL;
+        return OTA_ERR_IO;
+    }
+    if (EVP_DigestInit_ex(c, EVP_sha256(), NULL) != 1) {
+        EVP_MD_CTX_free(c);
+        sha->opaque.ptr = NULL;
+        return OTA_ERR_IO;
+    }
+    sha->opaque.ptr = c;
+    return OTA_OK;
+}
+
+static int ossl_update(void *ctx, ota_sha256_t *sha, const void *data, size_t len)
+{
+    (void)ctx;
+    if (sha->opaque.ptr == NULL) {
+        return OTA_ERR_STATE;
+    }
+    if (len == 0) {
+        return OTA_OK;
+    }
+    if (data == NULL) {
+        return OTA_ERR_INVALID_ARG;
+    }
+    return EVP_DigestUpdate(sha->opaque.ptr, data, len) == 1 ? OTA_OK : OTA_ERR_IO;
+}
+
+static int ossl_finish(void *ctx, ota_sha256_t *sha, uint8_t out[OTA_SHA256_LEN])
+{
+    (void)ctx;
+    EVP_MD_CTX *c = sha->opaque.ptr;
+    if (c == NULL) {
+        return OTA_ERR_STATE;
+    }
+    unsigned int n = 0;
+    int rc = EVP_DigestFinal_ex(c, out, &n) == 1 && n == OTA_SHA256_LEN ? OTA_OK : OTA_ERR_IO;
+    EVP_MD_CTX_free(c);
+    sha->opaque.ptr = NULL;
+    return rc;
+}
+
+/* ---- constructors ------------------------------------------------------- */
+
+int ota_crypto_host_mbedtls(ota_crypto_t *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->sha256_start = mbed_start;
+    out->sha256_update = mbed_update;
+    out->sha256_finish = mbed_finish;
+    return OTA_OK;
+}
+
+int ota_crypto_host_openssl(ota_crypto_t *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->sha256_start = ossl_start;
+    out->sha256_update = ossl_update;
+    out->sha256_finish = ossl_finish;
+    return OTA_OK;
+}
+
+int ota_crypto_host_default(ota_crypto_t *out)
+{
+#if defined(SYSOTA_SHA256_DEFAULT_MBEDTLS)
+    return ota_crypto_host_mbedtls(out);
+#else
+    return ota_crypto_host_openssl(out);
+#endif
+}
+
+const char *ota_crypto_host_default_name(void)
+{
+#if defined(SYSOTA_SHA256_DEFAULT_MBEDTLS)
+    return "mbedtls";
+#else
+    return "openssl";
+#endif
+}
+
+int ota_crypto_sha256_buffer(const ota_crypto_t *crypto, const void *data, size_t len,
+                             uint8_t out[OTA_SHA256_LEN])
+{
+    ota_sha256_t sha;
+    int rc = crypto->sha256_start(crypto->ctx, &sha);
+    if (rc != OTA_OK) {
+        return rc;
+    }
+    rc = crypto->sha256_update(crypto->ctx, &sha, data, len);
+    /* Finish even after a failed update: it releases the context. */
+    int frc = crypto->sha256_finish(crypto->ctx, &sha, out);
+    return rc != OTA_OK ? rc : frc;
+}
+
+/* ---- ECDSA P-256 verification ------------------------------------------- */
+
+int ota_crypto_host_key_free(ota_crypto_host_key_t *key)
+{
+    if (key != NULL && key->pk != NULL) {
+        mbedtls_pk_free(key->pk);
+        free(key->pk);
+        key->pk = NULL;
+    }
+    return OTA_OK;
+}
+
+static bool looks_like_pem(const uint8_t *data, size_t len)
+{
+    static const char tag[] = "-----BEGIN";
+    const size_t n = sizeof(tag) - 1;
+    for (size_t i = 0; i + n <= len; i++) {
+        if (memcmp(data + i, tag, n) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+int ota_crypto_host_key_load(ota_crypto_host_key_t *key, const uint8_t *data, size_t len)
+{
+    if (key == NULL || data == NULL || len == 0) {
+        return OTA_ERR_INVALID_ARG;
+    }
+    key->pk = NULL;
+    mbedtls_pk_context *pk = malloc(sizeof(*pk));
+    if (pk == NULL) {
+        return OTA_ERR_IO;
+    }
+    mbedtls_pk_init(pk);
+    int prc;
+    if (looks_like_pem(data, len) && data[len - 1] != '\0') {
+        /* mbedTLS's PEM reader wants the NUL counted in the length. */
+        uint8_t *z = malloc(len + 1);
+        if (z == NULL) {
+            free(pk);
+            return OTA_ERR_IO;
+        }
+        memcpy(z, data, len);
+        z[len] = '\0';
+        prc = mbedtls_pk_parse_public_key(pk, z, len + 1);
+        free(z);
+    } else {
+        prc = mbedtls_pk_parse_public_key(pk, data, len);
+    }
+    int rc = OTA_OK;
+    if (prc != 0) {
+        rc = OTA_ERR_INVALID_ARG;
+    } else if (!mbedtls_pk_can_do(pk, MBEDTLS_PK_ECDSA) ||
+               mbedtls_pk_ec(*pk)->grp.id != MBEDTLS_ECP_DP_SECP256R1) {
+        rc = OTA_ERR_NOT_SUPPORTED;
+    }
+    if (rc != OTA_OK) {
+        mbedtls_pk_free(pk);
+        free(pk);
+        return rc;
+    }
+    key->pk = pk;
+    return OTA_OK;
+}
+
+int ota_crypto_host_key_load_file(ota_crypto_host_key_t *key, const char *path)
+{
+    if (key == NULL || path == NULL) {
+        return OTA_ERR_INVALID_ARG;
+    }
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        return OTA_ERR_NOT_FOUND;
+    }
+    /* A public key file is a few hundred bytes; 16 KiB bounds a wrong path. */
+    enum { KEY_FILE_MAX = 16384 };
+    uint8_t *buf = malloc(KEY_FILE_MAX);
+    if (buf == NULL) {
+        fclose(f);
+        return OTA_ERR_IO;
+    }
+    size_t n = fread(buf, 1, KEY_FILE_MAX, f);
+    int err = ferror(f);
+    fclose(f);
+    int rc;
+    if (err || n == 0) {
+        rc = OTA_ERR_NOT_FOUND;
+    } else if (n == KEY_FILE_MAX) {
+        rc = OTA_ERR_TOO_LARGE;
+    } else {
+        rc = ota_crypto_host_key_load(key, buf, n);
+    }
+    free(buf);
+    return rc;
+}
+
+static int host_verify(void *ctx, const uint8_t hash[OTA_SHA256_LEN], const uint8_t *sig, size_t sig_len)
+{
+    ota_crypto_host_key_t *key = ctx;
+    if (key == NULL || key->pk == NULL) {
+        return OTA_ERR_NOT_SUPPORTED;
+    }
+    if (hash == NULL || sig == NULL || sig_len == 0) {
+        return OTA_ERR_INVALID_ARG;
+    }
+    int rc = mbedtls_pk_verify(key->pk, MBEDTLS_MD_SHA256, hash, OTA_SHA256_LEN, sig, sig_len);
+    return rc == 0 ? OTA_OK : OTA_ERR_SIGNATURE;
+}
+
+int ota_crypto_host_set_key(ota_crypto_t *crypto, ota_crypto_host_key_t *key)
+{
+    crypto->ctx = key;
+    crypto->verify = key != NULL ? host_verify : NULL;
+    return OTA_OK;
+}

@@ -1,0 +1,125 @@
+/*
+ * sysota host port: a simulated NOR flash behind an ota_flash_t.
+ *
+ * NOR rules, enforced rather than assumed: erase sets one whole sector to
+ * 0xFF; program only clears bits and refuses (writing nothing) any byte that
+ * would turn a 0 back into 1; program addresses and lengths are multiples of
+ * the write unit; a write unit programmed twice between erases is counted as
+ * a violation and, in strict mode, refused (ECC flash such as PIC32MZ cannot
+ * do it at all).
+ *
+ * Backing: in memory (fast: power-cut sweeps boot thousands of times), or a
+ * file written through with pwrite() on every change so that a simulator
+ * process that exits leaves the device's state behind. The "programmed since
+ * erase" bookkeeping lives in a sidecar file "<path>.wu" (one byte per write
+ * unit) so strict mode holds across processes too.
+ *
+ * Faults: with a power object (power_sim.h), erase and program are counted
+ * mutating operations and may be the victim of a cut:
+ *  - SKIP:  nothing changes;
+ *  - WHOLE: the operation completes;
+ *  - TORN program: a random number of whole write units is programmed, then
+ *    the next write unit gets a random subset of the bit clears the data
+ *    asked for (never a bit the data would not clear), the rest is untouched;
+ *    the torn unit counts as programmed;
+ *  - TORN erase: each byte of the sector independently keeps its old value or
+ *    becomes 0xFF (a half-done erase); a write unit counts as erased only if
+ *    it ended all 0xFF.
+ * Calls rejected for their arguments (alignment, range, bits, reprogram in
+ * strict mode) change nothing and are not counted as operations.
+ */
+#ifndef SYSOTA_FLASH_SIM_H
+#define SYSOTA_FLASH_SIM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sysota/ota_port.h"
+#include "power_sim.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Geometry and backing of one simulated flash. */
+typedef struct ota_flash_sim_config {
+    uint32_t size;        /**< bytes, a multiple of sector_size */
+    uint32_t sector_size; /**< a power of two */
+    uint32_t write_unit;  /**< a power of two <= sector_size */
+    bool strict;          /**< refuse a second program of a write unit between erases */
+    const char *path;     /**< NULL: in memory; else the backing file (copied) */
+    ota_power_t *power;   /**< shared power supply; NULL: power never fails */
+} ota_flash_sim_config_t;
+
+/** Operation counters (successful and victim operations). */
+typedef struct ota_flash_sim_counters {
+    uint64_t reads;
+    uint64_t bytes_read;
+    uint64_t erases;
+    uint64_t programs;
+    uint64_t bytes_programmed;
+    uint64_t violations; /**< write units programmed twice between erases */
+} ota_flash_sim_counters_t;
+
+/** One simulated flash. Fields are private. */
+typedef struct ota_flash_sim {
+    ota_flash_sim_config_t cfg;
+    char *path;          /* owned copy of cfg.path */
+    uint8_t *mem;        /* the whole device */
+    uint8_t *wu;         /* one byte per write unit: 1 = programmed since erase */
+    int fd;              /* backing file, -1 in memory */
+    int wu_fd;           /* sidecar file, -1 in memory */
+    ota_flash_sim_counters_t counters;
+} ota_flash_sim_t;
+
+/**
+ * Create a flash from cfg. In memory it starts erased (0xFF). With a path,
+ * the file is created filled with 0xFF if missing, or reopened with its
+ * contents (its size must equal cfg->size); the sidecar "<path>.wu" is
+ * created or reopened likewise (if it is missing, a write unit counts as
+ * programmed when any of its bytes is not 0xFF).
+ * Returns OTA_OK, OTA_ERR_INVALID_ARG (bad geometry, size mismatch) or
+ * OTA_ERR_IO.
+ */
+int ota_flash_sim_open(ota_flash_sim_t *sim, const ota_flash_sim_config_t *cfg);
+
+/** Release memory and close the files (their contents stay). Returns OTA_OK or OTA_ERR_IO. */
+int ota_flash_sim_close(ota_flash_sim_t *sim);
+
+/** Fill *out with the ota_flash_t view of sim (ctx = sim). Returns OTA_OK. */
+int ota_flash_sim_port(ota_flash_sim_t *sim, ota_flash_t *out);
+
+/** Copy the counters into *out. Returns OTA_OK. */
+int ota_flash_sim_counters(const ota_flash_sim_t *sim, ota_flash_sim_counters_t *out);
+
+/** Set every counter to 0. Returns OTA_OK. */
+int ota_flash_sim_reset_counters(ota_flash_sim_t *sim);
+
+/**
+ * The device contents, for tests and tools to inspect (size bytes, read
+ * only: writing through it would bypass the file and the NOR rules).
+ */
+const uint8_t *ota_flash_sim_data(const ota_flash_sim_t *sim);
+
+/**
+ * Factory programming: write len bytes at addr as an external programmer
+ * would (erased device assumed: bytes are stored as given, the write units
+ * touched are marked programmed). No NOR rules, no power, no counters.
+ * Returns OTA_OK, OTA_ERR_RANGE or OTA_ERR_IO.
+ */
+int ota_flash_sim_load(ota_flash_sim_t *sim, uint32_t addr, const void *data, uint32_t len);
+
+/**
+ * Erase the whole device to 0xFF as an external programmer would (no power,
+ * no counters). Returns OTA_OK or OTA_ERR_IO.
+ */
+int ota_flash_sim_wipe(ota_flash_sim_t *sim);
+
+/** 1 if the write unit containing addr is programmed since its last erase, 0 if not, or OTA_ERR_RANGE. */
+int ota_flash_sim_unit_programmed(const ota_flash_sim_t *sim, uint32_t addr);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SYSOTA_FLASH_SIM_H */
