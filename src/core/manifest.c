@@ -720,9 +720,15 @@ static int parse_entry(const char *js, const jsmntok_t *t, int ntok, int obj, ot
             *what = "URL: not a string";
             return OTA_ERR_ENTRY;
         }
-        if (jstr_decode(js, u, e->url, sizeof e->url) < 0) {
+        int n = jstr_decode(js, u, e->url, sizeof e->url);
+        if (n < 0) {
             *what = "URL: longer than OTA_URL_MAX";
             return OTA_ERR_TOO_LARGE;
+        }
+        /* An escaped NUL ("\u0000") would cut the C string short and hide the rest. */
+        if (strlen(e->url) != (size_t)n) {
+            *what = "URL: space, control, backslash or non-ASCII character";
+            return OTA_ERR_URL;
         }
         err = url_name(e->url, name, sizeof name, what);
         if (err != OTA_OK) {
