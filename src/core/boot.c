@@ -1,0 +1,785 @@
+/*
+ * Bootloader core (spec section 6).
+ *
+ * One state model, read from two places at every reset:
+ *   - the boot control record (bootctl.c): what program flash holds and its status;
+ *   - the image database (imgdb.c): what the store holds and each image's status.
+ *
+ *   record F8 + row F8 ............. direct jump (no hashing)
+ *   record FC, attempts < max ...... count the attempt, jump
+ *   record FC, attempts >= max ..... row F0, record F0, then program mode
+ *   anything else .................. program mode: rank, verify, install
+ *
+ * Invariants the power-cut sweep tests check after every cut:
+ *   - a record says F8 or FC only after program flash was verified against
+ *     its digest, and before program flash is erased the record is set F0:
+ *     so a jump never lands in unverified or half-written code;
+ *   - the golden image is never disabled or deleted;
+ *   - every step is idempotent: redoing it after a cut converges.
+ */
+#include "sysota/ota_boot.h"
+
+#include <string.h>
+
+/* The bootloader's temporary file for the golden copy ('.'-names are temporary). */
+#define GOLDEN_TMP_NAME ".golden.tmp"
+
+/* Candidates: every database row, the image in program flash and the golden one. */
+#define BOOT_MAX_CANDIDATES (OTA_DB_MAX_ROWS + 2)
+
+typedef struct boot_candidate {
+    uint32_t version;
+    uint32_t size;           /* 0: take it from the store file */
+    uint8_t digest[OTA_SHA256_LEN];
+    const char *name;        /* store file, or NULL when only program flash may hold it */
+    bool golden;
+    bool confirmed;          /* already booted and confirmed once (row F8) */
+} boot_candidate_t;
+
+/* Working state of one ota_boot_run(), on the stack of the caller's ota_boot_t. */
+typedef struct boot_state {
+    ota_boot_t *boot;
+    ota_bootctl_record_t rec;
+    bool rec_ok;
+    bool have_golden;
+    uint32_t golden_version;
+    uint32_t golden_size;
+    uint8_t golden_digest[OTA_SHA256_LEN];
+} boot_state_t;
+
+static void boot_log(const ota_boot_t *boot, ota_log_level_t level, const char *msg, int32_t value)
+{
+    const ota_system_t *sys = boot->cfg.sys;
+    if (sys != NULL && sys->log != NULL) {
+        sys->log(sys->ctx, level, msg, value);
+    }
+}
+
+/* An error that means "stop now": the device lost power (or a port that
+ * cannot work at all). Everything else is a property of one candidate. */
+static bool boot_fatal(int err)
+{
+    return err == OTA_ERR_POWER_LOST;
+}
+
+/* Errors that condemn the candidate image itself. */
+static bool boot_image_fault(int err)
+{
+    return err == OTA_ERR_DIGEST || err == OTA_ERR_VERIFY || err == OTA_ERR_TOO_LARGE ||
+           err == OTA_ERR_CORRUPT || err == OTA_ERR_NOT_FOUND;
+}
+
+/* ---- hashing ---------------------------------------------------------------- */
+
+static int hash_flash(ota_boot_t *boot, uint32_t size, uint8_t out[OTA_SHA256_LEN])
+{
+    const ota_boot_config_t *cfg = &boot->cfg;
+    ota_sha256_t sha;
+    int err = cfg->crypto->sha256_start(cfg->crypto->ctx, &sha);
+    if (err != OTA_OK) {
+        return err;
+    }
+    for (uint32_t off = 0; off < size && err == OTA_OK;) {
+        uint32_t n = size - off < sizeof boot->buf ? size - off : (uint32_t)sizeof boot->buf;
+        err = cfg->flash->read(cfg->flash->ctx, cfg->app_addr + off, boot->buf, n);
+        if (err == OTA_OK) {
+            err = cfg->crypto->sha256_update(cfg->crypto->ctx, &sha, boot->buf, n);
+        }
+        off += n;
+    }
+    uint8_t digest[OTA_SHA256_LEN];
+    int fin = cfg->crypto->sha256_finish(cfg->crypto->ctx, &sha, digest);
+    if (err == OTA_OK) {
+        err = fin;
+    }
+    if (err == OTA_OK) {
+        memcpy(out, digest, OTA_SHA256_LEN);
+    }
+    return err;
+}
+
+/* True when program flash holds size bytes whose SHA-256 is digest. */
+static int flash_holds(ota_boot_t *boot, uint32_t size, const uint8_t digest[OTA_SHA256_LEN], bool *holds)
+{
+    uint8_t actual[OTA_SHA256_LEN];
+    *holds = false;
+    if (size == 0 || size > boot->cfg.app_size) {
+        return OTA_OK;
+    }
+    int err = hash_flash(boot, size, actual);
+    if (err == OTA_OK) {
+        *holds = memcmp(actual, digest, OTA_SHA256_LEN) == 0;
+    }
+    return err;
+}
+
+/* Fill boot->buf from the file: returns the bytes read (< buffer only at the end). */
+static int read_full(ota_boot_t *boot, int fh, uint32_t want)
+{
+    const ota_store_t *store = boot->cfg.store;
+    uint32_t got = 0;
+    while (got < want) {
+        int n = store->read(store->ctx, fh, boot->buf + got, want - got);
+        if (n < 0) {
+            return n;
+        }
+        if (n == 0) {
+            break;
+        }
+        got += (uint32_t)n;
+    }
+    return (int)got;
+}
+
+/* Hash a store file, which must be exactly size bytes long. */
+static int hash_file(ota_boot_t *boot, const char *name, uint32_t size, uint8_t out[OTA_SHA256_LEN])
+{
+    const ota_boot_config_t *cfg = &boot->cfg;
+    ota_sha256_t sha;
+    int fh = cfg->store->open(cfg->store->ctx, name, OTA_STORE_READ);
+    if (fh < 0) {
+        return fh;
+    }
+    int err = cfg->crypto->sha256_start(cfg->crypto->ctx, &sha);
+    if (err != OTA_OK) {
+        (void)cfg->store->close(cfg->store->ctx, fh);
+        return err;
+    }
+    uint32_t total = 0;
+    for (;;) {
+        int n = read_full(boot, fh, sizeof boot->buf);
+        if (n <= 0) {
+            err = n;
+            break;
+        }
+        total += (uint32_t)n;
+        err = cfg->crypto->sha256_update(cfg->crypto->ctx, &sha, boot->buf, (size_t)n);
+        if (err != OTA_OK || total > size) {
+            break;
+        }
+    }
+    uint8_t digest[OTA_SHA256_LEN];
+    int fin = cfg->crypto->sha256_finish(cfg->crypto->ctx, &sha, digest);
+    (void)cfg->store->close(cfg->store->ctx, fh);
+    if (err == OTA_OK) {
+        err = fin;
+    }
+    if (err == OTA_OK && total != size) {
+        err = OTA_ERR_DIGEST; /* the file changed size since it was measured */
+    }
+    if (err == OTA_OK) {
+        memcpy(out, digest, OTA_SHA256_LEN);
+    }
+    return err;
+}
+
+/* ---- program flash ---------------------------------------------------------- */
+
+static int erase_app(ota_boot_t *boot, uint32_t size)
+{
+    const ota_flash_t *flash = boot->cfg.flash;
+    /* Only the sectors the image covers: the rest of the region is never read. */
+    for (uint32_t off = 0; off < size; off += flash->sector_size) {
+        int err = flash->erase(flash->ctx, boot->cfg.app_addr + off);
+        if (err != OTA_OK) {
+            return err;
+        }
+    }
+    return OTA_OK;
+}
+
+static int copy_file_to_flash(ota_boot_t *boot, const char *name, uint32_t size)
+{
+    const ota_boot_config_t *cfg = &boot->cfg;
+    uint32_t unit = cfg->flash->write_unit;
+    int fh = cfg->store->open(cfg->store->ctx, name, OTA_STORE_READ);
+    if (fh < 0) {
+        return fh;
+    }
+    int err = OTA_OK;
+    for (uint32_t off = 0; off < size;) {
+        uint32_t want = size - off < sizeof boot->buf ? size - off : (uint32_t)sizeof boot->buf;
+        int n = read_full(boot, fh, want);
+        if (n < 0) {
+            err = n;
+            break;
+        }
+        if ((uint32_t)n != want) {
+            err = OTA_ERR_DIGEST; /* shorter than when it was verified */
+            break;
+        }
+        /* The last chunk is padded with erased bytes up to the write unit. */
+        uint32_t padded = (want + unit - 1u) / unit * unit;
+        memset(boot->buf + want, 0xFF, padded - want);
+        /* Cut during this program: the record already says F0 (see install),
+         * so the next boot redoes the copy from the start. */
+        err = cfg->flash->program(cfg->flash->ctx, cfg->app_addr + off, boot->buf, padded);
+        if (err != OTA_OK) {
+            break;
+        }
+        off += want;
+    }
+    (void)cfg->store->close(cfg->store->ctx, fh);
+    return err;
+}
+
+/* ---- records ----------------------------------------------------------------- */
+
+static void fill_golden(const boot_state_t *st, ota_bootctl_record_t *rec)
+{
+    if (st->have_golden) {
+        rec->golden_version = st->golden_version;
+        rec->golden_size = st->golden_size;
+        memcpy(rec->golden_digest, st->golden_digest, OTA_SHA256_LEN);
+    } else {
+        rec->golden_version = 0;
+        rec->golden_size = 0;
+        memset(rec->golden_digest, 0xFF, OTA_SHA256_LEN);
+    }
+}
+
+/* Before program flash is touched the record must not say "bootable". */
+static int record_disable(boot_state_t *st)
+{
+    if (!st->rec_ok || st->rec.status == OTA_STATUS_DISABLED) {
+        return OTA_OK; /* nothing readable says bootable */
+    }
+    st->rec.status = OTA_STATUS_DISABLED;
+    /* Cut here: the old record (bootable, program flash intact) or the F0 one. */
+    return ota_bootctl_write(&st->boot->bootctl, &st->rec);
+}
+
+/* Disable a failed candidate's row; the golden image is never disabled. */
+static int disable_row(boot_state_t *st, uint32_t version)
+{
+    ota_boot_t *boot = st->boot;
+    ota_db_row_t *row = boot->db_ok ? ota_db_find_version(&boot->db, version) : NULL;
+    if (row == NULL || ota_db_row_is_golden(row) || row->status == OTA_STATUS_DISABLED) {
+        return OTA_OK;
+    }
+    /* Cut here: the row is still FE/F8 and the candidate is tried (and fails) again. */
+    return ota_db_set_status(&boot->db, boot->cfg.store, version, OTA_STATUS_DISABLED);
+}
+
+/* ---- the golden copy ------------------------------------------------------------ */
+
+/*
+ * First boot after the factory programmed the device: program flash holds the
+ * golden image and its record (type factory), the store does not yet hold its
+ * copy. Keep it, as the original does, so it can always be reinstalled.
+ */
+static int keep_golden(boot_state_t *st, ota_boot_result_t *res)
+{
+    ota_boot_t *boot = st->boot;
+    const ota_boot_config_t *cfg = &boot->cfg;
+    const ota_store_t *store = cfg->store;
+    bool holds;
+
+    int err = flash_holds(boot, st->rec.size, st->rec.digest, &holds);
+    if (err != OTA_OK || !holds) {
+        boot_log(boot, OTA_LOG_ERROR, "boot: factory image in flash fails its digest, not kept", (int32_t)st->rec.version);
+        return err;
+    }
+    /* Cut anywhere before the rename: only the temporary file exists, and the
+     * next boot starts the copy again. */
+    int fh = store->open(store->ctx, GOLDEN_TMP_NAME, OTA_STORE_WRITE);
+    if (fh < 0) {
+        return fh;
+    }
+    for (uint32_t off = 0; off < st->rec.size && err == OTA_OK;) {
+        uint32_t n = st->rec.size - off < sizeof boot->buf ? st->rec.size - off : (uint32_t)sizeof boot->buf;
+        err = cfg->flash->read(cfg->flash->ctx, cfg->app_addr + off, boot->buf, n);
+        if (err == OTA_OK) {
+            err = store->write(store->ctx, fh, boot->buf, n);
+        }
+        off += n;
+    }
+    if (err == OTA_OK) {
+        err = store->sync(store->ctx, fh);
+    }
+    int close_err = store->close(store->ctx, fh);
+    if (err == OTA_OK) {
+        err = close_err;
+    }
+    if (err == OTA_OK) {
+        /* Cut after the rename, before the row: the file is there, the row is
+         * not; the next boot copies again (same bytes) and adds the row. */
+        err = store->rename(store->ctx, GOLDEN_TMP_NAME, OTA_GOLDEN_NAME);
+    }
+    if (err != OTA_OK) {
+        if (!boot_fatal(err)) {
+            (void)store->remove(store->ctx, GOLDEN_TMP_NAME);
+        }
+        return err;
+    }
+    if (boot->db_ok) {
+        ota_db_row_t *old = ota_db_find_golden(&boot->db);
+        if (old != NULL) {
+            /* A stale golden row (another factory image before): replace it. */
+            err = ota_db_remove(&boot->db, store, old->version);
+        }
+        if (err == OTA_OK) {
+            err = ota_db_add(&boot->db, store, OTA_GOLDEN_NAME, OTA_STATUS_VALID, st->rec.version, st->rec.digest);
+        }
+        if (err == OTA_ERR_EXISTS) {
+            /* A production row has the golden's version: the golden wins the version. */
+            err = ota_db_remove(&boot->db, store, st->rec.version);
+            if (err == OTA_OK) {
+                err = ota_db_add(&boot->db, store, OTA_GOLDEN_NAME, OTA_STATUS_VALID, st->rec.version, st->rec.digest);
+            }
+        }
+    }
+    if (err == OTA_OK) {
+        res->kept_golden = true;
+        boot_log(boot, OTA_LOG_INFO, "boot: golden image kept in the store", (int32_t)st->rec.version);
+    }
+    return err;
+}
+
+static bool golden_missing(boot_state_t *st)
+{
+    ota_boot_t *boot = st->boot;
+    uint32_t size;
+    if (boot->db_ok && ota_db_find_golden(&boot->db) == NULL) {
+        return true;
+    }
+    return boot->cfg.store->stat(boot->cfg.store->ctx, OTA_GOLDEN_NAME, &size) == OTA_ERR_NOT_FOUND;
+}
+
+/* ---- candidates ---------------------------------------------------------------- */
+
+static void candidates_insert(boot_candidate_t *list, uint32_t *count, const boot_candidate_t *c)
+{
+    /* Highest version first; the golden image last whatever its version. */
+    uint32_t at = *count;
+    if (!c->golden) {
+        while (at > 0 && (list[at - 1u].golden || list[at - 1u].version < c->version)) {
+            at--;
+        }
+    }
+    memmove(&list[at + 1u], &list[at], (*count - at) * sizeof *list);
+    list[at] = *c;
+    (*count)++;
+}
+
+static uint32_t candidates_build(boot_state_t *st, boot_candidate_t *list)
+{
+    ota_boot_t *boot = st->boot;
+    uint32_t count = 0;
+    boot_candidate_t c;
+
+    if (boot->db_ok) {
+        for (uint8_t i = 0; i < boot->db.count; i++) {
+            const ota_db_row_t *row = &boot->db.rows[i];
+            if (ota_db_row_is_golden(row) ||
+                (row->status != OTA_STATUS_DOWNLOADED && row->status != OTA_STATUS_VALID)) {
+                continue;
+            }
+            memset(&c, 0, sizeof c);
+            c.version = row->version;
+            memcpy(c.digest, row->digest, OTA_SHA256_LEN);
+            c.name = row->name;
+            c.confirmed = row->status == OTA_STATUS_VALID;
+            candidates_insert(list, &count, &c);
+        }
+    }
+    /* The database lost this image (missing, unreadable, or its row gone) but
+     * the record says program flash holds it, confirmed: a digest check of
+     * program flash decides. A row that exists, even F0, is obeyed instead. */
+    if (st->rec_ok && st->rec.type == OTA_TYPE_PRODUCTION && st->rec.status == OTA_STATUS_VALID &&
+        (!boot->db_ok || ota_db_find_version(&boot->db, st->rec.version) == NULL)) {
+        memset(&c, 0, sizeof c);
+        c.version = st->rec.version;
+        c.size = st->rec.size;
+        memcpy(c.digest, st->rec.digest, OTA_SHA256_LEN);
+        c.confirmed = true;
+        candidates_insert(list, &count, &c);
+    }
+    if (st->have_golden) {
+        memset(&c, 0, sizeof c);
+        c.version = st->golden_version;
+        c.size = st->golden_size;
+        memcpy(c.digest, st->golden_digest, OTA_SHA256_LEN);
+        c.name = OTA_GOLDEN_NAME;
+        c.golden = true;
+        c.confirmed = true;
+        candidates_insert(list, &count, &c);
+    }
+    return count;
+}
+
+/* The golden image's identity: the database row, else the boot control record. */
+static void golden_identify(boot_state_t *st)
+{
+    ota_boot_t *boot = st->boot;
+    const ota_db_row_t *row = boot->db_ok ? ota_db_find_golden(&boot->db) : NULL;
+    uint32_t size = 0;
+
+    st->have_golden = false;
+    if (row != NULL) {
+        if (boot->cfg.store->stat(boot->cfg.store->ctx, OTA_GOLDEN_NAME, &size) != OTA_OK) {
+            /* The copy is gone; program flash may still hold the golden image,
+             * and only the record knows its size. */
+            size = (st->rec_ok && st->rec.golden_version == row->version) ? st->rec.golden_size : 0;
+        }
+        st->golden_version = row->version;
+        st->golden_size = size;
+        memcpy(st->golden_digest, row->digest, OTA_SHA256_LEN);
+        st->have_golden = true;
+    } else if (st->rec_ok && st->rec.golden_version != 0) {
+        st->golden_version = st->rec.golden_version;
+        st->golden_size = st->rec.golden_size;
+        memcpy(st->golden_digest, st->rec.golden_digest, OTA_SHA256_LEN);
+        st->have_golden = true;
+    }
+}
+
+/* ---- install one candidate --------------------------------------------------------- */
+
+static int install(boot_state_t *st, const boot_candidate_t *c, ota_boot_result_t *res)
+{
+    ota_boot_t *boot = st->boot;
+    const ota_boot_config_t *cfg = &boot->cfg;
+    uint32_t size = c->size;
+    bool holds = false;
+    uint8_t digest[OTA_SHA256_LEN];
+    int err;
+
+    if (c->name != NULL) {
+        err = cfg->store->stat(cfg->store->ctx, c->name, &size);
+        if (err != OTA_OK && !(err == OTA_ERR_NOT_FOUND && c->size != 0)) {
+            return err;
+        }
+        if (err == OTA_ERR_NOT_FOUND) {
+            size = c->size; /* no file: only a copy already in program flash can serve */
+        }
+    }
+    if (size == 0) {
+        return OTA_ERR_CORRUPT;
+    }
+    if (size > cfg->app_size) {
+        boot_log(boot, OTA_LOG_ERROR, "boot: image larger than the application region", (int32_t)c->version);
+        return OTA_ERR_TOO_LARGE;
+    }
+    /* Skip the copy when program flash already holds this image. Hashing flash
+     * costs a read of the image, so only when it is likely: the record names
+     * this digest, or no record is readable (recovery). */
+    if (!st->rec_ok || memcmp(st->rec.digest, c->digest, OTA_SHA256_LEN) == 0) {
+        err = flash_holds(boot, size, c->digest, &holds);
+        if (err != OTA_OK) {
+            return err;
+        }
+    }
+    if (!holds) {
+        if (c->name == NULL) {
+            return OTA_ERR_DIGEST; /* known only from the record, and flash no longer matches */
+        }
+        /* Verify the stored file BEFORE erasing anything. */
+        err = hash_file(boot, c->name, size, digest);
+        if (err != OTA_OK) {
+            return err;
+        }
+        if (memcmp(digest, c->digest, OTA_SHA256_LEN) != 0) {
+            boot_log(boot, OTA_LOG_ERROR, "boot: stored image fails its digest", (int32_t)c->version);
+            return OTA_ERR_DIGEST;
+        }
+        err = record_disable(st);
+        if (err == OTA_OK) {
+            err = erase_app(boot, size);
+        }
+        if (err == OTA_OK) {
+            err = copy_file_to_flash(boot, c->name, size);
+        }
+        if (err == OTA_OK) {
+            err = hash_flash(boot, size, digest);
+            if (err == OTA_OK && memcmp(digest, c->digest, OTA_SHA256_LEN) != 0) {
+                boot_log(boot, OTA_LOG_ERROR, "boot: programmed flash fails its digest", (int32_t)c->version);
+                err = OTA_ERR_VERIFY;
+            }
+        }
+        if (err != OTA_OK) {
+            return err;
+        }
+        res->installed = true;
+    }
+    ota_bootctl_record_t rec;
+    memset(&rec, 0, sizeof rec);
+    rec.status = c->confirmed ? OTA_STATUS_VALID : OTA_STATUS_UNBOOTED;
+    rec.type = c->golden ? OTA_TYPE_FACTORY : OTA_TYPE_PRODUCTION;
+    rec.attempts = c->confirmed ? 0u : 1u; /* this boot is the first attempt */
+    rec.version = c->version;
+    rec.size = size;
+    rec.boot_addr = cfg->app_addr;
+    memcpy(rec.digest, c->digest, OTA_SHA256_LEN);
+    fill_golden(st, &rec);
+    /* The commit point of an install: program flash is verified; a cut before
+     * this leaves the F0 record and the next boot re-verifies and skips the copy. */
+    err = ota_bootctl_write(&boot->bootctl, &rec);
+    if (err != OTA_OK) {
+        return err;
+    }
+    st->rec = rec;
+    st->rec_ok = true;
+    res->version = rec.version;
+    res->boot_addr = rec.boot_addr;
+    res->status = rec.status;
+    res->type = rec.type;
+    return OTA_OK;
+}
+
+/* ---- the decision ------------------------------------------------------------------- */
+
+static void result_from_record(const ota_bootctl_record_t *rec, ota_boot_result_t *res)
+{
+    res->version = rec->version;
+    res->boot_addr = rec->boot_addr;
+    res->status = rec->status;
+    res->type = rec->type;
+}
+
+static int boot_program_mode(boot_state_t *st, ota_boot_result_t *res)
+{
+    ota_boot_t *boot = st->boot;
+    boot_candidate_t list[BOOT_MAX_CANDIDATES];
+    uint32_t count = candidates_build(st, list);
+
+    for (uint32_t i = 0; i < count; i++) {
+        const boot_candidate_t *c = &list[i];
+        int err = install(st, c, res);
+        if (err == OTA_OK) {
+            boot_log(boot, OTA_LOG_INFO, res->installed ? "boot: installed" : "boot: flash already holds", (int32_t)c->version);
+            return OTA_OK;
+        }
+        if (boot_fatal(err)) {
+            return err;
+        }
+        res->rejected++;
+        boot_log(boot, OTA_LOG_WARN, "boot: candidate rejected", err);
+        if (boot_image_fault(err)) {
+            /* The image itself is bad: never try it again. Any other error
+             * (a store that failed a read) says nothing about the image. */
+            err = disable_row(st, c->version);
+            if (boot_fatal(err)) {
+                return err;
+            }
+        }
+    }
+    boot_log(boot, OTA_LOG_ERROR, "boot: no valid image, halting", 0);
+    return OTA_ERR_NO_IMAGE;
+}
+
+int ota_boot_run(ota_boot_t *boot, const ota_boot_config_t *cfg, ota_boot_result_t *res)
+{
+    boot_state_t st;
+    int err;
+
+    if (boot == NULL || cfg == NULL || res == NULL || cfg->flash == NULL || cfg->store == NULL ||
+        cfg->crypto == NULL || cfg->app_size == 0 || cfg->flash->write_unit == 0 ||
+        sizeof boot->buf % cfg->flash->write_unit != 0u || cfg->app_addr % cfg->flash->sector_size != 0u) {
+        return OTA_ERR_INVALID_ARG;
+    }
+    memset(res, 0, sizeof *res);
+    memset(&st, 0, sizeof st);
+    boot->cfg = *cfg;
+    st.boot = boot;
+    uint8_t max_attempts = cfg->max_attempts ? cfg->max_attempts : OTA_BOOT_MAX_ATTEMPTS;
+
+    err = ota_bootctl_init(&boot->bootctl, cfg->flash, cfg->bootctl_addr);
+    if (err != OTA_OK) {
+        return err;
+    }
+    err = ota_bootctl_read(&boot->bootctl, &st.rec);
+    if (boot_fatal(err)) {
+        return err;
+    }
+    st.rec_ok = err == OTA_OK;
+    if (!st.rec_ok) {
+        boot_log(boot, OTA_LOG_WARN, "boot: no trustworthy boot control record, recovering", err);
+    }
+    /* A database that cannot be read never stops the boot; it is then never
+     * written either, so nothing it held is overwritten. */
+    err = ota_db_load(&boot->db, cfg->store, cfg->sys);
+    if (boot_fatal(err)) {
+        return err;
+    }
+    boot->db_ok = err == OTA_OK;
+    if (!boot->db_ok) {
+        boot_log(boot, OTA_LOG_WARN, "boot: image database unreadable", err);
+    }
+
+    if (st.rec_ok && st.rec.type == OTA_TYPE_FACTORY && st.rec.status == OTA_STATUS_VALID && golden_missing(&st)) {
+        err = keep_golden(&st, res);
+        if (boot_fatal(err)) {
+            return err;
+        }
+    }
+    golden_identify(&st);
+
+    if (st.rec_ok && st.rec.status == OTA_STATUS_VALID) {
+        ota_db_row_t *row = boot->db_ok ? ota_db_find_version(&boot->db, st.rec.version) : NULL;
+        if (row != NULL && row->status == OTA_STATUS_VALID && memcmp(row->digest, st.rec.digest, OTA_SHA256_LEN) == 0) {
+            bool holds = true;
+            if (cfg->verify_on_jump) {
+                err = flash_holds(boot, st.rec.size, st.rec.digest, &holds);
+                if (boot_fatal(err)) {
+                    return err;
+                }
+                holds = holds && err == OTA_OK;
+            }
+            if (holds) {
+                result_from_record(&st.rec, res);
+                res->direct = true;
+                return OTA_OK;
+            }
+        }
+    }
+
+    if (st.rec_ok && st.rec.status == OTA_STATUS_UNBOOTED) {
+        if (st.rec.attempts < max_attempts) {
+            st.rec.attempts++;
+            /* Cut here: the attempt is not counted and this boot is not taken;
+             * the next boot counts it. The count only grows. */
+            err = ota_bootctl_write(&boot->bootctl, &st.rec);
+            if (err != OTA_OK) {
+                return err;
+            }
+            result_from_record(&st.rec, res);
+            return OTA_OK;
+        }
+        boot_log(boot, OTA_LOG_WARN, "boot: image never confirmed, rolling back", (int32_t)st.rec.version);
+        /* Row first: a cut after it leaves a record FC at the limit, which
+         * comes back here and finishes the rollback. */
+        err = disable_row(&st, st.rec.version);
+        if (err == OTA_OK) {
+            err = record_disable(&st);
+        }
+        if (boot_fatal(err)) {
+            return err;
+        }
+    }
+    return boot_program_mode(&st, res);
+}
+
+/* ---- application side ------------------------------------------------------------- */
+
+typedef struct app_ctx {
+    ota_bootctl_t bootctl;
+    ota_bootctl_record_t rec;
+    ota_db_t db;
+} app_ctx_t;
+
+static int app_open(const ota_boot_config_t *cfg, app_ctx_t *app, bool need_db)
+{
+    int err = ota_bootctl_init(&app->bootctl, cfg->flash, cfg->bootctl_addr);
+    if (err == OTA_OK) {
+        err = ota_bootctl_read(&app->bootctl, &app->rec);
+    }
+    if (err == OTA_OK && need_db) {
+        err = ota_db_load(&app->db, cfg->store, cfg->sys);
+    }
+    return err;
+}
+
+int ota_app_running(const ota_boot_config_t *cfg, ota_bootctl_record_t *out)
+{
+    ota_bootctl_t bc;
+    int err = ota_bootctl_init(&bc, cfg->flash, cfg->bootctl_addr);
+    if (err == OTA_OK) {
+        err = ota_bootctl_read(&bc, out);
+    }
+    return err;
+}
+
+int ota_app_confirm(const ota_boot_config_t *cfg)
+{
+    app_ctx_t app;
+    int err = app_open(cfg, &app, true);
+    if (err != OTA_OK) {
+        return err;
+    }
+    ota_db_row_t *row = ota_db_find_version(&app.db, app.rec.version);
+    if (app.rec.status == OTA_STATUS_VALID && (row == NULL || row->status == OTA_STATUS_VALID)) {
+        return OTA_OK;
+    }
+    if (app.rec.status != OTA_STATUS_UNBOOTED && app.rec.status != OTA_STATUS_VALID) {
+        return OTA_ERR_STATE;
+    }
+    if (row != NULL && row->status != OTA_STATUS_VALID) {
+        if (row->status == OTA_STATUS_DISABLED) {
+            return OTA_ERR_STATE; /* rolled back meanwhile: not ours to revive */
+        }
+        /* Row first. Cut after it: record FC, row F8; the bootloader counts an
+         * attempt and boots it again, and this confirm runs again. */
+        err = ota_db_set_status(&app.db, cfg->store, app.rec.version, OTA_STATUS_VALID);
+        if (err != OTA_OK) {
+            return err;
+        }
+    }
+    if (app.rec.status == OTA_STATUS_VALID) {
+        return OTA_OK;
+    }
+    app.rec.status = OTA_STATUS_VALID;
+    app.rec.attempts = 0;
+    /* Cut here: record FC and row F8 (above) or both F8: both converge. */
+    return ota_bootctl_write(&app.bootctl, &app.rec);
+}
+
+int ota_app_request_rollback(const ota_boot_config_t *cfg)
+{
+    app_ctx_t app;
+    int err = app_open(cfg, &app, true);
+    if (err != OTA_OK) {
+        return err;
+    }
+    ota_db_row_t *row = ota_db_find_version(&app.db, app.rec.version);
+    if (app.rec.type == OTA_TYPE_FACTORY || ota_db_row_is_golden(row)) {
+        return OTA_ERR_STATE; /* the golden image is never disabled */
+    }
+    if (row != NULL) {
+        /* Row first: with the row F0 the direct jump is off, so a cut after
+         * this line already rolls back. */
+        err = ota_db_set_status(&app.db, cfg->store, app.rec.version, OTA_STATUS_DISABLED);
+        if (err != OTA_OK) {
+            return err;
+        }
+    }
+    app.rec.status = OTA_STATUS_DISABLED;
+    return ota_bootctl_write(&app.bootctl, &app.rec);
+}
+
+int ota_app_factory_reset(const ota_boot_config_t *cfg)
+{
+    app_ctx_t app;
+    int err = app_open(cfg, &app, true);
+    if (err != OTA_OK) {
+        return err;
+    }
+    ota_db_row_t *golden = ota_db_find_golden(&app.db);
+    if (golden == NULL) {
+        return OTA_ERR_STATE; /* nothing to return to */
+    }
+    /* One atomic save drops every other row. A cut after it leaves orphan
+     * files (harmless, removed below or by the service) and a record whose
+     * version has no row: the direct jump is off and the golden one installs. */
+    ota_db_t only_golden;
+    memset(&only_golden, 0, sizeof only_golden);
+    only_golden.rows[0] = *golden;
+    only_golden.count = 1;
+    err = ota_db_save(&only_golden, cfg->store);
+    if (err != OTA_OK) {
+        return err;
+    }
+    for (uint8_t i = 0; i < app.db.count; i++) {
+        if (!ota_db_row_is_golden(&app.db.rows[i])) {
+            err = cfg->store->remove(cfg->store->ctx, app.db.rows[i].name);
+            if (err != OTA_OK && err != OTA_ERR_NOT_FOUND) {
+                return err;
+            }
+        }
+    }
+    if (app.rec.status == OTA_STATUS_DISABLED) {
+        return OTA_OK;
+    }
+    app.rec.status = OTA_STATUS_DISABLED;
+    return ota_bootctl_write(&app.bootctl, &app.rec);
+}

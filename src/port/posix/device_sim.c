@@ -1,0 +1,113 @@
+/* One simulated device: see device_sim.h. */
+#include "device_sim.h"
+
+#include <string.h>
+
+#define DEFAULT_NVM_SIZE (1024u * 1024u)
+#define DEFAULT_SECTOR_SIZE 4096u
+#define DEFAULT_WRITE_UNIT 16u
+
+int ota_device_sim_open(ota_device_sim_t *dev, const ota_device_sim_config_t *cfg)
+{
+    if (dev == NULL || cfg == NULL || cfg->store_path == NULL) {
+        return OTA_ERR_INVALID_ARG;
+    }
+    memset(dev, 0, sizeof *dev);
+    int err = ota_power_init(&dev->power, cfg->seed);
+
+    ota_flash_sim_config_t fc = {
+        .size = cfg->nvm_size ? cfg->nvm_size : DEFAULT_NVM_SIZE,
+        .sector_size = cfg->sector_size ? cfg->sector_size : DEFAULT_SECTOR_SIZE,
+        .write_unit = cfg->write_unit ? cfg->write_unit : DEFAULT_WRITE_UNIT,
+        .strict = !cfg->lenient,
+        .path = cfg->flash_path,
+        .power = &dev->power,
+    };
+    if (err == OTA_OK) {
+        err = ota_flash_sim_open(&dev->flash_sim, &fc);
+    }
+    if (err != OTA_OK) {
+        return err;
+    }
+    ota_store_dir_config_t sc = {
+        .dir = cfg->store_path,
+        .capacity = cfg->store_capacity,
+        .power = &dev->power,
+    };
+    err = ota_store_dir_open(&dev->store_dir, &sc);
+    if (err != OTA_OK) {
+        (void)ota_flash_sim_close(&dev->flash_sim);
+        return err;
+    }
+    (void)ota_system_posix_init(&dev->sys_posix, cfg->seed);
+    (void)ota_flash_sim_port(&dev->flash_sim, &dev->flash);
+    (void)ota_store_dir_port(&dev->store_dir, &dev->store);
+    (void)ota_crypto_host_default(&dev->crypto);
+    (void)ota_system_posix_port(&dev->sys_posix, &dev->sys);
+
+    dev->boot_cfg.flash = &dev->flash;
+    dev->boot_cfg.store = &dev->store;
+    dev->boot_cfg.crypto = &dev->crypto;
+    dev->boot_cfg.sys = &dev->sys;
+    dev->boot_cfg.bootctl_addr = 0;
+    dev->boot_cfg.app_addr = fc.sector_size;
+    dev->boot_cfg.app_size = fc.size - fc.sector_size;
+    dev->boot_cfg.max_attempts = cfg->max_attempts;
+    return OTA_OK;
+}
+
+int ota_device_sim_close(ota_device_sim_t *dev)
+{
+    int err = ota_store_dir_close(&dev->store_dir);
+    int err2 = ota_flash_sim_close(&dev->flash_sim);
+    return err != OTA_OK ? err : err2;
+}
+
+int ota_device_sim_factory_program(ota_device_sim_t *dev, const void *image, uint32_t len, uint32_t version)
+{
+    const ota_boot_config_t *bc = &dev->boot_cfg;
+    if (len == 0 || len > bc->app_size || version == 0) {
+        return OTA_ERR_TOO_LARGE;
+    }
+    ota_bootctl_record_t rec;
+    memset(&rec, 0, sizeof rec);
+    rec.status = OTA_STATUS_VALID;
+    rec.type = OTA_TYPE_FACTORY;
+    rec.seq = 1;
+    rec.version = version;
+    rec.size = len;
+    rec.boot_addr = bc->app_addr;
+    int err = ota_crypto_sha256_buffer(&dev->crypto, image, len, rec.digest);
+    if (err != OTA_OK) {
+        return err;
+    }
+    rec.golden_version = version;
+    rec.golden_size = len;
+    memcpy(rec.golden_digest, rec.digest, OTA_SHA256_LEN);
+
+    /* A whole write unit (or more) of record: the programmer writes it as the
+     * first slot of the log. */
+    uint8_t slot[OTA_BOOTCTL_SLOT_MAX];
+    uint32_t slot_size = dev->flash.write_unit > OTA_BOOTCTL_RECORD_SIZE ? dev->flash.write_unit
+                                                                        : OTA_BOOTCTL_RECORD_SIZE;
+    if (slot_size > sizeof slot) {
+        return OTA_ERR_NOT_SUPPORTED;
+    }
+    memset(slot, 0xFF, slot_size);
+    ota_bootctl_encode(&rec, slot);
+
+    err = ota_flash_sim_wipe(&dev->flash_sim);
+    if (err == OTA_OK) {
+        err = ota_flash_sim_load(&dev->flash_sim, bc->app_addr, image, len);
+    }
+    if (err == OTA_OK) {
+        err = ota_flash_sim_load(&dev->flash_sim, bc->bootctl_addr, slot, slot_size);
+    }
+    return err;
+}
+
+int ota_device_sim_reboot(ota_device_sim_t *dev)
+{
+    (void)ota_system_posix_take_reset(&dev->sys_posix);
+    return ota_power_reboot(&dev->power);
+}

@@ -1,0 +1,138 @@
+#include "device_fixture.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "sysota/ota_imgdb.h"
+
+static void remove_tree(const char *dir)
+{
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+void fixture_open(fixture_t *f)
+{
+    memset(f, 0, sizeof *f);
+    const char *tmp = getenv("TMPDIR");
+    snprintf(f->dir, sizeof f->dir, "%s/sysota-test-XXXXXX", tmp ? tmp : "/tmp");
+    assert_non_null(mkdtemp(f->dir));
+    snprintf(f->store_path, sizeof f->store_path, "%s/store", f->dir);
+    f->cfg.store_path = f->store_path;
+    f->cfg.nvm_size = 64u * 1024u;
+    f->cfg.sector_size = 4096u;
+    f->cfg.write_unit = 16u;
+    f->cfg.seed = 1;
+    assert_int_equal(ota_device_sim_open(&f->dev, &f->cfg), OTA_OK);
+}
+
+void fixture_reopen(fixture_t *f)
+{
+    assert_int_equal(ota_device_sim_close(&f->dev), OTA_OK);
+    assert_int_equal(ota_device_sim_open(&f->dev, &f->cfg), OTA_OK);
+}
+
+void fixture_close(fixture_t *f)
+{
+    assert_int_equal(ota_store_dir_open_handles(&f->dev.store_dir), 0);
+    (void)ota_device_sim_close(&f->dev);
+    remove_tree(f->dir);
+}
+
+void fixture_image(uint32_t version, uint8_t *out, uint32_t size)
+{
+    uint32_t x = version * 2654435761u + 12345u;
+    for (uint32_t i = 0; i < size; i++) {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        out[i] = (uint8_t)x;
+    }
+}
+
+void fixture_digest(uint32_t version, uint32_t size, uint8_t out[32])
+{
+    uint8_t *img = malloc(size);
+    assert_non_null(img);
+    fixture_image(version, img, size);
+    ota_crypto_t c;
+    ota_crypto_host_default(&c);
+    assert_int_equal(ota_crypto_sha256_buffer(&c, img, size, out), OTA_OK);
+    free(img);
+}
+
+void fixture_factory(fixture_t *f, uint32_t version, uint32_t size)
+{
+    uint8_t *img = malloc(size);
+    assert_non_null(img);
+    fixture_image(version, img, size);
+    assert_int_equal(ota_device_sim_factory_program(&f->dev, img, size, version), OTA_OK);
+    free(img);
+    ota_boot_result_t res;
+    assert_int_equal(fixture_boot(f, &res), OTA_OK);
+    assert_true(res.kept_golden);
+    assert_int_equal(res.version, version);
+}
+
+void fixture_store_write(fixture_t *f, const char *name, const void *data, uint32_t len)
+{
+    const ota_store_t *s = &f->dev.store;
+    int fh = s->open(s->ctx, name, OTA_STORE_WRITE);
+    assert_true(fh >= 0);
+    assert_int_equal(s->write(s->ctx, fh, data, len), OTA_OK);
+    assert_int_equal(s->sync(s->ctx, fh), OTA_OK);
+    assert_int_equal(s->close(s->ctx, fh), OTA_OK);
+}
+
+void fixture_store_image(fixture_t *f, uint32_t version, uint32_t size, uint8_t status)
+{
+    char name[32];
+    uint8_t digest[32];
+    uint8_t *img = malloc(size);
+    assert_non_null(img);
+    fixture_image(version, img, size);
+    snprintf(name, sizeof name, "app_v%u.bin", (unsigned)version);
+    fixture_store_write(f, name, img, size);
+    free(img);
+    fixture_digest(version, size, digest);
+    ota_db_t db;
+    assert_int_equal(ota_db_load(&db, &f->dev.store, NULL), OTA_OK);
+    assert_int_equal(ota_db_add(&db, &f->dev.store, name, status, version, digest), OTA_OK);
+}
+
+int fixture_boot(fixture_t *f, ota_boot_result_t *res)
+{
+    return ota_boot_run(&f->boot, &f->dev.boot_cfg, res);
+}
+
+int fixture_flash_holds(fixture_t *f, uint32_t version, uint32_t size)
+{
+    uint8_t *img = malloc(size);
+    assert_non_null(img);
+    fixture_image(version, img, size);
+    const uint8_t *nvm = ota_flash_sim_data(&f->dev.flash_sim) + f->dev.boot_cfg.app_addr;
+    int same = memcmp(nvm, img, size) == 0;
+    free(img);
+    return same;
+}
+
+ota_bootctl_record_t fixture_record(fixture_t *f)
+{
+    ota_bootctl_record_t rec;
+    assert_int_equal(ota_app_running(&f->dev.boot_cfg, &rec), OTA_OK);
+    return rec;
+}
+
+ota_db_t fixture_db(fixture_t *f)
+{
+    ota_db_t db;
+    assert_int_equal(ota_db_load(&db, &f->dev.store, NULL), OTA_OK);
+    return db;
+}

@@ -1,0 +1,46 @@
+/*
+ * Test fixture: a simulated device in a temporary folder, and images made
+ * from a version number, for the core's bootloader and database tests.
+ */
+#ifndef SYSOTA_TEST_DEVICE_FIXTURE_H
+#define SYSOTA_TEST_DEVICE_FIXTURE_H
+
+#include <stdint.h>
+
+#include "device_sim.h"
+
+typedef struct fixture {
+    char dir[256];       /* temporary folder, removed by fixture_close */
+    char store_path[300];
+    ota_device_sim_config_t cfg;
+    ota_device_sim_t dev;
+    ota_boot_t boot;     /* the bootloader's RAM */
+} fixture_t;
+
+/* A small device: 64 KiB flash, 4 KiB sectors, 16-byte write unit, strict. */
+void fixture_open(fixture_t *f);
+/* Reopen the same folder with a changed shape (call after editing f->cfg). */
+void fixture_reopen(fixture_t *f);
+void fixture_close(fixture_t *f);
+
+/* Deterministic image content of a version (size bytes). */
+void fixture_image(uint32_t version, uint8_t *out, uint32_t size);
+/* SHA-256 of fixture_image(version, size). */
+void fixture_digest(uint32_t version, uint32_t size, uint8_t out[32]);
+
+/* Factory-program golden image `version` of `size` bytes and boot once (keeps the golden copy). */
+void fixture_factory(fixture_t *f, uint32_t version, uint32_t size);
+/* Put image `version` in the store as "app_v<version>.bin" with a database row of `status`. */
+void fixture_store_image(fixture_t *f, uint32_t version, uint32_t size, uint8_t status);
+/* Write raw bytes to a store file (through the port, synced). */
+void fixture_store_write(fixture_t *f, const char *name, const void *data, uint32_t len);
+/* Run the bootloader; returns its error code. */
+int fixture_boot(fixture_t *f, ota_boot_result_t *res);
+/* True when program flash holds image `version` of `size` bytes. */
+int fixture_flash_holds(fixture_t *f, uint32_t version, uint32_t size);
+/* The current boot control record (asserts it is readable). */
+ota_bootctl_record_t fixture_record(fixture_t *f);
+/* The database (asserts it loads). */
+ota_db_t fixture_db(fixture_t *f);
+
+#endif

@@ -1,0 +1,473 @@
+/*
+ * The bootloader, as a specification (spec section 6): what it boots, what
+ * it installs, what it refuses, and what the application-side calls do.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "device_fixture.h"
+#include "sysota/ota_boot.h"
+
+#define IMG 10000u /* three sectors, not a multiple of the write unit */
+
+static int setup(void **state)
+{
+    fixture_t *f = calloc(1, sizeof *f);
+    fixture_open(f);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture_t *f = *state;
+    fixture_close(f);
+    free(f);
+    return 0;
+}
+
+static const ota_db_row_t *row_of(const ota_db_t *db, uint32_t version)
+{
+    for (uint8_t i = 0; i < db->count; i++) {
+        if (db->rows[i].version == version) {
+            return &db->rows[i];
+        }
+    }
+    return NULL;
+}
+
+static void test_first_boot_keeps_the_golden_copy_in_the_store(void **state)
+{
+    fixture_t *f = *state;
+    fixture_factory(f, 1, IMG);
+
+    ota_db_t db = fixture_db(f);
+    assert_int_equal(db.count, 1);
+    assert_string_equal(db.rows[0].name, OTA_GOLDEN_NAME);
+    assert_int_equal(db.rows[0].status, OTA_STATUS_VALID);
+    assert_int_equal(db.rows[0].version, 1);
+    uint32_t size = 0;
+    assert_int_equal(f->dev.store.stat(f->dev.store.ctx, OTA_GOLDEN_NAME, &size), OTA_OK);
+    assert_int_equal(size, IMG);
+}
+
+static void test_direct_jump_when_record_and_database_both_say_valid(void **state)
+{
+    fixture_t *f = *state;
+    fixture_factory(f, 1, IMG);
+    ota_flash_sim_reset_counters(&f->dev.flash_sim);
+    ota_store_dir_reset_counters(&f->dev.store_dir);
+
+    ota_boot_result_t res;
+    assert_int_equal(fixture_boot(f, &res), OTA_OK);
+    assert_true(res.direct);
+    assert_false(res.installed);
+    assert_int_equal(res.version, 1);
+    assert_int_equal(res.boot_addr, f->dev.boot_cfg.app_addr);
+
+    /* Nothing to do costs one read of the boot control sector and no image hash. */
+    ota_flash_sim_counters_t fc;
+    ota_flash_sim_counters(&f->dev.flash_sim, &fc);
+    assert_true(fc.bytes_read <= f->cfg.sector_size);
+    assert_int_equal(fc.erases, 0);
+    assert_int_equal(fc.programs, 0);
+    ota_store_dir_counters_t sc;
+    ota_store_dir_counters(&f->dev.store_dir, &sc);
+    assert_int_equal(sc.mutating_ops, 0);
+    assert_true(sc.bytes_read < 1024); /* the database only */
+}
+
+static void test_installs_the_highest_downloaded_version_first(void **state)
+{
+    fixture_t *f = *state;
+    fixture_factory(f, 1, IMG);
+    fixture_store_image(f, 3, IMG, OTA_STATUS_DOWNLOADED);
+    fixture_store_image(f, 6, IMG + 100, OTA_STATUS_DOWNLOADED);
+    assert_int_equal(ota_bootctl_set_status(&f->boot.bootctl, OTA_STATUS_DISABLED), OTA_OK);
+
+    ota_boot_result_t res;
+    assert_int_equal(fixture_boot(f, &res), OTA_OK);
+    assert_true(res.installed);
+    assert_int_equal(res.version, 6);
+    assert_int_equal(res.status, OTA_STATUS_UNBOOTED);
+    assert_true(fixture_flash_holds(f, 6, IMG + 100));
+    ota_bootctl_record_t rec = fixture_record(f);
+    assert_int_equal(rec.status, OTA_STATUS_UNBOOTED);
+    assert_int_equal(rec.version, 6);
+    assert_int_equal(rec.attempts, 1);
+    assert_int_equal(rec.golden_version, 1);
+}
+
+static void test_install_erases_only_the_sectors_the_image_covers_and_programs_it_once(void **state)
+{
+    fixture_t *f = *state;
+    fixture_factory(f, 1, IMG);
+    fixture_store_image(f, 2, IMG, OTA_STATUS_DOWNLOADED);
+    assert_int_equal(ota_bootctl_set_status(&f->boot.bootctl, OTA_STATUS_DISABLED), OTA_OK);
+    ota_flash_sim_reset_counters(&f->dev.flash_sim);
+    ota_store_dir_reset_counters(&f->dev.store_dir);
+
+    ota_boot_result_t res;
+    assert_int_equal(fixture_boot(f, &res), OTA_OK);
+    assert_int_equal(res.version, 2);
+    ota_flash_sim_counters_t fc;
+    ota_flash_sim_counters(&f->dev.flash_sim, &fc);
+    uint32_t sectors = (IMG + f->cfg.sector_size - 1) / f->cfg.sector_size;
+    assert_int_equal(fc.erases, sectors);
+    /* The image, padded to the write unit, plus one record. */
+    assert_int_equal(fc.bytes_programmed, (IMG + 15u) / 16u * 16u + OTA_BOOTCTL_RECORD_SIZE);
+    assert_int_equal(fc.violations, 0);
+    /* Verify before erasing, then copy: the image is read from the store twice. */
+    ota_store_dir_counters_t sc;
+    ota_store_dir_counters(&f->dev.store_dir, &sc);
+    assert_true(sc.bytes_read >= 2u * IMG && sc.bytes_read < 2u * IMG + 1024u);
+}
+
+static void test_an_unconfirmed_image_is_counted_then_confirmed_and_booted_directly(void **state)
+{
+    fixture_t *f = *state;
+    fixture_factory(f, 1, IMG);
+    fixture_store_image(f, 2, IMG, OTA_STATUS_DOWNLOADED);
+    assert_int_equal(ota_bootctl_set_status(&f->boot.bootctl, OTA_STATUS_DISABLED), OTA_OK);
+    ota_boot_result_t res;
+    assert_int_equal(fixture_boot(f, &res), OTA_OK);
+    assert_int_equal(res.status, OTA_STATUS_UNBOOTED);
+
+    assert_int_equal(fixture_boot(f, &res), OTA_OK); /* a reset before confirming */
+    assert_false(res.installed);
+    assert_int_equal(fixture_record(f).attempts, 2);
+
+    assert_int_equal(ota_app_confirm(&f->dev.boot_cfg), OTA_OK);
+    ota_bootctl_record_t rec = fixture_record(f);
+    assert_int_equal(rec.status, OTA_STATUS_VALID);
+    ota_db_t db = fixture_db(f);
+    assert_int_equal(row_of(&db, 2)->status, OTA_STATUS_VALID);
+    assert_int_equal(ota_app_confirm(&f->dev.boot_cfg), OTA_OK); /* idempotent */
+
+    assert_int_equal(fixture_boot(f, &res), OTA_OK);
+    assert_true(res.direct);
+    assert_int_equal(res.version, 2);
+}
+
+static void test_an_image_never_confirmed_rolls_back_after_the_attempt_limit(void **state)
+{
+    fixture_t *f = *state;
+    fixture_factory(f, 1, IMG);
+    fixture_store_image(f, 2, IMG, OTA_STATUS_VALID);
+    fixture_store_image(f, 3, IMG, OTA_STATUS_DOWNLOADED);
+    assert_int_equal(ota_bootctl_set_status(&f->boot.bootctl, OTA_STATUS_DISABLED), OTA_OK);
+
+    ota_boot_result_t res;
+    for (int boot = 1; boot <= OTA_BOOT_MAX_ATTEMPTS; boot++) {
+        assert_int_equal(fixture_boot(f, &res), OTA_OK);
+        assert_int_equal(res.version, 3);
+        assert_int_equal(fixture_record(f).attempts, boot);
+    }
+    /* The next reset gives up on v3 and reinstalls v2, confirmed before. */
+    assert_int_equal(fixture_boot(f, &res), OTA_OK);
+    assert_int_equal(res.version, 2);
+    assert_true(res.installed);
+    assert_int_equal(res.status, OTA_STATUS_VALID);
+    assert_true(fixture_flash_holds(f, 2, IMG));
+    ota_db_t db = fixture_db(f);
+    assert_int_equal(row_of(&db, 3)->status, OTA_STATUS_DISABLED);
+    assert_int_equal(row_of(&db, 2)->status, OTA_STATUS_VALID);
+    assert_int_equal(fixture_boot(f, &res), OTA_OK);
+    assert_true(res.direct);
+}
+
+static void test_the_attempt_limit_is_configurable(void **state)
+{
+    fixture_t *f = *state;
+    f->cfg.max_attempts = 1;
+    fixture_reopen(f);
+    fixture_factory(f, 1, IMG);
+    fixture_store_image(f, 2, IMG, OTA_STATUS_DOWNLOADED);
+    assert_int_equal(ota_bootctl_set_status(&f->boot.bootctl, OTA_STATUS_DISABLED), OTA_OK);
+    ota_boot_result_t res;
+    assert_int_equal(fixture_boot(f, &res), OTA_OK);
+    assert_int_equal(res.version, 2);
+    assert_int_equal(fixture_boot(f, &res), OTA_OK);
+    assert_int_equal(res.version, 1);
+    assert_int_equal(res.type, OTA_TYPE_FACTORY);
+}
+
+static void test_a_stored_image_failing_its_digest_is_disabled_before_anything_is_erased(void **state)
+{
+    fixture_t *f = *state;
+    fixture_factory(f, 1, IMG);
+    fixture_store_image(f, 2, IMG, OTA_STATUS_DOWNLOADED);
+    uint8_t *bad = malloc(IMG);
+    fixture_image(2, bad, IMG);
+    bad[IMG / 2] ^= 0x01;
+    fixture_store_write(f, "app_v2.bin", bad, IMG);
+    free(bad);
+    assert_int_equal(ota_bootctl_set_status(&f->boot.bootctl, OTA_STATUS_DISABLED), OTA_OK);
+    ota_flash_sim_reset_counters(&f->dev.flash_sim);
+
+    ota_boot_result_t res;
+    assert_int_equal(fixture_boot(f, &res), OTA_OK);
+    assert_int_equal(res.rejected, 1);
+    assert_int_equal(res.version, 1); /* the golden image, still in flash: no copy */
+    assert_false(res.installed);
+    ota_flash_sim_counters_t fc;
+    ota_flash_sim_counters(&f->dev.flash_sim, &fc);
+    assert_int_equal(fc.erases, 0);
+    ota_db_t db = fixture_db(f);
+    assert_int_equal(row_of(&db, 2)->status, OTA_STATUS_DISABLED);
+}
+
+static void test_skips_the_copy_when_flash_already_holds_the_candidate(void **state)
+{
+    fixture_t *f = *state;
+    fixture_factory(f, 1, IMG);
+    fixture_store_image(f, 2, IMG, OTA_STATUS_DOWNLOADED);
+    assert_int_equal(ota_bootctl_set_status(&f->boot.bootctl, OTA_STATUS_DISABLED), OTA_OK);
+    ota_boot_result_t res;
+    assert_int_equal(fixture_boot(f, &res), OTA_OK);
+    assert_true(res.installed);
+    assert_int_equal(ota_app_confirm(&f->dev.boot_cfg), OTA_OK);
+
+    /* The service marks the running image F0, but no newer image arrived. */
+    assert_int_equal(ota_bootctl_set_status(&f->boot.bootctl, OTA_STATUS_DISABLED), OTA_OK);
+    ota_flash_sim_reset_counters(&f->dev.flash_sim);
+    assert_int_equal(fixture_boot(f, &res), OTA_OK);
+    assert_int_equal(res.version, 2);
+    assert_false(res.installed);
+    assert_int_equal(res.status, OTA_STATUS_VALID);
+    ota_flash_sim_counters_t fc;
+    ota_flash_sim_counters(&f->dev.flash_sim, &fc);
+    assert_int_equal(fc.erases, 0);
+}
+
+static void test_bootloader_falls_back_to_golden_when_all_images_invalid(void **state)
+{
+    fixture_t *f = *state;
+    fixture_factory(f, 1, IMG);
+    fixture_store_image(f, 2, IMG, OTA_STATUS_DOWNLOADED);
+    fixture_store_image(f, 4, IMG, OTA_STATUS_DOWNLOADED);
+    fixture_store_image(f, 5, IMG, OTA_STATUS_DOWNLOADED);
+    uint8_t junk[100];
+    memset(junk, 0x5A, sizeof junk);
+    fixture_store_write(f, "app_v4.bin", junk, sizeof junk);            /* wrong digest */
+    assert_int_equal(f->dev.store.remove(f->dev.store.ctx, "app_v5.bin"), OTA_OK); /* file gone */
+    assert_int_equal(ota_bootctl_set_status(&f->boot.bootctl, OTA_STATUS_DISABLED), OTA_OK);
+
+    ota_boot_result_t res;
+    assert_int_equal(fixture_boot(f, &res), OTA_OK);
+    assert_int_equal(res.version, 2);
+    assert_int_equal(res.rejected, 2);
+    /* v2 is given up too: only the golden image is left, and flash holds v2. */
+    assert_int_equal(ota_app_request_rollback(&f->dev.boot_cfg), OTA_OK);
+    assert_int_equal(fixture_boot(f, &res), OTA_OK);
+    assert_int_equal(res.version, 1);
+    assert_int_equal(res.type, OTA_TYPE_FACTORY);
+    assert_int_equal(res.status, OTA_STATUS_VALID);
+    assert_true(res.installed);
+    assert_true(fixture_flash_holds(f, 1, IMG));
+    ota_db_t db = fixture_db(f);
+    assert_int_equal(row_of(&db, 4)->status, OTA_STATUS_DISABLED);
+    assert_int_equal(row_of(&db, 5)->status, OTA_STATUS_DISABLED);
+    assert_int_equal(row_of(&db, 2)->status, OTA_STATUS_DISABLED);
+    assert_int_equal(row_of(&db, 1)->status, OTA_STATUS_VALID);
+}
+
+static void test_an_image_larger_than_the_application_region_is_rejected(void **state)
+{
+    fixture_t *f = *state;
+    fixture_factory(f, 1, IMG);
+    uint32_t too_big = f->dev.boot_cfg.app_size + 16u;
+    fixture_store_image(f, 2, too_big, OTA_STATUS_DOWNLOADED);
+    assert_int_equal(ota_bootctl_set_status(&f->boot.bootctl, OTA_STATUS_DISABLED), OTA_OK);
+    ota_boot_result_t res;
+    assert_int_equal(fixture_boot(f, &res), OTA_OK);
+    assert_int_equal(res.version, 1);
+    assert_int_equal(res.rejected, 1);
+    ota_db_t db = fixture_db(f);
+    assert_int_equal(row_of(&db, 2)->status, OTA_STATUS_DISABLED);
+}
+
+static void test_request_rollback_installs_the_previous_image(void **state)
+{
+    fixture_t *f = *state;
+    fixture_factory(f, 1, IMG);
+    fixture_store_image(f, 2, IMG, OTA_STATUS_VALID);
+    fixture_store_image(f, 3, IMG, OTA_STATUS_DOWNLOADED);
+    assert_int_equal(ota_bootctl_set_status(&f->boot.bootctl, OTA_STATUS_DISABLED), OTA_OK);
+    ota_boot_result_t res;
+    assert_int_equal(fixture_boot(f, &res), OTA_OK);
+    assert_int_equal(res.version, 3);
+    assert_int_equal(ota_app_request_rollback(&f->dev.boot_cfg), OTA_OK);
+    assert_int_equal(fixture_boot(f, &res), OTA_OK);
+    assert_int_equal(res.version, 2);
+    assert_true(fixture_flash_holds(f, 2, IMG));
+}
+
+static void test_the_golden_image_cannot_be_rolled_back(void **state)
+{
+    fixture_t *f = *state;
+    fixture_factory(f, 1, IMG);
+    assert_int_equal(ota_app_request_rollback(&f->dev.boot_cfg), OTA_ERR_STATE);
+    ota_db_t db = fixture_db(f);
+    assert_int_equal(db.rows[0].status, OTA_STATUS_VALID);
+}
+
+static void test_factory_reset_removes_every_other_image_and_boots_golden(void **state)
+{
+    fixture_t *f = *state;
+    fixture_factory(f, 1, IMG);
+    fixture_store_image(f, 2, IMG, OTA_STATUS_DOWNLOADED);
+    assert_int_equal(ota_bootctl_set_status(&f->boot.bootctl, OTA_STATUS_DISABLED), OTA_OK);
+    ota_boot_result_t res;
+    assert_int_equal(fixture_boot(f, &res), OTA_OK);
+    assert_int_equal(ota_app_confirm(&f->dev.boot_cfg), OTA_OK);
+
+    assert_int_equal(ota_app_factory_reset(&f->dev.boot_cfg), OTA_OK);
+    uint32_t size;
+    assert_int_equal(f->dev.store.stat(f->dev.store.ctx, "app_v2.bin", &size), OTA_ERR_NOT_FOUND);
+    ota_db_t db = fixture_db(f);
+    assert_int_equal(db.count, 1);
+    assert_string_equal(db.rows[0].name, OTA_GOLDEN_NAME);
+    assert_int_equal(fixture_boot(f, &res), OTA_OK);
+    assert_int_equal(res.version, 1);
+    assert_int_equal(res.type, OTA_TYPE_FACTORY);
+    assert_true(fixture_flash_holds(f, 1, IMG));
+    assert_int_equal(fixture_boot(f, &res), OTA_OK);
+    assert_true(res.direct);
+}
+
+static void test_a_corrupt_database_still_boots_the_verified_image_in_flash(void **state)
+{
+    fixture_t *f = *state;
+    fixture_factory(f, 1, IMG);
+    fixture_store_image(f, 2, IMG, OTA_STATUS_DOWNLOADED);
+    assert_int_equal(ota_bootctl_set_status(&f->boot.bootctl, OTA_STATUS_DISABLED), OTA_OK);
+    ota_boot_result_t res;
+    assert_int_equal(fixture_boot(f, &res), OTA_OK);
+    assert_int_equal(ota_app_confirm(&f->dev.boot_cfg), OTA_OK);
+
+    const char *garbage = "\x01\x02garbage,,,\nnot,a,row\n";
+    fixture_store_write(f, OTA_DB_NAME, garbage, (uint32_t)strlen(garbage));
+    ota_flash_sim_reset_counters(&f->dev.flash_sim);
+    assert_int_equal(fixture_boot(f, &res), OTA_OK);
+    assert_int_equal(res.version, 2);
+    assert_false(res.installed);
+    ota_flash_sim_counters_t fc;
+    ota_flash_sim_counters(&f->dev.flash_sim, &fc);
+    assert_int_equal(fc.erases, 0);
+}
+
+static void test_a_blank_boot_control_sector_is_recovered_from_the_database(void **state)
+{
+    fixture_t *f = *state;
+    fixture_factory(f, 1, IMG);
+    fixture_store_image(f, 2, IMG, OTA_STATUS_DOWNLOADED);
+    assert_int_equal(ota_bootctl_set_status(&f->boot.bootctl, OTA_STATUS_DISABLED), OTA_OK);
+    ota_boot_result_t res;
+    assert_int_equal(fixture_boot(f, &res), OTA_OK);
+    assert_int_equal(ota_app_confirm(&f->dev.boot_cfg), OTA_OK);
+
+    assert_int_equal(f->dev.flash.erase(f->dev.flash.ctx, f->dev.boot_cfg.bootctl_addr), OTA_OK);
+    ota_flash_sim_reset_counters(&f->dev.flash_sim);
+    assert_int_equal(fixture_boot(f, &res), OTA_OK);
+    assert_int_equal(res.version, 2);
+    assert_false(res.installed); /* recognised by its digest, not copied again */
+    ota_bootctl_record_t rec = fixture_record(f);
+    assert_int_equal(rec.version, 2);
+    assert_int_equal(rec.status, OTA_STATUS_VALID);
+    assert_int_equal(rec.golden_version, 1);
+}
+
+static void test_a_corrupted_boot_control_sector_is_recovered_from_the_database(void **state)
+{
+    fixture_t *f = *state;
+    f->cfg.lenient = true; /* so the test can clear bits inside a programmed record */
+    fixture_reopen(f);
+    fixture_factory(f, 1, IMG);
+    /* Clear bits in the one record: its CRC fails. */
+    uint8_t zeros[16] = { 0 };
+    assert_int_equal(f->dev.flash.program(f->dev.flash.ctx, 32, zeros, sizeof zeros), OTA_OK);
+    ota_bootctl_record_t rec;
+    assert_int_equal(ota_app_running(&f->dev.boot_cfg, &rec), OTA_ERR_CORRUPT);
+
+    ota_boot_result_t res;
+    assert_int_equal(fixture_boot(f, &res), OTA_OK);
+    assert_int_equal(res.version, 1);
+    assert_false(res.installed);
+    rec = fixture_record(f);
+    assert_int_equal(rec.type, OTA_TYPE_FACTORY);
+}
+
+static void test_nothing_valid_anywhere_halts_instead_of_jumping(void **state)
+{
+    fixture_t *f = *state;
+    ota_boot_result_t res;
+    assert_int_equal(fixture_boot(f, &res), OTA_ERR_NO_IMAGE);
+
+    /* A golden copy that fails its digest, and flash that does not hold it. */
+    fixture_factory(f, 1, IMG);
+    fixture_store_image(f, 2, IMG, OTA_STATUS_DOWNLOADED);
+    assert_int_equal(ota_bootctl_set_status(&f->boot.bootctl, OTA_STATUS_DISABLED), OTA_OK);
+    assert_int_equal(fixture_boot(f, &res), OTA_OK);
+    assert_int_equal(ota_app_request_rollback(&f->dev.boot_cfg), OTA_OK);
+    uint8_t junk[IMG];
+    memset(junk, 0x33, sizeof junk);
+    fixture_store_write(f, OTA_GOLDEN_NAME, junk, sizeof junk);
+    assert_int_equal(fixture_boot(f, &res), OTA_ERR_NO_IMAGE);
+    /* The golden row is never disabled, so a repaired copy boots again. */
+    ota_db_t db = fixture_db(f);
+    const ota_db_row_t *golden = row_of(&db, 1);
+    assert_int_equal(golden->status, OTA_STATUS_VALID);
+    uint8_t *img = malloc(IMG);
+    fixture_image(1, img, IMG);
+    fixture_store_write(f, OTA_GOLDEN_NAME, img, IMG);
+    free(img);
+    assert_int_equal(fixture_boot(f, &res), OTA_OK);
+    assert_int_equal(res.version, 1);
+}
+
+static void test_a_write_unit_larger_than_a_record_still_works(void **state)
+{
+    fixture_t *f = *state;
+    f->cfg.write_unit = 256;
+    fixture_reopen(f);
+    fixture_factory(f, 1, IMG);
+    fixture_store_image(f, 2, IMG, OTA_STATUS_DOWNLOADED);
+    assert_int_equal(ota_bootctl_set_status(&f->boot.bootctl, OTA_STATUS_DISABLED), OTA_OK);
+    ota_boot_result_t res;
+    assert_int_equal(fixture_boot(f, &res), OTA_OK);
+    assert_int_equal(res.version, 2);
+    assert_true(fixture_flash_holds(f, 2, IMG));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_first_boot_keeps_the_golden_copy_in_the_store, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_direct_jump_when_record_and_database_both_say_valid, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_installs_the_highest_downloaded_version_first, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_install_erases_only_the_sectors_the_image_covers_and_programs_it_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_an_unconfirmed_image_is_counted_then_confirmed_and_booted_directly, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_an_image_never_confirmed_rolls_back_after_the_attempt_limit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_the_attempt_limit_is_configurable, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_stored_image_failing_its_digest_is_disabled_before_anything_is_erased, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_skips_the_copy_when_flash_already_holds_the_candidate, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bootloader_falls_back_to_golden_when_all_images_invalid, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_an_image_larger_than_the_application_region_is_rejected, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_request_rollback_installs_the_previous_image, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_the_golden_image_cannot_be_rolled_back, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_factory_reset_removes_every_other_image_and_boots_golden, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_corrupt_database_still_boots_the_verified_image_in_flash, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_blank_boot_control_sector_is_recovered_from_the_database, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_corrupted_boot_control_sector_is_recovered_from_the_database, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_nothing_valid_anywhere_halts_instead_of_jumping, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_write_unit_larger_than_a_record_still_works, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
