@@ -1,0 +1,216 @@
+/*
+ * sysota OTA service (spec sections 2 and 3): the device-side task that
+ * polls the manifest, applies erase requests, downloads the chosen image
+ * into the store, verifies it, publishes it in the image database and marks
+ * the running image so that the bootloader installs the new one at the next
+ * reset.
+ *
+ * Non-blocking: the application calls ota_service_task() from its main loop
+ * or an RTOS thread; each call does a bounded amount of work (at most one
+ * transport read plus one store write, or one step of publishing) and
+ * returns. All memory is the caller's: the ota_service_t and the buffers
+ * named in the configuration. docs/service.md describes the states, the
+ * events and the power-loss argument.
+ */
+#ifndef SYSOTA_OTA_SERVICE_H
+#define SYSOTA_OTA_SERVICE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sysota/ota_bootctl.h"
+#include "sysota/ota_config.h"
+#include "sysota/ota_imgdb.h"
+#include "sysota/ota_manifest.h"
+#include "sysota/ota_port.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** What the service tells the application (the original's SYS_OTA_STATUS list, plus progress). */
+typedef enum ota_service_event {
+    OTA_EVENT_CHECK_START = 0,    /**< a manifest GET starts */
+    OTA_EVENT_CHECK_FAILED,       /**< the manifest could not be fetched or parsed (reason) */
+    OTA_EVENT_UPDATE_AVAILABLE,   /**< a version above the running one is offered (version) */
+    OTA_EVENT_NO_UPDATE,          /**< nothing to do (reason: first rejected entry's error, or OTA_OK) */
+    OTA_EVENT_DOWNLOAD_START,     /**< image download starts (version; done > 0 when resuming) */
+    OTA_EVENT_DOWNLOAD_PROGRESS,  /**< bytes stored so far (done) of total (0: unknown) */
+    OTA_EVENT_DOWNLOAD_SUCCESS,   /**< the whole body is stored */
+    OTA_EVENT_DOWNLOAD_FAILED,    /**< any failure from download start to update ready (reason) */
+    OTA_EVENT_VERIFY_START,       /**< SHA-256 comparison starts */
+    OTA_EVENT_VERIFY_SUCCESS,     /**< the digest matches the manifest's */
+    OTA_EVENT_VERIFY_FAILED,      /**< the digest differs: the file is deleted (reason OTA_ERR_DIGEST) */
+    OTA_EVENT_UPDATE_READY,       /**< row 0xFE added, running image marked 0xF0 (the original's DB entry success) */
+    OTA_EVENT_IMAGE_ERASED,       /**< a stored version was removed (EraseVer or eviction) */
+    OTA_EVENT_IMAGE_ERASE_FAILED, /**< an erase request was refused or failed (reason) */
+    OTA_EVENT_DATABASE_FULL,      /**< no image may be evicted to make room (reason OTA_ERR_FULL) */
+    OTA_EVENT_FACTORY_RESET,      /**< ota_service_factory_reset() done (reason OTA_OK) or failed */
+    OTA_EVENT_ROLLBACK,           /**< ota_service_rollback() done (reason OTA_OK) or failed */
+    OTA_EVENT_CONFIRMED,          /**< the running image was confirmed (version) */
+    OTA_EVENT_TRIGGER_FAILED,     /**< a manual trigger was refused (reason OTA_ERR_STATE) */
+    OTA_EVENT_RESET               /**< the system port's reset() is about to be called */
+} ota_service_event_t;
+
+/** The small payload of every event. */
+typedef struct ota_service_event_data {
+    int reason;       /**< OTA_OK or the OTA_ERR_* that caused the event */
+    uint32_t version; /**< the version concerned, 0 when none */
+    uint32_t done;    /**< download progress: bytes stored */
+    uint32_t total;   /**< bytes expected, 0 when the server did not say */
+} ota_service_event_data_t;
+
+/** Event callback; runs inside ota_service_task() or the API call that caused it. */
+typedef void (*ota_service_event_cb)(void *arg, ota_service_event_t ev, const ota_service_event_data_t *data);
+
+/** The ports the service uses. All but transport are the bootloader's too. */
+typedef struct ota_service_ports {
+    const ota_flash_t *flash;         /**< internal flash holding the boot control sector */
+    const ota_store_t *store;         /**< images and the database */
+    const ota_transport_t *transport; /**< HTTP(S) */
+    const ota_crypto_t *crypto;       /**< SHA-256 */
+    const ota_system_t *sys;          /**< clock, random, reset, network state, log */
+} ota_service_ports_t;
+
+/**
+ * Configuration (the original's MHC options). Fill it with
+ * ota_service_config_defaults(), then set what you need; the service copies
+ * it, but the strings and buffers it points to must outlive the service.
+ */
+typedef struct ota_service_config {
+    const char *manifest_url;     /**< http(s)://... of the JSON manifest */
+    uint32_t bootctl_addr;        /**< the boot control sector in internal flash */
+    uint32_t app_addr;            /**< application region (only for the ota_app_* passthroughs) */
+    uint32_t app_size;
+    uint32_t running_version;     /**< used only when the boot control record cannot be read */
+
+    bool periodic;                /**< check every interval_ms (plus jitter) */
+    uint32_t interval_ms;         /**< < 2^31 */
+    uint32_t jitter_ms;           /**< next check at interval +- jitter (clamped to interval/2) */
+    uint32_t first_check_ms;      /**< first periodic check this long after the network comes up */
+    bool auto_update;             /**< download as soon as found; false: wait for download_now() */
+    bool auto_reset;              /**< reset once the update is ready; false: wait for reset_now() */
+    bool auto_confirm;            /**< confirm a first-boot (0xFC) image at init */
+    bool resume;                  /**< keep a partial download and continue it with a Range request */
+    uint8_t max_images;           /**< database rows kept, golden included (2 .. OTA_DB_MAX_ROWS) */
+
+    bool require_tls;             /**< refuse http:// (manifest and images) with OTA_ERR_TLS_REQUIRED */
+    const char *ca_file;          /**< CA bundle passed to the transport; NULL: port default */
+    bool insecure;                /**< skip TLS peer verification (tests only) */
+    uint32_t connect_timeout_ms;  /**< passed to the transport; 0: port default */
+    uint32_t idle_timeout_ms;     /**< no byte for this long fails the transfer; 0: none */
+    uint32_t manifest_timeout_ms; /**< whole manifest fetch; 0: none */
+    uint32_t download_timeout_ms; /**< whole image download; 0: none */
+
+    uint8_t *buf;                 /**< download chunk buffer (host: 64 KiB, MCU: 512 B); >= 64 bytes */
+    uint32_t buf_size;
+    char *manifest_buf;           /**< manifest buffer; NULL: share buf (the manifest is parsed before any download) */
+    uint32_t manifest_max;        /**< manifest size limit (<= OTA_MANIFEST_MAX_SIZE); larger bodies fail OTA_ERR_TOO_LARGE */
+
+    ota_service_event_cb on_event; /**< may be NULL */
+    void *event_arg;
+} ota_service_config_t;
+
+/** What the service is doing, for ota_service_state(). */
+typedef enum ota_service_state {
+    OTA_SERVICE_IDLE = 0,     /**< waiting for a trigger */
+    OTA_SERVICE_CHECKING,     /**< fetching and applying the manifest */
+    OTA_SERVICE_AVAILABLE,    /**< an update waits for ota_service_download_now() */
+    OTA_SERVICE_DOWNLOADING,  /**< streaming (or re-hashing a partial download) */
+    OTA_SERVICE_PUBLISHING,   /**< verifying, making room, renaming, recording */
+    OTA_SERVICE_READY,        /**< update ready: waiting for ota_service_reset_now() */
+    OTA_SERVICE_RESET,        /**< reset requested; nothing more happens until re-init */
+    OTA_SERVICE_MAINTENANCE   /**< removing stale temporary files */
+} ota_service_state_t;
+
+/** The service's RAM; allocate it statically and treat the fields as private. */
+typedef struct ota_service {
+    ota_service_config_t cfg;
+    ota_service_ports_t port;
+    ota_bootctl_t bc;
+    ota_db_t db;
+    ota_manifest_choice_t choice;
+    ota_sha256_t sha;
+    uint32_t running;     /* running version */
+    uint32_t golden;      /* golden version, 0 when unknown */
+    uint32_t next_check;  /* now_ms of the next periodic check */
+    uint32_t t_start;     /* start of the current transfer */
+    uint32_t t_last;      /* last byte received */
+    uint32_t done;        /* bytes in the manifest buffer, or of the image stored */
+    uint32_t total;       /* image bytes expected, 0: unknown */
+    uint32_t range;       /* Range start of the current GET */
+    uint32_t mf_max;      /* effective manifest limit */
+    int fh;               /* open store handle, -1 when none */
+    int last_err;
+    uint8_t step;         /* internal state */
+    uint8_t after_clean;  /* state entered when the clean pass ends */
+    uint8_t erase_i;
+    bool http_open, sha_open, check_req, force_dl, adopt, clean_keep_dl, net_was_up;
+    char name[OTA_STORE_NAME_MAX + 1]; /* final store name of the update */
+    char tmp[OTA_STORE_NAME_MAX + 1];  /* its temporary name ".dl_<ver>_<8 hex>.tmp" */
+} ota_service_t;
+
+/** Fill cfg with the defaults (periodic hourly, auto update and reset, resume, 4 KiB manifest). */
+void ota_service_config_defaults(ota_service_config_t *cfg);
+
+/**
+ * Bind the service to its configuration and ports: read the running version
+ * from the boot control record (cfg->running_version if there is none), load
+ * the image database, confirm a first-boot image when cfg->auto_confirm.
+ * Stale temporary files are removed by the first task() calls.
+ * Returns OTA_OK, OTA_ERR_INVALID_ARG for a missing port, URL or buffer, or
+ * the port's error.
+ */
+int ota_service_init(ota_service_t *svc, const ota_service_config_t *cfg, const ota_service_ports_t *ports);
+
+/**
+ * Advance the state machine by one bounded step. Returns 1 when there is
+ * more work to do (call again soon), 0 when the service waits for a timer
+ * or a trigger, or OTA_ERR_INVALID_ARG.
+ */
+int ota_service_task(ota_service_t *svc);
+
+/** Check the manifest now (when idle or an update waits). OTA_ERR_STATE while busy. */
+int ota_service_check_now(ota_service_t *svc);
+
+/**
+ * Download the waiting update (auto-update off), or, when idle, check and
+ * download whatever is found. OTA_ERR_STATE otherwise (and a TRIGGER_FAILED event).
+ */
+int ota_service_download_now(ota_service_t *svc);
+
+/** Abandon any transfer and reset through the system port. OTA_OK. */
+int ota_service_reset_now(ota_service_t *svc);
+
+/** Confirm the running image (ota_app_confirm); event CONFIRMED on success. */
+int ota_service_confirm(ota_service_t *svc);
+
+/**
+ * Give up the running image (ota_app_request_rollback); event ROLLBACK.
+ * Resets when auto_reset is set. OTA_ERR_STATE while a transfer runs.
+ */
+int ota_service_rollback(ota_service_t *svc);
+
+/**
+ * Remove every image but the golden one (ota_app_factory_reset); event
+ * FACTORY_RESET. Resets when auto_reset is set. OTA_ERR_STATE while a transfer runs.
+ */
+int ota_service_factory_reset(ota_service_t *svc);
+
+/** The service's current state. */
+ota_service_state_t ota_service_state(const ota_service_t *svc);
+
+/** The reason of the last failure (OTA_OK after a success). */
+int ota_service_last_error(const ota_service_t *svc);
+
+/** The running version (from the boot control record). */
+uint32_t ota_service_running_version(const ota_service_t *svc);
+
+/** The version on offer or being downloaded / published, 0 when none. */
+uint32_t ota_service_update_version(const ota_service_t *svc);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SYSOTA_OTA_SERVICE_H */

@@ -1,0 +1,108 @@
+/*
+ * Compatibility layer: the names of Microchip's Harmony OTA system service
+ * (PIC32MZ W1 "sys_ota.h"), mapped onto ota_service.h, so that an
+ * application written for the original needs only one extra call at start-up:
+ *
+ *     sys_ota_setup(&cfg, &ports);   // ours: the configuration MHC generated
+ *     SYS_OTA_Initialize();
+ *     SYS_OTA_CtrlMsg(SYS_OTA_REGCALLBACK, (void *)app_cb, sizeof(void *));
+ *     for (;;) { SYS_OTA_Tasks(); ... }
+ *
+ * One service instance (as in the original). The callback receives a
+ * SYS_OTA_STATUS value as `event` and a pointer to an
+ * ota_service_event_data_t (reason, version, progress) as `data`; cookie is
+ * NULL. Progress, confirmation and reset events have no SYS_OTA_STATUS
+ * equivalent and are not forwarded. Not mapped: SYS_OTA_SET_PARAMETERS
+ * (an image without a manifest).
+ */
+#ifndef SYSOTA_SYS_OTA_H
+#define SYSOTA_SYS_OTA_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sysota/ota_service.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Control messages of SYS_OTA_CtrlMsg(). */
+typedef enum {
+    SYS_OTA_REGCALLBACK = 0,       /**< buffer: a SYS_OTA_CALLBACK */
+    SYS_OTA_UPDATECHCK,            /**< ota_service_check_now() */
+    SYS_OTA_INITIATE_OTA,          /**< ota_service_download_now() */
+    SYS_OTA_TRIGGER_SYSTEM_RESET,  /**< ota_service_reset_now() */
+    SYS_OTA_TRIGGER_FACTORY_RESET, /**< ota_service_factory_reset() */
+    SYS_OTA_TRIGGER_ROLLBACK       /**< ota_service_rollback() */
+} SYS_OTA_CTRLMSG;
+
+/** Status values passed to the callback as `event`. */
+typedef enum {
+    SYS_OTA_IDLE = 0,
+    SYS_OTA_WAITING_FOR_NETWORK_CONNECTION,
+    SYS_OTA_WAITING_FOR_OTACORE_IDLE,
+    SYS_OTA_WAITING_FOR_USER_DEFINED_PERIOD,
+    SYS_OTA_UPDATE_CHECK_START,
+    SYS_OTA_UPDATE_CHECK_FAILED,
+    SYS_OTA_UPDATE_AVAILABLE,
+    SYS_OTA_UPDATE_NOTAVAILABLE,
+    SYS_OTA_TRIGGER_OTA_FAILED,
+    SYS_OTA_FACTORY_RESET_SUCCESS,
+    SYS_OTA_FACTORY_RESET_FAILED,
+    SYS_OTA_ROLLBACK_SUCCESS,
+    SYS_OTA_ROLLBACK_FAILED,
+    SYS_OTA_DOWNLOAD_START,
+    SYS_OTA_DOWNLOAD_SUCCESS,
+    SYS_OTA_DOWNLOAD_FAILED,
+    SYS_OTA_IMAGE_DIGEST_VERIFY_START,
+    SYS_OTA_IMAGE_DIGEST_VERIFY_SUCCESS,
+    SYS_OTA_IMAGE_DIGEST_VERIFY_FAILED,
+    SYS_OTA_DB_ENTRY_SUCCESS,
+    SYS_OTA_IMAGE_ERASE_FAILED,
+    SYS_OTA_IMAGE_ERASED,
+    SYS_OTA_IMAGE_DATABASE_FULL,
+    SYS_OTA_NONE
+} SYS_OTA_STATUS;
+
+/** Result of SYS_OTA_CtrlMsg(). */
+typedef enum {
+    SYS_OTA_SUCCESS = 0,
+    SYS_OTA_FAILURE
+} SYS_OTA_RESULT;
+
+/** The application's callback: event is a SYS_OTA_STATUS, data an ota_service_event_data_t *. */
+typedef void (*SYS_OTA_CALLBACK)(uint32_t event, void *data, void *cookie);
+
+/**
+ * Ours, called once before SYS_OTA_Initialize(): the configuration and the
+ * ports (what MHC generated in the original). Both are copied at
+ * SYS_OTA_Initialize(); cfg->on_event is replaced by the compatibility
+ * adapter. Returns OTA_OK or OTA_ERR_INVALID_ARG.
+ */
+int sys_ota_setup(const ota_service_config_t *cfg, const ota_service_ports_t *ports);
+
+/** The service instance behind the compatibility API, for the native calls. */
+ota_service_t *sys_ota_service(void);
+
+/** The SYS_OTA_STATUS value an ota_service_event_t maps to (SYS_OTA_NONE: not forwarded). */
+SYS_OTA_STATUS sys_ota_status_of(ota_service_event_t ev, int reason);
+
+/** ota_service_init() with the configuration given to sys_ota_setup(); failures are logged. */
+void SYS_OTA_Initialize(void);
+
+/** ota_service_task(). */
+void SYS_OTA_Tasks(void);
+
+/**
+ * Register the callback or trigger an action (SYS_OTA_CTRLMSG). length is
+ * checked only for SYS_OTA_REGCALLBACK (the size of a pointer).
+ * SYS_OTA_FAILURE when the service refuses (busy, not initialised).
+ */
+SYS_OTA_RESULT SYS_OTA_CtrlMsg(uint32_t event, void *buffer, uint32_t length);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SYSOTA_SYS_OTA_H */

@@ -1,0 +1,324 @@
+/*
+ * The service's update check: fetch the manifest into its bounded buffer,
+ * choose (ota_manifest_choose), apply the EraseVer requests, and decide what
+ * the chosen update needs: nothing (already stored, only the mark is
+ * missing), adoption of a file found without its row, a download, or the
+ * application's go.
+ */
+#include <string.h>
+
+#include "service_internal.h"
+#include "sysota/ota_hex.h"
+
+void svc_start_check(ota_service_t *svc)
+{
+    const ota_transport_t *t = svc->port.transport;
+    ota_http_options_t opt;
+    int err;
+
+    svc->check_req = false;
+    memset(&svc->choice, 0, sizeof(svc->choice));
+    svc->tmp[0] = '\0';
+    svc->name[0] = '\0';
+    svc->adopt = false;
+    svc->done = svc->total = 0;
+    svc->step = ST_MF_HEAD;
+    svc_emit(svc, OTA_EVENT_CHECK_START, OTA_OK, 0);
+    if (svc->cfg.require_tls && !svc_is_https(svc->cfg.manifest_url)) {
+        svc_fail(svc, OTA_EVENT_CHECK_FAILED, OTA_ERR_TLS_REQUIRED);
+        return;
+    }
+    svc_http_options(svc, &opt, 0);
+    err = t->get(t->ctx, svc->cfg.manifest_url, &opt);
+    if (err < 0) {
+        svc_fail(svc, OTA_EVENT_CHECK_FAILED, err);
+        return;
+    }
+    svc->http_open = true;
+    svc->t_start = svc->t_last = svc_now(svc);
+}
+
+static void mf_head(ota_service_t *svc)
+{
+    const ota_transport_t *t = svc->port.transport;
+    ota_http_response_t r;
+    int err = t->response(t->ctx, &r);
+
+    if (err == OTA_ERR_AGAIN) {
+        err = svc_timeout(svc, svc->cfg.manifest_timeout_ms);
+    } else if (err == OTA_OK) {
+        if (r.status != 200) {
+            svc_log(svc, OTA_LOG_WARN, "ota: manifest HTTP status", r.status);
+            err = OTA_ERR_HTTP_STATUS;
+        } else if (r.content_length > (int64_t)svc->mf_max) {
+            err = OTA_ERR_TOO_LARGE;
+        } else {
+            svc->done = 0;
+            svc->step = ST_MF_BODY;
+        }
+    }
+    if (err != OTA_OK) {
+        svc_fail(svc, OTA_EVENT_CHECK_FAILED, err);
+    }
+}
+
+static void mf_body(ota_service_t *svc)
+{
+    const ota_transport_t *t = svc->port.transport;
+    uint32_t cap = svc->mf_max - svc->done;
+    char extra;
+    int n;
+
+    /* With the buffer full, one more byte proves the body is over the limit:
+     * it is read into a byte of its own, never past the buffer. */
+    n = cap ? t->read(t->ctx, svc->cfg.manifest_buf + svc->done, cap) : t->read(t->ctx, &extra, 1);
+    if (n == OTA_ERR_AGAIN) {
+        n = svc_timeout(svc, svc->cfg.manifest_timeout_ms);
+        if (n == OTA_OK) {
+            return;
+        }
+    }
+    if (n < 0 || (n > 0 && cap == 0)) {
+        svc_fail(svc, OTA_EVENT_CHECK_FAILED, n < 0 ? n : OTA_ERR_TOO_LARGE);
+        return;
+    }
+    if (n > 0) {
+        svc->done += (uint32_t)n;
+        svc->t_last = svc_now(svc);
+        return;
+    }
+    t->close(t->ctx);
+    svc->http_open = false;
+    svc->step = ST_MF_PARSE;
+}
+
+static void mf_parse(ota_service_t *svc)
+{
+    ota_manifest_choice_t *c = &svc->choice;
+    int err = ota_manifest_choose(svc->cfg.manifest_buf, svc->done, svc->running, c);
+
+    svc->done = 0;
+    if (err == OTA_OK && c->rejected) {
+        svc_log(svc, OTA_LOG_WARN, c->first_reject_what ? c->first_reject_what : "ota: entry rejected",
+                (int32_t)c->first_reject_index);
+        if (!c->accepted) {
+            err = c->first_reject_err;
+        }
+    }
+    if (err != OTA_OK) {
+        c->has_update = false;
+        svc_fail(svc, OTA_EVENT_CHECK_FAILED, err);
+        return;
+    }
+    svc->erase_i = 0;
+    svc->step = ST_ERASE;
+}
+
+/* Remove a version's row, then its file. In this order a cut in between
+ * leaves a file no row names: the bootloader never sees it, and at worst it
+ * wastes space until a check adopts or replaces it. The other order could
+ * leave a row naming a missing file. */
+static int drop_version(ota_service_t *svc, uint32_t version)
+{
+    const ota_store_t *st = svc->port.store;
+    char file[OTA_STORE_NAME_MAX + 1];
+    ota_db_row_t *row = ota_db_find_version(&svc->db, version);
+    int err;
+
+    if (!row) {
+        return OTA_ERR_NOT_FOUND;
+    }
+    if (svc_protected(svc, row)) {
+        return OTA_ERR_STATE;
+    }
+    memcpy(file, row->name, sizeof(file));
+    err = ota_db_remove(&svc->db, st, version); /* atomic database swap: before or after, both consistent */
+    if (err == OTA_OK) {
+        err = st->remove(st->ctx, file); /* cut before: an orphan file, harmless (see above) */
+        if (err == OTA_ERR_NOT_FOUND) {
+            err = OTA_OK;
+        }
+    }
+    return err;
+}
+
+int svc_evict(ota_service_t *svc, uint32_t version)
+{
+    int err = drop_version(svc, version);
+    svc_emit(svc, err == OTA_OK ? OTA_EVENT_IMAGE_ERASED : OTA_EVENT_IMAGE_ERASE_FAILED, err, version);
+    return err;
+}
+
+static void erase_step(ota_service_t *svc)
+{
+    uint32_t v;
+    int err;
+
+    if (svc->erase_i >= svc->choice.erase_count) {
+        svc->step = ST_DECIDE;
+        return;
+    }
+    v = svc->choice.erase[svc->erase_i++];
+    err = svc_db_reload(svc);
+    if (err == OTA_OK && !ota_db_find_version(&svc->db, v)) {
+        return; /* not stored: the request stays in the manifest, nothing to say */
+    }
+    if (err == OTA_OK) {
+        (void)svc_evict(svc, v);
+    } else {
+        svc_emit(svc, OTA_EVENT_IMAGE_ERASE_FAILED, err, v);
+    }
+}
+
+static unsigned put_u32(char *out, uint32_t v)
+{
+    char d[10];
+    unsigned n = 0, i = 0;
+    do {
+        d[n++] = (char)('0' + v % 10u);
+        v /= 10u;
+    } while (v);
+    while (n) {
+        out[i++] = d[--n];
+    }
+    return i;
+}
+
+static void make_name(char *out, const char *pre, uint32_t version, const uint8_t *digest, const char *suf)
+{
+    unsigned n = (unsigned)strlen(pre);
+    memcpy(out, pre, n);
+    n += put_u32(out + n, version);
+    if (digest) {
+        out[n++] = '_';
+        (void)ota_hex_encode(digest, 4, out + n);
+        n += 8;
+    }
+    memcpy(out + n, suf, strlen(suf) + 1);
+}
+
+/* The update already has a row. Returns 1 when it is stored and usable (go
+ * and mark), 0 when the caller should go on with a fresh download, or a
+ * negative error. */
+static int decide_existing(ota_service_t *svc, ota_db_row_t *row)
+{
+    const ota_manifest_entry_t *u = &svc->choice.update;
+    uint32_t size;
+    bool same = memcmp(row->digest, u->digest, OTA_SHA256_LEN) == 0;
+
+    if (same && row->status == OTA_STATUS_DISABLED) {
+        /* Installed once and failed (or rolled back): fetching it again
+         * would loop download -> reset -> rollback forever. */
+        svc_log(svc, OTA_LOG_WARN, "ota: update disabled earlier, ignored", (int32_t)u->version);
+        return OTA_ERR_STATE;
+    }
+    if (same && row->status != OTA_STATUS_EMPTY &&
+        svc->port.store->stat(svc->port.store->ctx, row->name, &size) == OTA_OK) {
+        /* Downloaded and recorded, but a cut (or a failure) came before the
+         * boot control mark: do not download again. */
+        memcpy(svc->name, row->name, sizeof(svc->name));
+        return 1;
+    }
+    /* A different build under the same version, or a row whose file is
+     * gone: replace it. */
+    return drop_version(svc, u->version);
+}
+
+static void decide(ota_service_t *svc)
+{
+    const ota_store_t *st = svc->port.store;
+    ota_manifest_entry_t *u = &svc->choice.update;
+    ota_db_row_t *row;
+    uint32_t size;
+    int err;
+
+    if (!svc->choice.has_update) {
+        svc->last_err = OTA_OK;
+        svc->force_dl = false;
+        svc_emit(svc, OTA_EVENT_NO_UPDATE, svc->choice.first_reject_err, 0);
+        svc_clean(svc, false, ST_IDLE);
+        return;
+    }
+    err = ota_url_file_name(u->url, svc->name, sizeof(svc->name));
+    if (err == OTA_OK && svc->cfg.require_tls && !svc_is_https(u->url)) {
+        err = OTA_ERR_TLS_REQUIRED;
+    }
+    if (err == OTA_OK) {
+        err = svc_db_reload(svc);
+    }
+    row = err == OTA_OK ? ota_db_find_version(&svc->db, u->version) : NULL;
+    if (row) {
+        err = decide_existing(svc, row);
+        if (err == 1) {
+            svc->last_err = OTA_OK;
+            svc->step = ST_MARK;
+            svc_emit(svc, OTA_EVENT_UPDATE_AVAILABLE, OTA_OK, u->version);
+            return;
+        }
+    }
+    if (err == OTA_OK && ota_db_find_name(&svc->db, svc->name)) {
+        /* The URL's file name is taken by another version (servers that
+         * always serve "firmware.bin"): renaming over it would destroy that
+         * image, so this one gets a name of its own. */
+        make_name(svc->name, "app_v", u->version, NULL, ".bin");
+        if (ota_db_find_name(&svc->db, svc->name)) {
+            err = OTA_ERR_EXISTS;
+        }
+    }
+    if (err != OTA_OK) {
+        svc_fail(svc, err == OTA_ERR_STATE ? OTA_EVENT_NO_UPDATE : OTA_EVENT_CHECK_FAILED, err);
+        return;
+    }
+    make_name(svc->tmp, ".dl_", u->version, u->digest, ".tmp");
+    svc->last_err = OTA_OK;
+    if (st->stat(st->ctx, svc->name, &size) == OTA_OK) {
+        /* The file is there without its row: a cut between the rename and
+         * the row. Hash it; adopt it only if it is exactly the image. */
+        err = svc->port.crypto->sha256_start(svc->port.crypto->ctx, &svc->sha);
+        svc->sha_open = err == OTA_OK;
+        if (err == OTA_OK) {
+            svc->fh = err = st->open(st->ctx, svc->name, OTA_STORE_READ);
+        }
+        if (err < 0) {
+            svc_fail(svc, OTA_EVENT_DOWNLOAD_FAILED, err);
+            return;
+        }
+        svc->done = 0;
+        svc->step = ST_ADOPT_HASH;
+    } else {
+        svc_after_decide(svc);
+    }
+    /* Last, so that the application may call download_now() from its
+     * callback (the step is already AVAILABLE). */
+    svc_emit(svc, OTA_EVENT_UPDATE_AVAILABLE, OTA_OK, u->version);
+}
+
+void svc_after_decide(ota_service_t *svc)
+{
+    if (svc->cfg.auto_update || svc->force_dl) {
+        svc_start_download(svc);
+    } else {
+        svc->step = ST_AVAILABLE;
+    }
+}
+
+void svc_step_check(ota_service_t *svc)
+{
+    switch (svc->step) {
+    case ST_MF_HEAD:
+        mf_head(svc);
+        break;
+    case ST_MF_BODY:
+        mf_body(svc);
+        break;
+    case ST_MF_PARSE:
+        mf_parse(svc);
+        break;
+    case ST_ERASE:
+        erase_step(svc);
+        break;
+    default:
+        decide(svc);
+        break;
+    }
+}

@@ -1,0 +1,256 @@
+/*
+ * The service's download: stale temporary files, streaming the image
+ * through the transport into ".dl_<version>_<digest prefix>.tmp" while
+ * hashing it, and resuming an interrupted download with a Range request.
+ *
+ * Names starting with '.' are the service's temporary files: never in the
+ * database, never looked at by the bootloader, so any of them may be
+ * removed at any time without losing a published image.
+ */
+#include <string.h>
+
+#include "service_internal.h"
+
+void svc_clean(ota_service_t *svc, bool keep_dl, uint8_t then)
+{
+    svc->clean_keep_dl = keep_dl;
+    svc->after_clean = then;
+    svc->step = ST_CLEAN;
+}
+
+void svc_start_download(ota_service_t *svc)
+{
+    svc_clean(svc, false, ST_DL_OPEN);
+}
+
+static int find_stale(void *arg, const char *name, uint32_t size)
+{
+    ota_service_t *svc = arg;
+    (void)size;
+    if (name[0] != '.' || strcmp(name, svc->tmp) == 0 ||
+        (svc->clean_keep_dl && strncmp(name, ".dl_", 4) == 0) || strlen(name) > OTA_STORE_NAME_MAX) {
+        return 0;
+    }
+    memcpy(svc->cfg.buf, name, strlen(name) + 1);
+    return 1;
+}
+
+void svc_step_clean(ota_service_t *svc)
+{
+    const ota_store_t *st = svc->port.store;
+    int err;
+
+    svc->cfg.buf[0] = '\0';
+    err = st->list(st->ctx, find_stale, svc);
+    if (err >= 0 && svc->cfg.buf[0]) {
+        /* Cut right after: the file is gone or not; either way it was never
+         * published, and the next clean pass looks again. */
+        err = st->remove(st->ctx, (const char *)svc->cfg.buf);
+        if (err == OTA_OK || err == OTA_ERR_NOT_FOUND) {
+            return; /* one file per call; look again next time */
+        }
+    }
+    if (err < 0) {
+        svc_log(svc, OTA_LOG_WARN, "ota: temp clean-up failed", err);
+        if (svc->after_clean == ST_DL_OPEN) {
+            svc_fail(svc, OTA_EVENT_DOWNLOAD_FAILED, err);
+            return;
+        }
+    }
+    svc->step = svc->after_clean;
+}
+
+static void dl_open(ota_service_t *svc)
+{
+    const ota_store_t *st = svc->port.store;
+    uint32_t size = 0;
+    int err;
+
+    svc->done = svc->total = svc->range = 0;
+    err = svc->port.crypto->sha256_start(svc->port.crypto->ctx, &svc->sha);
+    svc->sha_open = err == OTA_OK;
+    if (err == OTA_OK) {
+        if (svc->cfg.resume && st->stat(st->ctx, svc->tmp, &size) == OTA_OK && size > 0) {
+            svc->fh = err = st->open(st->ctx, svc->tmp, OTA_STORE_READ);
+            svc->step = ST_DL_REHASH;
+        } else {
+            /* Creates an empty temp file: a cut leaves it for the next
+             * clean pass or resume, nothing published. */
+            svc->fh = err = st->open(st->ctx, svc->tmp, OTA_STORE_WRITE);
+            svc->step = ST_DL_GET;
+        }
+    }
+    if (err < 0) {
+        svc_fail(svc, OTA_EVENT_DOWNLOAD_FAILED, err);
+    }
+}
+
+/* Re-hash what an interrupted download left, so that the digest of the
+ * whole file can be checked when the rest arrives. */
+static void dl_rehash(ota_service_t *svc)
+{
+    const ota_store_t *st = svc->port.store;
+    const ota_crypto_t *c = svc->port.crypto;
+    int n = st->read(st->ctx, svc->fh, svc->cfg.buf, svc->cfg.buf_size);
+
+    if (n > 0) {
+        svc->done += (uint32_t)n;
+        n = c->sha256_update(c->ctx, &svc->sha, svc->cfg.buf, (size_t)n);
+    } else if (n == 0) {
+        svc_close_file(svc);
+        /* Opening for append changes nothing until the first write. */
+        svc->fh = n = st->open(st->ctx, svc->tmp, OTA_STORE_APPEND);
+        svc->range = svc->done;
+        svc->step = ST_DL_GET;
+        svc_log(svc, OTA_LOG_INFO, "ota: resuming download at", (int32_t)svc->done);
+    }
+    if (n < 0) {
+        svc_fail(svc, OTA_EVENT_DOWNLOAD_FAILED, n);
+    }
+}
+
+static void dl_get(ota_service_t *svc)
+{
+    const ota_transport_t *t = svc->port.transport;
+    ota_http_options_t opt;
+    int err;
+
+    svc_emit(svc, OTA_EVENT_DOWNLOAD_START, OTA_OK, svc->choice.update.version);
+    svc_http_options(svc, &opt, svc->range);
+    err = t->get(t->ctx, svc->choice.update.url, &opt);
+    if (err < 0) {
+        svc_fail(svc, OTA_EVENT_DOWNLOAD_FAILED, err);
+        return;
+    }
+    svc->http_open = true;
+    svc->t_start = svc->t_last = svc_now(svc);
+    svc->step = ST_DL_HEAD;
+}
+
+/* The server ignored the Range request and sends the whole image: start the
+ * file and the hash over. */
+static int dl_restart(ota_service_t *svc)
+{
+    const ota_store_t *st = svc->port.store;
+    int err;
+
+    svc_log(svc, OTA_LOG_INFO, "ota: server ignored Range, full download", 200);
+    svc_close_file(svc);
+    svc_sha_release(svc);
+    svc->done = svc->range = 0;
+    /* Truncates the temp file: a cut leaves an empty or partial prefix. */
+    svc->fh = err = st->open(st->ctx, svc->tmp, OTA_STORE_WRITE);
+    if (err >= 0) {
+        err = svc->port.crypto->sha256_start(svc->port.crypto->ctx, &svc->sha);
+        svc->sha_open = err == OTA_OK;
+    }
+    return err < 0 ? err : OTA_OK;
+}
+
+static void dl_head(ota_service_t *svc)
+{
+    const ota_transport_t *t = svc->port.transport;
+    ota_http_response_t r;
+    int err = t->response(t->ctx, &r);
+
+    if (err == OTA_ERR_AGAIN) {
+        err = svc_timeout(svc, svc->cfg.download_timeout_ms);
+    } else if (err == OTA_OK) {
+        if (r.status == 416 && svc->range) {
+            /* Nothing left past our length: the file may already be whole
+             * (a cut after its last write). The digest decides. */
+            t->close(t->ctx);
+            svc->http_open = false;
+            svc->total = svc->done;
+            svc->step = ST_VERIFY;
+            return;
+        }
+        if (r.status == 200 && svc->range) {
+            err = dl_restart(svc);
+        } else if (r.status != 200 && !(r.status == 206 && svc->range)) {
+            svc_log(svc, OTA_LOG_WARN, "ota: image HTTP status", r.status);
+            err = OTA_ERR_HTTP_STATUS;
+        }
+        if (r.content_length > (int64_t)(UINT32_MAX - svc->range)) {
+            err = OTA_ERR_TOO_LARGE;
+        }
+        svc->total = r.content_length >= 0 ? svc->range + (uint32_t)r.content_length : 0;
+        svc->step = ST_DL_BODY;
+    }
+    if (err != OTA_OK) {
+        svc_fail(svc, OTA_EVENT_DOWNLOAD_FAILED, err);
+    }
+}
+
+static void dl_body(ota_service_t *svc)
+{
+    const ota_transport_t *t = svc->port.transport;
+    const ota_store_t *st = svc->port.store;
+    const ota_crypto_t *c = svc->port.crypto;
+    int n = t->read(t->ctx, svc->cfg.buf, svc->cfg.buf_size);
+
+    if (n == OTA_ERR_AGAIN) {
+        n = svc_timeout(svc, svc->cfg.download_timeout_ms);
+        if (n == OTA_OK) {
+            return;
+        }
+    } else if (n > 0) {
+        if ((uint32_t)n > UINT32_MAX - svc->done) {
+            n = OTA_ERR_TOO_LARGE;
+        } else {
+            svc->t_last = svc_now(svc);
+            n = c->sha256_update(c->ctx, &svc->sha, svc->cfg.buf, (size_t)n) == OTA_OK ? n : OTA_ERR_IO;
+        }
+        if (n > 0) {
+            /* Not synced: a cut loses a suffix of the temp file, and a
+             * resume re-hashes whatever prefix survived. */
+            int err = st->write(st->ctx, svc->fh, svc->cfg.buf, (uint32_t)n);
+            if (err < 0) {
+                n = err;
+            } else {
+                svc->done += (uint32_t)n;
+                svc_emit(svc, OTA_EVENT_DOWNLOAD_PROGRESS, OTA_OK, svc->choice.update.version);
+                /* A server trickling bytes never trips the idle timeout. */
+                n = svc->cfg.download_timeout_ms && svc->t_last - svc->t_start >= svc->cfg.download_timeout_ms
+                        ? OTA_ERR_TIMEOUT
+                        : OTA_OK;
+                if (n == OTA_OK) {
+                    return;
+                }
+            }
+        }
+    } else if (n == 0) {
+        if (svc->total && svc->done != svc->total) {
+            n = OTA_ERR_SHORT_BODY;
+        } else {
+            t->close(t->ctx);
+            svc->http_open = false;
+            svc->total = svc->done;
+            svc_emit(svc, OTA_EVENT_DOWNLOAD_SUCCESS, OTA_OK, svc->choice.update.version);
+            svc->step = ST_VERIFY;
+            return;
+        }
+    }
+    svc_fail(svc, OTA_EVENT_DOWNLOAD_FAILED, n);
+}
+
+void svc_step_download(ota_service_t *svc)
+{
+    switch (svc->step) {
+    case ST_DL_OPEN:
+        dl_open(svc);
+        break;
+    case ST_DL_REHASH:
+        dl_rehash(svc);
+        break;
+    case ST_DL_GET:
+        dl_get(svc);
+        break;
+    case ST_DL_HEAD:
+        dl_head(svc);
+        break;
+    default:
+        dl_body(svc);
+        break;
+    }
+}

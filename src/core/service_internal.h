@@ -1,0 +1,75 @@
+/*
+ * Private to the service's files (service*.c): the internal steps and the
+ * helpers they share. Not part of the API.
+ */
+#ifndef SYSOTA_SERVICE_INTERNAL_H
+#define SYSOTA_SERVICE_INTERNAL_H
+
+#include "sysota/ota_service.h"
+
+/* One value of ota_service_t.step; each task() call runs one of them once. */
+enum svc_step {
+    ST_CLEAN = 0,  /* remove one stale temporary file per call, then after_clean */
+    ST_IDLE,
+    ST_MF_HEAD,    /* manifest GET sent, waiting for the status line */
+    ST_MF_BODY,    /* reading the manifest into its buffer */
+    ST_MF_PARSE,
+    ST_ERASE,      /* one EraseVer request per call */
+    ST_DECIDE,
+    ST_AVAILABLE,  /* waiting for download_now() */
+    ST_DL_OPEN,
+    ST_DL_REHASH,  /* hashing the part of an interrupted download already stored */
+    ST_DL_GET,
+    ST_DL_HEAD,
+    ST_DL_BODY,
+    ST_VERIFY,
+    ST_ADOPT_HASH, /* hashing an image file found without its database row */
+    ST_ROOM,       /* evict one image per call while the store is at max_images */
+    ST_RENAME,
+    ST_ROW,
+    ST_MARK,
+    ST_DONE,       /* announce "update ready", reset or wait */
+    ST_READY,
+    ST_RESET
+};
+
+void svc_log(const ota_service_t *svc, ota_log_level_t level, const char *msg, int32_t value);
+void svc_emit(ota_service_t *svc, ota_service_event_t ev, int reason, uint32_t version);
+uint32_t svc_now(const ota_service_t *svc);
+
+/* Abandon the current job: close the transfer and the file, release the
+ * hash, remove the temporary file unless it is kept for a resume, report ev
+ * with reason err, and go back to idle. */
+void svc_fail(ota_service_t *svc, ota_service_event_t ev, int err);
+
+/* OTA_ERR_TIMEOUT when the idle or the overall (limit_ms, 0: none) timeout
+ * of the current transfer has passed, else OTA_OK. */
+int svc_timeout(const ota_service_t *svc, uint32_t limit_ms);
+
+void svc_http_options(const ota_service_t *svc, ota_http_options_t *opt, uint32_t range);
+bool svc_is_https(const char *url);
+int svc_db_reload(ota_service_t *svc);
+bool svc_protected(const ota_service_t *svc, const ota_db_row_t *row);
+void svc_sha_release(ota_service_t *svc);
+void svc_close_file(ota_service_t *svc);
+void svc_do_reset(ota_service_t *svc);
+
+/* Remove temporary files ('.' names) except svc->tmp (and, when keep_dl,
+ * every ".dl_" download), one per call, then enter `then`. */
+void svc_clean(ota_service_t *svc, bool keep_dl, uint8_t then);
+void svc_start_download(ota_service_t *svc);
+
+/* Download, or wait for the application's go (auto_update off). */
+void svc_after_decide(ota_service_t *svc);
+
+/* Drop a stored version (row, then file) with its ERASED / ERASE_FAILED event. */
+int svc_evict(ota_service_t *svc, uint32_t version);
+
+/* The steps, by file. */
+void svc_step_clean(ota_service_t *svc);           /* service_download.c */
+void svc_step_download(ota_service_t *svc);        /* service_download.c */
+void svc_start_check(ota_service_t *svc);          /* service_check.c */
+void svc_step_check(ota_service_t *svc);           /* service_check.c */
+void svc_step_publish(ota_service_t *svc);         /* service_publish.c */
+
+#endif /* SYSOTA_SERVICE_INTERNAL_H */

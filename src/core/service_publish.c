@@ -1,0 +1,217 @@
+/*
+ * The service's publish sequence, one step per task() call:
+ *
+ *   verify digest -> make room -> rename temp to final name -> database row
+ *   0xFE -> boot control mark 0xF0 on the running image -> "update ready"
+ *
+ * Each write is atomic (store rename/remove, database swap, boot control
+ * append), so a cut between two steps leaves one of these states, all of
+ * which boot the running image and are finished by the next check:
+ *   temp file only            -> resumed (Range) or removed, re-verified;
+ *   final file, no row        -> hashed and adopted, or deleted;
+ *   row 0xFE, record not 0xF0 -> "already downloaded": only the mark is redone;
+ *   row 0xFE, record 0xF0     -> the bootloader installs the update.
+ */
+#include <string.h>
+
+#include "service_internal.h"
+
+static void verify(ota_service_t *svc)
+{
+    const ota_store_t *st = svc->port.store;
+    uint8_t digest[OTA_SHA256_LEN];
+    int err = OTA_OK;
+
+    if (svc->fh >= 0) {
+        /* Durable before it can be renamed into place: a published name
+         * must never point at bytes a cut can still take away. */
+        err = st->sync(st->ctx, svc->fh);
+        svc_close_file(svc);
+    }
+    if (err == OTA_OK) {
+        svc->sha_open = false;
+        err = svc->port.crypto->sha256_finish(svc->port.crypto->ctx, &svc->sha, digest);
+    }
+    if (err != OTA_OK) {
+        svc_fail(svc, OTA_EVENT_DOWNLOAD_FAILED, err);
+        return;
+    }
+    svc_emit(svc, OTA_EVENT_VERIFY_START, OTA_OK, svc->choice.update.version);
+    if (memcmp(digest, svc->choice.update.digest, OTA_SHA256_LEN) != 0) {
+        svc_fail(svc, OTA_EVENT_VERIFY_FAILED, OTA_ERR_DIGEST);
+        return;
+    }
+    svc_emit(svc, OTA_EVENT_VERIFY_SUCCESS, OTA_OK, svc->choice.update.version);
+    svc->step = ST_ROOM;
+}
+
+static void adopt_hash(ota_service_t *svc)
+{
+    const ota_store_t *st = svc->port.store;
+    const ota_crypto_t *c = svc->port.crypto;
+    uint8_t digest[OTA_SHA256_LEN];
+    int n = st->read(st->ctx, svc->fh, svc->cfg.buf, svc->cfg.buf_size);
+
+    if (n > 0) {
+        svc->done += (uint32_t)n;
+        n = c->sha256_update(c->ctx, &svc->sha, svc->cfg.buf, (size_t)n);
+        if (n == OTA_OK) {
+            return;
+        }
+    }
+    if (n == 0) {
+        svc_close_file(svc);
+        svc->sha_open = false;
+        n = c->sha256_finish(c->ctx, &svc->sha, digest);
+    }
+    if (n < 0) {
+        svc_fail(svc, OTA_EVENT_DOWNLOAD_FAILED, n);
+        return;
+    }
+    svc_emit(svc, OTA_EVENT_VERIFY_START, OTA_OK, svc->choice.update.version);
+    if (memcmp(digest, svc->choice.update.digest, OTA_SHA256_LEN) == 0) {
+        svc_log(svc, OTA_LOG_INFO, "ota: adopting stored image without row", (int32_t)svc->choice.update.version);
+        svc_emit(svc, OTA_EVENT_VERIFY_SUCCESS, OTA_OK, svc->choice.update.version);
+        svc->adopt = true;
+        svc->step = ST_ROOM;
+        return;
+    }
+    svc_log(svc, OTA_LOG_WARN, "ota: stored file without row does not match, removed", (int32_t)svc->done);
+    /* Not in the database, so never a boot candidate: removing it is safe
+     * at any instant, and a cut before it just repeats this check. */
+    n = st->remove(st->ctx, svc->name);
+    if (n < 0 && n != OTA_ERR_NOT_FOUND) {
+        svc_fail(svc, OTA_EVENT_DOWNLOAD_FAILED, n);
+        return;
+    }
+    svc->done = 0;
+    svc_after_decide(svc);
+}
+
+static void make_room(ota_service_t *svc)
+{
+    const ota_db_row_t *victim = NULL;
+    int err = svc_db_reload(svc);
+
+    if (err != OTA_OK) {
+        svc_fail(svc, OTA_EVENT_DOWNLOAD_FAILED, err);
+        return;
+    }
+    if (svc->db.count < svc->cfg.max_images) {
+        svc->step = svc->adopt ? ST_ROW : ST_RENAME;
+        return;
+    }
+    for (unsigned i = 0; i < svc->db.count; i++) {
+        const ota_db_row_t *r = &svc->db.rows[i];
+        if (!svc_protected(svc, r) && r->version != svc->choice.update.version &&
+            (!victim || r->version < victim->version)) {
+            victim = r;
+        }
+    }
+    if (!victim) {
+        svc_fail(svc, OTA_EVENT_DATABASE_FULL, OTA_ERR_FULL);
+        return;
+    }
+    /* Row first, then file (see drop_version); a cut repeats this step. */
+    err = svc_evict(svc, victim->version);
+    if (err != OTA_OK) {
+        svc_fail(svc, OTA_EVENT_DOWNLOAD_FAILED, err);
+    }
+}
+
+static void publish_rename(ota_service_t *svc)
+{
+    const ota_store_t *st = svc->port.store;
+    /* Atomic: a cut leaves the verified temp file (resumed: 416, re-hashed)
+     * or the final file without a row (adopted after re-hashing). */
+    int err = st->rename(st->ctx, svc->tmp, svc->name);
+    if (err != OTA_OK) {
+        svc_fail(svc, OTA_EVENT_DOWNLOAD_FAILED, err);
+        return;
+    }
+    svc->tmp[0] = '\0';
+    svc->step = ST_ROW;
+}
+
+static void publish_row(ota_service_t *svc)
+{
+    const ota_store_t *st = svc->port.store;
+    const ota_manifest_entry_t *u = &svc->choice.update;
+    int err = svc_db_reload(svc);
+
+    if (err == OTA_OK) {
+        /* Atomic database swap: a cut leaves the old database (the file is
+         * then adopted by the next check) or the new one with row 0xFE and
+         * the running image still valid (only the mark is redone). */
+        err = ota_db_add(&svc->db, st, svc->name, OTA_STATUS_DOWNLOADED, u->version, u->digest);
+    }
+    if (err != OTA_OK) {
+        /* No row, so nothing may stay published: drop the file. */
+        (void)st->remove(st->ctx, svc->name);
+        svc_fail(svc, err == OTA_ERR_FULL ? OTA_EVENT_DATABASE_FULL : OTA_EVENT_DOWNLOAD_FAILED, err);
+        return;
+    }
+    svc->step = ST_MARK;
+}
+
+static void mark(ota_service_t *svc)
+{
+    ota_bootctl_record_t rec;
+    /* A fresh handle: ota_app_* calls append records through handles of
+     * their own, so a cached scan position could be stale. */
+    int err = ota_bootctl_init(&svc->bc, svc->port.flash, svc->cfg.bootctl_addr);
+
+    if (err == OTA_OK) {
+        err = ota_bootctl_read(&svc->bc, &rec);
+    }
+    if (err == OTA_OK && rec.status != OTA_STATUS_DISABLED) {
+        /* One appended record: a cut before it completes leaves the old
+         * record newest (valid image runs on, next check only redoes this
+         * mark); after it, the bootloader installs the 0xFE row. */
+        err = ota_bootctl_set_status(&svc->bc, OTA_STATUS_DISABLED);
+    }
+    if (err != OTA_OK) {
+        svc_fail(svc, OTA_EVENT_DOWNLOAD_FAILED, err);
+        return;
+    }
+    svc->step = ST_DONE;
+}
+
+static void done(ota_service_t *svc)
+{
+    svc->last_err = OTA_OK;
+    svc->force_dl = false;
+    svc->step = ST_READY;
+    svc_log(svc, OTA_LOG_INFO, "ota: update ready", (int32_t)svc->choice.update.version);
+    svc_emit(svc, OTA_EVENT_UPDATE_READY, OTA_OK, svc->choice.update.version);
+    if (svc->cfg.auto_reset && svc->step == ST_READY) {
+        svc_do_reset(svc);
+    }
+}
+
+void svc_step_publish(ota_service_t *svc)
+{
+    switch (svc->step) {
+    case ST_VERIFY:
+        verify(svc);
+        break;
+    case ST_ADOPT_HASH:
+        adopt_hash(svc);
+        break;
+    case ST_ROOM:
+        make_room(svc);
+        break;
+    case ST_RENAME:
+        publish_rename(svc);
+        break;
+    case ST_ROW:
+        publish_row(svc);
+        break;
+    case ST_MARK:
+        mark(svc);
+        break;
+    default:
+        done(svc);
+        break;
+    }
+}
