@@ -1,0 +1,139 @@
+/*
+ * The host port's HTTP(S) transport (ota_transport_t) on libcurl's multi
+ * interface: non-blocking, one GET at a time, streamed.
+ *
+ * Behaviour a caller can rely on:
+ *  - get() only sets the request up; connecting, TLS and receiving happen in
+ *    later response() / read() calls, each of which waits at most poll_ms
+ *    for the network and does a bounded amount of work.
+ *  - Only http:// and https:// are allowed. HTTP/1.1 is used. Redirects are
+ *    NOT followed unless ota_transport_curl_config_t.follow_redirects is set
+ *    (then at most 5, and never from https:// down to http://).
+ *  - TLS verifies both the peer's chain and the host name unless the
+ *    request's `insecure` option is set (tests only). The CA bundle is the
+ *    request's ca_file, else the config's default_ca_file, else libcurl's
+ *    built-in default.
+ *  - An HTTP error status is not a transport error: response() reports it
+ *    and the body can still be read.
+ *  - Errors: OTA_ERR_NET (refused, reset, DNS, malformed reply),
+ *    OTA_ERR_TIMEOUT (connect timeout, or no byte received for
+ *    idle_timeout_ms while the caller kept reading), OTA_ERR_TLS (handshake or
+ *    certificate failure), OTA_ERR_SHORT_BODY (connection ended before the
+ *    announced Content-Length), OTA_ERR_URL (malformed or non-http(s) URL).
+ *
+ * Memory: the port allocates (libcurl handles and one spill buffer for data
+ * that arrives while the caller's buffer is full). When that buffer reaches
+ * spill_max, the transfer is paused until the caller has read it, so memory
+ * stays bounded however slowly the caller reads.
+ */
+#ifndef SYSOTA_TRANSPORT_CURL_H
+#define SYSOTA_TRANSPORT_CURL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sysota/ota_port.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Tunables of one transport. Zero-initialise: every 0 / NULL field takes its default. */
+typedef struct ota_transport_curl_config {
+    uint32_t poll_ms;                /**< longest wait for the network per call; default 20 */
+    uint32_t connect_timeout_ms;     /**< when the request gives 0; default 10000 (includes TLS) */
+    uint32_t idle_timeout_ms;        /**< when the request gives 0; default 30000 */
+    uint32_t buffer_size;            /**< CURLOPT_BUFFERSIZE (socket read size); default 512 KiB */
+    uint32_t spill_max;              /**< spill buffer bytes before pausing; default 256 KiB */
+    const char *default_ca_file;     /**< CA bundle when a request gives none; NULL: libcurl's */
+    const char *user_agent;          /**< NULL: "sysota" */
+    bool follow_redirects;           /**< follow 3xx Location (max 5, no https -> http) */
+    bool verbose;                    /**< libcurl's debug output on stderr */
+} ota_transport_curl_config_t;
+
+/** Byte counters. Wire counts are HTTP-level (request line + headers sent;
+ *  response headers + body received), excluding TLS and TCP overhead. */
+typedef struct ota_transport_curl_stats {
+    uint64_t requests;       /**< GETs started */
+    uint64_t body_bytes;     /**< body bytes handed to the caller by read() */
+    uint64_t wire_sent;      /**< CURLINFO_REQUEST_SIZE */
+    uint64_t wire_received;  /**< CURLINFO_HEADER_SIZE + CURLINFO_SIZE_DOWNLOAD_T */
+} ota_transport_curl_stats_t;
+
+/** State of one transport. Allocate it anywhere; treat every field as private. */
+typedef struct ota_transport_curl {
+    ota_transport_curl_config_t cfg;
+    void *multi;             /* CURLM* */
+    void *easy;              /* CURL*, reused so connections and TLS sessions are too */
+    void *headers;           /* struct curl_slist* of the current request */
+    bool active;             /* between get() and close() */
+    bool attached;           /* easy is in multi */
+    bool done;               /* libcurl finished the transfer */
+    bool headers_done;       /* a final (non-1xx) header block has arrived */
+    bool paused;             /* we paused receiving: spill buffer full */
+    bool connected;          /* seen the connection established (idle clock may run) */
+    bool location;           /* the current header block has a Location: line */
+    bool progress;           /* a callback saw a byte during this round of work */
+    int status;              /* final HTTP status, once headers_done */
+    int64_t content_length;  /* announced body length, -1 unknown, once headers_done */
+    int result;              /* OTA_OK or the error the transfer ended with */
+    uint32_t idle_ms;        /* this request's idle timeout */
+    uint64_t t_start_ms;     /* get() time */
+    uint64_t t_active_ms;    /* last byte received, or last time we resumed */
+    uint8_t *direct;         /* caller's buffer during read(): callback copies here */
+    size_t direct_cap;
+    size_t direct_len;
+    uint8_t *spill;          /* data received beyond the caller's buffer */
+    size_t spill_cap;
+    size_t spill_off;
+    size_t spill_len;
+    ota_transport_curl_stats_t last;  /* the current / last request */
+    ota_transport_curl_stats_t total; /* since init or stats_reset */
+    char errbuf[256];        /* CURLOPT_ERRORBUFFER: libcurl's words for the last failure */
+} ota_transport_curl_t;
+
+/**
+ * Set up t with cfg (NULL: all defaults) and fill *port_out with the
+ * ota_transport_t the core uses (port_out->ctx == t). Initialises libcurl
+ * globally on first use (thread-safe, once per process).
+ * Returns OTA_OK, OTA_ERR_INVALID_ARG or OTA_ERR_IO (libcurl failed).
+ */
+int ota_transport_curl_init(ota_transport_curl_t *t, const ota_transport_curl_config_t *cfg,
+                            ota_transport_t *port_out);
+
+/** End any request and free everything t holds. t may be initialised again. */
+void ota_transport_curl_deinit(ota_transport_curl_t *t);
+
+/**
+ * Counters: *last for the current or last request (wire counts are filled
+ * when it ends, at close()), *total summed since init or the last reset.
+ * Either pointer may be NULL. Returns OTA_OK.
+ */
+int ota_transport_curl_stats(const ota_transport_curl_t *t, ota_transport_curl_stats_t *last,
+                             ota_transport_curl_stats_t *total);
+
+/** Zero the summed counters (e.g. before measuring one update check). */
+void ota_transport_curl_stats_reset(ota_transport_curl_t *t);
+
+/** libcurl's description of the last failure ("" if none): for logs and tests. */
+const char *ota_transport_curl_error_text(const ota_transport_curl_t *t);
+
+/**
+ * Blocking convenience for tools and tests, over any ota_transport_t whose
+ * read() waits for the network (as this one does): GET url into buf.
+ * On OTA_OK, *len is the body length and *resp (if not NULL) the response;
+ * any HTTP status is OTA_OK here (the caller judges it). A body larger than
+ * cap fails with OTA_ERR_TOO_LARGE; a fetch not finished within timeout_ms
+ * (0: no limit beyond the transport's own timeouts) fails with
+ * OTA_ERR_TIMEOUT. The request is always closed before returning.
+ */
+int ota_transport_fetch_to_buffer(const ota_transport_t *tp, const char *url,
+                                  const ota_http_options_t *opt, void *buf, size_t cap,
+                                  size_t *len, ota_http_response_t *resp, uint32_t timeout_ms);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SYSOTA_TRANSPORT_CURL_H */

@@ -1,0 +1,103 @@
+/*
+ * Real HTTP(S) servers for sysota's tests, on 127.0.0.1 and free ports,
+ * started with fork/exec and stopped by PID.
+ *
+ *   TEST_SERVER_NGINX  nginx with a private configuration: plain HTTP on
+ *                      `port`, HTTPS with a certificate signed by a fresh
+ *                      test CA on `tls_port`, and HTTPS with an unrelated
+ *                      self-signed certificate on `tls_self_port`. Range
+ *                      requests are answered by nginx itself.
+ *   TEST_SERVER_PY_HTTP `python3 -m http.server` (the seed's suggestion).
+ *   TEST_SERVER_BAD    tests/support/bad_server.py: serves the docroot, and
+ *                      misbehaves on /cut/, /stall/, /silent/, /slow/,
+ *                      /status/CODE/, /drop/ and /reset/ paths (see the
+ *                      script's header). It exits by itself after
+ *                      TEST_SERVER_BAD_LIMIT_S seconds.
+ *
+ * Every server runs with PR_SET_PDEATHSIG, so it goes away with the test
+ * process even if the test crashes before test_server_stop().
+ * Scripts are found through $SYSOTA_SOURCE_DIR (set by sysota_add_test),
+ * else the source directory this library was compiled from.
+ *
+ * Functions return OTA_OK or a negative OTA_ERR_* code (OTA_ERR_IO when a
+ * server could not be started; a line on stderr says why).
+ */
+#ifndef SYSOTA_TEST_SERVER_H
+#define SYSOTA_TEST_SERVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define TEST_SERVER_PATH_MAX 512
+#define TEST_SERVER_URL_MAX 64
+
+/** Seconds after which bad_server.py exits on its own. */
+#define TEST_SERVER_BAD_LIMIT_S 60
+
+typedef enum test_server_kind {
+    TEST_SERVER_NGINX = 1,  /**< nginx: HTTP + HTTPS (CA-signed) + HTTPS (self-signed) */
+    TEST_SERVER_PY_HTTP,    /**< python3 -m http.server: HTTP only, no Range */
+    TEST_SERVER_BAD         /**< bad_server.py: HTTP only, misbehaviour by path */
+} test_server_kind_t;
+
+typedef struct test_server {
+    test_server_kind_t kind;
+    pid_t pid;                               /**< the server process; 0 when stopped */
+    int port;                                /**< plain HTTP port */
+    int tls_port;                            /**< nginx: HTTPS, certificate signed by ca_file; else 0 */
+    int tls_self_port;                       /**< nginx: HTTPS, self-signed certificate; else 0 */
+    char url[TEST_SERVER_URL_MAX];           /**< "http://127.0.0.1:<port>" (no trailing slash) */
+    char tls_url[TEST_SERVER_URL_MAX];       /**< "https://127.0.0.1:<tls_port>", or "" */
+    char tls_self_url[TEST_SERVER_URL_MAX];  /**< "https://127.0.0.1:<tls_self_port>", or "" */
+    char ca_file[TEST_SERVER_PATH_MAX];      /**< nginx: PEM of the CA that signed tls_port's certificate */
+    char self_cert[TEST_SERVER_PATH_MAX];    /**< nginx: PEM of the self-signed certificate (a "wrong CA") */
+    char dir[TEST_SERVER_PATH_MAX];          /**< private state directory (config, logs, keys), removed by stop */
+    char docroot[TEST_SERVER_PATH_MAX];      /**< the served directory (owned by the caller) */
+} test_server_t;
+
+/**
+ * Start a server of `kind` serving `docroot` and wait until it accepts
+ * connections (a few seconds at most). Fills *s. The caller keeps docroot.
+ */
+int test_server_start(test_server_t *s, test_server_kind_t kind, const char *docroot);
+
+/** Stop the server (SIGTERM, then SIGKILL if it lingers), reap it, remove s->dir. */
+int test_server_stop(test_server_t *s);
+
+/** True when nginx can be found (tests that need it may skip otherwise). */
+int test_server_have_nginx(void);
+
+/** Write "<base>/<path>" into out (path may start with '/' or not). */
+int test_server_url(char *out, size_t cap, const char *base, const char *path);
+
+/* ---- small helpers for tests -------------------------------------------- */
+
+/** The sysota source tree: $SYSOTA_SOURCE_DIR, else the compile-time path. */
+const char *test_source_dir(void);
+
+/** Make a fresh private directory under $TMPDIR (or /tmp); its path in out. */
+int test_tmpdir_make(char *out, size_t cap, const char *tag);
+
+/** Remove a directory tree (tests' temporary directories only). */
+int test_tmpdir_remove(const char *dir);
+
+/** Write len bytes to dir/name, replacing it. The path in path_out if not NULL. */
+int test_file_write(const char *dir, const char *name, const void *data, size_t len,
+                    char *path_out, size_t path_cap);
+
+/** Fill buf with len bytes of a reproducible pseudo-random sequence for seed. */
+void test_fill_random(void *buf, size_t len, uint32_t seed);
+
+/** Milliseconds of a monotonic clock, for timing assertions. */
+uint64_t test_now_ms(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SYSOTA_TEST_SERVER_H */

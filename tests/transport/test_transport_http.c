@@ -1,0 +1,356 @@
+/*
+ * The libcurl transport over plain HTTP against a real nginx and a real
+ * python3 -m http.server on loopback.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "test_server.h"
+#include "transport_check.h"
+#include "transport_curl.h"
+
+#define BIG_SIZE (3u * 1024u * 1024u + 123u) /* not a multiple of any buffer size */
+#define LIMIT_MS 10000u
+#define CALL_BOUND_MS 200u
+
+static char docroot[TEST_SERVER_PATH_MAX];
+static test_server_t nginx;
+static test_server_t pyhttp;
+static uint8_t *big;
+static uint8_t *got;
+
+static int group_setup(void **state)
+{
+    (void)state;
+    if (test_tmpdir_make(docroot, sizeof docroot, "docroot") != OTA_OK) {
+        return -1;
+    }
+    big = malloc(BIG_SIZE);
+    got = malloc(BIG_SIZE);
+    if (big == NULL || got == NULL) {
+        return -1;
+    }
+    test_fill_random(big, BIG_SIZE, 1);
+    static const char hello[] = "hello, device\n";
+    if (test_file_write(docroot, "big.bin", big, BIG_SIZE, NULL, 0) != OTA_OK ||
+        test_file_write(docroot, "hello.txt", hello, sizeof hello - 1, NULL, 0) != OTA_OK ||
+        test_file_write(docroot, "empty.bin", "", 0, NULL, 0) != OTA_OK) {
+        return -1;
+    }
+    if (test_server_start(&nginx, TEST_SERVER_NGINX, docroot) != OTA_OK) {
+        return -1;
+    }
+    if (test_server_start(&pyhttp, TEST_SERVER_PY_HTTP, docroot) != OTA_OK) {
+        return -1;
+    }
+    return 0;
+}
+
+static int group_teardown(void **state)
+{
+    (void)state;
+    test_server_stop(&nginx);
+    test_server_stop(&pyhttp);
+    test_tmpdir_remove(docroot);
+    free(big);
+    free(got);
+    return 0;
+}
+
+typedef struct fixture {
+    ota_transport_curl_t curl;
+    ota_transport_t tp;
+} fixture_t;
+
+static int setup(void **state)
+{
+    fixture_t *f = calloc(1, sizeof *f);
+    if (f == NULL || ota_transport_curl_init(&f->curl, NULL, &f->tp) != OTA_OK) {
+        free(f);
+        return -1;
+    }
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture_t *f = *state;
+    ota_transport_curl_deinit(&f->curl);
+    free(f);
+    return 0;
+}
+
+static void url_of(char *out, size_t cap, const test_server_t *s, const char *path)
+{
+    assert_int_equal(test_server_url(out, cap, s->url, path), OTA_OK);
+}
+
+/* Fetch big.bin from server s with reads of read_cap bytes and compare. */
+static void fetch_big_and_compare(fixture_t *f, const test_server_t *s, uint32_t read_cap)
+{
+    char url[128];
+    url_of(url, sizeof url, s, "big.bin");
+    check_result_t r;
+    memset(got, 0, BIG_SIZE);
+    int err = check_fetch(&f->tp, url, NULL, got, BIG_SIZE, read_cap, LIMIT_MS, &r);
+    assert_int_equal(err, OTA_OK);
+    assert_int_equal(r.resp.status, 200);
+    assert_int_equal(r.resp.content_length, BIG_SIZE);
+    assert_int_equal(r.len, BIG_SIZE);
+    assert_memory_equal(got, big, BIG_SIZE);
+    assert_true(r.max_call_ms < CALL_BOUND_MS);
+}
+
+static void test_get_200_delivers_the_whole_body_byte_for_byte(void **state)
+{
+    fetch_big_and_compare(*state, &nginx, 64u * 1024u);
+}
+
+static void test_small_reads_deliver_the_same_bytes_in_order(void **state)
+{
+    /* Far smaller than libcurl's chunks: exercises the spill buffer and the
+     * pause / resume of the transfer when it fills. */
+    fetch_big_and_compare(*state, &nginx, 777u);
+}
+
+static void test_reads_larger_than_the_body_deliver_it_exactly(void **state)
+{
+    fetch_big_and_compare(*state, &nginx, 8u * 1024u * 1024u);
+}
+
+static void test_python_http_server_serves_200_with_the_whole_body(void **state)
+{
+    fetch_big_and_compare(*state, &pyhttp, 100000u);
+}
+
+static void test_a_slow_reader_that_pauses_the_transfer_still_gets_every_byte(void **state)
+{
+    fixture_t *f = *state;
+    char url[128];
+    url_of(url, sizeof url, &nginx, "big.bin");
+    ota_http_options_t opt = {.idle_timeout_ms = 300};
+    assert_int_equal(f->tp.get(f->tp.ctx, url, &opt), OTA_OK);
+    ota_http_response_t resp;
+    int err;
+    uint64_t start = test_now_ms();
+    while ((err = f->tp.response(f->tp.ctx, &resp)) == OTA_ERR_AGAIN) {
+        assert_true(test_now_ms() - start < LIMIT_MS);
+    }
+    assert_int_equal(err, OTA_OK);
+    size_t len = 0;
+    int naps = 0;
+    for (;;) {
+        int n = f->tp.read(f->tp.ctx, got + len, (uint32_t)(BIG_SIZE - len < 4096 ? BIG_SIZE - len : 4096));
+        if (n == OTA_ERR_AGAIN) {
+            assert_true(test_now_ms() - start < LIMIT_MS);
+            continue;
+        }
+        if (n == 0 || len == BIG_SIZE) {
+            break;
+        }
+        assert_true(n > 0);
+        len += (size_t)n;
+        /* Twice, stop reading for longer than the idle timeout: the spill
+         * buffer fills, the transfer pauses, and that is not the server's
+         * silence. */
+        if (naps < 2 && len > (size_t)(naps + 1) * 1024u * 1024u) {
+            struct timespec ts = {0, 600 * 1000000L};
+            nanosleep(&ts, NULL);
+            naps++;
+        }
+    }
+    /* Memory stayed bounded: the transfer paused rather than let the spill
+     * buffer grow past one chunk over its limit. */
+    assert_true(f->curl.spill_cap <= f->curl.cfg.spill_max + 16384u);
+    f->tp.close(f->tp.ctx);
+    assert_int_equal(naps, 2);
+    assert_int_equal(len, BIG_SIZE);
+    assert_memory_equal(got, big, BIG_SIZE);
+}
+
+static void test_404_is_reported_as_a_status_and_its_body_is_readable(void **state)
+{
+    fixture_t *f = *state;
+    char url[128];
+    url_of(url, sizeof url, &nginx, "no-such-file.bin");
+    uint8_t body[4096];
+    check_result_t r;
+    int err = check_fetch(&f->tp, url, NULL, body, sizeof body, sizeof body, LIMIT_MS, &r);
+    assert_int_equal(err, OTA_OK);
+    assert_int_equal(r.resp.status, 404);
+    assert_true(r.len > 0);
+    assert_int_equal((int64_t)r.len, r.resp.content_length);
+    assert_non_null(memmem(body, r.len, "404", 3));
+}
+
+static void test_range_start_asks_for_the_tail_and_gets_206(void **state)
+{
+    fixture_t *f = *state;
+    char url[128];
+    url_of(url, sizeof url, &nginx, "big.bin");
+    const uint32_t from = 1000001u;
+    ota_http_options_t opt = {.range_start = from};
+    check_result_t r;
+    int err = check_fetch(&f->tp, url, &opt, got, BIG_SIZE, 65536u, LIMIT_MS, &r);
+    assert_int_equal(err, OTA_OK);
+    assert_int_equal(r.resp.status, 206);
+    assert_int_equal(r.resp.content_length, BIG_SIZE - from);
+    assert_int_equal(r.len, BIG_SIZE - from);
+    assert_memory_equal(got, big + from, BIG_SIZE - from);
+}
+
+static void test_extra_headers_are_sent_with_the_request(void **state)
+{
+    fixture_t *f = *state;
+    char url[128];
+    url_of(url, sizeof url, &nginx, "hello.txt");
+    /* nginx honours a Range header only if it really arrived. */
+    const char *const headers[] = {"X-Sysota-Test: 1", "Range: bytes=7-", NULL};
+    ota_http_options_t opt = {.headers = headers};
+    char body[64];
+    check_result_t r;
+    int err = check_fetch(&f->tp, url, &opt, (uint8_t *)body, sizeof body, sizeof body, LIMIT_MS, &r);
+    assert_int_equal(err, OTA_OK);
+    assert_int_equal(r.resp.status, 206);
+    assert_int_equal(r.len, 7);
+    assert_memory_equal(body, "device\n", 7);
+}
+
+static void test_an_empty_body_ends_at_once(void **state)
+{
+    fixture_t *f = *state;
+    char url[128];
+    url_of(url, sizeof url, &nginx, "empty.bin");
+    uint8_t body[16];
+    check_result_t r;
+    assert_int_equal(check_fetch(&f->tp, url, NULL, body, sizeof body, sizeof body, LIMIT_MS, &r),
+                     OTA_OK);
+    assert_int_equal(r.resp.status, 200);
+    assert_int_equal(r.resp.content_length, 0);
+    assert_int_equal(r.len, 0);
+}
+
+static void test_counters_count_body_and_wire_bytes(void **state)
+{
+    fixture_t *f = *state;
+    char url[128];
+    url_of(url, sizeof url, &nginx, "hello.txt");
+    uint8_t body[64];
+    check_result_t r;
+    ota_transport_curl_stats_reset(&f->curl);
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(check_fetch(&f->tp, url, NULL, body, sizeof body, sizeof body, LIMIT_MS, &r),
+                         OTA_OK);
+    }
+    ota_transport_curl_stats_t last, total;
+    assert_int_equal(ota_transport_curl_stats(&f->curl, &last, &total), OTA_OK);
+    assert_int_equal(last.requests, 1);
+    assert_int_equal(last.body_bytes, 14);
+    /* "GET /hello.txt HTTP/1.1" and a Host line at least; a status line
+     * and a Content-Length header at least. */
+    assert_true(last.wire_sent > 40);
+    assert_true(last.wire_received > 14 + 40);
+    assert_int_equal(total.requests, 2);
+    assert_int_equal(total.body_bytes, 28);
+    assert_int_equal(total.wire_sent, 2 * last.wire_sent);
+    assert_int_equal(total.wire_received, 2 * last.wire_received);
+    ota_transport_curl_stats_reset(&f->curl);
+    assert_int_equal(ota_transport_curl_stats(&f->curl, NULL, &total), OTA_OK);
+    assert_int_equal(total.requests, 0);
+    assert_int_equal(total.wire_received, 0);
+}
+
+static void test_get_refuses_urls_that_are_not_http_or_https(void **state)
+{
+    fixture_t *f = *state;
+    static const char *const bad[] = {"ftp://127.0.0.1/x.bin", "file:///etc/passwd",
+                                      "gopher://127.0.0.1/", "127.0.0.1/x.bin", "http://",
+                                      "", "http://exa mple.com/x"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(f->tp.get(f->tp.ctx, bad[i], NULL), OTA_ERR_URL);
+    }
+    /* Nothing was started: reading is a state error. */
+    uint8_t b[4];
+    assert_int_equal(f->tp.read(f->tp.ctx, b, sizeof b), OTA_ERR_STATE);
+}
+
+static void test_a_second_get_while_one_is_active_is_refused(void **state)
+{
+    fixture_t *f = *state;
+    char url[128];
+    url_of(url, sizeof url, &nginx, "hello.txt");
+    assert_int_equal(f->tp.get(f->tp.ctx, url, NULL), OTA_OK);
+    assert_int_equal(f->tp.get(f->tp.ctx, url, NULL), OTA_ERR_STATE);
+    f->tp.close(f->tp.ctx);
+    /* After close the transport is ready again, and closing twice is harmless. */
+    f->tp.close(f->tp.ctx);
+    uint8_t body[64];
+    check_result_t r;
+    assert_int_equal(check_fetch(&f->tp, url, NULL, body, sizeof body, sizeof body, LIMIT_MS, &r),
+                     OTA_OK);
+    assert_int_equal(r.len, 14);
+}
+
+static void test_closing_in_the_middle_of_a_body_leaves_the_transport_usable(void **state)
+{
+    fixture_t *f = *state;
+    char url[128];
+    url_of(url, sizeof url, &nginx, "big.bin");
+    assert_int_equal(f->tp.get(f->tp.ctx, url, NULL), OTA_OK);
+    ota_http_response_t resp;
+    uint64_t start = test_now_ms();
+    while (f->tp.response(f->tp.ctx, &resp) == OTA_ERR_AGAIN) {
+        assert_true(test_now_ms() - start < LIMIT_MS);
+    }
+    uint8_t chunk[1000];
+    assert_true(f->tp.read(f->tp.ctx, chunk, sizeof chunk) > 0);
+    f->tp.close(f->tp.ctx);
+    fetch_big_and_compare(f, &nginx, 65536u);
+}
+
+static void test_fetch_to_buffer_returns_the_body_and_refuses_one_too_large(void **state)
+{
+    fixture_t *f = *state;
+    char url[128];
+    url_of(url, sizeof url, &nginx, "hello.txt");
+    char body[14];
+    size_t len = 99;
+    ota_http_response_t resp;
+    assert_int_equal(ota_transport_fetch_to_buffer(&f->tp, url, NULL, body, sizeof body, &len, &resp, 5000),
+                     OTA_OK);
+    assert_int_equal(len, 14);
+    assert_int_equal(resp.status, 200);
+    assert_memory_equal(body, "hello, device\n", 14);
+    assert_int_equal(ota_transport_fetch_to_buffer(&f->tp, url, NULL, body, 13, &len, &resp, 5000),
+                     OTA_ERR_TOO_LARGE);
+    assert_int_equal(len, 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_get_200_delivers_the_whole_body_byte_for_byte, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_small_reads_deliver_the_same_bytes_in_order, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reads_larger_than_the_body_deliver_it_exactly, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_python_http_server_serves_200_with_the_whole_body, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_slow_reader_that_pauses_the_transfer_still_gets_every_byte, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_404_is_reported_as_a_status_and_its_body_is_readable, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_range_start_asks_for_the_tail_and_gets_206, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_extra_headers_are_sent_with_the_request, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_an_empty_body_ends_at_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_counters_count_body_and_wire_bytes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_get_refuses_urls_that_are_not_http_or_https, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_second_get_while_one_is_active_is_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_closing_in_the_middle_of_a_body_leaves_the_transport_usable, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fetch_to_buffer_returns_the_body_and_refuses_one_too_large, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}

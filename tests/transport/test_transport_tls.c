@@ -1,0 +1,228 @@
+/*
+ * The libcurl transport over HTTPS against a real nginx: one port with a
+ * certificate signed by a fresh test CA, one with an unrelated self-signed
+ * certificate for the same names.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "test_server.h"
+#include "transport_check.h"
+#include "transport_curl.h"
+
+#define BODY_SIZE (1024u * 1024u + 7u)
+#define LIMIT_MS 10000u
+
+static char docroot[TEST_SERVER_PATH_MAX];
+static test_server_t nginx;
+static uint8_t *body;
+static uint8_t *got;
+
+static int group_setup(void **state)
+{
+    (void)state;
+    body = malloc(BODY_SIZE);
+    got = malloc(BODY_SIZE);
+    if (body == NULL || got == NULL ||
+        test_tmpdir_make(docroot, sizeof docroot, "docroot") != OTA_OK) {
+        return -1;
+    }
+    test_fill_random(body, BODY_SIZE, 7);
+    if (test_file_write(docroot, "app.bin", body, BODY_SIZE, NULL, 0) != OTA_OK) {
+        return -1;
+    }
+    return test_server_start(&nginx, TEST_SERVER_NGINX, docroot) == OTA_OK ? 0 : -1;
+}
+
+static int group_teardown(void **state)
+{
+    (void)state;
+    test_server_stop(&nginx);
+    test_tmpdir_remove(docroot);
+    free(body);
+    free(got);
+    return 0;
+}
+
+typedef struct fixture {
+    ota_transport_curl_t curl;
+    ota_transport_t tp;
+} fixture_t;
+
+static int setup_with(void **state, const ota_transport_curl_config_t *cfg)
+{
+    fixture_t *f = calloc(1, sizeof *f);
+    if (f == NULL || ota_transport_curl_init(&f->curl, cfg, &f->tp) != OTA_OK) {
+        free(f);
+        return -1;
+    }
+    *state = f;
+    return 0;
+}
+
+static int setup(void **state)
+{
+    return setup_with(state, NULL);
+}
+
+static int setup_default_ca(void **state)
+{
+    ota_transport_curl_config_t cfg = {.default_ca_file = nginx.ca_file};
+    return setup_with(state, &cfg);
+}
+
+static int teardown(void **state)
+{
+    fixture_t *f = *state;
+    ota_transport_curl_deinit(&f->curl);
+    free(f);
+    return 0;
+}
+
+/* GET base/app.bin with opt; return the outcome, checking the body on success. */
+static int fetch_app(fixture_t *f, const char *base, const ota_http_options_t *opt)
+{
+    char url[128];
+    assert_int_equal(test_server_url(url, sizeof url, base, "app.bin"), OTA_OK);
+    check_result_t r;
+    memset(got, 0, BODY_SIZE);
+    int err = check_fetch(&f->tp, url, opt, got, BODY_SIZE, 65536u, LIMIT_MS, &r);
+    if (err == OTA_OK) {
+        assert_int_equal(r.resp.status, 200);
+        assert_int_equal(r.len, BODY_SIZE);
+        assert_memory_equal(got, body, BODY_SIZE);
+    } else {
+        /* A refused handshake never yields a status or a body byte. */
+        assert_int_equal(r.len, 0);
+        assert_true(r.max_call_ms < 200u);
+    }
+    return err;
+}
+
+static void test_https_with_the_test_ca_is_verified_and_delivers_the_body(void **state)
+{
+    ota_http_options_t opt = {.ca_file = nginx.ca_file};
+    assert_int_equal(fetch_app(*state, nginx.tls_url, &opt), OTA_OK);
+}
+
+static void test_https_to_localhost_matches_the_certificate_name(void **state)
+{
+    char base[TEST_SERVER_URL_MAX];
+    snprintf(base, sizeof base, "https://localhost:%d", nginx.tls_port);
+    ota_http_options_t opt = {.ca_file = nginx.ca_file};
+    assert_int_equal(fetch_app(*state, base, &opt), OTA_OK);
+}
+
+static void test_https_with_a_self_signed_certificate_is_refused(void **state)
+{
+    ota_http_options_t opt = {.ca_file = nginx.ca_file};
+    assert_int_equal(fetch_app(*state, nginx.tls_self_url, &opt), OTA_ERR_TLS);
+    fixture_t *f = *state;
+    assert_true(strlen(ota_transport_curl_error_text(&f->curl)) > 0);
+}
+
+static void test_https_with_a_self_signed_certificate_is_accepted_when_insecure(void **state)
+{
+    ota_http_options_t opt = {.insecure = true};
+    assert_int_equal(fetch_app(*state, nginx.tls_self_url, &opt), OTA_OK);
+}
+
+static void test_https_without_a_ca_file_refuses_the_test_ca(void **state)
+{
+    /* libcurl's default bundle (the system's) does not know our test CA. */
+    assert_int_equal(fetch_app(*state, nginx.tls_url, NULL), OTA_ERR_TLS);
+}
+
+static void test_https_with_another_ca_file_is_refused(void **state)
+{
+    ota_http_options_t opt = {.ca_file = nginx.self_cert};
+    assert_int_equal(fetch_app(*state, nginx.tls_url, &opt), OTA_ERR_TLS);
+}
+
+static void test_https_with_a_missing_ca_file_is_refused(void **state)
+{
+    ota_http_options_t opt = {.ca_file = "/nonexistent/sysota-ca.pem"};
+    assert_int_equal(fetch_app(*state, nginx.tls_url, &opt), OTA_ERR_TLS);
+}
+
+static void test_https_checks_the_host_name_not_only_the_chain(void **state)
+{
+    /* The same server through its IPv4-mapped IPv6 address: the chain is
+     * valid, but the certificate names only 127.0.0.1 and localhost. */
+    char base[TEST_SERVER_URL_MAX];
+    snprintf(base, sizeof base, "https://[::ffff:127.0.0.1]:%d", nginx.tls_port);
+    ota_http_options_t opt = {.ca_file = nginx.ca_file};
+    int err = fetch_app(*state, base, &opt);
+    if (err == OTA_ERR_NET) {
+        skip(); /* no IPv6 socket support here */
+    }
+    assert_int_equal(err, OTA_ERR_TLS);
+    opt.insecure = true;
+    assert_int_equal(fetch_app(*state, base, &opt), OTA_OK);
+}
+
+static void test_the_configured_default_ca_file_is_used_when_a_request_gives_none(void **state)
+{
+    assert_int_equal(fetch_app(*state, nginx.tls_url, NULL), OTA_OK);
+    /* A request's own CA file still wins over the default. */
+    ota_http_options_t opt = {.ca_file = nginx.self_cert};
+    assert_int_equal(fetch_app(*state, nginx.tls_url, &opt), OTA_ERR_TLS);
+}
+
+static void test_https_to_a_plain_http_port_is_a_tls_error(void **state)
+{
+    char base[TEST_SERVER_URL_MAX];
+    snprintf(base, sizeof base, "https://127.0.0.1:%d", nginx.port);
+    ota_http_options_t opt = {.ca_file = nginx.ca_file};
+    assert_int_equal(fetch_app(*state, base, &opt), OTA_ERR_TLS);
+}
+
+static void test_https_range_gets_206_and_the_tail(void **state)
+{
+    fixture_t *f = *state;
+    char url[128];
+    assert_int_equal(test_server_url(url, sizeof url, nginx.tls_url, "/app.bin"), OTA_OK);
+    ota_http_options_t opt = {.ca_file = nginx.ca_file, .range_start = BODY_SIZE - 1000u};
+    check_result_t r;
+    assert_int_equal(check_fetch(&f->tp, url, &opt, got, BODY_SIZE, 4096u, LIMIT_MS, &r), OTA_OK);
+    assert_int_equal(r.resp.status, 206);
+    assert_int_equal(r.len, 1000);
+    assert_memory_equal(got, body + BODY_SIZE - 1000u, 1000);
+}
+
+static void test_a_refused_certificate_does_not_poison_the_next_request(void **state)
+{
+    ota_http_options_t bad = {.ca_file = nginx.self_cert};
+    ota_http_options_t good = {.ca_file = nginx.ca_file};
+    assert_int_equal(fetch_app(*state, nginx.tls_url, &bad), OTA_ERR_TLS);
+    assert_int_equal(fetch_app(*state, nginx.tls_url, &good), OTA_OK);
+    /* And a verified connection is not reused for a request that would
+     * have refused it. */
+    assert_int_equal(fetch_app(*state, nginx.tls_url, &bad), OTA_ERR_TLS);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_https_with_the_test_ca_is_verified_and_delivers_the_body, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_https_to_localhost_matches_the_certificate_name, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_https_with_a_self_signed_certificate_is_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_https_with_a_self_signed_certificate_is_accepted_when_insecure, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_https_without_a_ca_file_refuses_the_test_ca, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_https_with_another_ca_file_is_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_https_with_a_missing_ca_file_is_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_https_checks_the_host_name_not_only_the_chain, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_the_configured_default_ca_file_is_used_when_a_request_gives_none, setup_default_ca, teardown),
+        cmocka_unit_test_setup_teardown(test_https_to_a_plain_http_port_is_a_tls_error, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_https_range_gets_206_and_the_tail, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_refused_certificate_does_not_poison_the_next_request, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
