@@ -1,0 +1,142 @@
+/*
+ * One device, one supply: the flash and the store count their operations in
+ * one sequence, and a cut on either stops both (and costs the store its
+ * unsynced data).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "flash_sim.h"
+#include "store_dir.h"
+#include "test_server.h"
+
+#define SIZE (64u * 1024u)
+#define SECTOR 4096u
+#define WU 8u
+
+static char dir[256];
+static ota_power_t power;
+static ota_flash_sim_t fsim;
+static ota_flash_t f;
+static ota_store_dir_t st;
+static ota_store_t s;
+
+static int setup(void **state)
+{
+    (void)state;
+    if (test_tmpdir_make(dir, sizeof(dir), "shared") != OTA_OK) {
+        return -1;
+    }
+    ota_power_init(&power, 11);
+    ota_flash_sim_config_t fc = { .size = SIZE, .sector_size = SECTOR, .write_unit = WU, .strict = true,
+                                  .power = &power };
+    ota_store_dir_config_t sc = { .dir = dir, .power = &power };
+    if (ota_flash_sim_open(&fsim, &fc) != OTA_OK || ota_store_dir_open(&st, &sc) != OTA_OK) {
+        return -1;
+    }
+    ota_flash_sim_port(&fsim, &f);
+    ota_store_dir_port(&st, &s);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    ota_store_dir_close(&st);
+    ota_flash_sim_close(&fsim);
+    test_tmpdir_remove(dir);
+    return 0;
+}
+
+static void test_flash_and_store_operations_share_one_count(void **state)
+{
+    (void)state;
+    uint8_t unit[WU];
+    memset(unit, 0, WU);
+    assert_int_equal(f.program(f.ctx, 0, unit, WU), OTA_OK);        /* 1 */
+    int fh = s.open(s.ctx, "a", OTA_STORE_WRITE);                     /* 2 */
+    assert_true(fh >= 0);
+    assert_int_equal(f.erase(f.ctx, 0), OTA_OK);                     /* 3 */
+    assert_int_equal(s.write(s.ctx, fh, "xy", 2), OTA_OK);           /* 4 */
+    assert_int_equal(ota_power_ops(&power), 4);
+    /* Arm the next operation, whichever device performs it. */
+    ota_power_arm(&power, 5, OTA_CUT_WHOLE);
+    assert_int_equal(s.sync(s.ctx, fh), OTA_ERR_POWER_LOST);         /* 5 */
+    assert_int_equal(ota_power_cut_op(&power), 5);
+    assert_int_equal(f.program(f.ctx, WU, unit, WU), OTA_ERR_POWER_LOST);
+    uint8_t b[4];
+    assert_int_equal(f.read(f.ctx, 0, b, 4), OTA_ERR_POWER_LOST);
+    ota_power_reboot(&power);
+    assert_int_equal(f.program(f.ctx, WU, unit, WU), OTA_OK);        /* 6 */
+    assert_int_equal(ota_power_ops(&power), 6);
+}
+
+static void test_a_cut_on_the_flash_costs_the_store_its_unsynced_data(void **state)
+{
+    (void)state;
+    uint8_t data[400];
+    for (size_t i = 0; i < sizeof(data); i++) {
+        data[i] = (uint8_t)i;
+    }
+    int fh = s.open(s.ctx, "dl.tmp", OTA_STORE_WRITE);
+    s.write(s.ctx, fh, data, 100);
+    s.sync(s.ctx, fh);
+    s.write(s.ctx, fh, data + 100, 300);
+    ota_power_arm(&power, ota_power_ops(&power) + 1, OTA_CUT_SKIP);
+    assert_int_equal(f.erase(f.ctx, SECTOR), OTA_ERR_POWER_LOST);
+    /* The store is off too, and its handle is gone. */
+    assert_int_equal(s.write(s.ctx, fh, data, 1), OTA_ERR_POWER_LOST);
+    ota_power_reboot(&power);
+    assert_int_equal(ota_store_dir_open_handles(&st), 0);
+    uint32_t size = 0;
+    assert_int_equal(s.stat(s.ctx, "dl.tmp", &size), OTA_OK);
+    assert_true(size >= 100 && size <= 400);
+}
+
+static void test_a_sweep_reaches_every_operation_of_a_mixed_sequence(void **state)
+{
+    (void)state;
+    /* The shape of an install: erase, program, program, then record in the
+     * store. Cutting at op k for every k must stop each run exactly there. */
+    uint8_t unit[WU];
+    memset(unit, 0x42, WU);
+    for (uint64_t k = 1; k <= 7; k++) {
+        ota_power_reboot(&power);
+        ota_power_reset_count(&power);
+        ota_power_arm(&power, k, OTA_CUT_WHOLE);
+        int done = 0, rc = OTA_OK, fh = -1;
+        for (int step = 0; step < 7 && rc >= 0; step++) {
+            switch (step) {
+            case 0: rc = f.erase(f.ctx, 0); break;
+            case 1: rc = f.program(f.ctx, 0, unit, WU); break;
+            case 2: rc = f.program(f.ctx, WU, unit, WU); break;
+            case 3: rc = fh = s.open(s.ctx, "rec", OTA_STORE_WRITE); break;
+            case 4: rc = s.write(s.ctx, fh, "r", 1); break;
+            case 5: rc = s.sync(s.ctx, fh); break;
+            default: rc = s.close(s.ctx, fh); break;
+            }
+            done += rc >= 0;
+        }
+        assert_int_equal(rc, OTA_ERR_POWER_LOST);
+        assert_int_equal(ota_power_cut_op(&power), k);
+        assert_int_equal(done, (int)k - 1);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_flash_and_store_operations_share_one_count, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_cut_on_the_flash_costs_the_store_its_unsynced_data, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_a_sweep_reaches_every_operation_of_a_mixed_sequence, setup,
+                                        teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
