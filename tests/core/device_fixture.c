@@ -31,12 +31,20 @@ void fixture_open(fixture_t *f)
     f->cfg.write_unit = 16u;
     f->cfg.seed = 1;
     assert_int_equal(ota_device_sim_open(&f->dev, &f->cfg), OTA_OK);
+    fixture_quiet(f);
+}
+
+void fixture_quiet(fixture_t *f)
+{
+    /* The sweeps boot thousands of times; their assertions say what failed. */
+    ota_system_posix_set_log(&f->dev.sys_posix, OTA_LOG_ERROR, "sysota", false, NULL, NULL);
 }
 
 void fixture_reopen(fixture_t *f)
 {
     assert_int_equal(ota_device_sim_close(&f->dev), OTA_OK);
     assert_int_equal(ota_device_sim_open(&f->dev, &f->cfg), OTA_OK);
+    fixture_quiet(f);
 }
 
 void fixture_close(fixture_t *f)

@@ -22,6 +22,8 @@ void fixture_open(fixture_t *f);
 /* Reopen the same folder with a changed shape (call after editing f->cfg). */
 void fixture_reopen(fixture_t *f);
 void fixture_close(fixture_t *f);
+/* Drop the device's log lines (tests check results, not logs). */
+void fixture_quiet(fixture_t *f);
 
 /* Deterministic image content of a version (size bytes). */
 void fixture_image(uint32_t version, uint8_t *out, uint32_t size);
