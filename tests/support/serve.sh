@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+# serve.sh: a local HTTP(S) server for the demo and manual tests.
+#
+#   serve.sh start DOCROOT STATEDIR   prints the http:// base URL, runs in the background
+#   serve.sh stop STATEDIR            stops it and waits until it is gone
+#
+# Uses nginx when installed (HTTP, plus HTTPS with a fresh test CA), else
+# python3 -m http.server (HTTP only); SYSOTA_SERVER=python forces the latter.
+# Binds 127.0.0.1 on free ports. STATEDIR receives:
+#   pid        the server's PID        url        the http:// base URL
+#   https_url  (nginx) https base URL  ca.crt     (nginx) the CA to trust for it
+#   kind       nginx | python          *.log      the server's logs
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+PY=/usr/bin/python3
+
+free_port() {
+  "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+wait_port() { # wait_port PORT: up to 10 s
+  local i
+  for i in $(seq 1 200); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then
+      return 0
+    fi
+    sleep 0.05
+  done
+  echo "serve.sh: nothing listens on port $1" >&2
+  return 1
+}
+
+find_nginx() {
+  local n
+  for n in /usr/sbin/nginx /usr/local/sbin/nginx "$(command -v nginx 2>/dev/null || true)"; do
+    if [ -n "$n" ] && [ -x "$n" ]; then
+      echo "$n"
+      return 0
+    fi
+  done
+  return 1
+}
+
+start() {
+  local docroot state nginx port tls_port
+  docroot=$(cd "$1" && pwd)
+  mkdir -p "$2"
+  state=$(cd "$2" && pwd)
+  if [ -f "$state/pid" ] && alive "$(cat "$state/pid")"; then
+    echo "serve.sh: already running (pid $(cat "$state/pid"))" >&2
+    exit 1
+  fi
+  rm -f "$state/pid" "$state/url" "$state/https_url" "$state/ca.crt"
+  port=$(free_port)
+
+  if [ "${SYSOTA_SERVER:-}" != "python" ] && nginx=$(find_nginx); then
+    tls_port=$(free_port)
+    "$here/make_test_ca.sh" "$state/tls" >/dev/null
+    mkdir -p "$state/tmp"
+    {
+      echo "daemon on; worker_processes 1;"
+      if [ "$(id -u)" = 0 ]; then echo "user root;"; fi
+      echo "pid $state/nginx.pid; error_log $state/error.log warn;"
+      echo "events { worker_connections 256; }"
+      echo "http {"
+      echo "  access_log $state/access.log;"
+      for t in client_body proxy fastcgi uwsgi scgi; do echo "  ${t}_temp_path $state/tmp/$t;"; done
+      echo "  types { application/json json; text/plain txt; text/html html; }"
+      echo "  default_type application/octet-stream; sendfile on; tcp_nopush on;"
+      echo "  server { listen 127.0.0.1:$port; root $docroot; }"
+      echo "  server { listen 127.0.0.1:$tls_port ssl; root $docroot;"
+      echo "    ssl_certificate $state/tls/server.crt; ssl_certificate_key $state/tls/server.key; }"
+      echo "}"
+    } >"$state/nginx.conf"
+    # daemon on: nginx detaches and writes its master PID itself.
+    "$nginx" -p "$state/" -c "$state/nginx.conf" >>"$state/server.log" 2>&1 </dev/null
+    for _ in $(seq 1 100); do
+      [ -s "$state/nginx.pid" ] && break
+      sleep 0.05
+    done
+    cp "$state/nginx.pid" "$state/pid"
+    wait_port "$port"
+    wait_port "$tls_port"
+    cp "$state/tls/ca.crt" "$state/ca.crt"
+    echo "https://127.0.0.1:$tls_port" >"$state/https_url"
+    echo nginx >"$state/kind"
+  else
+    nohup "$PY" -m http.server --bind 127.0.0.1 --directory "$docroot" "$port" \
+      >>"$state/server.log" 2>&1 </dev/null &
+    echo $! >"$state/pid"
+    wait_port "$port"
+    echo python >"$state/kind"
+  fi
+  echo "http://127.0.0.1:$port" >"$state/url"
+  cat "$state/url"
+}
+
+# alive PID: true while the process runs. A zombie counts as gone: the
+# detached server is not our child, and its new parent may reap it late.
+alive() {
+  local st
+  if [ -r "/proc/$1/stat" ]; then
+    st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1) || return 1
+    [ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ]
+  else
+    kill -0 "$1" 2>/dev/null
+  fi
+}
+
+stop() {
+  local state pid
+  state=$1
+  if [ ! -f "$state/pid" ]; then
+    echo "serve.sh: no server in $state" >&2
+    exit 1
+  fi
+  pid=$(cat "$state/pid")
+  kill "$pid" 2>/dev/null || true
+  for _ in $(seq 1 60); do
+    alive "$pid" || break
+    sleep 0.05
+  done
+  if alive "$pid"; then
+    kill -9 "$pid" 2>/dev/null || true
+  fi
+  rm -f "$state/pid"
+}
+
+case "${1:-}" in
+  start)
+    [ $# -eq 3 ] || { echo "usage: $0 start DOCROOT STATEDIR" >&2; exit 2; }
+    start "$2" "$3"
+    ;;
+  stop)
+    [ $# -eq 2 ] || { echo "usage: $0 stop STATEDIR" >&2; exit 2; }
+    stop "$2"
+    ;;
+  *)
+    echo "usage: $0 start DOCROOT STATEDIR | stop STATEDIR" >&2
+    exit 2
+    ;;
+esac
