@@ -361,6 +361,7 @@ static int dir_write(void *ctx, int fh, const void *buf, uint32_t len)
             return OTA_ERR_IO;
         }
         uint64_t before = (uint64_t)sb.st_size;
+        /* The first write since the last sync fixes the durable length. */
         rc = dirty_mark(st, h->name, before);
         if (rc != OTA_OK) {
             return rc;
