@@ -170,6 +170,12 @@ void svc_do_reset(ota_service_t *svc)
     svc->port.sys->reset(svc->port.sys->ctx);
 }
 
+/* Idle, or only tidying up before going idle: a trigger may be queued. */
+static bool svc_idle(const ota_service_t *svc)
+{
+    return svc->step == ST_IDLE || (svc->step == ST_CLEAN && svc->after_clean == ST_IDLE);
+}
+
 static void svc_boot_config(const ota_service_t *svc, ota_boot_config_t *b)
 {
     memset(b, 0, sizeof(*b));
@@ -308,7 +314,10 @@ int ota_service_task(ota_service_t *svc)
         svc_step_publish(svc);
         break;
     }
-    return svc->step == ST_IDLE || svc->step == ST_AVAILABLE || svc->step >= ST_READY ? 0 : 1;
+    if (svc->step == ST_IDLE || svc->step == ST_AVAILABLE) {
+        return svc->check_req && up ? 1 : 0;
+    }
+    return svc->step >= ST_READY ? 0 : 1;
 }
 
 int ota_service_check_now(ota_service_t *svc)
@@ -316,7 +325,7 @@ int ota_service_check_now(ota_service_t *svc)
     if (!svc) {
         return OTA_ERR_INVALID_ARG;
     }
-    if (svc->step != ST_IDLE && svc->step != ST_AVAILABLE) {
+    if (!svc_idle(svc) && svc->step != ST_AVAILABLE) {
         return OTA_ERR_STATE;
     }
     svc->check_req = true;
@@ -332,7 +341,7 @@ int ota_service_download_now(ota_service_t *svc)
         svc_start_download(svc);
         return OTA_OK;
     }
-    if (svc->step == ST_IDLE) {
+    if (svc_idle(svc)) {
         svc->check_req = true;
         svc->force_dl = true;
         return OTA_OK;
@@ -374,7 +383,7 @@ static int svc_app_call(ota_service_t *svc, int (*fn)(const ota_boot_config_t *)
     if (!svc) {
         return OTA_ERR_INVALID_ARG;
     }
-    if (svc->step != ST_IDLE && svc->step != ST_AVAILABLE && svc->step != ST_READY) {
+    if (!svc_idle(svc) && svc->step != ST_AVAILABLE && svc->step != ST_READY) {
         svc_emit(svc, ev, OTA_ERR_STATE, svc->running);
         return OTA_ERR_STATE;
     }

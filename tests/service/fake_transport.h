@@ -1,0 +1,57 @@
+/*
+ * A scripted ota_transport_t for the service's unit tests: each URL has a
+ * route saying what the "server" answers (status, body, announced length,
+ * Range support) and how the connection misbehaves (cut, stall, errors).
+ * It also counts what the service asked for, so a test can check the
+ * requests (Range start, number of GETs) and the per-call work.
+ */
+#ifndef SYSOTA_TEST_FAKE_TRANSPORT_H
+#define SYSOTA_TEST_FAKE_TRANSPORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sysota/ota_port.h"
+
+#define FAKE_ROUTES 16
+#define FAKE_ANNOUNCE_LEN (-2) /* announce the body's real length */
+
+typedef struct fake_route {
+    char url[256];
+    int status;            /* 200 by default (fake_route_add) */
+    const uint8_t *body;
+    uint32_t len;
+    int64_t announce;      /* Content-Length: FAKE_ANNOUNCE_LEN, -1 (unknown) or a value */
+    bool range;            /* answer "Range: bytes=N-" with 206 (416 when N >= len) */
+    uint32_t cut_after;    /* 0: never; else fail with cut_err after this many body bytes */
+    int cut_err;
+    uint32_t stall_after;  /* 0: never; else OTA_ERR_AGAIN forever after this many body bytes */
+    int get_err;           /* get() fails with this (0: no) */
+    int response_err;      /* response() fails with this (0: no) */
+} fake_route_t;
+
+typedef struct fake_transport {
+    fake_route_t routes[FAKE_ROUTES];
+    int nroutes;
+    uint32_t max_chunk;    /* most bytes per read(), 0: the caller's capacity */
+    bool again_first;      /* response() and every other read() answer AGAIN first */
+    /* current request */
+    const fake_route_t *cur;
+    bool active;
+    bool toggle;
+    uint32_t pos, end, sent;
+    int status;
+    int64_t announce;
+    /* what the service did */
+    unsigned gets, reads, closes;
+    char last_url[256];
+    uint32_t last_range;
+} fake_transport_t;
+
+void fake_init(fake_transport_t *ft, ota_transport_t *port);
+/* Add (or replace) the route of url: 200, the body, its real length announced, no Range. */
+fake_route_t *fake_route_add(fake_transport_t *ft, const char *url, const void *body, uint32_t len);
+/* GETs of url so far. */
+unsigned fake_gets_of(const fake_transport_t *ft, const char *url);
+
+#endif

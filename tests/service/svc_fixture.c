@@ -1,0 +1,276 @@
+/* The service tests' fixture: see svc_fixture.h. */
+#include "svc_fixture.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "sysota/ota_hex.h"
+#include "sysota/ota_imgdb.h"
+
+static void on_event(void *arg, ota_service_event_t ev, const ota_service_event_data_t *d)
+{
+    svc_fix_t *f = arg;
+    if (ev == OTA_EVENT_DOWNLOAD_PROGRESS) {
+        f->progress_events++;
+        return;
+    }
+    if (f->nevents < FIX_MAX_EVENTS) {
+        f->events[f->nevents].ev = ev;
+        f->events[f->nevents].d = *d;
+        f->nevents++;
+    }
+}
+
+void fix_open(svc_fix_t *f, uint32_t golden)
+{
+    fix_open_cap(f, golden, 0);
+}
+
+void fix_open_cap(svc_fix_t *f, uint32_t golden, uint64_t store_capacity)
+{
+    memset(f, 0, sizeof *f);
+    const char *tmp = getenv("TMPDIR");
+    snprintf(f->dir, sizeof f->dir, "%s/sysota-svc-XXXXXX", tmp ? tmp : "/tmp");
+    assert_non_null(mkdtemp(f->dir));
+    snprintf(f->store_path, sizeof f->store_path, "%s/store", f->dir);
+    f->dcfg.store_path = f->store_path;
+    f->dcfg.nvm_size = 64u * 1024u;
+    f->dcfg.sector_size = 4096u;
+    f->dcfg.write_unit = 16u;
+    f->dcfg.seed = 7;
+    f->dcfg.store_capacity = store_capacity;
+    assert_int_equal(ota_device_sim_open(&f->dev, &f->dcfg), OTA_OK);
+    assert_int_equal(ota_system_posix_fake_clock(&f->dev.sys_posix, 1000), OTA_OK);
+    assert_int_equal(ota_system_posix_set_log(&f->dev.sys_posix, getenv("SVC_LOG") ? OTA_LOG_DEBUG : OTA_LOG_ERROR, "svc", true, NULL, NULL), OTA_OK);
+    f->max_task_calls = 200000;
+
+    uint8_t *img = malloc(FIX_IMAGE_SIZE);
+    assert_non_null(img);
+    fix_image(golden, img, FIX_IMAGE_SIZE);
+    assert_int_equal(ota_device_sim_factory_program(&f->dev, img, FIX_IMAGE_SIZE, golden), OTA_OK);
+    free(img);
+    ota_boot_result_t res;
+    assert_int_equal(fix_boot(f, &res), OTA_OK);
+    assert_int_equal(res.version, golden);
+}
+
+void fix_close(svc_fix_t *f)
+{
+    char cmd[600];
+    assert_int_equal(ota_store_dir_open_handles(&f->dev.store_dir), 0);
+    (void)ota_device_sim_close(&f->dev);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+void fix_image(uint32_t version, uint8_t *out, uint32_t size)
+{
+    uint32_t x = version * 2654435761u + 777u;
+    for (uint32_t i = 0; i < size; i++) {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        out[i] = (uint8_t)x;
+    }
+}
+
+void fix_digest(uint32_t version, uint32_t size, uint8_t out[32])
+{
+    uint8_t *img = malloc(size ? size : 1);
+    ota_crypto_t c;
+    assert_non_null(img);
+    fix_image(version, img, size);
+    ota_crypto_host_default(&c);
+    assert_int_equal(ota_crypto_sha256_buffer(&c, img, size, out), OTA_OK);
+    free(img);
+}
+
+void fix_digest_hex(uint32_t version, uint32_t size, char out[65])
+{
+    uint8_t d[32];
+    fix_digest(version, size, d);
+    assert_int_equal(ota_hex_encode(d, 32, out), OTA_OK);
+}
+
+void fix_store_write(svc_fix_t *f, const char *name, const void *data, uint32_t len)
+{
+    const ota_store_t *st = &f->dev.store;
+    int fh = st->open(st->ctx, name, OTA_STORE_WRITE);
+    assert_true(fh >= 0);
+    assert_int_equal(st->write(st->ctx, fh, data, len), OTA_OK);
+    assert_int_equal(st->sync(st->ctx, fh), OTA_OK);
+    assert_int_equal(st->close(st->ctx, fh), OTA_OK);
+}
+
+bool fix_store_has(svc_fix_t *f, const char *name, uint32_t *size)
+{
+    uint32_t s = 0;
+    bool has = f->dev.store.stat(f->dev.store.ctx, name, &s) == OTA_OK;
+    if (size) {
+        *size = s;
+    }
+    return has;
+}
+
+static int count_temp(void *arg, const char *name, uint32_t size)
+{
+    (void)size;
+    if (name[0] == '.') {
+        (*(unsigned *)arg)++;
+    }
+    return 0;
+}
+
+unsigned fix_temp_files(svc_fix_t *f)
+{
+    unsigned n = 0;
+    assert_int_equal(f->dev.store.list(f->dev.store.ctx, count_temp, &n), OTA_OK);
+    return n;
+}
+
+void fix_store_image(svc_fix_t *f, uint32_t version, const char *name, uint8_t status)
+{
+    char def[40];
+    uint8_t *img = malloc(FIX_IMAGE_SIZE);
+    uint8_t d[32];
+    ota_db_t db;
+    assert_non_null(img);
+    if (!name) {
+        snprintf(def, sizeof def, "app_v%u.bin", (unsigned)version);
+        name = def;
+    }
+    fix_image(version, img, FIX_IMAGE_SIZE);
+    fix_store_write(f, name, img, FIX_IMAGE_SIZE);
+    free(img);
+    fix_digest(version, FIX_IMAGE_SIZE, d);
+    assert_int_equal(ota_db_load(&db, &f->dev.store, NULL), OTA_OK);
+    assert_int_equal(ota_db_add(&db, &f->dev.store, name, status, version, d), OTA_OK);
+}
+
+int fix_boot(svc_fix_t *f, ota_boot_result_t *res)
+{
+    (void)ota_device_sim_reboot(&f->dev);
+    return ota_boot_run(&f->boot, &f->dev.boot_cfg, res);
+}
+
+void fix_install(svc_fix_t *f, uint32_t version)
+{
+    ota_boot_result_t res;
+    ota_bootctl_t bc;
+    fix_store_image(f, version, NULL, OTA_STATUS_DOWNLOADED);
+    /* what the service does once the image is stored: disable the running one */
+    assert_int_equal(ota_bootctl_init(&bc, &f->dev.flash, f->dev.boot_cfg.bootctl_addr), OTA_OK);
+    assert_int_equal(ota_bootctl_set_status(&bc, OTA_STATUS_DISABLED), OTA_OK);
+    assert_int_equal(fix_boot(f, &res), OTA_OK);
+    assert_int_equal(res.version, version);
+    assert_int_equal(ota_app_confirm(&f->dev.boot_cfg), OTA_OK);
+}
+
+ota_bootctl_record_t fix_record(svc_fix_t *f)
+{
+    ota_bootctl_t bc;
+    ota_bootctl_record_t rec;
+    assert_int_equal(ota_bootctl_init(&bc, &f->dev.flash, f->dev.boot_cfg.bootctl_addr), OTA_OK);
+    assert_int_equal(ota_bootctl_read(&bc, &rec), OTA_OK);
+    return rec;
+}
+
+ota_db_t fix_db(svc_fix_t *f)
+{
+    ota_db_t db;
+    assert_int_equal(ota_db_load(&db, &f->dev.store, NULL), OTA_OK);
+    return db;
+}
+
+bool fix_flash_holds(svc_fix_t *f, uint32_t version)
+{
+    uint8_t *img = malloc(FIX_IMAGE_SIZE);
+    assert_non_null(img);
+    fix_image(version, img, FIX_IMAGE_SIZE);
+    bool same = memcmp(ota_flash_sim_data(&f->dev.flash_sim) + f->dev.boot_cfg.app_addr, img, FIX_IMAGE_SIZE) == 0;
+    free(img);
+    return same;
+}
+
+void fix_config(svc_fix_t *f, const char *manifest_url)
+{
+    ota_service_config_t *c = &f->cfg;
+    ota_service_config_defaults(c);
+    c->manifest_url = manifest_url;
+    c->bootctl_addr = f->dev.boot_cfg.bootctl_addr;
+    c->app_addr = f->dev.boot_cfg.app_addr;
+    c->app_size = f->dev.boot_cfg.app_size;
+    c->periodic = false;
+    c->buf = f->buf;
+    c->buf_size = sizeof f->buf;
+    c->manifest_buf = f->mbuf;
+    c->manifest_max = sizeof f->mbuf;
+    c->on_event = on_event;
+    c->event_arg = f;
+    f->ports.flash = &f->dev.flash;
+    f->ports.store = &f->dev.store;
+    f->ports.transport = &f->tp;
+    f->ports.crypto = &f->dev.crypto;
+    f->ports.sys = &f->dev.sys;
+}
+
+void fix_start(svc_fix_t *f)
+{
+    assert_int_equal(ota_service_init(&f->svc, &f->cfg, &f->ports), OTA_OK);
+}
+
+int fix_run(svc_fix_t *f, uint32_t step_ms)
+{
+    int calls = 0;
+    for (;;) {
+        int r = ota_service_task(&f->svc);
+        calls++;
+        assert_true(r >= 0);
+        if (r == 0) {
+            return calls;
+        }
+        assert_true(calls < f->max_task_calls);
+        if (step_ms) {
+            (void)ota_system_posix_advance(&f->dev.sys_posix, step_ms);
+        }
+    }
+}
+
+int fix_find(const svc_fix_t *f, ota_service_event_t ev, unsigned from)
+{
+    for (unsigned i = from; i < f->nevents; i++) {
+        if (f->events[i].ev == ev) {
+            return (int)i;
+        }
+    }
+    return -1;
+}
+
+const ota_service_event_data_t *fix_event(const svc_fix_t *f, ota_service_event_t ev)
+{
+    int i = fix_find(f, ev, 0);
+    if (i < 0) {
+        fail_msg("event %d was not emitted", (int)ev);
+    }
+    return &f->events[i].d;
+}
+
+void fix_clear_events(svc_fix_t *f)
+{
+    f->nevents = 0;
+    f->progress_events = 0;
+}
+
+int fix_entry(char *out, size_t cap, uint32_t version, const char *url, bool erase)
+{
+    char hex[65];
+    fix_digest_hex(version, FIX_IMAGE_SIZE, hex);
+    return snprintf(out, cap, "{\"Version\": %u, \"URL\": \"%s\", \"Digest\": \"%s\", \"EraseVer\": %s}",
+                    (unsigned)version, url, hex, erase ? "true" : "false");
+}

@@ -1,0 +1,90 @@
+/*
+ * Test fixture of the service's tests: a simulated device (flash, store,
+ * power, SHA-256, fake clock) in a temporary folder, factory-programmed and
+ * booted once like a real one, a service configured for it, and a log of
+ * every event the service emitted.
+ */
+#ifndef SYSOTA_TEST_SVC_FIXTURE_H
+#define SYSOTA_TEST_SVC_FIXTURE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "device_sim.h"
+#include "sysota/ota_service.h"
+
+#define FIX_MAX_EVENTS 4096
+#define FIX_IMAGE_SIZE 20000u
+
+typedef struct fix_event {
+    ota_service_event_t ev;
+    ota_service_event_data_t d;
+} fix_event_t;
+
+typedef struct svc_fix {
+    char dir[256];
+    char store_path[300];
+    ota_device_sim_config_t dcfg;
+    ota_device_sim_t dev;
+    ota_boot_t boot;
+    ota_transport_t tp;          /* the test fills it (fake or curl) */
+    ota_service_config_t cfg;
+    ota_service_ports_t ports;
+    ota_service_t svc;
+    uint8_t buf[1024];
+    char mbuf[OTA_MANIFEST_MAX_SIZE];
+    fix_event_t events[FIX_MAX_EVENTS];
+    unsigned nevents;
+    unsigned progress_events;    /* not stored in events[] (there can be many) */
+    int max_task_calls;          /* run_until_quiet's bound */
+} svc_fix_t;
+
+/* Open a device (64 KiB flash, 4 KiB sectors, 16-byte write unit), factory v`golden`, boot once. */
+void fix_open(svc_fix_t *f, uint32_t golden);
+/* The same with a store of limited capacity (bytes, 0: unlimited). */
+void fix_open_cap(svc_fix_t *f, uint32_t golden, uint64_t store_capacity);
+/* Close the device and remove its folder (asserts no store handle was left open). */
+void fix_close(svc_fix_t *f);
+
+/* Deterministic image bytes / digest of a version (FIX_IMAGE_SIZE unless size is given). */
+void fix_image(uint32_t version, uint8_t *out, uint32_t size);
+void fix_digest(uint32_t version, uint32_t size, uint8_t out[32]);
+/* "<64 hex>" of fix_digest. */
+void fix_digest_hex(uint32_t version, uint32_t size, char out[65]);
+
+/* Put image `version` in the store as `name` with a database row of `status` (name NULL: app_v<N>.bin). */
+void fix_store_image(svc_fix_t *f, uint32_t version, const char *name, uint8_t status);
+/* Make `version` the running image: store it, boot (installs), confirm. */
+void fix_install(svc_fix_t *f, uint32_t version);
+/* Write raw bytes into a store file through the port (synced). */
+void fix_store_write(svc_fix_t *f, const char *name, const void *data, uint32_t len);
+/* True when the store has a file `name`; its size in *size. */
+bool fix_store_has(svc_fix_t *f, const char *name, uint32_t *size);
+/* Count store files whose name starts with '.' */
+unsigned fix_temp_files(svc_fix_t *f);
+
+/* Service configuration for this device with the test's defaults (auto update + reset, no periodic). */
+void fix_config(svc_fix_t *f, const char *manifest_url);
+/* ota_service_init with f->cfg; asserts OTA_OK. */
+void fix_start(svc_fix_t *f);
+/* Call task() (advancing the fake clock by step_ms each call) until it returns 0; returns the calls made. */
+int fix_run(svc_fix_t *f, uint32_t step_ms);
+
+/* Index of the first event ev at or after `from`, or -1. */
+int fix_find(const svc_fix_t *f, ota_service_event_t ev, unsigned from);
+/* The first event ev's data; fails the test when absent. */
+const ota_service_event_data_t *fix_event(const svc_fix_t *f, ota_service_event_t ev);
+void fix_clear_events(svc_fix_t *f);
+
+/* Boot the device (bootloader), returns its error code. */
+int fix_boot(svc_fix_t *f, ota_boot_result_t *res);
+/* The boot control record / database (asserted readable). */
+ota_bootctl_record_t fix_record(svc_fix_t *f);
+ota_db_t fix_db(svc_fix_t *f);
+/* Program flash holds image `version`. */
+bool fix_flash_holds(svc_fix_t *f, uint32_t version);
+
+/* A manifest with entries "{v,url,digest-of-v}" built by the caller as JSON text. */
+int fix_entry(char *out, size_t cap, uint32_t version, const char *url, bool erase);
+
+#endif
