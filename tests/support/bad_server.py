@@ -30,6 +30,7 @@ Modes, chosen per request by the first path segment, or for every request by
                           given, else a short text
   /drop/FILE              close the connection without any answer
   /reset/FILE[?after=N]   headers and N bytes (default: half), then a TCP reset
+  /redirect/PATH          302 with "Location: /PATH" (PATH may itself be a mode)
 
 A "status:CODE" mode on the command line is the same as /status/CODE/PATH.
 Every request is logged to stderr with --verbose.
@@ -46,7 +47,7 @@ import threading
 import time
 import urllib.parse
 
-MODES = ("cut", "stall", "silent", "slow", "status", "drop", "reset")
+MODES = ("cut", "stall", "silent", "slow", "status", "drop", "reset", "redirect")
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -134,6 +135,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.write(body)
             return
 
+        if mode == "redirect":
+            body = b"moved\n"
+            target = "/" + rest.lstrip("/")
+            if url.query:
+                target += "?" + url.query
+            self._headers(302, len(body), [("Location", target)])
+            self.wfile.write(body)
+            return
         if mode == "drop":
             self.close_connection = True
             self.connection.shutdown(socket.SHUT_RDWR)

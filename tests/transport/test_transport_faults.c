@@ -191,6 +191,30 @@ static void test_range_against_the_bad_server_gets_the_tail(void **state)
     assert_memory_equal(got, data + FILE_SIZE - 5000u, 5000);
 }
 
+static void test_a_redirect_is_reported_not_followed_by_default(void **state)
+{
+    check_result_t r;
+    assert_int_equal(fetch(*state, "redirect/app.bin", NULL, &r), OTA_OK);
+    assert_int_equal(r.resp.status, 302);
+    assert_int_equal(r.len, 6);
+    assert_memory_equal(got, "moved\n", 6);
+}
+
+static void test_a_redirect_is_followed_when_the_config_says_so(void **state)
+{
+    fixture_t *f = *state;
+    ota_transport_curl_deinit(&f->curl);
+    ota_transport_curl_config_t cfg = {.follow_redirects = true};
+    assert_int_equal(ota_transport_curl_init(&f->curl, &cfg, &f->tp), OTA_OK);
+    check_result_t r;
+    /* Two hops; the final status and body are the target's. */
+    assert_int_equal(fetch(f, "redirect/redirect/app.bin", NULL, &r), OTA_OK);
+    assert_int_equal(r.resp.status, 200);
+    assert_int_equal(r.resp.content_length, FILE_SIZE);
+    assert_int_equal(r.len, FILE_SIZE);
+    assert_memory_equal(got, data, FILE_SIZE);
+}
+
 /* A loopback port with nothing listening on it. */
 static int closed_port(void)
 {
@@ -279,6 +303,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_status_500_is_reported_and_its_body_is_readable, setup, teardown),
         cmocka_unit_test_setup_teardown(test_status_404_with_a_file_body_delivers_that_body, setup, teardown),
         cmocka_unit_test_setup_teardown(test_range_against_the_bad_server_gets_the_tail, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_redirect_is_reported_not_followed_by_default, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_redirect_is_followed_when_the_config_says_so, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_refused_connection_is_a_network_error, setup, teardown),
         cmocka_unit_test_setup_teardown(test_an_unresolvable_host_is_a_network_error, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_connect_that_never_completes_times_out, setup, teardown),

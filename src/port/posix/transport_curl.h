@@ -5,7 +5,11 @@
  * Behaviour a caller can rely on:
  *  - get() only sets the request up; connecting, TLS and receiving happen in
  *    later response() / read() calls, each of which waits at most poll_ms
- *    for the network and does a bounded amount of work.
+ *    for the network and does a bounded amount of work. get() fails with
+ *    OTA_ERR_STATE while a request is active (close() it first) and with
+ *    OTA_ERR_URL for a URL that is not a well-formed http(s) URL; read()
+ *    with cap 0 fails with OTA_ERR_INVALID_ARG. Proxies from the
+ *    environment are ignored (a device has none).
  *  - Only http:// and https:// are allowed. HTTP/1.1 is used. Redirects are
  *    NOT followed unless ota_transport_curl_config_t.follow_redirects is set
  *    (then at most 5, and never from https:// down to http://).
