@@ -1,0 +1,154 @@
+/*
+ * Power-loss sweep of the service: for every mutating store / flash
+ * operation k of one update (download, sync, rename, database swap, boot
+ * control append, and the clean-ups), cut the power right at k (skip, whole
+ * or torn), reboot, and check that
+ *  - the bootloader starts a verified image (the old or the new one),
+ *  - the golden image is still stored,
+ *  - a fresh service finishes the update (resuming or adopting what the cut
+ *    left) and the next boot runs it,
+ *  - no temporary file is left behind.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "fake_transport.h"
+#include "svc_fixture.h"
+#include "sysota/ota_imgdb.h"
+
+#define MF_URL "http://ota.test/manifest.json"
+#define IMG_URL "http://ota.test/app_v6.bin"
+
+typedef struct sweep {
+    svc_fix_t f;
+    fake_transport_t ft;
+    uint8_t img[FIX_IMAGE_SIZE];
+    char mf[1024];
+} sweep_t;
+
+static sweep_t *sweep_open(void)
+{
+    sweep_t *s = calloc(1, sizeof *s);
+    assert_non_null(s);
+    fix_open(&s->f, 1);
+    fake_init(&s->ft, &s->f.tp);
+    fix_config(&s->f, MF_URL);
+    fix_image(6, s->img, FIX_IMAGE_SIZE);
+    fake_route_add(&s->ft, IMG_URL, s->img, FIX_IMAGE_SIZE)->range = true;
+    int n = snprintf(s->mf, sizeof s->mf, "{\"ota\": [");
+    n += fix_entry(s->mf + n, sizeof s->mf - (size_t)n, 6, IMG_URL, false);
+    n += snprintf(s->mf + n, sizeof s->mf - (size_t)n, "]}");
+    fake_route_add(&s->ft, MF_URL, s->mf, (uint32_t)n);
+    return s;
+}
+
+static void sweep_close(sweep_t *s)
+{
+    fix_close(&s->f);
+    free(s);
+}
+
+/* A new service on the rebooted device: init, check, run until quiet. */
+static void service_round(sweep_t *s)
+{
+    fix_clear_events(&s->f);
+    fix_start(&s->f);
+    assert_int_equal(ota_service_check_now(&s->f.svc), OTA_OK);
+    fix_run(&s->f, 1);
+}
+
+static void boot_ok(sweep_t *s, uint32_t *version)
+{
+    ota_boot_result_t res;
+    assert_int_equal(fix_boot(&s->f, &res), OTA_OK);
+    assert_true(res.version == 1 || res.version == 6);
+    assert_true(fix_flash_holds(&s->f, res.version));
+    assert_true(fix_store_has(&s->f, OTA_GOLDEN_NAME, NULL));
+    *version = res.version;
+}
+
+/* Returns true when the cut at k happened (false: the update needs fewer operations). */
+static bool one_cut(uint64_t k, ota_cut_mode_t mode)
+{
+    sweep_t *s = sweep_open();
+    uint32_t v;
+
+    fix_start(&s->f);
+    fix_run(&s->f, 1);
+    assert_int_equal(ota_power_reset_count(&s->f.dev.power), OTA_OK);
+    assert_int_equal(ota_power_arm(&s->f.dev.power, k, mode), OTA_OK);
+    assert_int_equal(ota_service_check_now(&s->f.svc), OTA_OK);
+    fix_run(&s->f, 1);
+    bool cut = ota_power_was_cut(&s->f.dev.power);
+    if (!cut) {
+        assert_int_equal(fix_event(&s->f, OTA_EVENT_UPDATE_READY)->version, 6);
+    }
+
+    /* power back: the device must boot, then the update must complete */
+    boot_ok(s, &v);
+    for (int round = 0; v != 6; round++) {
+        assert_true(round < 2);
+        service_round(s);
+        assert_int_equal(fix_event(&s->f, OTA_EVENT_UPDATE_READY)->version, 6);
+        boot_ok(s, &v);
+    }
+    assert_int_equal(ota_app_confirm(&s->f.dev.boot_cfg), OTA_OK);
+
+    /* the updated device is clean and stable */
+    service_round(s);
+    assert_true(fix_find(&s->f, OTA_EVENT_NO_UPDATE, 0) >= 0);
+    assert_int_equal(fix_temp_files(&s->f), 0);
+    ota_db_t db = fix_db(&s->f);
+    assert_int_equal(ota_db_find_version(&db, 6)->status, OTA_STATUS_VALID);
+    assert_non_null(ota_db_find_golden(&db));
+    ota_bootctl_record_t rec = fix_record(&s->f);
+    assert_int_equal(rec.version, 6);
+    assert_int_equal(rec.status, OTA_STATUS_VALID);
+    sweep_close(s);
+    return cut;
+}
+
+static void sweep(ota_cut_mode_t mode)
+{
+    uint64_t k = 1;
+    while (one_cut(k, mode)) {
+        k++;
+        assert_true(k < 1000);
+    }
+    /* an update is at least: open, writes, sync, close, rename, database swap, mark */
+    assert_true(k > FIX_IMAGE_SIZE / 1024 + 8);
+}
+
+static void test_a_cut_skipping_any_write_of_an_update_leaves_a_bootable_device_that_finishes_it(void **state)
+{
+    (void)state;
+    sweep(OTA_CUT_SKIP);
+}
+
+static void test_a_cut_right_after_any_write_of_an_update_leaves_a_bootable_device_that_finishes_it(void **state)
+{
+    (void)state;
+    sweep(OTA_CUT_WHOLE);
+}
+
+static void test_a_cut_tearing_any_write_of_an_update_leaves_a_bootable_device_that_finishes_it(void **state)
+{
+    (void)state;
+    sweep(OTA_CUT_TORN);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_a_cut_skipping_any_write_of_an_update_leaves_a_bootable_device_that_finishes_it),
+        cmocka_unit_test(test_a_cut_right_after_any_write_of_an_update_leaves_a_bootable_device_that_finishes_it),
+        cmocka_unit_test(test_a_cut_tearing_any_write_of_an_update_leaves_a_bootable_device_that_finishes_it),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
