@@ -32,7 +32,8 @@ Modes, chosen per request by the first path segment, or for every request by
   /reset/FILE[?after=N]   headers and N bytes (default: half), then a TCP reset
   /redirect/PATH          302 with "Location: /PATH" (PATH may itself be a mode)
 
-A "status:CODE" mode on the command line is the same as /status/CODE/PATH.
+A "status:CODE" mode on the command line is the same as /status/CODE/PATH;
+"redirect" is only accepted in a path.
 Every request is logged to stderr with --verbose.
 """
 
@@ -226,7 +227,7 @@ def main():
 
     if args.mode is not None:
         base = args.mode.split(":", 1)[0]
-        if base not in MODES:
+        if base not in MODES or base == "redirect":  # redirect: per path only, or it loops
             ap.error("unknown mode %r" % args.mode)
 
     srv = Server(("127.0.0.1", args.port), Handler)
