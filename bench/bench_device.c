@@ -1,0 +1,143 @@
+/* A ready simulated device and a one-check service driver: see bench_device.h. */
+#include "bench_device.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench_util.h"
+
+void bench_image(uint32_t version, uint8_t *out, uint32_t size)
+{
+    /* xorshift32: incompressible enough that no layer can shortcut it. */
+    uint32_t x = version * 2654435761u + 0x5EED5u;
+    for (uint32_t i = 0; i < size; i++) {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        out[i] = (uint8_t)(x >> 7);
+    }
+}
+
+int bench_device_open(bench_device_t *d, const char *parent, uint32_t nvm_size, uint32_t golden,
+                      uint32_t golden_size)
+{
+    memset(d, 0, sizeof *d);
+    if (snprintf(d->dir, sizeof d->dir, "%s/device-XXXXXX", parent) >= (int)sizeof d->dir ||
+        mkdtemp(d->dir) == NULL) {
+        return OTA_ERR_IO;
+    }
+    snprintf(d->store_path, sizeof d->store_path, "%s/store", d->dir);
+    d->cfg.store_path = d->store_path;
+    d->cfg.nvm_size = nvm_size;
+    d->cfg.sector_size = 4096u;
+    d->cfg.write_unit = 16u;
+    d->cfg.seed = 1;
+    int err = ota_device_sim_open(&d->dev, &d->cfg);
+    if (err != OTA_OK) {
+        return err;
+    }
+    (void)ota_system_posix_set_log(&d->dev.sys_posix, OTA_LOG_ERROR, "bench", true, NULL, NULL);
+    uint8_t *img = malloc(golden_size);
+    if (img == NULL) {
+        return OTA_ERR_NO_SPACE;
+    }
+    bench_image(golden, img, golden_size);
+    err = ota_device_sim_factory_program(&d->dev, img, golden_size, golden);
+    free(img);
+    if (err == OTA_OK) {
+        ota_boot_result_t res;
+        err = ota_boot_run(&d->boot, &d->dev.boot_cfg, &res);
+        if (err == OTA_OK && res.version != golden) {
+            err = OTA_ERR_STATE;
+        }
+    }
+    return err;
+}
+
+int bench_device_close(bench_device_t *d)
+{
+    int err = ota_device_sim_close(&d->dev);
+    int err2 = bench_rmtree(d->dir);
+    return err != OTA_OK ? err : err2;
+}
+
+void bench_service_config(const bench_device_t *d, ota_service_config_t *cfg, const char *manifest_url,
+                          uint8_t *buf, uint32_t buf_size, char *mbuf, uint32_t mbuf_size)
+{
+    ota_service_config_defaults(cfg);
+    cfg->manifest_url = manifest_url;
+    cfg->bootctl_addr = d->dev.boot_cfg.bootctl_addr;
+    cfg->app_addr = d->dev.boot_cfg.app_addr;
+    cfg->app_size = d->dev.boot_cfg.app_size;
+    cfg->periodic = false;
+    cfg->auto_update = true;
+    cfg->auto_reset = false;
+    cfg->buf = buf;
+    cfg->buf_size = buf_size;
+    cfg->manifest_buf = mbuf;
+    cfg->manifest_max = mbuf_size;
+}
+
+static void on_event(void *arg, ota_service_event_t ev, const ota_service_event_data_t *data)
+{
+    bench_check_t *c = arg;
+    switch (ev) {
+    case OTA_EVENT_UPDATE_READY:
+        c->ready = true;
+        c->t_ready = bench_now_s();
+        break;
+    case OTA_EVENT_NO_UPDATE:
+        c->no_update = true;
+        break;
+    case OTA_EVENT_CHECK_FAILED:
+    case OTA_EVENT_DOWNLOAD_FAILED:
+    case OTA_EVENT_VERIFY_FAILED:
+    case OTA_EVENT_DATABASE_FULL:
+        c->failure = data->reason;
+        break;
+    default:
+        break;
+    }
+}
+
+int bench_service_check(ota_service_t *svc, ota_service_config_t *cfg, const ota_service_ports_t *ports,
+                        double timeout_s, bench_check_t *out)
+{
+    memset(out, 0, sizeof *out);
+    cfg->on_event = on_event;
+    cfg->event_arg = out;
+    int err = ota_service_init(svc, cfg, ports);
+    if (err != OTA_OK) {
+        return err;
+    }
+    /* The start-up clean pass is not part of a check: finish it first. */
+    double end = bench_now_s() + timeout_s;
+    while (ota_service_task(svc) == 1) {
+        if (bench_now_s() > end) {
+            return OTA_ERR_TIMEOUT;
+        }
+    }
+    out->t_start = bench_now_s();
+    err = ota_service_check_now(svc);
+    if (err != OTA_OK) {
+        return err;
+    }
+    end = bench_now_s() + timeout_s;
+    for (;;) {
+        int more = ota_service_task(svc);
+        out->task_calls++;
+        if (more < 0) {
+            return more;
+        }
+        ota_service_state_t st = ota_service_state(svc);
+        if (more == 0 && (st == OTA_SERVICE_READY || st == OTA_SERVICE_IDLE || st == OTA_SERVICE_AVAILABLE)) {
+            break;
+        }
+        if (bench_now_s() > end) {
+            return OTA_ERR_TIMEOUT;
+        }
+    }
+    out->t_end = bench_now_s();
+    return OTA_OK;
+}
