@@ -85,7 +85,7 @@ typedef struct ota_service_config {
     uint32_t running_version;     /**< used only when the boot control record cannot be read */
 
     bool periodic;                /**< check every interval_ms (plus jitter) */
-    uint32_t interval_ms;         /**< < 2^31 */
+    uint32_t interval_ms;         /**< 1 .. 2^31-1 when periodic */
     uint32_t jitter_ms;           /**< next check at interval +- jitter (clamped to interval/2) */
     uint32_t first_check_ms;      /**< first periodic check this long after the network comes up */
     bool auto_update;             /**< download as soon as found; false: wait for download_now() */
@@ -104,7 +104,7 @@ typedef struct ota_service_config {
 
     uint8_t *buf;                 /**< download chunk buffer (host: 64 KiB, MCU: 512 B); >= 64 bytes */
     uint32_t buf_size;
-    char *manifest_buf;           /**< manifest buffer; NULL: share buf (the manifest is parsed before any download) */
+    char *manifest_buf;           /**< manifest buffer; NULL: share buf (parsed before any download) */
     uint32_t manifest_max;        /**< manifest size limit (<= OTA_MANIFEST_MAX_SIZE); larger bodies fail OTA_ERR_TOO_LARGE */
 
     ota_service_event_cb on_event; /**< may be NULL */

@@ -196,7 +196,8 @@ int ota_service_init(ota_service_t *svc, const ota_service_config_t *cfg, const 
 
     if (!svc || !cfg || !ports || !ports->flash || !ports->store || !ports->transport || !ports->crypto ||
         !ports->sys || !ports->sys->now_ms || !ports->sys->reset || !cfg->manifest_url || !cfg->buf ||
-        cfg->buf_size < 64 || cfg->max_images < 2) {
+        cfg->buf_size < 64 || cfg->max_images < 2 ||
+        (cfg->periodic && (cfg->interval_ms == 0 || cfg->interval_ms > INT32_MAX))) {
         return OTA_ERR_INVALID_ARG;
     }
     memset(svc, 0, sizeof(*svc));

@@ -47,7 +47,9 @@ void fix_open_cap(svc_fix_t *f, uint32_t golden, uint64_t store_capacity)
     f->dcfg.store_capacity = store_capacity;
     assert_int_equal(ota_device_sim_open(&f->dev, &f->dcfg), OTA_OK);
     assert_int_equal(ota_system_posix_fake_clock(&f->dev.sys_posix, 1000), OTA_OK);
-    assert_int_equal(ota_system_posix_set_log(&f->dev.sys_posix, getenv("SVC_LOG") ? OTA_LOG_DEBUG : OTA_LOG_ERROR, "svc", true, NULL, NULL), OTA_OK);
+    /* SVC_LOG=1 in the environment shows the service's log lines */
+    ota_log_level_t level = getenv("SVC_LOG") ? OTA_LOG_DEBUG : OTA_LOG_ERROR;
+    assert_int_equal(ota_system_posix_set_log(&f->dev.sys_posix, level, "svc", true, NULL, NULL), OTA_OK);
     f->max_task_calls = 200000;
 
     uint8_t *img = malloc(FIX_IMAGE_SIZE);
