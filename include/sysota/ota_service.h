@@ -105,7 +105,7 @@ typedef struct ota_service_config {
     uint8_t *buf;                 /**< download chunk buffer (host: 64 KiB, MCU: 512 B); >= 64 bytes */
     uint32_t buf_size;
     char *manifest_buf;           /**< manifest buffer; NULL: share buf (parsed before any download) */
-    uint32_t manifest_max;        /**< manifest size limit (<= OTA_MANIFEST_MAX_SIZE); larger bodies fail OTA_ERR_TOO_LARGE */
+    uint32_t manifest_max;        /**< limit (<= OTA_MANIFEST_MAX_SIZE); a larger body fails OTA_ERR_TOO_LARGE */
 
     ota_service_event_cb on_event; /**< may be NULL */
     void *event_arg;
@@ -157,7 +157,9 @@ void ota_service_config_defaults(ota_service_config_t *cfg);
  * Bind the service to its configuration and ports: read the running version
  * from the boot control record (cfg->running_version if there is none), load
  * the image database, confirm a first-boot image when cfg->auto_confirm.
- * Stale temporary files are removed by the first task() calls.
+ * Stale temporary files are removed by the first task() calls. Call it at
+ * start-up (after a reset); on a service in the middle of a transfer, call
+ * ota_service_reset_now() first so that the transfer is released.
  * Returns OTA_OK, OTA_ERR_INVALID_ARG for a missing port, URL or buffer, or
  * the port's error.
  */
