@@ -1,0 +1,236 @@
+/*
+ * `sysota sim`: a simulated device kept in a host folder, so that every
+ * command (init, flash, run, status) finds the state the previous one left,
+ * including the state a simulated power cut left.
+ *
+ *   DEV/device.conf    key=value: geometry, store size, service options, seed
+ *   DEV/flash.bin      internal NOR flash (+ flash.bin.wu: programmed units)
+ *   DEV/store/         external store, one host file per store file
+ *   DEV/last_run       key=value results of the last `run` (for `status`)
+ *
+ * Private to tools/cmd_sim.c and tools/sim_*.c.
+ */
+#ifndef SYSOTA_TOOLS_SIM_H
+#define SYSOTA_TOOLS_SIM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "device_sim.h"
+#include "sysota/ota_service.h"
+
+#define SIM_CONF_FILE "device.conf"
+#define SIM_FLASH_FILE "flash.bin"
+#define SIM_STORE_DIR "store"
+#define SIM_LAST_RUN_FILE "last_run"
+
+#define SIM_STR(x) #x
+#define SIM_XSTR(x) SIM_STR(x)
+
+#define SIM_PATH_MAX 1024
+#define SIM_URL_MAX 512
+
+/** HEX address of internal flash offset 0 (PIC32MZ program flash, kseg0). */
+#define SIM_DEFAULT_HEX_BASE 0x9D000000u
+/** Where `mkimage --bootloader` puts its stand-in (PIC32MZ boot flash). */
+#define SIM_BOOT_FLASH_ADDR 0x1FC00000u
+
+/* ---- device configuration (sim_config.c) ------------------------------------ */
+
+/** DEV/device.conf in memory. */
+typedef struct sim_config {
+    uint32_t nvm_size;
+    uint32_t sector_size;
+    uint32_t write_unit;
+    uint64_t store_size;    /* bytes, 0: unlimited */
+    uint32_t hex_base;
+    uint64_t seed;
+    uint32_t max_attempts;  /* bootloader's limit for an unconfirmed image */
+    uint32_t max_images;    /* service: rows kept, golden included */
+    bool periodic;
+    uint32_t interval_s;
+    bool require_tls;
+    bool insecure;
+    char manifest_url[SIM_URL_MAX];
+    char ca_file[SIM_PATH_MAX];
+} sim_config_t;
+
+/** The defaults of `sim init`. */
+void sim_config_defaults(sim_config_t *c);
+
+/**
+ * Set one key from its text value. Returns OTA_OK, OTA_ERR_NOT_FOUND for an
+ * unknown key, or OTA_ERR_INVALID_ARG for a bad value (*why says which).
+ */
+int sim_config_set(sim_config_t *c, const char *key, const char *value, const char **why);
+
+/** Cross-field checks of the geometry. OTA_ERR_INVALID_ARG with *why set. */
+int sim_config_check(const sim_config_t *c, const char **why);
+
+/** Read DEV/device.conf. OTA_ERR_NOT_FOUND when DEV is not a device; msg says why. */
+int sim_config_load(const char *dev, sim_config_t *c, char *msg, size_t cap);
+
+/** Write DEV/device.conf atomically. */
+int sim_config_save(const char *dev, const sim_config_t *c);
+
+/** Print the configuration as key=value lines. */
+void sim_config_print(const sim_config_t *c, FILE *out);
+
+/** "DEV/name" into out. OTA_ERR_TOO_LARGE if it does not fit. */
+int sim_path(char *out, size_t cap, const char *dev, const char *name);
+
+/* ---- an opened device (sim_config.c) ---------------------------------------- */
+
+typedef struct sim_device {
+    char dir[SIM_PATH_MAX];
+    char flash_path[SIM_PATH_MAX];
+    char store_path[SIM_PATH_MAX];
+    sim_config_t cfg;
+    ota_device_sim_t dev;
+} sim_device_t;
+
+/**
+ * Load DEV's configuration and open its flash and store; seed overrides the
+ * configured seed unless it is NULL. Prints the reason on failure
+ * (prefixed with cmd). Returns OTA_OK or an error.
+ */
+int sim_device_open(sim_device_t *d, const char *cmd, const char *dev, const uint64_t *seed);
+
+/** Close the files (their contents stay). */
+void sim_device_close(sim_device_t *d);
+
+/**
+ * Remove every file of DEV's store (a blank external flash), and
+ * DEV/last_run. The device must not be open. OTA_OK or OTA_ERR_IO.
+ */
+int sim_store_clear(const char *dev);
+
+/* ---- the results of the last run (sim_config.c) ----------------------------- */
+
+typedef struct sim_last_run {
+    bool present;
+    uint64_t ops;            /* flash + store mutating operations of the run */
+    char result[16];         /* ok | cut | failed */
+    char until[16];
+    char reason[256];
+    uint64_t cut_after;      /* 0: no cut was armed */
+    char cut_mode[8];
+    unsigned boots;
+    unsigned resets;
+    uint32_t version;        /* running version when the run ended, 0 unknown */
+    ota_flash_sim_counters_t flash;
+    ota_store_dir_counters_t store;
+} sim_last_run_t;
+
+int sim_last_run_save(const char *dev, const sim_last_run_t *r);
+/** A missing file is OTA_OK with r->present false. */
+int sim_last_run_load(const char *dev, sim_last_run_t *r);
+/** Remove DEV/last_run (after `flash`). */
+void sim_last_run_clear(const char *dev);
+
+/* ---- the simulated image format (sim_image.c) ------------------------------- */
+
+/*
+ * A simulated application image: a 32-byte header, then filler derived from
+ * the version and flags (so two versions never share a digest):
+ *
+ *   0  8  magic "SOTA-SIM"      16 4  version (LE)
+ *   8  4  format 1 (LE)         20 4  size: whole image in bytes (LE)
+ *   12 4  flags (LE)            24 4  reserved 0
+ *                               28 4  CRC-32 of bytes 0..27 (LE)
+ */
+#define SIM_IMAGE_HEADER_SIZE 32u
+#define SIM_IMAGE_NO_CONFIRM 0x1u /* never confirms its first boot */
+
+typedef struct sim_image_info {
+    uint32_t version;
+    uint32_t flags;
+    uint32_t size;
+} sim_image_info_t;
+
+/** Fill buf (size >= SIM_IMAGE_HEADER_SIZE bytes) with the image. */
+int sim_image_build(uint8_t *buf, uint32_t size, uint32_t version, uint32_t flags);
+
+/** Decode a header. OTA_ERR_NOT_FOUND when buf is not a simulated image. */
+int sim_image_parse(const uint8_t *buf, size_t len, sim_image_info_t *out);
+
+/* ---- printing what the device does (sim_events.c) --------------------------- */
+
+typedef struct sim_printer {
+    bool tty;           /* stdout is a terminal: progress bar with \r */
+    bool bar_open;      /* a bar line is on screen without its newline */
+    unsigned next_pct;  /* non-terminal: next percentage worth a line */
+    uint32_t running;   /* running version, for "check: ..." lines */
+} sim_printer_t;
+
+void sim_printer_init(sim_printer_t *p);
+
+/** printf a whole line (ends an open progress bar first). */
+void sim_say(sim_printer_t *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/** One line (or progress update) for a service event. */
+void sim_print_event(sim_printer_t *p, ota_service_event_t ev, const ota_service_event_data_t *d);
+
+/** "F8 (valid)" style names of status bytes. */
+const char *sim_status_name(uint8_t status);
+
+/* ---- the simulated application (sim_app.c) ----------------------------------- */
+
+/** When `run` stops. */
+typedef enum sim_until {
+    SIM_UNTIL_BOOT = 0,   /* the bootloader handed over */
+    SIM_UNTIL_IDLE,       /* a check finished and nothing is pending */
+    SIM_UNTIL_READY,      /* an update is downloaded and published, before the reset */
+    SIM_UNTIL_CONFIRMED   /* the running image is confirmed and a check after it found nothing */
+} sim_until_t;
+
+/** How one boot's worth of application ended. */
+typedef enum sim_app_end {
+    SIM_APP_MET = 0,  /* the --until condition holds */
+    SIM_APP_RESET,    /* the service reset the device (an update is ready) */
+    SIM_APP_CRASH,    /* a no-confirm image hung after its check: watchdog reset */
+    SIM_APP_FAILED,   /* a check, download or verification failed (why says) */
+    SIM_APP_CUT,      /* the power was cut */
+    SIM_APP_TIMEOUT   /* the run's time is up */
+} sim_app_end_t;
+
+/** What the application needs from the run. */
+typedef struct sim_app {
+    sim_device_t *d;
+    sim_printer_t *out;
+    const ota_transport_t *transport;
+    const char *manifest_url;  /* NULL or "": none */
+    sim_until_t until;
+    bool check_now;            /* ask for a check at once (else the periodic timer does) */
+    uint64_t deadline_ms;      /* sim_now_ms() at which the run gives up */
+    char why[256];             /* set for SIM_APP_FAILED and SIM_APP_TIMEOUT */
+    uint32_t version;          /* the running version, once known */
+} sim_app_t;
+
+/**
+ * Run the application the bootloader handed over to (res) until it resets,
+ * crashes, fails, loses power, or the until condition holds.
+ */
+sim_app_end_t sim_app_run(sim_app_t *app, const ota_boot_result_t *res);
+
+/** Real monotonic milliseconds. */
+uint64_t sim_now_ms(void);
+
+/* ---- subcommands ------------------------------------------------------------- */
+
+int sim_cmd_init(int argc, char **argv);
+int sim_cmd_config(int argc, char **argv);
+int sim_cmd_flash(int argc, char **argv);
+int sim_cmd_run(int argc, char **argv);
+int sim_cmd_status(int argc, char **argv);
+int sim_cmd_mkimage(int argc, char **argv);
+
+/** Parse a number option (K/M suffixes) for cmd; prints the error. OTA_OK or an error. */
+int sim_opt_number(const char *cmd, const char *opt, const char *val, uint64_t max, uint64_t *out);
+
+/** The value after argv[*i] (advancing *i), or NULL with a usage error printed. */
+const char *sim_opt_value(const char *cmd, int argc, char **argv, int *i);
+
+#endif /* SYSOTA_TOOLS_SIM_H */

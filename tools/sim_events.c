@@ -1,0 +1,187 @@
+/*
+ * `sysota sim`: what the device does, as one line per event. A download
+ * shows a progress bar redrawn with \r when stdout is a terminal, and
+ * plain lines at every quarter otherwise (logs and tests read those).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "sim.h"
+
+#define BAR_WIDTH 30
+
+void sim_printer_init(sim_printer_t *p)
+{
+    p->tty = isatty(STDOUT_FILENO) == 1;
+    p->bar_open = false;
+    p->next_pct = 25;
+    p->running = 0;
+}
+
+static void end_bar(sim_printer_t *p)
+{
+    if (p->bar_open) {
+        fputc('\n', stdout);
+        p->bar_open = false;
+    }
+}
+
+void sim_say(sim_printer_t *p, const char *fmt, ...)
+{
+    va_list ap;
+    end_bar(p);
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+    fputc('\n', stdout);
+    fflush(stdout);
+}
+
+const char *sim_status_name(uint8_t status)
+{
+    switch (status) {
+    case OTA_STATUS_EMPTY:
+        return "empty";
+    case OTA_STATUS_DOWNLOADED:
+        return "downloaded";
+    case OTA_STATUS_UNBOOTED:
+        return "unbooted";
+    case OTA_STATUS_VALID:
+        return "valid";
+    case OTA_STATUS_DISABLED:
+        return "disabled";
+    default:
+        return "?";
+    }
+}
+
+static unsigned percent(uint32_t done, uint32_t total)
+{
+    return total ? (unsigned)((uint64_t)done * 100u / total) : 0u;
+}
+
+static void progress(sim_printer_t *p, const ota_service_event_data_t *d)
+{
+    unsigned pct = percent(d->done, d->total);
+    if (d->total == 0) {
+        return; /* unknown length: the success line gives the count */
+    }
+    if (p->tty) {
+        char bar[BAR_WIDTH + 1];
+        unsigned fill = pct * BAR_WIDTH / 100u;
+        for (unsigned i = 0; i < BAR_WIDTH; i++) {
+            bar[i] = i < fill ? '#' : '.';
+        }
+        bar[BAR_WIDTH] = '\0';
+        printf("\rdownload v%u: [%s] %3u%% %u/%u bytes", (unsigned)d->version, bar, pct, (unsigned)d->done,
+               (unsigned)d->total);
+        fflush(stdout);
+        p->bar_open = true;
+        return;
+    }
+    if (pct >= p->next_pct) {
+        printf("download v%u: %u%% %u/%u bytes\n", (unsigned)d->version, pct, (unsigned)d->done, (unsigned)d->total);
+        fflush(stdout);
+        while (p->next_pct <= pct) {
+            p->next_pct += 25;
+        }
+    }
+}
+
+static void failed(sim_printer_t *p, const char *what, const ota_service_event_data_t *d)
+{
+    sim_say(p, "%s: %s (%s)", what, ota_err_name(d->reason), ota_err_describe(d->reason));
+}
+
+void sim_print_event(sim_printer_t *p, ota_service_event_t ev, const ota_service_event_data_t *d)
+{
+    unsigned v = (unsigned)d->version;
+    unsigned run = (unsigned)p->running;
+    char what[64];
+
+    switch (ev) {
+    case OTA_EVENT_CHECK_START:
+        break;
+    case OTA_EVENT_CHECK_FAILED:
+        failed(p, "check failed", d);
+        break;
+    case OTA_EVENT_UPDATE_AVAILABLE:
+        sim_say(p, "check: v%u available (running v%u)", v, run);
+        break;
+    case OTA_EVENT_NO_UPDATE:
+        if (d->reason == OTA_ERR_STATE && v != 0) {
+            sim_say(p, "check: v%u on offer failed here before (row F0): not downloaded again (running v%u)", v,
+                    run);
+        } else if (d->reason != OTA_OK) {
+            sim_say(p, "check: no update (running v%u; an entry was rejected: %s)", run, ota_err_name(d->reason));
+        } else {
+            sim_say(p, "check: no update (running v%u)", run);
+        }
+        break;
+    case OTA_EVENT_DOWNLOAD_START:
+        p->next_pct = 25;
+        if (d->done > 0) {
+            sim_say(p, "download v%u: resuming at %u bytes", v, (unsigned)d->done);
+        }
+        break;
+    case OTA_EVENT_DOWNLOAD_PROGRESS:
+        progress(p, d);
+        break;
+    case OTA_EVENT_DOWNLOAD_SUCCESS:
+        if (p->tty) {
+            progress(p, d); /* the full bar stays on screen as the line */
+            end_bar(p);
+        } else if (p->next_pct <= 100) {
+            sim_say(p, "download v%u: 100%% %u/%u bytes", v, (unsigned)d->done, (unsigned)d->done);
+        }
+        break;
+    case OTA_EVENT_DOWNLOAD_FAILED:
+        snprintf(what, sizeof what, "download v%u failed", v);
+        failed(p, what, d);
+        break;
+    case OTA_EVENT_VERIFY_START:
+        break;
+    case OTA_EVENT_VERIFY_SUCCESS:
+        sim_say(p, "verify v%u: ok (SHA-256 matches the manifest)", v);
+        break;
+    case OTA_EVENT_VERIFY_FAILED:
+        sim_say(p, "verify v%u: FAILED: the SHA-256 differs from the manifest's, the file is deleted", v);
+        break;
+    case OTA_EVENT_UPDATE_READY:
+        sim_say(p, "update ready: v%u stored with row FE, running v%u marked F0 for the bootloader", v, run);
+        break;
+    case OTA_EVENT_IMAGE_ERASED:
+        sim_say(p, "erase v%u: image and database row removed from the store", v);
+        break;
+    case OTA_EVENT_IMAGE_ERASE_FAILED:
+        snprintf(what, sizeof what, "erase v%u refused", v);
+        failed(p, what, d);
+        break;
+    case OTA_EVENT_DATABASE_FULL:
+        failed(p, "store full, nothing may be evicted", d);
+        break;
+    case OTA_EVENT_FACTORY_RESET:
+        if (d->reason == OTA_OK) {
+            sim_say(p, "factory reset: every image but the golden one removed");
+        } else {
+            failed(p, "factory reset failed", d);
+        }
+        break;
+    case OTA_EVENT_ROLLBACK:
+        if (d->reason == OTA_OK) {
+            sim_say(p, "rollback: v%u disabled", v);
+        } else {
+            failed(p, "rollback refused", d);
+        }
+        break;
+    case OTA_EVENT_CONFIRMED:
+        sim_say(p, "app v%u: confirmed (record and row F8)", v);
+        break;
+    case OTA_EVENT_TRIGGER_FAILED:
+        failed(p, "trigger refused", d);
+        break;
+    case OTA_EVENT_RESET:
+        break;
+    }
+}

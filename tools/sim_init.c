@@ -1,0 +1,251 @@
+/*
+ * `sysota sim init` and `sysota sim config`: create a device folder, and
+ * read or change what its configuration says.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "sim.h"
+#include "sysota_cmd.h"
+
+static void init_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: sysota sim init DEV [--nvm-size N] [--sector N] [--write-unit N] [--store-size N]\n"
+            "                           [--manifest URL] [--ca-file PATH] [--max-attempts N]\n"
+            "                           [--max-images N] [--interval S] [--seed S] [--hex-base ADDR] [--force]\n"
+            "\n"
+            "Create the folder DEV holding a simulated device: internal NOR flash (the\n"
+            "boot control sector, then the application region) and an external store.\n"
+            "\n"
+            "  --nvm-size N      internal flash bytes (default 1M); K and M suffixes allowed\n"
+            "  --sector N        erase sector (default 4K); the first one is the boot control sector\n"
+            "  --write-unit N    program unit (default 16: the PIC32MZ quad word), at most %u\n"
+            "  --store-size N    external store capacity (default 0: unlimited)\n"
+            "  --manifest URL    the OTA manifest the application's service polls\n"
+            "  --ca-file PATH    CA bundle for an https:// manifest and images\n"
+            "  --max-attempts N  boots of an unconfirmed image before rollback (default %u)\n"
+            "  --max-images N    images the service keeps in the store, golden included (default 3)\n"
+            "  --interval S      seconds between periodic checks (default 3600; simulated time)\n"
+            "  --seed S          seed of torn writes and poll jitter (default 1)\n"
+            "  --hex-base ADDR   HEX address of flash offset 0 (default 0x%08X)\n"
+            "  --force           re-initialise an existing device folder (erases it)\n",
+            OTA_BOOT_BUF_SIZE, OTA_BOOT_MAX_ATTEMPTS, SIM_DEFAULT_HEX_BASE);
+}
+
+static const struct {
+    const char *opt;
+    const char *key;
+} init_opts[] = {
+    { "--nvm-size", "nvm_size" },         { "--sector", "sector_size" },   { "--write-unit", "write_unit" },
+    { "--store-size", "store_size" },     { "--manifest", "manifest_url" }, { "--ca-file", "ca_file" },
+    { "--max-attempts", "max_attempts" }, { "--max-images", "max_images" }, { "--interval", "interval_s" },
+    { "--seed", "seed" },                 { "--hex-base", "hex_base" },
+};
+
+static int set_key(const char *cmd, sim_config_t *c, const char *key, const char *value)
+{
+    const char *why;
+    char abs[PATH_MAX];
+    /* A relative CA path would mean something else from another folder. */
+    if (strcmp(key, "ca_file") == 0 && value[0] != '\0' && value[0] != '/' && realpath(value, abs) != NULL) {
+        value = abs;
+    }
+    int err = sim_config_set(c, key, value, &why);
+    if (err == OTA_ERR_NOT_FOUND) {
+        fprintf(stderr, "sysota sim %s: unknown key '%s'\n", cmd, key);
+    } else if (err != OTA_OK) {
+        fprintf(stderr, "sysota sim %s: %s=%s: %s\n", cmd, key, value, why);
+    }
+    return err;
+}
+
+/* An existing folder is reused only when it is empty, or with --force when it is a device. */
+static int prepare_dir(const char *dev, bool force)
+{
+    char conf[SIM_PATH_MAX];
+    char path[SIM_PATH_MAX];
+    struct stat st;
+    if (stat(dev, &st) != 0) {
+        if (mkdir(dev, 0777) != 0) {
+            fprintf(stderr, "sysota sim init: %s: %s\n", dev, strerror(errno));
+            return OTA_ERR_IO;
+        }
+        return OTA_OK;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "sysota sim init: %s exists and is not a folder\n", dev);
+        return OTA_ERR_EXISTS;
+    }
+    if (sim_path(conf, sizeof conf, dev, SIM_CONF_FILE) != OTA_OK) {
+        return OTA_ERR_TOO_LARGE;
+    }
+    if (access(conf, F_OK) == 0) {
+        if (!force) {
+            fprintf(stderr, "sysota sim init: %s is already a device (--force re-initialises it)\n", dev);
+            return OTA_ERR_EXISTS;
+        }
+        /* A new flash file of the new geometry, a blank store. */
+        if (sim_store_clear(dev) != OTA_OK) {
+            fprintf(stderr, "sysota sim init: %s: cannot empty the store\n", dev);
+            return OTA_ERR_IO;
+        }
+        sim_path(path, sizeof path, dev, SIM_FLASH_FILE);
+        (void)unlink(path);
+        sim_path(path, sizeof path, dev, SIM_FLASH_FILE ".wu");
+        (void)unlink(path);
+        return OTA_OK;
+    }
+    if (rmdir(dev) == 0 && mkdir(dev, 0777) == 0) {
+        return OTA_OK; /* it was empty */
+    }
+    fprintf(stderr, "sysota sim init: %s is a folder that is not empty and not a device\n", dev);
+    return OTA_ERR_EXISTS;
+}
+
+static void print_size(char *out, size_t cap, uint64_t n)
+{
+    if (n >= (1u << 20) && n % (1u << 20) == 0) {
+        snprintf(out, cap, "%llu MiB", (unsigned long long)(n >> 20));
+    } else if (n >= 1024 && n % 1024 == 0) {
+        snprintf(out, cap, "%llu KiB", (unsigned long long)(n >> 10));
+    } else {
+        snprintf(out, cap, "%llu bytes", (unsigned long long)n);
+    }
+}
+
+int sim_cmd_init(int argc, char **argv)
+{
+    const char *dev = NULL;
+    bool force = false;
+    sim_config_t cfg;
+    sim_config_defaults(&cfg);
+
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        bool known = false;
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            init_usage(stdout);
+            return SYSOTA_EXIT_OK;
+        }
+        if (strcmp(a, "--force") == 0) {
+            force = true;
+            continue;
+        }
+        for (size_t k = 0; k < sizeof init_opts / sizeof init_opts[0]; k++) {
+            if (strcmp(a, init_opts[k].opt) == 0) {
+                const char *v = sim_opt_value("init", argc, argv, &i);
+                if (v == NULL || set_key("init", &cfg, init_opts[k].key, v) != OTA_OK) {
+                    return SYSOTA_EXIT_USAGE;
+                }
+                known = true;
+                break;
+            }
+        }
+        if (known) {
+            continue;
+        }
+        if (a[0] == '-' || dev != NULL) {
+            fprintf(stderr, "sysota sim init: unexpected argument '%s'\n", a);
+            init_usage(stderr);
+            return SYSOTA_EXIT_USAGE;
+        }
+        dev = a;
+    }
+    if (dev == NULL) {
+        init_usage(stderr);
+        return SYSOTA_EXIT_USAGE;
+    }
+    const char *why;
+    if (sim_config_check(&cfg, &why) != OTA_OK) {
+        fprintf(stderr, "sysota sim init: %s\n", why);
+        return SYSOTA_EXIT_USAGE;
+    }
+    if (prepare_dir(dev, force) != OTA_OK) {
+        return SYSOTA_EXIT_INPUT;
+    }
+    if (sim_config_save(dev, &cfg) != OTA_OK) {
+        fprintf(stderr, "sysota sim init: %s: cannot write %s\n", dev, SIM_CONF_FILE);
+        return SYSOTA_EXIT_INPUT;
+    }
+    sim_device_t d;
+    if (sim_device_open(&d, "init", dev, NULL) != OTA_OK) {
+        return SYSOTA_EXIT_INPUT;
+    }
+    sim_device_close(&d);
+
+    char nvm[32], sector[32], store[32];
+    print_size(nvm, sizeof nvm, cfg.nvm_size);
+    print_size(sector, sizeof sector, cfg.sector_size);
+    print_size(store, sizeof store, cfg.store_size);
+    printf("%s: simulated device created\n", dev);
+    printf("  internal flash  %s, %s sectors, %u-byte write unit (NOR rules, strict)\n", nvm, sector,
+           (unsigned)cfg.write_unit);
+    printf("    boot control  0x%08X-0x%08X (HEX 0x%08X)\n", 0u, (unsigned)cfg.sector_size - 1u,
+           (unsigned)cfg.hex_base);
+    printf("    application   0x%08X-0x%08X (HEX 0x%08X)\n", (unsigned)cfg.sector_size, (unsigned)cfg.nvm_size - 1u,
+           (unsigned)(cfg.hex_base + cfg.sector_size));
+    printf("  external store  %s\n", cfg.store_size ? store : "unlimited");
+    printf("  manifest        %s\n", cfg.manifest_url[0] ? cfg.manifest_url : "(none: set it with --manifest)");
+    printf("next: sysota sim flash %s FACTORY.hex|.bin\n", dev);
+    return SYSOTA_EXIT_OK;
+}
+
+/* ---- sim config ---------------------------------------------------------------- */
+
+static void config_usage(FILE *out)
+{
+    fprintf(out, "usage: sysota sim config DEV [KEY=VALUE...]\n"
+                 "\n"
+                 "Without KEY=VALUE, print the device's configuration. Otherwise change it.\n"
+                 "The geometry (nvm_size, sector_size, write_unit) is fixed at init.\n"
+                 "Keys: store_size hex_base seed max_attempts max_images periodic interval_s\n"
+                 "      require_tls insecure manifest_url ca_file\n");
+}
+
+int sim_cmd_config(int argc, char **argv)
+{
+    char msg[SIM_PATH_MAX + 200];
+    if (argc < 2 || argv[1][0] == '-') {
+        bool help = argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0);
+        config_usage(help ? stdout : stderr);
+        return help ? SYSOTA_EXIT_OK : SYSOTA_EXIT_USAGE;
+    }
+    const char *dev = argv[1];
+    sim_config_t cfg;
+    if (sim_config_load(dev, &cfg, msg, sizeof msg) != OTA_OK) {
+        fprintf(stderr, "sysota sim config: %s\n", msg);
+        return SYSOTA_EXIT_INPUT;
+    }
+    if (argc == 2) {
+        sim_config_print(&cfg, stdout);
+        return SYSOTA_EXIT_OK;
+    }
+    for (int i = 2; i < argc; i++) {
+        char key[64];
+        const char *eq = strchr(argv[i], '=');
+        if (eq == NULL || (size_t)(eq - argv[i]) >= sizeof key) {
+            fprintf(stderr, "sysota sim config: '%s' is not KEY=VALUE\n", argv[i]);
+            return SYSOTA_EXIT_USAGE;
+        }
+        memcpy(key, argv[i], (size_t)(eq - argv[i]));
+        key[eq - argv[i]] = '\0';
+        if (strcmp(key, "nvm_size") == 0 || strcmp(key, "sector_size") == 0 || strcmp(key, "write_unit") == 0) {
+            fprintf(stderr, "sysota sim config: %s is fixed at init (sysota sim init --force)\n", key);
+            return SYSOTA_EXIT_USAGE;
+        }
+        if (set_key("config", &cfg, key, eq + 1) != OTA_OK) {
+            return SYSOTA_EXIT_USAGE;
+        }
+    }
+    if (sim_config_save(dev, &cfg) != OTA_OK) {
+        fprintf(stderr, "sysota sim config: %s: cannot write %s\n", dev, SIM_CONF_FILE);
+        return SYSOTA_EXIT_INPUT;
+    }
+    return SYSOTA_EXIT_OK;
+}
