@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# `sysota sim` init, config, mkimage, flash, status and run's refusals,
+# without a server.
+source "$(dirname "$0")/lib.sh"
+cd "$WORK"
+
+# init: a device folder with its config; a second init needs --force.
+expect_rc 0 "$SYSOTA" sim init dev --nvm-size 256K --sector 4K --write-unit 16 --max-attempts 2
+expect_line 'application +0x00001000-0x0003FFFF \(HEX 0x9D001000\)'
+[ -f dev/device.conf ] && [ -f dev/flash.bin ] && [ -d dev/store ] || fail "init did not create the folder's files"
+expect_rc 1 "$SYSOTA" sim init dev
+expect_line 'already a device'
+expect_rc 0 "$SYSOTA" sim init dev --force --nvm-size 256K --max-attempts 2
+expect_eq "flash size after --force" "$(stat -c %s dev/flash.bin)" 262144
+
+# init refuses geometry the bootloader cannot use.
+expect_rc 2 "$SYSOTA" sim init bad1 --write-unit 512
+expect_rc 2 "$SYSOTA" sim init bad2 --write-unit 24
+expect_rc 2 "$SYSOTA" sim init bad3 --nvm-size 4K
+expect_rc 2 "$SYSOTA" sim init bad4 --nvm-size 10000
+[ ! -e bad1 ] && [ ! -e bad3 ] || fail "a refused init left a folder"
+mkdir notempty && touch notempty/x
+expect_rc 1 "$SYSOTA" sim init notempty
+expect_line 'not empty'
+
+# config: shows and changes keys; geometry is fixed.
+expect_rc 0 "$SYSOTA" sim config dev manifest_url=http://127.0.0.1:9/m.json max_images=4
+expect_rc 0 "$SYSOTA" sim config dev
+expect_line '^manifest_url=http://127.0.0.1:9/m.json$'
+expect_line '^max_images=4$'
+expect_line '^max_attempts=2$'
+expect_rc 2 "$SYSOTA" sim config dev sector_size=8192
+expect_rc 2 "$SYSOTA" sim config dev max_images=1
+expect_rc 2 "$SYSOTA" sim config dev no_such_key=1
+expect_rc 1 "$SYSOTA" sim config nodev
+expect_line 'not a simulated device'
+
+# A device never flashed: status says so, the bootloader halts.
+expect_eq "blank running.version" "$(json dev 's["running"]["version"]')" 0
+expect_rc 1 "$SYSOTA" sim run dev --until boot
+expect_line 'no valid image anywhere: the device halts'
+expect_eq "halted run result" "$(json dev 's["last_run"]["result"]')" failed
+
+# mkimage: HEX at the application address, or binary; the same bytes.
+expect_rc 0 "$SYSOTA" sim mkimage --version 3 --size 5000 -o app_v3.hex
+expect_line '^app_v3.hex: simulated application v3, 5000 bytes at 0x9D001000'
+hexdigest=$(sed -n 's/^Digest: //p' "$WORK/out")
+expect_rc 0 "$SYSOTA" sim mkimage --version 3 --size 5000 -o app_v3.bin
+expect_eq "mkimage .bin digest" "$(sha256sum app_v3.bin | cut -d' ' -f1)" "$hexdigest"
+expect_rc 0 "$SYSOTA" hex2bin app_v3.hex -o from_hex.bin
+cmp -s from_hex.bin app_v3.bin || fail "the HEX and the binary of one image differ"
+expect_rc 0 "$SYSOTA" sim mkimage --version 3 --size 5000 --no-confirm -o nc_v3.bin
+cmp -s nc_v3.bin app_v3.bin && fail "a no-confirm image has the same bytes as a normal one"
+expect_rc 2 "$SYSOTA" sim mkimage --version 3 --size 16 -o tiny.bin
+expect_rc 2 "$SYSOTA" sim mkimage --size 100 -o nover.bin
+expect_rc 2 "$SYSOTA" sim mkimage --bootloader -o boot.bin
+
+# flash: a merged factory HEX (bootloader stand-in + application v3).
+expect_rc 0 "$SYSOTA" sim mkimage --bootloader -o boot.hex
+expect_rc 0 "$SYSOTA" merge -o factory.hex boot.hex app_v3.hex
+expect_rc 0 "$SYSOTA" sim flash dev factory.hex
+expect_line '0x1FC00000-0x1FC000FF \(256 bytes\) is outside internal flash'
+expect_line 'programmed v3, 5000 bytes at 0x00001000'
+expect_eq "running.version after flash" "$(json dev 's["running"]["version"]')" 3
+expect_eq "running.status after flash" "$(json dev 's["running"]["status"]')" F8
+expect_eq "running.type after flash" "$(json dev 's["running"]["type"]')" factory
+expect_eq "flash_ok after flash" "$(json dev 's["running"]["flash_ok"]')" True
+expect_eq "images after flash" "$(json dev 'len(s["images"])')" 0
+expect_eq "last_run.ops after flash" "$(json dev 's["last_run"]["ops"]')" 0
+
+# The first boot keeps the golden copy; the next one jumps straight in.
+expect_rc 0 "$SYSOTA" sim run dev --until boot
+expect_line 'golden copy of v3 kept in the store \(factory.bin\)'
+expect_eq "golden row" "$(json dev '[(i["name"], i["version"], i["status"]) for i in s["images"]]')" "[('factory.bin', 3, 'F8')]"
+expect_eq "golden file size" "$(json dev '[f["size"] for f in s["store"] if f["name"] == "factory.bin"]')" "[5000]"
+ops=$(json dev 's["last_run"]["ops"]')
+[ "$ops" -gt 0 ] || fail "keeping the golden copy counted no store writes"
+expect_rc 0 "$SYSOTA" sim run dev --until boot
+expect_line 'boot: v3 confirmed \(record and row F8\): direct jump'
+expect_eq "ops of a direct jump" "$(json dev 's["last_run"]["ops"]')" 0
+
+# flash: any binary with --version; without it, refused. Data in the boot
+# control sector is refused. A flash empties the store (a new board).
+head -c 3000 /dev/urandom >raw.bin
+expect_rc 1 "$SYSOTA" sim flash dev raw.bin
+expect_line 'give its --version N'
+expect_rc 1 "$SYSOTA" sim flash dev app_v3.bin --version 4
+expect_line 'is a simulated v3 image, not v4'
+expect_rc 0 "$SYSOTA" sim mkimage --version 5 --size 64 --address 0x9D000000 -o inbootctl.hex
+expect_rc 1 "$SYSOTA" sim flash dev inbootctl.hex
+expect_line 'boot control sector'
+expect_rc 0 "$SYSOTA" sim flash dev raw.bin --version 9
+expect_eq "store after reflash" "$(json dev 'len(s["store"])')" 0
+expect_rc 0 "$SYSOTA" sim run dev --until boot
+expect_eq "running a foreign binary" "$(json dev 's["running"]["version"]')" 9
+
+# run: without a manifest URL the application says so and the run fails.
+expect_rc 0 "$SYSOTA" sim config dev manifest_url=
+expect_rc 1 "$SYSOTA" sim run dev --until idle
+expect_line 'no manifest URL'
+expect_rc 2 "$SYSOTA" sim run dev --until forever
+expect_rc 2 "$SYSOTA" sim run dev --torn skip
+expect_rc 2 "$SYSOTA" sim run dev --cut-after 3 --torn sideways
+echo "ok"
