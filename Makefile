@@ -51,3 +51,8 @@ bench: build
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) build-*
+
+# The Cortex-M4 footprint build alone (figure 4 of `make bench`).
+.PHONY: footprint
+footprint: setup
+	@footprint/footprint.sh $(BUILD)/footprint

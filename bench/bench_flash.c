@@ -112,6 +112,8 @@ static int bench_install(rig_t *r)
     const double covered = (double)((IMAGE_SIZE + sector - 1u) / sector);
     bench_note("install: 1 MiB image, %u-byte sectors, %u-byte write unit, application region %u KiB",
                (unsigned)sector, (unsigned)r->d.dev.flash.write_unit, (unsigned)(r->cfg.app_size / 1024u));
+    bench_figure("install.image_size", (double)IMAGE_SIZE, "bytes (the ideal for programmed and store read)");
+    bench_figure("install.sectors_covered", covered, "sectors the image covers (the ideal for erases)");
     bench_figure("install.app_erases", (double)r->flash.in.erases, "sector erases in the application region");
     bench_figure("install.erase_ratio", (double)r->flash.in.erases / covered, "erases / sectors covered (target 1.00)");
     bench_figure("install.app_programmed", (double)r->flash.in.bytes_programmed, "bytes programmed, application region");
@@ -150,6 +152,7 @@ static int bench_direct_boot(rig_t *r)
     ota_store_dir_counters(&r->d.dev.store_dir, &sc);
     const bench_store_t *bs = &r->store;
     const bench_flash_counts_t *a = &r->flash.in, *b = &r->flash.out;
+    bench_figure("boot.sector_size", (double)r->d.dev.flash.sector_size, "bytes in one flash sector");
     bench_figure("boot.flash_read", (double)(a->bytes_read + b->bytes_read),
                  "flash bytes read (target <= one sector)");
     bench_figure("boot.flash_read_sectors", (double)(a->bytes_read + b->bytes_read) / r->d.dev.flash.sector_size,

@@ -1,0 +1,124 @@
+#!/usr/bin/python3
+"""The closing table of `make bench`: every figure owed by issue 8 beside
+its reference or ideal, the ratio, the target, and whether it is met.
+
+    table.py RESULTS_FILE [--markdown]
+
+RESULTS_FILE holds "key value" lines written by the bench programs and
+footprint/report.py. A figure that is missing (its benchmark failed) shows
+as n/a and counts as not measured. Exit status 0 when every figure was
+measured (met or not), 1 otherwise: targets missed are figures, not errors.
+"""
+import sys
+
+# (section, label, ours key, reference key or number, reference label,
+#  target kind, target value, unit)
+# Target kinds: "ratio<=": ours/reference <= value; "ratio=": ours/reference
+# == value (printed to two decimals); "<=": ours <= value; "=": ours == value;
+# None: a figure with no target.
+ROWS = [
+    ("1", "update 64 MiB, HTTP: check -> ready", "update.http.ours_s", "update.http.ref_s",
+     "curl -o && sha256sum", "ratio<=", 0.5, "s"),
+    ("1", "update 64 MiB, HTTPS: check -> ready", "update.https.ours_s", "update.https.ref_s",
+     "curl --cacert -o && sha256sum", "ratio<=", 0.5, "s"),
+    ("2", "install 1 MiB: sector erases", "install.app_erases", "install.sectors_covered",
+     "sectors covered", "ratio=", 1.0, ""),
+    ("2", "install 1 MiB: bytes programmed", "install.app_programmed", "install.image_size",
+     "image size", "ratio=", 1.0, "B"),
+    ("2", "install 1 MiB: store bytes read (image)", "install.store_read", "install.image_size",
+     "image size", "ratio<=", 2.0, "B"),
+    ("3", "direct boot: flash bytes read", "boot.flash_read", "boot.sector_size",
+     "one sector", "ratio<=", 1.0, "B"),
+    ("3", "direct boot: bytes hashed", "boot.hashed", None, "", "=", 0, "B"),
+    ("3", "direct boot: store calls", "boot.store_ops", None, "", None, None, ""),
+    ("3", "direct boot: store bytes read", "boot.store_read", None, "", None, None, "B"),
+    ("4", "bootloader: text (with SHA-256)", "fp.boot.text", 3700, "MCUboot ~3.7 KB", "<=", 4096, "B"),
+    ("4", "bootloader: static RAM", "fp.boot.ram", 3400, "MCUboot ~3.4 KB", "<=", 2048, "B"),
+    ("4", "bootloader: stack depth (bound)", "fp.boot.stack", None, "", None, None, "B"),
+    ("4", "service core: text (with SHA-256)", "fp.svc.text", None, "", "<=", 8192, "B"),
+    ("4", "service core: static RAM (buffers in)", "fp.svc.ram", None, "", "<=", 4096, "B"),
+    ("4", "service core: stack depth (bound)", "fp.svc.stack", None, "", None, None, "B"),
+    ("5", "poll, no update, HTTP: bytes", "poll.http.total", "poll.http.ref_total",
+     "one curl GET", None, None, "B"),
+    ("5", "poll, no update, HTTPS: bytes", "poll.https.total", "poll.https.ref_total",
+     "one curl GET", None, None, "B"),
+]
+
+
+def load(path):
+    vals = {}
+    with open(path) as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) == 2:
+                try:
+                    vals[parts[0]] = float(parts[1])
+                except ValueError:
+                    pass
+    return vals
+
+
+def fmt(v, unit):
+    if v is None:
+        return "n/a"
+    if unit == "s":
+        return "%.3f s" % v
+    if float(v).is_integer():
+        return "%d%s" % (v, (" " + unit) if unit else "")
+    return "%.2f%s" % (v, (" " + unit) if unit else "")
+
+
+def target_text(kind, value):
+    if kind is None:
+        return "-"
+    return {"ratio<=": "ratio <= %.2f", "ratio=": "ratio = %.2f", "<=": "<= %g", "=": "= %g"}[kind] % value
+
+
+def evaluate(row, vals):
+    sec, label, key, ref, ref_label, kind, tv, unit = row
+    ours = vals.get(key)
+    refv = vals.get(ref) if isinstance(ref, str) else ref
+    ratio = ours / refv if (ours is not None and refv) else None
+    if ours is None:
+        met = "NOT MEASURED"
+    elif kind is None:
+        met = "-"
+    elif kind == "ratio<=":
+        met = "yes" if ratio is not None and ratio <= tv + 1e-9 else "no"
+    elif kind == "ratio=":
+        met = "yes" if ratio is not None and abs(ratio - tv) < 0.005 else "no"
+    elif kind == "<=":
+        met = "yes" if ours <= tv else "no (%.2fx)" % (ours / tv)
+    else:
+        met = "yes" if ours == tv else "no"
+    ref_txt = "" if refv is None else fmt(refv, unit if isinstance(ref, str) else "B")
+    if ref_label:
+        ref_txt = ("%s (%s)" % (ref_txt, ref_label)) if ref_txt else ref_label
+    return [sec, label, fmt(ours, unit), ref_txt or "-",
+            "-" if ratio is None else "%.2f" % ratio, target_text(kind, tv), met]
+
+
+def main():
+    if len(sys.argv) < 2:
+        sys.exit("usage: table.py RESULTS_FILE [--markdown]")
+    vals = load(sys.argv[1])
+    md = "--markdown" in sys.argv[2:]
+    head = ["#", "figure", "ours", "reference / ideal", "ratio", "target", "met"]
+    rows = [evaluate(r, vals) for r in ROWS]
+    if md:
+        print("| " + " | ".join(head) + " |")
+        print("|" + "|".join("---" for _ in head) + "|")
+        for r in rows:
+            print("| " + " | ".join(r) + " |")
+    else:
+        w = [max(len(r[i]) for r in rows + [head]) for i in range(len(head))]
+        line = "  ".join("%-*s" % (w[i], head[i]) for i in range(len(head)))
+        print(line)
+        print("-" * len(line))
+        for r in rows:
+            print("  ".join("%-*s" % (w[i], r[i]) for i in range(len(head))))
+    return 1 if any(r[6] == "NOT MEASURED" for r in rows) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

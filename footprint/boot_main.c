@@ -1,0 +1,41 @@
+/*
+ * The "bootloader alone" footprint image: reset -> ota_boot_run() on the
+ * stub ports -> jump to the application, or halt when there is no valid
+ * image. Nothing else is linked.
+ */
+#include <stdint.h>
+
+#include "ports/stub_ports.h"
+#include "sysota/ota_boot.h"
+
+/* Static, not on the stack: the bootloader's RAM is part of the figure. */
+static ota_boot_t boot;
+
+static void jump(uint32_t addr)
+{
+    const volatile uint32_t *vec = (const volatile uint32_t *)(uintptr_t)(STUB_FLASH_BASE + addr);
+    uint32_t sp = vec[0], pc = vec[1];
+    /* The application's vector table, stack, and reset handler. */
+    *(volatile uint32_t *)0xE000ED08u = STUB_FLASH_BASE + addr; /* SCB->VTOR */
+    __asm volatile("msr msp, %0\n\tbx %1" : : "r"(sp), "r"(pc) : "memory");
+}
+
+int main(void)
+{
+    static const ota_boot_config_t cfg = {
+        .flash = &stub_flash,
+        .store = &stub_store,
+        .crypto = &stub_crypto,
+        .sys = &stub_system,
+        .bootctl_addr = STUB_BOOTCTL_ADDR,
+        .app_addr = STUB_APP_ADDR,
+        .app_size = STUB_APP_SIZE,
+    };
+    ota_boot_result_t res;
+    if (ota_boot_run(&boot, &cfg, &res) == OTA_OK) {
+        jump(res.boot_addr);
+    }
+    /* No verified image anywhere: halt rather than run garbage. */
+    for (;;) {
+    }
+}

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# scripts/bench.sh BUILD_DIR   (what `make bench` runs, after `make build`)
+#
+# Prints the five figures of issue 8, one "label number unit" line each,
+# then a table of every figure beside its reference and target:
+#   1. end-to-end 64 MiB update over HTTP and HTTPS vs curl + sha256sum
+#   2. install work on the simulated flash (erases, programmed, store read)
+#   3. a boot with nothing to do (flash read, store calls, bytes hashed)
+#   4. Cortex-M4 footprint of the bootloader and of the service core
+#   5. poll cost: bytes of one check that finds no update
+# Benchmarks never pass or fail on time. The exit status is non-zero only
+# when a figure could not be measured at all (a benchmark or the footprint
+# build failed); the table says which.
+#
+# Packages only the benchmark needs (the curl command for the reference,
+# the Arm cross compiler and dpkg-dev for the footprint) are installed here
+# when missing, not by scripts/setup.sh.
+set -uo pipefail
+
+if [ $# -ne 1 ]; then
+  echo "usage: $0 BUILD_DIR" >&2
+  exit 2
+fi
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=$(cd "$1" && pwd)
+results="$build/bench-results.txt"
+: >"$results"
+export DEBIAN_FRONTEND=noninteractive
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  SUDO="sudo"
+fi
+
+need=(curl coreutils)
+missing=()
+for p in "${need[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "bench: installing ${missing[*]}"
+  $SUDO apt-get update -qq && $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+for b in bench_update bench_flash bench_poll; do
+  if [ ! -x "$build/bench/$b" ]; then
+    echo "bench: $build/bench/$b is missing (configure with -DSYSOTA_BENCH=ON)" >&2
+    exit 2
+  fi
+done
+
+failed=()
+# Temporary files (two 64 MiB copies at a time) go next to the build, on
+# one file system for the store and curl's output alike.
+tmp="$build/bench-tmp"
+rm -rf "$tmp"
+mkdir -p "$tmp"
+
+section() { printf '\n== %s ==\n' "$*"; }
+
+start=$(date +%s)
+section "1. End-to-end update on the host (64 MiB, median of 5)"
+"$build/bench/bench_update" --results "$results" --tmpdir "$tmp" || failed+=("1 update")
+
+section "2-3. Install work and a boot with nothing to do (simulated flash)"
+"$build/bench/bench_flash" --results "$results" --tmpdir "$tmp" || failed+=("2-3 flash")
+
+section "4. Footprint: Cortex-M4 (arm-none-eabi-gcc -Os -mthumb -mcpu=cortex-m4)"
+"$root/footprint/footprint.sh" "$build/footprint" "$results" || failed+=("4 footprint")
+
+section "5. Poll cost (one check, no update)"
+"$build/bench/bench_poll" --results "$results" --tmpdir "$tmp" || failed+=("5 poll")
+
+rm -rf "$tmp"
+section "Summary"
+echo "$(date -u +%Y-%m-%dT%H:%MZ); $(nproc) CPU(s): $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'); $(uname -sr); $(($(date +%s) - start)) s"
+/usr/bin/python3 "$root/bench/table.py" "$results"
+table_rc=$?
+if [ ${#failed[@]} -gt 0 ] || [ $table_rc -ne 0 ]; then
+  echo "bench: not measured: ${failed[*]:-see the table}" >&2
+  exit 1
+fi
