@@ -1,11 +1,242 @@
-/* Placeholder until the 'hex2bin' subcommand lands; replaced by its implementation. */
+/*
+ * `sysota hex2bin`: the build's Intel HEX to the .bin a server hands out,
+ * with the SHA-256 the manifest needs.
+ */
+#include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 
+#include "ota_cliarg.h"
+#include "ota_filedigest.h"
+#include "ota_hostfile.h"
+#include "ota_ihex.h"
+#include "ota_memmap.h"
 #include "sysota_cmd.h"
+
+/* A default window (lowest..highest address) larger than this is almost
+ * always two memories in one file (a PIC32MZ boot flash at 0x1FC00000 and
+ * program flash at 0x9D000000): a 2 GiB .bin of 0xFF is never what was meant. */
+#define DEFAULT_WINDOW_MAX ((uint64_t)256 << 20)
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: sysota hex2bin IN.hex -o OUT.bin [--start ADDR] [--size N] [--pad]\n"
+            "\n"
+            "Convert Intel HEX (record types 00-05, every checksum verified) to a binary\n"
+            "image of the address window [ADDR, ADDR+N) and print its SHA-256.\n"
+            "\n"
+            "  -o, --output OUT.bin  the binary to write (atomically: temp file + rename)\n"
+            "  --start ADDR          first address of the window (default: lowest address\n"
+            "                        in the file); 0x1234 is hex, 1234 decimal\n"
+            "  --size N              window size in bytes, K and M suffixes allowed\n"
+            "                        (default: up to the highest address in the file)\n"
+            "  --pad                 write exactly N bytes; without it the output ends\n"
+            "                        at the highest byte present inside the window\n"
+            "  -h, --help            this text\n"
+            "\n"
+            "Gaps are filled with 0xFF. Data outside the window is dropped with a warning.\n"
+            "Exit status: 0 ok, 1 bad input, 2 usage.\n");
+}
+
+struct out_sink {
+    ota_hostfile_out_t *file;
+    ota_filedigest_t *digest;
+    uint64_t written;
+};
+
+static int out_write(void *arg, const uint8_t *data, size_t len)
+{
+    struct out_sink *s = arg;
+    int err = ota_hostfile_write(s->file, data, len);
+    if (err == OTA_OK) {
+        err = ota_filedigest_update(s->digest, data, len);
+    }
+    s->written += len;
+    return err;
+}
+
+struct drop_report {
+    const char *in;
+};
+
+static int report_dropped(void *arg, uint32_t lo, uint64_t end)
+{
+    const struct drop_report *d = arg;
+    fprintf(stderr, "sysota hex2bin: warning: %s: data outside the window dropped: 0x%08X-0x%08llX (%llu bytes)\n",
+            d->in, (unsigned)lo, (unsigned long long)(end - 1), (unsigned long long)(end - lo));
+    return 0;
+}
+
+static int list_range(void *arg, uint32_t lo, uint64_t end)
+{
+    (void)arg;
+    fprintf(stderr, "  0x%08X-0x%08llX (%llu bytes)\n", (unsigned)lo, (unsigned long long)(end - 1),
+            (unsigned long long)(end - lo));
+    return 0;
+}
+
+/* Parse one numeric option value; prints the usage error itself. */
+static bool number_arg(const char *opt, const char *value, uint64_t max, uint64_t *out)
+{
+    if (value == NULL) {
+        fprintf(stderr, "sysota hex2bin: %s needs a value\n", opt);
+        return false;
+    }
+    int err = ota_cliarg_number(value, max, out);
+    if (err != OTA_OK) {
+        fprintf(stderr, "sysota hex2bin: %s '%s': %s\n", opt, value,
+                err == OTA_ERR_RANGE ? "too large" : "not a number (use 0x.. for hex, K/M suffixes)");
+        return false;
+    }
+    return true;
+}
 
 int sysota_cmd_hex2bin(int argc, char **argv)
 {
-    (void)argc;
-    fprintf(stderr, "sysota %s: not built yet\n", argv[0]);
-    return SYSOTA_EXIT_USAGE;
+    const char *in = NULL, *out = NULL;
+    uint64_t start = 0, size = 0;
+    bool has_start = false, has_size = false, pad = false;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            usage(stdout);
+            return SYSOTA_EXIT_OK;
+        } else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "sysota hex2bin: %s needs a file name\n", a);
+                return SYSOTA_EXIT_USAGE;
+            }
+            out = argv[++i];
+        } else if (strcmp(a, "--start") == 0) {
+            if (!number_arg(a, i + 1 < argc ? argv[i + 1] : NULL, 0xFFFFFFFFu, &start)) {
+                return SYSOTA_EXIT_USAGE;
+            }
+            i++;
+            has_start = true;
+        } else if (strcmp(a, "--size") == 0) {
+            if (!number_arg(a, i + 1 < argc ? argv[i + 1] : NULL, OTA_MEMMAP_END, &size)) {
+                return SYSOTA_EXIT_USAGE;
+            }
+            i++;
+            has_size = true;
+        } else if (strcmp(a, "--pad") == 0) {
+            pad = true;
+        } else if (a[0] == '-' && a[1] != '\0') {
+            fprintf(stderr, "sysota hex2bin: unknown option '%s'\n", a);
+            usage(stderr);
+            return SYSOTA_EXIT_USAGE;
+        } else if (in == NULL) {
+            in = a;
+        } else {
+            fprintf(stderr, "sysota hex2bin: one input file only ('%s' and '%s')\n", in, a);
+            return SYSOTA_EXIT_USAGE;
+        }
+    }
+    if (in == NULL || out == NULL) {
+        fprintf(stderr, "sysota hex2bin: %s\n", in == NULL ? "no input file" : "no output file (-o OUT.bin)");
+        usage(stderr);
+        return SYSOTA_EXIT_USAGE;
+    }
+    if (has_start && has_size && start + size > OTA_MEMMAP_END) {
+        fprintf(stderr, "sysota hex2bin: window 0x%08llX + 0x%llX passes the 4 GiB address space\n",
+                (unsigned long long)start, (unsigned long long)size);
+        return SYSOTA_EXIT_USAGE;
+    }
+
+    ota_memmap_t map;
+    ota_memmap_init(&map);
+    ota_ihex_result_t res;
+    int err = ota_ihex_load(in, &map, &res);
+    if (err != OTA_OK) {
+        if (res.line > 0) {
+            fprintf(stderr, "sysota hex2bin: %s:%lu: %s\n", in, res.line, res.msg);
+        } else {
+            fprintf(stderr, "sysota hex2bin: %s: %s\n", in, res.msg);
+        }
+        ota_memmap_free(&map);
+        return SYSOTA_EXIT_INPUT;
+    }
+    if (res.start_differs > 0) {
+        fprintf(stderr, "sysota hex2bin: warning: %s: %lu start records disagree with the first (ignored)\n",
+                in, res.start_differs);
+    }
+
+    uint32_t lo = 0;
+    uint64_t hi = 0;
+    bool empty = ota_memmap_bounds(&map, &lo, &hi) != OTA_OK;
+    if (!has_start) {
+        start = empty ? 0 : lo;
+    }
+    uint64_t end;
+    if (has_size) {
+        end = start + size;
+    } else {
+        end = (empty || hi < start) ? start : hi;
+        if (end - start > DEFAULT_WINDOW_MAX) {
+            fprintf(stderr,
+                    "sysota hex2bin: %s: the data spans 0x%08llX-0x%08llX (%llu MiB); give --start and --size "
+                    "to choose a window. Data present:\n",
+                    in, (unsigned long long)start, (unsigned long long)(end - 1),
+                    (unsigned long long)((end - start) >> 20));
+            ota_memmap_outside(&map, 0, 0, list_range, NULL);
+            ota_memmap_free(&map);
+            return SYSOTA_EXIT_INPUT;
+        }
+    }
+    if (end > OTA_MEMMAP_END) {
+        fprintf(stderr, "sysota hex2bin: the window passes the 4 GiB address space\n");
+        ota_memmap_free(&map);
+        return SYSOTA_EXIT_USAGE;
+    }
+
+    struct drop_report drop = { in };
+    ota_memmap_outside(&map, (uint32_t)start, end, report_dropped, &drop);
+
+    uint64_t out_end = end;
+    if (!pad) {
+        uint64_t last;
+        out_end = ota_memmap_last_in(&map, (uint32_t)start, end, &last) == OTA_OK ? last : start;
+    }
+    if (out_end == start && !(pad && end > start)) {
+        fprintf(stderr, "sysota hex2bin: warning: %s: no data inside the window; %s is empty\n", in, out);
+    }
+
+    ota_hostfile_out_t file;
+    ota_filedigest_t digest = { NULL };
+    err = ota_hostfile_begin(&file, out);
+    if (err != OTA_OK) {
+        fprintf(stderr, "sysota hex2bin: %s: cannot create: %s\n", out, strerror(errno));
+        ota_memmap_free(&map);
+        return SYSOTA_EXIT_INPUT;
+    }
+    err = ota_filedigest_start(&digest);
+    struct out_sink sink = { &file, &digest, 0 };
+    if (err == OTA_OK) {
+        err = ota_memmap_emit(&map, (uint32_t)start, out_end, 0xFF, out_write, &sink);
+    }
+    uint8_t sha[OTA_FILEDIGEST_LEN];
+    if (err == OTA_OK) {
+        err = ota_filedigest_finish(&digest, sha);
+    }
+    ota_memmap_free(&map);
+    if (err != OTA_OK) {
+        ota_filedigest_abort(&digest);
+        ota_hostfile_abort(&file);
+        fprintf(stderr, "sysota hex2bin: %s: write failed: %s\n", out, ota_err_describe(err));
+        return SYSOTA_EXIT_INPUT;
+    }
+    if (ota_hostfile_commit(&file) != OTA_OK) {
+        fprintf(stderr, "sysota hex2bin: %s: cannot write: %s\n", out, strerror(errno));
+        return SYSOTA_EXIT_INPUT;
+    }
+    char hex[OTA_FILEDIGEST_HEX_SIZE];
+    ota_filedigest_hex(sha, hex);
+    if (out_end > start) {
+        printf("Window: 0x%08llX-0x%08llX\n", (unsigned long long)start, (unsigned long long)(out_end - 1));
+    }
+    printf("Size: %llu bytes\n", (unsigned long long)sink.written);
+    printf("Digest: %s\n", hex);
+    return SYSOTA_EXIT_OK;
 }
