@@ -1,0 +1,172 @@
+#!/usr/bin/env bash
+# `make demo`: the whole over-the-air update story on a simulated device,
+# with a real HTTP server on 127.0.0.1 and no hardware.
+#
+#   scripts/demo.sh BUILD_DIR [--work DIR] [--no-build]
+#
+# BUILD_DIR   the CMake build folder holding tools/sysota (built if missing)
+# --work DIR  use DIR as the workspace (created; kept); default: a new
+#             temporary folder, kept so that you can look at the device after
+# --no-build  never build, fail if the binary is missing
+# SYSOTA_SERVER=python  use python3 -m http.server even when nginx is installed
+#
+# Every step is checked (exit status and `sysota sim status --json`): a step
+# that does not happen stops the demo with a non-zero exit status.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+PY=/usr/bin/python3
+BUILD=""
+WORK=""
+BUILD_IT=1
+while [ $# -gt 0 ]; do
+  case $1 in
+    --work) WORK=${2:?--work needs a folder}; shift 2 ;;
+    --no-build) BUILD_IT=0; shift ;;
+    -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -*) echo "demo.sh: unknown option $1" >&2; exit 2 ;;
+    *) BUILD=$1; shift ;;
+  esac
+done
+BUILD=${BUILD:-build}
+case $BUILD in /*) ;; *) BUILD="$ROOT/$BUILD" ;; esac
+SYSOTA="$BUILD/tools/sysota"
+
+if [ ! -x "$SYSOTA" ]; then
+  [ "$BUILD_IT" = 1 ] || { echo "demo.sh: $SYSOTA is not built" >&2; exit 1; }
+  echo "building sysota in $BUILD ..."
+  cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  cmake --build "$BUILD" --target sysota -j "$(nproc 2>/dev/null || echo 2)" >/dev/null
+fi
+
+if [ -z "$WORK" ]; then
+  WORK=$(mktemp -d "${TMPDIR:-/tmp}/sysota-demo.XXXXXX")
+else
+  mkdir -p "$WORK"
+  WORK=$(cd "$WORK" && pwd)
+  rm -rf "$WORK/board" "$WORK/www" "$WORK/server"
+fi
+cd "$WORK"
+mkdir -p www
+
+SERVER_STATE="$WORK/server"
+stop_server() {
+  if [ -f "$SERVER_STATE/pid" ]; then
+    "$ROOT/tests/support/serve.sh" stop "$SERVER_STATE" || true
+  fi
+}
+trap stop_server EXIT
+
+if [ -t 1 ]; then
+  B=$'\e[1m' N=$'\e[0m'
+else
+  B="" N=""
+fi
+
+step() { printf '\n%s== %s ==%s\n' "$B" "$*" "$N"; }
+say() { printf '%s\n' "$*"; }
+die() {
+  printf '\ndemo FAILED: %s\n' "$*" >&2
+  exit 1
+}
+
+# sysota ARGS...: show the command as a user would type it, then run it.
+sysota() {
+  printf '%s$ sysota %s%s\n' "$B" "$*" "$N"
+  "$SYSOTA" "$@"
+}
+
+# run_device ARGS...: a `sim run` whose exit status must be 0.
+run_device() {
+  sysota sim run board "$@" || die "'sysota sim run board $*' exited $?"
+}
+
+# state EXPR: a Python expression over `sysota sim status board --json` (bound to s).
+state() {
+  "$SYSOTA" sim status board --json | "$PY" -c 'import json,sys; s=json.load(sys.stdin); print('"$1"')'
+}
+
+# expect WHAT EXPR WANT
+expect() {
+  local got
+  got=$(state "$2")
+  [ "$got" = "$3" ] || die "$1: status says '$got', expected '$3'"
+}
+
+running() { state 's["running"]["version"], s["running"]["status"], s["running"]["flash_ok"]'; }
+rows() { state '" ".join("v%d:%s" % (i["version"], i["status"]) for i in sorted(s["images"], key=lambda i: i["version"]))'; }
+
+# publish VERSION [--erase]: add the image's entry to the served manifest.
+publish() {
+  local v=$1
+  shift
+  sysota manifest add www/manifest.json --image "www/app_v$v.bin" --version "$v" --url "$URL/app_v$v.bin" "$@" \
+    || die "sysota manifest add failed for v$v"
+}
+
+say "${B}sysota demo: over-the-air firmware updates on a simulated device${N}"
+say "workspace: $WORK"
+
+step "1. A local update server"
+URL=$("$ROOT/tests/support/serve.sh" start "$WORK/www" "$SERVER_STATE") || die "the HTTP server did not start"
+say "serving $WORK/www at $URL ($(cat "$SERVER_STATE/kind"))"
+
+step "2. Firmware images, as a build produces them"
+say "v1 is the factory image; v3 and v6 are updates; v7 is an update that never"
+say "confirms its first boot (a broken release). The simulator reads an image's"
+say "header to know how its application behaves."
+sysota sim mkimage --version 1 --size 96K -o app_v1.hex || die "mkimage v1"
+sysota sim mkimage --bootloader -o bootloader.hex || die "mkimage --bootloader"
+sysota merge -o factory.hex bootloader.hex app_v1.hex || die "merge"
+for spec in "3 128K" "6 256K" "7 192K --no-confirm"; do
+  set -- $spec
+  sysota sim mkimage --version "$1" --size "$2" ${3:-} -o "app_v$1.hex" | grep -v '^Digest' || die "mkimage v$1"
+  sysota hex2bin "app_v$1.hex" -o "www/app_v$1.bin" || die "hex2bin v$1"
+done
+
+step "3. The factory programs v1 into a new device"
+sysota sim init board --manifest "$URL/manifest.json" --max-images 4 >/dev/null || die "sim init"
+sysota sim flash board factory.hex || die "sim flash"
+expect "after flashing" 's["running"]["version"], s["running"]["type"]' "1 factory"
+
+step "4. The server offers v3: the device updates itself"
+publish 3
+run_device --until confirmed
+expect "after the v3 update" 's["running"]["version"], s["running"]["status"], s["running"]["flash_ok"]' "3 F8 True"
+expect "golden copy" '[i["status"] for i in s["images"] if i["name"] == "factory.bin"]' "['F8']"
+say "=> running v3 (confirmed); the golden copy of v1 is kept in the store. Images: $(rows)"
+
+step "5. The server also offers v6: download, verify, reset, install, confirm"
+publish 6
+cat www/manifest.json
+echo
+run_device --until confirmed
+expect "after the v6 update" 's["running"]["version"], s["running"]["status"], s["running"]["flash_ok"]' "6 F8 True"
+say "=> running v6 (confirmed), installed by the bootloader after a verified download. Images: $(rows)"
+
+step "6. The server offers v7, which never confirms: the bootloader rolls back"
+say "v7 hangs after its first update check and the watchdog resets it. After"
+say "$(state 's["device"]["max_attempts"]') unconfirmed boots the bootloader disables it and reinstalls v6;"
+say "v6 then ignores the v7 still on offer instead of fetching it again."
+publish 7
+run_device --until confirmed
+expect "after the rollback" 's["running"]["version"], s["running"]["status"], s["running"]["flash_ok"]' "6 F8 True"
+expect "v7 row" '[i["status"] for i in s["images"] if i["version"] == 7]' "['F0']"
+expect "resets of the rollback" 's["last_run"]["resets"]' "$(( $(state 's["device"]["max_attempts"]') + 1 ))"
+say "=> rolled back to v6 after $(state 's["last_run"]["resets"]') resets; v7 is disabled (F0). Images: $(rows)"
+
+step "7. An EraseVer entry removes v3 from the store"
+publish 3 --erase
+run_device --until idle
+expect "v3 row after EraseVer" '[i for i in s["images"] if i["version"] == 3]' "[]"
+expect "v3 file after EraseVer" '[f for f in s["store"] if f["name"] == "app_v3.bin"]' "[]"
+say "=> v3 is gone from the database and the store. Images: $(rows)"
+
+step "The device now"
+sysota sim status board
+
+stop_server
+trap - EXIT
+say ""
+say "${B}demo complete: every step happened.${N}"
+say "The device is still there: try  $SYSOTA sim status $WORK/board"
