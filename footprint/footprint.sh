@@ -11,6 +11,8 @@
 #  3. builds footprint/ (CMake, cortex-m4.cmake) into OUT_DIR/build: the
 #     bootloader alone and the service core alone, each with SHA-256, on
 #     stub ports; the build fails if malloc or free is linked;
+#     (environment: FOOTPRINT_SVC_BUF, the service buffer, default 2048;
+#     FOOTPRINT_OTA_DEFS, e.g. "OTA_DB_MAX_ROWS=4;OTA_BOOT_BUF_SIZE=512")
 #  4. prints text/data/bss, the split by origin and the worst stack depth
 #     (footprint/report.py), and appends them to RESULTS_FILE if given.
 # Exit status: 0 when both images were built and measured, else non-zero
@@ -119,8 +121,13 @@ mkdir -p "$out/jsmn"
 cp /usr/include/jsmn.h "$out/jsmn/jsmn.h"
 
 # 3. Build. A failure here (including a linked malloc/free) fails the figure.
+# The service's one buffer (download chunks and the manifest, which is
+# parsed before any download) is FOOTPRINT_SVC_BUF bytes, 2 KiB by default:
+# that is also the largest manifest the image accepts.
+svc_buf=${FOOTPRINT_SVC_BUF:-2048}
 cmake -S "$here" -B "$out/build" -DCMAKE_TOOLCHAIN_FILE="$here/cortex-m4.cmake" \
-  -DMBEDTLS_DIR="$mbedtls_dir" -DJSMN_DIR="$out/jsmn" >"$out/cmake.log" 2>&1 ||
+  -DMBEDTLS_DIR="$mbedtls_dir" -DJSMN_DIR="$out/jsmn" -DFOOTPRINT_SVC_BUF="$svc_buf" \
+  -DFOOTPRINT_OTA_DEFS="${FOOTPRINT_OTA_DEFS:-}" >"$out/cmake.log" 2>&1 ||
   { cat "$out/cmake.log"; say "FAILED: configure"; exit 4; }
 if ! cmake --build "$out/build" -j "$jobs" >"$out/build.log" 2>&1; then
   grep -E "error|footprint:" "$out/build.log" || tail -n 30 "$out/build.log"
@@ -129,6 +136,7 @@ if ! cmake --build "$out/build" -j "$jobs" >"$out/build.log" 2>&1; then
 fi
 grep "footprint:" "$out/build.log" || true
 say "$(arm-none-eabi-gcc --version | head -n 1); flags: -Os -mthumb -mcpu=cortex-m4 -ffunction-sections -fdata-sections, --gc-sections, nano.specs"
+say "core limits: ota_config.h defaults${FOOTPRINT_OTA_DEFS:+ with $FOOTPRINT_OTA_DEFS}; service buffer $svc_buf bytes (manifest limit $svc_buf)"
 
 # 4. Figures.
 for image in boot service; do

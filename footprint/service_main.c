@@ -14,7 +14,7 @@
 #include "sysota/ota_service.h"
 
 #ifndef FOOTPRINT_SVC_BUF
-#define FOOTPRINT_SVC_BUF 1024u
+#define FOOTPRINT_SVC_BUF 2048u
 #endif
 
 static ota_service_t svc;
