@@ -3,6 +3,8 @@
  */
 #include "ota_ihex.h"
 
+#include <stdbool.h>
+
 
 /* ":" + 2 * (5 + 255) digits + "\n" + NUL */
 #define LINE_MAX_CHARS (1 + 2 * (5 + OTA_IHEX_RECORD_SIZE_MAX) + 2)
@@ -41,6 +43,8 @@ int ota_ihex_write(const ota_memmap_t *map, const ota_ihex_write_opts_t *opt, ot
         (opt->has_start && opt->start_type != 3 && opt->start_type != 5)) {
         return OTA_ERR_INVALID_ARG;
     }
+    /* Aligned records (a power-of-two size) keep diffs of two builds small. */
+    bool aligned = (size & (size - 1)) == 0;
     uint32_t upper = 0; /* readers start with upper address 0 */
     for (size_t k = 0; k < map->count; k++) {
         const ota_memrun_t *r = &map->runs[k];
@@ -58,7 +62,7 @@ int ota_ihex_write(const ota_memmap_t *map, const ota_ihex_write_opts_t *opt, ot
             }
             /* Aligned records, and never across a 64 KiB page: the 02 and 04
              * wrap rules differ there, so readers could disagree. */
-            uint64_t chunk = size - pos % size;
+            uint64_t chunk = aligned ? size - pos % size : size;
             uint64_t page_left = 0x10000u - (pos & 0xFFFFu);
             if (chunk > page_left) {
                 chunk = page_left;

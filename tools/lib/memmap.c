@@ -121,9 +121,10 @@ static int insert_run(ota_memmap_t *map, size_t at, uint32_t addr, const uint8_t
     return OTA_OK;
 }
 
-int ota_memmap_put(ota_memmap_t *map, uint32_t addr, const uint8_t *data, size_t len,
+int ota_memmap_put(ota_memmap_t *map, uint32_t addr, const void *bytes, size_t len,
                    ota_memmap_conflict_t *conflict)
 {
+    const uint8_t *data = bytes;
     if (len == 0) {
         return OTA_OK;
     }

@@ -89,7 +89,8 @@ typedef int (*ota_ihex_sink_fn)(void *arg, const char *text, size_t len);
 
 /**
  * Write map as Intel HEX, one record a line ending in "\n": data records of
- * at most record_size bytes aligned to multiples of record_size, an 04
+ * at most record_size bytes (aligned to multiples of it when it is a
+ * power of two), an 04
  * record whenever the upper 16 address bits change (none while they are 0),
  * no record crossing a 64 KiB boundary, the optional start record, then
  * the end-of-file record. Returns OTA_OK, OTA_ERR_INVALID_ARG for a bad

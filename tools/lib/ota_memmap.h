@@ -69,7 +69,7 @@ void ota_memmap_free(ota_memmap_t *map);
  * (the caller decides how addresses wrap), OTA_ERR_NO_SPACE when memory runs
  * out (the map is then unchanged). len == 0 is a no-op.
  */
-int ota_memmap_put(ota_memmap_t *map, uint32_t addr, const uint8_t *data, size_t len,
+int ota_memmap_put(ota_memmap_t *map, uint32_t addr, const void *data, size_t len,
                    ota_memmap_conflict_t *conflict);
 
 /**
