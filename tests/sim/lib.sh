@@ -3,6 +3,11 @@
 #   WORK     a private temporary folder, removed at exit with the server
 set -euo pipefail
 
+# A sanitizer report must never pass for one of the command's own exit
+# statuses (1 is "failed"): under ASan/UBSan builds it exits 86 instead.
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}exitcode=86"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}exitcode=86"
+
 SYSOTA=$(realpath "${1:?usage: $0 SYSOTA_BINARY}")
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SERVE="$HERE/../support/serve.sh"

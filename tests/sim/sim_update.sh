@@ -20,7 +20,7 @@ expect_eq "result of a failed run" "$(json dev 's["last_run"]["result"]')" faile
 manifest manifest.json 2
 expect_rc 0 "$SYSOTA" sim run dev --until ready
 expect_line '^check: v2 available \(running v1\)$'
-expect_line '^download v2: 25% '
+expect_line '^download v2: [1-9][0-9]?% [0-9]+/262144 bytes$'
 expect_line '^download v2: 100% 262144/262144 bytes$'
 expect_line '^verify v2: ok'
 expect_line '^update ready: v2 stored with row FE, running v1 marked F0'
