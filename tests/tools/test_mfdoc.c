@@ -1,0 +1,243 @@
+/*
+ * Manifest documents: read with the device's parser, written in the seed's
+ * format with a fixed key order, one entry a line.
+ */
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "ota_mfdoc.h"
+#include "tool_test_util.h"
+
+static ota_manifest_entry_t entry(uint32_t version, const char *url, uint8_t digest_byte, bool erase)
+{
+    ota_manifest_entry_t e;
+    memset(&e, 0, sizeof e);
+    e.version = version;
+    e.erase = erase;
+    if (url != NULL) {
+        snprintf(e.url, sizeof e.url, "%s", url);
+    }
+    if (digest_byte != 0) {
+        e.has_digest = true;
+        memset(e.digest, digest_byte, sizeof e.digest);
+    }
+    return e;
+}
+
+static void test_an_empty_document_is_an_empty_ota_array(void **state)
+{
+    (void)state;
+    ota_mfdoc_t doc;
+    ota_mfdoc_init(&doc);
+    char buf[256];
+    int len = ota_mfdoc_format(&doc, buf, sizeof buf);
+    assert_string_equal(buf, "{\n  \"ota\": []\n}\n");
+    assert_int_equal(len, (int)strlen(buf));
+    unsigned rejected = 9;
+    assert_int_equal(ota_mfdoc_load(&doc, buf, (size_t)len, NULL, NULL, &rejected), OTA_OK);
+    assert_int_equal(doc.count, 0);
+    assert_int_equal(rejected, 0);
+}
+
+static void test_keys_come_in_the_seed_order_one_entry_a_line(void **state)
+{
+    (void)state;
+    ota_mfdoc_t doc;
+    ota_mfdoc_init(&doc);
+    ota_manifest_entry_t a = entry(3, "http://192.168.43.173:8000/wifi_ota103.bin", 0xAB, false);
+    ota_manifest_entry_t b = entry(6, NULL, 0, true);
+    assert_int_equal(ota_mfdoc_set(&doc, &a), 0);
+    assert_int_equal(ota_mfdoc_set(&doc, &b), 0);
+    char buf[1024];
+    assert_true(ota_mfdoc_format(&doc, buf, sizeof buf) > 0);
+    assert_string_equal(buf, "{\n"
+                             "  \"ota\": [\n"
+                             "    { \"Version\": 3, \"URL\": \"http://192.168.43.173:8000/wifi_ota103.bin\", "
+                             "\"Digest\": \"abababababababababababababababababababababababababababababababab\", "
+                             "\"EraseVer\": false },\n"
+                             "    { \"Version\": 6, \"EraseVer\": true }\n"
+                             "  ]\n"
+                             "}\n");
+    ota_mfdoc_free(&doc);
+}
+
+static void test_a_short_buffer_is_too_large_never_a_partial_document(void **state)
+{
+    (void)state;
+    ota_mfdoc_t doc;
+    ota_mfdoc_init(&doc);
+    ota_manifest_entry_t a = entry(1, "http://h/a.bin", 0x11, false);
+    assert_int_equal(ota_mfdoc_set(&doc, &a), 0);
+    char buf[512];
+    int len = ota_mfdoc_format(&doc, buf, sizeof buf);
+    assert_true(len > 0);
+    for (size_t cap = 0; cap <= (size_t)len; cap++) {
+        assert_int_equal(ota_mfdoc_format(&doc, buf, cap), OTA_ERR_TOO_LARGE);
+    }
+    assert_int_equal(ota_mfdoc_format(&doc, buf, (size_t)len + 1), len);
+    ota_mfdoc_free(&doc);
+}
+
+struct seen {
+    unsigned index[8];
+    int err[8];
+    unsigned n;
+};
+
+static void note(void *arg, unsigned index, int err, const char *what)
+{
+    struct seen *s = arg;
+    assert_non_null(what);
+    s->index[s->n] = index;
+    s->err[s->n] = err;
+    s->n++;
+}
+
+static void test_load_keeps_accepted_entries_with_their_index_and_reports_the_rest(void **state)
+{
+    (void)state;
+    const char *json = "{\"ota\":[{\"Version\":1,\"URL\":\"http://h/a.bin\",\"Digest\":\"00\"},"
+                       "{\"Version\":2,\"URL\":\"http://h/b.bin\",\"Digest\":"
+                       "\"0000000000000000000000000000000000000000000000000000000000000002\"},"
+                       "{\"Version\":3,\"URL\":\"ftp://h/c.bin\",\"Digest\":"
+                       "\"0000000000000000000000000000000000000000000000000000000000000003\"},"
+                       "{\"Version\":4,\"EraseVer\":true,\"Future\":[1,2]}]}";
+    ota_mfdoc_t doc;
+    ota_mfdoc_init(&doc);
+    struct seen s = { .n = 0 };
+    unsigned rejected = 0;
+    assert_int_equal(ota_mfdoc_load(&doc, json, strlen(json), note, &s, &rejected), OTA_OK);
+    assert_int_equal(rejected, 2);
+    assert_int_equal(s.n, 2);
+    assert_int_equal(s.index[0], 0);
+    assert_int_equal(s.err[0], OTA_ERR_ENTRY);
+    assert_int_equal(s.index[1], 2);
+    assert_int_equal(s.err[1], OTA_ERR_URL);
+    assert_int_equal(doc.count, 2);
+    assert_int_equal(doc.entries[0].version, 2);
+    assert_int_equal(doc.index[0], 1);
+    assert_int_equal(doc.entries[1].version, 4);
+    assert_true(doc.entries[1].erase);
+    assert_int_equal(doc.index[1], 3);
+    ota_mfdoc_free(&doc);
+}
+
+static void test_load_passes_on_document_errors(void **state)
+{
+    (void)state;
+    ota_mfdoc_t doc;
+    ota_mfdoc_init(&doc);
+    assert_int_equal(ota_mfdoc_load(&doc, "{\"ota\":[", 8, NULL, NULL, NULL), OTA_ERR_JSON);
+    assert_int_equal(ota_mfdoc_load(&doc, "{\"x\":[]}", 8, NULL, NULL, NULL), OTA_ERR_MANIFEST);
+    assert_int_equal(doc.count, 0);
+}
+
+static void test_set_replaces_the_same_version_in_place_and_drops_its_repeats(void **state)
+{
+    (void)state;
+    ota_mfdoc_t doc;
+    ota_mfdoc_init(&doc);
+    ota_manifest_entry_t e1 = entry(1, "http://h/1.bin", 1, false);
+    ota_manifest_entry_t e5 = entry(5, "http://h/5.bin", 5, false);
+    ota_manifest_entry_t e2 = entry(2, "http://h/2.bin", 2, false);
+    ota_manifest_entry_t e5b = entry(5, NULL, 0, true);
+    ota_manifest_entry_t e5c = entry(5, "http://h/5c.bin", 0x5C, false);
+    assert_int_equal(ota_mfdoc_set(&doc, &e1), 0);
+    assert_int_equal(ota_mfdoc_set(&doc, &e5), 0);
+    assert_int_equal(ota_mfdoc_set(&doc, &e2), 0);
+    /* a repeat, as a hand-edited file might hold */
+    doc.entries[doc.count] = e5b;
+    doc.index[doc.count] = 3;
+    doc.count++;
+    assert_int_equal(ota_mfdoc_set(&doc, &e5c), 1);
+    assert_int_equal(doc.count, 3);
+    assert_int_equal(doc.entries[0].version, 1);
+    assert_int_equal(doc.entries[1].version, 5);
+    assert_string_equal(doc.entries[1].url, "http://h/5c.bin");
+    assert_int_equal(doc.entries[2].version, 2);
+    ota_mfdoc_free(&doc);
+}
+
+static void test_what_is_written_reads_back_as_the_same_entries(void **state)
+{
+    (void)state;
+    uint64_t rng = 42;
+    ota_mfdoc_t doc;
+    ota_mfdoc_init(&doc);
+    for (int i = 0; i < OTA_MANIFEST_MAX_ENTRIES; i++) {
+        ota_manifest_entry_t e;
+        memset(&e, 0, sizeof e);
+        e.version = (uint32_t)tt_rand_range(&rng, 1, UINT32_MAX);
+        e.erase = tt_rand(&rng) % 4 == 0;
+        if (!e.erase || tt_rand(&rng) % 2) {
+            snprintf(e.url, sizeof e.url, "https://ota.example.com:8443/fw/app_%u.bin", (unsigned)i);
+        }
+        if (!e.erase || tt_rand(&rng) % 2) {
+            e.has_digest = true;
+            for (size_t k = 0; k < sizeof e.digest; k++) {
+                e.digest[k] = (uint8_t)tt_rand(&rng);
+            }
+        }
+        assert_true(ota_mfdoc_set(&doc, &e) >= 0);
+    }
+    char buf[OTA_MANIFEST_MAX_SIZE + 1];
+    int len = ota_mfdoc_format(&doc, buf, sizeof buf);
+    assert_true(len > 0); /* 16 entries fit the device's 4 KiB */
+    ota_mfdoc_t back;
+    ota_mfdoc_init(&back);
+    unsigned rejected = 1;
+    assert_int_equal(ota_mfdoc_load(&back, buf, (size_t)len, NULL, NULL, &rejected), OTA_OK);
+    assert_int_equal(rejected, 0);
+    assert_int_equal(back.count, doc.count);
+    for (size_t i = 0; i < doc.count; i++) {
+        assert_int_equal(back.entries[i].version, doc.entries[i].version);
+        assert_int_equal(back.entries[i].erase, doc.entries[i].erase);
+        assert_int_equal(back.entries[i].has_digest, doc.entries[i].has_digest);
+        assert_memory_equal(back.entries[i].digest, doc.entries[i].digest, OTA_SHA256_LEN);
+        assert_string_equal(back.entries[i].url, doc.entries[i].url);
+    }
+    ota_mfdoc_free(&back);
+    ota_mfdoc_free(&doc);
+}
+
+static void test_a_url_with_quotes_or_controls_is_escaped_into_valid_json(void **state)
+{
+    (void)state;
+    ota_mfdoc_t doc;
+    ota_mfdoc_init(&doc);
+    ota_manifest_entry_t e = entry(7, "http://h/a\"b\\c\x01.bin", 7, false);
+    assert_int_equal(ota_mfdoc_set(&doc, &e), 0);
+    char buf[512];
+    int len = ota_mfdoc_format(&doc, buf, sizeof buf);
+    assert_true(len > 0);
+    assert_non_null(strstr(buf, "\"http://h/a\\\"b\\\\c\\u0001.bin\""));
+    /* Well-formed: the parser gets as far as judging the entry. */
+    ota_mfdoc_t back;
+    ota_mfdoc_init(&back);
+    assert_int_equal(ota_mfdoc_load(&back, buf, (size_t)len, NULL, NULL, NULL), OTA_OK);
+    ota_mfdoc_free(&back);
+    ota_mfdoc_free(&doc);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_an_empty_document_is_an_empty_ota_array),
+        cmocka_unit_test(test_keys_come_in_the_seed_order_one_entry_a_line),
+        cmocka_unit_test(test_a_short_buffer_is_too_large_never_a_partial_document),
+        cmocka_unit_test(test_load_keeps_accepted_entries_with_their_index_and_reports_the_rest),
+        cmocka_unit_test(test_load_passes_on_document_errors),
+        cmocka_unit_test(test_set_replaces_the_same_version_in_place_and_drops_its_repeats),
+        cmocka_unit_test(test_what_is_written_reads_back_as_the_same_entries),
+        cmocka_unit_test(test_a_url_with_quotes_or_controls_is_escaped_into_valid_json),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
