@@ -96,12 +96,10 @@ expect() {
 running() { state 's["running"]["version"], s["running"]["status"], s["running"]["flash_ok"]'; }
 rows() { state '" ".join("v%d:%s" % (i["version"], i["status"]) for i in sorted(s["images"], key=lambda i: i["version"]))'; }
 
-# publish VERSION [--erase]: add the image's entry to the served manifest.
+# publish VERSION: add the image's entry to the served manifest.
 publish() {
-  local v=$1
-  shift
-  sysota manifest add www/manifest.json --image "www/app_v$v.bin" --version "$v" --url "$URL/app_v$v.bin" "$@" \
-    || die "sysota manifest add failed for v$v"
+  sysota manifest add www/manifest.json --image "www/app_v$1.bin" --version "$1" --url "$URL/app_v$1.bin" \
+    || die "sysota manifest add failed for v$1"
 }
 
 say "${B}sysota demo: over-the-air firmware updates on a simulated device${N}"
@@ -139,7 +137,6 @@ say "=> running v3 (confirmed); the golden copy of v1 is kept in the store. Imag
 step "5. The server also offers v6: download, verify, reset, install, confirm"
 publish 6
 cat www/manifest.json
-echo
 run_device --until confirmed
 expect "after the v6 update" 's["running"]["version"], s["running"]["status"], s["running"]["flash_ok"]' "6 F8 True"
 say "=> running v6 (confirmed), installed by the bootloader after a verified download. Images: $(rows)"
@@ -156,7 +153,8 @@ expect "resets of the rollback" 's["last_run"]["resets"]' "$(( $(state 's["devic
 say "=> rolled back to v6 after $(state 's["last_run"]["resets"]') resets; v7 is disabled (F0). Images: $(rows)"
 
 step "7. An EraseVer entry removes v3 from the store"
-publish 3 --erase
+sysota manifest add www/manifest.json --version 3 --erase || die "sysota manifest add --erase failed"
+sysota manifest check www/manifest.json --images www || die "the manifest does not check"
 run_device --until idle
 expect "v3 row after EraseVer" '[i for i in s["images"] if i["version"] == 3]' "[]"
 expect "v3 file after EraseVer" '[f for f in s["store"] if f["name"] == "app_v3.bin"]' "[]"
