@@ -165,9 +165,12 @@ static void print_json(const sim_device_t *d, const status_t *s)
 
 static void print_text(const sim_device_t *d, const status_t *s)
 {
+    char store[40] = "unlimited";
+    if (d->cfg.store_size) {
+        snprintf(store, sizeof store, "%llu bytes", (unsigned long long)d->cfg.store_size);
+    }
     printf("device %s: flash %u bytes (%u-byte sectors, %u-byte write unit), store %s\n", d->dir,
-           (unsigned)d->cfg.nvm_size, (unsigned)d->cfg.sector_size, (unsigned)d->cfg.write_unit,
-           d->cfg.store_size ? "limited" : "unlimited");
+           (unsigned)d->cfg.nvm_size, (unsigned)d->cfg.sector_size, (unsigned)d->cfg.write_unit, store);
     if (s->have_rec) {
         printf("running: v%u, status %02X (%s), %s image, %u bytes, %s\n", (unsigned)s->rec.version, s->rec.status,
                sim_status_name(s->rec.status), type_name(s->rec.type), (unsigned)s->rec.size,

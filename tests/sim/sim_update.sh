@@ -63,6 +63,19 @@ expect_rc 1 "$SYSOTA" sim run dev --until idle --timeout 1
 expect_line 'time is up'
 expect_rc 0 "$SYSOTA" sim config dev periodic=yes
 
+# --verbose adds the core's log lines.
+expect_rc 0 "$SYSOTA" sim run dev --until idle -v
+expect_line '^  log: .*running version'
+
+# A store too small for the update: the download fails, nothing is published.
+expect_rc 0 "$SYSOTA" sim init small --manifest "$URL/manifest.json" --store-size 100K
+"$SYSOTA" sim flash small v1.bin >/dev/null
+expect_rc 1 "$SYSOTA" sim run small --until ready
+expect_line '^download v2 failed: OTA_ERR_NO_SPACE'
+expect_eq "rows of the small store" "$(json small 'sorted(i["version"] for i in s["images"])')" "[1]"
+expect_eq "files of the small store" "$(json small 'sorted(f["name"] for f in s["store"])')" "['factory.bin', 'image_database.csv']"
+expect_eq "still running v1" "$(json small 's["running"]["version"], s["running"]["status"]')" "1 F8"
+
 # require_tls refuses a plain http:// manifest.
 expect_rc 0 "$SYSOTA" sim config dev require_tls=yes
 expect_rc 1 "$SYSOTA" sim run dev --until idle
