@@ -137,11 +137,17 @@ int sysota_cmd_merge(int argc, char **argv)
         if (err == OTA_ERR_EXISTS) {
             int other = holder_of(inputs, k, c.first);
             const char *other_path = other >= 0 ? inputs[other].path : "an earlier input";
+            char range[32];
+            if (c.first == c.last) {
+                snprintf(range, sizeof range, "0x%08X", (unsigned)c.first);
+            } else {
+                snprintf(range, sizeof range, "0x%08X-0x%08X", (unsigned)c.first, (unsigned)c.last);
+            }
             fprintf(stderr,
-                    "sysota merge: data conflict at 0x%08X-0x%08X (%llu bytes differ) between %s and %s: "
+                    "sysota merge: data conflict at %s (%llu byte%s differ%s) between %s and %s: "
                     "0x%08X is 0x%02X in %s, 0x%02X in %s\n",
-                    (unsigned)c.first, (unsigned)c.last, (unsigned long long)c.count, other_path, in->path,
-                    (unsigned)c.first, c.old_byte, other_path, c.new_byte, in->path);
+                    range, (unsigned long long)c.count, c.count == 1 ? "" : "s", c.count == 1 ? "s" : "",
+                    other_path, in->path, (unsigned)c.first, c.old_byte, other_path, c.new_byte, in->path);
             status = SYSOTA_EXIT_INPUT;
         } else if (err != OTA_OK) {
             fprintf(stderr, "sysota merge: %s: %s\n", in->path, ota_err_describe(err));

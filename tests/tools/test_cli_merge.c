@@ -229,7 +229,7 @@ static void test_merge_names_the_earlier_file_that_holds_the_conflicting_address
     tt_run_t r;
     assert_int_equal(tt_run_sysota(&r, args), 1);
     char want[800];
-    snprintf(want, sizeof want, "data conflict at 0x00000020-0x00000020 (1 bytes differ) between %s and %s", f->b,
+    snprintf(want, sizeof want, "data conflict at 0x00000020 (1 byte differs) between %s and %s", f->b,
              f->c);
     if (strstr(r.err, want) == NULL) {
         fail_msg("expected '%s' in: %s", want, r.err);
