@@ -5,9 +5,9 @@
  * port, at the address the bootloader jumped to) to know how to behave:
  *  - a normal image (or any binary without the header) passes its
  *    "self-test", confirms a first boot, then runs the OTA service;
- *  - a no-confirm image never confirms and, once its first update check is
- *    over, hangs: the watchdog resets it, and the bootloader's attempt limit
- *    rolls it back.
+ *  - a no-confirm image never confirms and, while unconfirmed, hangs once
+ *    its update check is over: the watchdog resets it, and the bootloader's
+ *    attempt limit rolls it back.
  *
  * Time: the service runs on the system port's fake clock. It follows real
  * time while the service works (so its network timeouts mean what they
@@ -217,7 +217,9 @@ sim_app_end_t sim_app_run(sim_app_t *app, const ota_boot_result_t *res)
             if (app->check_now) {
                 (void)ota_service_check_now(st.svc);
             }
-            end = service_loop(app, &st, no_confirm);
+            /* Only an unconfirmed boot hangs: a no-confirm image flashed as
+             * the factory image (F8 from the start) just runs. */
+            end = service_loop(app, &st, no_confirm && first_boot);
             if (end == SIM_APP_CRASH) {
                 sim_say(out, "app v%u: hangs after its update check; the watchdog resets the device", v);
             }
