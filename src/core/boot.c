@@ -21,6 +21,8 @@
 
 #include <string.h>
 
+#include "store_commit.h"
+
 /* The bootloader's temporary file for the golden copy ('.'-names are temporary). */
 #define GOLDEN_TMP_NAME ".golden.tmp"
 
@@ -294,22 +296,10 @@ static int keep_golden(boot_state_t *st, ota_boot_result_t *res)
         }
         off += n;
     }
-    if (err == OTA_OK) {
-        err = store->sync(store->ctx, fh);
-    }
-    int close_err = store->close(store->ctx, fh);
-    if (err == OTA_OK) {
-        err = close_err;
-    }
-    if (err == OTA_OK) {
-        /* Cut after the rename, before the row: the file is there, the row is
-         * not; the next boot copies again (same bytes) and adds the row. */
-        err = store->rename(store->ctx, GOLDEN_TMP_NAME, OTA_GOLDEN_NAME);
-    }
+    /* Cut after the rename, before the row: the file is there, the row is
+     * not; the next boot copies again (same bytes) and adds the row. */
+    err = ota_store_commit(store, fh, err, GOLDEN_TMP_NAME, OTA_GOLDEN_NAME);
     if (err != OTA_OK) {
-        if (!boot_fatal(err)) {
-            (void)store->remove(store->ctx, GOLDEN_TMP_NAME);
-        }
         return err;
     }
     if (boot->db_ok) {

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "sysota/ota_hex.h"
+#include "store_commit.h"
 
 /* Starts with '.', so no image name can collide with it (ota_db_name_valid). */
 #define DB_TMP_NAME ".image_database.tmp"
@@ -309,22 +310,7 @@ int ota_db_save(const ota_db_t *db, const ota_store_t *store)
         line[len] = '\n';
         err = store->write(store->ctx, fh, line, (uint32_t)len + 1u);
     }
-    if (err == OTA_OK) {
-        /* The rename below must never publish a file whose data is not durable. */
-        err = store->sync(store->ctx, fh);
-    }
-    int close_err = store->close(store->ctx, fh);
-    if (err == OTA_OK) {
-        err = close_err;
-    }
-    if (err == OTA_OK) {
-        /* The commit point: a cut before it keeps the old database, after it the new. */
-        err = store->rename(store->ctx, DB_TMP_NAME, OTA_DB_NAME);
-    }
-    if (err != OTA_OK && err != OTA_ERR_POWER_LOST) {
-        (void)store->remove(store->ctx, DB_TMP_NAME);
-    }
-    return err;
+    return ota_store_commit(store, fh, err, DB_TMP_NAME, OTA_DB_NAME);
 }
 
 /* ---- changes: in RAM, then saved; RAM is restored when the save fails ------ */

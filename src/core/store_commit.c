@@ -1,0 +1,22 @@
+#include "store_commit.h"
+
+int ota_store_commit(const ota_store_t *store, int fh, int err, const char *tmp, const char *final)
+{
+    if (err == OTA_OK) {
+        /* The rename below must never publish a file whose data is not durable. */
+        err = store->sync(store->ctx, fh);
+    }
+    int close_err = store->close(store->ctx, fh);
+    if (err == OTA_OK) {
+        err = close_err;
+    }
+    if (err == OTA_OK) {
+        /* The commit point: a cut before it leaves the old file (or none) under
+         * the final name, after it the new one; never a mix. */
+        err = store->rename(store->ctx, tmp, final);
+    }
+    if (err != OTA_OK && err != OTA_ERR_POWER_LOST) {
+        (void)store->remove(store->ctx, tmp);
+    }
+    return err;
+}
