@@ -18,6 +18,10 @@ PACKAGES=(
 
 missing=()
 for p in "${PACKAGES[@]}"; do
+  # Any nginx flavour will do (nginx-light, -core, -full): do not swap one for another.
+  if [ "$p" = nginx-light ] && { command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ]; }; then
+    continue
+  fi
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
     missing+=("$p")
   fi
