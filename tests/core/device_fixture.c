@@ -10,20 +10,12 @@
 #include <cmocka.h>
 
 #include "sysota/ota_imgdb.h"
-
-static void remove_tree(const char *dir)
-{
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    assert_int_equal(system(cmd), 0);
-}
+#include "test_server.h"
 
 void fixture_open(fixture_t *f)
 {
     memset(f, 0, sizeof *f);
-    const char *tmp = getenv("TMPDIR");
-    snprintf(f->dir, sizeof f->dir, "%s/sysota-test-XXXXXX", tmp ? tmp : "/tmp");
-    assert_non_null(mkdtemp(f->dir));
+    assert_int_equal(test_tmpdir_make(f->dir, sizeof f->dir, "dev"), OTA_OK);
     snprintf(f->store_path, sizeof f->store_path, "%s/store", f->dir);
     f->cfg.store_path = f->store_path;
     f->cfg.nvm_size = 64u * 1024u;
@@ -51,7 +43,7 @@ void fixture_close(fixture_t *f)
 {
     assert_int_equal(ota_store_dir_open_handles(&f->dev.store_dir), 0);
     (void)ota_device_sim_close(&f->dev);
-    remove_tree(f->dir);
+    assert_int_equal(test_tmpdir_remove(f->dir), OTA_OK);
 }
 
 void fixture_image(uint32_t version, uint8_t *out, uint32_t size)
@@ -67,7 +59,7 @@ void fixture_image(uint32_t version, uint8_t *out, uint32_t size)
 
 void fixture_digest(uint32_t version, uint32_t size, uint8_t out[32])
 {
-    uint8_t *img = malloc(size);
+    uint8_t *img = malloc(size ? size : 1u);
     assert_non_null(img);
     fixture_image(version, img, size);
     ota_crypto_t c;

@@ -12,6 +12,8 @@
 
 #include "sysota/ota_hex.h"
 #include "sysota/ota_imgdb.h"
+#include "device_fixture.h"
+#include "test_server.h"
 
 static void on_event(void *arg, ota_service_event_t ev, const ota_service_event_data_t *d)
 {
@@ -35,9 +37,7 @@ void fix_open(svc_fix_t *f, uint32_t golden)
 void fix_open_cap(svc_fix_t *f, uint32_t golden, uint64_t store_capacity)
 {
     memset(f, 0, sizeof *f);
-    const char *tmp = getenv("TMPDIR");
-    snprintf(f->dir, sizeof f->dir, "%s/sysota-svc-XXXXXX", tmp ? tmp : "/tmp");
-    assert_non_null(mkdtemp(f->dir));
+    assert_int_equal(test_tmpdir_make(f->dir, sizeof f->dir, "svc"), OTA_OK);
     snprintf(f->store_path, sizeof f->store_path, "%s/store", f->dir);
     f->dcfg.store_path = f->store_path;
     f->dcfg.nvm_size = 64u * 1024u;
@@ -64,33 +64,19 @@ void fix_open_cap(svc_fix_t *f, uint32_t golden, uint64_t store_capacity)
 
 void fix_close(svc_fix_t *f)
 {
-    char cmd[600];
     assert_int_equal(ota_store_dir_open_handles(&f->dev.store_dir), 0);
     (void)ota_device_sim_close(&f->dev);
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-    assert_int_equal(system(cmd), 0);
+    assert_int_equal(test_tmpdir_remove(f->dir), OTA_OK);
 }
 
 void fix_image(uint32_t version, uint8_t *out, uint32_t size)
 {
-    uint32_t x = version * 2654435761u + 777u;
-    for (uint32_t i = 0; i < size; i++) {
-        x ^= x << 13;
-        x ^= x >> 17;
-        x ^= x << 5;
-        out[i] = (uint8_t)x;
-    }
+    fixture_image(version, out, size);
 }
 
 void fix_digest(uint32_t version, uint32_t size, uint8_t out[32])
 {
-    uint8_t *img = malloc(size ? size : 1);
-    ota_crypto_t c;
-    assert_non_null(img);
-    fix_image(version, img, size);
-    ota_crypto_host_default(&c);
-    assert_int_equal(ota_crypto_sha256_buffer(&c, img, size, out), OTA_OK);
-    free(img);
+    fixture_digest(version, size, out);
 }
 
 void fix_digest_hex(uint32_t version, uint32_t size, char out[65])
