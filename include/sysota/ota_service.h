@@ -80,8 +80,8 @@ typedef struct ota_service_ports {
 typedef struct ota_service_config {
     const char *manifest_url;     /**< http(s)://... of the JSON manifest */
     uint32_t bootctl_addr;        /**< the boot control sector in internal flash */
-    uint32_t app_addr;            /**< application region (only for the ota_app_* passthroughs) */
-    uint32_t app_size;
+    uint32_t app_addr;            /**< application region (for the ota_app_* passthroughs) */
+    uint32_t app_size;            /**< its size: a larger image is refused before it is stored; 0: no limit */
     uint32_t running_version;     /**< used only when the boot control record cannot be read */
 
     bool periodic;                /**< check every interval_ms (plus jitter) */

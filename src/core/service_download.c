@@ -127,6 +127,12 @@ static void dl_get(ota_service_t *svc)
     svc->step = ST_DL_HEAD;
 }
 
+/* An image larger than the application region can never be installed. */
+static bool image_too_large(const ota_service_t *svc, uint32_t size)
+{
+    return svc->cfg.app_size != 0 && size > svc->cfg.app_size;
+}
+
 /* The server ignored the Range request and sends the whole image: start the
  * file and the hash over. */
 static int dl_restart(ota_service_t *svc)
@@ -175,6 +181,10 @@ static void dl_head(ota_service_t *svc)
             err = OTA_ERR_TOO_LARGE;
         }
         svc->total = r.content_length >= 0 ? svc->range + (uint32_t)r.content_length : 0;
+        if (err == OTA_OK && image_too_large(svc, svc->total)) {
+            /* The bootloader could never install it: refuse before storing a byte. */
+            err = OTA_ERR_TOO_LARGE;
+        }
         svc->step = ST_DL_BODY;
     }
     if (err != OTA_OK) {
@@ -195,8 +205,8 @@ static void dl_body(ota_service_t *svc)
             return;
         }
     } else if (n > 0) {
-        if ((uint32_t)n > UINT32_MAX - svc->done) {
-            n = OTA_ERR_TOO_LARGE;
+        if ((uint32_t)n > UINT32_MAX - svc->done || image_too_large(svc, svc->done + (uint32_t)n)) {
+            n = OTA_ERR_TOO_LARGE; /* no announced length, and more than the region holds */
         } else {
             svc->t_last = svc_now(svc);
             n = c->sha256_update(c->ctx, &svc->sha, svc->cfg.buf, (size_t)n) == OTA_OK ? n : OTA_ERR_IO;

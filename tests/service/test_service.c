@@ -15,6 +15,7 @@
 
 #include "fake_transport.h"
 #include "svc_fixture.h"
+#include "sysota/ota_hex.h"
 #include "sysota/ota_imgdb.h"
 
 #define MF_URL "http://ota.test/manifest.json"
@@ -429,6 +430,31 @@ static void test_a_full_store_fails_the_download_and_leaves_no_temp_file(void **
     assert_nothing_published(t, 6, OTA_STATUS_VALID);
     assert_int_equal(fix_temp_files(&t->f), 0);
     t_close(t);
+}
+
+static void test_an_image_larger_than_the_application_region_is_refused_before_it_is_stored(void **state)
+{
+    (void)state;
+    for (int announced = 0; announced < 2; announced++) {
+        t_t *t = t_open(1, 0);
+        uint32_t big = t->f.cfg.app_size + 1u;
+        uint8_t *body = calloc(1, big);
+        uint8_t d[32];
+        char hex[65], json[512];
+        ota_crypto_sha256_buffer(&t->f.dev.crypto, body, big, d);
+        ota_hex_encode(d, 32, hex);
+        snprintf(json, sizeof json, "{\"ota\":[{\"Version\":6,\"URL\":\"%s\",\"Digest\":\"%s\"}]}", t->url[6], hex);
+        t_manifest_text(t, json);
+        fake_route_t *r = fake_route_add(&t->ft, t->url[6], body, big);
+        r->announce = announced ? FAKE_ANNOUNCE_LEN : -1;
+        fix_start(&t->f);
+        t_check(t);
+        assert_int_equal(fix_event(&t->f, OTA_EVENT_DOWNLOAD_FAILED)->reason, OTA_ERR_TOO_LARGE);
+        assert_nothing_published(t, 6, OTA_STATUS_VALID);
+        assert_int_equal(fix_temp_files(&t->f), 0);
+        t_close(t);
+        free(body);
+    }
 }
 
 static void test_a_failing_store_write_fails_the_download_and_leaves_no_temp_file(void **state)
@@ -1021,6 +1047,7 @@ int main(void)
         cmocka_unit_test(test_a_digest_of_the_wrong_length_rejects_the_entry),
         cmocka_unit_test(test_urls_with_dotdot_or_without_a_file_name_are_refused),
         cmocka_unit_test(test_a_full_store_fails_the_download_and_leaves_no_temp_file),
+        cmocka_unit_test(test_an_image_larger_than_the_application_region_is_refused_before_it_is_stored),
         cmocka_unit_test(test_a_failing_store_write_fails_the_download_and_leaves_no_temp_file),
         cmocka_unit_test(test_require_tls_refuses_http_manifest_and_image_urls),
         cmocka_unit_test(test_making_room_evicts_the_lowest_version_that_is_neither_running_nor_golden),
