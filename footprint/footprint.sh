@@ -40,19 +40,8 @@ export DEBIAN_FRONTEND=noninteractive
 
 say() { echo "footprint: $*"; }
 
-# 1. Packages: only the missing ones, the way scripts/setup.sh does it.
-need=(gcc-arm-none-eabi libnewlib-arm-none-eabi dpkg-dev libjsmn-dev)
-missing=()
-for p in "${need[@]}"; do
-  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
-    missing+=("$p")
-  fi
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  say "installing ${missing[*]}"
-  $SUDO apt-get update -qq
-  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+# 1. Packages: only the missing ones.
+"$here/../scripts/setup.sh" gcc-arm-none-eabi libnewlib-arm-none-eabi dpkg-dev libjsmn-dev
 
 # 2. mbedTLS sources through apt-get source.
 src_root="$out/mbedtls-src"

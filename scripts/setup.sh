@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Install the Debian packages sysota needs, only those that are missing.
 # Does nothing (and needs no network) when everything is present.
+#   scripts/setup.sh            the packages the build, the tests and the demo need
+#   scripts/setup.sh PKG...     these packages instead (the benchmark's extras)
 set -euo pipefail
 
 PACKAGES=(
@@ -15,6 +17,10 @@ PACKAGES=(
   clang libclang-rt-14-dev                # libFuzzer fuzz targets
   srecord                                 # srec_cat: independent reference for hex2bin/merge
 )
+
+if [ $# -gt 0 ]; then
+  PACKAGES=("$@")
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do
