@@ -107,6 +107,19 @@ void fixture_store_image(fixture_t *f, uint32_t version, uint32_t size, uint8_t 
     assert_int_equal(ota_db_add(&db, &f->dev.store, name, status, version, digest), OTA_OK);
 }
 
+void fixture_mark_running_disabled(fixture_t *f)
+{
+    ota_bootctl_t bc;
+    assert_int_equal(ota_bootctl_init(&bc, &f->dev.flash, f->dev.boot_cfg.bootctl_addr), OTA_OK);
+    assert_int_equal(ota_bootctl_set_status(&bc, OTA_STATUS_DISABLED), OTA_OK);
+}
+
+void fixture_publish(fixture_t *f, uint32_t version, uint32_t size)
+{
+    fixture_store_image(f, version, size, OTA_STATUS_DOWNLOADED);
+    fixture_mark_running_disabled(f);
+}
+
 int fixture_boot(fixture_t *f, ota_boot_result_t *res)
 {
     return ota_boot_run(&f->boot, &f->dev.boot_cfg, res);

@@ -34,6 +34,11 @@ void fixture_digest(uint32_t version, uint32_t size, uint8_t out[32]);
 void fixture_factory(fixture_t *f, uint32_t version, uint32_t size);
 /* Put image `version` in the store as "app_v<version>.bin" with a database row of `status`. */
 void fixture_store_image(fixture_t *f, uint32_t version, uint32_t size, uint8_t status);
+/* What the service leaves after a download: the image stored with row FE and
+ * the running image's record marked F0. */
+void fixture_publish(fixture_t *f, uint32_t version, uint32_t size);
+/* Mark the running image's record F0 (disabled), as the service does. */
+void fixture_mark_running_disabled(fixture_t *f);
 /* Write raw bytes to a store file (through the port, synced). */
 void fixture_store_write(fixture_t *f, const char *name, const void *data, uint32_t len);
 /* Run the bootloader; returns its error code. */

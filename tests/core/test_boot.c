@@ -88,8 +88,7 @@ static void test_installs_the_highest_downloaded_version_first(void **state)
     fixture_t *f = *state;
     fixture_factory(f, 1, IMG);
     fixture_store_image(f, 3, IMG, OTA_STATUS_DOWNLOADED);
-    fixture_store_image(f, 6, IMG + 100, OTA_STATUS_DOWNLOADED);
-    assert_int_equal(ota_bootctl_set_status(&f->boot.bootctl, OTA_STATUS_DISABLED), OTA_OK);
+    fixture_publish(f, 6, IMG + 100);
 
     ota_boot_result_t res;
     assert_int_equal(fixture_boot(f, &res), OTA_OK);
@@ -108,8 +107,7 @@ static void test_install_erases_only_the_sectors_the_image_covers_and_programs_i
 {
     fixture_t *f = *state;
     fixture_factory(f, 1, IMG);
-    fixture_store_image(f, 2, IMG, OTA_STATUS_DOWNLOADED);
-    assert_int_equal(ota_bootctl_set_status(&f->boot.bootctl, OTA_STATUS_DISABLED), OTA_OK);
+    fixture_publish(f, 2, IMG);
     ota_flash_sim_reset_counters(&f->dev.flash_sim);
     ota_store_dir_reset_counters(&f->dev.store_dir);
 
@@ -133,8 +131,7 @@ static void test_an_unconfirmed_image_is_counted_then_confirmed_and_booted_direc
 {
     fixture_t *f = *state;
     fixture_factory(f, 1, IMG);
-    fixture_store_image(f, 2, IMG, OTA_STATUS_DOWNLOADED);
-    assert_int_equal(ota_bootctl_set_status(&f->boot.bootctl, OTA_STATUS_DISABLED), OTA_OK);
+    fixture_publish(f, 2, IMG);
     ota_boot_result_t res;
     assert_int_equal(fixture_boot(f, &res), OTA_OK);
     assert_int_equal(res.status, OTA_STATUS_UNBOOTED);
@@ -160,8 +157,7 @@ static void test_an_image_never_confirmed_rolls_back_after_the_attempt_limit(voi
     fixture_t *f = *state;
     fixture_factory(f, 1, IMG);
     fixture_store_image(f, 2, IMG, OTA_STATUS_VALID);
-    fixture_store_image(f, 3, IMG, OTA_STATUS_DOWNLOADED);
-    assert_int_equal(ota_bootctl_set_status(&f->boot.bootctl, OTA_STATUS_DISABLED), OTA_OK);
+    fixture_publish(f, 3, IMG);
 
     ota_boot_result_t res;
     for (int boot = 1; boot <= OTA_BOOT_MAX_ATTEMPTS; boot++) {
@@ -188,8 +184,7 @@ static void test_the_attempt_limit_is_configurable(void **state)
     f->cfg.max_attempts = 1;
     fixture_reopen(f);
     fixture_factory(f, 1, IMG);
-    fixture_store_image(f, 2, IMG, OTA_STATUS_DOWNLOADED);
-    assert_int_equal(ota_bootctl_set_status(&f->boot.bootctl, OTA_STATUS_DISABLED), OTA_OK);
+    fixture_publish(f, 2, IMG);
     ota_boot_result_t res;
     assert_int_equal(fixture_boot(f, &res), OTA_OK);
     assert_int_equal(res.version, 2);
@@ -208,7 +203,7 @@ static void test_a_stored_image_failing_its_digest_is_disabled_before_anything_i
     bad[IMG / 2] ^= 0x01;
     fixture_store_write(f, "app_v2.bin", bad, IMG);
     free(bad);
-    assert_int_equal(ota_bootctl_set_status(&f->boot.bootctl, OTA_STATUS_DISABLED), OTA_OK);
+    fixture_mark_running_disabled(f);
     ota_flash_sim_reset_counters(&f->dev.flash_sim);
 
     ota_boot_result_t res;
@@ -227,15 +222,14 @@ static void test_skips_the_copy_when_flash_already_holds_the_candidate(void **st
 {
     fixture_t *f = *state;
     fixture_factory(f, 1, IMG);
-    fixture_store_image(f, 2, IMG, OTA_STATUS_DOWNLOADED);
-    assert_int_equal(ota_bootctl_set_status(&f->boot.bootctl, OTA_STATUS_DISABLED), OTA_OK);
+    fixture_publish(f, 2, IMG);
     ota_boot_result_t res;
     assert_int_equal(fixture_boot(f, &res), OTA_OK);
     assert_true(res.installed);
     assert_int_equal(ota_app_confirm(&f->dev.boot_cfg), OTA_OK);
 
     /* The service marks the running image F0, but no newer image arrived. */
-    assert_int_equal(ota_bootctl_set_status(&f->boot.bootctl, OTA_STATUS_DISABLED), OTA_OK);
+    fixture_mark_running_disabled(f);
     ota_flash_sim_reset_counters(&f->dev.flash_sim);
     assert_int_equal(fixture_boot(f, &res), OTA_OK);
     assert_int_equal(res.version, 2);
@@ -257,7 +251,7 @@ static void test_bootloader_falls_back_to_golden_when_all_images_invalid(void **
     memset(junk, 0x5A, sizeof junk);
     fixture_store_write(f, "app_v4.bin", junk, sizeof junk);            /* wrong digest */
     assert_int_equal(f->dev.store.remove(f->dev.store.ctx, "app_v5.bin"), OTA_OK); /* file gone */
-    assert_int_equal(ota_bootctl_set_status(&f->boot.bootctl, OTA_STATUS_DISABLED), OTA_OK);
+    fixture_mark_running_disabled(f);
 
     ota_boot_result_t res;
     assert_int_equal(fixture_boot(f, &res), OTA_OK);
@@ -283,8 +277,7 @@ static void test_an_image_larger_than_the_application_region_is_rejected(void **
     fixture_t *f = *state;
     fixture_factory(f, 1, IMG);
     uint32_t too_big = f->dev.boot_cfg.app_size + 16u;
-    fixture_store_image(f, 2, too_big, OTA_STATUS_DOWNLOADED);
-    assert_int_equal(ota_bootctl_set_status(&f->boot.bootctl, OTA_STATUS_DISABLED), OTA_OK);
+    fixture_publish(f, 2, too_big);
     ota_boot_result_t res;
     assert_int_equal(fixture_boot(f, &res), OTA_OK);
     assert_int_equal(res.version, 1);
@@ -298,8 +291,7 @@ static void test_request_rollback_installs_the_previous_image(void **state)
     fixture_t *f = *state;
     fixture_factory(f, 1, IMG);
     fixture_store_image(f, 2, IMG, OTA_STATUS_VALID);
-    fixture_store_image(f, 3, IMG, OTA_STATUS_DOWNLOADED);
-    assert_int_equal(ota_bootctl_set_status(&f->boot.bootctl, OTA_STATUS_DISABLED), OTA_OK);
+    fixture_publish(f, 3, IMG);
     ota_boot_result_t res;
     assert_int_equal(fixture_boot(f, &res), OTA_OK);
     assert_int_equal(res.version, 3);
@@ -322,8 +314,7 @@ static void test_factory_reset_removes_every_other_image_and_boots_golden(void *
 {
     fixture_t *f = *state;
     fixture_factory(f, 1, IMG);
-    fixture_store_image(f, 2, IMG, OTA_STATUS_DOWNLOADED);
-    assert_int_equal(ota_bootctl_set_status(&f->boot.bootctl, OTA_STATUS_DISABLED), OTA_OK);
+    fixture_publish(f, 2, IMG);
     ota_boot_result_t res;
     assert_int_equal(fixture_boot(f, &res), OTA_OK);
     assert_int_equal(ota_app_confirm(&f->dev.boot_cfg), OTA_OK);
@@ -346,8 +337,7 @@ static void test_a_corrupt_database_still_boots_the_verified_image_in_flash(void
 {
     fixture_t *f = *state;
     fixture_factory(f, 1, IMG);
-    fixture_store_image(f, 2, IMG, OTA_STATUS_DOWNLOADED);
-    assert_int_equal(ota_bootctl_set_status(&f->boot.bootctl, OTA_STATUS_DISABLED), OTA_OK);
+    fixture_publish(f, 2, IMG);
     ota_boot_result_t res;
     assert_int_equal(fixture_boot(f, &res), OTA_OK);
     assert_int_equal(ota_app_confirm(&f->dev.boot_cfg), OTA_OK);
@@ -367,8 +357,7 @@ static void test_a_blank_boot_control_sector_is_recovered_from_the_database(void
 {
     fixture_t *f = *state;
     fixture_factory(f, 1, IMG);
-    fixture_store_image(f, 2, IMG, OTA_STATUS_DOWNLOADED);
-    assert_int_equal(ota_bootctl_set_status(&f->boot.bootctl, OTA_STATUS_DISABLED), OTA_OK);
+    fixture_publish(f, 2, IMG);
     ota_boot_result_t res;
     assert_int_equal(fixture_boot(f, &res), OTA_OK);
     assert_int_equal(ota_app_confirm(&f->dev.boot_cfg), OTA_OK);
@@ -412,8 +401,7 @@ static void test_nothing_valid_anywhere_halts_instead_of_jumping(void **state)
 
     /* A golden copy that fails its digest, and flash that does not hold it. */
     fixture_factory(f, 1, IMG);
-    fixture_store_image(f, 2, IMG, OTA_STATUS_DOWNLOADED);
-    assert_int_equal(ota_bootctl_set_status(&f->boot.bootctl, OTA_STATUS_DISABLED), OTA_OK);
+    fixture_publish(f, 2, IMG);
     assert_int_equal(fixture_boot(f, &res), OTA_OK);
     assert_int_equal(ota_app_request_rollback(&f->dev.boot_cfg), OTA_OK);
     uint8_t junk[IMG];
@@ -438,8 +426,7 @@ static void test_a_write_unit_larger_than_a_record_still_works(void **state)
     f->cfg.write_unit = 256;
     fixture_reopen(f);
     fixture_factory(f, 1, IMG);
-    fixture_store_image(f, 2, IMG, OTA_STATUS_DOWNLOADED);
-    assert_int_equal(ota_bootctl_set_status(&f->boot.bootctl, OTA_STATUS_DISABLED), OTA_OK);
+    fixture_publish(f, 2, IMG);
     ota_boot_result_t res;
     assert_int_equal(fixture_boot(f, &res), OTA_OK);
     assert_int_equal(res.version, 2);

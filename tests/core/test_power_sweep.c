@@ -52,17 +52,12 @@ typedef struct scenario {
 static void setup_update(fixture_t *f)
 {
     fixture_factory(f, GOLDEN, size_of(GOLDEN));
-    fixture_store_image(f, PREVIOUS, size_of(PREVIOUS), OTA_STATUS_DOWNLOADED);
-    assert_int_equal(ota_bootctl_set_status(&f->boot.bootctl, OTA_STATUS_DISABLED), OTA_OK);
+    fixture_publish(f, PREVIOUS, size_of(PREVIOUS));
     ota_boot_result_t res;
     assert_int_equal(fixture_boot(f, &res), OTA_OK);
     assert_int_equal(res.version, PREVIOUS);
     assert_int_equal(ota_app_confirm(&f->dev.boot_cfg), OTA_OK);
-    /* What the service leaves: the new image stored (FE), the running one marked F0. */
-    fixture_store_image(f, NEW, size_of(NEW), OTA_STATUS_DOWNLOADED);
-    ota_bootctl_t bc;
-    assert_int_equal(ota_bootctl_init(&bc, &f->dev.flash, f->dev.boot_cfg.bootctl_addr), OTA_OK);
-    assert_int_equal(ota_bootctl_set_status(&bc, OTA_STATUS_DISABLED), OTA_OK);
+    fixture_publish(f, NEW, size_of(NEW));
 }
 
 /* The same, with the boot control log one record short of full: the install's
