@@ -26,7 +26,7 @@
 #define CALL_BOUND_MS 200u
 #define IDLE_MS 500u
 
-static char docroot[TEST_SERVER_PATH_MAX];
+static check_file_t file;
 static test_server_t bad;
 static uint8_t *data;
 static uint8_t *got;
@@ -34,51 +34,32 @@ static uint8_t *got;
 static int group_setup(void **state)
 {
     (void)state;
-    data = malloc(FILE_SIZE);
-    got = malloc(FILE_SIZE);
-    if (data == NULL || got == NULL ||
-        test_tmpdir_make(docroot, sizeof docroot, "docroot") != OTA_OK) {
+    if (check_file_make(&file, "app.bin", FILE_SIZE, 3) != OTA_OK) {
         return -1;
     }
-    test_fill_random(data, FILE_SIZE, 3);
-    if (test_file_write(docroot, "app.bin", data, FILE_SIZE, NULL, 0) != OTA_OK) {
-        return -1;
-    }
-    return test_server_start(&bad, TEST_SERVER_BAD, docroot) == OTA_OK ? 0 : -1;
+    data = file.data;
+    got = file.got;
+    return test_server_start(&bad, TEST_SERVER_BAD, file.docroot) == OTA_OK ? 0 : -1;
 }
 
 static int group_teardown(void **state)
 {
     (void)state;
     test_server_stop(&bad);
-    test_tmpdir_remove(docroot);
-    free(data);
-    free(got);
+    check_file_free(&file);
     return 0;
 }
 
-typedef struct fixture {
-    ota_transport_curl_t curl;
-    ota_transport_t tp;
-} fixture_t;
+typedef check_transport_t fixture_t;
 
 static int setup(void **state)
 {
-    fixture_t *f = calloc(1, sizeof *f);
-    if (f == NULL || ota_transport_curl_init(&f->curl, NULL, &f->tp) != OTA_OK) {
-        free(f);
-        return -1;
-    }
-    *state = f;
-    return 0;
+    return check_transport_setup(state, NULL);
 }
 
 static int teardown(void **state)
 {
-    fixture_t *f = *state;
-    ota_transport_curl_deinit(&f->curl);
-    free(f);
-    return 0;
+    return check_transport_teardown(state);
 }
 
 static int fetch(fixture_t *f, const char *path, const ota_http_options_t *opt, check_result_t *r)

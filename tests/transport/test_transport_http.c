@@ -20,7 +20,7 @@
 #define LIMIT_MS 10000u
 #define CALL_BOUND_MS 200u
 
-static char docroot[TEST_SERVER_PATH_MAX];
+static check_file_t file;
 static test_server_t nginx;
 static test_server_t pyhttp;
 static uint8_t *big;
@@ -29,25 +29,20 @@ static uint8_t *got;
 static int group_setup(void **state)
 {
     (void)state;
-    if (test_tmpdir_make(docroot, sizeof docroot, "docroot") != OTA_OK) {
+    if (check_file_make(&file, "big.bin", BIG_SIZE, 1) != OTA_OK) {
         return -1;
     }
-    big = malloc(BIG_SIZE);
-    got = malloc(BIG_SIZE);
-    if (big == NULL || got == NULL) {
-        return -1;
-    }
-    test_fill_random(big, BIG_SIZE, 1);
+    big = file.data;
+    got = file.got;
     static const char hello[] = "hello, device\n";
-    if (test_file_write(docroot, "big.bin", big, BIG_SIZE, NULL, 0) != OTA_OK ||
-        test_file_write(docroot, "hello.txt", hello, sizeof hello - 1, NULL, 0) != OTA_OK ||
-        test_file_write(docroot, "empty.bin", "", 0, NULL, 0) != OTA_OK) {
+    if (test_file_write(file.docroot, "hello.txt", hello, sizeof hello - 1, NULL, 0) != OTA_OK ||
+        test_file_write(file.docroot, "empty.bin", "", 0, NULL, 0) != OTA_OK) {
         return -1;
     }
-    if (test_server_start(&nginx, TEST_SERVER_NGINX, docroot) != OTA_OK) {
+    if (test_server_start(&nginx, TEST_SERVER_NGINX, file.docroot) != OTA_OK) {
         return -1;
     }
-    if (test_server_start(&pyhttp, TEST_SERVER_PY_HTTP, docroot) != OTA_OK) {
+    if (test_server_start(&pyhttp, TEST_SERVER_PY_HTTP, file.docroot) != OTA_OK) {
         return -1;
     }
     return 0;
@@ -58,34 +53,20 @@ static int group_teardown(void **state)
     (void)state;
     test_server_stop(&nginx);
     test_server_stop(&pyhttp);
-    test_tmpdir_remove(docroot);
-    free(big);
-    free(got);
+    check_file_free(&file);
     return 0;
 }
 
-typedef struct fixture {
-    ota_transport_curl_t curl;
-    ota_transport_t tp;
-} fixture_t;
+typedef check_transport_t fixture_t;
 
 static int setup(void **state)
 {
-    fixture_t *f = calloc(1, sizeof *f);
-    if (f == NULL || ota_transport_curl_init(&f->curl, NULL, &f->tp) != OTA_OK) {
-        free(f);
-        return -1;
-    }
-    *state = f;
-    return 0;
+    return check_transport_setup(state, NULL);
 }
 
 static int teardown(void **state)
 {
-    fixture_t *f = *state;
-    ota_transport_curl_deinit(&f->curl);
-    free(f);
-    return 0;
+    return check_transport_teardown(state);
 }
 
 static void url_of(char *out, size_t cap, const test_server_t *s, const char *path)

@@ -20,7 +20,7 @@
 #define BODY_SIZE (1024u * 1024u + 7u)
 #define LIMIT_MS 10000u
 
-static char docroot[TEST_SERVER_PATH_MAX];
+static check_file_t file;
 static test_server_t nginx;
 static uint8_t *body;
 static uint8_t *got;
@@ -28,62 +28,38 @@ static uint8_t *got;
 static int group_setup(void **state)
 {
     (void)state;
-    body = malloc(BODY_SIZE);
-    got = malloc(BODY_SIZE);
-    if (body == NULL || got == NULL ||
-        test_tmpdir_make(docroot, sizeof docroot, "docroot") != OTA_OK) {
+    if (check_file_make(&file, "app.bin", BODY_SIZE, 7) != OTA_OK) {
         return -1;
     }
-    test_fill_random(body, BODY_SIZE, 7);
-    if (test_file_write(docroot, "app.bin", body, BODY_SIZE, NULL, 0) != OTA_OK) {
-        return -1;
-    }
-    return test_server_start(&nginx, TEST_SERVER_NGINX, docroot) == OTA_OK ? 0 : -1;
+    body = file.data;
+    got = file.got;
+    return test_server_start(&nginx, TEST_SERVER_NGINX, file.docroot) == OTA_OK ? 0 : -1;
 }
 
 static int group_teardown(void **state)
 {
     (void)state;
     test_server_stop(&nginx);
-    test_tmpdir_remove(docroot);
-    free(body);
-    free(got);
+    check_file_free(&file);
     return 0;
 }
 
-typedef struct fixture {
-    ota_transport_curl_t curl;
-    ota_transport_t tp;
-} fixture_t;
-
-static int setup_with(void **state, const ota_transport_curl_config_t *cfg)
-{
-    fixture_t *f = calloc(1, sizeof *f);
-    if (f == NULL || ota_transport_curl_init(&f->curl, cfg, &f->tp) != OTA_OK) {
-        free(f);
-        return -1;
-    }
-    *state = f;
-    return 0;
-}
+typedef check_transport_t fixture_t;
 
 static int setup(void **state)
 {
-    return setup_with(state, NULL);
+    return check_transport_setup(state, NULL);
 }
 
 static int setup_default_ca(void **state)
 {
     ota_transport_curl_config_t cfg = {.default_ca_file = nginx.ca_file};
-    return setup_with(state, &cfg);
+    return check_transport_setup(state, &cfg);
 }
 
 static int teardown(void **state)
 {
-    fixture_t *f = *state;
-    ota_transport_curl_deinit(&f->curl);
-    free(f);
-    return 0;
+    return check_transport_teardown(state);
 }
 
 /* GET base/app.bin with opt; return the outcome, checking the body on success. */

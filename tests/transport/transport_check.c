@@ -2,6 +2,7 @@
 
 #include <stdarg.h>
 #include <setjmp.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -76,4 +77,50 @@ int check_fetch(const ota_transport_t *tp, const char *url, const ota_http_optio
     tp->close(tp->ctx);
     r->total_ms = test_now_ms() - start;
     return err;
+}
+
+int check_transport_setup(void **state, const ota_transport_curl_config_t *cfg)
+{
+    check_transport_t *t = calloc(1, sizeof *t);
+    if (t == NULL || ota_transport_curl_init(&t->curl, cfg, &t->tp) != OTA_OK) {
+        free(t);
+        return -1;
+    }
+    *state = t;
+    return 0;
+}
+
+int check_transport_teardown(void **state)
+{
+    check_transport_t *t = *state;
+    ota_transport_curl_deinit(&t->curl);
+    free(t);
+    return 0;
+}
+
+int check_file_make(check_file_t *f, const char *name, size_t size, uint32_t seed)
+{
+    memset(f, 0, sizeof *f);
+    f->size = size;
+    f->data = malloc(size);
+    f->got = malloc(size);
+    if (f->data == NULL || f->got == NULL) {
+        return OTA_ERR_NO_SPACE;
+    }
+    int err = test_tmpdir_make(f->docroot, sizeof f->docroot, "docroot");
+    if (err == OTA_OK) {
+        test_fill_random(f->data, size, seed);
+        err = test_file_write(f->docroot, name, f->data, size, NULL, 0);
+    }
+    return err;
+}
+
+void check_file_free(check_file_t *f)
+{
+    if (f->docroot[0] != '\0') {
+        test_tmpdir_remove(f->docroot);
+    }
+    free(f->data);
+    free(f->got);
+    memset(f, 0, sizeof *f);
 }

@@ -10,6 +10,8 @@
 #include <stdint.h>
 
 #include "sysota/ota_port.h"
+#include "test_server.h"
+#include "transport_curl.h"
 
 typedef struct check_result {
     int get_err;             /**< what get() returned */
@@ -33,5 +35,31 @@ typedef struct check_result {
 int check_fetch(const ota_transport_t *tp, const char *url, const ota_http_options_t *opt,
                 uint8_t *buf, size_t cap, uint32_t read_cap, uint32_t limit_ms,
                 check_result_t *r);
+
+/** The transport under test, one per test (cmocka state). */
+typedef struct check_transport {
+    ota_transport_curl_t curl;
+    ota_transport_t tp;
+} check_transport_t;
+
+/** cmocka setup: a fresh curl transport with cfg (NULL: defaults) in *state. */
+int check_transport_setup(void **state, const ota_transport_curl_config_t *cfg);
+
+/** cmocka teardown of check_transport_setup. */
+int check_transport_teardown(void **state);
+
+/** A file of reproducible random bytes in a fresh docroot, and a buffer to fetch it into. */
+typedef struct check_file {
+    char docroot[TEST_SERVER_PATH_MAX];
+    uint8_t *data; /**< the file's bytes */
+    uint8_t *got;  /**< as large, for what a test fetches */
+    size_t size;
+} check_file_t;
+
+/** Make docroot/name of size random bytes (seed). OTA_OK or an error. */
+int check_file_make(check_file_t *f, const char *name, size_t size, uint32_t seed);
+
+/** Remove the docroot and free the buffers. */
+void check_file_free(check_file_t *f);
 
 #endif /* SYSOTA_TRANSPORT_CHECK_H */
