@@ -1,5 +1,6 @@
 /* A ready simulated device and a one-check service driver: see bench_device.h. */
 #include "bench_device.h"
+#include "test_server.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,7 +59,7 @@ int bench_device_open(bench_device_t *d, const char *parent, uint32_t nvm_size, 
 int bench_device_close(bench_device_t *d)
 {
     int err = ota_device_sim_close(&d->dev);
-    int err2 = bench_rmtree(d->dir);
+    int err2 = test_tmpdir_remove(d->dir);
     return err != OTA_OK ? err : err2;
 }
 

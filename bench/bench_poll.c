@@ -121,27 +121,20 @@ static int measure(const char *proto, const char *work, const char *url, const c
 
 int main(int argc, char **argv)
 {
-    const char *results = NULL, *tmpdir = getenv("TMPDIR");
+    bench_opts_t opts;
+    bench_opts_init(&opts);
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--results") == 0 && i + 1 < argc) {
-            results = argv[++i];
-        } else if (strcmp(argv[i], "--tmpdir") == 0 && i + 1 < argc) {
-            tmpdir = argv[++i];
+        if (bench_opts_take(&opts, argc, argv, &i)) {
+            continue;
         } else {
             fprintf(stderr, "usage: %s [--results FILE] [--tmpdir DIR]\n", argv[0]);
             return 2;
         }
     }
-    if (tmpdir != NULL && tmpdir[0] != '\0') {
-        setenv("TMPDIR", tmpdir, 1);
-    }
-    if (bench_results_open(results) != OTA_OK) {
-        perror(results);
-        return 1;
-    }
     char work[BENCH_PATH_MAX], docroot[BENCH_PATH_MAX + 8];
-    if (test_tmpdir_make(work, sizeof work, "bench-poll") != OTA_OK) {
-        return 1;
+    int begun = bench_begin(&opts, "poll", work, sizeof work);
+    if (begun != 0) {
+        return begun;
     }
     snprintf(docroot, sizeof docroot, "%s/www", work);
     int rc = 1;
@@ -179,7 +172,7 @@ out:
     if (srv.pid > 0) {
         test_server_stop(&srv);
     }
-    bench_rmtree(work);
+    test_tmpdir_remove(work);
     bench_results_close();
     return rc;
 }

@@ -21,6 +21,7 @@
 #include "bench_device.h"
 #include "bench_util.h"
 #include "crypto_host.h"
+#include "sysota/ota_hex.h"
 #include "sysota/ota_service.h"
 #include "test_server.h"
 #include "transport_curl.h"
@@ -165,18 +166,17 @@ static int measure(const char *proto, const job_t *job, int runs)
 
 int main(int argc, char **argv)
 {
-    const char *results = NULL, *tmpdir = getenv("TMPDIR");
+    bench_opts_t opts;
+    bench_opts_init(&opts);
     unsigned size_mib = 64;
     int runs = 5;
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--results") == 0 && i + 1 < argc) {
-            results = argv[++i];
+        if (bench_opts_take(&opts, argc, argv, &i)) {
+            continue;
         } else if (strcmp(argv[i], "--size-mib") == 0 && i + 1 < argc) {
             size_mib = (unsigned)strtoul(argv[++i], NULL, 10);
         } else if (strcmp(argv[i], "--runs") == 0 && i + 1 < argc) {
             runs = atoi(argv[++i]);
-        } else if (strcmp(argv[i], "--tmpdir") == 0 && i + 1 < argc) {
-            tmpdir = argv[++i];
         } else {
             fprintf(stderr, "usage: %s [--results FILE] [--size-mib N] [--runs N] [--tmpdir DIR]\n", argv[0]);
             return 2;
@@ -186,17 +186,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_update: size 1..1024 MiB, runs 1..%d\n", MAX_RUNS);
         return 2;
     }
-    if (tmpdir != NULL && tmpdir[0] != '\0') {
-        setenv("TMPDIR", tmpdir, 1);
-    }
-    if (bench_results_open(results) != OTA_OK) {
-        perror(results);
-        return 1;
-    }
-
     char work[BENCH_PATH_MAX], docroot[BENCH_PATH_MAX + 8];
-    if (test_tmpdir_make(work, sizeof work, "bench-update") != OTA_OK) {
-        return 1;
+    int begun = bench_begin(&opts, "update", work, sizeof work);
+    if (begun != 0) {
+        return begun;
     }
     snprintf(docroot, sizeof docroot, "%s/www", work);
     int rc = 1;
@@ -217,7 +210,7 @@ int main(int argc, char **argv)
     }
     free(img);
     img = NULL;
-    bench_hex(digest, sizeof digest, job.digest_hex);
+    ota_hex_encode(digest, sizeof digest, job.digest_hex);
     if (test_server_start(&srv, TEST_SERVER_NGINX, docroot) != OTA_OK) {
         fprintf(stderr, "bench_update: nginx did not start\n");
         goto out;
@@ -252,7 +245,7 @@ out:
     if (srv.pid > 0) {
         test_server_stop(&srv);
     }
-    bench_rmtree(work);
+    test_tmpdir_remove(work);
     bench_results_close();
     return rc;
 }

@@ -1,5 +1,6 @@
 /* Figures, clocks and small file helpers of the benchmarks: see bench_util.h. */
 #include "bench_util.h"
+#include "test_server.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -80,32 +81,46 @@ double bench_median(double *v, size_t n)
     return (n % 2u) ? v[n / 2u] : (v[n / 2u - 1u] + v[n / 2u]) / 2.0;
 }
 
-void bench_hex(const uint8_t *data, size_t len, char *out)
-{
-    static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < len; i++) {
-        out[2 * i] = digits[data[i] >> 4];
-        out[2 * i + 1] = digits[data[i] & 15u];
-    }
-    out[2 * len] = '\0';
-}
-
-int bench_rmtree(const char *dir)
-{
-    char cmd[1200];
-    if (dir == NULL || dir[0] == '\0' || strcmp(dir, "/") == 0 || strchr(dir, '\'') != NULL) {
-        return OTA_ERR_INVALID_ARG;
-    }
-    if (snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir) >= (int)sizeof cmd) {
-        return OTA_ERR_TOO_LARGE;
-    }
-    return system(cmd) == 0 ? OTA_OK : OTA_ERR_IO;
-}
-
 int bench_mkdir(const char *path)
 {
     if (mkdir(path, 0700) == 0 || errno == EEXIST) {
         return OTA_OK;
     }
     return OTA_ERR_IO;
+}
+
+void bench_opts_init(bench_opts_t *o)
+{
+    o->results = NULL;
+    o->tmpdir = getenv("TMPDIR");
+}
+
+bool bench_opts_take(bench_opts_t *o, int argc, char **argv, int *i)
+{
+    if (*i + 1 >= argc) {
+        return false;
+    }
+    if (strcmp(argv[*i], "--results") == 0) {
+        o->results = argv[++*i];
+        return true;
+    }
+    if (strcmp(argv[*i], "--tmpdir") == 0) {
+        o->tmpdir = argv[++*i];
+        return true;
+    }
+    return false;
+}
+
+int bench_begin(const bench_opts_t *o, const char *tag, char *work, size_t cap)
+{
+    char name[64];
+    if (o->tmpdir != NULL && o->tmpdir[0] != '\0') {
+        setenv("TMPDIR", o->tmpdir, 1);
+    }
+    if (bench_results_open(o->results) != OTA_OK) {
+        perror(o->results);
+        return 1;
+    }
+    snprintf(name, sizeof name, "bench-%s", tag);
+    return test_tmpdir_make(work, cap, name) == OTA_OK ? 0 : 1;
 }

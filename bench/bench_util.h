@@ -7,6 +7,7 @@
 #ifndef SYSOTA_BENCH_UTIL_H
 #define SYSOTA_BENCH_UTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -38,14 +39,27 @@ double bench_now_s(void);
  */
 double bench_median(double *v, size_t n);
 
-/** Lowercase hex of len bytes into out (2*len+1 bytes). */
-void bench_hex(const uint8_t *data, size_t len, char *out);
-
-/** Run "rm -rf" on a benchmark's own temporary directory (refuses "" and "/"). Returns OTA_OK or OTA_ERR_IO. */
-int bench_rmtree(const char *dir);
-
 /** Create directory path (one level, 0700); an existing directory is OK. Returns OTA_OK or OTA_ERR_IO. */
 int bench_mkdir(const char *path);
+
+/** The options every benchmark program takes: --results FILE, --tmpdir DIR. */
+typedef struct bench_opts {
+    const char *results; /**< results file (NULL: stdout only) */
+    const char *tmpdir;  /**< where the work directory goes (default: $TMPDIR) */
+} bench_opts_t;
+
+/** Defaults: no results file, $TMPDIR. */
+void bench_opts_init(bench_opts_t *o);
+
+/** Take argv[*i] (and its value) when it is a common option, advancing *i; false otherwise. */
+bool bench_opts_take(bench_opts_t *o, int argc, char **argv, int *i);
+
+/**
+ * Apply the options: TMPDIR, the results file, and a fresh work directory
+ * "sysota-bench-<tag>-XXXXXX" in work (cap bytes). Returns 0, or the exit
+ * status the program should end with.
+ */
+int bench_begin(const bench_opts_t *o, const char *tag, char *work, size_t cap);
 
 #ifdef __cplusplus
 }

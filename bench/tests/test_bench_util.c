@@ -32,15 +32,6 @@ static void test_median_of_an_even_count_is_the_mean_of_the_two_middle_values(vo
     assert_true(bench_median(NULL, 0) == 0.0);
 }
 
-static void test_hex_is_lowercase_two_digits_per_byte(void **state)
-{
-    (void)state;
-    const uint8_t b[4] = {0x00, 0x0f, 0xa5, 0xff};
-    char out[9];
-    bench_hex(b, sizeof b, out);
-    assert_string_equal(out, "000fa5ff");
-}
-
 static void test_figures_reach_the_results_file_as_key_and_exact_value(void **state)
 {
     (void)state;
@@ -67,12 +58,26 @@ static void test_figures_reach_the_results_file_as_key_and_exact_value(void **st
     unlink(path);
 }
 
-static void test_rmtree_refuses_the_root_and_the_empty_path(void **state)
+static void test_the_common_options_are_taken_and_any_other_is_left(void **state)
 {
     (void)state;
-    assert_int_equal(bench_rmtree("/"), OTA_ERR_INVALID_ARG);
-    assert_int_equal(bench_rmtree(""), OTA_ERR_INVALID_ARG);
-    assert_int_equal(bench_rmtree(NULL), OTA_ERR_INVALID_ARG);
+    char *argv[] = {"bench", "--results", "r.txt", "--runs", "3", "--tmpdir", "/t", "--results", NULL};
+    int argc = 8;
+    bench_opts_t o;
+    bench_opts_init(&o);
+    int i = 1;
+    assert_true(bench_opts_take(&o, argc, argv, &i));
+    assert_int_equal(i, 2);
+    assert_string_equal(o.results, "r.txt");
+    i = 3;
+    assert_false(bench_opts_take(&o, argc, argv, &i)); /* --runs belongs to the program */
+    assert_int_equal(i, 3);
+    i = 5;
+    assert_true(bench_opts_take(&o, argc, argv, &i));
+    assert_string_equal(o.tmpdir, "/t");
+    i = 7;
+    assert_false(bench_opts_take(&o, argc, argv, &i)); /* --results without its value */
+    assert_string_equal(o.results, "r.txt");
 }
 
 int main(void)
@@ -80,9 +85,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_median_of_an_odd_count_is_the_middle_value_whatever_the_order),
         cmocka_unit_test(test_median_of_an_even_count_is_the_mean_of_the_two_middle_values),
-        cmocka_unit_test(test_hex_is_lowercase_two_digits_per_byte),
         cmocka_unit_test(test_figures_reach_the_results_file_as_key_and_exact_value),
-        cmocka_unit_test(test_rmtree_refuses_the_root_and_the_empty_path),
+        cmocka_unit_test(test_the_common_options_are_taken_and_any_other_is_left),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
