@@ -46,6 +46,13 @@ typedef struct ota_db {
 /** True when name is a safe store file name (no '/', '\\', "..", control chars; 1..OTA_STORE_NAME_MAX bytes; not starting with '.'). */
 bool ota_db_name_valid(const char *name);
 
+/**
+ * True when two store names are equal. The core compares names with this
+ * (strlen + memcmp, both linked anyway) rather than strcmp, whose
+ * speed-tuned C-library versions cost a bootloader ~700 bytes of flash.
+ */
+bool ota_db_name_equal(const char *a, const char *b);
+
 /** True when row is the golden (factory) image's row. */
 bool ota_db_row_is_golden(const ota_db_row_t *row);
 

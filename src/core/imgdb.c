@@ -74,9 +74,15 @@ bool ota_db_name_valid(const char *name)
     return true;
 }
 
+bool ota_db_name_equal(const char *a, const char *b)
+{
+    size_t len = strlen(a);
+    return strlen(b) == len && memcmp(a, b, len) == 0;
+}
+
 bool ota_db_row_is_golden(const ota_db_row_t *row)
 {
-    return row != NULL && strcmp(row->name, OTA_GOLDEN_NAME) == 0;
+    return row != NULL && ota_db_name_equal(row->name, OTA_GOLDEN_NAME);
 }
 
 ota_db_row_t *ota_db_find_version(ota_db_t *db, uint32_t version)
@@ -92,7 +98,7 @@ ota_db_row_t *ota_db_find_version(ota_db_t *db, uint32_t version)
 ota_db_row_t *ota_db_find_name(ota_db_t *db, const char *name)
 {
     for (uint8_t i = 0; i < db->count; i++) {
-        if (strcmp(db->rows[i].name, name) == 0) {
+        if (ota_db_name_equal(db->rows[i].name, name)) {
             return &db->rows[i];
         }
     }

@@ -27,8 +27,8 @@ static int find_stale(void *arg, const char *name, uint32_t size)
 {
     ota_service_t *svc = arg;
     (void)size;
-    if (name[0] != '.' || strcmp(name, svc->tmp) == 0 ||
-        (svc->clean_keep_dl && strncmp(name, ".dl_", 4) == 0) || strlen(name) > OTA_STORE_NAME_MAX) {
+    if (name[0] != '.' || ota_db_name_equal(name, svc->tmp) ||
+        (svc->clean_keep_dl && name[1] == 'd' && name[2] == 'l' && name[3] == '_') /* ".dl_": short-circuits at a NUL */ || strlen(name) > OTA_STORE_NAME_MAX) {
         return 0;
     }
     memcpy(svc->cfg.buf, name, strlen(name) + 1);
