@@ -266,6 +266,35 @@ static int disable_row(boot_state_t *st, uint32_t version)
 /* ---- the golden copy ------------------------------------------------------------ */
 
 /*
+ * Give the golden image its row in one atomic save. A stale golden row (an
+ * earlier factory image) or a production row with the golden's version
+ * gives way: the golden image owns its name and its version.
+ */
+static int golden_row_put(ota_boot_t *boot, const ota_bootctl_record_t *rec)
+{
+    ota_db_t *db = &boot->db;
+    uint8_t n = 0;
+    for (uint8_t i = 0; i < db->count; i++) {
+        if (!ota_db_row_is_golden(&db->rows[i]) && db->rows[i].version != rec->version) {
+            db->rows[n++] = db->rows[i];
+        }
+    }
+    if (n == OTA_DB_MAX_ROWS) {
+        n--; /* a full table on a first boot: the golden row matters more */
+    }
+    ota_db_row_t *row = &db->rows[n];
+    memset(row, 0, sizeof *row);
+    memcpy(row->name, OTA_GOLDEN_NAME, sizeof OTA_GOLDEN_NAME);
+    row->status = OTA_STATUS_VALID;
+    row->version = rec->version;
+    memcpy(row->digest, rec->digest, OTA_SHA256_LEN);
+    db->count = (uint8_t)(n + 1u);
+    /* Cut here: the old database (no golden row: the next boot copies and
+     * saves again) or the new one. */
+    return ota_db_save(db, boot->cfg.store);
+}
+
+/*
  * First boot after the factory programmed the device: program flash holds the
  * golden image and its record (type factory), the store does not yet hold its
  * copy. Keep it, as the original does, so it can always be reinstalled.
@@ -303,21 +332,7 @@ static int keep_golden(boot_state_t *st, ota_boot_result_t *res)
         return err;
     }
     if (boot->db_ok) {
-        ota_db_row_t *old = ota_db_find_golden(&boot->db);
-        if (old != NULL) {
-            /* A stale golden row (another factory image before): replace it. */
-            err = ota_db_remove(&boot->db, store, old->version);
-        }
-        if (err == OTA_OK) {
-            err = ota_db_add(&boot->db, store, OTA_GOLDEN_NAME, OTA_STATUS_VALID, st->rec.version, st->rec.digest);
-        }
-        if (err == OTA_ERR_EXISTS) {
-            /* A production row has the golden's version: the golden wins the version. */
-            err = ota_db_remove(&boot->db, store, st->rec.version);
-            if (err == OTA_OK) {
-                err = ota_db_add(&boot->db, store, OTA_GOLDEN_NAME, OTA_STATUS_VALID, st->rec.version, st->rec.digest);
-            }
-        }
+        err = golden_row_put(boot, &st->rec);
     }
     if (err == OTA_OK) {
         res->kept_golden = true;
