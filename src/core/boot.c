@@ -71,31 +71,79 @@ static bool boot_image_fault(int err)
            err == OTA_ERR_CORRUPT || err == OTA_ERR_NOT_FOUND;
 }
 
-/* ---- hashing ---------------------------------------------------------------- */
+/* ---- streaming: hashing and copying ------------------------------------------ */
 
-static int hash_flash(ota_boot_t *boot, uint32_t size, uint8_t out[OTA_SHA256_LEN])
+/* Fill boot->buf with exactly want bytes of the file (a shorter file has
+ * changed since it was measured: that is a digest failure). */
+static int read_exact(ota_boot_t *boot, int fh, uint32_t want)
+{
+    const ota_store_t *store = boot->cfg.store;
+    for (uint32_t got = 0; got < want;) {
+        int n = store->read(store->ctx, fh, boot->buf + got, want - got);
+        if (n <= 0) {
+            return n < 0 ? n : OTA_ERR_DIGEST;
+        }
+        got += (uint32_t)n;
+    }
+    return OTA_OK;
+}
+
+/*
+ * Walk size bytes of a source in buffer-sized chunks: the store file name, or
+ * program flash's application region when name is NULL. Each chunk is hashed
+ * into out (when out is not NULL) and programmed at the same offset of the
+ * application region (when program is true). One loop serves the three
+ * passes of an install: verify the file, copy it, verify the flash.
+ */
+static int boot_stream(ota_boot_t *boot, const char *name, uint32_t size, uint8_t out[OTA_SHA256_LEN], bool program)
 {
     const ota_boot_config_t *cfg = &boot->cfg;
+    const ota_crypto_t *crypto = cfg->crypto;
+    uint32_t unit = cfg->flash->write_unit;
     ota_sha256_t sha;
-    int err = cfg->crypto->sha256_start(cfg->crypto->ctx, &sha);
-    if (err != OTA_OK) {
-        return err;
-    }
-    for (uint32_t off = 0; off < size && err == OTA_OK;) {
-        uint32_t n = size - off < sizeof boot->buf ? size - off : (uint32_t)sizeof boot->buf;
-        err = cfg->flash->read(cfg->flash->ctx, cfg->app_addr + off, boot->buf, n);
-        if (err == OTA_OK) {
-            err = cfg->crypto->sha256_update(cfg->crypto->ctx, &sha, boot->buf, n);
+    int fh = -1;
+    int err = OTA_OK;
+
+    if (name != NULL) {
+        fh = cfg->store->open(cfg->store->ctx, name, OTA_STORE_READ);
+        if (fh < 0) {
+            return fh;
         }
-        off += n;
     }
-    uint8_t digest[OTA_SHA256_LEN];
-    int fin = cfg->crypto->sha256_finish(cfg->crypto->ctx, &sha, digest);
-    if (err == OTA_OK) {
-        err = fin;
+    if (out != NULL) {
+        err = crypto->sha256_start(crypto->ctx, &sha);
     }
-    if (err == OTA_OK) {
-        memcpy(out, digest, OTA_SHA256_LEN);
+    bool hashing = out != NULL && err == OTA_OK;
+    for (uint32_t off = 0; off < size && err == OTA_OK;) {
+        uint32_t want = size - off < sizeof boot->buf ? size - off : (uint32_t)sizeof boot->buf;
+        err = fh >= 0 ? read_exact(boot, fh, want)
+                      : cfg->flash->read(cfg->flash->ctx, cfg->app_addr + off, boot->buf, want);
+        if (err == OTA_OK && hashing) {
+            err = crypto->sha256_update(crypto->ctx, &sha, boot->buf, want);
+        }
+        if (err == OTA_OK && program) {
+            /* The last chunk is padded with erased bytes up to the write unit.
+             * Cut during this program: the record already says F0 (see
+             * install), so the next boot redoes the copy from the start. */
+            uint32_t padded = (want + unit - 1u) / unit * unit;
+            memset(boot->buf + want, 0xFF, padded - want);
+            err = cfg->flash->program(cfg->flash->ctx, cfg->app_addr + off, boot->buf, padded);
+        }
+        off += want;
+    }
+    if (hashing) {
+        /* Always finish: it releases what start acquired. */
+        uint8_t digest[OTA_SHA256_LEN];
+        int fin = crypto->sha256_finish(crypto->ctx, &sha, digest);
+        if (err == OTA_OK) {
+            err = fin;
+        }
+        if (err == OTA_OK) {
+            memcpy(out, digest, OTA_SHA256_LEN);
+        }
+    }
+    if (fh >= 0) {
+        (void)cfg->store->close(cfg->store->ctx, fh);
     }
     return err;
 }
@@ -108,74 +156,12 @@ static int flash_holds(ota_boot_t *boot, uint32_t size, const uint8_t digest[OTA
     if (size == 0 || size > boot->cfg.app_size) {
         return OTA_OK;
     }
-    int err = hash_flash(boot, size, actual);
+    int err = boot_stream(boot, NULL, size, actual, false);
     if (err == OTA_OK) {
         *holds = memcmp(actual, digest, OTA_SHA256_LEN) == 0;
     }
     return err;
 }
-
-/* Fill boot->buf from the file: returns the bytes read (< buffer only at the end). */
-static int read_full(ota_boot_t *boot, int fh, uint32_t want)
-{
-    const ota_store_t *store = boot->cfg.store;
-    uint32_t got = 0;
-    while (got < want) {
-        int n = store->read(store->ctx, fh, boot->buf + got, want - got);
-        if (n < 0) {
-            return n;
-        }
-        if (n == 0) {
-            break;
-        }
-        got += (uint32_t)n;
-    }
-    return (int)got;
-}
-
-/* Hash a store file, which must be exactly size bytes long. */
-static int hash_file(ota_boot_t *boot, const char *name, uint32_t size, uint8_t out[OTA_SHA256_LEN])
-{
-    const ota_boot_config_t *cfg = &boot->cfg;
-    ota_sha256_t sha;
-    int fh = cfg->store->open(cfg->store->ctx, name, OTA_STORE_READ);
-    if (fh < 0) {
-        return fh;
-    }
-    int err = cfg->crypto->sha256_start(cfg->crypto->ctx, &sha);
-    if (err != OTA_OK) {
-        (void)cfg->store->close(cfg->store->ctx, fh);
-        return err;
-    }
-    uint32_t total = 0;
-    for (;;) {
-        int n = read_full(boot, fh, sizeof boot->buf);
-        if (n <= 0) {
-            err = n;
-            break;
-        }
-        total += (uint32_t)n;
-        err = cfg->crypto->sha256_update(cfg->crypto->ctx, &sha, boot->buf, (size_t)n);
-        if (err != OTA_OK || total > size) {
-            break;
-        }
-    }
-    uint8_t digest[OTA_SHA256_LEN];
-    int fin = cfg->crypto->sha256_finish(cfg->crypto->ctx, &sha, digest);
-    (void)cfg->store->close(cfg->store->ctx, fh);
-    if (err == OTA_OK) {
-        err = fin;
-    }
-    if (err == OTA_OK && total != size) {
-        err = OTA_ERR_DIGEST; /* the file changed size since it was measured */
-    }
-    if (err == OTA_OK) {
-        memcpy(out, digest, OTA_SHA256_LEN);
-    }
-    return err;
-}
-
-/* ---- program flash ---------------------------------------------------------- */
 
 static int erase_app(ota_boot_t *boot, uint32_t size)
 {
@@ -188,41 +174,6 @@ static int erase_app(ota_boot_t *boot, uint32_t size)
         }
     }
     return OTA_OK;
-}
-
-static int copy_file_to_flash(ota_boot_t *boot, const char *name, uint32_t size)
-{
-    const ota_boot_config_t *cfg = &boot->cfg;
-    uint32_t unit = cfg->flash->write_unit;
-    int fh = cfg->store->open(cfg->store->ctx, name, OTA_STORE_READ);
-    if (fh < 0) {
-        return fh;
-    }
-    int err = OTA_OK;
-    for (uint32_t off = 0; off < size;) {
-        uint32_t want = size - off < sizeof boot->buf ? size - off : (uint32_t)sizeof boot->buf;
-        int n = read_full(boot, fh, want);
-        if (n < 0) {
-            err = n;
-            break;
-        }
-        if ((uint32_t)n != want) {
-            err = OTA_ERR_DIGEST; /* shorter than when it was verified */
-            break;
-        }
-        /* The last chunk is padded with erased bytes up to the write unit. */
-        uint32_t padded = (want + unit - 1u) / unit * unit;
-        memset(boot->buf + want, 0xFF, padded - want);
-        /* Cut during this program: the record already says F0 (see install),
-         * so the next boot redoes the copy from the start. */
-        err = cfg->flash->program(cfg->flash->ctx, cfg->app_addr + off, boot->buf, padded);
-        if (err != OTA_OK) {
-            break;
-        }
-        off += want;
-    }
-    (void)cfg->store->close(cfg->store->ctx, fh);
-    return err;
 }
 
 /* ---- records ----------------------------------------------------------------- */
@@ -480,7 +431,7 @@ static int install(boot_state_t *st, const boot_candidate_t *c, ota_boot_result_
             return OTA_ERR_DIGEST; /* known only from the record, and flash no longer matches */
         }
         /* Verify the stored file BEFORE erasing anything. */
-        err = hash_file(boot, c->name, size, digest);
+        err = boot_stream(boot, c->name, size, digest, false);
         if (err != OTA_OK) {
             return err;
         }
@@ -493,10 +444,10 @@ static int install(boot_state_t *st, const boot_candidate_t *c, ota_boot_result_
             err = erase_app(boot, size);
         }
         if (err == OTA_OK) {
-            err = copy_file_to_flash(boot, c->name, size);
+            err = boot_stream(boot, c->name, size, NULL, true);
         }
         if (err == OTA_OK) {
-            err = hash_flash(boot, size, digest);
+            err = boot_stream(boot, NULL, size, digest, false);
             if (err == OTA_OK && memcmp(digest, c->digest, OTA_SHA256_LEN) != 0) {
                 boot_log(boot, OTA_LOG_ERROR, "boot: programmed flash fails its digest", (int32_t)c->version);
                 err = OTA_ERR_VERIFY;
