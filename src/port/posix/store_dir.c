@@ -188,6 +188,18 @@ static ota_store_dir_handle_t *handle_get(ota_store_dir_t *st, int fh)
     return &st->handles[fh];
 }
 
+/* Every handle call starts alike: count it, fail after a cut, find the handle. */
+static int handle_enter(ota_store_dir_t *st, int fh, ota_store_dir_handle_t **h)
+{
+    st->counters.ops++;
+    int rc = power_check(st);
+    if (rc != OTA_OK) {
+        return rc;
+    }
+    *h = handle_get(st, fh);
+    return *h != NULL ? OTA_OK : OTA_ERR_INVALID_ARG;
+}
+
 static bool is_writer(const ota_store_dir_handle_t *h)
 {
     return (h->flags & (OTA_STORE_WRITE | OTA_STORE_APPEND)) != 0;
@@ -278,13 +290,12 @@ static int dir_open(void *ctx, const char *name, unsigned flags)
 static int dir_read(void *ctx, int fh, void *buf, uint32_t len)
 {
     ota_store_dir_t *st = ctx;
-    st->counters.ops++;
-    int rc = power_check(st);
+    ota_store_dir_handle_t *h;
+    int rc = handle_enter(st, fh, &h);
     if (rc != OTA_OK) {
         return rc;
     }
-    ota_store_dir_handle_t *h = handle_get(st, fh);
-    if (h == NULL || h->flags != OTA_STORE_READ || (buf == NULL && len > 0)) {
+    if (h->flags != OTA_STORE_READ || (buf == NULL && len > 0)) {
         return OTA_ERR_INVALID_ARG;
     }
     if (len > INT_MAX) {
@@ -328,13 +339,12 @@ static int write_all(int fd, const uint8_t *p, size_t len)
 static int dir_write(void *ctx, int fh, const void *buf, uint32_t len)
 {
     ota_store_dir_t *st = ctx;
-    st->counters.ops++;
-    int rc = power_check(st);
+    ota_store_dir_handle_t *h;
+    int rc = handle_enter(st, fh, &h);
     if (rc != OTA_OK) {
         return rc;
     }
-    ota_store_dir_handle_t *h = handle_get(st, fh);
-    if (h == NULL || !is_writer(h) || (buf == NULL && len > 0)) {
+    if (!is_writer(h) || (buf == NULL && len > 0)) {
         return OTA_ERR_INVALID_ARG;
     }
     if (len == 0) {
@@ -387,14 +397,10 @@ static int dir_write(void *ctx, int fh, const void *buf, uint32_t len)
 static int dir_sync(void *ctx, int fh)
 {
     ota_store_dir_t *st = ctx;
-    st->counters.ops++;
-    int rc = power_check(st);
+    ota_store_dir_handle_t *h;
+    int rc = handle_enter(st, fh, &h);
     if (rc != OTA_OK) {
         return rc;
-    }
-    ota_store_dir_handle_t *h = handle_get(st, fh);
-    if (h == NULL) {
-        return OTA_ERR_INVALID_ARG;
     }
     if (!is_writer(h)) {
         return OTA_OK;
@@ -420,14 +426,10 @@ static int dir_sync(void *ctx, int fh)
 static int dir_close(void *ctx, int fh)
 {
     ota_store_dir_t *st = ctx;
-    st->counters.ops++;
-    int rc = power_check(st);
+    ota_store_dir_handle_t *h;
+    int rc = handle_enter(st, fh, &h);
     if (rc != OTA_OK) {
         return rc;
-    }
-    ota_store_dir_handle_t *h = handle_get(st, fh);
-    if (h == NULL) {
-        return OTA_ERR_INVALID_ARG;
     }
     rc = OTA_POWER_RUN;
     if (is_writer(h)) {
