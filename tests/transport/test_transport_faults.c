@@ -52,16 +52,6 @@ static int group_teardown(void **state)
 
 typedef check_transport_t fixture_t;
 
-static int setup(void **state)
-{
-    return check_transport_setup(state, NULL);
-}
-
-static int teardown(void **state)
-{
-    return check_transport_teardown(state);
-}
-
 static int fetch(fixture_t *f, const char *path, const ota_http_options_t *opt, check_result_t *r)
 {
     char url[160];
@@ -274,21 +264,21 @@ static void test_a_connect_that_never_completes_times_out(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_the_bad_server_serves_plain_files_intact, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_a_connection_cut_mid_body_is_a_short_body, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_a_stalled_body_times_out_after_the_idle_timeout, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_a_server_that_never_answers_times_out_before_headers, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_a_slow_body_that_keeps_moving_is_not_an_idle_timeout, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_a_reset_mid_body_is_a_network_error, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_a_connection_closed_without_an_answer_is_a_network_error, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_status_500_is_reported_and_its_body_is_readable, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_status_404_with_a_file_body_delivers_that_body, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_range_against_the_bad_server_gets_the_tail, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_a_redirect_is_reported_not_followed_by_default, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_a_redirect_is_followed_when_the_config_says_so, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_a_refused_connection_is_a_network_error, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_an_unresolvable_host_is_a_network_error, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_a_connect_that_never_completes_times_out, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_the_bad_server_serves_plain_files_intact, check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_a_connection_cut_mid_body_is_a_short_body, check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_a_stalled_body_times_out_after_the_idle_timeout, check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_a_server_that_never_answers_times_out_before_headers, check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_a_slow_body_that_keeps_moving_is_not_an_idle_timeout, check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_a_reset_mid_body_is_a_network_error, check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_a_connection_closed_without_an_answer_is_a_network_error, check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_status_500_is_reported_and_its_body_is_readable, check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_status_404_with_a_file_body_delivers_that_body, check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_range_against_the_bad_server_gets_the_tail, check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_a_redirect_is_reported_not_followed_by_default, check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_a_redirect_is_followed_when_the_config_says_so, check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_a_refused_connection_is_a_network_error, check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_an_unresolvable_host_is_a_network_error, check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_a_connect_that_never_completes_times_out, check_transport_setup_defaults, check_transport_teardown),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -59,16 +59,6 @@ static int group_teardown(void **state)
 
 typedef check_transport_t fixture_t;
 
-static int setup(void **state)
-{
-    return check_transport_setup(state, NULL);
-}
-
-static int teardown(void **state)
-{
-    return check_transport_teardown(state);
-}
-
 static void url_of(char *out, size_t cap, const test_server_t *s, const char *path)
 {
     assert_int_equal(test_server_url(out, cap, s->url, path), OTA_OK);
@@ -318,20 +308,20 @@ static void test_fetch_to_buffer_returns_the_body_and_refuses_one_too_large(void
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_get_200_delivers_the_whole_body_byte_for_byte, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_small_reads_deliver_the_same_bytes_in_order, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_reads_larger_than_the_body_deliver_it_exactly, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_python_http_server_serves_200_with_the_whole_body, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_a_slow_reader_that_pauses_the_transfer_still_gets_every_byte, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_404_is_reported_as_a_status_and_its_body_is_readable, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_range_start_asks_for_the_tail_and_gets_206, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_extra_headers_are_sent_with_the_request, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_an_empty_body_ends_at_once, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_counters_count_body_and_wire_bytes, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_get_refuses_urls_that_are_not_http_or_https, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_a_second_get_while_one_is_active_is_refused, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_closing_in_the_middle_of_a_body_leaves_the_transport_usable, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_fetch_to_buffer_returns_the_body_and_refuses_one_too_large, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_get_200_delivers_the_whole_body_byte_for_byte, check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_small_reads_deliver_the_same_bytes_in_order, check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_reads_larger_than_the_body_deliver_it_exactly, check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_python_http_server_serves_200_with_the_whole_body, check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_a_slow_reader_that_pauses_the_transfer_still_gets_every_byte, check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_404_is_reported_as_a_status_and_its_body_is_readable, check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_range_start_asks_for_the_tail_and_gets_206, check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_extra_headers_are_sent_with_the_request, check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_an_empty_body_ends_at_once, check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_counters_count_body_and_wire_bytes, check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_get_refuses_urls_that_are_not_http_or_https, check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_a_second_get_while_one_is_active_is_refused, check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_closing_in_the_middle_of_a_body_leaves_the_transport_usable, check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_fetch_to_buffer_returns_the_body_and_refuses_one_too_large, check_transport_setup_defaults, check_transport_teardown),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -46,20 +46,10 @@ static int group_teardown(void **state)
 
 typedef check_transport_t fixture_t;
 
-static int setup(void **state)
-{
-    return check_transport_setup(state, NULL);
-}
-
 static int setup_default_ca(void **state)
 {
     ota_transport_curl_config_t cfg = {.default_ca_file = nginx.ca_file};
     return check_transport_setup(state, &cfg);
-}
-
-static int teardown(void **state)
-{
-    return check_transport_teardown(state);
 }
 
 /* GET base/app.bin with opt; return the outcome, checking the body on success. */
@@ -187,18 +177,18 @@ static void test_a_refused_certificate_does_not_poison_the_next_request(void **s
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_https_with_the_test_ca_is_verified_and_delivers_the_body, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_https_to_localhost_matches_the_certificate_name, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_https_with_a_self_signed_certificate_is_refused, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_https_with_a_self_signed_certificate_is_accepted_when_insecure, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_https_without_a_ca_file_refuses_the_test_ca, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_https_with_another_ca_file_is_refused, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_https_with_a_missing_ca_file_is_refused, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_https_checks_the_host_name_not_only_the_chain, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_the_configured_default_ca_file_is_used_when_a_request_gives_none, setup_default_ca, teardown),
-        cmocka_unit_test_setup_teardown(test_https_to_a_plain_http_port_is_a_tls_error, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_https_range_gets_206_and_the_tail, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_a_refused_certificate_does_not_poison_the_next_request, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_https_with_the_test_ca_is_verified_and_delivers_the_body, check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_https_to_localhost_matches_the_certificate_name, check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_https_with_a_self_signed_certificate_is_refused, check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_https_with_a_self_signed_certificate_is_accepted_when_insecure, check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_https_without_a_ca_file_refuses_the_test_ca, check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_https_with_another_ca_file_is_refused, check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_https_with_a_missing_ca_file_is_refused, check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_https_checks_the_host_name_not_only_the_chain, check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_the_configured_default_ca_file_is_used_when_a_request_gives_none, setup_default_ca, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_https_to_a_plain_http_port_is_a_tls_error, check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_https_range_gets_206_and_the_tail, check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_a_refused_certificate_does_not_poison_the_next_request, check_transport_setup_defaults, check_transport_teardown),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -90,6 +90,11 @@ int check_transport_setup(void **state, const ota_transport_curl_config_t *cfg)
     return 0;
 }
 
+int check_transport_setup_defaults(void **state)
+{
+    return check_transport_setup(state, NULL);
+}
+
 int check_transport_teardown(void **state)
 {
     check_transport_t *t = *state;

@@ -45,6 +45,9 @@ typedef struct check_transport {
 /** cmocka setup: a fresh curl transport with cfg (NULL: defaults) in *state. */
 int check_transport_setup(void **state, const ota_transport_curl_config_t *cfg);
 
+/** cmocka setup: check_transport_setup with the default configuration. */
+int check_transport_setup_defaults(void **state);
+
 /** cmocka teardown of check_transport_setup. */
 int check_transport_teardown(void **state);
 
