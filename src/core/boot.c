@@ -218,15 +218,16 @@ static int disable_row(boot_state_t *st, uint32_t version)
 
 /*
  * Give the golden image its row in one atomic save. A stale golden row (an
- * earlier factory image) or a production row with the golden's version
- * gives way: the golden image owns its name and its version.
+ * earlier factory image, or one a damaged database changed) or a production
+ * row with the golden's version gives way: the golden image owns its name
+ * and its version.
  */
-static int golden_row_put(ota_boot_t *boot, const ota_bootctl_record_t *rec)
+static int golden_row_put(ota_boot_t *boot, uint32_t version, const uint8_t digest[OTA_SHA256_LEN])
 {
     ota_db_t *db = &boot->db;
     uint8_t n = 0;
     for (uint8_t i = 0; i < db->count; i++) {
-        if (!ota_db_row_is_golden(&db->rows[i]) && db->rows[i].version != rec->version) {
+        if (!ota_db_row_is_golden(&db->rows[i]) && db->rows[i].version != version) {
             db->rows[n++] = db->rows[i];
         }
     }
@@ -237,11 +238,11 @@ static int golden_row_put(ota_boot_t *boot, const ota_bootctl_record_t *rec)
     memset(row, 0, sizeof *row);
     memcpy(row->name, OTA_GOLDEN_NAME, sizeof OTA_GOLDEN_NAME);
     row->status = OTA_STATUS_VALID;
-    row->version = rec->version;
-    memcpy(row->digest, rec->digest, OTA_SHA256_LEN);
+    row->version = version;
+    memcpy(row->digest, digest, OTA_SHA256_LEN);
     db->count = (uint8_t)(n + 1u);
-    /* Cut here: the old database (no golden row: the next boot copies and
-     * saves again) or the new one. */
+    /* Cut here: the old database (no or a wrong golden row: the next boot
+     * puts it again) or the new one. */
     return ota_db_save(db, boot->cfg.store);
 }
 
@@ -283,7 +284,7 @@ static int keep_golden(boot_state_t *st, ota_boot_result_t *res)
         return err;
     }
     if (boot->db_ok) {
-        err = golden_row_put(boot, &st->rec);
+        err = golden_row_put(boot, st->rec.version, st->rec.digest);
     }
     if (err == OTA_OK) {
         res->kept_golden = true;
@@ -327,7 +328,9 @@ static uint32_t candidates_build(boot_state_t *st, boot_candidate_t *list)
     if (boot->db_ok) {
         for (uint8_t i = 0; i < boot->db.count; i++) {
             const ota_db_row_t *row = &boot->db.rows[i];
-            if (ota_db_row_is_golden(row) ||
+            /* The golden image is the last candidate, built from the record
+             * below: a row claiming its name or its version is not another. */
+            if (ota_db_row_is_golden(row) || (st->have_golden && row->version == st->golden_version) ||
                 (row->status != OTA_STATUS_DOWNLOADED && row->status != OTA_STATUS_VALID)) {
                 continue;
             }
@@ -336,13 +339,21 @@ static uint32_t candidates_build(boot_state_t *st, boot_candidate_t *list)
             memcpy(c.digest, row->digest, OTA_SHA256_LEN);
             c.name = row->name;
             c.confirmed = row->status == OTA_STATUS_VALID;
+            if (st->rec_ok && row->version == st->rec.version) {
+                /* The record (CRC-checked) says what program flash holds
+                 * under this version; a row that disagrees was damaged. Its
+                 * size lets flash serve even when the file is gone. */
+                memcpy(c.digest, st->rec.digest, OTA_SHA256_LEN);
+                c.size = st->rec.size;
+            }
             candidates_insert(list, &count, &c);
         }
     }
     /* The database lost this image (missing, unreadable, or its row gone) but
      * the record says program flash holds it, confirmed: a digest check of
      * program flash decides. A row that exists, even F0, is obeyed instead. */
-    if (st->rec_ok && st->rec.type == OTA_TYPE_PRODUCTION && st->rec.status == OTA_STATUS_VALID &&
+    if (st->rec_ok && st->rec.status == OTA_STATUS_VALID &&
+        !(st->have_golden && st->rec.version == st->golden_version) &&
         (!boot->db_ok || ota_db_find_version(&boot->db, st->rec.version) == NULL)) {
         memset(&c, 0, sizeof c);
         c.version = st->rec.version;
@@ -364,7 +375,12 @@ static uint32_t candidates_build(boot_state_t *st, boot_candidate_t *list)
     return count;
 }
 
-/* The golden image's identity: the database row, else the boot control record. */
+/*
+ * The golden image's identity. The boot control record is the authority: it
+ * is CRC-checked and carries the golden version, size and digest in every
+ * record, while one damaged character of the CSV can change a row and still
+ * parse. The golden row is used only when no record is readable.
+ */
 static void golden_identify(boot_state_t *st)
 {
     ota_boot_t *boot = st->boot;
@@ -372,50 +388,90 @@ static void golden_identify(boot_state_t *st)
     uint32_t size = 0;
 
     st->have_golden = false;
-    if (row != NULL) {
+    if (st->rec_ok && st->rec.golden_version != 0) {
+        st->golden_version = st->rec.golden_version;
+        st->golden_size = st->rec.golden_size;
+        memcpy(st->golden_digest, st->rec.golden_digest, OTA_SHA256_LEN);
+        st->have_golden = true;
+    } else if (row != NULL) {
         if (boot->cfg.store->stat(boot->cfg.store->ctx, OTA_GOLDEN_NAME, &size) != OTA_OK) {
-            /* The copy is gone; program flash may still hold the golden image,
-             * and only the record knows its size. */
-            size = (st->rec_ok && st->rec.golden_version == row->version) ? st->rec.golden_size : 0;
+            size = 0; /* the copy is gone: nothing can install it */
         }
         st->golden_version = row->version;
         st->golden_size = size;
         memcpy(st->golden_digest, row->digest, OTA_SHA256_LEN);
         st->have_golden = true;
-    } else if (st->rec_ok && st->rec.golden_version != 0) {
-        st->golden_version = st->rec.golden_version;
-        st->golden_size = st->rec.golden_size;
-        memcpy(st->golden_digest, st->rec.golden_digest, OTA_SHA256_LEN);
-        st->have_golden = true;
     }
 }
 
+/*
+ * Bring the golden row back in line with the record when the database lost
+ * it or disagrees (a damaged row would otherwise turn the direct jump of a
+ * golden image off at every boot). Only a row that names an existing copy is
+ * put: the row never promises a file the store does not hold.
+ */
+static int golden_row_repair(boot_state_t *st)
+{
+    ota_boot_t *boot = st->boot;
+    uint32_t size;
+
+    if (!boot->db_ok || !st->rec_ok || st->rec.golden_version == 0) {
+        return OTA_OK;
+    }
+    const ota_db_row_t *row = ota_db_find_golden(&boot->db);
+    if (row != NULL && row->version == st->golden_version && row->status == OTA_STATUS_VALID &&
+        memcmp(row->digest, st->golden_digest, OTA_SHA256_LEN) == 0 &&
+        ota_db_find_version(&boot->db, st->golden_version) == row) {
+        return OTA_OK;
+    }
+    if (row == NULL && boot->cfg.store->stat(boot->cfg.store->ctx, OTA_GOLDEN_NAME, &size) != OTA_OK) {
+        return OTA_OK;
+    }
+    boot_log(boot, OTA_LOG_WARN, "boot: golden row disagrees with the boot control record, repaired",
+             (int32_t)st->golden_version);
+    return golden_row_put(boot, st->golden_version, st->golden_digest);
+}
+
 /* ---- install one candidate --------------------------------------------------------- */
+
+/* An image of size bytes can be installed in the application region. */
+static int size_check(ota_boot_t *boot, uint32_t size, uint32_t version)
+{
+    if (size == 0) {
+        return OTA_ERR_CORRUPT;
+    }
+    if (size > boot->cfg.app_size) {
+        boot_log(boot, OTA_LOG_ERROR, "boot: image larger than the application region", (int32_t)version);
+        return OTA_ERR_TOO_LARGE;
+    }
+    return OTA_OK;
+}
 
 static int install(boot_state_t *st, const boot_candidate_t *c, ota_boot_result_t *res)
 {
     ota_boot_t *boot = st->boot;
     const ota_boot_config_t *cfg = &boot->cfg;
-    uint32_t size = c->size;
+    uint32_t size = c->size; /* what program flash holds if it holds this image; 0: the file's size */
+    uint32_t file_size = 0;
     bool holds = false;
     uint8_t digest[OTA_SHA256_LEN];
-    int err;
+    int err = OTA_ERR_NOT_FOUND;
 
     if (c->name != NULL) {
-        err = cfg->store->stat(cfg->store->ctx, c->name, &size);
-        if (err != OTA_OK && !(err == OTA_ERR_NOT_FOUND && c->size != 0)) {
+        err = cfg->store->stat(cfg->store->ctx, c->name, &file_size);
+        if (err != OTA_OK && err != OTA_ERR_NOT_FOUND) {
             return err;
         }
-        if (err == OTA_ERR_NOT_FOUND) {
-            size = c->size; /* no file: only a copy already in program flash can serve */
+        if (err == OTA_ERR_NOT_FOUND && c->size == 0) {
+            return err; /* no file, and nothing says what program flash would hold */
+        }
+        if (size == 0) {
+            size = file_size;
         }
     }
-    if (size == 0) {
-        return OTA_ERR_CORRUPT;
-    }
-    if (size > cfg->app_size) {
-        boot_log(boot, OTA_LOG_ERROR, "boot: image larger than the application region", (int32_t)c->version);
-        return OTA_ERR_TOO_LARGE;
+    err = size_check(boot, size, c->version);
+    if (err != OTA_OK) {
+        return err;
     }
     /* Skip the copy when program flash already holds this image. Hashing flash
      * costs a read of the image, so only when it is likely: the record names
@@ -429,6 +485,14 @@ static int install(boot_state_t *st, const boot_candidate_t *c, ota_boot_result_
     if (!holds) {
         if (c->name == NULL) {
             return OTA_ERR_DIGEST; /* known only from the record, and flash no longer matches */
+        }
+        if (file_size == 0) {
+            return OTA_ERR_NOT_FOUND; /* only flash could have served, and it does not */
+        }
+        size = file_size;
+        err = size_check(boot, size, c->version);
+        if (err != OTA_OK) {
+            return err;
         }
         /* Verify the stored file BEFORE erasing anything. */
         err = boot_stream(boot, c->name, size, digest, false);
@@ -483,6 +547,27 @@ static int install(boot_state_t *st, const boot_candidate_t *c, ota_boot_result_
     return OTA_OK;
 }
 
+/*
+ * After an install (or a "flash already holds it"), the row of that version
+ * must say the digest just verified: a row the record overruled (see
+ * candidates_build) was damaged, and left so it would turn the direct jump
+ * off at every boot.
+ */
+static int row_repair(boot_state_t *st, const boot_candidate_t *c)
+{
+    ota_boot_t *boot = st->boot;
+    ota_db_row_t *row = boot->db_ok && !c->golden ? ota_db_find_version(&boot->db, c->version) : NULL;
+
+    if (row == NULL || memcmp(row->digest, c->digest, OTA_SHA256_LEN) == 0) {
+        return OTA_OK;
+    }
+    boot_log(boot, OTA_LOG_WARN, "boot: row disagrees with the verified image, repaired", (int32_t)c->version);
+    memcpy(row->digest, c->digest, OTA_SHA256_LEN);
+    /* Cut here: the old (damaged) row or the repaired one; the damaged one
+     * is overruled again by the next boot. */
+    return ota_db_save(&boot->db, boot->cfg.store);
+}
+
 /* ---- the decision ------------------------------------------------------------------- */
 
 static void result_from_record(const ota_bootctl_record_t *rec, ota_boot_result_t *res)
@@ -504,7 +589,7 @@ static int boot_program_mode(boot_state_t *st, ota_boot_result_t *res)
         int err = install(st, c, res);
         if (err == OTA_OK) {
             boot_log(boot, OTA_LOG_INFO, res->installed ? "boot: installed" : "boot: flash already holds", (int32_t)c->version);
-            return OTA_OK;
+            return row_repair(st, c);
         }
         if (boot_fatal(err)) {
             return err;
@@ -570,6 +655,10 @@ int ota_boot_run(ota_boot_t *boot, const ota_boot_config_t *cfg, ota_boot_result
         }
     }
     golden_identify(&st);
+    err = golden_row_repair(&st);
+    if (boot_fatal(err)) {
+        return err;
+    }
 
     if (st.rec_ok && st.rec.status == OTA_STATUS_VALID) {
         ota_db_row_t *row = boot->db_ok ? ota_db_find_version(&boot->db, st.rec.version) : NULL;

@@ -91,6 +91,25 @@ void fixture_store_write(fixture_t *f, const char *name, const void *data, uint3
     assert_int_equal(s->close(s->ctx, fh), OTA_OK);
 }
 
+uint32_t fixture_store_read(fixture_t *f, const char *name, void *buf, uint32_t cap)
+{
+    const ota_store_t *s = &f->dev.store;
+    uint32_t len = 0;
+    int fh = s->open(s->ctx, name, OTA_STORE_READ);
+    assert_true(fh >= 0);
+    for (;;) {
+        int n = s->read(s->ctx, fh, (uint8_t *)buf + len, cap - len);
+        assert_true(n >= 0);
+        if (n == 0) {
+            break;
+        }
+        len += (uint32_t)n;
+        assert_true(len < cap); /* the caller's buffer holds the whole file */
+    }
+    assert_int_equal(s->close(s->ctx, fh), OTA_OK);
+    return len;
+}
+
 void fixture_store_image(fixture_t *f, uint32_t version, uint32_t size, uint8_t status)
 {
     char name[32];

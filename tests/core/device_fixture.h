@@ -41,6 +41,8 @@ void fixture_publish(fixture_t *f, uint32_t version, uint32_t size);
 void fixture_mark_running_disabled(fixture_t *f);
 /* Write raw bytes to a store file (through the port, synced). */
 void fixture_store_write(fixture_t *f, const char *name, const void *data, uint32_t len);
+/* Read a whole store file (through the port) into buf; returns its length. */
+uint32_t fixture_store_read(fixture_t *f, const char *name, void *buf, uint32_t cap);
 /* Run the bootloader; returns its error code. */
 int fixture_boot(fixture_t *f, ota_boot_result_t *res);
 /* True when program flash holds image `version` of `size` bytes. */

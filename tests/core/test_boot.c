@@ -333,6 +333,65 @@ static void test_factory_reset_removes_every_other_image_and_boots_golden(void *
     assert_true(res.direct);
 }
 
+/* Change the last hex digit of the golden row's digest in the database file:
+ * the kind of one-character damage a store can suffer. */
+static void corrupt_golden_row_digest(fixture_t *f)
+{
+    char csv[1024];
+    uint32_t len = fixture_store_read(f, OTA_DB_NAME, csv, sizeof csv);
+    char *row = strstr(csv, OTA_GOLDEN_NAME ",");
+    assert_non_null(row);
+    char *end = memchr(row, '\n', len - (uint32_t)(row - csv));
+    assert_non_null(end);
+    end[-1] = end[-1] == '0' ? '1' : '0';
+    fixture_store_write(f, OTA_DB_NAME, csv, len);
+}
+
+static void test_a_damaged_golden_row_never_stops_the_golden_image_in_flash(void **state)
+{
+    fixture_t *f = *state;
+    fixture_factory(f, 1, IMG);
+    corrupt_golden_row_digest(f);
+
+    /* The boot control record is the authority on the golden image: program
+     * flash still matches the record's golden digest, so it boots. */
+    ota_boot_result_t res;
+    assert_int_equal(fixture_boot(f, &res), OTA_OK);
+    assert_int_equal(res.version, 1);
+    assert_int_equal(res.type, OTA_TYPE_FACTORY);
+    assert_false(res.installed);
+    assert_true(fixture_flash_holds(f, 1, IMG));
+
+    /* The row is repaired from the record: the next boot jumps directly. */
+    uint8_t digest[32];
+    fixture_digest(1, IMG, digest);
+    ota_db_t db = fixture_db(f);
+    assert_memory_equal(row_of(&db, 1)->digest, digest, 32);
+    assert_int_equal(fixture_boot(f, &res), OTA_OK);
+    assert_true(res.direct);
+}
+
+static void test_a_damaged_golden_row_never_stops_a_rollback_to_golden(void **state)
+{
+    fixture_t *f = *state;
+    fixture_factory(f, 1, IMG);
+    fixture_publish(f, 2, IMG);
+    ota_boot_result_t res;
+    assert_int_equal(fixture_boot(f, &res), OTA_OK);
+    assert_int_equal(res.version, 2);
+    assert_int_equal(ota_app_confirm(&f->dev.boot_cfg), OTA_OK);
+    corrupt_golden_row_digest(f);
+
+    /* v2 is given up and nothing else is usable: the golden copy in the
+     * store verifies against the record's golden digest. */
+    assert_int_equal(ota_app_request_rollback(&f->dev.boot_cfg), OTA_OK);
+    assert_int_equal(fixture_boot(f, &res), OTA_OK);
+    assert_int_equal(res.version, 1);
+    assert_int_equal(res.type, OTA_TYPE_FACTORY);
+    assert_true(res.installed);
+    assert_true(fixture_flash_holds(f, 1, IMG));
+}
+
 static void test_a_corrupt_database_still_boots_the_verified_image_in_flash(void **state)
 {
     fixture_t *f = *state;
@@ -450,6 +509,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_request_rollback_installs_the_previous_image, setup, teardown),
         cmocka_unit_test_setup_teardown(test_the_golden_image_cannot_be_rolled_back, setup, teardown),
         cmocka_unit_test_setup_teardown(test_factory_reset_removes_every_other_image_and_boots_golden, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_damaged_golden_row_never_stops_the_golden_image_in_flash, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_damaged_golden_row_never_stops_a_rollback_to_golden, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_corrupt_database_still_boots_the_verified_image_in_flash, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_blank_boot_control_sector_is_recovered_from_the_database, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_corrupted_boot_control_sector_is_recovered_from_the_database, setup, teardown),
