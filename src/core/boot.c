@@ -340,10 +340,8 @@ static uint32_t candidates_build(boot_state_t *st, boot_candidate_t *list)
             c.name = row->name;
             c.confirmed = row->status == OTA_STATUS_VALID;
             if (st->rec_ok && row->version == st->rec.version) {
-                /* The record (CRC-checked) says what program flash holds
-                 * under this version; a row that disagrees was damaged. Its
-                 * size lets flash serve even when the file is gone. */
-                memcpy(c.digest, st->rec.digest, OTA_SHA256_LEN);
+                /* Program flash may hold it (db_align made the row agree
+                 * with the record): flash can serve even when the file is gone. */
                 c.size = st->rec.size;
             }
             candidates_insert(list, &count, &c);
@@ -405,31 +403,68 @@ static void golden_identify(boot_state_t *st)
 }
 
 /*
- * Bring the golden row back in line with the record when the database lost
- * it or disagrees (a damaged row would otherwise turn the direct jump of a
- * golden image off at every boot). Only a row that names an existing copy is
- * put: the row never promises a file the store does not hold.
+ * Bring the database back in line with the boot control record before
+ * anything is decided from it. The record (CRC-checked) is the authority on
+ * two things: the golden image, and the version and digest of the image in
+ * program flash. The CSV has no checksum: one damaged character can change a
+ * digest, a version or a status and still parse, and left alone it would turn
+ * the direct jump off at every boot, or hide the image that runs.
+ *
+ *  - the golden row is put again when it disagrees with the record (or is
+ *    missing while the golden copy is in the store);
+ *  - the row of the record's version takes the record's digest; with no row
+ *    of that version, a row holding the record's digest under another
+ *    version takes the record's version (the digit that changed).
+ * Statuses other than the golden row's are never touched: a row set F0 by a
+ * rollback request before its record (a cut in between) must stay F0.
+ * The RAM copy is what the decision uses, whether or not the save succeeds.
  */
-static int golden_row_repair(boot_state_t *st)
+static int db_align(boot_state_t *st)
 {
     ota_boot_t *boot = st->boot;
     uint32_t size;
+    bool changed = false;
 
-    if (!boot->db_ok || !st->rec_ok || st->rec.golden_version == 0) {
+    if (!boot->db_ok || !st->rec_ok) {
         return OTA_OK;
     }
-    const ota_db_row_t *row = ota_db_find_golden(&boot->db);
-    if (row != NULL && row->version == st->golden_version && row->status == OTA_STATUS_VALID &&
-        memcmp(row->digest, st->golden_digest, OTA_SHA256_LEN) == 0 &&
-        ota_db_find_version(&boot->db, st->golden_version) == row) {
+    if (st->rec.golden_version != 0) {
+        const ota_db_row_t *g = ota_db_find_golden(&boot->db);
+        bool agrees = g != NULL && g->version == st->golden_version && g->status == OTA_STATUS_VALID &&
+                      memcmp(g->digest, st->golden_digest, OTA_SHA256_LEN) == 0 &&
+                      ota_db_find_version(&boot->db, st->golden_version) == g;
+        if (!agrees && (g != NULL || boot->cfg.store->stat(boot->cfg.store->ctx, OTA_GOLDEN_NAME, &size) == OTA_OK)) {
+            boot_log(boot, OTA_LOG_WARN, "boot: golden row disagrees with the boot control record, repaired",
+                     (int32_t)st->golden_version);
+            int err = golden_row_put(boot, st->golden_version, st->golden_digest);
+            if (err != OTA_OK) {
+                return err;
+            }
+        }
+    }
+    if (st->rec.type == OTA_TYPE_FACTORY || (st->have_golden && st->rec.version == st->golden_version)) {
+        return OTA_OK; /* the golden row, handled above */
+    }
+    ota_db_row_t *row = ota_db_find_version(&boot->db, st->rec.version);
+    if (row != NULL && memcmp(row->digest, st->rec.digest, OTA_SHA256_LEN) != 0) {
+        memcpy(row->digest, st->rec.digest, OTA_SHA256_LEN);
+        changed = true;
+    }
+    for (uint8_t i = 0; row == NULL && i < boot->db.count; i++) {
+        ota_db_row_t *r = &boot->db.rows[i];
+        if (!ota_db_row_is_golden(r) && memcmp(r->digest, st->rec.digest, OTA_SHA256_LEN) == 0) {
+            r->version = st->rec.version;
+            row = r;
+            changed = true;
+        }
+    }
+    if (!changed) {
         return OTA_OK;
     }
-    if (row == NULL && boot->cfg.store->stat(boot->cfg.store->ctx, OTA_GOLDEN_NAME, &size) != OTA_OK) {
-        return OTA_OK;
-    }
-    boot_log(boot, OTA_LOG_WARN, "boot: golden row disagrees with the boot control record, repaired",
-             (int32_t)st->golden_version);
-    return golden_row_put(boot, st->golden_version, st->golden_digest);
+    boot_log(boot, OTA_LOG_WARN, "boot: row disagrees with the boot control record, repaired", (int32_t)st->rec.version);
+    /* Cut here: the damaged database (repaired again by the next boot) or
+     * the repaired one. */
+    return ota_db_save(&boot->db, boot->cfg.store);
 }
 
 /* ---- install one candidate --------------------------------------------------------- */
@@ -547,27 +582,6 @@ static int install(boot_state_t *st, const boot_candidate_t *c, ota_boot_result_
     return OTA_OK;
 }
 
-/*
- * After an install (or a "flash already holds it"), the row of that version
- * must say the digest just verified: a row the record overruled (see
- * candidates_build) was damaged, and left so it would turn the direct jump
- * off at every boot.
- */
-static int row_repair(boot_state_t *st, const boot_candidate_t *c)
-{
-    ota_boot_t *boot = st->boot;
-    ota_db_row_t *row = boot->db_ok && !c->golden ? ota_db_find_version(&boot->db, c->version) : NULL;
-
-    if (row == NULL || memcmp(row->digest, c->digest, OTA_SHA256_LEN) == 0) {
-        return OTA_OK;
-    }
-    boot_log(boot, OTA_LOG_WARN, "boot: row disagrees with the verified image, repaired", (int32_t)c->version);
-    memcpy(row->digest, c->digest, OTA_SHA256_LEN);
-    /* Cut here: the old (damaged) row or the repaired one; the damaged one
-     * is overruled again by the next boot. */
-    return ota_db_save(&boot->db, boot->cfg.store);
-}
-
 /* ---- the decision ------------------------------------------------------------------- */
 
 static void result_from_record(const ota_bootctl_record_t *rec, ota_boot_result_t *res)
@@ -589,7 +603,7 @@ static int boot_program_mode(boot_state_t *st, ota_boot_result_t *res)
         int err = install(st, c, res);
         if (err == OTA_OK) {
             boot_log(boot, OTA_LOG_INFO, res->installed ? "boot: installed" : "boot: flash already holds", (int32_t)c->version);
-            return row_repair(st, c);
+            return OTA_OK;
         }
         if (boot_fatal(err)) {
             return err;
@@ -655,7 +669,7 @@ int ota_boot_run(ota_boot_t *boot, const ota_boot_config_t *cfg, ota_boot_result
         }
     }
     golden_identify(&st);
-    err = golden_row_repair(&st);
+    err = db_align(&st);
     if (boot_fatal(err)) {
         return err;
     }
