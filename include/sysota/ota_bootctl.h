@@ -6,7 +6,8 @@
  * The sector is an append-only log of fixed-size records (slots of
  * OTA_BOOTCTL_RECORD_SIZE bytes, or one write unit if larger). Each change
  * appends a whole new record with the next sequence number and a CRC; the
- * valid record with the highest sequence number wins. The sector is erased
+ * valid record with the newest sequence number wins (compared across the
+ * wrap at 2^32: consecutive appends are never 2^31 apart). The sector is erased
  * only when no slot is left. No write unit is ever programmed twice between
  * erases, so the log works on ECC flash (PIC32MZ).
  *
@@ -58,7 +59,7 @@ typedef struct ota_bootctl {
     uint32_t slot_size;
     uint32_t slots;
     uint32_t next_slot;  /**< first slot after the last non-blank one (== slots: full) */
-    uint32_t last_seq;   /**< highest sequence number seen */
+    uint32_t last_seq;   /**< sequence number of the newest record seen */
     bool needs_erase;    /**< the sector holds an interrupted erase: erase before appending */
     bool scanned;
 } ota_bootctl_t;

@@ -43,9 +43,6 @@ typedef struct ota_db {
     uint16_t first_bad_line; /**< 1-based line number of the first one, 0 if none */
 } ota_db_t;
 
-/** True when name is a safe store file name (no '/', '\\', "..", control chars; 1..OTA_STORE_NAME_MAX bytes; not starting with '.'). */
-bool ota_db_name_valid(const char *name);
-
 /**
  * True when two store names are equal. The core compares names with this
  * (strlen + memcmp, both linked anyway) rather than strcmp, whose

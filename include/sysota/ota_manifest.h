@@ -13,8 +13,9 @@
  * JSON is checked strictly (RFC 8259) before anything is read from it: one
  * top-level value and only whitespace around it, no trailing or missing
  * commas, no raw control characters in strings, valid escapes and numbers.
- * NUL bytes inside len are malformed; a UTF-8 byte order mark is not
- * accepted; bytes >= 0x80 in strings are not checked for valid UTF-8.
+ * NUL bytes inside len are malformed; a leading UTF-8 byte order mark
+ * (EF BB BF, as Windows editors save a file) is skipped; bytes >= 0x80 in
+ * strings are not checked for valid UTF-8.
  * String values and keys are compared and used after decoding their escapes
  * (so "http:\/\/host\/a.bin", as PHP writes it, is an ordinary URL, and
  * "Vers\u0069on" is the key Version).
@@ -109,10 +110,9 @@ int ota_manifest_choose(const char *json, size_t len, uint32_t running_version,
  * OTA_ERR_URL: not http:// or https://, no host, a port that is not digits,
  * no path or a path ending in '/', or a space, control, backslash or
  * non-ASCII byte anywhere outside the name.
- * OTA_ERR_NAME: the name is longer than OTA_STORE_NAME_MAX or cap-1; has a
- * character other than ASCII letters, digits and "._-+~" (so no '%': no
- * percent-encoded "/" or "..", no '\\', no control characters); starts with
- * '.' (".", "..", and the service's temporary files) or ends with '.'; or is,
+ * OTA_ERR_NAME: the name is longer than cap-1, is not an image name by the
+ * store name rule of sysota/ota_name.h (so no '%': no percent-encoded "/" or
+ * "..", no '\\', no control characters, no leading '.', no "~1"), or is,
  * ignoring case, OTA_GOLDEN_NAME or OTA_DB_NAME.
  * OTA_ERR_INVALID_ARG: a NULL pointer or cap 0. On any error name is "".
  */

@@ -142,6 +142,16 @@ int ota_bootctl_init(ota_bootctl_t *bc, const ota_flash_t *flash, uint32_t addr)
     return OTA_OK;
 }
 
+/*
+ * True when sequence number a is newer than b, across the wrap at 2^32
+ * (serial number arithmetic): the records of one sector are consecutive
+ * appends, never 2^31 apart, so "a - b is small and positive" orders them.
+ */
+static bool seq_newer(uint32_t a, uint32_t b)
+{
+    return a != b && a - b < 0x80000000u;
+}
+
 static bool is_blank(const uint8_t *p, uint32_t len)
 {
     for (uint32_t i = 0; i < len; i++) {
@@ -179,14 +189,10 @@ static int bootctl_scan(ota_bootctl_t *bc, ota_bootctl_record_t *newest, bool *f
         }
         next = i + 1u;
         ota_bootctl_record_t rec;
-        if (ota_bootctl_decode(slot, &rec) == OTA_OK) {
-            if (!*found || rec.seq > newest->seq) {
-                *newest = rec;
-                *found = true;
-            }
-            if (rec.seq > bc->last_seq) {
-                bc->last_seq = rec.seq;
-            }
+        if (ota_bootctl_decode(slot, &rec) == OTA_OK && (!*found || seq_newer(rec.seq, newest->seq))) {
+            *newest = rec;
+            *found = true;
+            bc->last_seq = rec.seq; /* the next append continues from the newest */
         }
     }
     bc->next_slot = next;

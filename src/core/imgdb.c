@@ -12,9 +12,10 @@
 #include <string.h>
 
 #include "sysota/ota_hex.h"
+#include "sysota/ota_name.h"
 #include "store_commit.h"
 
-/* Starts with '.', so no image name can collide with it (ota_db_name_valid). */
+/* Starts with '.', so no image name can collide with it (ota_name_check_image). */
 #define DB_TMP_NAME ".image_database.tmp"
 
 /* Read granularity of the loader: small, so the bootloader's stack stays small. */
@@ -54,24 +55,6 @@ static int dec_to_u32(const char *s, uint32_t len, uint32_t *out)
     }
     *out = v;
     return OTA_OK;
-}
-
-bool ota_db_name_valid(const char *name)
-{
-    if (name == NULL || name[0] == '\0' || name[0] == '.') {
-        return false; /* '.'-names are the service's temporary files; also rules out "." and ".." */
-    }
-    for (size_t i = 0; name[i] != '\0'; i++) {
-        unsigned char c = (unsigned char)name[i];
-        if (i >= OTA_STORE_NAME_MAX) {
-            return false;
-        }
-        /* ',' would break the CSV; '/' and '\\' would leave the flat store. */
-        if (c < 0x20u || c == 0x7Fu || c == '/' || c == '\\' || c == ',') {
-            return false;
-        }
-    }
-    return true;
 }
 
 bool ota_db_name_equal(const char *a, const char *b)
@@ -119,7 +102,7 @@ int ota_db_format_row(const ota_db_row_t *row, char *buf, uint32_t cap)
     uint32_t version_len = u32_to_dec(row->version, version);
     uint32_t need = (uint32_t)name_len + 1u + 2u + 1u + version_len + 1u + 2u * OTA_SHA256_LEN;
 
-    if (!ota_db_name_valid(row->name)) {
+    if (ota_name_check_image(row->name, name_len, NULL) != OTA_OK) {
         return OTA_ERR_NAME;
     }
     if (cap < need + 1u) {
@@ -141,6 +124,24 @@ int ota_db_format_row(const ota_db_row_t *row, char *buf, uint32_t cap)
     return (int)need;
 }
 
+/* Length of a caller's name, looking no further than one byte past the
+ * longest valid name (so an unterminated buffer is refused, not overrun). */
+static size_t strnlen_bounded(const char *name)
+{
+    size_t n = 0;
+    while (n <= OTA_STORE_NAME_MAX && name[n] != '\0') {
+        n++;
+    }
+    return n;
+}
+
+/* One of the five status values: any other byte is a damaged row. */
+static bool status_known(uint8_t status)
+{
+    return status == OTA_STATUS_EMPTY || status == OTA_STATUS_DOWNLOADED || status == OTA_STATUS_UNBOOTED ||
+           status == OTA_STATUS_VALID || status == OTA_STATUS_DISABLED;
+}
+
 int ota_db_parse_row(const char *line, uint32_t len, ota_db_row_t *row)
 {
     /* Split into at most 5 comma-separated fields. */
@@ -150,6 +151,14 @@ int ota_db_parse_row(const char *line, uint32_t len, ota_db_row_t *row)
     uint32_t start = 0;
 
     memset(row, 0, sizeof *row);
+    /* No field holds a control byte: a NUL would cut a name short in C
+     * ("factory.bin\0EVIL" is not the golden row), and nothing we write
+     * has one. */
+    for (uint32_t i = 0; i < len; i++) {
+        if ((unsigned char)line[i] < 0x20u || (unsigned char)line[i] == 0x7Fu) {
+            return OTA_ERR_CORRUPT;
+        }
+    }
     for (uint32_t i = 0; i <= len; i++) {
         if (i == len || line[i] == ',') {
             if (nfields == 5) {
@@ -167,15 +176,12 @@ int ota_db_parse_row(const char *line, uint32_t len, ota_db_row_t *row)
     /* The original's five-column rows put a type before the digest; ignored. */
     uint32_t digest_field = nfields - 1u;
 
-    if (flen[0] == 0 || flen[0] > OTA_STORE_NAME_MAX) {
+    if (ota_name_check_image(field[0], flen[0], NULL) != OTA_OK) {
         return OTA_ERR_CORRUPT;
     }
     memcpy(row->name, field[0], flen[0]);
     row->name[flen[0]] = '\0';
-    if (!ota_db_name_valid(row->name)) {
-        return OTA_ERR_CORRUPT;
-    }
-    if (flen[1] != 2 || ota_hex_decode(field[1], 2, &row->status, 1) != OTA_OK) {
+    if (flen[1] != 2 || ota_hex_decode(field[1], 2, &row->status, 1) != OTA_OK || !status_known(row->status)) {
         return OTA_ERR_CORRUPT;
     }
     /* Versions are decimal: the original wrote decimal and read hex, a bug not copied. */
@@ -324,7 +330,7 @@ int ota_db_save(const ota_db_t *db, const ota_store_t *store)
 int ota_db_add(ota_db_t *db, const ota_store_t *store, const char *name, uint8_t status,
                uint32_t version, const uint8_t digest[OTA_SHA256_LEN])
 {
-    if (!ota_db_name_valid(name)) {
+    if (name == NULL || ota_name_check_image(name, strnlen_bounded(name), NULL) != OTA_OK) {
         return OTA_ERR_NAME;
     }
     if (version == 0) {

@@ -25,6 +25,7 @@
 
 #include "sysota/ota_error.h"
 #include "sysota/ota_hex.h"
+#include "sysota/ota_name.h"
 
 #define JSMN_STATIC
 #define JSMN_STRICT
@@ -457,17 +458,6 @@ static bool equal_nocase(const char *a, size_t a_len, const char *b)
     return true;
 }
 
-/*
- * Characters allowed in a stored file name. A whitelist rather than a list of
- * dangers: it keeps out '/', '\\', '%', control characters and also what FAT
- * (one possible store) forbids (':', '*', '"', '<', '>', '|').
- */
-static bool is_name_char(char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) || c == '.' ||
-           c == '_' || c == '-' || c == '+' || c == '~';
-}
-
 static int url_name(const char *url, char *name, size_t cap, const char **what)
 {
     const char *auth;
@@ -545,27 +535,13 @@ static int url_name(const char *url, char *name, size_t cap, const char **what)
         return OTA_ERR_URL;
     }
 
-    if (n > OTA_STORE_NAME_MAX) {
-        *what = "URL: file name longer than OTA_STORE_NAME_MAX";
-        return OTA_ERR_NAME;
-    }
     if (n > cap - 1) {
         *what = "URL: file name longer than the buffer";
         return OTA_ERR_NAME;
     }
-    for (size_t i = 0; i < n; i++) {
-        if (!is_name_char(seg[i])) {
-            *what = "URL: file name has an unsafe character";
-            return OTA_ERR_NAME;
-        }
-    }
-    /* Also rules out "." and "..", and the service's own ".tmp" files. */
-    if (seg[0] == '.') {
-        *what = "URL: file name starts with '.'";
-        return OTA_ERR_NAME;
-    }
-    if (seg[n - 1] == '.') {
-        *what = "URL: file name ends with '.'"; /* FAT drops it: "a." would alias "a" */
+    if (ota_name_check_image(seg, n, NULL) != OTA_OK) {
+        *what = "URL: file name unsafe for the store (letters, digits and ._+~- only; no leading or "
+                "trailing '.', no '~' and a digit; at most OTA_STORE_NAME_MAX)";
         return OTA_ERR_NAME;
     }
     /* Case-insensitive: on a FAT store "FACTORY.BIN" would overwrite the golden image. */
@@ -778,6 +754,13 @@ int ota_manifest_parse(const char *json, size_t len, ota_manifest_entry_cb cb, v
     /* Checked before reading a byte: len may describe a buffer larger than we accept. */
     if (len > OTA_MANIFEST_MAX_SIZE) {
         return OTA_ERR_TOO_LARGE;
+    }
+    /* A UTF-8 byte order mark, as Windows editors save a file, is not JSON
+     * but says nothing either: skip it, as the original's parser does. */
+    if (len >= 3 && (unsigned char)json[0] == 0xEFu && (unsigned char)json[1] == 0xBBu &&
+        (unsigned char)json[2] == 0xBFu) {
+        json += 3;
+        len -= 3;
     }
     err = json_validate(json, len);
     if (err != OTA_OK) {

@@ -119,6 +119,37 @@ static void test_the_newest_record_wins(void **state)
     bench_close(&b);
 }
 
+static void test_the_sequence_number_wraps_at_2_to_the_32(void **state)
+{
+    bench_t b;
+    (void)state;
+    bench_open(&b, 16, 1);
+    /* A log that has counted almost 2^32 records. */
+    ota_bootctl_record_t r = record(5, OTA_STATUS_VALID);
+    r.seq = 0xFFFFFFFEu;
+    uint8_t slot[OTA_BOOTCTL_RECORD_SIZE];
+    ota_bootctl_encode(&r, slot);
+    assert_int_equal(b.flash.program(b.flash.ctx, 4096, slot, sizeof slot), OTA_OK);
+
+    ota_bootctl_record_t w = record(6, OTA_STATUS_VALID);
+    assert_int_equal(ota_bootctl_write(&b.bc, &w), OTA_OK);
+    assert_int_equal(w.seq, 0xFFFFFFFFu);
+    w = record(7, OTA_STATUS_UNBOOTED);
+    assert_int_equal(ota_bootctl_write(&b.bc, &w), OTA_OK);
+    assert_int_equal(w.seq, 0u);
+    w = record(8, OTA_STATUS_DISABLED);
+    assert_int_equal(ota_bootctl_write(&b.bc, &w), OTA_OK);
+    assert_int_equal(w.seq, 1u);
+
+    /* Past the wrap, the newest record still wins, read from a fresh handle. */
+    ota_bootctl_record_t got;
+    assert_int_equal(read_fresh(&b, &got), OTA_OK);
+    assert_int_equal(got.version, 8);
+    assert_int_equal(got.seq, 1u);
+    assert_int_equal(got.status, OTA_STATUS_DISABLED);
+    bench_close(&b);
+}
+
 static void test_the_sector_is_erased_only_when_full_and_never_reprogrammed(void **state)
 {
     (void)state;
@@ -290,6 +321,7 @@ int main(void)
         cmocka_unit_test(test_a_blank_sector_holds_no_record),
         cmocka_unit_test(test_a_record_round_trips_every_field),
         cmocka_unit_test(test_the_newest_record_wins),
+        cmocka_unit_test(test_the_sequence_number_wraps_at_2_to_the_32),
         cmocka_unit_test(test_the_sector_is_erased_only_when_full_and_never_reprogrammed),
         cmocka_unit_test(test_a_crc_mismatch_is_not_a_record),
         cmocka_unit_test(test_a_write_unit_larger_than_a_record_gets_one_slot_per_unit),

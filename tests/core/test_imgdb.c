@@ -13,6 +13,7 @@
 
 #include "device_fixture.h"
 #include "sysota/ota_imgdb.h"
+#include "sysota/ota_name.h"
 
 static int setup(void **state)
 {
@@ -156,18 +157,78 @@ static void test_names_with_paths_or_separators_are_refused(void **state)
 {
     fixture_t *f = *state;
     const char *bad[] = { "", "..", ".", ".hidden", "a/b", "a\\b", "a,b", "tab\tname",
-                          "123456789012345678901234567890123" /* 33 bytes */ };
+                          "123456789012345678901234567890123" /* 33 bytes */,
+                          /* FAT 8.3 aliases of long names: "~" and a digit */
+                          "IMAGE_~1.CSV", "FACTOR~1.BIN", "app~9",
+                          "a.", "sp ace", "caf\xc3\xa9" };
     ota_db_t db;
     uint8_t d[32];
     digest_of(d, 1);
     assert_int_equal(ota_db_load(&db, &f->dev.store, NULL), OTA_OK);
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        assert_false(ota_db_name_valid(bad[i]));
+        assert_int_equal(ota_name_check_image(bad[i], strlen(bad[i]), NULL), OTA_ERR_NAME);
         assert_int_equal(ota_db_add(&db, &f->dev.store, bad[i], OTA_STATUS_DOWNLOADED, 2, d), OTA_ERR_NAME);
     }
-    assert_true(ota_db_name_valid("12345678901234567890123456789012"));
-    assert_true(ota_db_name_valid("app_v1.2.bin"));
+    assert_int_equal(ota_db_add(&db, &f->dev.store, NULL, OTA_STATUS_DOWNLOADED, 2, d), OTA_ERR_NAME);
+    const char *good[] = { "12345678901234567890123456789012", "app_v1.2.bin", "a~b.bin", "v2~.bin" };
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        assert_int_equal(ota_name_check_image(good[i], strlen(good[i]), NULL), OTA_OK);
+    }
     assert_int_equal(db.count, 0);
+}
+
+static void test_a_control_byte_in_any_field_rejects_the_row(void **state)
+{
+    fixture_t *f = *state;
+    ota_db_row_t row;
+    char hex[65];
+    memset(hex, '0', 64);
+    hex[64] = '\0';
+    /* A NUL inside the name would cut it short in C: this is not the golden row. */
+    char line[128];
+    int n = snprintf(line, sizeof line, "factory.bin#EVIL,F8,1,%s", hex);
+    line[11] = '\0';
+    assert_int_equal(ota_db_parse_row(line, (uint32_t)n, &row), OTA_ERR_CORRUPT);
+    n = snprintf(line, sizeof line, "a.bin,F8,1,%s", hex);
+    assert_int_equal(ota_db_parse_row(line, (uint32_t)n, &row), OTA_OK);
+    const uint32_t at[] = { 0, 5, 6, 9, 10, 11, 40, (uint32_t)n - 1u };
+    const char bytes[] = { 0x00, 0x01, 0x09, 0x1F, 0x7F };
+    for (size_t i = 0; i < sizeof at / sizeof at[0]; i++) {
+        for (size_t b = 0; b < sizeof bytes; b++) {
+            char bad[128];
+            memcpy(bad, line, (size_t)n);
+            bad[at[i]] = bytes[b];
+            assert_int_equal(ota_db_parse_row(bad, (uint32_t)n, &row), OTA_ERR_CORRUPT);
+        }
+    }
+
+    /* The loader counts the line as malformed and keeps the others. */
+    char text[512];
+    int len = snprintf(text, sizeof text, "factory.bin#EVIL,F8,1,%s\nb.bin,FE,2,%s\n", hex, hex);
+    text[11] = '\0';
+    fixture_store_write(f, OTA_DB_NAME, text, (uint32_t)len);
+    ota_db_t db;
+    assert_int_equal(ota_db_load(&db, &f->dev.store, NULL), OTA_OK);
+    assert_int_equal(db.count, 1);
+    assert_null(ota_db_find_golden(&db));
+    assert_int_equal(db.bad_lines, 1);
+}
+
+static void test_a_status_other_than_the_five_known_values_rejects_the_row(void **state)
+{
+    (void)state;
+    ota_db_row_t row;
+    char line[128];
+    const char *known[] = { "FF", "FE", "FC", "F8", "F0", "fe" };
+    const char *unknown[] = { "F9", "00", "08", "EE", "7F" };
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++) {
+        int n = snprintf(line, sizeof line, "a.bin,%s,1,%064d", known[i], 0);
+        assert_int_equal(ota_db_parse_row(line, (uint32_t)n, &row), OTA_OK);
+    }
+    for (size_t i = 0; i < sizeof unknown / sizeof unknown[0]; i++) {
+        int n = snprintf(line, sizeof line, "a.bin,%s,1,%064d", unknown[i], 0);
+        assert_int_equal(ota_db_parse_row(line, (uint32_t)n, &row), OTA_ERR_CORRUPT);
+    }
 }
 
 static void test_add_refuses_a_duplicate_version_and_a_full_table(void **state)
@@ -285,6 +346,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_a_malformed_line_is_reported_with_its_line_number_and_skipped, setup, teardown),
         cmocka_unit_test_setup_teardown(test_an_overlong_line_or_binary_garbage_never_crashes_the_loader, setup, teardown),
         cmocka_unit_test_setup_teardown(test_names_with_paths_or_separators_are_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_control_byte_in_any_field_rejects_the_row, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_status_other_than_the_five_known_values_rejects_the_row, setup, teardown),
         cmocka_unit_test_setup_teardown(test_add_refuses_a_duplicate_version_and_a_full_table, setup, teardown),
         cmocka_unit_test_setup_teardown(test_set_status_and_remove_are_saved, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_failed_save_leaves_the_table_in_ram_unchanged, setup, teardown),

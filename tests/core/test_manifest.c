@@ -449,6 +449,30 @@ static void test_a_bad_url_rejects_only_its_entry(void **state)
     expect_rejected_between_good(entry, OTA_ERR_TOO_LARGE, "URL: longer than OTA_URL_MAX");
 }
 
+static void test_a_leading_byte_order_mark_and_crlf_are_accepted(void **state)
+{
+    /* What a Windows editor saves: UTF-8 with a byte order mark, CRLF line ends. */
+    static const char text[] = "\xEF\xBB\xBF{\r\n  \"ota\": [\r\n    " GOOD(4) "\r\n  ]\r\n}\r\n";
+    ota_manifest_choice_t c;
+    (void)state;
+
+    assert_int_equal(choose(text, 1, &c), OTA_OK);
+    assert_int_equal(c.accepted, 1);
+    assert_true(c.has_update);
+    assert_int_equal(c.update.version, 4);
+}
+
+static void test_a_file_name_with_a_fat_short_name_alias_is_refused(void **state)
+{
+    (void)state;
+    /* "~" and a digit: FAT's 8.3 alias of a long name ("IMAGE_~1.CSV" is the database). */
+    expect_rejected_between_good("{\"Version\":5,\"URL\":\"http://h/IMAGE_~1.CSV\",\"Digest\":\"" DIG "\"}",
+                                 OTA_ERR_NAME, "URL: file name");
+    expect_rejected_between_good("{\"Version\":5,\"URL\":\"http://h/FACTOR~1.BIN\",\"Digest\":\"" DIG "\"}",
+                                 OTA_ERR_NAME, "URL: file name");
+    expect_accepted_between_good("{\"Version\":5,\"URL\":\"http://h/app~v5.bin\",\"Digest\":\"" DIG "\"}", NULL);
+}
+
 static void test_url_escapes_are_decoded_before_the_url_is_checked(void **state)
 {
     ota_manifest_entry_t e;
@@ -606,7 +630,10 @@ static void test_malformed_json_is_refused_as_a_whole(void **state)
         "{\"ota\":[}",
         "{\"ota\":[1,,2]}",
         "{\"ota\":[,]}",
-        "\xEF\xBB\xBF{\"ota\":[]}", /* byte order mark */
+        "\xEF\xBB\xBF\xEF\xBB\xBF{\"ota\":[]}", /* a second byte order mark is not skipped */
+        " \xEF\xBB\xBF{\"ota\":[]}", /* nor one that does not lead */
+        "\xEF\xBB\xBF",                /* nothing after it */
+        "\xEF\xBB{\"ota\":[]}",         /* a torn one */
         "{\"ota\":[]}\x0c",          /* form feed is not JSON whitespace */
         "[",
         "]",
@@ -954,6 +981,8 @@ int main(void)
         cmocka_unit_test(test_digest_is_accepted_in_either_case),
         cmocka_unit_test(test_a_bad_url_rejects_only_its_entry),
         cmocka_unit_test(test_url_escapes_are_decoded_before_the_url_is_checked),
+        cmocka_unit_test(test_a_leading_byte_order_mark_and_crlf_are_accepted),
+        cmocka_unit_test(test_a_file_name_with_a_fat_short_name_alias_is_refused),
         cmocka_unit_test(test_erasever_must_be_true_or_false),
         cmocka_unit_test(test_non_object_elements_are_rejected_one_by_one),
         cmocka_unit_test(test_unknown_keys_and_nested_unknown_values_are_ignored),
