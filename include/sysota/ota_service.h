@@ -99,8 +99,13 @@ typedef struct ota_service_config {
     bool insecure;                /**< skip TLS peer verification (tests only) */
     uint32_t connect_timeout_ms;  /**< passed to the transport; 0: port default */
     uint32_t idle_timeout_ms;     /**< no byte for this long fails the transfer; 0: none */
-    uint32_t manifest_timeout_ms; /**< whole manifest fetch; 0: none */
-    uint32_t download_timeout_ms; /**< whole image download; 0: none */
+    uint32_t min_rate;            /**< bytes/s a transfer must average over each rate window (default 1 KiB/s);
+                                       0: no rate check and no derived limits. The service reads at most
+                                       buf_size bytes per task() call: call task() often enough */
+    uint32_t rate_window_ms;      /**< the window of that average (default 30 s); 0: no window check */
+    uint32_t manifest_timeout_ms; /**< whole manifest fetch; 0: derived (rate window + manifest_max at min_rate) */
+    uint32_t download_timeout_ms; /**< whole image download; 0: derived (rate window + image length at
+                                       min_rate; the length announced, else app_size; none if both unknown) */
 
     uint8_t *buf;                 /**< download chunk buffer (host: 64 KiB, MCU: 512 B); >= 64 bytes */
     uint32_t buf_size;
@@ -136,6 +141,9 @@ typedef struct ota_service {
     uint32_t next_check;  /* now_ms of the next periodic check */
     uint32_t t_start;     /* start of the current transfer */
     uint32_t t_last;      /* last byte received */
+    uint32_t t_window;    /* start of the current rate window */
+    uint32_t xfer_got;    /* body bytes of the current transfer */
+    uint32_t window_got;  /* of which in the current rate window */
     uint32_t done;        /* bytes in the manifest buffer, or of the image stored */
     uint32_t total;       /* image bytes expected, 0: unknown */
     uint32_t range;       /* Range start of the current GET */

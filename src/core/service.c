@@ -26,7 +26,8 @@ void ota_service_config_defaults(ota_service_config_t *cfg)
     cfg->max_images = 3;
     cfg->connect_timeout_ms = 10000u;
     cfg->idle_timeout_ms = 20000u;
-    cfg->manifest_timeout_ms = 30000u;
+    cfg->min_rate = 1024u;
+    cfg->rate_window_ms = 30000u;
     cfg->manifest_max = OTA_MANIFEST_MAX_SIZE;
 }
 
@@ -80,12 +81,48 @@ void svc_http_options(const ota_service_t *svc, ota_http_options_t *opt, uint32_
     opt->idle_timeout_ms = svc->cfg.idle_timeout_ms;
 }
 
-int svc_timeout(const ota_service_t *svc, uint32_t limit_ms)
+void svc_transfer_start(ota_service_t *svc)
 {
+    svc->t_start = svc->t_last = svc->t_window = svc_now(svc);
+    svc->xfer_got = svc->window_got = 0;
+}
+
+/* ms needed to move bytes at rate bytes/s, saturated below 2^31 so that the
+ * unsigned clock differences it is compared with stay meaningful. */
+static uint32_t ms_at_rate(uint32_t bytes, uint32_t rate)
+{
+    uint64_t ms = (uint64_t)bytes * 1000u / rate;
+    return ms > 0x7FFFFFFFu ? 0x7FFFFFFFu : (uint32_t)ms;
+}
+
+int svc_transfer_check(ota_service_t *svc, uint32_t got, uint32_t expected, uint32_t limit_ms)
+{
+    const ota_service_config_t *c = &svc->cfg;
     uint32_t now = svc_now(svc);
+
+    if (got) {
+        svc->t_last = now;
+        svc->xfer_got += got;
+        svc->window_got += got;
+    }
     /* Unsigned differences stay right across the 2^32 wrap of now_ms. */
-    if (svc->cfg.idle_timeout_ms && now - svc->t_last >= svc->cfg.idle_timeout_ms) {
+    if (c->idle_timeout_ms && now - svc->t_last >= c->idle_timeout_ms) {
         return OTA_ERR_TIMEOUT;
+    }
+    if (c->min_rate && c->rate_window_ms && now - svc->t_window >= c->rate_window_ms) {
+        /* A server trickling a byte now and then keeps the idle timer alive
+         * forever: the rate, averaged over a window, does not. */
+        if (svc->window_got < (uint64_t)c->min_rate * (now - svc->t_window) / 1000u) {
+            return OTA_ERR_TIMEOUT;
+        }
+        svc->t_window = now;
+        svc->window_got = 0;
+    }
+    if (!limit_ms && c->min_rate && expected) {
+        /* The finite default of the whole transfer: its length at the
+         * minimum rate, plus one rate window of grace for the start. */
+        uint32_t at_rate = ms_at_rate(expected, c->min_rate);
+        limit_ms = at_rate > 0x7FFFFFFFu - c->rate_window_ms ? 0x7FFFFFFFu : at_rate + c->rate_window_ms;
     }
     if (limit_ms && now - svc->t_start >= limit_ms) {
         return OTA_ERR_TIMEOUT;

@@ -35,7 +35,7 @@ void svc_start_check(ota_service_t *svc)
         return;
     }
     svc->http_open = true;
-    svc->t_start = svc->t_last = svc_now(svc);
+    svc_transfer_start(svc);
 }
 
 static void mf_head(ota_service_t *svc)
@@ -45,7 +45,7 @@ static void mf_head(ota_service_t *svc)
     int err = t->response(t->ctx, &r);
 
     if (err == OTA_ERR_AGAIN) {
-        err = svc_timeout(svc, svc->cfg.manifest_timeout_ms);
+        err = svc_transfer_check(svc, 0, svc->mf_max, svc->cfg.manifest_timeout_ms);
     } else if (err == OTA_OK) {
         if (r.status != 200) {
             svc_log(svc, OTA_LOG_WARN, "ota: manifest HTTP status", r.status);
@@ -73,7 +73,7 @@ static void mf_body(ota_service_t *svc)
      * it is read into a byte of its own, never past the buffer. */
     n = cap ? t->read(t->ctx, svc->cfg.manifest_buf + svc->done, cap) : t->read(t->ctx, &extra, 1);
     if (n == OTA_ERR_AGAIN) {
-        n = svc_timeout(svc, svc->cfg.manifest_timeout_ms);
+        n = svc_transfer_check(svc, 0, svc->mf_max, svc->cfg.manifest_timeout_ms);
         if (n == OTA_OK) {
             return;
         }
@@ -84,7 +84,10 @@ static void mf_body(ota_service_t *svc)
     }
     if (n > 0) {
         svc->done += (uint32_t)n;
-        svc->t_last = svc_now(svc);
+        n = svc_transfer_check(svc, (uint32_t)n, svc->mf_max, svc->cfg.manifest_timeout_ms);
+        if (n != OTA_OK) {
+            svc_fail(svc, OTA_EVENT_CHECK_FAILED, n);
+        }
         return;
     }
     t->close(t->ctx);

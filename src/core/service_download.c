@@ -123,8 +123,18 @@ static void dl_get(ota_service_t *svc)
         return;
     }
     svc->http_open = true;
-    svc->t_start = svc->t_last = svc_now(svc);
+    svc_transfer_start(svc);
     svc->step = ST_DL_HEAD;
+}
+
+/* Bytes the current image GET should bring: what the server announced, else
+ * what the application region can still take; 0 when neither is known. */
+static uint32_t dl_expected(const ota_service_t *svc)
+{
+    if (svc->total) {
+        return svc->total - svc->range;
+    }
+    return svc->cfg.app_size > svc->range ? svc->cfg.app_size - svc->range : 0;
 }
 
 /* An image larger than the application region can never be installed. */
@@ -160,7 +170,7 @@ static void dl_head(ota_service_t *svc)
     int err = t->response(t->ctx, &r);
 
     if (err == OTA_ERR_AGAIN) {
-        err = svc_timeout(svc, svc->cfg.download_timeout_ms);
+        err = svc_transfer_check(svc, 0, dl_expected(svc), svc->cfg.download_timeout_ms);
     } else if (err == OTA_OK) {
         if (r.status == 416 && svc->range) {
             /* Nothing left past our length: the file may already be whole
@@ -200,7 +210,7 @@ static void dl_body(ota_service_t *svc)
     int n = t->read(t->ctx, svc->cfg.buf, svc->cfg.buf_size);
 
     if (n == OTA_ERR_AGAIN) {
-        n = svc_timeout(svc, svc->cfg.download_timeout_ms);
+        n = svc_transfer_check(svc, 0, dl_expected(svc), svc->cfg.download_timeout_ms);
         if (n == OTA_OK) {
             return;
         }
@@ -208,7 +218,6 @@ static void dl_body(ota_service_t *svc)
         if ((uint32_t)n > UINT32_MAX - svc->done || image_too_large(svc, svc->done + (uint32_t)n)) {
             n = OTA_ERR_TOO_LARGE; /* no announced length, and more than the region holds */
         } else {
-            svc->t_last = svc_now(svc);
             n = c->sha256_update(c->ctx, &svc->sha, svc->cfg.buf, (size_t)n) == OTA_OK ? n : OTA_ERR_IO;
         }
         if (n > 0) {
@@ -220,10 +229,9 @@ static void dl_body(ota_service_t *svc)
             } else {
                 svc->done += (uint32_t)n;
                 svc_emit(svc, OTA_EVENT_DOWNLOAD_PROGRESS, OTA_OK, svc->choice.update.version);
-                /* A server trickling bytes never trips the idle timeout. */
-                n = svc->cfg.download_timeout_ms && svc->t_last - svc->t_start >= svc->cfg.download_timeout_ms
-                        ? OTA_ERR_TIMEOUT
-                        : OTA_OK;
+                /* A server trickling bytes never trips the idle timeout: the
+                 * rate and the whole-download limit do. */
+                n = svc_transfer_check(svc, (uint32_t)n, dl_expected(svc), svc->cfg.download_timeout_ms);
                 if (n == OTA_OK) {
                     return;
                 }

@@ -42,9 +42,15 @@ uint32_t svc_now(const ota_service_t *svc);
  * with reason err, and go back to idle. */
 void svc_fail(ota_service_t *svc, ota_service_event_t ev, int err);
 
-/* OTA_ERR_TIMEOUT when the idle or the overall (limit_ms, 0: none) timeout
- * of the current transfer has passed, else OTA_OK. */
-int svc_timeout(const ota_service_t *svc, uint32_t limit_ms);
+/* Start the clocks of a transfer (a manifest or image GET). */
+void svc_transfer_start(ota_service_t *svc);
+
+/* Account for got body bytes just received (0: nothing this call) and check
+ * the transfer against its limits: the idle timeout, the minimum rate
+ * averaged over each rate window, and the whole-transfer limit_ms (0:
+ * derived from expected, the bytes this transfer should bring, at the
+ * minimum rate; expected 0: none). OTA_ERR_TIMEOUT when one is broken. */
+int svc_transfer_check(ota_service_t *svc, uint32_t got, uint32_t expected, uint32_t limit_ms);
 
 void svc_http_options(const ota_service_t *svc, ota_http_options_t *opt, uint32_t range);
 bool svc_is_https(const char *url);

@@ -131,6 +131,9 @@ static int f_read(void *ctx, void *buf, uint32_t cap)
     if (ft->max_chunk && n > ft->max_chunk) {
         n = ft->max_chunk;
     }
+    if (r && r->chunk && n > r->chunk) {
+        n = r->chunk;
+    }
     if (r && r->cut_after && n > r->cut_after - ft->sent) {
         n = r->cut_after - ft->sent;
     }

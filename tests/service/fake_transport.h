@@ -26,6 +26,7 @@ typedef struct fake_route {
     uint32_t cut_after;    /* 0: never; else fail with cut_err after this many body bytes */
     int cut_err;
     uint32_t stall_after;  /* 0: never; else OTA_ERR_AGAIN forever after this many body bytes */
+    uint32_t chunk;        /* most body bytes per read() of this route, 0: no limit of its own */
     int get_err;           /* get() fails with this (0: no) */
     int response_err;      /* response() fails with this (0: no) */
 } fake_route_t;

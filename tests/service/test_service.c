@@ -819,6 +819,85 @@ static void test_a_manifest_that_never_completes_fails_with_the_overall_timeout(
     t_close(t);
 }
 
+static void test_a_server_trickling_a_byte_every_5_s_fails_with_a_timeout_and_the_download_resumes(void **state)
+{
+    (void)state;
+    t_t *t = t_open(1, 0);
+    int v[] = {6};
+    char tmp[40];
+    uint32_t size;
+    t_manifest(t, 1, v);
+    fake_route_t *img = fake_route_add(&t->ft, t->url[6], t->img[6], FIX_IMAGE_SIZE);
+    img->range = true;
+    img->chunk = 1; /* one byte per read, and each task() call is 5 s later */
+    fix_start(&t->f);
+    assert_int_equal(ota_service_check_now(&t->f.svc), OTA_OK);
+    int calls = fix_run(&t->f, 5000);
+
+    /* The idle timer (20 s) never fires; 1 KiB/s averaged over 30 s does. */
+    assert_int_equal(fix_event(&t->f, OTA_EVENT_DOWNLOAD_FAILED)->reason, OTA_ERR_TIMEOUT);
+    assert_true(calls < 20);
+    assert_int_equal(ota_service_state(&t->f.svc), OTA_SERVICE_IDLE);
+    tmp_name(tmp, 6);
+    assert_true(fix_store_has(&t->f, tmp, &size)); /* kept for the resume */
+    assert_true(size > 0 && size < 10);
+    assert_nothing_published(t, 6, OTA_STATUS_VALID);
+
+    /* A manual check works at once, and a healthy server finishes the same file. */
+    img->chunk = 0;
+    fix_clear_events(&t->f);
+    assert_int_equal(ota_service_check_now(&t->f.svc), OTA_OK);
+    fix_run(&t->f, 1);
+    assert_int_equal(t->ft.last_range, size);
+    assert_int_equal(fix_event(&t->f, OTA_EVENT_UPDATE_READY)->version, 6);
+    t_close(t);
+}
+
+static void test_a_manifest_trickling_a_byte_every_5_s_fails_with_a_timeout(void **state)
+{
+    (void)state;
+    t_t *t = t_open(1, 0);
+    int v[] = {6};
+    t_manifest(t, 1, v)->chunk = 1;
+    fix_start(&t->f);
+    assert_int_equal(ota_service_check_now(&t->f.svc), OTA_OK);
+    int calls = fix_run(&t->f, 5000);
+    assert_int_equal(fix_event(&t->f, OTA_EVENT_CHECK_FAILED)->reason, OTA_ERR_TIMEOUT);
+    assert_true(calls < 20);
+    assert_int_equal(ota_service_state(&t->f.svc), OTA_SERVICE_IDLE);
+    t_close(t);
+}
+
+static void test_the_whole_download_limit_is_derived_from_the_announced_length(void **state)
+{
+    (void)state;
+    t_t *t = t_open(1, 0);
+    int v[] = {6};
+    t_manifest(t, 1, v);
+    fake_route_t *img = fake_route_add(&t->ft, t->url[6], t->img[6], FIX_IMAGE_SIZE);
+    img->range = true;
+    img->chunk = 500; /* 500 B per 1 s call */
+    t->f.cfg.min_rate = 1000;      /* 20000 B at 1000 B/s: the whole download within 20 s */
+    t->f.cfg.rate_window_ms = 0;   /* no window check: the whole limit alone */
+    fix_start(&t->f);
+    assert_int_equal(ota_service_check_now(&t->f.svc), OTA_OK);
+    fix_run(&t->f, 1000);
+    assert_int_equal(fix_event(&t->f, OTA_EVENT_DOWNLOAD_FAILED)->reason, OTA_ERR_TIMEOUT);
+    uint32_t size;
+    char tmp[40];
+    tmp_name(tmp, 6);
+    assert_true(fix_store_has(&t->f, tmp, &size));
+    assert_true(size >= 9000 && size <= 11000); /* about 20 s worth */
+
+    /* Faster, the rest comes in time. */
+    img->chunk = 0;
+    fix_clear_events(&t->f);
+    assert_int_equal(ota_service_check_now(&t->f.svc), OTA_OK);
+    fix_run(&t->f, 100);
+    assert_int_equal(fix_event(&t->f, OTA_EVENT_UPDATE_READY)->version, 6);
+    t_close(t);
+}
+
 static void test_each_task_call_reads_the_transport_at_most_once_and_writes_at_most_one_chunk(void **state)
 {
     (void)state;
@@ -1064,6 +1143,9 @@ int main(void)
         cmocka_unit_test(test_the_clock_wrapping_around_does_not_stop_periodic_checks),
         cmocka_unit_test(test_a_stalled_image_transfer_fails_with_a_timeout_and_keeps_the_part_for_resume),
         cmocka_unit_test(test_a_manifest_that_never_completes_fails_with_the_overall_timeout),
+        cmocka_unit_test(test_a_server_trickling_a_byte_every_5_s_fails_with_a_timeout_and_the_download_resumes),
+        cmocka_unit_test(test_a_manifest_trickling_a_byte_every_5_s_fails_with_a_timeout),
+        cmocka_unit_test(test_the_whole_download_limit_is_derived_from_the_announced_length),
         cmocka_unit_test(test_each_task_call_reads_the_transport_at_most_once_and_writes_at_most_one_chunk),
         cmocka_unit_test(test_a_version_disabled_after_a_failed_install_is_not_downloaded_again),
         cmocka_unit_test(test_a_file_name_taken_by_another_version_gets_a_name_of_its_own),
