@@ -29,46 +29,59 @@ extern "C" {
 
 /** Control messages of SYS_OTA_CtrlMsg(). */
 typedef enum {
-    SYS_OTA_REGCALLBACK = 0,       /**< buffer: a SYS_OTA_CALLBACK */
-    SYS_OTA_UPDATECHCK,            /**< ota_service_check_now() */
-    SYS_OTA_INITIATE_OTA,          /**< ota_service_download_now() */
-    SYS_OTA_TRIGGER_SYSTEM_RESET,  /**< ota_service_reset_now() */
-    SYS_OTA_TRIGGER_FACTORY_RESET, /**< ota_service_factory_reset() */
-    SYS_OTA_TRIGGER_ROLLBACK       /**< ota_service_rollback() */
+    SYS_OTA_REGCALLBACK = 0,           /**< buffer: a SYS_OTA_CALLBACK */
+    SYS_OTA_UPDATECHCK = 1,            /**< ota_service_check_now() */
+    SYS_OTA_INITIATE_OTA = 2,          /**< ota_service_download_now(), or the image of SYS_OTA_SET_PARAMETERS() */
+    SYS_OTA_TRIGGER_SYSTEM_RESET = 3,  /**< ota_service_reset_now() */
+    SYS_OTA_TRIGGER_FACTORY_RESET = 4, /**< ota_service_factory_reset() */
+    SYS_OTA_TRIGGER_ROLLBACK = 5       /**< ota_service_rollback() */
 } SYS_OTA_CTRLMSG;
 
-/** Status values passed to the callback as `event`. */
+/**
+ * Status values passed to the callback as `event`, with the values of the
+ * original since its v3.6.0 (the PATCH_* entries moved everything from
+ * DOWNLOAD_START on). Values are part of the interface: an application may
+ * have stored or logged them. The PATCH_* values are declared for the delta
+ * update and not emitted yet; IDLE, the WAITING_* values and NONE are never
+ * passed to the callback (neither does the original).
+ */
 typedef enum {
     SYS_OTA_IDLE = 0,
-    SYS_OTA_WAITING_FOR_NETWORK_CONNECTION,
-    SYS_OTA_WAITING_FOR_OTACORE_IDLE,
-    SYS_OTA_WAITING_FOR_USER_DEFINED_PERIOD,
-    SYS_OTA_UPDATE_CHECK_START,
-    SYS_OTA_UPDATE_CHECK_FAILED,
-    SYS_OTA_UPDATE_AVAILABLE,
-    SYS_OTA_UPDATE_NOTAVAILABLE,
-    SYS_OTA_TRIGGER_OTA_FAILED,
-    SYS_OTA_FACTORY_RESET_SUCCESS,
-    SYS_OTA_FACTORY_RESET_FAILED,
-    SYS_OTA_ROLLBACK_SUCCESS,
-    SYS_OTA_ROLLBACK_FAILED,
-    SYS_OTA_DOWNLOAD_START,
-    SYS_OTA_DOWNLOAD_SUCCESS,
-    SYS_OTA_DOWNLOAD_FAILED,
-    SYS_OTA_IMAGE_DIGEST_VERIFY_START,
-    SYS_OTA_IMAGE_DIGEST_VERIFY_SUCCESS,
-    SYS_OTA_IMAGE_DIGEST_VERIFY_FAILED,
-    SYS_OTA_DB_ENTRY_SUCCESS,
-    SYS_OTA_IMAGE_ERASE_FAILED,
-    SYS_OTA_IMAGE_ERASED,
-    SYS_OTA_IMAGE_DATABASE_FULL,
-    SYS_OTA_NONE
+    SYS_OTA_WAITING_FOR_NETWORK_CONNECTION = 1,
+    SYS_OTA_WAITING_FOR_OTACORE_IDLE = 2,
+    SYS_OTA_WAITING_FOR_USER_DEFINED_PERIOD = 3,
+    SYS_OTA_UPDATE_CHECK_START = 4,
+    SYS_OTA_UPDATE_CHECK_FAILED = 5,
+    SYS_OTA_UPDATE_AVAILABLE = 6,
+    SYS_OTA_UPDATE_NOTAVAILABLE = 7,
+    SYS_OTA_TRIGGER_OTA_FAILED = 8,
+    SYS_OTA_FACTORY_RESET_SUCCESS = 9,
+    SYS_OTA_FACTORY_RESET_FAILED = 10,
+    SYS_OTA_ROLLBACK_SUCCESS = 11,
+    SYS_OTA_ROLLBACK_FAILED = 12,
+    SYS_OTA_PATCH_BASEVERSION_NOTFOUND = 13,
+    SYS_OTA_PATCH_EVENT_START = 14,
+    SYS_OTA_PATCH_EVENT_COMPLETED = 15,
+    SYS_OTA_DOWNLOAD_START = 16,
+    SYS_OTA_DOWNLOAD_SUCCESS = 17,
+    SYS_OTA_DOWNLOAD_FAILED = 18,
+    SYS_OTA_IMAGE_DIGEST_VERIFY_START = 19,
+    SYS_OTA_IMAGE_DIGEST_VERIFY_SUCCESS = 20,
+    SYS_OTA_IMAGE_DIGEST_VERIFY_FAILED = 21,
+    SYS_OTA_PATCH_IMAGE_DIGEST_VERIFY_START = 22,
+    SYS_OTA_PATCH_IMAGE_DIGEST_VERIFY_SUCCESS = 23,
+    SYS_OTA_PATCH_IMAGE_DIGEST_VERIFY_FAILED = 24,
+    SYS_OTA_DB_ENTRY_SUCCESS = 25,
+    SYS_OTA_IMAGE_ERASE_FAILED = 26,
+    SYS_OTA_IMAGE_ERASED = 27,
+    SYS_OTA_IMAGE_DATABASE_FULL = 28,
+    SYS_OTA_NONE = 29
 } SYS_OTA_STATUS;
 
 /** Result of SYS_OTA_CtrlMsg(). */
 typedef enum {
     SYS_OTA_SUCCESS = 0,
-    SYS_OTA_FAILURE
+    SYS_OTA_FAILURE = 1
 } SYS_OTA_RESULT;
 
 /** The application's callback: event is a SYS_OTA_STATUS, data an ota_service_event_data_t *. */
@@ -100,6 +113,13 @@ void SYS_OTA_Tasks(void);
  * SYS_OTA_FAILURE when the service refuses (busy, not initialised).
  */
 SYS_OTA_RESULT SYS_OTA_CtrlMsg(uint32_t event, void *buffer, uint32_t length);
+
+/**
+ * Reset the device now, through the service (ota_service_reset_now(): any
+ * transfer is abandoned, a partial download stays for a resume) or, before
+ * SYS_OTA_Initialize() succeeded, straight through the system port.
+ */
+void SYS_OTA_SystemReset(void);
 
 #ifdef __cplusplus
 }

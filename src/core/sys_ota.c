@@ -134,3 +134,12 @@ SYS_OTA_RESULT SYS_OTA_CtrlMsg(uint32_t event, void *buffer, uint32_t length)
     }
     return err == OTA_OK ? SYS_OTA_SUCCESS : SYS_OTA_FAILURE;
 }
+
+void SYS_OTA_SystemReset(void)
+{
+    if (g_ready) {
+        (void)ota_service_reset_now(&g_svc);
+    } else if (g_setup && g_ports.sys && g_ports.sys->reset) {
+        g_ports.sys->reset(g_ports.sys->ctx);
+    }
+}

@@ -190,13 +190,81 @@ static void test_every_service_event_maps_to_the_original_status_or_is_not_forwa
     assert_int_equal(sys_ota_status_of((ota_service_event_t)200, OTA_OK), SYS_OTA_NONE);
 }
 
+/* The numbers an application built for the original (v3.6.0 and later,
+ * v3.9.1 included) compiled in: each name keeps its value, one line each. */
+static void test_every_status_control_message_and_result_keeps_the_value_of_the_original(void **state)
+{
+    (void)state;
+    assert_int_equal(SYS_OTA_IDLE, 0);
+    assert_int_equal(SYS_OTA_WAITING_FOR_NETWORK_CONNECTION, 1);
+    assert_int_equal(SYS_OTA_WAITING_FOR_OTACORE_IDLE, 2);
+    assert_int_equal(SYS_OTA_WAITING_FOR_USER_DEFINED_PERIOD, 3);
+    assert_int_equal(SYS_OTA_UPDATE_CHECK_START, 4);
+    assert_int_equal(SYS_OTA_UPDATE_CHECK_FAILED, 5);
+    assert_int_equal(SYS_OTA_UPDATE_AVAILABLE, 6);
+    assert_int_equal(SYS_OTA_UPDATE_NOTAVAILABLE, 7);
+    assert_int_equal(SYS_OTA_TRIGGER_OTA_FAILED, 8);
+    assert_int_equal(SYS_OTA_FACTORY_RESET_SUCCESS, 9);
+    assert_int_equal(SYS_OTA_FACTORY_RESET_FAILED, 10);
+    assert_int_equal(SYS_OTA_ROLLBACK_SUCCESS, 11);
+    assert_int_equal(SYS_OTA_ROLLBACK_FAILED, 12);
+    assert_int_equal(SYS_OTA_PATCH_BASEVERSION_NOTFOUND, 13);
+    assert_int_equal(SYS_OTA_PATCH_EVENT_START, 14);
+    assert_int_equal(SYS_OTA_PATCH_EVENT_COMPLETED, 15);
+    assert_int_equal(SYS_OTA_DOWNLOAD_START, 16);
+    assert_int_equal(SYS_OTA_DOWNLOAD_SUCCESS, 17);
+    assert_int_equal(SYS_OTA_DOWNLOAD_FAILED, 18);
+    assert_int_equal(SYS_OTA_IMAGE_DIGEST_VERIFY_START, 19);
+    assert_int_equal(SYS_OTA_IMAGE_DIGEST_VERIFY_SUCCESS, 20);
+    assert_int_equal(SYS_OTA_IMAGE_DIGEST_VERIFY_FAILED, 21);
+    assert_int_equal(SYS_OTA_PATCH_IMAGE_DIGEST_VERIFY_START, 22);
+    assert_int_equal(SYS_OTA_PATCH_IMAGE_DIGEST_VERIFY_SUCCESS, 23);
+    assert_int_equal(SYS_OTA_PATCH_IMAGE_DIGEST_VERIFY_FAILED, 24);
+    assert_int_equal(SYS_OTA_DB_ENTRY_SUCCESS, 25);
+    assert_int_equal(SYS_OTA_IMAGE_ERASE_FAILED, 26);
+    assert_int_equal(SYS_OTA_IMAGE_ERASED, 27);
+    assert_int_equal(SYS_OTA_IMAGE_DATABASE_FULL, 28);
+    assert_int_equal(SYS_OTA_NONE, 29);
+    assert_int_equal(SYS_OTA_REGCALLBACK, 0);
+    assert_int_equal(SYS_OTA_UPDATECHCK, 1);
+    assert_int_equal(SYS_OTA_INITIATE_OTA, 2);
+    assert_int_equal(SYS_OTA_TRIGGER_SYSTEM_RESET, 3);
+    assert_int_equal(SYS_OTA_TRIGGER_FACTORY_RESET, 4);
+    assert_int_equal(SYS_OTA_TRIGGER_ROLLBACK, 5);
+    assert_int_equal(SYS_OTA_SUCCESS, 0);
+    assert_int_equal(SYS_OTA_FAILURE, 1);
+}
+
+/* The original resets at once; ours goes through the service so that an open
+ * transfer is released first, or straight to the port when there is no
+ * service to go through. */
+static void test_system_reset_resets_now_through_the_service_or_the_port(void **state)
+{
+    (void)state;
+    app_t *a = app_open(true);
+    SYS_OTA_SystemReset();
+    assert_int_equal(ota_system_posix_reset_requested(&a->f.dev.sys_posix), 1);
+    assert_int_equal(ota_service_state(sys_ota_service()), OTA_SERVICE_RESET);
+
+    ota_service_config_t bad = a->f.cfg;
+    bad.manifest_url = NULL;
+    assert_int_equal(sys_ota_setup(&bad, &a->f.ports), OTA_OK);
+    SYS_OTA_Initialize();
+    assert_null(sys_ota_service());
+    SYS_OTA_SystemReset();
+    assert_int_equal(ota_system_posix_reset_requested(&a->f.dev.sys_posix), 2);
+    app_close(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_every_status_control_message_and_result_keeps_the_value_of_the_original),
         cmocka_unit_test(test_an_application_written_for_sys_ota_checks_downloads_and_resets_through_ctrl_msgs),
         cmocka_unit_test(test_initiate_ota_when_idle_checks_and_downloads),
         cmocka_unit_test(test_rollback_of_the_golden_image_reports_rollback_failed_and_factory_reset_succeeds),
         cmocka_unit_test(test_ctrl_msgs_fail_before_initialisation_and_for_bad_arguments),
+        cmocka_unit_test(test_system_reset_resets_now_through_the_service_or_the_port),
         cmocka_unit_test(test_every_service_event_maps_to_the_original_status_or_is_not_forwarded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
