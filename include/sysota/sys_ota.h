@@ -1,19 +1,36 @@
 /*
- * Compatibility layer: the names of Microchip's Harmony OTA system service
- * (PIC32MZ W1 "sys_ota.h"), mapped onto ota_service.h, so that an
- * application written for the original needs only one extra call at start-up:
+ * Compatibility layer: the names and values of Microchip's Harmony OTA
+ * system service for PIC32MZ W1 (sys_ota.h of v3.6.0 and later, v3.9.1
+ * included), mapped onto ota_service.h, so that an application written for
+ * the original needs only one extra call at start-up:
  *
  *     sys_ota_setup(&cfg, &ports);   // ours: the configuration MHC generated
  *     SYS_OTA_Initialize();
- *     SYS_OTA_CtrlMsg(SYS_OTA_REGCALLBACK, (void *)app_cb, sizeof(void *));
+ *     SYS_OTA_CtrlMsg(SYS_OTA_REGCALLBACK, app_cb, sizeof(uint8_t *));
  *     for (;;) { SYS_OTA_Tasks(); ... }
  *
- * One service instance (as in the original). The callback receives a
- * SYS_OTA_STATUS value as `event` and a pointer to an
- * ota_service_event_data_t (reason, version, progress) as `data`; cookie is
- * NULL. Progress, confirmation and reset events have no SYS_OTA_STATUS
- * equivalent and are not forwarded. Not mapped: SYS_OTA_SET_PARAMETERS
- * (an image without a manifest).
+ * One service instance (as in the original). As in the original,
+ * SYS_OTA_CtrlMsg() only asks: the action runs in the next SYS_OTA_Tasks(),
+ * and the callback is called from SYS_OTA_Tasks() only, never from inside
+ * SYS_OTA_CtrlMsg(). The callback receives a SYS_OTA_STATUS value as
+ * `event` and a pointer to an ota_service_event_data_t (reason, version,
+ * progress) as `data` (the original passes NULL); cookie is NULL.
+ *
+ * The service's events are mapped so that an update, an erase request, a
+ * rollback and a factory reset give the application the statuses in the
+ * order the original gives them (docs/service.md has the table): progress,
+ * confirmation and reset have no status and are not forwarded, nor is the
+ * removal of an old image to make room (the original overwrites its oldest
+ * database row without a word), nor "update not available" after a check
+ * that applied an erase request, nor "update available" for an image named
+ * with SYS_OTA_SET_PARAMETERS().
+ *
+ * SYS_OTA_SET_PARAMETERS() names one image without a manifest; the next
+ * SYS_OTA_INITIATE_OTA updates to it (ota_service_update_image()). Unlike
+ * the original, its digest is checked as text and against the image, and a
+ * version the bootloader would never install (not above the running one)
+ * is refused before anything is fetched: SYS_OTA_TRIGGER_OTA_FAILED with
+ * the reason.
  */
 #ifndef SYSOTA_SYS_OTA_H
 #define SYSOTA_SYS_OTA_H
@@ -101,18 +118,44 @@ ota_service_t *sys_ota_service(void);
 /** The SYS_OTA_STATUS value an ota_service_event_t maps to (SYS_OTA_NONE: not forwarded). */
 SYS_OTA_STATUS sys_ota_status_of(ota_service_event_t ev, int reason);
 
-/** ota_service_init() with the configuration given to sys_ota_setup(); failures are logged. */
+/**
+ * ota_service_init() with the configuration given to sys_ota_setup();
+ * failures are logged. What was asked before (a request not yet run, the
+ * image of SYS_OTA_SET_PARAMETERS()) is forgotten, as by a reset.
+ */
 void SYS_OTA_Initialize(void);
 
-/** ota_service_task(). */
+/** Run the action SYS_OTA_CtrlMsg() asked for, if any, then ota_service_task(). */
 void SYS_OTA_Tasks(void);
 
 /**
- * Register the callback or trigger an action (SYS_OTA_CTRLMSG). length is
- * checked only for SYS_OTA_REGCALLBACK (the size of a pointer).
- * SYS_OTA_FAILURE when the service refuses (busy, not initialised).
+ * Register the callback (at once; length must be the size of a pointer) or
+ * ask for an action (SYS_OTA_CTRLMSG), which the next SYS_OTA_Tasks() runs
+ * and reports through the callback:
+ *  - UPDATECHCK: ota_service_check_now(); refused there (an update is
+ *    ready): SYS_OTA_UPDATE_CHECK_FAILED with OTA_ERR_STATE;
+ *  - INITIATE_OTA: the image of SYS_OTA_SET_PARAMETERS() if it was given
+ *    after the last check that found an update, else
+ *    ota_service_download_now(); refusals: SYS_OTA_TRIGGER_OTA_FAILED;
+ *  - TRIGGER_SYSTEM_RESET, _FACTORY_RESET, _ROLLBACK: ota_service_reset_now(),
+ *    _factory_reset(), _rollback() (which reset when auto_reset is set).
+ * SYS_OTA_FAILURE, and no callback, when the service is not initialised, a
+ * check, download or publish is running, another request waits for
+ * SYS_OTA_Tasks(), or the message is unknown.
  */
 SYS_OTA_RESULT SYS_OTA_CtrlMsg(uint32_t event, void *buffer, uint32_t length);
+
+/**
+ * Name the image the next SYS_OTA_INITIATE_OTA updates to, without a
+ * manifest: its URL (http:// or https://, at most OTA_URL_MAX bytes), its
+ * version and its SHA-256 as exactly 64 hex digits. Only stored here (the
+ * strings are copied); SYS_OTA_INITIATE_OTA then reports a refusal as
+ * SYS_OTA_TRIGGER_OTA_FAILED with the reason in data: OTA_ERR_INVALID_ARG
+ * (NULL or a digest that is not 64 hex digits), OTA_ERR_TOO_LARGE (URL too
+ * long), OTA_ERR_DOWNGRADE (version not above the running one), or the
+ * others of ota_service_update_image().
+ */
+void SYS_OTA_SET_PARAMETERS(char *url, uint32_t version, char *digest);
 
 /**
  * Reset the device now, through the service (ota_service_reset_now(): any
