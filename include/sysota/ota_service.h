@@ -189,6 +189,29 @@ int ota_service_check_now(ota_service_t *svc);
  */
 int ota_service_download_now(ota_service_t *svc);
 
+/**
+ * Update to one image named directly, without a manifest: its URL, version
+ * and SHA-256. From the decision on it is a manifest update (events
+ * UPDATE_AVAILABLE, DOWNLOAD_*, VERIFY_*, UPDATE_READY, no CHECK_START) and
+ * it downloads whatever auto_update says: the call is the application's go.
+ * The digest is verified as always. Allowed when idle or when an update
+ * waits (it replaces the offer). Refused before anything is fetched, with
+ * a TRIGGER_FAILED event carrying the same code:
+ *  - OTA_ERR_STATE while a check, download or publish runs, or an update
+ *    is ready;
+ *  - OTA_ERR_DOWNGRADE when version is not above the running one: the
+ *    bootloader installs the highest stored version, so it would never be
+ *    installed;
+ *  - OTA_ERR_TOO_LARGE for a URL longer than OTA_URL_MAX, OTA_ERR_URL or
+ *    OTA_ERR_NAME for one that names no usable file (ota_url_file_name),
+ *    OTA_ERR_TLS_REQUIRED for http:// under require_tls;
+ *  - OTA_ERR_INVALID_ARG for a NULL url or digest, or version 0.
+ * An image larger than app_size fails with DOWNLOAD_FAILED
+ * (OTA_ERR_TOO_LARGE) before any of it is stored, as a manifest's would.
+ */
+int ota_service_update_image(ota_service_t *svc, const char *url, uint32_t version,
+                             const uint8_t digest[OTA_SHA256_LEN]);
+
 /** Abandon any transfer and reset through the system port. OTA_OK. */
 int ota_service_reset_now(ota_service_t *svc);
 

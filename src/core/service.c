@@ -388,6 +388,65 @@ int ota_service_download_now(ota_service_t *svc)
     return OTA_ERR_STATE;
 }
 
+/* Everything that can be known before a byte is fetched; the size of the
+ * image is known only from the server, so the download refuses that. */
+static int svc_image_refusal(const ota_service_t *svc, const char *url, uint32_t version, const uint8_t *digest)
+{
+    char name[OTA_STORE_NAME_MAX + 1];
+
+    if (!url || !digest || version == 0) {
+        return OTA_ERR_INVALID_ARG;
+    }
+    if (!svc_idle(svc) && svc->step != ST_AVAILABLE) {
+        return OTA_ERR_STATE;
+    }
+    if (version <= svc->running) {
+        /* The bootloader ranks stored images highest version first: a lower
+         * one would be stored, and never installed. */
+        return OTA_ERR_DOWNGRADE;
+    }
+    if (strlen(url) > OTA_URL_MAX) {
+        return OTA_ERR_TOO_LARGE;
+    }
+    if (svc->cfg.require_tls && !svc_is_https(url)) {
+        return OTA_ERR_TLS_REQUIRED;
+    }
+    return ota_url_file_name(url, name, sizeof(name));
+}
+
+int ota_service_update_image(ota_service_t *svc, const char *url, uint32_t version,
+                             const uint8_t digest[OTA_SHA256_LEN])
+{
+    ota_manifest_entry_t *u;
+    int err;
+
+    if (!svc) {
+        return OTA_ERR_INVALID_ARG;
+    }
+    err = svc_image_refusal(svc, url, version, digest);
+    if (err != OTA_OK) {
+        svc_emit(svc, OTA_EVENT_TRIGGER_FAILED, err, version);
+        return err;
+    }
+    /* The image stands where a manifest's choice would: from the decision
+     * on (row already there, file without row, download, verify, publish)
+     * it is a manifest update, with the same power-cut guarantees. */
+    svc_job_reset(svc);
+    u = &svc->choice.update;
+    svc->choice.has_update = true;
+    u->version = version;
+    u->has_digest = true;
+    memcpy(u->digest, digest, OTA_SHA256_LEN);
+    memcpy(u->url, url, strlen(url) + 1);
+    svc->force_dl = true; /* the call is the application's go */
+    if (svc->step == ST_CLEAN) {
+        svc->after_clean = ST_DECIDE; /* leftovers of a cut go first */
+    } else {
+        svc->step = ST_DECIDE;
+    }
+    return OTA_OK;
+}
+
 int ota_service_reset_now(ota_service_t *svc)
 {
     if (!svc) {

@@ -10,6 +10,15 @@
 #include "service_internal.h"
 #include "sysota/ota_hex.h"
 
+void svc_job_reset(ota_service_t *svc)
+{
+    memset(&svc->choice, 0, sizeof(svc->choice));
+    svc->tmp[0] = '\0';
+    svc->name[0] = '\0';
+    svc->adopt = false;
+    svc->done = svc->total = 0;
+}
+
 void svc_start_check(ota_service_t *svc)
 {
     const ota_transport_t *t = svc->port.transport;
@@ -17,11 +26,7 @@ void svc_start_check(ota_service_t *svc)
     int err;
 
     svc->check_req = false;
-    memset(&svc->choice, 0, sizeof(svc->choice));
-    svc->tmp[0] = '\0';
-    svc->name[0] = '\0';
-    svc->adopt = false;
-    svc->done = svc->total = 0;
+    svc_job_reset(svc);
     svc->step = ST_MF_HEAD;
     svc_emit(svc, OTA_EVENT_CHECK_START, OTA_OK, 0);
     if (svc->cfg.require_tls && !svc_is_https(svc->cfg.manifest_url)) {

@@ -65,6 +65,9 @@ void svc_do_reset(ota_service_t *svc);
 void svc_clean(ota_service_t *svc, bool keep_dl, uint8_t then);
 void svc_start_download(ota_service_t *svc);
 
+/* Forget the previous job (choice, names, counters) before a new one. */
+void svc_job_reset(ota_service_t *svc);
+
 /* Download, or wait for the application's go (auto_update off). */
 void svc_after_decide(ota_service_t *svc);
 
