@@ -7,6 +7,7 @@
  */
 #include <string.h>
 
+#include "ota_url.h"
 #include "service_internal.h"
 #include "sysota/ota_boot.h"
 
@@ -54,21 +55,6 @@ void svc_emit(ota_service_t *svc, ota_service_event_t ev, int reason, uint32_t v
 uint32_t svc_now(const ota_service_t *svc)
 {
     return svc->port.sys->now_ms(svc->port.sys->ctx);
-}
-
-bool svc_is_https(const char *url)
-{
-    static const char https[] = "https://";
-    for (unsigned i = 0; i < sizeof(https) - 1; i++) {
-        char c = url[i];
-        if (c >= 'A' && c <= 'Z') {
-            c = (char)(c - 'A' + 'a');
-        }
-        if (c != https[i]) {
-            return false;
-        }
-    }
-    return true;
 }
 
 void svc_http_options(const ota_service_t *svc, ota_http_options_t *opt, uint32_t range)
@@ -408,7 +394,7 @@ static int svc_image_refusal(const ota_service_t *svc, const char *url, uint32_t
     if (strlen(url) > OTA_URL_MAX) {
         return OTA_ERR_TOO_LARGE;
     }
-    if (svc->cfg.require_tls && !svc_is_https(url)) {
+    if (svc->cfg.require_tls && !ota_url_is_https(url)) {
         return OTA_ERR_TLS_REQUIRED;
     }
     return ota_url_file_name(url, name, sizeof(name));

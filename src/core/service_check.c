@@ -7,6 +7,7 @@
  */
 #include <string.h>
 
+#include "ota_url.h"
 #include "service_internal.h"
 #include "sysota/ota_hex.h"
 
@@ -29,7 +30,7 @@ void svc_start_check(ota_service_t *svc)
     svc_job_reset(svc);
     svc->step = ST_MF_HEAD;
     svc_emit(svc, OTA_EVENT_CHECK_START, OTA_OK, 0);
-    if (svc->cfg.require_tls && !svc_is_https(svc->cfg.manifest_url)) {
+    if (svc->cfg.require_tls && !ota_url_is_https(svc->cfg.manifest_url)) {
         svc_fail(svc, OTA_EVENT_CHECK_FAILED, OTA_ERR_TLS_REQUIRED);
         return;
     }
@@ -248,7 +249,7 @@ static void decide(ota_service_t *svc)
         return;
     }
     err = ota_url_file_name(u->url, svc->name, sizeof(svc->name));
-    if (err == OTA_OK && svc->cfg.require_tls && !svc_is_https(u->url)) {
+    if (err == OTA_OK && svc->cfg.require_tls && !ota_url_is_https(u->url)) {
         err = OTA_ERR_TLS_REQUIRED;
     }
     if (err == OTA_OK) {

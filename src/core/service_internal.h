@@ -53,7 +53,6 @@ void svc_transfer_start(ota_service_t *svc);
 int svc_transfer_check(ota_service_t *svc, uint32_t got, uint32_t expected, uint32_t limit_ms);
 
 void svc_http_options(const ota_service_t *svc, ota_http_options_t *opt, uint32_t range);
-bool svc_is_https(const char *url);
 int svc_db_reload(ota_service_t *svc);
 bool svc_protected(const ota_service_t *svc, const ota_db_row_t *row);
 void svc_sha_release(ota_service_t *svc);
