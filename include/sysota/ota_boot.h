@@ -1,6 +1,7 @@
 /*
- * sysota bootloader core (spec section 6) and the application-side calls
- * that talk to it (confirm, rollback, factory reset).
+ * sysota bootloader core: the decision at every reset, the install, the
+ * rollback. The application's side (confirm, rollback request, factory
+ * reset) is in sysota/ota_app.h.
  *
  * At every reset the platform's startup code fills an ota_boot_config_t and
  * calls ota_boot_run(). It returns the address to jump to, or
@@ -64,29 +65,6 @@ typedef struct ota_boot {
  * (a power cut in simulation).
  */
 int ota_boot_run(ota_boot_t *boot, const ota_boot_config_t *cfg, ota_boot_result_t *res);
-
-/** The running image's record (what the application runs). */
-int ota_app_running(const ota_boot_config_t *cfg, ota_bootctl_record_t *out);
-
-/**
- * Confirm the running image after its self-test: OTA_STATUS_UNBOOTED ->
- * OTA_STATUS_VALID in the database and the boot control record. Confirming
- * an already valid image is OTA_OK and writes nothing.
- */
-int ota_app_confirm(const ota_boot_config_t *cfg);
-
-/**
- * Give up the running image: its row and record become OTA_STATUS_DISABLED
- * and the next boot installs the next candidate. OTA_ERR_STATE when the
- * golden image runs (it is never disabled).
- */
-int ota_app_request_rollback(const ota_boot_config_t *cfg);
-
-/**
- * Return to the factory state: every image but the golden one is removed
- * from the database and the store, and the next boot installs the golden image.
- */
-int ota_app_factory_reset(const ota_boot_config_t *cfg);
 
 #ifdef __cplusplus
 }

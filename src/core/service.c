@@ -9,6 +9,7 @@
 
 #include "ota_url.h"
 #include "service_internal.h"
+#include "sysota/ota_app.h"
 #include "sysota/ota_boot.h"
 
 void ota_service_config_defaults(ota_service_config_t *cfg)

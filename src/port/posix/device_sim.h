@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "sysota/ota_app.h"
 #include "sysota/ota_boot.h"
 #include "sysota/ota_port.h"
 #include "crypto_host.h"
