@@ -21,6 +21,7 @@
 
 #include <string.h>
 
+#include "ota_util.h"
 #include "store_commit.h"
 
 /* The bootloader's temporary file for the golden copy ('.'-names are temporary). */
@@ -51,10 +52,7 @@ typedef struct boot_state {
 
 static void boot_log(const ota_boot_t *boot, ota_log_level_t level, const char *msg, int32_t value)
 {
-    const ota_system_t *sys = boot->cfg.sys;
-    if (sys != NULL && sys->log != NULL) {
-        sys->log(sys->ctx, level, msg, value);
-    }
+    ota_log(boot->cfg.sys, level, msg, value);
 }
 
 /* An error that means "stop now": the device lost power (or a port that

@@ -41,6 +41,8 @@
 
 #include <string.h>
 
+#include "ota_util.h"
+
 #define OFF_MAGIC 0u
 #define OFF_FORMAT 4u
 #define OFF_STATUS 5u
@@ -56,68 +58,41 @@
 #define OFF_GOLDEN_DIGEST 64u
 #define OFF_CRC 124u
 
-static void put_u32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-    p[2] = (uint8_t)(v >> 16);
-    p[3] = (uint8_t)(v >> 24);
-}
-
-static uint32_t get_u32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
-}
-
-/* CRC-32 (IEEE 802.3, reflected), bitwise: 124 bytes per record do not
- * justify a 1 KiB table in a bootloader. */
-static uint32_t crc32(const uint8_t *p, uint32_t len)
-{
-    uint32_t crc = 0xFFFFFFFFu;
-    for (uint32_t i = 0; i < len; i++) {
-        crc ^= p[i];
-        for (int b = 0; b < 8; b++) {
-            crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
-        }
-    }
-    return ~crc;
-}
-
 void ota_bootctl_encode(const ota_bootctl_record_t *rec, uint8_t out[OTA_BOOTCTL_RECORD_SIZE])
 {
     memset(out, 0xFF, OTA_BOOTCTL_RECORD_SIZE);
-    put_u32(out + OFF_MAGIC, OTA_BOOTCTL_MAGIC);
+    ota_le32_put(out + OFF_MAGIC, OTA_BOOTCTL_MAGIC);
     out[OFF_FORMAT] = OTA_BOOTCTL_FORMAT;
     out[OFF_STATUS] = rec->status;
     out[OFF_TYPE] = rec->type;
     out[OFF_ATTEMPTS] = rec->attempts;
-    put_u32(out + OFF_SEQ, rec->seq);
-    put_u32(out + OFF_VERSION, rec->version);
-    put_u32(out + OFF_SIZE, rec->size);
-    put_u32(out + OFF_BOOT_ADDR, rec->boot_addr);
+    ota_le32_put(out + OFF_SEQ, rec->seq);
+    ota_le32_put(out + OFF_VERSION, rec->version);
+    ota_le32_put(out + OFF_SIZE, rec->size);
+    ota_le32_put(out + OFF_BOOT_ADDR, rec->boot_addr);
     memcpy(out + OFF_DIGEST, rec->digest, OTA_SHA256_LEN);
-    put_u32(out + OFF_GOLDEN_VERSION, rec->golden_version);
-    put_u32(out + OFF_GOLDEN_SIZE, rec->golden_size);
+    ota_le32_put(out + OFF_GOLDEN_VERSION, rec->golden_version);
+    ota_le32_put(out + OFF_GOLDEN_SIZE, rec->golden_size);
     memcpy(out + OFF_GOLDEN_DIGEST, rec->golden_digest, OTA_SHA256_LEN);
-    put_u32(out + OFF_CRC, crc32(out, OFF_CRC));
+    ota_le32_put(out + OFF_CRC, ota_crc32(out, OFF_CRC));
 }
 
 int ota_bootctl_decode(const uint8_t in[OTA_BOOTCTL_RECORD_SIZE], ota_bootctl_record_t *rec)
 {
-    if (get_u32(in + OFF_MAGIC) != OTA_BOOTCTL_MAGIC || in[OFF_FORMAT] != OTA_BOOTCTL_FORMAT ||
-        get_u32(in + OFF_CRC) != crc32(in, OFF_CRC)) {
+    if (ota_le32_get(in + OFF_MAGIC) != OTA_BOOTCTL_MAGIC || in[OFF_FORMAT] != OTA_BOOTCTL_FORMAT ||
+        ota_le32_get(in + OFF_CRC) != ota_crc32(in, OFF_CRC)) {
         return OTA_ERR_CORRUPT;
     }
     rec->status = in[OFF_STATUS];
     rec->type = in[OFF_TYPE];
     rec->attempts = in[OFF_ATTEMPTS];
-    rec->seq = get_u32(in + OFF_SEQ);
-    rec->version = get_u32(in + OFF_VERSION);
-    rec->size = get_u32(in + OFF_SIZE);
-    rec->boot_addr = get_u32(in + OFF_BOOT_ADDR);
+    rec->seq = ota_le32_get(in + OFF_SEQ);
+    rec->version = ota_le32_get(in + OFF_VERSION);
+    rec->size = ota_le32_get(in + OFF_SIZE);
+    rec->boot_addr = ota_le32_get(in + OFF_BOOT_ADDR);
     memcpy(rec->digest, in + OFF_DIGEST, OTA_SHA256_LEN);
-    rec->golden_version = get_u32(in + OFF_GOLDEN_VERSION);
-    rec->golden_size = get_u32(in + OFF_GOLDEN_SIZE);
+    rec->golden_version = ota_le32_get(in + OFF_GOLDEN_VERSION);
+    rec->golden_size = ota_le32_get(in + OFF_GOLDEN_SIZE);
     memcpy(rec->golden_digest, in + OFF_GOLDEN_DIGEST, OTA_SHA256_LEN);
     return OTA_OK;
 }

@@ -13,6 +13,7 @@
 
 #include "sysota/ota_hex.h"
 #include "sysota/ota_name.h"
+#include "ota_util.h"
 #include "store_commit.h"
 
 /* Starts with '.', so no image name can collide with it (ota_name_check_image). */
@@ -20,42 +21,6 @@
 
 /* Read granularity of the loader: small, so the bootloader's stack stays small. */
 #define DB_READ_CHUNK 64u
-
-/* Decimal of v into out (no NUL); returns the digit count (1..10). */
-static uint32_t u32_to_dec(uint32_t v, char out[10])
-{
-    char rev[10];
-    uint32_t n = 0;
-    do {
-        rev[n++] = (char)('0' + v % 10u);
-        v /= 10u;
-    } while (v != 0);
-    for (uint32_t i = 0; i < n; i++) {
-        out[i] = rev[n - 1u - i];
-    }
-    return n;
-}
-
-/* Strict decimal: 1..10 digits, no sign, no spaces, no overflow past 2^32-1. */
-static int dec_to_u32(const char *s, uint32_t len, uint32_t *out)
-{
-    uint32_t v = 0;
-    if (len == 0 || len > 10) {
-        return OTA_ERR_CORRUPT;
-    }
-    for (uint32_t i = 0; i < len; i++) {
-        if (s[i] < '0' || s[i] > '9') {
-            return OTA_ERR_CORRUPT;
-        }
-        uint32_t d = (uint32_t)(s[i] - '0');
-        if (v > (UINT32_MAX - d) / 10u) {
-            return OTA_ERR_CORRUPT;
-        }
-        v = v * 10u + d;
-    }
-    *out = v;
-    return OTA_OK;
-}
 
 bool ota_db_name_equal(const char *a, const char *b)
 {
@@ -99,7 +64,7 @@ int ota_db_format_row(const ota_db_row_t *row, char *buf, uint32_t cap)
 {
     size_t name_len = strlen(row->name);
     char version[11];
-    uint32_t version_len = u32_to_dec(row->version, version);
+    uint32_t version_len = ota_dec_format(row->version, version);
     uint32_t need = (uint32_t)name_len + 1u + 2u + 1u + version_len + 1u + 2u * OTA_SHA256_LEN;
 
     if (ota_name_check_image(row->name, name_len, NULL) != OTA_OK) {
@@ -185,7 +150,7 @@ int ota_db_parse_row(const char *line, uint32_t len, ota_db_row_t *row)
         return OTA_ERR_CORRUPT;
     }
     /* Versions are decimal: the original wrote decimal and read hex, a bug not copied. */
-    if (dec_to_u32(field[2], flen[2], &row->version) != OTA_OK || row->version == 0) {
+    if (ota_dec_parse(field[2], flen[2], &row->version) != OTA_OK || row->version == 0) {
         return OTA_ERR_CORRUPT;
     }
     if (flen[digest_field] != 2u * OTA_SHA256_LEN ||
@@ -197,13 +162,6 @@ int ota_db_parse_row(const char *line, uint32_t len, ota_db_row_t *row)
 
 /* ---- load ----------------------------------------------------------------- */
 
-static void db_log(const ota_system_t *sys, ota_log_level_t level, const char *msg, int32_t value)
-{
-    if (sys != NULL && sys->log != NULL) {
-        sys->log(sys->ctx, level, msg, value);
-    }
-}
-
 static void db_reject_line(ota_db_t *db, const ota_system_t *sys, uint32_t line_no, const char *why)
 {
     if (db->bad_lines == 0) {
@@ -212,7 +170,7 @@ static void db_reject_line(ota_db_t *db, const ota_system_t *sys, uint32_t line_
     if (db->bad_lines < 0xFFFFu) {
         db->bad_lines++;
     }
-    db_log(sys, OTA_LOG_WARN, why, (int32_t)line_no);
+    ota_log(sys, OTA_LOG_WARN, why, (int32_t)line_no);
 }
 
 static void db_take_line(ota_db_t *db, const ota_system_t *sys, const char *line, uint32_t len,

@@ -21,6 +21,7 @@
 
 #include "ota_json.h"
 #include "ota_url.h"
+#include "ota_util.h"
 #include "sysota/ota_error.h"
 #include "sysota/ota_hex.h"
 
@@ -81,28 +82,11 @@ static enum entry_key key_id(const char *js, const jsmntok_t *t)
     return KEY_OTHER;
 }
 
-/* 1 .. 2^32-1 written as a plain JSON integer: digits only, no leading zero. */
+/* 1 .. 2^32-1 written as a plain JSON integer: digits only (the syntax check
+ * already refused a leading zero before another digit). */
 static bool parse_version(const char *js, const jsmntok_t *t, uint32_t *out)
 {
-    const char *p = js + t->start;
-    int n = t->end - t->start;
-    uint32_t v = 0;
-
-    if (t->type != JSMN_PRIMITIVE || n < 1 || n > 10 || p[0] == '0') {
-        return false;
-    }
-    for (int i = 0; i < n; i++) {
-        if (!(p[i] >= '0' && p[i] <= '9')) {
-            return false;
-        }
-        uint32_t d = (uint32_t)(p[i] - '0');
-        if (v > (UINT32_MAX - d) / 10) {
-            return false;
-        }
-        v = v * 10 + d;
-    }
-    *out = v;
-    return true;
+    return t->type == JSMN_PRIMITIVE && ota_dec_parse(TOK_TEXT(js, t), out) == OTA_OK && *out != 0;
 }
 
 static bool primitive_is(const char *js, const jsmntok_t *t, const char *word)

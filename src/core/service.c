@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ota_url.h"
+#include "ota_util.h"
 #include "service_internal.h"
 #include "sysota/ota_app.h"
 #include "sysota/ota_boot.h"
@@ -35,10 +36,7 @@ void ota_service_config_defaults(ota_service_config_t *cfg)
 
 void svc_log(const ota_service_t *svc, ota_log_level_t level, const char *msg, int32_t value)
 {
-    const ota_system_t *s = svc->port.sys;
-    if (s->log) {
-        s->log(s->ctx, level, msg, value);
-    }
+    ota_log(svc->port.sys, level, msg, value);
 }
 
 void svc_emit(ota_service_t *svc, ota_service_event_t ev, int reason, uint32_t version)

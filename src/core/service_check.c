@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ota_url.h"
+#include "ota_util.h"
 #include "service_internal.h"
 #include "sysota/ota_hex.h"
 
@@ -179,25 +180,11 @@ static void erase_step(ota_service_t *svc)
     }
 }
 
-static unsigned put_u32(char *out, uint32_t v)
-{
-    char d[10];
-    unsigned n = 0, i = 0;
-    do {
-        d[n++] = (char)('0' + v % 10u);
-        v /= 10u;
-    } while (v);
-    while (n) {
-        out[i++] = d[--n];
-    }
-    return i;
-}
-
 static void make_name(char *out, const char *pre, uint32_t version, const uint8_t *digest, const char *suf)
 {
     unsigned n = (unsigned)strlen(pre);
     memcpy(out, pre, n);
-    n += put_u32(out + n, version);
+    n += ota_dec_format(version, out + n);
     if (digest) {
         out[n++] = '_';
         (void)ota_hex_encode(digest, 4, out + n);

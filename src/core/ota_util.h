@@ -1,0 +1,38 @@
+/*
+ * Internal to the core: the small helpers every module shares, one of each
+ * (util.c). Nothing here calls a port except ota_log, which only forwards.
+ */
+#ifndef SYSOTA_OTA_UTIL_H
+#define SYSOTA_OTA_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sysota/ota_port.h"
+
+/** Store v little-endian at p (4 bytes, any alignment). */
+void ota_le32_put(uint8_t *p, uint32_t v);
+
+/** The little-endian 32-bit value at p (any alignment). */
+uint32_t ota_le32_get(const uint8_t *p);
+
+/**
+ * CRC-32 (IEEE 802.3, reflected, as zlib computes it) of len bytes. Bitwise:
+ * the records it checks are small, and a 1 KiB table would cost a
+ * bootloader more flash than the loop costs it time.
+ */
+uint32_t ota_crc32(const uint8_t *p, size_t len);
+
+/** Decimal digits of v into out (no NUL). Returns the digit count, 1..10. */
+uint32_t ota_dec_format(uint32_t v, char out[10]);
+
+/**
+ * Strict decimal: 1..10 digits, nothing else (no sign, space or "0x"), no
+ * overflow past 2^32-1. OTA_OK or OTA_ERR_INVALID_ARG.
+ */
+int ota_dec_parse(const char *s, size_t len, uint32_t *out);
+
+/** One line through the system port's log, if there is one (sys may be NULL). */
+void ota_log(const ota_system_t *sys, ota_log_level_t level, const char *msg, int32_t value);
+
+#endif /* SYSOTA_OTA_UTIL_H */

@@ -1,0 +1,68 @@
+/* The core's shared helpers (ota_util.h). */
+#include "ota_util.h"
+
+void ota_le32_put(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+    p[2] = (uint8_t)(v >> 16);
+    p[3] = (uint8_t)(v >> 24);
+}
+
+uint32_t ota_le32_get(const uint8_t *p)
+{
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+}
+
+uint32_t ota_crc32(const uint8_t *p, size_t len)
+{
+    uint32_t crc = 0xFFFFFFFFu;
+    for (size_t i = 0; i < len; i++) {
+        crc ^= p[i];
+        for (int b = 0; b < 8; b++) {
+            crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
+        }
+    }
+    return ~crc;
+}
+
+uint32_t ota_dec_format(uint32_t v, char out[10])
+{
+    char rev[10];
+    uint32_t n = 0;
+    do {
+        rev[n++] = (char)('0' + v % 10u);
+        v /= 10u;
+    } while (v != 0);
+    for (uint32_t i = 0; i < n; i++) {
+        out[i] = rev[n - 1u - i];
+    }
+    return n;
+}
+
+int ota_dec_parse(const char *s, size_t len, uint32_t *out)
+{
+    uint32_t v = 0;
+    if (len == 0 || len > 10) {
+        return OTA_ERR_INVALID_ARG;
+    }
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9') {
+            return OTA_ERR_INVALID_ARG;
+        }
+        uint32_t d = (uint32_t)(s[i] - '0');
+        if (v > (UINT32_MAX - d) / 10u) {
+            return OTA_ERR_INVALID_ARG;
+        }
+        v = v * 10u + d;
+    }
+    *out = v;
+    return OTA_OK;
+}
+
+void ota_log(const ota_system_t *sys, ota_log_level_t level, const char *msg, int32_t value)
+{
+    if (sys != NULL && sys->log != NULL) {
+        sys->log(sys->ctx, level, msg, value);
+    }
+}
