@@ -11,10 +11,19 @@
 #include "sysota/ota_port.h"
 
 /** Store v little-endian at p (4 bytes, any alignment). */
-void ota_le32_put(uint8_t *p, uint32_t v);
+static inline void ota_le32_put(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+    p[2] = (uint8_t)(v >> 16);
+    p[3] = (uint8_t)(v >> 24);
+}
 
 /** The little-endian 32-bit value at p (any alignment). */
-uint32_t ota_le32_get(const uint8_t *p);
+static inline uint32_t ota_le32_get(const uint8_t *p)
+{
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+}
 
 /**
  * CRC-32 (IEEE 802.3, reflected, as zlib computes it) of len bytes. Bitwise:
@@ -33,6 +42,11 @@ uint32_t ota_dec_format(uint32_t v, char out[10]);
 int ota_dec_parse(const char *s, size_t len, uint32_t *out);
 
 /** One line through the system port's log, if there is one (sys may be NULL). */
-void ota_log(const ota_system_t *sys, ota_log_level_t level, const char *msg, int32_t value);
+static inline void ota_log(const ota_system_t *sys, ota_log_level_t level, const char *msg, int32_t value)
+{
+    if (sys != NULL && sys->log != NULL) {
+        sys->log(sys->ctx, level, msg, value);
+    }
+}
 
 #endif /* SYSOTA_OTA_UTIL_H */

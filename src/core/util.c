@@ -1,19 +1,6 @@
 /* The core's shared helpers (ota_util.h). */
 #include "ota_util.h"
 
-void ota_le32_put(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-    p[2] = (uint8_t)(v >> 16);
-    p[3] = (uint8_t)(v >> 24);
-}
-
-uint32_t ota_le32_get(const uint8_t *p)
-{
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
-}
-
 uint32_t ota_crc32(const uint8_t *p, size_t len)
 {
     uint32_t crc = 0xFFFFFFFFu;
@@ -58,11 +45,4 @@ int ota_dec_parse(const char *s, size_t len, uint32_t *out)
     }
     *out = v;
     return OTA_OK;
-}
-
-void ota_log(const ota_system_t *sys, ota_log_level_t level, const char *msg, int32_t value)
-{
-    if (sys != NULL && sys->log != NULL) {
-        sys->log(sys->ctx, level, msg, value);
-    }
 }
