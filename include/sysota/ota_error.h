@@ -48,6 +48,7 @@ typedef enum ota_err {
     OTA_ERR_HTTP_STATUS = -44,     /* the server answered other than 200 / 206 */
     OTA_ERR_SHORT_BODY = -45,      /* the body ended before its announced length */
     OTA_ERR_URL = -46,             /* a URL is malformed or names no usable file */
+    OTA_ERR_REDIRECT = -47,        /* redirect refused: a loop, too many hops, or https to http */
     /* manifest */
     OTA_ERR_JSON = -50,            /* the manifest is not well-formed JSON */
     OTA_ERR_MANIFEST = -51,        /* well-formed, but not a manifest (no "ota" array) */

@@ -43,6 +43,7 @@ static const struct err_text err_table[] = {
     E(OTA_ERR_HTTP_STATUS, "unexpected HTTP status"),
     E(OTA_ERR_SHORT_BODY, "body shorter than announced"),
     E(OTA_ERR_URL, "URL malformed or names no file"),
+    E(OTA_ERR_REDIRECT, "redirect refused: a loop, too many hops, or from https to http"),
     E(OTA_ERR_JSON, "manifest is not well-formed JSON"),
     E(OTA_ERR_MANIFEST, "not a manifest (no \"ota\" array)"),
     E(OTA_ERR_ENTRY, "manifest entry missing a key or with a bad value"),

@@ -93,6 +93,11 @@ if [ "$(cat "$SERVER_STATE/kind")" = nginx ]; then
   expect_rc 0 "$SYSOTA" sim run tdev --until confirmed
   expect_line '^boot: installed v3'
   expect_eq "running over https" "$(json tdev 's["running"]["version"], s["running"]["status"]')" "3 F8"
+  # Behind nginx's redirects (308 for the manifest, 301 for the image): followed.
+  image 4 4000 >/dev/null
+  URL="$HURL/r301" manifest moved.json 4
+  expect_rc 0 "$SYSOTA" sim run tdev --until confirmed --manifest "$HURL/r308/moved.json"
+  expect_line '^boot: installed v4'
 else
   echo "(no nginx: HTTPS part skipped)"
 fi

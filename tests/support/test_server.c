@@ -316,6 +316,25 @@ static int run_wait(char *const argv[], const char *log_path)
 
 /* ---- nginx ----------------------------------------------------------- */
 
+/*
+ * Redirects every server block answers, so a test can put nginx's own 3xx
+ * in front of any file: /rCODE/PATH answers CODE with "Location: /PATH"
+ * (relative, as nginx sends it with absolute_redirect off), /loop answers
+ * 301 to itself, and /other/PATH sends PATH to `other`, the server's
+ * counterpart of the other scheme (https for the plain port, http for the
+ * TLS ones).
+ */
+static void nginx_redirects(FILE *f, const char *other)
+{
+    static const int codes[] = {301, 302, 303, 307, 308};
+    fprintf(f, "    absolute_redirect off;\n");
+    for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++) {
+        fprintf(f, "    location ~ ^/r%d(/.*)$ { return %d $1$is_args$args; }\n", codes[i], codes[i]);
+    }
+    fprintf(f, "    location = /loop { return 301 /loop; }\n");
+    fprintf(f, "    location ~ ^/other(/.*)$ { return 302 %s$1$is_args$args; }\n", other);
+}
+
 static int nginx_write_conf(const test_server_t *s, const char *conf)
 {
     FILE *f = fopen(conf, "w");
@@ -340,10 +359,17 @@ static int nginx_write_conf(const test_server_t *s, const char *conf)
     fprintf(f, "  types { application/json json; text/plain txt; text/html html; }\n");
     fprintf(f, "  default_type application/octet-stream;\n");
     fprintf(f, "  sendfile on;\n  tcp_nopush on;\n  keepalive_timeout 30;\n");
-    fprintf(f, "  server { listen 127.0.0.1:%d; root %s; }\n", s->port, s->docroot);
+    char http[TEST_SERVER_URL_MAX], https[TEST_SERVER_URL_MAX];
+    fmt(http, sizeof http, "http://127.0.0.1:%d", s->port);
+    fmt(https, sizeof https, "https://127.0.0.1:%d", s->tls_port);
+    fprintf(f, "  server { listen 127.0.0.1:%d; root %s;\n", s->port, s->docroot);
+    nginx_redirects(f, https);
+    fprintf(f, "  }\n");
     fprintf(f, "  server { listen 127.0.0.1:%d ssl; root %s;\n"
-               "    ssl_certificate %s/tls/server.crt; ssl_certificate_key %s/tls/server.key; }\n",
+               "    ssl_certificate %s/tls/server.crt; ssl_certificate_key %s/tls/server.key;\n",
             s->tls_port, s->docroot, d, d);
+    nginx_redirects(f, http);
+    fprintf(f, "  }\n");
     fprintf(f, "  server { listen 127.0.0.1:%d ssl; root %s;\n"
                "    ssl_certificate %s/tls/self.crt; ssl_certificate_key %s/tls/self.key; }\n",
             s->tls_self_port, s->docroot, d, d);

@@ -6,7 +6,11 @@
  *                      `port`, HTTPS with a certificate signed by a fresh
  *                      test CA on `tls_port`, and HTTPS with an unrelated
  *                      self-signed certificate on `tls_self_port`. Range
- *                      requests are answered by nginx itself.
+ *                      requests are answered by nginx itself. `port` and
+ *                      `tls_port` also redirect: /rCODE/PATH answers CODE
+ *                      (301, 302, 303, 307, 308) with Location /PATH, /loop
+ *                      redirects to itself, /other/PATH sends PATH to the
+ *                      other scheme's port (http <-> https).
  *   TEST_SERVER_PY_HTTP `python3 -m http.server` (the seed's suggestion).
  *   TEST_SERVER_BAD    tests/support/bad_server.py: serves the docroot, and
  *                      misbehaves on /cut/, /stall/, /silent/, /slow/,

@@ -174,6 +174,21 @@ static void test_a_refused_certificate_does_not_poison_the_next_request(void **s
     assert_int_equal(fetch_app(*state, nginx.tls_url, &bad), OTA_ERR_TLS);
 }
 
+static void test_a_redirect_from_https_down_to_http_is_refused(void **state)
+{
+    /* nginx's TLS port sends /other/app.bin to its plain port. */
+    ota_http_options_t opt = {.ca_file = nginx.ca_file, .max_redirects = 5};
+    assert_int_equal(fetch_app(*state, nginx.tls_url, &opt), OTA_OK); /* the server is fine */
+    char base[2 * TEST_SERVER_URL_MAX];
+    snprintf(base, sizeof base, "%s/other", nginx.tls_url);
+    assert_int_equal(fetch_app(*state, base, &opt), OTA_ERR_REDIRECT);
+    /* Through an https redirect first: still refused at the downgrade. */
+    snprintf(base, sizeof base, "%s/r301/other", nginx.tls_url);
+    assert_int_equal(fetch_app(*state, base, &opt), OTA_ERR_REDIRECT);
+    /* The refusal leaves the transport fit for the next request. */
+    assert_int_equal(fetch_app(*state, nginx.tls_url, &opt), OTA_OK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -189,6 +204,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_https_to_a_plain_http_port_is_a_tls_error, check_transport_setup_defaults, check_transport_teardown),
         cmocka_unit_test_setup_teardown(test_https_range_gets_206_and_the_tail, check_transport_setup_defaults, check_transport_teardown),
         cmocka_unit_test_setup_teardown(test_a_refused_certificate_does_not_poison_the_next_request, check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_a_redirect_from_https_down_to_http_is_refused, check_transport_setup_defaults, check_transport_teardown),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

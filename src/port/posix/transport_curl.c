@@ -24,7 +24,6 @@
 #define DEFAULT_IDLE_TIMEOUT_MS 30000u
 #define DEFAULT_BUFFER_SIZE (512u * 1024u)
 #define DEFAULT_SPILL_MAX (256u * 1024u)
-#define MAX_REDIRECTS 5L
 
 static pthread_once_t global_once = PTHREAD_ONCE_INIT;
 static CURLcode global_rc = CURLE_FAILED_INIT;
@@ -63,10 +62,11 @@ static int map_curl_error(CURLcode rc)
     case CURLE_GOT_NOTHING:
     case CURLE_SEND_ERROR:
     case CURLE_RECV_ERROR:
-    case CURLE_TOO_MANY_REDIRECTS:
     case CURLE_BAD_CONTENT_ENCODING:
     case CURLE_RANGE_ERROR:
         return OTA_ERR_NET;
+    case CURLE_TOO_MANY_REDIRECTS:
+        return OTA_ERR_REDIRECT;
     case CURLE_SSL_CONNECT_ERROR:
     case CURLE_SSL_ENGINE_NOTFOUND:
     case CURLE_SSL_ENGINE_SETFAILED:
@@ -175,10 +175,12 @@ static size_t on_header(char *buf, size_t size, size_t nitems, void *arg)
      * redirect that libcurl is about to follow. */
     long code = 0;
     curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &code);
-    bool redirect = t->cfg.follow_redirects && code >= 300 && code < 400 && code != 304 &&
+    bool redirect = t->max_redirects > 0 && code >= 300 && code < 400 && code != 304 &&
                     t->location;
     t->location = false;
-    if (code >= 200 && !redirect) {
+    if (redirect) {
+        t->redirected = true;
+    } else if (code >= 200) {
         curl_off_t cl = -1;
         curl_easy_getinfo(t->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
         t->status = (int)code;
@@ -196,13 +198,25 @@ static void finish(ota_transport_curl_t *t, int result)
     t->result = result;
 }
 
+/* What the end of a transfer means, with what only this transfer knows. */
+static int transfer_error(const ota_transport_curl_t *t, CURLcode rc)
+{
+    /* get() let only well-formed http(s) URLs through, so a bad or
+     * forbidden URL at this point is a Location libcurl would not follow
+     * (https -> http among them). */
+    if (t->redirected && (rc == CURLE_UNSUPPORTED_PROTOCOL || rc == CURLE_URL_MALFORMAT)) {
+        return OTA_ERR_REDIRECT;
+    }
+    return map_curl_error(rc);
+}
+
 static void collect_messages(ota_transport_curl_t *t)
 {
     int queued;
     CURLMsg *m;
     while ((m = curl_multi_info_read(t->multi, &queued)) != NULL) {
         if (m->msg == CURLMSG_DONE && m->easy_handle == t->easy && !t->done) {
-            finish(t, map_curl_error(m->data.result));
+            finish(t, transfer_error(t, m->data.result));
         }
     }
 }
@@ -310,8 +324,8 @@ static int set_options(ota_transport_curl_t *t, const char *url, const ota_http_
     SET(CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
     SET(CURLOPT_REDIR_PROTOCOLS, (long)(https ? CURLPROTO_HTTPS : (CURLPROTO_HTTP | CURLPROTO_HTTPS)));
 #endif
-    SET(CURLOPT_FOLLOWLOCATION, t->cfg.follow_redirects ? 1L : 0L);
-    SET(CURLOPT_MAXREDIRS, MAX_REDIRECTS);
+    SET(CURLOPT_FOLLOWLOCATION, opt->max_redirects > 0 ? 1L : 0L);
+    SET(CURLOPT_MAXREDIRS, (long)opt->max_redirects);
     SET(CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
     SET(CURLOPT_NOSIGNAL, 1L);
     /* A device has no proxy; an inherited http_proxy must not reroute tests. */
@@ -374,8 +388,21 @@ static int tc_get(void *ctx, const char *url, const ota_http_options_t *opt)
     /* curl_easy_reset keeps live connections and TLS sessions: a manifest
      * and its image from the same server share one connection. */
     curl_easy_reset(t->easy);
+    /* libcurl (7.88) keeps the receive buffer of a transfer that ended on a
+     * redirect it refused, and then refuses CURLOPT_BUFFERSIZE on that
+     * handle for good. A fresh handle clears it; the connection cache
+     * belongs to the multi handle, so no connection is lost. */
+    if (curl_easy_setopt(t->easy, CURLOPT_BUFFERSIZE, (long)t->cfg.buffer_size) != CURLE_OK) {
+        CURL *fresh = curl_easy_init();
+        if (fresh == NULL) {
+            return OTA_ERR_IO;
+        }
+        curl_easy_cleanup(t->easy);
+        t->easy = fresh;
+    }
     t->errbuf[0] = '\0';
-    t->done = t->headers_done = t->paused = t->connected = t->location = false;
+    t->done = t->headers_done = t->paused = t->connected = t->location = t->redirected = false;
+    t->max_redirects = opt->max_redirects;
     t->result = OTA_OK;
     t->status = 0;
     t->content_length = -1;
