@@ -177,6 +177,18 @@ static void assert_unpublished(h_t *h, uint32_t v)
     assert_int_equal(ota_system_posix_reset_requested(&h->f.dev.sys_posix), 0);
 }
 
+/* A good https manifest offering v6 at image_url: the download fails with
+ * reason and leaves nothing behind. */
+static void h_image_refused(h_t *h, const char *image_url, int reason)
+{
+    fix_clear_events(&h->f);
+    h_manifest_url_at(h, nginx.tls_url, "image.json", 6, image_url);
+    h_check(h);
+    assert_int_equal(fix_event(&h->f, OTA_EVENT_DOWNLOAD_FAILED)->reason, reason);
+    assert_unpublished(h, 6);
+    assert_int_equal(fix_temp_files(&h->f), 0);
+}
+
 static char *tmp_of(uint32_t v, char out[40])
 {
     char hex[65];
@@ -233,25 +245,48 @@ static void test_https_with_a_self_signed_or_wrong_ca_certificate_is_refused(voi
     h_manifest_of(h, nginx.tls_self_url, "self.json", 1, v);
     h->f.cfg.ca_file = nginx.ca_file;
     h_check(h);
-    assert_int_equal(fix_event(&h->f, OTA_EVENT_CHECK_FAILED)->reason, OTA_ERR_TLS);
+    assert_int_equal(fix_event(&h->f, OTA_EVENT_CHECK_FAILED)->reason, OTA_ERR_TLS_SELF_SIGNED);
 
     /* the CA-signed server checked against an unrelated certificate as CA */
     fix_clear_events(&h->f);
     h_manifest_of(h, nginx.tls_url, "self.json", 1, v);
     h->f.cfg.ca_file = nginx.self_cert;
     h_check(h);
-    assert_int_equal(fix_event(&h->f, OTA_EVENT_CHECK_FAILED)->reason, OTA_ERR_TLS);
+    assert_int_equal(fix_event(&h->f, OTA_EVENT_CHECK_FAILED)->reason, OTA_ERR_TLS_UNKNOWN_ISSUER);
 
     /* a good manifest naming an image on the self-signed server */
-    fix_clear_events(&h->f);
     char url[256];
     test_server_url(url, sizeof url, nginx.tls_self_url, "app_v6.bin");
-    h_manifest_url_at(h, nginx.tls_url, "mixed.json", 6, url);
     h->f.cfg.ca_file = nginx.ca_file;
-    h_check(h);
-    assert_int_equal(fix_event(&h->f, OTA_EVENT_DOWNLOAD_FAILED)->reason, OTA_ERR_TLS);
-    assert_unpublished(h, 6);
-    assert_int_equal(fix_temp_files(&h->f), 0);
+    h_image_refused(h, url, OTA_ERR_TLS_SELF_SIGNED);
+    h_close(h);
+}
+
+static void test_a_refused_certificate_is_reported_with_its_reason(void **state)
+{
+    (void)state;
+    static const int want[TEST_CERT_BAD_COUNT] = {
+        [TEST_CERT_EXPIRED] = OTA_ERR_TLS_EXPIRED,
+        [TEST_CERT_NOT_YET_VALID] = OTA_ERR_TLS_NOT_YET_VALID,
+        [TEST_CERT_WRONG_NAME] = OTA_ERR_TLS_NAME,
+        [TEST_CERT_UNKNOWN_CA] = OTA_ERR_TLS_UNKNOWN_ISSUER,
+    };
+    h_t *h = h_open(1);
+    h->f.cfg.require_tls = true;
+    h->f.cfg.ca_file = nginx.ca_file;
+    int v[] = {6};
+    for (int i = 0; i < TEST_CERT_BAD_COUNT; i++) {
+        fix_clear_events(&h->f);
+        h_manifest_of(h, nginx.tls_bad_url[i], "cert.json", 1, v);
+        h_check(h);
+        assert_int_equal(fix_event(&h->f, OTA_EVENT_CHECK_FAILED)->reason, want[i]);
+        assert_int_equal(ota_service_last_error(&h->f.svc), want[i]);
+    }
+
+    /* a good manifest whose image sits behind an expired certificate */
+    char url[256];
+    test_server_url(url, sizeof url, nginx.tls_bad_url[TEST_CERT_EXPIRED], "app_v6.bin");
+    h_image_refused(h, url, OTA_ERR_TLS_EXPIRED);
     h_close(h);
 }
 
@@ -620,14 +655,9 @@ static void test_a_redirect_from_https_down_to_http_is_refused(void **state)
     assert_int_equal(fix_event(&h->f, OTA_EVENT_CHECK_FAILED)->reason, OTA_ERR_REDIRECT);
 
     /* a good https manifest whose image URL is sent down to http */
-    fix_clear_events(&h->f);
     char url[256];
     snprintf(url, sizeof url, "%s/other/app_v6.bin", nginx.tls_url);
-    h_manifest_url_at(h, nginx.tls_url, "down_image.json", 6, url);
-    h_check(h);
-    assert_int_equal(fix_event(&h->f, OTA_EVENT_DOWNLOAD_FAILED)->reason, OTA_ERR_REDIRECT);
-    assert_unpublished(h, 6);
-    assert_int_equal(fix_temp_files(&h->f), 0);
+    h_image_refused(h, url, OTA_ERR_REDIRECT);
     h_close(h);
 }
 
@@ -638,6 +668,7 @@ int main(void)
         cmocka_unit_test(test_nginx_http_update_to_the_highest_of_several_entries_then_reset),
         cmocka_unit_test(test_nginx_https_with_the_test_ca_and_tls_required_updates),
         cmocka_unit_test(test_https_with_a_self_signed_or_wrong_ca_certificate_is_refused),
+        cmocka_unit_test(test_a_refused_certificate_is_reported_with_its_reason),
         cmocka_unit_test(test_require_tls_refuses_a_plain_http_manifest),
         cmocka_unit_test(test_python_http_server_as_in_the_seed_serves_an_update),
         cmocka_unit_test(test_erase_ver_removes_a_stored_version_over_nginx),

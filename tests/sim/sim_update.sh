@@ -86,7 +86,7 @@ if [ "$(cat "$SERVER_STATE/kind")" = nginx ]; then
   HURL=$(cat "$SERVER_STATE/https_url")
   URL=$HURL manifest tls.json 3
   expect_rc 1 "$SYSOTA" sim run dev --until idle --manifest "$HURL/tls.json"
-  expect_line 'check failed: OTA_ERR_TLS'
+  expect_line '^check failed: OTA_ERR_TLS_UNKNOWN_ISSUER \(TLS: the certificate is not from a trusted CA\)$'
   expect_rc 0 "$SYSOTA" sim init tdev --manifest "$HURL/tls.json" --ca-file "$SERVER_STATE/ca.crt"
   "$SYSOTA" sim flash tdev v1.bin >/dev/null
   "$SYSOTA" sim config tdev require_tls=yes

@@ -12,6 +12,7 @@
 
 #include <curl/curl.h>
 #include <limits.h>
+#include <openssl/x509_vfy.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,10 +28,16 @@
 
 static pthread_once_t global_once = PTHREAD_ONCE_INIT;
 static CURLcode global_rc = CURLE_FAILED_INIT;
+static bool tls_is_openssl; /* libcurl's verify results are OpenSSL's X509_V_ERR_* codes */
 
 static void global_init(void)
 {
     global_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+    const curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
+    const char *ssl = v != NULL && v->ssl_version != NULL ? v->ssl_version : "";
+    /* The forks keep OpenSSL's verify codes. */
+    tls_is_openssl = strncmp(ssl, "OpenSSL", 7) == 0 || strncmp(ssl, "LibreSSL", 8) == 0 ||
+                     strncmp(ssl, "BoringSSL", 9) == 0 || strncmp(ssl, "quictls", 7) == 0;
 }
 
 static uint64_t now_ms(void)
@@ -85,6 +92,37 @@ static int map_curl_error(CURLcode rc)
         return OTA_ERR_TLS;
     default:
         return OTA_ERR_IO;
+    }
+}
+
+/*
+ * Why a peer certificate was refused, from OpenSSL's verify result of the
+ * failed transfer. libcurl checks the host name itself once OpenSSL has
+ * accepted the chain, so that refusal leaves the result at its "not
+ * verified yet" value (X509_V_ERR_UNSPECIFIED) or at X509_V_OK; a libcurl
+ * that leaves the check to OpenSSL reports the *_MISMATCH codes instead.
+ */
+static int tls_reason(long verify)
+{
+    switch (verify) {
+    case X509_V_ERR_CERT_HAS_EXPIRED:
+        return OTA_ERR_TLS_EXPIRED;
+    case X509_V_ERR_CERT_NOT_YET_VALID:
+        return OTA_ERR_TLS_NOT_YET_VALID;
+    case X509_V_OK:
+    case X509_V_ERR_UNSPECIFIED:
+    case X509_V_ERR_HOSTNAME_MISMATCH:
+    case X509_V_ERR_IP_ADDRESS_MISMATCH:
+        return OTA_ERR_TLS_NAME;
+    case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+        return OTA_ERR_TLS_SELF_SIGNED;
+    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+    case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+    case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+        return OTA_ERR_TLS_UNKNOWN_ISSUER;
+    default:
+        return OTA_ERR_TLS;
     }
 }
 
@@ -206,6 +244,12 @@ static int transfer_error(const ota_transport_curl_t *t, CURLcode rc)
      * (https -> http among them). */
     if (t->redirected && (rc == CURLE_UNSUPPORTED_PROTOCOL || rc == CURLE_URL_MALFORMAT)) {
         return OTA_ERR_REDIRECT;
+    }
+    if (rc == CURLE_PEER_FAILED_VERIFICATION && tls_is_openssl) {
+        long verify = X509_V_OK;
+        if (curl_easy_getinfo(t->easy, CURLINFO_SSL_VERIFYRESULT, &verify) == CURLE_OK) {
+            return tls_reason(verify);
+        }
     }
     return map_curl_error(rc);
 }

@@ -22,8 +22,11 @@
  *    and the body can still be read.
  *  - Errors: OTA_ERR_NET (refused, reset, DNS, malformed reply),
  *    OTA_ERR_TIMEOUT (connect timeout, or no byte received for
- *    idle_timeout_ms while the caller kept reading), OTA_ERR_TLS (handshake or
- *    certificate failure), OTA_ERR_SHORT_BODY (connection ended before the
+ *    idle_timeout_ms while the caller kept reading), a TLS failure
+ *    (ota_err_is_tls: with libcurl on OpenSSL, a refused certificate says
+ *    why: OTA_ERR_TLS_EXPIRED, _NOT_YET_VALID, _NAME, _UNKNOWN_ISSUER,
+ *    _SELF_SIGNED; OTA_ERR_TLS for any other handshake or certificate
+ *    failure), OTA_ERR_SHORT_BODY (connection ended before the
  *    announced Content-Length), OTA_ERR_URL (malformed or non-http(s) URL),
  *    OTA_ERR_REDIRECT (see above).
  *
