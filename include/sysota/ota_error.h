@@ -9,6 +9,8 @@
 #ifndef SYSOTA_OTA_ERROR_H
 #define SYSOTA_OTA_ERROR_H
 
+#include <stdbool.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -43,18 +45,37 @@ typedef enum ota_err {
     /* network */
     OTA_ERR_NET = -40,             /* connection refused, reset or DNS failure */
     OTA_ERR_TIMEOUT = -41,         /* no progress within the configured timeout */
-    OTA_ERR_TLS = -42,             /* TLS handshake or certificate verification failed */
+    OTA_ERR_TLS = -42,             /* TLS handshake or certificate failure (no reason below fits) */
     OTA_ERR_TLS_REQUIRED = -43,    /* plain http:// refused because TLS is enforced */
     OTA_ERR_HTTP_STATUS = -44,     /* the server answered other than 200 / 206 */
     OTA_ERR_SHORT_BODY = -45,      /* the body ended before its announced length */
     OTA_ERR_URL = -46,             /* a URL is malformed or names no usable file */
+    OTA_ERR_REDIRECT = -47,        /* redirect refused: a loop, too many hops, or https to http */
     /* manifest */
     OTA_ERR_JSON = -50,            /* the manifest is not well-formed JSON */
     OTA_ERR_MANIFEST = -51,        /* well-formed, but not a manifest (no "ota" array) */
     OTA_ERR_ENTRY = -52,           /* an entry lacks a mandatory key or has a bad value */
     /* boot */
-    OTA_ERR_NO_IMAGE = -60         /* no valid image anywhere: the bootloader halts */
+    OTA_ERR_NO_IMAGE = -60,        /* no valid image anywhere: the bootloader halts */
+    /* TLS: why the server's certificate was refused, when the port can tell.
+     * The block -70 .. -79 is reserved for such reasons; with OTA_ERR_TLS it
+     * makes up every TLS failure (ota_err_is_tls). */
+    OTA_ERR_TLS_EXPIRED = -70,        /* a certificate of the chain has expired */
+    OTA_ERR_TLS_NOT_YET_VALID = -71,  /* a certificate of the chain is not valid yet (check the clock) */
+    OTA_ERR_TLS_NAME = -72,           /* the certificate is for another host name or address */
+    OTA_ERR_TLS_UNKNOWN_ISSUER = -73, /* the chain does not lead to a CA the device trusts */
+    OTA_ERR_TLS_SELF_SIGNED = -74     /* the server's certificate is self-signed and not trusted */
 } ota_err_t;
+
+/** The block of TLS reasons: OTA_ERR_TLS_REASON_FIRST down to _LAST. */
+#define OTA_ERR_TLS_REASON_FIRST (-70)
+#define OTA_ERR_TLS_REASON_LAST (-79)
+
+/**
+ * True for OTA_ERR_TLS and every TLS reason (-70 .. -79): for a caller that
+ * treats any TLS failure alike, whatever reason the port could name.
+ */
+bool ota_err_is_tls(int err);
 
 /** Name of an error code, e.g. "OTA_ERR_DIGEST"; "OTA_ERR_?" for an unknown code. */
 const char *ota_err_name(int err);

@@ -112,6 +112,15 @@ typedef struct ota_http_options {
     bool insecure;             /**< true: skip TLS peer verification (tests only) */
     uint32_t connect_timeout_ms; /**< 0: port default */
     uint32_t idle_timeout_ms;  /**< abort when no byte arrives for this long; 0: port default */
+    /**
+     * Redirects (301, 302, 303, 307, 308 with a Location) to follow before the
+     * final response; 0: none, the 3xx itself is the response. A port never
+     * follows one from https:// to http:// (TLS, once asked for, holds for
+     * the final URL too). A chain longer than this, a loop, or a refused
+     * target fails the request with OTA_ERR_REDIRECT. Range and headers go
+     * to every hop; status and content_length are the final response's.
+     */
+    uint8_t max_redirects;
 } ota_http_options_t;
 
 /** What the server said, once its headers have arrived. */

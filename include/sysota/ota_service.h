@@ -103,6 +103,7 @@ typedef struct ota_service_config {
                                        0: no rate check and no derived limits. The service reads at most
                                        buf_size bytes per task() call: call task() often enough */
     uint32_t rate_window_ms;      /**< the window of that average (default 30 s); 0: no window check */
+    uint8_t max_redirects;        /**< redirects followed per GET (manifest, image); default 5, 0: none */
     uint32_t manifest_timeout_ms; /**< whole manifest fetch; 0: derived (rate window + manifest_max at min_rate) */
     uint32_t download_timeout_ms; /**< whole image download; 0: derived (rate window + image length at
                                        min_rate; the length announced, else app_size; none if both unknown) */

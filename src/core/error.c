@@ -43,10 +43,16 @@ static const struct err_text err_table[] = {
     E(OTA_ERR_HTTP_STATUS, "unexpected HTTP status"),
     E(OTA_ERR_SHORT_BODY, "body shorter than announced"),
     E(OTA_ERR_URL, "URL malformed or names no file"),
+    E(OTA_ERR_REDIRECT, "redirect refused: a loop, too many hops, or from https to http"),
     E(OTA_ERR_JSON, "manifest is not well-formed JSON"),
     E(OTA_ERR_MANIFEST, "not a manifest (no \"ota\" array)"),
     E(OTA_ERR_ENTRY, "manifest entry missing a key or with a bad value"),
     E(OTA_ERR_NO_IMAGE, "no valid image to boot"),
+    E(OTA_ERR_TLS_EXPIRED, "TLS: the server's certificate (or its CA's) has expired"),
+    E(OTA_ERR_TLS_NOT_YET_VALID, "TLS: the server's certificate is not valid yet (is the clock right?)"),
+    E(OTA_ERR_TLS_NAME, "TLS: the certificate does not name the host of the URL"),
+    E(OTA_ERR_TLS_UNKNOWN_ISSUER, "TLS: the certificate is not from a trusted CA"),
+    E(OTA_ERR_TLS_SELF_SIGNED, "TLS: the server's certificate is self-signed"),
 };
 #undef E
 
@@ -64,6 +70,11 @@ const char *ota_err_name(int err)
 {
     const struct err_text *e = err_find(err);
     return e ? e->name : "OTA_ERR_?";
+}
+
+bool ota_err_is_tls(int err)
+{
+    return err == OTA_ERR_TLS || (err <= OTA_ERR_TLS_REASON_FIRST && err >= OTA_ERR_TLS_REASON_LAST);
 }
 
 const char *ota_err_describe(int err)

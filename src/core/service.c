@@ -31,6 +31,7 @@ void ota_service_config_defaults(ota_service_config_t *cfg)
     cfg->idle_timeout_ms = 20000u;
     cfg->min_rate = 1024u;
     cfg->rate_window_ms = 30000u;
+    cfg->max_redirects = 5;
     cfg->manifest_max = OTA_MANIFEST_MAX_SIZE;
 }
 
@@ -64,6 +65,7 @@ void svc_http_options(const ota_service_t *svc, ota_http_options_t *opt, uint32_
     opt->insecure = svc->cfg.insecure;
     opt->connect_timeout_ms = svc->cfg.connect_timeout_ms;
     opt->idle_timeout_ms = svc->cfg.idle_timeout_ms;
+    opt->max_redirects = svc->cfg.max_redirects;
 }
 
 void svc_transfer_start(ota_service_t *svc)

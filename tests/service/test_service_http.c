@@ -114,14 +114,20 @@ static void h_manifest_of(h_t *h, const char *base, const char *name, int n, con
     h_manifest(h, base, name, json);
 }
 
-/* One entry for version v served at url (any path). */
-static void h_manifest_url(h_t *h, const char *name, uint32_t v, const char *url)
+/* A manifest at base/name with one entry: version v served at url (any path). */
+static void h_manifest_url_at(h_t *h, const char *base, const char *name, uint32_t v, const char *url)
 {
     char json[1024];
     int n = snprintf(json, sizeof json, "{\"ota\": [");
     n += fix_entry(json + n, sizeof json - (size_t)n, v, url, false);
     snprintf(json + n, sizeof json - (size_t)n, "]}");
-    h_manifest(h, nginx.url, name, json);
+    h_manifest(h, base, name, json);
+}
+
+/* The same, the manifest served by nginx over plain HTTP. */
+static void h_manifest_url(h_t *h, const char *name, uint32_t v, const char *url)
+{
+    h_manifest_url_at(h, nginx.url, name, v, url);
 }
 
 static void h_check(h_t *h)
@@ -169,6 +175,18 @@ static void assert_unpublished(h_t *h, uint32_t v)
     assert_int_equal(fix_record(&h->f).status, OTA_STATUS_VALID);
     assert_int_equal(fix_find(&h->f, OTA_EVENT_UPDATE_READY, 0), -1);
     assert_int_equal(ota_system_posix_reset_requested(&h->f.dev.sys_posix), 0);
+}
+
+/* A good https manifest offering v6 at image_url: the download fails with
+ * reason and leaves nothing behind. */
+static void h_image_refused(h_t *h, const char *image_url, int reason)
+{
+    fix_clear_events(&h->f);
+    h_manifest_url_at(h, nginx.tls_url, "image.json", 6, image_url);
+    h_check(h);
+    assert_int_equal(fix_event(&h->f, OTA_EVENT_DOWNLOAD_FAILED)->reason, reason);
+    assert_unpublished(h, 6);
+    assert_int_equal(fix_temp_files(&h->f), 0);
 }
 
 static char *tmp_of(uint32_t v, char out[40])
@@ -227,29 +245,48 @@ static void test_https_with_a_self_signed_or_wrong_ca_certificate_is_refused(voi
     h_manifest_of(h, nginx.tls_self_url, "self.json", 1, v);
     h->f.cfg.ca_file = nginx.ca_file;
     h_check(h);
-    assert_int_equal(fix_event(&h->f, OTA_EVENT_CHECK_FAILED)->reason, OTA_ERR_TLS);
+    assert_int_equal(fix_event(&h->f, OTA_EVENT_CHECK_FAILED)->reason, OTA_ERR_TLS_SELF_SIGNED);
 
     /* the CA-signed server checked against an unrelated certificate as CA */
     fix_clear_events(&h->f);
     h_manifest_of(h, nginx.tls_url, "self.json", 1, v);
     h->f.cfg.ca_file = nginx.self_cert;
     h_check(h);
-    assert_int_equal(fix_event(&h->f, OTA_EVENT_CHECK_FAILED)->reason, OTA_ERR_TLS);
+    assert_int_equal(fix_event(&h->f, OTA_EVENT_CHECK_FAILED)->reason, OTA_ERR_TLS_UNKNOWN_ISSUER);
 
     /* a good manifest naming an image on the self-signed server */
-    fix_clear_events(&h->f);
     char url[256];
     test_server_url(url, sizeof url, nginx.tls_self_url, "app_v6.bin");
-    char json[1024];
-    int n = snprintf(json, sizeof json, "{\"ota\": [");
-    n += fix_entry(json + n, sizeof json - (size_t)n, 6, url, false);
-    snprintf(json + n, sizeof json - (size_t)n, "]}");
-    h_manifest(h, nginx.tls_url, "mixed.json", json);
     h->f.cfg.ca_file = nginx.ca_file;
-    h_check(h);
-    assert_int_equal(fix_event(&h->f, OTA_EVENT_DOWNLOAD_FAILED)->reason, OTA_ERR_TLS);
-    assert_unpublished(h, 6);
-    assert_int_equal(fix_temp_files(&h->f), 0);
+    h_image_refused(h, url, OTA_ERR_TLS_SELF_SIGNED);
+    h_close(h);
+}
+
+static void test_a_refused_certificate_is_reported_with_its_reason(void **state)
+{
+    (void)state;
+    static const int want[TEST_CERT_BAD_COUNT] = {
+        [TEST_CERT_EXPIRED] = OTA_ERR_TLS_EXPIRED,
+        [TEST_CERT_NOT_YET_VALID] = OTA_ERR_TLS_NOT_YET_VALID,
+        [TEST_CERT_WRONG_NAME] = OTA_ERR_TLS_NAME,
+        [TEST_CERT_UNKNOWN_CA] = OTA_ERR_TLS_UNKNOWN_ISSUER,
+    };
+    h_t *h = h_open(1);
+    h->f.cfg.require_tls = true;
+    h->f.cfg.ca_file = nginx.ca_file;
+    int v[] = {6};
+    for (int i = 0; i < TEST_CERT_BAD_COUNT; i++) {
+        fix_clear_events(&h->f);
+        h_manifest_of(h, nginx.tls_bad_url[i], "cert.json", 1, v);
+        h_check(h);
+        assert_int_equal(fix_event(&h->f, OTA_EVENT_CHECK_FAILED)->reason, want[i]);
+        assert_int_equal(ota_service_last_error(&h->f.svc), want[i]);
+    }
+
+    /* a good manifest whose image sits behind an expired certificate */
+    char url[256];
+    test_server_url(url, sizeof url, nginx.tls_bad_url[TEST_CERT_EXPIRED], "app_v6.bin");
+    h_image_refused(h, url, OTA_ERR_TLS_EXPIRED);
     h_close(h);
 }
 
@@ -522,6 +559,108 @@ static void test_power_loss_leftovers_are_finished_without_downloading_again(voi
     h_close(h);
 }
 
+static void test_redirected_manifest_and_image_urls_are_followed_by_default(void **state)
+{
+    (void)state;
+    /* nginx answers 301 for the manifest and for the image: both lead to the files. */
+    h_t *h = h_open(1);
+    char base[2 * TEST_SERVER_URL_MAX];
+    snprintf(base, sizeof base, "%s/r301", nginx.url);
+    int v[] = {6};
+    h_manifest_of(h, base, "moved.json", 1, v);
+    h_check(h);
+    assert_ready(h, 6);
+    h_close(h);
+
+    /* 308 then 307 for the manifest, bad_server.py's 302 for the image. */
+    h = h_open(1);
+    char url[256];
+    test_server_url(url, sizeof url, bad.url, "redirect/app_v5.bin");
+    h_manifest_url(h, "moved2.json", 5, url);
+    snprintf(h->mf_url, sizeof h->mf_url, "%s/r308/r307/moved2.json", nginx.url);
+    h_check(h);
+    assert_ready(h, 5);
+    h_close(h);
+}
+
+static void test_a_resumed_download_keeps_its_range_through_a_redirect(void **state)
+{
+    (void)state;
+    h_t *h = h_open(1);
+    char url[256], tmp[40];
+    fix_store_write(&h->f, tmp_of(6, tmp), img[6], 5000); /* left by a cut */
+    snprintf(url, sizeof url, "%s/r302/app_v6.bin", nginx.url);
+    h_manifest_url(h, "moved_resume.json", 6, url);
+    h_check(h);
+    assert_int_equal(fix_event(&h->f, OTA_EVENT_DOWNLOAD_START)->done, 5000);
+    ota_transport_curl_stats_t last;
+    ota_transport_curl_stats(&h->curl, &last, NULL);
+    assert_int_equal(last.body_bytes, FIX_IMAGE_SIZE - 5000);
+    assert_ready(h, 6);
+    h_close(h);
+}
+
+static void test_a_redirect_loop_or_too_many_hops_fails_with_REDIRECT(void **state)
+{
+    (void)state;
+    h_t *h = h_open(1);
+    test_server_url(h->mf_url, sizeof h->mf_url, nginx.url, "loop");
+    h_check(h);
+    assert_int_equal(fix_event(&h->f, OTA_EVENT_CHECK_FAILED)->reason, OTA_ERR_REDIRECT);
+
+    /* six hops, one more than the default allows */
+    fix_clear_events(&h->f);
+    char url[256];
+    test_server_url(url, sizeof url, nginx.url, "r301/r302/r307/r308/r301/r302/app_v6.bin");
+    h_manifest_url(h, "hops.json", 6, url);
+    h_check(h);
+    assert_int_equal(fix_event(&h->f, OTA_EVENT_DOWNLOAD_FAILED)->reason, OTA_ERR_REDIRECT);
+    assert_unpublished(h, 6);
+    assert_int_equal(fix_temp_files(&h->f), 0);
+
+    /* the configured limit is the one used */
+    fix_clear_events(&h->f);
+    h->f.cfg.max_redirects = 6;
+    h_check(h);
+    assert_ready(h, 6);
+    h_close(h);
+}
+
+static void test_max_redirects_0_reports_the_3xx_as_an_HTTP_status(void **state)
+{
+    (void)state;
+    h_t *h = h_open(1);
+    char base[2 * TEST_SERVER_URL_MAX];
+    snprintf(base, sizeof base, "%s/r301", nginx.url);
+    int v[] = {6};
+    h_manifest_of(h, base, "moved0.json", 1, v);
+    h->f.cfg.max_redirects = 0;
+    h_check(h);
+    assert_int_equal(fix_event(&h->f, OTA_EVENT_CHECK_FAILED)->reason, OTA_ERR_HTTP_STATUS);
+    h_close(h);
+}
+
+static void test_a_redirect_from_https_down_to_http_is_refused(void **state)
+{
+    (void)state;
+    /* nginx's TLS port sends /other/... to its plain port. */
+    h_t *h = h_open(1);
+    char base[2 * TEST_SERVER_URL_MAX];
+    snprintf(base, sizeof base, "%s/other", nginx.tls_url);
+    int v[] = {6};
+    h_manifest_of(h, base, "down.json", 1, v);
+    h->f.cfg.require_tls = true;
+    h->f.cfg.ca_file = nginx.ca_file;
+    h_check(h);
+    assert_int_equal(fix_event(&h->f, OTA_EVENT_CHECK_FAILED)->reason, OTA_ERR_REDIRECT);
+
+    /* a good https manifest whose image URL is sent down to http */
+    char url[256];
+    snprintf(url, sizeof url, "%s/other/app_v6.bin", nginx.tls_url);
+    h_image_refused(h, url, OTA_ERR_REDIRECT);
+    h_close(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -529,6 +668,7 @@ int main(void)
         cmocka_unit_test(test_nginx_http_update_to_the_highest_of_several_entries_then_reset),
         cmocka_unit_test(test_nginx_https_with_the_test_ca_and_tls_required_updates),
         cmocka_unit_test(test_https_with_a_self_signed_or_wrong_ca_certificate_is_refused),
+        cmocka_unit_test(test_a_refused_certificate_is_reported_with_its_reason),
         cmocka_unit_test(test_require_tls_refuses_a_plain_http_manifest),
         cmocka_unit_test(test_python_http_server_as_in_the_seed_serves_an_update),
         cmocka_unit_test(test_erase_ver_removes_a_stored_version_over_nginx),
@@ -541,6 +681,11 @@ int main(void)
         cmocka_unit_test(test_manifest_problems_fail_the_check_with_their_reason),
         cmocka_unit_test(test_a_full_or_failing_store_fails_the_download_cleanly),
         cmocka_unit_test(test_power_loss_leftovers_are_finished_without_downloading_again),
+        cmocka_unit_test(test_redirected_manifest_and_image_urls_are_followed_by_default),
+        cmocka_unit_test(test_a_resumed_download_keeps_its_range_through_a_redirect),
+        cmocka_unit_test(test_a_redirect_loop_or_too_many_hops_fails_with_REDIRECT),
+        cmocka_unit_test(test_max_redirects_0_reports_the_3xx_as_an_HTTP_status),
+        cmocka_unit_test(test_a_redirect_from_https_down_to_http_is_refused),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -86,13 +86,18 @@ if [ "$(cat "$SERVER_STATE/kind")" = nginx ]; then
   HURL=$(cat "$SERVER_STATE/https_url")
   URL=$HURL manifest tls.json 3
   expect_rc 1 "$SYSOTA" sim run dev --until idle --manifest "$HURL/tls.json"
-  expect_line 'check failed: OTA_ERR_TLS'
+  expect_line '^check failed: OTA_ERR_TLS_UNKNOWN_ISSUER \(TLS: the certificate is not from a trusted CA\)$'
   expect_rc 0 "$SYSOTA" sim init tdev --manifest "$HURL/tls.json" --ca-file "$SERVER_STATE/ca.crt"
   "$SYSOTA" sim flash tdev v1.bin >/dev/null
   "$SYSOTA" sim config tdev require_tls=yes
   expect_rc 0 "$SYSOTA" sim run tdev --until confirmed
   expect_line '^boot: installed v3'
   expect_eq "running over https" "$(json tdev 's["running"]["version"], s["running"]["status"]')" "3 F8"
+  # Behind nginx's redirects (308 for the manifest, 301 for the image): followed.
+  image 4 4000 >/dev/null
+  URL="$HURL/r301" manifest moved.json 4
+  expect_rc 0 "$SYSOTA" sim run tdev --until confirmed --manifest "$HURL/r308/moved.json"
+  expect_line '^boot: installed v4'
 else
   echo "(no nginx: HTTPS part skipped)"
 fi

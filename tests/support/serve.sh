@@ -10,6 +10,8 @@
 #   pid        the server's PID        url        the http:// base URL
 #   https_url  (nginx) https base URL  ca.crt     (nginx) the CA to trust for it
 #   kind       nginx | python          *.log      the server's logs
+# nginx also answers /rCODE/PATH (CODE 301, 302, 303, 307, 308) with a
+# redirect to /PATH, on both ports, for trying a device behind redirects.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -42,6 +44,15 @@ find_nginx() {
   return 1
 }
 
+# nginx lines: /rCODE/PATH -> /PATH with that status (Location relative).
+redirects() {
+  local code
+  echo "    absolute_redirect off;"
+  for code in 301 302 303 307 308; do
+    echo "    location ~ ^/r$code(/.*)\$ { return $code \$1\$is_args\$args; }"
+  done
+}
+
 start() {
   local docroot state nginx port tls_port
   docroot=$(cd "$1" && pwd)
@@ -68,9 +79,13 @@ start() {
       for t in client_body proxy fastcgi uwsgi scgi; do echo "  ${t}_temp_path $state/tmp/$t;"; done
       echo "  types { application/json json; text/plain txt; text/html html; }"
       echo "  default_type application/octet-stream; sendfile on; tcp_nopush on;"
-      echo "  server { listen 127.0.0.1:$port; root $docroot; }"
+      echo "  server { listen 127.0.0.1:$port; root $docroot;"
+      redirects
+      echo "  }"
       echo "  server { listen 127.0.0.1:$tls_port ssl; root $docroot;"
-      echo "    ssl_certificate $state/tls/server.crt; ssl_certificate_key $state/tls/server.key; }"
+      echo "    ssl_certificate $state/tls/server.crt; ssl_certificate_key $state/tls/server.key;"
+      redirects
+      echo "  }"
       echo "}"
     } >"$state/nginx.conf"
     # daemon on: nginx detaches and writes its master PID itself.

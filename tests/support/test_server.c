@@ -194,6 +194,23 @@ static int free_port(void)
     return port;
 }
 
+/* n distinct free ports (free_port may hand out one twice). */
+static int free_ports(int *ports, int n)
+{
+    for (int i = 0; i < n; i++) {
+        ports[i] = free_port();
+        if (ports[i] < 0) {
+            return OTA_ERR_IO;
+        }
+        for (int j = 0; j < i; j++) {
+            if (ports[j] == ports[i]) {
+                return OTA_ERR_EXISTS;
+            }
+        }
+    }
+    return OTA_OK;
+}
+
 static int port_accepts(int port)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -316,6 +333,29 @@ static int run_wait(char *const argv[], const char *log_path)
 
 /* ---- nginx ----------------------------------------------------------- */
 
+/*
+ * Redirects every server block answers, so a test can put nginx's own 3xx
+ * in front of any file: /rCODE/PATH answers CODE with "Location: /PATH"
+ * (relative, as nginx sends it with absolute_redirect off), /loop answers
+ * 301 to itself, and /other/PATH sends PATH to `other`, the server's
+ * counterpart of the other scheme (https for the plain port, http for the
+ * TLS ones).
+ */
+static void nginx_redirects(FILE *f, const char *other)
+{
+    static const int codes[] = {301, 302, 303, 307, 308};
+    fprintf(f, "    absolute_redirect off;\n");
+    for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++) {
+        fprintf(f, "    location ~ ^/r%d(/.*)$ { return %d $1$is_args$args; }\n", codes[i], codes[i]);
+    }
+    fprintf(f, "    location = /loop { return 301 /loop; }\n");
+    fprintf(f, "    location ~ ^/other(/.*)$ { return 302 %s$1$is_args$args; }\n", other);
+}
+
+/* make_test_ca.sh's certificate of each test_bad_cert_t. */
+static const char *const bad_cert_names[TEST_CERT_BAD_COUNT] = {"expired", "notyet", "wrongname",
+                                                                "unknown"};
+
 static int nginx_write_conf(const test_server_t *s, const char *conf)
 {
     FILE *f = fopen(conf, "w");
@@ -340,13 +380,25 @@ static int nginx_write_conf(const test_server_t *s, const char *conf)
     fprintf(f, "  types { application/json json; text/plain txt; text/html html; }\n");
     fprintf(f, "  default_type application/octet-stream;\n");
     fprintf(f, "  sendfile on;\n  tcp_nopush on;\n  keepalive_timeout 30;\n");
-    fprintf(f, "  server { listen 127.0.0.1:%d; root %s; }\n", s->port, s->docroot);
+    char http[TEST_SERVER_URL_MAX], https[TEST_SERVER_URL_MAX];
+    fmt(http, sizeof http, "http://127.0.0.1:%d", s->port);
+    fmt(https, sizeof https, "https://127.0.0.1:%d", s->tls_port);
+    fprintf(f, "  server { listen 127.0.0.1:%d; root %s;\n", s->port, s->docroot);
+    nginx_redirects(f, https);
+    fprintf(f, "  }\n");
     fprintf(f, "  server { listen 127.0.0.1:%d ssl; root %s;\n"
-               "    ssl_certificate %s/tls/server.crt; ssl_certificate_key %s/tls/server.key; }\n",
+               "    ssl_certificate %s/tls/server.crt; ssl_certificate_key %s/tls/server.key;\n",
             s->tls_port, s->docroot, d, d);
+    nginx_redirects(f, http);
+    fprintf(f, "  }\n");
     fprintf(f, "  server { listen 127.0.0.1:%d ssl; root %s;\n"
                "    ssl_certificate %s/tls/self.crt; ssl_certificate_key %s/tls/self.key; }\n",
             s->tls_self_port, s->docroot, d, d);
+    for (int i = 0; i < TEST_CERT_BAD_COUNT; i++) {
+        fprintf(f, "  server { listen 127.0.0.1:%d ssl; root %s;\n"
+                   "    ssl_certificate %s/tls/%s.crt; ssl_certificate_key %s/tls/server.key; }\n",
+                s->tls_bad_port[i], s->docroot, d, bad_cert_names[i], d);
+    }
     fprintf(f, "}\n");
     return fclose(f) == 0 ? OTA_OK : OTA_ERR_IO;
 }
@@ -377,13 +429,15 @@ static int start_nginx(test_server_t *s)
         return OTA_ERR_IO;
     }
     for (int attempt = 0; attempt < START_ATTEMPTS; attempt++) {
-        s->port = free_port();
-        s->tls_port = free_port();
-        s->tls_self_port = free_port();
-        if (s->port < 0 || s->tls_port < 0 || s->tls_self_port < 0 || s->port == s->tls_port ||
-            s->port == s->tls_self_port || s->tls_port == s->tls_self_port) {
+        int ports[3 + TEST_CERT_BAD_COUNT];
+        const int nports = (int)(sizeof ports / sizeof ports[0]);
+        if (free_ports(ports, nports) != OTA_OK) {
             continue;
         }
+        s->port = ports[0];
+        s->tls_port = ports[1];
+        s->tls_self_port = ports[2];
+        memcpy(s->tls_bad_port, ports + 3, sizeof s->tls_bad_port);
         if (nginx_write_conf(s, conf) != OTA_OK) {
             return OTA_ERR_IO;
         }
@@ -392,12 +446,14 @@ static int start_nginx(test_server_t *s)
         if (pid < 0) {
             return OTA_ERR_IO;
         }
-        int ports[3] = {s->port, s->tls_port, s->tls_self_port};
-        int err = wait_ready(pid, ports, 3);
+        int err = wait_ready(pid, ports, nports);
         if (err == OTA_OK) {
             s->pid = pid;
             fmt(s->tls_url, sizeof s->tls_url, "https://127.0.0.1:%d", s->tls_port);
             fmt(s->tls_self_url, sizeof s->tls_self_url, "https://127.0.0.1:%d", s->tls_self_port);
+            for (int i = 0; i < TEST_CERT_BAD_COUNT; i++) {
+                fmt(s->tls_bad_url[i], sizeof s->tls_bad_url[i], "https://127.0.0.1:%d", s->tls_bad_port[i]);
+            }
             return OTA_OK;
         }
         /* Most likely a port taken between free_port() and nginx's bind: retry. */

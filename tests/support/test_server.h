@@ -6,7 +6,13 @@
  *                      `port`, HTTPS with a certificate signed by a fresh
  *                      test CA on `tls_port`, and HTTPS with an unrelated
  *                      self-signed certificate on `tls_self_port`. Range
- *                      requests are answered by nginx itself.
+ *                      requests are answered by nginx itself. `port` and
+ *                      `tls_port` also redirect: /rCODE/PATH answers CODE
+ *                      (301, 302, 303, 307, 308) with Location /PATH, /loop
+ *                      redirects to itself, /other/PATH sends PATH to the
+ *                      other scheme's port (http <-> https). Each
+ *                      `tls_bad_port[i]` serves HTTPS with a certificate
+ *                      that has one thing wrong (test_bad_cert_t).
  *   TEST_SERVER_PY_HTTP `python3 -m http.server` (the seed's suggestion).
  *   TEST_SERVER_BAD    tests/support/bad_server.py: serves the docroot, and
  *                      misbehaves on /cut/, /stall/, /silent/, /slow/,
@@ -45,6 +51,15 @@ typedef enum test_server_kind {
     TEST_SERVER_BAD         /**< bad_server.py: HTTP only, misbehaviour by path */
 } test_server_kind_t;
 
+/** nginx's certificates with exactly one fault each (make_test_ca.sh makes them). */
+typedef enum test_bad_cert {
+    TEST_CERT_EXPIRED = 0,   /**< signed by ca_file, right names, valid only in 2020 */
+    TEST_CERT_NOT_YET_VALID, /**< signed by ca_file, right names, valid from 2090 */
+    TEST_CERT_WRONG_NAME,    /**< signed by ca_file, for wrong.example and 192.0.2.1 */
+    TEST_CERT_UNKNOWN_CA,    /**< right names and dates, signed by a CA nobody trusts */
+    TEST_CERT_BAD_COUNT
+} test_bad_cert_t;
+
 typedef struct test_server {
     test_server_kind_t kind;
     pid_t pid;                               /**< the server process; 0 when stopped */
@@ -54,6 +69,8 @@ typedef struct test_server {
     char url[TEST_SERVER_URL_MAX];           /**< "http://127.0.0.1:<port>" (no trailing slash) */
     char tls_url[TEST_SERVER_URL_MAX];       /**< "https://127.0.0.1:<tls_port>", or "" */
     char tls_self_url[TEST_SERVER_URL_MAX];  /**< "https://127.0.0.1:<tls_self_port>", or "" */
+    int tls_bad_port[TEST_CERT_BAD_COUNT];   /**< nginx: HTTPS with each faulty certificate; else 0 */
+    char tls_bad_url[TEST_CERT_BAD_COUNT][TEST_SERVER_URL_MAX]; /**< "https://127.0.0.1:<port>", or "" */
     char ca_file[TEST_SERVER_PATH_MAX];      /**< nginx: PEM of the CA that signed tls_port's certificate */
     char self_cert[TEST_SERVER_PATH_MAX];    /**< nginx: PEM of the self-signed certificate (a "wrong CA") */
     char dir[TEST_SERVER_PATH_MAX];          /**< private state directory (config, logs, keys), removed by stop */

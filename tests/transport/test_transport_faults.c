@@ -171,19 +171,25 @@ static void test_a_redirect_is_reported_not_followed_by_default(void **state)
     assert_memory_equal(got, "moved\n", 6);
 }
 
-static void test_a_redirect_is_followed_when_the_config_says_so(void **state)
+static void test_a_redirect_is_followed_when_the_request_allows_enough_hops(void **state)
 {
-    fixture_t *f = *state;
-    ota_transport_curl_deinit(&f->curl);
-    ota_transport_curl_config_t cfg = {.follow_redirects = true};
-    assert_int_equal(ota_transport_curl_init(&f->curl, &cfg, &f->tp), OTA_OK);
+    ota_http_options_t opt = {.max_redirects = 2};
     check_result_t r;
     /* Two hops; the final status and body are the target's. */
-    assert_int_equal(fetch(f, "redirect/redirect/app.bin", NULL, &r), OTA_OK);
+    assert_int_equal(fetch(*state, "redirect/redirect/app.bin", &opt, &r), OTA_OK);
     assert_int_equal(r.resp.status, 200);
     assert_int_equal(r.resp.content_length, FILE_SIZE);
     assert_int_equal(r.len, FILE_SIZE);
     assert_memory_equal(got, data, FILE_SIZE);
+}
+
+static void test_one_hop_more_than_the_request_allows_fails_with_REDIRECT(void **state)
+{
+    ota_http_options_t opt = {.max_redirects = 1};
+    check_result_t r;
+    assert_int_equal(fetch(*state, "redirect/redirect/app.bin", &opt, &r), OTA_ERR_REDIRECT);
+    assert_int_equal(r.resp_err, OTA_ERR_REDIRECT); /* no 3xx passed off as the answer */
+    assert_int_equal(r.len, 0);
 }
 
 /* A loopback port with nothing listening on it. */
@@ -275,7 +281,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_status_404_with_a_file_body_delivers_that_body, check_transport_setup_defaults, check_transport_teardown),
         cmocka_unit_test_setup_teardown(test_range_against_the_bad_server_gets_the_tail, check_transport_setup_defaults, check_transport_teardown),
         cmocka_unit_test_setup_teardown(test_a_redirect_is_reported_not_followed_by_default, check_transport_setup_defaults, check_transport_teardown),
-        cmocka_unit_test_setup_teardown(test_a_redirect_is_followed_when_the_config_says_so, check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_a_redirect_is_followed_when_the_request_allows_enough_hops, check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_one_hop_more_than_the_request_allows_fails_with_REDIRECT, check_transport_setup_defaults, check_transport_teardown),
         cmocka_unit_test_setup_teardown(test_a_refused_connection_is_a_network_error, check_transport_setup_defaults, check_transport_teardown),
         cmocka_unit_test_setup_teardown(test_an_unresolvable_host_is_a_network_error, check_transport_setup_defaults, check_transport_teardown),
         cmocka_unit_test_setup_teardown(test_a_connect_that_never_completes_times_out, check_transport_setup_defaults, check_transport_teardown),

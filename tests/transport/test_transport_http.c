@@ -305,6 +305,88 @@ static void test_fetch_to_buffer_returns_the_body_and_refuses_one_too_large(void
     assert_int_equal(len, 0);
 }
 
+/* GET path from nginx's plain port with opt into body; the outcome. */
+static int fetch_small(fixture_t *f, const char *path, const ota_http_options_t *opt, uint8_t *body,
+                       size_t cap, check_result_t *r)
+{
+    char url[160];
+    url_of(url, sizeof url, &nginx, path);
+    return check_fetch(&f->tp, url, opt, body, cap, (uint32_t)cap, LIMIT_MS, r);
+}
+
+static void test_every_redirect_status_nginx_sends_is_followed_to_the_file(void **state)
+{
+    static const char *const paths[] = {"r301/hello.txt", "r302/hello.txt", "r303/hello.txt",
+                                        "r307/hello.txt", "r308/hello.txt"};
+    ota_http_options_t opt = {.max_redirects = 1};
+    for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+        uint8_t body[64];
+        check_result_t r;
+        assert_int_equal(fetch_small(*state, paths[i], &opt, body, sizeof body, &r), OTA_OK);
+        /* The final response's status and length, never the 3xx's. */
+        assert_int_equal(r.resp.status, 200);
+        assert_int_equal(r.resp.content_length, 14);
+        assert_int_equal(r.len, 14);
+        assert_memory_equal(body, "hello, device\n", 14);
+    }
+}
+
+static void test_without_max_redirects_the_3xx_is_the_response(void **state)
+{
+    uint8_t body[512];
+    check_result_t r;
+    assert_int_equal(fetch_small(*state, "r301/hello.txt", NULL, body, sizeof body, &r), OTA_OK);
+    assert_int_equal(r.resp.status, 301);
+}
+
+static void test_five_hops_are_followed_and_a_sixth_fails_with_REDIRECT(void **state)
+{
+    ota_http_options_t opt = {.max_redirects = 5};
+    uint8_t body[512];
+    check_result_t r;
+    assert_int_equal(fetch_small(*state, "r301/r302/r307/r308/r303/hello.txt", &opt, body, sizeof body, &r),
+                     OTA_OK);
+    assert_int_equal(r.resp.status, 200);
+    assert_int_equal(r.len, 14);
+    assert_int_equal(fetch_small(*state, "r301/r302/r307/r308/r303/r301/hello.txt", &opt, body, sizeof body, &r),
+                     OTA_ERR_REDIRECT);
+    assert_int_equal(r.resp_err, OTA_ERR_REDIRECT);
+    assert_int_equal(r.len, 0);
+}
+
+static void test_a_redirect_loop_fails_with_REDIRECT(void **state)
+{
+    ota_http_options_t opt = {.max_redirects = 5};
+    uint8_t body[512];
+    check_result_t r;
+    assert_int_equal(fetch_small(*state, "loop", &opt, body, sizeof body, &r), OTA_ERR_REDIRECT);
+    assert_int_equal(r.len, 0);
+}
+
+static void test_a_range_request_keeps_its_range_across_a_redirect(void **state)
+{
+    fixture_t *f = *state;
+    char url[128];
+    url_of(url, sizeof url, &nginx, "r307/big.bin");
+    const uint32_t from = 2000003u;
+    ota_http_options_t opt = {.range_start = from, .max_redirects = 1};
+    check_result_t r;
+    assert_int_equal(check_fetch(&f->tp, url, &opt, got, BIG_SIZE, 65536u, LIMIT_MS, &r), OTA_OK);
+    assert_int_equal(r.resp.status, 206);
+    assert_int_equal(r.len, BIG_SIZE - from);
+    assert_memory_equal(got, big + from, BIG_SIZE - from);
+}
+
+static void test_a_redirect_from_http_up_to_https_is_followed(void **state)
+{
+    ota_http_options_t opt = {.max_redirects = 1, .ca_file = nginx.ca_file};
+    uint8_t body[64];
+    check_result_t r;
+    assert_int_equal(fetch_small(*state, "other/hello.txt", &opt, body, sizeof body, &r), OTA_OK);
+    assert_int_equal(r.resp.status, 200);
+    assert_memory_equal(body, "hello, device\n", 14);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -322,6 +404,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_a_second_get_while_one_is_active_is_refused, check_transport_setup_defaults, check_transport_teardown),
         cmocka_unit_test_setup_teardown(test_closing_in_the_middle_of_a_body_leaves_the_transport_usable, check_transport_setup_defaults, check_transport_teardown),
         cmocka_unit_test_setup_teardown(test_fetch_to_buffer_returns_the_body_and_refuses_one_too_large, check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_every_redirect_status_nginx_sends_is_followed_to_the_file, check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_without_max_redirects_the_3xx_is_the_response, check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_five_hops_are_followed_and_a_sixth_fails_with_REDIRECT, check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_a_redirect_loop_fails_with_REDIRECT, check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_a_range_request_keeps_its_range_across_a_redirect, check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_a_redirect_from_http_up_to_https_is_followed, check_transport_setup_defaults, check_transport_teardown),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

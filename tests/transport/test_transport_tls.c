@@ -1,7 +1,9 @@
 /*
  * The libcurl transport over HTTPS against a real nginx: one port with a
  * certificate signed by a fresh test CA, one with an unrelated self-signed
- * certificate for the same names.
+ * certificate for the same names, and one per certificate with a single
+ * fault (expired, not yet valid, wrong name, unknown CA). A refusal must say
+ * which fault it was.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -89,7 +91,7 @@ static void test_https_to_localhost_matches_the_certificate_name(void **state)
 static void test_https_with_a_self_signed_certificate_is_refused(void **state)
 {
     ota_http_options_t opt = {.ca_file = nginx.ca_file};
-    assert_int_equal(fetch_app(*state, nginx.tls_self_url, &opt), OTA_ERR_TLS);
+    assert_int_equal(fetch_app(*state, nginx.tls_self_url, &opt), OTA_ERR_TLS_SELF_SIGNED);
     fixture_t *f = *state;
     assert_true(strlen(ota_transport_curl_error_text(&f->curl)) > 0);
 }
@@ -103,17 +105,18 @@ static void test_https_with_a_self_signed_certificate_is_accepted_when_insecure(
 static void test_https_without_a_ca_file_refuses_the_test_ca(void **state)
 {
     /* libcurl's default bundle (the system's) does not know our test CA. */
-    assert_int_equal(fetch_app(*state, nginx.tls_url, NULL), OTA_ERR_TLS);
+    assert_int_equal(fetch_app(*state, nginx.tls_url, NULL), OTA_ERR_TLS_UNKNOWN_ISSUER);
 }
 
 static void test_https_with_another_ca_file_is_refused(void **state)
 {
     ota_http_options_t opt = {.ca_file = nginx.self_cert};
-    assert_int_equal(fetch_app(*state, nginx.tls_url, &opt), OTA_ERR_TLS);
+    assert_int_equal(fetch_app(*state, nginx.tls_url, &opt), OTA_ERR_TLS_UNKNOWN_ISSUER);
 }
 
 static void test_https_with_a_missing_ca_file_is_refused(void **state)
 {
+    /* Not the certificate's fault: the generic code. */
     ota_http_options_t opt = {.ca_file = "/nonexistent/sysota-ca.pem"};
     assert_int_equal(fetch_app(*state, nginx.tls_url, &opt), OTA_ERR_TLS);
 }
@@ -129,7 +132,7 @@ static void test_https_checks_the_host_name_not_only_the_chain(void **state)
     if (err == OTA_ERR_NET) {
         skip(); /* no IPv6 socket support here */
     }
-    assert_int_equal(err, OTA_ERR_TLS);
+    assert_int_equal(err, OTA_ERR_TLS_NAME);
     opt.insecure = true;
     assert_int_equal(fetch_app(*state, base, &opt), OTA_OK);
 }
@@ -139,7 +142,7 @@ static void test_the_configured_default_ca_file_is_used_when_a_request_gives_non
     assert_int_equal(fetch_app(*state, nginx.tls_url, NULL), OTA_OK);
     /* A request's own CA file still wins over the default. */
     ota_http_options_t opt = {.ca_file = nginx.self_cert};
-    assert_int_equal(fetch_app(*state, nginx.tls_url, &opt), OTA_ERR_TLS);
+    assert_int_equal(fetch_app(*state, nginx.tls_url, &opt), OTA_ERR_TLS_UNKNOWN_ISSUER);
 }
 
 static void test_https_to_a_plain_http_port_is_a_tls_error(void **state)
@@ -167,11 +170,67 @@ static void test_a_refused_certificate_does_not_poison_the_next_request(void **s
 {
     ota_http_options_t bad = {.ca_file = nginx.self_cert};
     ota_http_options_t good = {.ca_file = nginx.ca_file};
-    assert_int_equal(fetch_app(*state, nginx.tls_url, &bad), OTA_ERR_TLS);
+    assert_int_equal(fetch_app(*state, nginx.tls_url, &bad), OTA_ERR_TLS_UNKNOWN_ISSUER);
     assert_int_equal(fetch_app(*state, nginx.tls_url, &good), OTA_OK);
     /* And a verified connection is not reused for a request that would
      * have refused it. */
-    assert_int_equal(fetch_app(*state, nginx.tls_url, &bad), OTA_ERR_TLS);
+    assert_int_equal(fetch_app(*state, nginx.tls_url, &bad), OTA_ERR_TLS_UNKNOWN_ISSUER);
+}
+
+static void test_each_faulty_certificate_is_refused_with_its_reason(void **state)
+{
+    static const int want[TEST_CERT_BAD_COUNT] = {
+        [TEST_CERT_EXPIRED] = OTA_ERR_TLS_EXPIRED,
+        [TEST_CERT_NOT_YET_VALID] = OTA_ERR_TLS_NOT_YET_VALID,
+        [TEST_CERT_WRONG_NAME] = OTA_ERR_TLS_NAME,
+        [TEST_CERT_UNKNOWN_CA] = OTA_ERR_TLS_UNKNOWN_ISSUER,
+    };
+    fixture_t *f = *state;
+    for (int i = 0; i < TEST_CERT_BAD_COUNT; i++) {
+        ota_http_options_t opt = {.ca_file = nginx.ca_file};
+        int err = fetch_app(f, nginx.tls_bad_url[i], &opt);
+        if (err != want[i]) {
+            fail_msg("%s: %s (%s), want %s", nginx.tls_bad_url[i], ota_err_name(err),
+                     ota_transport_curl_error_text(&f->curl), ota_err_name(want[i]));
+        }
+        /* A caller that only asks "was it TLS?" still gets yes. */
+        assert_true(ota_err_is_tls(err));
+        /* The certificate is the only fault: without verification it serves. */
+        opt.insecure = true;
+        assert_int_equal(fetch_app(f, nginx.tls_bad_url[i], &opt), OTA_OK);
+    }
+}
+
+static void test_every_tls_failure_and_only_those_count_as_tls(void **state)
+{
+    (void)state;
+    static const int tls[] = {OTA_ERR_TLS, OTA_ERR_TLS_EXPIRED, OTA_ERR_TLS_NOT_YET_VALID, OTA_ERR_TLS_NAME,
+                              OTA_ERR_TLS_UNKNOWN_ISSUER, OTA_ERR_TLS_SELF_SIGNED};
+    for (size_t i = 0; i < sizeof tls / sizeof tls[0]; i++) {
+        assert_true(ota_err_is_tls(tls[i]));
+        assert_string_not_equal(ota_err_name(tls[i]), "OTA_ERR_?");
+    }
+    /* Refusing plain http, or a redirect to it, is policy, not a TLS failure. */
+    static const int other[] = {OTA_OK, OTA_ERR_NET, OTA_ERR_TIMEOUT, OTA_ERR_TLS_REQUIRED,
+                                OTA_ERR_HTTP_STATUS, OTA_ERR_REDIRECT, OTA_ERR_MANIFEST, OTA_ERR_NO_IMAGE};
+    for (size_t i = 0; i < sizeof other / sizeof other[0]; i++) {
+        assert_false(ota_err_is_tls(other[i]));
+    }
+}
+
+static void test_a_redirect_from_https_down_to_http_is_refused(void **state)
+{
+    /* nginx's TLS port sends /other/app.bin to its plain port. */
+    ota_http_options_t opt = {.ca_file = nginx.ca_file, .max_redirects = 5};
+    assert_int_equal(fetch_app(*state, nginx.tls_url, &opt), OTA_OK); /* the server is fine */
+    char base[2 * TEST_SERVER_URL_MAX];
+    snprintf(base, sizeof base, "%s/other", nginx.tls_url);
+    assert_int_equal(fetch_app(*state, base, &opt), OTA_ERR_REDIRECT);
+    /* Through an https redirect first: still refused at the downgrade. */
+    snprintf(base, sizeof base, "%s/r301/other", nginx.tls_url);
+    assert_int_equal(fetch_app(*state, base, &opt), OTA_ERR_REDIRECT);
+    /* The refusal leaves the transport fit for the next request. */
+    assert_int_equal(fetch_app(*state, nginx.tls_url, &opt), OTA_OK);
 }
 
 int main(void)
@@ -189,6 +248,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_https_to_a_plain_http_port_is_a_tls_error, check_transport_setup_defaults, check_transport_teardown),
         cmocka_unit_test_setup_teardown(test_https_range_gets_206_and_the_tail, check_transport_setup_defaults, check_transport_teardown),
         cmocka_unit_test_setup_teardown(test_a_refused_certificate_does_not_poison_the_next_request, check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_each_faulty_certificate_is_refused_with_its_reason, check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test(test_every_tls_failure_and_only_those_count_as_tls),
+        cmocka_unit_test_setup_teardown(test_a_redirect_from_https_down_to_http_is_refused, check_transport_setup_defaults, check_transport_teardown),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -12,6 +12,7 @@
 
 #include <curl/curl.h>
 #include <limits.h>
+#include <openssl/x509_vfy.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,14 +25,19 @@
 #define DEFAULT_IDLE_TIMEOUT_MS 30000u
 #define DEFAULT_BUFFER_SIZE (512u * 1024u)
 #define DEFAULT_SPILL_MAX (256u * 1024u)
-#define MAX_REDIRECTS 5L
 
 static pthread_once_t global_once = PTHREAD_ONCE_INIT;
 static CURLcode global_rc = CURLE_FAILED_INIT;
+static bool tls_is_openssl; /* libcurl's verify results are OpenSSL's X509_V_ERR_* codes */
 
 static void global_init(void)
 {
     global_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+    const curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
+    const char *ssl = v != NULL && v->ssl_version != NULL ? v->ssl_version : "";
+    /* The forks keep OpenSSL's verify codes. */
+    tls_is_openssl = strncmp(ssl, "OpenSSL", 7) == 0 || strncmp(ssl, "LibreSSL", 8) == 0 ||
+                     strncmp(ssl, "BoringSSL", 9) == 0 || strncmp(ssl, "quictls", 7) == 0;
 }
 
 static uint64_t now_ms(void)
@@ -63,10 +69,11 @@ static int map_curl_error(CURLcode rc)
     case CURLE_GOT_NOTHING:
     case CURLE_SEND_ERROR:
     case CURLE_RECV_ERROR:
-    case CURLE_TOO_MANY_REDIRECTS:
     case CURLE_BAD_CONTENT_ENCODING:
     case CURLE_RANGE_ERROR:
         return OTA_ERR_NET;
+    case CURLE_TOO_MANY_REDIRECTS:
+        return OTA_ERR_REDIRECT;
     case CURLE_SSL_CONNECT_ERROR:
     case CURLE_SSL_ENGINE_NOTFOUND:
     case CURLE_SSL_ENGINE_SETFAILED:
@@ -85,6 +92,37 @@ static int map_curl_error(CURLcode rc)
         return OTA_ERR_TLS;
     default:
         return OTA_ERR_IO;
+    }
+}
+
+/*
+ * Why a peer certificate was refused, from OpenSSL's verify result of the
+ * failed transfer. libcurl checks the host name itself once OpenSSL has
+ * accepted the chain, so that refusal leaves the result at its "not
+ * verified yet" value (X509_V_ERR_UNSPECIFIED) or at X509_V_OK; a libcurl
+ * that leaves the check to OpenSSL reports the *_MISMATCH codes instead.
+ */
+static int tls_reason(long verify)
+{
+    switch (verify) {
+    case X509_V_ERR_CERT_HAS_EXPIRED:
+        return OTA_ERR_TLS_EXPIRED;
+    case X509_V_ERR_CERT_NOT_YET_VALID:
+        return OTA_ERR_TLS_NOT_YET_VALID;
+    case X509_V_OK:
+    case X509_V_ERR_UNSPECIFIED:
+    case X509_V_ERR_HOSTNAME_MISMATCH:
+    case X509_V_ERR_IP_ADDRESS_MISMATCH:
+        return OTA_ERR_TLS_NAME;
+    case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+        return OTA_ERR_TLS_SELF_SIGNED;
+    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+    case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+    case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+        return OTA_ERR_TLS_UNKNOWN_ISSUER;
+    default:
+        return OTA_ERR_TLS;
     }
 }
 
@@ -175,10 +213,12 @@ static size_t on_header(char *buf, size_t size, size_t nitems, void *arg)
      * redirect that libcurl is about to follow. */
     long code = 0;
     curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &code);
-    bool redirect = t->cfg.follow_redirects && code >= 300 && code < 400 && code != 304 &&
+    bool redirect = t->max_redirects > 0 && code >= 300 && code < 400 && code != 304 &&
                     t->location;
     t->location = false;
-    if (code >= 200 && !redirect) {
+    if (redirect) {
+        t->redirected = true;
+    } else if (code >= 200) {
         curl_off_t cl = -1;
         curl_easy_getinfo(t->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
         t->status = (int)code;
@@ -196,13 +236,31 @@ static void finish(ota_transport_curl_t *t, int result)
     t->result = result;
 }
 
+/* What the end of a transfer means, with what only this transfer knows. */
+static int transfer_error(const ota_transport_curl_t *t, CURLcode rc)
+{
+    /* get() let only well-formed http(s) URLs through, so a bad or
+     * forbidden URL at this point is a Location libcurl would not follow
+     * (https -> http among them). */
+    if (t->redirected && (rc == CURLE_UNSUPPORTED_PROTOCOL || rc == CURLE_URL_MALFORMAT)) {
+        return OTA_ERR_REDIRECT;
+    }
+    if (rc == CURLE_PEER_FAILED_VERIFICATION && tls_is_openssl) {
+        long verify = X509_V_OK;
+        if (curl_easy_getinfo(t->easy, CURLINFO_SSL_VERIFYRESULT, &verify) == CURLE_OK) {
+            return tls_reason(verify);
+        }
+    }
+    return map_curl_error(rc);
+}
+
 static void collect_messages(ota_transport_curl_t *t)
 {
     int queued;
     CURLMsg *m;
     while ((m = curl_multi_info_read(t->multi, &queued)) != NULL) {
         if (m->msg == CURLMSG_DONE && m->easy_handle == t->easy && !t->done) {
-            finish(t, map_curl_error(m->data.result));
+            finish(t, transfer_error(t, m->data.result));
         }
     }
 }
@@ -310,8 +368,8 @@ static int set_options(ota_transport_curl_t *t, const char *url, const ota_http_
     SET(CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
     SET(CURLOPT_REDIR_PROTOCOLS, (long)(https ? CURLPROTO_HTTPS : (CURLPROTO_HTTP | CURLPROTO_HTTPS)));
 #endif
-    SET(CURLOPT_FOLLOWLOCATION, t->cfg.follow_redirects ? 1L : 0L);
-    SET(CURLOPT_MAXREDIRS, MAX_REDIRECTS);
+    SET(CURLOPT_FOLLOWLOCATION, opt->max_redirects > 0 ? 1L : 0L);
+    SET(CURLOPT_MAXREDIRS, (long)opt->max_redirects);
     SET(CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
     SET(CURLOPT_NOSIGNAL, 1L);
     /* A device has no proxy; an inherited http_proxy must not reroute tests. */
@@ -374,8 +432,21 @@ static int tc_get(void *ctx, const char *url, const ota_http_options_t *opt)
     /* curl_easy_reset keeps live connections and TLS sessions: a manifest
      * and its image from the same server share one connection. */
     curl_easy_reset(t->easy);
+    /* libcurl (7.88) keeps the receive buffer of a transfer that ended on a
+     * redirect it refused, and then refuses CURLOPT_BUFFERSIZE on that
+     * handle for good. A fresh handle clears it; the connection cache
+     * belongs to the multi handle, so no connection is lost. */
+    if (curl_easy_setopt(t->easy, CURLOPT_BUFFERSIZE, (long)t->cfg.buffer_size) != CURLE_OK) {
+        CURL *fresh = curl_easy_init();
+        if (fresh == NULL) {
+            return OTA_ERR_IO;
+        }
+        curl_easy_cleanup(t->easy);
+        t->easy = fresh;
+    }
     t->errbuf[0] = '\0';
-    t->done = t->headers_done = t->paused = t->connected = t->location = false;
+    t->done = t->headers_done = t->paused = t->connected = t->location = t->redirected = false;
+    t->max_redirects = opt->max_redirects;
     t->result = OTA_OK;
     t->status = 0;
     t->content_length = -1;

@@ -11,8 +11,9 @@
  *    with cap 0 fails with OTA_ERR_INVALID_ARG. Proxies from the
  *    environment are ignored (a device has none).
  *  - Only http:// and https:// are allowed. HTTP/1.1 is used. Redirects are
- *    NOT followed unless ota_transport_curl_config_t.follow_redirects is set
- *    (then at most 5, and never from https:// down to http://).
+ *    followed as the request's max_redirects says (0: not at all, the 3xx
+ *    is the response), never from https:// down to http://; a longer chain
+ *    or a refused Location fails with OTA_ERR_REDIRECT.
  *  - TLS verifies both the peer's chain and the host name unless the
  *    request's `insecure` option is set (tests only). The CA bundle is the
  *    request's ca_file, else the config's default_ca_file, else libcurl's
@@ -21,9 +22,13 @@
  *    and the body can still be read.
  *  - Errors: OTA_ERR_NET (refused, reset, DNS, malformed reply),
  *    OTA_ERR_TIMEOUT (connect timeout, or no byte received for
- *    idle_timeout_ms while the caller kept reading), OTA_ERR_TLS (handshake or
- *    certificate failure), OTA_ERR_SHORT_BODY (connection ended before the
- *    announced Content-Length), OTA_ERR_URL (malformed or non-http(s) URL).
+ *    idle_timeout_ms while the caller kept reading), a TLS failure
+ *    (ota_err_is_tls: with libcurl on OpenSSL, a refused certificate says
+ *    why: OTA_ERR_TLS_EXPIRED, _NOT_YET_VALID, _NAME, _UNKNOWN_ISSUER,
+ *    _SELF_SIGNED; OTA_ERR_TLS for any other handshake or certificate
+ *    failure), OTA_ERR_SHORT_BODY (connection ended before the
+ *    announced Content-Length), OTA_ERR_URL (malformed or non-http(s) URL),
+ *    OTA_ERR_REDIRECT (see above).
  *
  * Memory: the port allocates (libcurl handles and one spill buffer for data
  * that arrives while the caller's buffer is full). When that buffer reaches
@@ -52,7 +57,6 @@ typedef struct ota_transport_curl_config {
     uint32_t spill_max;              /**< spill buffer bytes before pausing; default 256 KiB */
     const char *default_ca_file;     /**< CA bundle when a request gives none; NULL: libcurl's */
     const char *user_agent;          /**< NULL: "sysota" */
-    bool follow_redirects;           /**< follow 3xx Location (max 5, no https -> http) */
     bool verbose;                    /**< libcurl's debug output on stderr */
 } ota_transport_curl_config_t;
 
@@ -78,6 +82,8 @@ typedef struct ota_transport_curl {
     bool paused;             /* we paused receiving: spill buffer full */
     bool connected;          /* seen the connection established (idle clock may run) */
     bool location;           /* the current header block has a Location: line */
+    bool redirected;         /* a header block of this request was a redirect libcurl follows */
+    uint8_t max_redirects;   /* this request's limit (0: a 3xx is the final response) */
     bool progress;           /* a callback saw a byte during this round of work */
     int status;              /* final HTTP status, once headers_done */
     int64_t content_length;  /* announced body length, -1 unknown, once headers_done */
