@@ -1,9 +1,10 @@
 /*
- * The OTA service: initialisation, the application's API, the task()
- * dispatcher and the helpers every step shares. The steps themselves live in
- * service_check.c (manifest, erase requests, decision), service_download.c
- * (temporary files, streaming, resume) and service_publish.c (verify, make
- * room, rename, database row, boot control mark).
+ * The OTA service: initialisation, the application's API and the task()
+ * dispatcher: one case per step, and the public state of each step. The
+ * steps live in service_check.c (manifest, erase requests, decision),
+ * service_download.c (temporary files, streaming, resume) and
+ * service_publish.c (verify, make room, rename, database row, boot control
+ * mark); what they share is in service_job.c.
  */
 #include <string.h>
 
@@ -35,164 +36,35 @@ void ota_service_config_defaults(ota_service_config_t *cfg)
     cfg->manifest_max = OTA_MANIFEST_MAX_SIZE;
 }
 
-void svc_log(const ota_service_t *svc, ota_log_level_t level, const char *msg, int32_t value)
-{
-    ota_log(svc->port.sys, level, msg, value);
-}
-
-void svc_emit(ota_service_t *svc, ota_service_event_t ev, int reason, uint32_t version)
-{
-    ota_service_event_data_t d;
-    d.reason = reason;
-    d.version = version;
-    d.done = svc->done;
-    d.total = svc->total;
-    if (svc->cfg.on_event) {
-        svc->cfg.on_event(svc->cfg.event_arg, ev, &d);
-    }
-}
-
-uint32_t svc_now(const ota_service_t *svc)
-{
-    return svc->port.sys->now_ms(svc->port.sys->ctx);
-}
-
-void svc_http_options(const ota_service_t *svc, ota_http_options_t *opt, uint32_t range)
-{
-    memset(opt, 0, sizeof(*opt));
-    opt->range_start = range;
-    opt->ca_file = svc->cfg.ca_file;
-    opt->insecure = svc->cfg.insecure;
-    opt->connect_timeout_ms = svc->cfg.connect_timeout_ms;
-    opt->idle_timeout_ms = svc->cfg.idle_timeout_ms;
-    opt->max_redirects = svc->cfg.max_redirects;
-}
-
-void svc_transfer_start(ota_service_t *svc)
-{
-    svc->t_start = svc->t_last = svc->t_window = svc_now(svc);
-    svc->xfer_got = svc->window_got = 0;
-}
-
-/* ms needed to move bytes at rate bytes/s, saturated below 2^31 so that the
- * unsigned clock differences it is compared with stay meaningful. */
-static uint32_t ms_at_rate(uint32_t bytes, uint32_t rate)
-{
-    uint64_t ms = (uint64_t)bytes * 1000u / rate;
-    return ms > 0x7FFFFFFFu ? 0x7FFFFFFFu : (uint32_t)ms;
-}
-
-int svc_transfer_check(ota_service_t *svc, uint32_t got, uint32_t expected, uint32_t limit_ms)
-{
-    const ota_service_config_t *c = &svc->cfg;
-    uint32_t now = svc_now(svc);
-
-    if (got) {
-        svc->t_last = now;
-        svc->xfer_got += got;
-        svc->window_got += got;
-    }
-    /* Unsigned differences stay right across the 2^32 wrap of now_ms. */
-    if (c->idle_timeout_ms && now - svc->t_last >= c->idle_timeout_ms) {
-        return OTA_ERR_TIMEOUT;
-    }
-    if (c->min_rate && c->rate_window_ms && now - svc->t_window >= c->rate_window_ms) {
-        /* A server trickling a byte now and then keeps the idle timer alive
-         * forever: the rate, averaged over a window, does not. */
-        if (svc->window_got < (uint64_t)c->min_rate * (now - svc->t_window) / 1000u) {
-            return OTA_ERR_TIMEOUT;
-        }
-        svc->t_window = now;
-        svc->window_got = 0;
-    }
-    if (!limit_ms && c->min_rate && expected) {
-        /* The finite default of the whole transfer: its length at the
-         * minimum rate, plus one rate window of grace for the start. */
-        uint32_t at_rate = ms_at_rate(expected, c->min_rate);
-        limit_ms = at_rate > 0x7FFFFFFFu - c->rate_window_ms ? 0x7FFFFFFFu : at_rate + c->rate_window_ms;
-    }
-    if (limit_ms && now - svc->t_start >= limit_ms) {
-        return OTA_ERR_TIMEOUT;
-    }
-    return OTA_OK;
-}
-
-int svc_db_reload(ota_service_t *svc)
-{
-    /* The bootloader and the ota_app_* calls change the database behind our
-     * back; every mutation starts from the file, never from a stale copy. */
-    return ota_db_load(&svc->db, svc->port.store, svc->port.sys);
-}
-
-bool svc_protected(const ota_service_t *svc, const ota_db_row_t *row)
-{
-    return row->version == svc->running || (svc->golden && row->version == svc->golden) ||
-           ota_db_row_is_golden(row);
-}
-
-void svc_sha_release(ota_service_t *svc)
-{
-    uint8_t scratch[OTA_SHA256_LEN];
-    if (svc->sha_open) {
-        svc->sha_open = false;
-        (void)svc->port.crypto->sha256_finish(svc->port.crypto->ctx, &svc->sha, scratch);
-    }
-}
-
-void svc_close_file(ota_service_t *svc)
-{
-    if (svc->fh >= 0) {
-        (void)svc->port.store->close(svc->port.store->ctx, svc->fh);
-        svc->fh = -1;
-    }
-}
-
-static void svc_close_http(ota_service_t *svc)
-{
-    if (svc->http_open) {
-        svc->http_open = false;
-        svc->port.transport->close(svc->port.transport->ctx);
-    }
-}
-
-void svc_fail(ota_service_t *svc, ota_service_event_t ev, int err)
-{
-    const ota_store_t *st = svc->port.store;
-    /* A transfer cut by the network leaves a prefix of the image: worth
-     * keeping for a Range request. Anything else starts over. */
-    bool keep = svc->cfg.resume && (svc->step == ST_DL_HEAD || svc->step == ST_DL_BODY) &&
-                (err == OTA_ERR_NET || err == OTA_ERR_TIMEOUT || err == OTA_ERR_SHORT_BODY);
-    svc_close_http(svc);
-    if (svc->fh >= 0 && keep) {
-        /* Kept for a resume: make the part we have durable so that a cut
-         * does not cost it; a torn sync only shortens it, and the next
-         * attempt re-hashes whatever prefix is there. */
-        (void)st->sync(st->ctx, svc->fh);
-    }
-    svc_close_file(svc);
-    svc_sha_release(svc);
-    if (svc->tmp[0] && !keep) {
-        /* Cut right after: the temp file is gone or still there; a leftover
-         * is removed by the next clean pass and was never published. */
-        (void)st->remove(st->ctx, svc->tmp);
-    }
-    svc->tmp[0] = '\0';
-    svc->force_dl = false;
-    svc->last_err = err;
-    svc_log(svc, OTA_LOG_WARN, "ota: failed", err);
-    svc->step = ST_IDLE;
-    svc_emit(svc, ev, err, svc->choice.has_update ? svc->choice.update.version : 0);
-}
-
-void svc_do_reset(ota_service_t *svc)
-{
-    svc_close_http(svc);
-    svc_close_file(svc);
-    svc_sha_release(svc);
-    svc->step = ST_RESET;
-    svc_emit(svc, OTA_EVENT_RESET, OTA_OK, 0);
-    svc->port.sys->reset(svc->port.sys->ctx);
-}
+/* The public state of each step. */
+static const uint8_t svc_step_state[ST_COUNT] = {
+    [ST_CLEAN] = OTA_SERVICE_MAINTENANCE,
+    [ST_IDLE] = OTA_SERVICE_IDLE,
+    [ST_MF_HEAD] = OTA_SERVICE_CHECKING,
+    [ST_MF_BODY] = OTA_SERVICE_CHECKING,
+    [ST_MF_PARSE] = OTA_SERVICE_CHECKING,
+    [ST_ERASE] = OTA_SERVICE_CHECKING,
+    [ST_DECIDE] = OTA_SERVICE_CHECKING,
+    [ST_AVAILABLE] = OTA_SERVICE_AVAILABLE,
+    [ST_DL_CLEAN] = OTA_SERVICE_DOWNLOADING,
+    [ST_DL_OPEN] = OTA_SERVICE_DOWNLOADING,
+    [ST_DL_REHASH] = OTA_SERVICE_DOWNLOADING,
+    [ST_DL_GET] = OTA_SERVICE_DOWNLOADING,
+    [ST_DL_HEAD] = OTA_SERVICE_DOWNLOADING,
+    [ST_DL_BODY] = OTA_SERVICE_DOWNLOADING,
+    [ST_VERIFY] = OTA_SERVICE_PUBLISHING,
+    [ST_ADOPT_HASH] = OTA_SERVICE_PUBLISHING,
+    [ST_ROOM] = OTA_SERVICE_PUBLISHING,
+    [ST_RENAME] = OTA_SERVICE_PUBLISHING,
+    [ST_ROW] = OTA_SERVICE_PUBLISHING,
+    [ST_MARK] = OTA_SERVICE_PUBLISHING,
+    [ST_DONE] = OTA_SERVICE_PUBLISHING,
+    [ST_READY] = OTA_SERVICE_READY,
+    [ST_RESET] = OTA_SERVICE_RESET,
+};
+/* A step added to the enum without its state makes the table one short. */
+_Static_assert(sizeof svc_step_state == ST_COUNT, "one public state per step");
+_Static_assert(ST_COUNT <= UINT8_MAX, "ota_service_t.step is a uint8_t");
 
 /* Idle, or only tidying up before going idle: a trigger may be queued. */
 static bool svc_idle(const ota_service_t *svc)
@@ -302,11 +174,12 @@ int ota_service_task(ota_service_t *svc)
     }
     svc->net_was_up = up;
     if (!up && svc->http_open) {
-        svc_fail(svc, svc->step <= ST_MF_PARSE ? OTA_EVENT_CHECK_FAILED : OTA_EVENT_DOWNLOAD_FAILED, OTA_ERR_NET);
+        svc_fail(svc, ota_service_state(svc) == OTA_SERVICE_CHECKING ? OTA_EVENT_CHECK_FAILED : OTA_EVENT_DOWNLOAD_FAILED,
+                 OTA_ERR_NET);
         return 1;
     }
 
-    switch (svc->step) {
+    switch ((enum svc_step)svc->step) {
     case ST_IDLE:
     case ST_AVAILABLE:
         if (up && (svc->check_req || (svc->cfg.periodic && (int32_t)(now - svc->next_check) >= 0))) {
@@ -314,35 +187,81 @@ int ota_service_task(ota_service_t *svc)
             svc_start_check(svc);
             return 1;
         }
-        return 0;
+        return svc->check_req && up ? 1 : 0;
     case ST_READY:
     case ST_RESET:
+    case ST_COUNT:
         return 0;
     case ST_CLEAN:
+    case ST_DL_CLEAN:
         svc_step_clean(svc);
         break;
     case ST_MF_HEAD:
+        svc_step_mf_head(svc);
+        break;
     case ST_MF_BODY:
+        svc_step_mf_body(svc);
+        break;
     case ST_MF_PARSE:
+        svc_step_mf_parse(svc);
+        break;
     case ST_ERASE:
+        svc_step_erase(svc);
+        break;
     case ST_DECIDE:
-        svc_step_check(svc);
+        svc_step_decide(svc);
         break;
     case ST_DL_OPEN:
+        svc_step_dl_open(svc);
+        break;
     case ST_DL_REHASH:
+        svc_step_dl_rehash(svc);
+        break;
     case ST_DL_GET:
+        svc_step_dl_get(svc);
+        break;
     case ST_DL_HEAD:
+        svc_step_dl_head(svc);
+        break;
     case ST_DL_BODY:
-        svc_step_download(svc);
+        svc_step_dl_body(svc);
         break;
-    default:
-        svc_step_publish(svc);
+    case ST_VERIFY:
+        svc_step_verify(svc);
+        break;
+    case ST_ADOPT_HASH:
+        svc_step_adopt_hash(svc);
+        break;
+    case ST_ROOM:
+        svc_step_room(svc);
+        break;
+    case ST_RENAME:
+        svc_step_rename(svc);
+        break;
+    case ST_ROW:
+        svc_step_row(svc);
+        break;
+    case ST_MARK:
+        svc_step_mark(svc);
+        break;
+    case ST_DONE:
+        svc_step_done(svc);
         break;
     }
-    if (svc->step == ST_IDLE || svc->step == ST_AVAILABLE) {
-        return svc->check_req && up ? 1 : 0;
+    switch (ota_service_state(svc)) {
+    case OTA_SERVICE_IDLE:
+    case OTA_SERVICE_AVAILABLE:
+        return svc->check_req && up ? 1 : 0; /* a trigger queued by a callback runs next */
+    case OTA_SERVICE_READY:
+    case OTA_SERVICE_RESET:
+        return 0;
+    case OTA_SERVICE_CHECKING:
+    case OTA_SERVICE_DOWNLOADING:
+    case OTA_SERVICE_PUBLISHING:
+    case OTA_SERVICE_MAINTENANCE:
+        return 1;
     }
-    return svc->step >= ST_READY ? 0 : 1;
+    return 1;
 }
 
 int ota_service_check_now(ota_service_t *svc)
@@ -495,26 +414,7 @@ int ota_service_factory_reset(ota_service_t *svc)
 
 ota_service_state_t ota_service_state(const ota_service_t *svc)
 {
-    uint8_t st = svc->step;
-    if (st == ST_CLEAN) {
-        return svc->after_clean == ST_DL_OPEN ? OTA_SERVICE_DOWNLOADING : OTA_SERVICE_MAINTENANCE;
-    }
-    if (st == ST_IDLE) {
-        return OTA_SERVICE_IDLE;
-    }
-    if (st <= ST_DECIDE) {
-        return OTA_SERVICE_CHECKING;
-    }
-    if (st == ST_AVAILABLE) {
-        return OTA_SERVICE_AVAILABLE;
-    }
-    if (st <= ST_DL_BODY) {
-        return OTA_SERVICE_DOWNLOADING;
-    }
-    if (st < ST_READY) {
-        return OTA_SERVICE_PUBLISHING;
-    }
-    return st == ST_READY ? OTA_SERVICE_READY : OTA_SERVICE_RESET;
+    return svc->step < ST_COUNT ? (ota_service_state_t)svc_step_state[svc->step] : OTA_SERVICE_RESET;
 }
 
 int ota_service_last_error(const ota_service_t *svc)
@@ -529,6 +429,8 @@ uint32_t ota_service_running_version(const ota_service_t *svc)
 
 uint32_t ota_service_update_version(const ota_service_t *svc)
 {
-    return svc->step > ST_DECIDE && svc->step <= ST_READY && svc->choice.has_update ? svc->choice.update.version
-                                                                                     : 0;
+    ota_service_state_t st = ota_service_state(svc);
+    bool busy_with_it = st == OTA_SERVICE_AVAILABLE || st == OTA_SERVICE_DOWNLOADING ||
+                        st == OTA_SERVICE_PUBLISHING || st == OTA_SERVICE_READY;
+    return busy_with_it && svc->choice.has_update ? svc->choice.update.version : 0;
 }

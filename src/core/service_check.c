@@ -12,15 +12,6 @@
 #include "service_internal.h"
 #include "sysota/ota_hex.h"
 
-void svc_job_reset(ota_service_t *svc)
-{
-    memset(&svc->choice, 0, sizeof(svc->choice));
-    svc->tmp[0] = '\0';
-    svc->name[0] = '\0';
-    svc->adopt = false;
-    svc->done = svc->total = 0;
-}
-
 void svc_start_check(ota_service_t *svc)
 {
     const ota_transport_t *t = svc->port.transport;
@@ -45,7 +36,7 @@ void svc_start_check(ota_service_t *svc)
     svc_transfer_start(svc);
 }
 
-static void mf_head(ota_service_t *svc)
+void svc_step_mf_head(ota_service_t *svc)
 {
     const ota_transport_t *t = svc->port.transport;
     ota_http_response_t r;
@@ -69,7 +60,7 @@ static void mf_head(ota_service_t *svc)
     }
 }
 
-static void mf_body(ota_service_t *svc)
+void svc_step_mf_body(ota_service_t *svc)
 {
     const ota_transport_t *t = svc->port.transport;
     uint32_t cap = svc->mf_max - svc->done;
@@ -102,7 +93,7 @@ static void mf_body(ota_service_t *svc)
     svc->step = ST_MF_PARSE;
 }
 
-static void mf_parse(ota_service_t *svc)
+void svc_step_mf_parse(ota_service_t *svc)
 {
     ota_manifest_choice_t *c = &svc->choice;
     int err = ota_manifest_choose(svc->cfg.manifest_buf, svc->done, svc->running, c);
@@ -124,42 +115,7 @@ static void mf_parse(ota_service_t *svc)
     svc->step = ST_ERASE;
 }
 
-/* Remove a version's row, then its file. In this order a cut in between
- * leaves a file no row names: the bootloader never sees it, and at worst it
- * wastes space until a check adopts or replaces it. The other order could
- * leave a row naming a missing file. */
-static int drop_version(ota_service_t *svc, uint32_t version)
-{
-    const ota_store_t *st = svc->port.store;
-    char file[OTA_STORE_NAME_MAX + 1];
-    ota_db_row_t *row = ota_db_find_version(&svc->db, version);
-    int err;
-
-    if (!row) {
-        return OTA_ERR_NOT_FOUND;
-    }
-    if (svc_protected(svc, row)) {
-        return OTA_ERR_STATE;
-    }
-    memcpy(file, row->name, sizeof(file));
-    err = ota_db_remove(&svc->db, st, version); /* atomic database swap: before or after, both consistent */
-    if (err == OTA_OK) {
-        err = st->remove(st->ctx, file); /* cut before: an orphan file, harmless (see above) */
-        if (err == OTA_ERR_NOT_FOUND) {
-            err = OTA_OK;
-        }
-    }
-    return err;
-}
-
-int svc_evict(ota_service_t *svc, uint32_t version)
-{
-    int err = drop_version(svc, version);
-    svc_emit(svc, err == OTA_OK ? OTA_EVENT_IMAGE_ERASED : OTA_EVENT_IMAGE_ERASE_FAILED, err, version);
-    return err;
-}
-
-static void erase_step(ota_service_t *svc)
+void svc_step_erase(ota_service_t *svc)
 {
     uint32_t v;
     int err;
@@ -217,10 +173,10 @@ static int decide_existing(ota_service_t *svc, ota_db_row_t *row)
     }
     /* A different build under the same version, or a row whose file is
      * gone: replace it. */
-    return drop_version(svc, u->version);
+    return svc_drop_version(svc, u->version);
 }
 
-static void decide(ota_service_t *svc)
+void svc_step_decide(ota_service_t *svc)
 {
     const ota_store_t *st = svc->port.store;
     ota_manifest_entry_t *u = &svc->choice.update;
@@ -287,34 +243,4 @@ static void decide(ota_service_t *svc)
     /* Last, so that the application may call download_now() from its
      * callback (the step is already AVAILABLE). */
     svc_emit(svc, OTA_EVENT_UPDATE_AVAILABLE, OTA_OK, u->version);
-}
-
-void svc_after_decide(ota_service_t *svc)
-{
-    if (svc->cfg.auto_update || svc->force_dl) {
-        svc_start_download(svc);
-    } else {
-        svc->step = ST_AVAILABLE;
-    }
-}
-
-void svc_step_check(ota_service_t *svc)
-{
-    switch (svc->step) {
-    case ST_MF_HEAD:
-        mf_head(svc);
-        break;
-    case ST_MF_BODY:
-        mf_body(svc);
-        break;
-    case ST_MF_PARSE:
-        mf_parse(svc);
-        break;
-    case ST_ERASE:
-        erase_step(svc);
-        break;
-    default:
-        decide(svc);
-        break;
-    }
 }

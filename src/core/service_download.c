@@ -11,18 +11,6 @@
 
 #include "service_internal.h"
 
-void svc_clean(ota_service_t *svc, bool keep_dl, uint8_t then)
-{
-    svc->clean_keep_dl = keep_dl;
-    svc->after_clean = then;
-    svc->step = ST_CLEAN;
-}
-
-void svc_start_download(ota_service_t *svc)
-{
-    svc_clean(svc, false, ST_DL_OPEN);
-}
-
 static int find_stale(void *arg, const char *name, uint32_t size)
 {
     ota_service_t *svc = arg;
@@ -52,15 +40,15 @@ void svc_step_clean(ota_service_t *svc)
     }
     if (err < 0) {
         svc_log(svc, OTA_LOG_WARN, "ota: temp clean-up failed", err);
-        if (svc->after_clean == ST_DL_OPEN) {
+        if (svc->step == ST_DL_CLEAN) {
             svc_fail(svc, OTA_EVENT_DOWNLOAD_FAILED, err);
             return;
         }
     }
-    svc->step = svc->after_clean;
+    svc->step = svc->step == ST_DL_CLEAN ? (uint8_t)ST_DL_OPEN : svc->after_clean;
 }
 
-static void dl_open(ota_service_t *svc)
+void svc_step_dl_open(ota_service_t *svc)
 {
     const ota_store_t *st = svc->port.store;
     uint32_t size = 0;
@@ -87,7 +75,7 @@ static void dl_open(ota_service_t *svc)
 
 /* Re-hash what an interrupted download left, so that the digest of the
  * whole file can be checked when the rest arrives. */
-static void dl_rehash(ota_service_t *svc)
+void svc_step_dl_rehash(ota_service_t *svc)
 {
     const ota_store_t *st = svc->port.store;
     const ota_crypto_t *c = svc->port.crypto;
@@ -109,7 +97,7 @@ static void dl_rehash(ota_service_t *svc)
     }
 }
 
-static void dl_get(ota_service_t *svc)
+void svc_step_dl_get(ota_service_t *svc)
 {
     const ota_transport_t *t = svc->port.transport;
     ota_http_options_t opt;
@@ -163,7 +151,7 @@ static int dl_restart(ota_service_t *svc)
     return err < 0 ? err : OTA_OK;
 }
 
-static void dl_head(ota_service_t *svc)
+void svc_step_dl_head(ota_service_t *svc)
 {
     const ota_transport_t *t = svc->port.transport;
     ota_http_response_t r;
@@ -202,7 +190,7 @@ static void dl_head(ota_service_t *svc)
     }
 }
 
-static void dl_body(ota_service_t *svc)
+void svc_step_dl_body(ota_service_t *svc)
 {
     const ota_transport_t *t = svc->port.transport;
     const ota_store_t *st = svc->port.store;
@@ -250,25 +238,4 @@ static void dl_body(ota_service_t *svc)
         }
     }
     svc_fail(svc, OTA_EVENT_DOWNLOAD_FAILED, n);
-}
-
-void svc_step_download(ota_service_t *svc)
-{
-    switch (svc->step) {
-    case ST_DL_OPEN:
-        dl_open(svc);
-        break;
-    case ST_DL_REHASH:
-        dl_rehash(svc);
-        break;
-    case ST_DL_GET:
-        dl_get(svc);
-        break;
-    case ST_DL_HEAD:
-        dl_head(svc);
-        break;
-    default:
-        dl_body(svc);
-        break;
-    }
 }

@@ -7,9 +7,14 @@
 
 #include "sysota/ota_service.h"
 
-/* One value of ota_service_t.step; each task() call runs one of them once. */
+/*
+ * One value of ota_service_t.step; each task() call runs the step's
+ * function once (service.c dispatches, one case per step, and maps each
+ * step to its public state). A step never calls another step's function:
+ * it sets the next step, or calls a transition of service_job.c.
+ */
 enum svc_step {
-    ST_CLEAN = 0,  /* remove one stale temporary file per call, then after_clean */
+    ST_CLEAN = 0,  /* maintenance: remove one stale temporary file per call, then after_clean */
     ST_IDLE,
     ST_MF_HEAD,    /* manifest GET sent, waiting for the status line */
     ST_MF_BODY,    /* reading the manifest into its buffer */
@@ -17,6 +22,7 @@ enum svc_step {
     ST_ERASE,      /* one EraseVer request per call */
     ST_DECIDE,
     ST_AVAILABLE,  /* waiting for download_now() */
+    ST_DL_CLEAN,   /* before a download: remove other downloads' files, then ST_DL_OPEN */
     ST_DL_OPEN,
     ST_DL_REHASH,  /* hashing the part of an interrupted download already stored */
     ST_DL_GET,
@@ -30,8 +36,11 @@ enum svc_step {
     ST_MARK,
     ST_DONE,       /* announce "update ready", reset or wait */
     ST_READY,
-    ST_RESET
+    ST_RESET,
+    ST_COUNT
 };
+
+/* ---- service_job.c: the current job, shared by every step ---------------- */
 
 void svc_log(const ota_service_t *svc, ota_log_level_t level, const char *msg, int32_t value);
 void svc_emit(ota_service_t *svc, ota_service_event_t ev, int reason, uint32_t version);
@@ -62,6 +71,8 @@ void svc_do_reset(ota_service_t *svc);
 /* Remove temporary files ('.' names) except svc->tmp (and, when keep_dl,
  * every ".dl_" download), one per call, then enter `then`. */
 void svc_clean(ota_service_t *svc, bool keep_dl, uint8_t then);
+
+/* Download the chosen update: clean up other downloads, then open. */
 void svc_start_download(ota_service_t *svc);
 
 /* Forget the previous job (choice, names, counters) before a new one. */
@@ -70,14 +81,38 @@ void svc_job_reset(ota_service_t *svc);
 /* Download, or wait for the application's go (auto_update off). */
 void svc_after_decide(ota_service_t *svc);
 
-/* Drop a stored version (row, then file) with its ERASED / ERASE_FAILED event. */
+/* Remove a version's row, then its file (neither the running nor the golden
+ * image: OTA_ERR_STATE); OTA_ERR_NOT_FOUND without a row. */
+int svc_drop_version(ota_service_t *svc, uint32_t version);
+
+/* svc_drop_version with its ERASED / ERASE_FAILED event. */
 int svc_evict(ota_service_t *svc, uint32_t version);
 
-/* The steps, by file. */
-void svc_step_clean(ota_service_t *svc);           /* service_download.c */
-void svc_step_download(ota_service_t *svc);        /* service_download.c */
-void svc_start_check(ota_service_t *svc);          /* service_check.c */
-void svc_step_check(ota_service_t *svc);           /* service_check.c */
-void svc_step_publish(ota_service_t *svc);         /* service_publish.c */
+/* ---- the steps, one function each, by file -------------------------------- */
+
+/* service_check.c */
+void svc_start_check(ota_service_t *svc); /* a trigger: send the manifest GET */
+void svc_step_mf_head(ota_service_t *svc);
+void svc_step_mf_body(ota_service_t *svc);
+void svc_step_mf_parse(ota_service_t *svc);
+void svc_step_erase(ota_service_t *svc);
+void svc_step_decide(ota_service_t *svc);
+
+/* service_download.c */
+void svc_step_clean(ota_service_t *svc); /* ST_CLEAN and ST_DL_CLEAN */
+void svc_step_dl_open(ota_service_t *svc);
+void svc_step_dl_rehash(ota_service_t *svc);
+void svc_step_dl_get(ota_service_t *svc);
+void svc_step_dl_head(ota_service_t *svc);
+void svc_step_dl_body(ota_service_t *svc);
+
+/* service_publish.c */
+void svc_step_verify(ota_service_t *svc);
+void svc_step_adopt_hash(ota_service_t *svc);
+void svc_step_room(ota_service_t *svc);
+void svc_step_rename(ota_service_t *svc);
+void svc_step_row(ota_service_t *svc);
+void svc_step_mark(ota_service_t *svc);
+void svc_step_done(ota_service_t *svc);
 
 #endif /* SYSOTA_SERVICE_INTERNAL_H */

@@ -16,7 +16,7 @@
 
 #include "service_internal.h"
 
-static void verify(ota_service_t *svc)
+void svc_step_verify(ota_service_t *svc)
 {
     const ota_store_t *st = svc->port.store;
     uint8_t digest[OTA_SHA256_LEN];
@@ -45,7 +45,7 @@ static void verify(ota_service_t *svc)
     svc->step = ST_ROOM;
 }
 
-static void adopt_hash(ota_service_t *svc)
+void svc_step_adopt_hash(ota_service_t *svc)
 {
     const ota_store_t *st = svc->port.store;
     const ota_crypto_t *c = svc->port.crypto;
@@ -88,7 +88,7 @@ static void adopt_hash(ota_service_t *svc)
     svc_after_decide(svc);
 }
 
-static void make_room(ota_service_t *svc)
+void svc_step_room(ota_service_t *svc)
 {
     const ota_db_row_t *victim = NULL;
     int err = svc_db_reload(svc);
@@ -112,14 +112,14 @@ static void make_room(ota_service_t *svc)
         svc_fail(svc, OTA_EVENT_DATABASE_FULL, OTA_ERR_FULL);
         return;
     }
-    /* Row first, then file (see drop_version); a cut repeats this step. */
+    /* Row first, then file (see svc_drop_version); a cut repeats this step. */
     err = svc_evict(svc, victim->version);
     if (err != OTA_OK) {
         svc_fail(svc, OTA_EVENT_DOWNLOAD_FAILED, err);
     }
 }
 
-static void publish_rename(ota_service_t *svc)
+void svc_step_rename(ota_service_t *svc)
 {
     const ota_store_t *st = svc->port.store;
     /* Atomic: a cut leaves the verified temp file (resumed: 416, re-hashed)
@@ -133,7 +133,7 @@ static void publish_rename(ota_service_t *svc)
     svc->step = ST_ROW;
 }
 
-static void publish_row(ota_service_t *svc)
+void svc_step_row(ota_service_t *svc)
 {
     const ota_store_t *st = svc->port.store;
     const ota_manifest_entry_t *u = &svc->choice.update;
@@ -154,7 +154,7 @@ static void publish_row(ota_service_t *svc)
     svc->step = ST_MARK;
 }
 
-static void mark(ota_service_t *svc)
+void svc_step_mark(ota_service_t *svc)
 {
     ota_bootctl_record_t rec;
     /* A fresh handle: ota_app_* calls append records through handles of
@@ -177,7 +177,7 @@ static void mark(ota_service_t *svc)
     svc->step = ST_DONE;
 }
 
-static void done(ota_service_t *svc)
+void svc_step_done(ota_service_t *svc)
 {
     svc->last_err = OTA_OK;
     svc->force_dl = false;
@@ -186,32 +186,5 @@ static void done(ota_service_t *svc)
     svc_emit(svc, OTA_EVENT_UPDATE_READY, OTA_OK, svc->choice.update.version);
     if (svc->cfg.auto_reset && svc->step == ST_READY) {
         svc_do_reset(svc);
-    }
-}
-
-void svc_step_publish(ota_service_t *svc)
-{
-    switch (svc->step) {
-    case ST_VERIFY:
-        verify(svc);
-        break;
-    case ST_ADOPT_HASH:
-        adopt_hash(svc);
-        break;
-    case ST_ROOM:
-        make_room(svc);
-        break;
-    case ST_RENAME:
-        publish_rename(svc);
-        break;
-    case ST_ROW:
-        publish_row(svc);
-        break;
-    case ST_MARK:
-        mark(svc);
-        break;
-    default:
-        done(svc);
-        break;
     }
 }
