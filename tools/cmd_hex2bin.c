@@ -15,9 +15,12 @@
 #include "sysota_cmd.h"
 
 /* A default window (lowest..highest address) larger than this is almost
- * always two memories in one file (a PIC32MZ boot flash at 0x1FC00000 and
- * program flash at 0x9D000000): a 2 GiB .bin of 0xFF is never what was meant. */
-#define DEFAULT_WINDOW_MAX ((uint64_t)256 << 20)
+ * always two memories in one file: PIC32MZ boot flash at 0x1FC00000 with
+ * program flash at 0x9D000000 (2 GiB apart) or at 0x10000000 on a W1
+ * (252 MiB apart), nRF52 flash with its UICR at 0x10001000 (256 MiB). A
+ * .bin that is mostly 0xFF is never what was meant; no single flash comes
+ * near 64 MiB. */
+#define DEFAULT_WINDOW_MAX ((uint64_t)64 << 20)
 
 static void usage(FILE *out)
 {

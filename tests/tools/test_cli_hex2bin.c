@@ -515,6 +515,21 @@ static void test_hex2bin_refuses_a_window_without_data_and_names_the_ranges_the_
     tt_run_free(&r);
 }
 
+/* PIC32MZ W1 files carry program flash (0x10000000) and boot flash
+ * (0x1FC00000): 252 MiB apart, two memories, never one image. */
+static void test_hex2bin_refuses_a_default_window_spanning_w1_program_and_boot_flash(void **state)
+{
+    struct fixture *f = *state;
+    tt_run_t r;
+    const char *text = ":020000041000EA\n:0100000001FE\n:020000041FC01B\n:0100000002FD\n:00000001FF\n";
+    assert_int_equal(hex2bin_text(f, text, &r, NULL), 1);
+    assert_non_null(strstr(r.err, "--start and --size"));
+    assert_non_null(strstr(r.err, "0x10000000-0x10000000"));
+    assert_non_null(strstr(r.err, "0x1FC00000-0x1FC00000"));
+    assert_null(tt_read_file(f->out, NULL));
+    tt_run_free(&r);
+}
+
 static void test_hex2bin_usage_errors_exit_2_and_help_exits_0(void **state)
 {
     struct fixture *f = *state;
@@ -574,6 +589,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_hex2bin_refuses_a_default_window_spanning_boot_and_program_flash, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_hex2bin_refuses_a_window_without_data_and_names_the_ranges_the_file_holds,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hex2bin_refuses_a_default_window_spanning_w1_program_and_boot_flash,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_hex2bin_usage_errors_exit_2_and_help_exits_0, setup, teardown),
     };
