@@ -34,6 +34,9 @@
 
 /** HEX address of internal flash offset 0 (PIC32MZ program flash, kseg0). */
 #define SIM_DEFAULT_HEX_BASE 0x9D000000u
+/** The profile `sim init` uses without --profile (its addresses above). */
+#define SIM_DEFAULT_PROFILE "pic32mz-ef"
+#define SIM_PROFILE_NAME_MAX 32
 /** Where `mkimage --bootloader` puts its stand-in (PIC32MZ boot flash). */
 #define SIM_BOOT_FLASH_ADDR 0x1FC00000u
 
@@ -41,9 +44,12 @@
 
 /** DEV/device.conf in memory. */
 typedef struct sim_config {
+    char profile[SIM_PROFILE_NAME_MAX]; /* the profile init started from */
     uint32_t nvm_size;
     uint32_t sector_size;
     uint32_t write_unit;
+    uint32_t bootctl_offset; /* flash offset of the boot control sector */
+    uint32_t app_offset;     /* flash offset of the application region; 0: right after boot control */
     uint64_t store_size;    /* bytes, 0: unlimited */
     uint32_t hex_base;
     uint64_t seed;
@@ -66,8 +72,14 @@ void sim_config_defaults(sim_config_t *c);
  */
 int sim_config_set(sim_config_t *c, const char *key, const char *value, const char **why);
 
-/** Cross-field checks of the geometry. OTA_ERR_INVALID_ARG with *why set. */
+/** Cross-field checks of the geometry and layout. OTA_ERR_INVALID_ARG with *why set. */
 int sim_config_check(const sim_config_t *c, const char **why);
+
+/** The simulated device's configuration (no paths) that c describes. */
+void sim_config_device(const sim_config_t *c, ota_device_sim_config_t *dc);
+
+/** The keys fixed at init (geometry and layout): `sim config` refuses to change them. */
+bool sim_config_key_fixed(const char *key);
 
 /** Read DEV/device.conf. OTA_ERR_NOT_FOUND when DEV is not a device; msg says why. */
 int sim_config_load(const char *dev, sim_config_t *c, char *msg, size_t cap);
@@ -80,6 +92,32 @@ void sim_config_print(const sim_config_t *c, FILE *out);
 
 /** "DEV/name" into out. OTA_ERR_TOO_LARGE if it does not fit. */
 int sim_path(char *out, size_t cap, const char *dev, const char *name);
+
+/* ---- device profiles (sim_profile.c) ---------------------------------------- */
+
+/** The layout of a real part: what `sim init --profile NAME` starts from. */
+typedef struct sim_profile {
+    const char *name;
+    const char *summary; /* for --help; lines separated by '\n' */
+    uint32_t hex_base;
+    uint32_t nvm_size;
+    uint32_t sector_size;
+    uint32_t write_unit;
+    uint32_t bootctl_offset;
+    uint32_t app_offset; /* 0: right after the boot control sector */
+} sim_profile_t;
+
+/** The i-th profile, NULL past the last. */
+const sim_profile_t *sim_profile_at(size_t i);
+
+/** The profile of that name, or NULL. */
+const sim_profile_t *sim_profile_find(const char *name);
+
+/** Set c's profile name, hex_base, geometry and layout from p. */
+void sim_profile_apply(const sim_profile_t *p, sim_config_t *c);
+
+/** Each profile's name and summary, indented, for a --help text. */
+void sim_profile_print_list(FILE *out);
 
 /* ---- an opened device (sim_config.c) ---------------------------------------- */
 
