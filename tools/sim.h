@@ -168,6 +168,20 @@ int sim_last_run_load(const char *dev, sim_last_run_t *r);
 /** Remove DEV/last_run (after `flash`). */
 void sim_last_run_clear(const char *dev);
 
+/** Little-endian 32-bit fields of the image formats below. */
+static inline uint32_t sim_le32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static inline void sim_put_le32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+    p[2] = (uint8_t)(v >> 16);
+    p[3] = (uint8_t)(v >> 24);
+}
+
 /* ---- the simulated image format (sim_image.c) ------------------------------- */
 
 /*
@@ -193,6 +207,44 @@ int sim_image_build(uint8_t *buf, uint32_t size, uint32_t version, uint32_t flag
 
 /** Decode a header. OTA_ERR_NOT_FOUND when buf is not a simulated image. */
 int sim_image_parse(const uint8_t *buf, size_t len, sim_image_info_t *out);
+
+/* ---- the original's boot control page (sim_fwheader.c) ---------------------- */
+
+/*
+ * An application built for Microchip's OTA service carries the page before
+ * it in its HEX file: a 256-byte FIRMWARE_IMAGE_HEADER v1 (sim_fwheader.c
+ * has the layout), zeros, and a copy of the status in the last byte.
+ */
+#define SIM_FWHDR_PAGE_SIZE 4096u
+#define SIM_FWHDR_SIZE 256u
+
+typedef struct sim_fwhdr {
+    uint8_t status;
+    uint8_t slot;
+    uint8_t order;
+    uint8_t type;        /* 0 programmer, 1 production, 2 debug, 3 factory reset */
+    uint32_t size;       /* 0xFFFFFFFF in a fresh build */
+    uint32_t version;
+    uint32_t boot_addr;  /* kseg1 (0xB0021000 on a W1) */
+    uint8_t digest[32];
+    uint8_t status_copy; /* the page's last byte */
+} sim_fwhdr_t;
+
+/**
+ * Decode a page of SIM_FWHDR_PAGE_SIZE bytes (0xFF where the HEX holds
+ * nothing). OTA_ERR_NOT_FOUND when it does not have the header's shape;
+ * why (cap bytes) then says which byte gave it away.
+ */
+int sim_fwhdr_parse(const uint8_t *page, sim_fwhdr_t *out, char *why, size_t cap);
+
+/** The header names a version (neither 0 nor 0xFFFFFFFF). */
+bool sim_fwhdr_has_version(const sim_fwhdr_t *h);
+
+/** The boot address is addr in any MIPS segment, or not set (0xFFFFFFFF). */
+bool sim_fwhdr_boot_addr_is(const sim_fwhdr_t *h, uint32_t addr);
+
+/** "factory reset" style name of an image type. */
+const char *sim_fwhdr_type_name(uint8_t type);
 
 /* ---- printing what the device does (sim_events.c) --------------------------- */
 
