@@ -15,9 +15,12 @@
 #include "sysota_cmd.h"
 
 /* A default window (lowest..highest address) larger than this is almost
- * always two memories in one file (a PIC32MZ boot flash at 0x1FC00000 and
- * program flash at 0x9D000000): a 2 GiB .bin of 0xFF is never what was meant. */
-#define DEFAULT_WINDOW_MAX ((uint64_t)256 << 20)
+ * always two memories in one file: PIC32MZ boot flash at 0x1FC00000 with
+ * program flash at 0x9D000000 (2 GiB apart) or at 0x10000000 on a W1
+ * (252 MiB apart), nRF52 flash with its UICR at 0x10001000 (256 MiB). A
+ * .bin that is mostly 0xFF is never what was meant; no single flash comes
+ * near 64 MiB. */
+#define DEFAULT_WINDOW_MAX ((uint64_t)64 << 20)
 
 static void usage(FILE *out)
 {
@@ -37,6 +40,8 @@ static void usage(FILE *out)
             "  -h, --help            this text\n"
             "\n"
             "Gaps are filled with 0xFF. Data outside the window is dropped with a warning.\n"
+            "A window that holds no data is an error: nothing is written, and the message\n"
+            "lists the address ranges the file holds.\n"
             "Exit status: 0 ok, 1 bad input, 2 usage.\n");
 }
 
@@ -75,6 +80,48 @@ static int list_range(void *arg, uint32_t lo, uint64_t end)
     fprintf(stderr, "  0x%08X-0x%08llX (%llu bytes)\n", (unsigned)lo, (unsigned long long)(end - 1),
             (unsigned long long)(end - lo));
     return 0;
+}
+
+/* At most this many ranges in the "the file holds" list of an empty window:
+ * a sparse file can have thousands, and the first few say where it lives. */
+#define HELD_SHOWN 8
+
+struct held_list {
+    long shown;
+};
+
+static int list_held(void *arg, uint32_t lo, uint64_t end)
+{
+    struct held_list *h = arg;
+    if (h->shown < HELD_SHOWN) {
+        fprintf(stderr, "%s0x%08X-0x%08llX", h->shown > 0 ? ", " : "", (unsigned)lo, (unsigned long long)(end - 1));
+    }
+    h->shown++;
+    return 0;
+}
+
+/* "IN: no data in window ...; the file holds A-B, C-D": the usual cause is a
+ * window given in another address view (kseg0 0x9D000000 for a file at the
+ * physical 0x1D000000), which the ranges make plain. */
+static void report_empty_window(const ota_memmap_t *map, const char *in, uint64_t start, uint64_t end, bool empty)
+{
+    if (empty) {
+        fprintf(stderr, "sysota hex2bin: %s: the file holds no data\n", in);
+        return;
+    }
+    if (end > start) {
+        fprintf(stderr, "sysota hex2bin: %s: no data in window 0x%08llX-0x%08llX; the file holds ", in,
+                (unsigned long long)start, (unsigned long long)(end - 1));
+    } else {
+        fprintf(stderr, "sysota hex2bin: %s: no data at or above 0x%08llX; the file holds ", in,
+                (unsigned long long)start);
+    }
+    struct held_list h = { 0 };
+    long total = ota_memmap_outside(map, 0, 0, list_held, &h);
+    if (total > HELD_SHOWN) {
+        fprintf(stderr, ", ... (%ld ranges in all)", total);
+    }
+    fputc('\n', stderr);
 }
 
 /* Parse one numeric option value; prints the usage error itself. */
@@ -117,6 +164,10 @@ int sysota_cmd_hex2bin(int argc, char **argv)
             has_start = true;
         } else if (strcmp(a, "--size") == 0) {
             if (!number_arg(a, i + 1 < argc ? argv[i + 1] : NULL, OTA_MEMMAP_END, &size)) {
+                return SYSOTA_EXIT_USAGE;
+            }
+            if (size == 0) {
+                fprintf(stderr, "sysota hex2bin: --size 0: the window would be empty\n");
                 return SYSOTA_EXIT_USAGE;
             }
             i++;
@@ -191,17 +242,17 @@ int sysota_cmd_hex2bin(int argc, char **argv)
         return SYSOTA_EXIT_USAGE;
     }
 
+    /* Checked before the output file exists: a window without data leaves
+     * nothing behind, not an empty (or all-0xFF) image to publish. */
+    uint64_t last;
+    if (empty || ota_memmap_last_in(&map, (uint32_t)start, end, &last) != OTA_OK) {
+        report_empty_window(&map, in, start, end, empty);
+        ota_memmap_free(&map);
+        return SYSOTA_EXIT_INPUT;
+    }
     struct drop_report drop = { in };
     ota_memmap_outside(&map, (uint32_t)start, end, report_dropped, &drop);
-
-    uint64_t out_end = end;
-    if (!pad) {
-        uint64_t last;
-        out_end = ota_memmap_last_in(&map, (uint32_t)start, end, &last) == OTA_OK ? last : start;
-    }
-    if (out_end == start && !(pad && end > start)) {
-        fprintf(stderr, "sysota hex2bin: warning: %s: no data inside the window; %s is empty\n", in, out);
-    }
+    uint64_t out_end = pad ? end : last;
 
     ota_hostfile_out_t file;
     ota_filedigest_t digest = { NULL };
@@ -233,9 +284,7 @@ int sysota_cmd_hex2bin(int argc, char **argv)
     }
     char hex[OTA_FILEDIGEST_HEX_SIZE];
     ota_filedigest_hex(sha, hex);
-    if (out_end > start) {
-        printf("Window: 0x%08llX-0x%08llX\n", (unsigned long long)start, (unsigned long long)(out_end - 1));
-    }
+    printf("Window: 0x%08llX-0x%08llX\n", (unsigned long long)start, (unsigned long long)(out_end - 1));
     printf("Size: %llu bytes\n", (unsigned long long)sink.written);
     printf("Digest: %s\n", hex);
     return SYSOTA_EXIT_OK;

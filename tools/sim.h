@@ -34,6 +34,9 @@
 
 /** HEX address of internal flash offset 0 (PIC32MZ program flash, kseg0). */
 #define SIM_DEFAULT_HEX_BASE 0x9D000000u
+/** The profile `sim init` uses without --profile (its addresses above). */
+#define SIM_DEFAULT_PROFILE "pic32mz-ef"
+#define SIM_PROFILE_NAME_MAX 32
 /** Where `mkimage --bootloader` puts its stand-in (PIC32MZ boot flash). */
 #define SIM_BOOT_FLASH_ADDR 0x1FC00000u
 
@@ -41,9 +44,12 @@
 
 /** DEV/device.conf in memory. */
 typedef struct sim_config {
+    char profile[SIM_PROFILE_NAME_MAX]; /* the profile init started from */
     uint32_t nvm_size;
     uint32_t sector_size;
     uint32_t write_unit;
+    uint32_t bootctl_offset; /* flash offset of the boot control sector */
+    uint32_t app_offset;     /* flash offset of the application region; 0: right after boot control */
     uint64_t store_size;    /* bytes, 0: unlimited */
     uint32_t hex_base;
     uint64_t seed;
@@ -66,8 +72,14 @@ void sim_config_defaults(sim_config_t *c);
  */
 int sim_config_set(sim_config_t *c, const char *key, const char *value, const char **why);
 
-/** Cross-field checks of the geometry. OTA_ERR_INVALID_ARG with *why set. */
+/** Cross-field checks of the geometry and layout. OTA_ERR_INVALID_ARG with *why set. */
 int sim_config_check(const sim_config_t *c, const char **why);
+
+/** The simulated device's configuration (no paths) that c describes. */
+void sim_config_device(const sim_config_t *c, ota_device_sim_config_t *dc);
+
+/** The keys fixed at init (geometry and layout): `sim config` refuses to change them. */
+bool sim_config_key_fixed(const char *key);
 
 /** Read DEV/device.conf. OTA_ERR_NOT_FOUND when DEV is not a device; msg says why. */
 int sim_config_load(const char *dev, sim_config_t *c, char *msg, size_t cap);
@@ -80,6 +92,32 @@ void sim_config_print(const sim_config_t *c, FILE *out);
 
 /** "DEV/name" into out. OTA_ERR_TOO_LARGE if it does not fit. */
 int sim_path(char *out, size_t cap, const char *dev, const char *name);
+
+/* ---- device profiles (sim_profile.c) ---------------------------------------- */
+
+/** The layout of a real part: what `sim init --profile NAME` starts from. */
+typedef struct sim_profile {
+    const char *name;
+    const char *summary; /* for --help; lines separated by '\n' */
+    uint32_t hex_base;
+    uint32_t nvm_size;
+    uint32_t sector_size;
+    uint32_t write_unit;
+    uint32_t bootctl_offset;
+    uint32_t app_offset; /* 0: right after the boot control sector */
+} sim_profile_t;
+
+/** The i-th profile, NULL past the last. */
+const sim_profile_t *sim_profile_at(size_t i);
+
+/** The profile of that name, or NULL. */
+const sim_profile_t *sim_profile_find(const char *name);
+
+/** Set c's profile name, hex_base, geometry and layout from p. */
+void sim_profile_apply(const sim_profile_t *p, sim_config_t *c);
+
+/** Each profile's name and summary, indented, for a --help text. */
+void sim_profile_print_list(FILE *out);
 
 /* ---- an opened device (sim_config.c) ---------------------------------------- */
 
@@ -130,6 +168,20 @@ int sim_last_run_load(const char *dev, sim_last_run_t *r);
 /** Remove DEV/last_run (after `flash`). */
 void sim_last_run_clear(const char *dev);
 
+/** Little-endian 32-bit fields of the image formats below. */
+static inline uint32_t sim_le32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static inline void sim_put_le32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+    p[2] = (uint8_t)(v >> 16);
+    p[3] = (uint8_t)(v >> 24);
+}
+
 /* ---- the simulated image format (sim_image.c) ------------------------------- */
 
 /*
@@ -155,6 +207,44 @@ int sim_image_build(uint8_t *buf, uint32_t size, uint32_t version, uint32_t flag
 
 /** Decode a header. OTA_ERR_NOT_FOUND when buf is not a simulated image. */
 int sim_image_parse(const uint8_t *buf, size_t len, sim_image_info_t *out);
+
+/* ---- the original's boot control page (sim_fwheader.c) ---------------------- */
+
+/*
+ * An application built for Microchip's OTA service carries the page before
+ * it in its HEX file: a 256-byte FIRMWARE_IMAGE_HEADER v1 (sim_fwheader.c
+ * has the layout), zeros, and a copy of the status in the last byte.
+ */
+#define SIM_FWHDR_PAGE_SIZE 4096u
+#define SIM_FWHDR_SIZE 256u
+
+typedef struct sim_fwhdr {
+    uint8_t status;
+    uint8_t slot;
+    uint8_t order;
+    uint8_t type;        /* 0 programmer, 1 production, 2 debug, 3 factory reset */
+    uint32_t size;       /* 0xFFFFFFFF in a fresh build */
+    uint32_t version;
+    uint32_t boot_addr;  /* kseg1 (0xB0021000 on a W1) */
+    uint8_t digest[32];
+    uint8_t status_copy; /* the page's last byte */
+} sim_fwhdr_t;
+
+/**
+ * Decode a page of SIM_FWHDR_PAGE_SIZE bytes (0xFF where the HEX holds
+ * nothing). OTA_ERR_NOT_FOUND when it does not have the header's shape;
+ * why (cap bytes) then says which byte gave it away.
+ */
+int sim_fwhdr_parse(const uint8_t *page, sim_fwhdr_t *out, char *why, size_t cap);
+
+/** The header names a version (neither 0 nor 0xFFFFFFFF). */
+bool sim_fwhdr_has_version(const sim_fwhdr_t *h);
+
+/** The boot address is addr in any MIPS segment, or not set (0xFFFFFFFF). */
+bool sim_fwhdr_boot_addr_is(const sim_fwhdr_t *h, uint32_t addr);
+
+/** "factory reset" style name of an image type. */
+const char *sim_fwhdr_type_name(uint8_t type);
 
 /* ---- printing what the device does (sim_events.c) --------------------------- */
 

@@ -19,10 +19,7 @@
 void sim_config_defaults(sim_config_t *c)
 {
     memset(c, 0, sizeof *c);
-    c->nvm_size = 1024u * 1024u;
-    c->sector_size = 4096u;
-    c->write_unit = 16u;
-    c->hex_base = SIM_DEFAULT_HEX_BASE;
+    sim_profile_apply(sim_profile_find(SIM_DEFAULT_PROFILE), c);
     c->seed = 1;
     c->max_attempts = OTA_BOOT_MAX_ATTEMPTS;
     c->max_images = 3;
@@ -66,7 +63,15 @@ int sim_config_set(sim_config_t *c, const char *key, const char *v, const char *
     int err = OTA_OK;
     *why = "";
 
-    if (strcmp(key, "nvm_size") == 0) {
+    if (strcmp(key, "profile") == 0) {
+        /* Written first in device.conf: the keys after it say what was changed. */
+        const sim_profile_t *p = sim_profile_find(v);
+        *why = "not a profile (sysota sim init --help lists them)";
+        err = p != NULL ? OTA_OK : OTA_ERR_INVALID_ARG;
+        if (p != NULL) {
+            sim_profile_apply(p, c);
+        }
+    } else if (strcmp(key, "nvm_size") == 0) {
         *why = "2 sectors .. 256M";
         err = parse_num(v, 2, 256u << 20, &n);
         c->nvm_size = (uint32_t)n;
@@ -82,6 +87,10 @@ int sim_config_set(sim_config_t *c, const char *key, const char *v, const char *
         err = parse_num(v, 1, OTA_BOOT_BUF_SIZE, &n);
         err = err == OTA_OK && pow2(n) ? OTA_OK : OTA_ERR_INVALID_ARG;
         c->write_unit = (uint32_t)n;
+    } else if (strcmp(key, "bootctl_offset") == 0 || strcmp(key, "app_offset") == 0) {
+        *why = "a flash offset (app_offset 0: right after the boot control sector)";
+        err = parse_num(v, 0, UINT32_MAX, &n);
+        *(key[0] == 'b' ? &c->bootctl_offset : &c->app_offset) = (uint32_t)n;
     } else if (strcmp(key, "store_size") == 0) {
         *why = "bytes, 0 for unlimited";
         err = parse_num(v, 0, UINT64_MAX, &n);
@@ -133,14 +142,32 @@ int sim_config_set(sim_config_t *c, const char *key, const char *v, const char *
     return err;
 }
 
+void sim_config_device(const sim_config_t *c, ota_device_sim_config_t *dc)
+{
+    memset(dc, 0, sizeof *dc);
+    dc->nvm_size = c->nvm_size;
+    dc->sector_size = c->sector_size;
+    dc->write_unit = c->write_unit;
+    dc->bootctl_offset = c->bootctl_offset;
+    dc->app_offset = c->app_offset;
+    dc->store_capacity = c->store_size;
+    dc->seed = c->seed;
+    dc->max_attempts = (uint8_t)c->max_attempts;
+}
+
 int sim_config_check(const sim_config_t *c, const char **why)
 {
+    ota_device_sim_config_t dc;
+    ota_device_sim_layout_t lay;
+    sim_config_device(c, &dc);
     if (c->write_unit > c->sector_size) {
         *why = "write_unit larger than sector_size";
     } else if (c->nvm_size % c->sector_size != 0) {
         *why = "nvm_size is not a multiple of sector_size";
-    } else if (c->nvm_size < 2u * c->sector_size) {
-        *why = "nvm_size holds fewer than 2 sectors (boot control + application)";
+    } else if (ota_device_sim_layout(&dc, &lay, why) != OTA_OK) {
+        /* *why says it */
+    } else if ((uint64_t)c->hex_base + c->nvm_size > ((uint64_t)1 << 32)) {
+        *why = "hex_base + nvm_size passes the end of the 4 GiB address space";
     } else {
         *why = "";
         return OTA_OK;
@@ -148,11 +175,26 @@ int sim_config_check(const sim_config_t *c, const char **why)
     return OTA_ERR_INVALID_ARG;
 }
 
+bool sim_config_key_fixed(const char *key)
+{
+    static const char *const fixed[] = { "profile", "nvm_size", "sector_size", "write_unit", "bootctl_offset",
+                                         "app_offset" };
+    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++) {
+        if (strcmp(key, fixed[i]) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
 void sim_config_print(const sim_config_t *c, FILE *out)
 {
+    fprintf(out, "profile=%s\n", c->profile);
     fprintf(out, "nvm_size=%" PRIu32 "\n", c->nvm_size);
     fprintf(out, "sector_size=%" PRIu32 "\n", c->sector_size);
     fprintf(out, "write_unit=%" PRIu32 "\n", c->write_unit);
+    fprintf(out, "bootctl_offset=0x%08" PRIX32 "\n", c->bootctl_offset);
+    fprintf(out, "app_offset=0x%08" PRIX32 "\n", c->app_offset);
     fprintf(out, "store_size=%" PRIu64 "\n", c->store_size);
     fprintf(out, "hex_base=0x%08" PRIX32 "\n", c->hex_base);
     fprintf(out, "seed=%" PRIu64 "\n", c->seed);
@@ -265,26 +307,28 @@ int sim_device_open(sim_device_t *d, const char *cmd, const char *dev, const uin
         return OTA_ERR_TOO_LARGE;
     }
     strcpy(d->dir, dev);
+    const char *why;
     int err = sim_config_load(dev, &d->cfg, msg, sizeof msg);
     if (err != OTA_OK) {
         fprintf(stderr, "sysota sim %s: %s\n", cmd, msg);
         return err;
+    }
+    if (sim_config_check(&d->cfg, &why) != OTA_OK) {
+        fprintf(stderr, "sysota sim %s: %s/%s: %s\n", cmd, dev, SIM_CONF_FILE, why);
+        return OTA_ERR_CORRUPT;
     }
     if (sim_path(d->flash_path, sizeof d->flash_path, dev, SIM_FLASH_FILE) != OTA_OK ||
         sim_path(d->store_path, sizeof d->store_path, dev, SIM_STORE_DIR) != OTA_OK) {
         fprintf(stderr, "sysota sim %s: %s: path too long\n", cmd, dev);
         return OTA_ERR_TOO_LARGE;
     }
-    ota_device_sim_config_t dc = {
-        .flash_path = d->flash_path,
-        .store_path = d->store_path,
-        .nvm_size = d->cfg.nvm_size,
-        .sector_size = d->cfg.sector_size,
-        .write_unit = d->cfg.write_unit,
-        .store_capacity = d->cfg.store_size,
-        .seed = seed != NULL ? *seed : d->cfg.seed,
-        .max_attempts = (uint8_t)d->cfg.max_attempts,
-    };
+    ota_device_sim_config_t dc;
+    sim_config_device(&d->cfg, &dc);
+    dc.flash_path = d->flash_path;
+    dc.store_path = d->store_path;
+    if (seed != NULL) {
+        dc.seed = *seed;
+    }
     err = ota_device_sim_open(&d->dev, &dc);
     if (err != OTA_OK) {
         fprintf(stderr, "sysota sim %s: %s: cannot open the device: %s (%s)\n", cmd, dev, ota_err_name(err),

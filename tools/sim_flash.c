@@ -28,12 +28,17 @@ static void flash_usage(FILE *out)
             "\n"
             "A .hex file is read at the device's HEX addresses (hex_base + offset): bytes in\n"
             "the application region are programmed; bytes outside internal flash (a merged\n"
-            "bootloader in boot flash) are reported and left out, since the simulator runs\n"
-            "sysota's bootloader itself; bytes in the boot control sector are refused.\n"
+            "bootloader in boot flash) or below the application region outside the boot\n"
+            "control sector (the part's bootloader) are reported and left out, since the\n"
+            "simulator runs sysota's bootloader itself. In the boot control sector only the\n"
+            "page an application built for Microchip's OTA service carries is accepted: its\n"
+            "FIRMWARE_IMAGE_HEADER v1 gives the version, and the page is not programmed (the\n"
+            "programmer writes sysota's own record there). Any other data there is refused.\n"
             "Any other file is a raw image of the application region.\n"
             "\n"
-            "  --version N   the image's version; needed unless the image was made by\n"
-            "                `sysota sim mkimage`, whose header carries it\n");
+            "  --version N   the image's version; needed unless the HEX file's boot control\n"
+            "                page or a `sysota sim mkimage` header carries it, and refused\n"
+            "                when it disagrees with either\n");
 }
 
 static bool has_hex_suffix(const char *path)
@@ -50,16 +55,85 @@ static int report_outside(void *arg, uint32_t lo, uint64_t end)
     return 0;
 }
 
+/* Flash below the application region other than the boot control sector:
+ * on a W1 laid out for Microchip's OTA service, its bootloader. */
+struct below_app {
+    const char *path;
+    uint64_t lo, end; /* the part reported, HEX addresses */
+};
+
+static int report_below_app(void *arg, uint32_t lo, uint64_t end)
+{
+    const struct below_app *b = arg;
+    uint64_t a = lo > b->lo ? lo : b->lo;
+    uint64_t e = end < b->end ? end : b->end;
+    if (a < e) {
+        printf("%s: 0x%08llX-0x%08llX (%llu bytes) is below the application region, where the part's\n"
+               "  bootloader sits (the simulator runs sysota's bootloader itself): not programmed\n",
+               b->path, (unsigned long long)a, (unsigned long long)(e - 1), (unsigned long long)(e - a));
+    }
+    return 0;
+}
+
+/* What a HEX file holds for the device. */
+typedef struct hex_image {
+    uint8_t *img;      /* the application region's bytes, first address to last byte present */
+    uint32_t len;
+    bool have_page;    /* the boot control sector held the original's header page */
+    sim_fwhdr_t page;
+} hex_image_t;
+
+/*
+ * The boot control sector's bytes: accepted only as the page an application
+ * built for Microchip's OTA service carries (its header says the version
+ * and what the application is); the record written there is sysota's own.
+ */
+static int read_boot_page(const char *path, const ota_memmap_t *map, const sim_device_t *d, hex_image_t *out)
+{
+    const ota_boot_config_t *bc = &d->dev.boot_cfg;
+    uint64_t lo = (uint64_t)d->cfg.hex_base + bc->bootctl_addr;
+    uint64_t end = lo + d->cfg.sector_size;
+    uint64_t app_lo = (uint64_t)d->cfg.hex_base + bc->app_addr;
+    uint64_t last = 0;
+    char why[160] = "";
+    uint8_t page[SIM_FWHDR_PAGE_SIZE];
+    if (ota_memmap_last_in(map, (uint32_t)lo, end, &last) != OTA_OK) {
+        return OTA_OK; /* nothing there */
+    }
+    int err = OTA_ERR_RANGE;
+    if (d->cfg.sector_size < SIM_FWHDR_PAGE_SIZE || last > lo + SIM_FWHDR_PAGE_SIZE) {
+        snprintf(why, sizeof why, "the original's header page is the sector's first %u bytes", SIM_FWHDR_PAGE_SIZE);
+    } else if (ota_memmap_read(map, (uint32_t)lo, page, sizeof page, 0xFF) == OTA_OK &&
+               sim_fwhdr_parse(page, &out->page, why, sizeof why) == OTA_OK) {
+        if (sim_fwhdr_boot_addr_is(&out->page, (uint32_t)app_lo)) {
+            out->have_page = true;
+            return OTA_OK;
+        }
+        snprintf(why, sizeof why,
+                 "its FIRMWARE_IMAGE_HEADER says boot address 0x%08X, but this device's application is at 0x%08X",
+                 (unsigned)out->page.boot_addr, (unsigned)app_lo);
+        err = OTA_ERR_INVALID_ARG;
+    }
+    fprintf(stderr,
+            "sysota sim flash: %s has data in the boot control sector (HEX 0x%08X-0x%08X)\n"
+            "  that is not an OTA application's FIRMWARE_IMAGE_HEADER v1 page: %s\n"
+            "  (the simulated programmer writes the boot control record there itself)\n",
+            path, (unsigned)lo, (unsigned)(end - 1), why);
+    return err;
+}
+
 /* The application region's bytes of a HEX file, from its first address to
- * the last byte present (gaps 0xFF). */
-static int load_hex(const char *path, const sim_device_t *d, uint8_t **img, uint32_t *len)
+ * the last byte present (gaps 0xFF), and the boot control page if any. */
+static int load_hex(const char *path, const sim_device_t *d, hex_image_t *out)
 {
     ota_memmap_t map;
     ota_ihex_result_t res;
     memset(&map, 0, sizeof map);
     memset(&res, 0, sizeof res);
+    memset(out, 0, sizeof *out);
     const ota_boot_config_t *bc = &d->dev.boot_cfg;
     uint64_t flash_lo = d->cfg.hex_base;
+    uint64_t bootctl_lo = flash_lo + bc->bootctl_addr;
     uint64_t app_lo = flash_lo + bc->app_addr;
     uint64_t app_end = app_lo + bc->app_size;
     uint64_t last = 0;
@@ -74,18 +148,10 @@ static int load_hex(const char *path, const sim_device_t *d, uint8_t **img, uint
         ota_memmap_free(&map);
         return err;
     }
-    if (app_end > OTA_MEMMAP_END) {
-        fprintf(stderr, "sysota sim flash: hex_base 0x%08X puts the flash past 4 GiB\n", (unsigned)d->cfg.hex_base);
+    err = read_boot_page(path, &map, d, out);
+    if (err != OTA_OK) {
         ota_memmap_free(&map);
-        return OTA_ERR_RANGE;
-    }
-    if (ota_memmap_last_in(&map, (uint32_t)flash_lo, app_lo, &last) == OTA_OK) {
-        fprintf(stderr,
-                "sysota sim flash: %s has data in the boot control sector (HEX 0x%08X-0x%08X): the simulated\n"
-                "programmer writes the factory record there itself\n",
-                path, (unsigned)flash_lo, (unsigned)(app_lo - 1));
-        ota_memmap_free(&map);
-        return OTA_ERR_RANGE;
+        return err;
     }
     err = ota_memmap_last_in(&map, (uint32_t)app_lo, app_end, &last);
     if (err != OTA_OK) {
@@ -94,20 +160,68 @@ static int load_hex(const char *path, const sim_device_t *d, uint8_t **img, uint
         ota_memmap_free(&map);
         return err;
     }
-    *len = (uint32_t)(last - app_lo);
-    *img = malloc(*len);
-    err = *img == NULL ? OTA_ERR_NO_SPACE : ota_memmap_read(&map, (uint32_t)app_lo, *img, *len, 0xFF);
+    out->len = (uint32_t)(last - app_lo);
+    out->img = malloc(out->len);
+    err = out->img == NULL ? OTA_ERR_NO_SPACE : ota_memmap_read(&map, (uint32_t)app_lo, out->img, out->len, 0xFF);
     if (err == OTA_OK) {
+        struct below_app below = { path, flash_lo, bootctl_lo };
+        (void)ota_memmap_outside(&map, 0, 0, report_below_app, &below);
+        below.lo = bootctl_lo + d->cfg.sector_size;
+        below.end = app_lo;
+        (void)ota_memmap_outside(&map, 0, 0, report_below_app, &below);
         (void)ota_memmap_outside(&map, (uint32_t)flash_lo, app_end, report_outside, (void *)path);
     }
     ota_memmap_free(&map);
     return err;
 }
 
+/*
+ * The version to record, from what the file and the command line say: the
+ * original's header page, a `sim mkimage` header, --version (0: not given).
+ * They must agree where more than one speaks; *from names the source.
+ */
+static int choose_version(const char *file, const hex_image_t *h, const sim_image_info_t *sim, uint64_t opt,
+                          uint32_t *version, const char **from)
+{
+    bool page = h->have_page && sim_fwhdr_has_version(&h->page);
+    if (page && opt != 0 && opt != h->page.version) {
+        fprintf(stderr,
+                "sysota sim flash: --version %llu disagrees with %s's boot control page (FIRMWARE_IMAGE_HEADER\n"
+                "  version %u): leave --version out to take the page's, or rebuild the application\n",
+                (unsigned long long)opt, file, (unsigned)h->page.version);
+        return OTA_ERR_INVALID_ARG;
+    }
+    if (page && sim != NULL && sim->version != h->page.version) {
+        fprintf(stderr, "sysota sim flash: %s: the boot control page says version %u, the simulated image v%u\n", file,
+                (unsigned)h->page.version, (unsigned)sim->version);
+        return OTA_ERR_INVALID_ARG;
+    }
+    if (sim != NULL && opt != 0 && opt != sim->version) {
+        fprintf(stderr, "sysota sim flash: %s is a simulated v%u image, not v%llu\n", file, (unsigned)sim->version,
+                (unsigned long long)opt);
+        return OTA_ERR_INVALID_ARG;
+    }
+    if (opt != 0) {
+        *version = (uint32_t)opt;
+        *from = page ? "--version, and the page agrees" : "--version";
+    } else if (page) {
+        *version = h->page.version;
+        *from = "the boot control page";
+    } else if (sim != NULL) {
+        *version = sim->version;
+        *from = "the simulated image";
+    } else {
+        fprintf(stderr, "sysota sim flash: %s is not a `sysota sim mkimage` image%s: give its --version N\n", file,
+                h->have_page ? " and its boot control page names no version" : "");
+        return OTA_ERR_INVALID_ARG;
+    }
+    return OTA_OK;
+}
+
 int sim_cmd_flash(int argc, char **argv)
 {
     const char *dev = NULL, *file = NULL;
-    uint64_t version = 0;
+    uint64_t version_opt = 0;
 
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -116,7 +230,7 @@ int sim_cmd_flash(int argc, char **argv)
             return SYSOTA_EXIT_OK;
         } else if (strcmp(a, "--version") == 0) {
             const char *v = sim_opt_value("flash", argc, argv, &i);
-            if (v == NULL || sim_opt_number("flash", a, v, UINT32_MAX, &version) != OTA_OK || version == 0) {
+            if (v == NULL || sim_opt_number("flash", a, v, UINT32_MAX, &version_opt) != OTA_OK || version_opt == 0) {
                 return SYSOTA_EXIT_USAGE;
             }
         } else if (a[0] != '-' && dev == NULL) {
@@ -137,11 +251,11 @@ int sim_cmd_flash(int argc, char **argv)
     if (sim_device_open(&d, "flash", dev, NULL) != OTA_OK) {
         return SYSOTA_EXIT_INPUT;
     }
-    uint8_t *img = NULL;
-    uint32_t len = 0;
+    hex_image_t h;
+    memset(&h, 0, sizeof h);
     int err;
     if (has_hex_suffix(file)) {
-        err = load_hex(file, &d, &img, &len);
+        err = load_hex(file, &d, &h);
     } else {
         char *data = NULL;
         size_t n = 0;
@@ -153,25 +267,21 @@ int sim_cmd_flash(int argc, char **argv)
                     (unsigned)d.dev.boot_cfg.app_size);
             err = OTA_ERR_TOO_LARGE;
         }
-        img = (uint8_t *)data;
-        len = (uint32_t)n;
+        h.img = (uint8_t *)data;
+        h.len = (uint32_t)n;
     }
+    uint8_t *img = h.img;
+    uint32_t len = h.len;
     sim_image_info_t info;
     bool sim_image = err == OTA_OK && sim_image_parse(img, len, &info) == OTA_OK;
-    if (err == OTA_OK && sim_image) {
-        if (version != 0 && version != info.version) {
-            fprintf(stderr, "sysota sim flash: %s is a simulated v%u image, not v%llu\n", file, (unsigned)info.version,
-                    (unsigned long long)version);
-            err = OTA_ERR_INVALID_ARG;
-        }
-        version = info.version;
-        if (err == OTA_OK && info.size != len) {
-            fprintf(stderr, "sysota sim flash: warning: %s: the image header says %u bytes, the file has %u\n", file,
-                    (unsigned)info.size, (unsigned)len);
-        }
-    } else if (err == OTA_OK && version == 0) {
-        fprintf(stderr, "sysota sim flash: %s is not a `sysota sim mkimage` image: give its --version N\n", file);
-        err = OTA_ERR_INVALID_ARG;
+    uint32_t version = 0;
+    const char *version_from = "";
+    if (err == OTA_OK) {
+        err = choose_version(file, &h, sim_image ? &info : NULL, version_opt, &version, &version_from);
+    }
+    if (err == OTA_OK && sim_image && info.size != len) {
+        fprintf(stderr, "sysota sim flash: warning: %s: the image header says %u bytes, the file has %u\n", file,
+                (unsigned)info.size, (unsigned)len);
     }
     if (err == OTA_OK) {
         /* The store accounts what it holds when it opens: empty it closed. */
@@ -182,7 +292,7 @@ int sim_cmd_flash(int argc, char **argv)
             return SYSOTA_EXIT_INPUT;
         }
         if (err == OTA_OK) {
-            err = ota_device_sim_factory_program(&d.dev, img, len, (uint32_t)version);
+            err = ota_device_sim_factory_program(&d.dev, img, len, version);
         }
         if (err != OTA_OK) {
             fprintf(stderr, "sysota sim flash: %s: %s\n", dev, ota_err_describe(err));
@@ -196,7 +306,14 @@ int sim_cmd_flash(int argc, char **argv)
         printf("%s: programmed v%u, %u bytes at 0x%08X (HEX 0x%08X), SHA-256 %.16s...\n", dev, (unsigned)version,
                (unsigned)len, (unsigned)d.dev.boot_cfg.app_addr, (unsigned)(d.cfg.hex_base + d.dev.boot_cfg.app_addr),
                hex);
-        printf("  boot control record: factory image v%u, status F8; external store blank\n", (unsigned)version);
+        if (h.have_page) {
+            printf("  boot control page at 0x%08X: original FIRMWARE_IMAGE_HEADER v1, version %u, type %s; replaced by "
+                   "a sysota record\n",
+                   (unsigned)(d.cfg.hex_base + d.dev.boot_cfg.bootctl_addr), (unsigned)h.page.version,
+                   sim_fwhdr_type_name(h.page.type));
+        }
+        printf("  boot control record: factory image v%u (version from %s), status F8; external store blank\n",
+               (unsigned)version, version_from);
         if (sim_image) {
             printf("  application: %s\n", info.flags & SIM_IMAGE_NO_CONFIRM ? "never confirms its first boot"
                                                                           : "confirms its first boot");

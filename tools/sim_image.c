@@ -26,18 +26,6 @@ static uint32_t crc32_ieee(const uint8_t *p, size_t n)
     return ~crc;
 }
 
-static void put_le32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-    p[2] = (uint8_t)(v >> 16);
-    p[3] = (uint8_t)(v >> 24);
-}
-
-static uint32_t get_le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
 
 int sim_image_build(uint8_t *buf, uint32_t size, uint32_t version, uint32_t flags)
 {
@@ -46,11 +34,11 @@ int sim_image_build(uint8_t *buf, uint32_t size, uint32_t version, uint32_t flag
     }
     memset(buf, 0, SIM_IMAGE_HEADER_SIZE);
     memcpy(buf, sim_magic, sizeof sim_magic);
-    put_le32(buf + 8, SIM_IMAGE_FORMAT);
-    put_le32(buf + 12, flags);
-    put_le32(buf + 16, version);
-    put_le32(buf + 20, size);
-    put_le32(buf + 28, crc32_ieee(buf, 28));
+    sim_put_le32(buf + 8, SIM_IMAGE_FORMAT);
+    sim_put_le32(buf + 12, flags);
+    sim_put_le32(buf + 16, version);
+    sim_put_le32(buf + 20, size);
+    sim_put_le32(buf + 28, crc32_ieee(buf, 28));
     /* xorshift32 seeded by version and flags: v7 and a no-confirm v7 differ. */
     uint32_t x = version * 2654435761u ^ (flags + 1u) * 0x85EBCA6Bu;
     if (x == 0) {
@@ -68,11 +56,11 @@ int sim_image_build(uint8_t *buf, uint32_t size, uint32_t version, uint32_t flag
 int sim_image_parse(const uint8_t *buf, size_t len, sim_image_info_t *out)
 {
     if (len < SIM_IMAGE_HEADER_SIZE || memcmp(buf, sim_magic, sizeof sim_magic) != 0 ||
-        get_le32(buf + 8) != SIM_IMAGE_FORMAT || get_le32(buf + 28) != crc32_ieee(buf, 28)) {
+        sim_le32(buf + 8) != SIM_IMAGE_FORMAT || sim_le32(buf + 28) != crc32_ieee(buf, 28)) {
         return OTA_ERR_NOT_FOUND;
     }
-    out->flags = get_le32(buf + 12);
-    out->version = get_le32(buf + 16);
-    out->size = get_le32(buf + 20);
+    out->flags = sim_le32(buf + 12);
+    out->version = sim_le32(buf + 16);
+    out->size = sim_le32(buf + 20);
     return OTA_OK;
 }

@@ -16,16 +16,24 @@
 static void init_usage(FILE *out)
 {
     fprintf(out,
-            "usage: sysota sim init DEV [--nvm-size N] [--sector N] [--write-unit N] [--store-size N]\n"
-            "                           [--manifest URL] [--ca-file PATH] [--max-attempts N]\n"
-            "                           [--max-images N] [--interval S] [--seed S] [--hex-base ADDR] [--force]\n"
+            "usage: sysota sim init DEV [--profile NAME] [--nvm-size N] [--sector N] [--write-unit N]\n"
+            "                           [--bootctl-offset N] [--app-offset N] [--hex-base ADDR]\n"
+            "                           [--store-size N] [--manifest URL] [--ca-file PATH] [--max-attempts N]\n"
+            "                           [--max-images N] [--interval S] [--seed S] [--force]\n"
             "\n"
-            "Create the folder DEV holding a simulated device: internal NOR flash (the\n"
-            "boot control sector, then the application region) and an external store.\n"
+            "Create the folder DEV holding a simulated device: internal NOR flash (a boot\n"
+            "control sector and an application region) and an external store.\n"
             "\n"
+            "  --profile NAME    the layout of a real part; the options below change\n"
+            "                    single values of it:\n");
+    sim_profile_print_list(out);
+    fprintf(out,
             "  --nvm-size N      internal flash bytes (default 1M); K and M suffixes allowed\n"
-            "  --sector N        erase sector (default 4K); the first one is the boot control sector\n"
+            "  --sector N        erase sector (default 4K)\n"
             "  --write-unit N    program unit (default 16: the PIC32MZ quad word), at most %u\n"
+            "  --bootctl-offset N  flash offset of the boot control sector (default 0)\n"
+            "  --app-offset N    flash offset of the application region, which runs to the end\n"
+            "                    of flash (default 0: right after the boot control sector)\n"
             "  --store-size N    external store capacity (default 0: unlimited)\n"
             "  --manifest URL    the OTA manifest the application's service polls\n"
             "  --ca-file PATH    CA bundle for an https:// manifest and images\n"
@@ -33,9 +41,9 @@ static void init_usage(FILE *out)
             "  --max-images N    images the service keeps in the store, golden included (default 3)\n"
             "  --interval S      seconds between periodic checks (default 3600; simulated time)\n"
             "  --seed S          seed of torn writes and poll jitter (default 1)\n"
-            "  --hex-base ADDR   HEX address of flash offset 0 (default 0x%08X)\n"
+            "  --hex-base ADDR   HEX address of flash offset 0 (default: the profile's)\n"
             "  --force           re-initialise an existing device folder (erases it)\n",
-            OTA_BOOT_BUF_SIZE, OTA_BOOT_MAX_ATTEMPTS, SIM_DEFAULT_HEX_BASE);
+            OTA_BOOT_BUF_SIZE, OTA_BOOT_MAX_ATTEMPTS);
 }
 
 static const struct {
@@ -45,7 +53,8 @@ static const struct {
     { "--nvm-size", "nvm_size" },         { "--sector", "sector_size" },   { "--write-unit", "write_unit" },
     { "--store-size", "store_size" },     { "--manifest", "manifest_url" }, { "--ca-file", "ca_file" },
     { "--max-attempts", "max_attempts" }, { "--max-images", "max_images" }, { "--interval", "interval_s" },
-    { "--seed", "seed" },                 { "--hex-base", "hex_base" },
+    { "--seed", "seed" },                 { "--hex-base", "hex_base" },     { "--bootctl-offset", "bootctl_offset" },
+    { "--app-offset", "app_offset" },
 };
 
 static int set_key(const char *cmd, sim_config_t *c, const char *key, const char *value)
@@ -126,6 +135,13 @@ int sim_cmd_init(int argc, char **argv)
     sim_config_t cfg;
     sim_config_defaults(&cfg);
 
+    /* The profile first, wherever it stands: the other options change
+     * single values of it. */
+    for (int i = 1; i + 1 < argc; i++) {
+        if (strcmp(argv[i], "--profile") == 0 && set_key("init", &cfg, "profile", argv[i + 1]) != OTA_OK) {
+            return SYSOTA_EXIT_USAGE;
+        }
+    }
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         bool known = false;
@@ -135,6 +151,12 @@ int sim_cmd_init(int argc, char **argv)
         }
         if (strcmp(a, "--force") == 0) {
             force = true;
+            continue;
+        }
+        if (strcmp(a, "--profile") == 0) {
+            if (sim_opt_value("init", argc, argv, &i) == NULL) {
+                return SYSOTA_EXIT_USAGE;
+            }
             continue;
         }
         for (size_t k = 0; k < sizeof init_opts / sizeof init_opts[0]; k++) {
@@ -177,19 +199,28 @@ int sim_cmd_init(int argc, char **argv)
     if (sim_device_open(&d, "init", dev, NULL) != OTA_OK) {
         return SYSOTA_EXIT_INPUT;
     }
+    ota_boot_config_t bc = d.dev.boot_cfg;
     sim_device_close(&d);
 
     char nvm[32], sector[32], store[32];
     print_size(nvm, sizeof nvm, cfg.nvm_size);
     print_size(sector, sizeof sector, cfg.sector_size);
     print_size(store, sizeof store, cfg.store_size);
-    printf("%s: simulated device created\n", dev);
+    printf("%s: simulated device created (profile %s)\n", dev, cfg.profile);
     printf("  internal flash  %s, %s sectors, %u-byte write unit (NOR rules, strict)\n", nvm, sector,
            (unsigned)cfg.write_unit);
-    printf("    boot control  0x%08X-0x%08X (HEX 0x%08X)\n", 0u, (unsigned)cfg.sector_size - 1u,
-           (unsigned)cfg.hex_base);
-    printf("    application   0x%08X-0x%08X (HEX 0x%08X)\n", (unsigned)cfg.sector_size, (unsigned)cfg.nvm_size - 1u,
-           (unsigned)(cfg.hex_base + cfg.sector_size));
+    if (bc.bootctl_addr > 0) {
+        printf("    not used      0x%08X-0x%08X (HEX 0x%08X): the part's bootloader (sysota's runs on the host)\n", 0u,
+               (unsigned)bc.bootctl_addr - 1u, (unsigned)cfg.hex_base);
+    }
+    printf("    boot control  0x%08X-0x%08X (HEX 0x%08X)\n", (unsigned)bc.bootctl_addr,
+           (unsigned)(bc.bootctl_addr + cfg.sector_size - 1u), (unsigned)(cfg.hex_base + bc.bootctl_addr));
+    if (bc.app_addr > bc.bootctl_addr + cfg.sector_size) {
+        printf("    not used      0x%08X-0x%08X\n", (unsigned)(bc.bootctl_addr + cfg.sector_size),
+               (unsigned)bc.app_addr - 1u);
+    }
+    printf("    application   0x%08X-0x%08X (HEX 0x%08X)\n", (unsigned)bc.app_addr, (unsigned)cfg.nvm_size - 1u,
+           (unsigned)(cfg.hex_base + bc.app_addr));
     printf("  external store  %s\n", cfg.store_size ? store : "unlimited");
     printf("  manifest        %s\n", cfg.manifest_url[0] ? cfg.manifest_url : "(none: set it with --manifest)");
     printf("next: sysota sim flash %s FACTORY.hex|.bin\n", dev);
@@ -203,7 +234,8 @@ static void config_usage(FILE *out)
     fprintf(out, "usage: sysota sim config DEV [KEY=VALUE...]\n"
                  "\n"
                  "Without KEY=VALUE, print the device's configuration. Otherwise change it.\n"
-                 "The geometry (nvm_size, sector_size, write_unit) is fixed at init.\n"
+                 "The geometry and layout (profile, nvm_size, sector_size, write_unit,\n"
+                 "bootctl_offset, app_offset) are fixed at init.\n"
                  "Keys: store_size hex_base seed max_attempts max_images periodic interval_s\n"
                  "      require_tls insecure manifest_url ca_file\n");
 }
@@ -235,13 +267,18 @@ int sim_cmd_config(int argc, char **argv)
         }
         memcpy(key, argv[i], (size_t)(eq - argv[i]));
         key[eq - argv[i]] = '\0';
-        if (strcmp(key, "nvm_size") == 0 || strcmp(key, "sector_size") == 0 || strcmp(key, "write_unit") == 0) {
+        if (sim_config_key_fixed(key)) {
             fprintf(stderr, "sysota sim config: %s is fixed at init (sysota sim init --force)\n", key);
             return SYSOTA_EXIT_USAGE;
         }
         if (set_key("config", &cfg, key, eq + 1) != OTA_OK) {
             return SYSOTA_EXIT_USAGE;
         }
+    }
+    const char *why;
+    if (sim_config_check(&cfg, &why) != OTA_OK) {
+        fprintf(stderr, "sysota sim config: %s\n", why);
+        return SYSOTA_EXIT_USAGE;
     }
     if (sim_config_save(dev, &cfg) != OTA_OK) {
         fprintf(stderr, "sysota sim config: %s: cannot write %s\n", dev, SIM_CONF_FILE);

@@ -113,18 +113,24 @@ static const char *type_name(uint8_t type)
 static void print_json(const sim_device_t *d, const status_t *s)
 {
     char hex[OTA_FILEDIGEST_HEX_SIZE];
-    printf("{\n  \"device\": {\"nvm_size\": %u, \"sector_size\": %u, \"write_unit\": %u, \"store_size\": %llu, "
-           "\"max_attempts\": %u, \"manifest_url\": ",
-           (unsigned)d->cfg.nvm_size, (unsigned)d->cfg.sector_size, (unsigned)d->cfg.write_unit,
-           (unsigned long long)d->cfg.store_size, (unsigned)d->cfg.max_attempts);
+    const ota_boot_config_t *bc = &d->dev.boot_cfg;
+    printf("{\n  \"device\": {\"profile\": \"%s\", \"nvm_size\": %u, \"sector_size\": %u, \"write_unit\": %u, "
+           "\"store_size\": %llu, \"max_attempts\": %u,\n"
+           "    \"hex_base\": \"0x%08X\", \"boot_control\": \"0x%08X\", \"application\": \"0x%08X\", "
+           "\"app_size\": %u, \"manifest_url\": ",
+           d->cfg.profile, (unsigned)d->cfg.nvm_size, (unsigned)d->cfg.sector_size, (unsigned)d->cfg.write_unit,
+           (unsigned long long)d->cfg.store_size, (unsigned)d->cfg.max_attempts, (unsigned)d->cfg.hex_base,
+           (unsigned)(d->cfg.hex_base + bc->bootctl_addr), (unsigned)(d->cfg.hex_base + bc->app_addr),
+           (unsigned)bc->app_size);
     json_string(d->cfg.manifest_url);
     printf("},\n");
     if (s->have_rec) {
         ota_filedigest_hex(s->rec.digest, hex);
         printf("  \"running\": {\"record\": true, \"version\": %u, \"status\": \"%02X\", \"type\": \"%s\", "
-               "\"attempts\": %u, \"size\": %u, \"digest\": \"%s\", \"flash_ok\": %s},\n",
+               "\"attempts\": %u, \"size\": %u, \"boot_addr\": \"0x%08X\", \"digest\": \"%s\", \"flash_ok\": %s},\n",
                (unsigned)s->rec.version, s->rec.status, type_name(s->rec.type), s->rec.attempts,
-               (unsigned)s->rec.size, hex, s->flash_ok ? "true" : "false");
+               (unsigned)s->rec.size, (unsigned)(d->cfg.hex_base + s->rec.boot_addr), hex,
+               s->flash_ok ? "true" : "false");
         printf("  \"golden\": {\"version\": %u},\n", (unsigned)s->rec.golden_version);
     } else {
         printf("  \"running\": {\"record\": false, \"version\": 0, \"status\": \"FF\", \"error\": \"%s\", "
@@ -169,11 +175,16 @@ static void print_text(const sim_device_t *d, const status_t *s)
     if (d->cfg.store_size) {
         snprintf(store, sizeof store, "%llu bytes", (unsigned long long)d->cfg.store_size);
     }
+    const ota_boot_config_t *bc = &d->dev.boot_cfg;
     printf("device %s: flash %u bytes (%u-byte sectors, %u-byte write unit), store %s\n", d->dir,
            (unsigned)d->cfg.nvm_size, (unsigned)d->cfg.sector_size, (unsigned)d->cfg.write_unit, store);
+    printf("layout (%s): boot control at HEX 0x%08X, application at HEX 0x%08X (%u bytes)\n", d->cfg.profile,
+           (unsigned)(d->cfg.hex_base + bc->bootctl_addr), (unsigned)(d->cfg.hex_base + bc->app_addr),
+           (unsigned)bc->app_size);
     if (s->have_rec) {
-        printf("running: v%u, status %02X (%s), %s image, %u bytes, %s\n", (unsigned)s->rec.version, s->rec.status,
-               sim_status_name(s->rec.status), type_name(s->rec.type), (unsigned)s->rec.size,
+        printf("running: v%u, status %02X (%s), %s image, %u bytes at HEX 0x%08X, %s\n", (unsigned)s->rec.version,
+               s->rec.status, sim_status_name(s->rec.status), type_name(s->rec.type), (unsigned)s->rec.size,
+               (unsigned)(d->cfg.hex_base + s->rec.boot_addr),
                s->flash_ok ? "program flash matches its digest" : "PROGRAM FLASH DOES NOT MATCH ITS DIGEST");
         if (s->rec.status == OTA_STATUS_UNBOOTED) {
             printf("  boots while unconfirmed: %u of %u\n", s->rec.attempts, (unsigned)d->cfg.max_attempts);

@@ -23,6 +23,33 @@ mkdir notempty && touch notempty/x
 expect_rc 1 "$SYSOTA" sim init notempty
 expect_line 'not empty'
 
+# Profiles: --help lists them; pic32mz-w1 puts boot control at 0x10020000 and
+# the application at 0x10021000; the default is the pic32mz-ef profile.
+expect_rc 0 "$SYSOTA" sim init --help
+expect_line '^ +pic32mz-ef \(the default\)$'
+expect_line '^ +pic32mz-w1$'
+expect_rc 0 "$SYSOTA" sim init w1 --profile pic32mz-w1
+expect_line 'created \(profile pic32mz-w1\)'
+expect_line 'not used +0x00000000-0x0001FFFF \(HEX 0x10000000\)'
+expect_line 'boot control +0x00020000-0x00020FFF \(HEX 0x10020000\)'
+expect_line 'application +0x00021000-0x000FFFFF \(HEX 0x10021000\)'
+expect_eq "w1 layout in status" "$(json w1 's["device"]["profile"], s["device"]["boot_control"], s["device"]["application"]')" \
+  "pic32mz-w1 0x10020000 0x10021000"
+expect_rc 0 "$SYSOTA" sim status w1
+expect_line '^layout \(pic32mz-w1\): boot control at HEX 0x10020000, application at HEX 0x10021000 \(913408 bytes\)$'
+expect_eq "default profile" "$(json dev 's["device"]["profile"], s["device"]["hex_base"], s["device"]["application"]')" \
+  "pic32mz-ef 0x9D000000 0x9D001000"
+expect_rc 2 "$SYSOTA" sim init bad5 --profile pic32mz-zz
+expect_line 'not a profile'
+expect_rc 2 "$SYSOTA" sim init bad6 --profile pic32mz-w1 --sector 16K
+expect_line 'multiples of sector_size'
+expect_rc 2 "$SYSOTA" sim init bad7 --bootctl-offset 0x8000 --app-offset 0x4000
+expect_line 'after the boot control sector'
+expect_rc 2 "$SYSOTA" sim config w1 profile=pic32mz-ef
+expect_line 'fixed at init'
+expect_rc 2 "$SYSOTA" sim config w1 app_offset=0x30000
+[ ! -e bad5 ] && [ ! -e bad6 ] && [ ! -e bad7 ] || fail "a refused init left a folder"
+
 # config: shows and changes keys; geometry is fixed.
 expect_rc 0 "$SYSOTA" sim config dev manifest_url=http://127.0.0.1:9/m.json max_images=4
 expect_rc 0 "$SYSOTA" sim config dev

@@ -70,19 +70,27 @@ static void check_against_srec_cat(const hg_image_t *img, const char *hex, size_
         args[n++] = "--pad";
     }
     args[n] = NULL;
-    tt_run_t r;
-    if (tt_run_sysota(&r, args) != 0) {
-        fail_msg("hex2bin failed (%d): %s", r.status, r.err);
-    }
-
     /* The window the tool should have used, from the generator's truth. */
     uint32_t lo;
     uint64_t hi;
     assert_true(hg_bounds(img, &lo, &hi));
     uint64_t s = w->has_start ? w->start : lo;
-    uint64_t e = w->has_size ? s + w->size : hi;
+    uint64_t e = w->has_size ? s + w->size : (hi > s ? hi : s);
     uint64_t last = s;
-    uint64_t want_len = w->pad ? e - s : (hg_last_in(img, s, e, &last) ? last - s : 0);
+    bool has_data = hg_last_in(img, s, e, &last);
+    uint64_t want_len = w->pad ? e - s : last - s;
+
+    tt_run_t r;
+    int status = tt_run_sysota(&r, args);
+    if (!has_data) {
+        /* A window that misses every byte: an error, and no file. */
+        assert_int_equal(status, 1);
+        assert_non_null(strstr(r.err, "no data"));
+        assert_null(tt_read_file(out, NULL));
+        want_len = 0;
+    } else if (status != 0) {
+        fail_msg("hex2bin failed (%d): %s", r.status, r.err);
+    }
 
     /* srec_cat: shift the window down to 0 first (its offset wraps modulo
      * 4 GiB, so data below the window lands far above it), then crop and fill. */
@@ -93,30 +101,29 @@ static void check_against_srec_cat(const hg_image_t *img, const char *hex, size_
     if (want_len > 0 && tt_run(&rr, ref_argv) != 0) {
         fail_msg("srec_cat failed: %s", rr.err);
     }
-    size_t got_len = 0, ref_len = 0;
-    char *got = tt_read_file(out, &got_len);
-    char *want = want_len > 0 ? tt_read_file(ref, &ref_len) : calloc(1, 1);
-    assert_non_null(got);
-    assert_non_null(want);
-    assert_int_equal(ref_len, want_len);
-    assert_int_equal(got_len, ref_len);
-    assert_memory_equal(got, want, ref_len);
-
-    /* The summary: the size and the SHA-256 of what was written. */
-    char line[96];
-    snprintf(line, sizeof line, "Size: %zu bytes\n", got_len);
-    assert_non_null(strstr(r.out, line));
-    char digest[65];
-    sha256sum_of(out, digest);
-    snprintf(line, sizeof line, "Digest: %s\n", digest);
-    assert_non_null(strstr(r.out, line));
-
     if (want_len > 0) {
+        size_t got_len = 0, ref_len = 0;
+        char *got = tt_read_file(out, &got_len);
+        char *want = tt_read_file(ref, &ref_len);
+        assert_non_null(got);
+        assert_non_null(want);
+        assert_int_equal(ref_len, want_len);
+        assert_int_equal(got_len, ref_len);
+        assert_memory_equal(got, want, ref_len);
+
+        /* The summary: the size and the SHA-256 of what was written. */
+        char line[96];
+        snprintf(line, sizeof line, "Size: %zu bytes\n", got_len);
+        assert_non_null(strstr(r.out, line));
+        char digest[65];
+        sha256sum_of(out, digest);
+        snprintf(line, sizeof line, "Digest: %s\n", digest);
+        assert_non_null(strstr(r.out, line));
         tt_run_free(&rr);
+        free(got);
+        free(want);
     }
     tt_run_free(&r);
-    free(got);
-    free(want);
     free(start_s);
     free(size_s);
     free(off_s);
@@ -461,6 +468,68 @@ static void test_hex2bin_refuses_a_default_window_spanning_boot_and_program_flas
     tt_run_free(&r);
 }
 
+/* A window that misses every byte is a mistake (typically a kseg0 address
+ * for a file linked at physical addresses): no file, and the message says
+ * where the data is. */
+static void test_hex2bin_refuses_a_window_without_data_and_names_the_ranges_the_file_holds(void **state)
+{
+    struct fixture *f = *state;
+    tt_run_t r;
+    const char *text = ":020000041D00DD\n:0400000001020304F2\n:0400100005060708D2\n:00000001FF\n";
+    const char *elsewhere[] = { "--start", "0x9D000000", "--size", "1M", NULL };
+    assert_int_equal(hex2bin_text(f, text, &r, elsewhere), 1);
+    if (strstr(r.err, "no data in window 0x9D000000-0x9D0FFFFF; the file holds 0x1D000000-0x1D000003, "
+                      "0x1D000010-0x1D000013") == NULL) {
+        fail_msg("unexpected message: %s", r.err);
+    }
+    assert_null(tt_read_file(f->out, NULL));
+    tt_run_free(&r);
+
+    /* --pad does not turn it into a file of 0xFF. */
+    const char *padded[] = { "--start", "0x9D000000", "--size", "1M", "--pad", NULL };
+    assert_int_equal(hex2bin_text(f, text, &r, padded), 1);
+    assert_non_null(strstr(r.err, "no data in window 0x9D000000-0x9D0FFFFF"));
+    assert_null(tt_read_file(f->out, NULL));
+    tt_run_free(&r);
+
+    /* A start above the data, with the default size. */
+    const char *above[] = { "--start", "0x1D000020", NULL };
+    assert_int_equal(hex2bin_text(f, text, &r, above), 1);
+    if (strstr(r.err, "no data at or above 0x1D000020; the file holds 0x1D000000-0x1D000003, "
+                      "0x1D000010-0x1D000013") == NULL) {
+        fail_msg("unexpected message: %s", r.err);
+    }
+    assert_null(tt_read_file(f->out, NULL));
+    tt_run_free(&r);
+
+    /* The gap between the two ranges. */
+    const char *gap[] = { "--start", "0x1D000004", "--size", "12", NULL };
+    assert_int_equal(hex2bin_text(f, text, &r, gap), 1);
+    assert_non_null(strstr(r.err, "no data in window 0x1D000004-0x1D00000F"));
+    tt_run_free(&r);
+
+    /* A file of nothing but its end-of-file record. */
+    assert_int_equal(hex2bin_text(f, ":00000001FF\n", &r, NULL), 1);
+    assert_non_null(strstr(r.err, "the file holds no data"));
+    assert_null(tt_read_file(f->out, NULL));
+    tt_run_free(&r);
+}
+
+/* PIC32MZ W1 files carry program flash (0x10000000) and boot flash
+ * (0x1FC00000): 252 MiB apart, two memories, never one image. */
+static void test_hex2bin_refuses_a_default_window_spanning_w1_program_and_boot_flash(void **state)
+{
+    struct fixture *f = *state;
+    tt_run_t r;
+    const char *text = ":020000041000EA\n:0100000001FE\n:020000041FC01B\n:0100000002FD\n:00000001FF\n";
+    assert_int_equal(hex2bin_text(f, text, &r, NULL), 1);
+    assert_non_null(strstr(r.err, "--start and --size"));
+    assert_non_null(strstr(r.err, "0x10000000-0x10000000"));
+    assert_non_null(strstr(r.err, "0x1FC00000-0x1FC00000"));
+    assert_null(tt_read_file(f->out, NULL));
+    tt_run_free(&r);
+}
+
 static void test_hex2bin_usage_errors_exit_2_and_help_exits_0(void **state)
 {
     struct fixture *f = *state;
@@ -519,6 +588,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_hex2bin_ignores_start_records_for_data, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hex2bin_refuses_a_default_window_spanning_boot_and_program_flash, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_hex2bin_refuses_a_window_without_data_and_names_the_ranges_the_file_holds,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hex2bin_refuses_a_default_window_spanning_w1_program_and_boot_flash,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_hex2bin_usage_errors_exit_2_and_help_exits_0, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

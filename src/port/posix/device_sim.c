@@ -7,18 +7,65 @@
 #define DEFAULT_SECTOR_SIZE 4096u
 #define DEFAULT_WRITE_UNIT 16u
 
+static int layout_error(const char **why, const char *what)
+{
+    if (why != NULL) {
+        *why = what;
+    }
+    return OTA_ERR_INVALID_ARG;
+}
+
+int ota_device_sim_layout(const ota_device_sim_config_t *cfg, ota_device_sim_layout_t *out, const char **why)
+{
+    if (cfg == NULL || out == NULL) {
+        return layout_error(why, "no configuration");
+    }
+    out->nvm_size = cfg->nvm_size ? cfg->nvm_size : DEFAULT_NVM_SIZE;
+    out->sector_size = cfg->sector_size ? cfg->sector_size : DEFAULT_SECTOR_SIZE;
+    out->write_unit = cfg->write_unit ? cfg->write_unit : DEFAULT_WRITE_UNIT;
+    out->bootctl_addr = cfg->bootctl_offset;
+    /* 64-bit sums: an offset near 4 GiB must not wrap into "fits". */
+    uint64_t bootctl_end = (uint64_t)cfg->bootctl_offset + out->sector_size;
+    uint64_t app = cfg->app_offset ? cfg->app_offset : bootctl_end;
+    out->app_addr = (uint32_t)app;
+    out->app_size = app < out->nvm_size ? out->nvm_size - (uint32_t)app : 0u;
+
+    /* The flash's own geometry (powers of two, whole sectors) is the flash
+     * simulator's to check; here only where the two areas sit. */
+    if (out->bootctl_addr % out->sector_size != 0u || app % out->sector_size != 0u) {
+        return layout_error(why, "bootctl_offset and app_offset must be multiples of sector_size");
+    }
+    if (bootctl_end > out->nvm_size) {
+        return layout_error(why, "the boot control sector is past the end of flash");
+    }
+    /* The application region runs to the end of flash: the boot control
+     * sector must lie below it, or an install would erase the record that
+     * says what is installed. */
+    if (app < bootctl_end) {
+        return layout_error(why, "the application region must start after the boot control sector");
+    }
+    if (app >= out->nvm_size) {
+        return layout_error(why, "no room for the application region");
+    }
+    if (why != NULL) {
+        *why = "";
+    }
+    return OTA_OK;
+}
+
 int ota_device_sim_open(ota_device_sim_t *dev, const ota_device_sim_config_t *cfg)
 {
-    if (dev == NULL || cfg == NULL || cfg->store_path == NULL) {
+    ota_device_sim_layout_t lay;
+    if (dev == NULL || cfg == NULL || cfg->store_path == NULL || ota_device_sim_layout(cfg, &lay, NULL) != OTA_OK) {
         return OTA_ERR_INVALID_ARG;
     }
     memset(dev, 0, sizeof *dev);
     int err = ota_power_init(&dev->power, cfg->seed);
 
     ota_flash_sim_config_t fc = {
-        .size = cfg->nvm_size ? cfg->nvm_size : DEFAULT_NVM_SIZE,
-        .sector_size = cfg->sector_size ? cfg->sector_size : DEFAULT_SECTOR_SIZE,
-        .write_unit = cfg->write_unit ? cfg->write_unit : DEFAULT_WRITE_UNIT,
+        .size = lay.nvm_size,
+        .sector_size = lay.sector_size,
+        .write_unit = lay.write_unit,
         .strict = !cfg->lenient,
         .path = cfg->flash_path,
         .power = &dev->power,
@@ -49,9 +96,9 @@ int ota_device_sim_open(ota_device_sim_t *dev, const ota_device_sim_config_t *cf
     dev->boot_cfg.store = &dev->store;
     dev->boot_cfg.crypto = &dev->crypto;
     dev->boot_cfg.sys = &dev->sys;
-    dev->boot_cfg.bootctl_addr = 0;
-    dev->boot_cfg.app_addr = fc.sector_size;
-    dev->boot_cfg.app_size = fc.size - fc.sector_size;
+    dev->boot_cfg.bootctl_addr = lay.bootctl_addr;
+    dev->boot_cfg.app_addr = lay.app_addr;
+    dev->boot_cfg.app_size = lay.app_size;
     dev->boot_cfg.max_attempts = cfg->max_attempts;
     return OTA_OK;
 }

@@ -5,8 +5,13 @@
  * port. Tests, the power-cut sweeps and `sysota sim` all build devices here,
  * so they agree on the layout:
  *
- *   flash [0, sector_size)             boot control sector
- *   flash [sector_size, nvm_size)      application region
+ *   flash [bootctl_offset, +sector_size)   boot control sector (default offset 0)
+ *   flash [app_offset, nvm_size)           application region (default: right
+ *                                          after the boot control sector)
+ *
+ * Flash below app_offset outside the boot control sector is left alone: on
+ * a PIC32MZ W1 laid out as Microchip's OTA service has it, that is where
+ * its bootloader lives (boot control at 0x20000, application at 0x21000).
  */
 #ifndef SYSOTA_DEVICE_SIM_H
 #define SYSOTA_DEVICE_SIM_H
@@ -34,11 +39,32 @@ typedef struct ota_device_sim_config {
     uint32_t nvm_size;       /**< default 1 MiB */
     uint32_t sector_size;    /**< default 4 KiB */
     uint32_t write_unit;     /**< default 16 (PIC32MZ quad word) */
+    uint32_t bootctl_offset; /**< boot control sector; default 0 */
+    uint32_t app_offset;     /**< first byte of the application region; 0: bootctl_offset + sector_size */
     bool lenient;            /**< allow a write unit to be programmed twice (default: strict, refused) */
     uint64_t store_capacity; /**< bytes; 0: unlimited */
     uint64_t seed;           /**< torn bytes and poll jitter */
     uint8_t max_attempts;    /**< bootloader's attempt limit; 0: OTA_BOOT_MAX_ATTEMPTS */
 } ota_device_sim_config_t;
+
+/** Where a configuration puts things, defaults applied. */
+typedef struct ota_device_sim_layout {
+    uint32_t nvm_size;
+    uint32_t sector_size;
+    uint32_t write_unit;
+    uint32_t bootctl_addr; /**< flash offset of the boot control sector */
+    uint32_t app_addr;     /**< flash offset of the application region */
+    uint32_t app_size;     /**< to the end of flash */
+} ota_device_sim_layout_t;
+
+/**
+ * The layout cfg asks for, with the defaults applied, and whether its boot
+ * control sector and application region fit the flash: OTA_OK, or
+ * OTA_ERR_INVALID_ARG with *why (if why is not NULL) naming the first
+ * problem. ota_device_sim_open refuses what this refuses (and the flash
+ * simulator refuses a geometry that is not whole powers of two).
+ */
+int ota_device_sim_layout(const ota_device_sim_config_t *cfg, ota_device_sim_layout_t *out, const char **why);
 
 /** One simulated device. Fields may be read; the ports are ready after open. */
 typedef struct ota_device_sim {
