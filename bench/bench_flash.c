@@ -23,8 +23,8 @@
 #include "bench_ports.h"
 #include "bench_util.h"
 #include "sysota/ota_boot.h"
-#include "sysota/ota_bootctl.h"
-#include "sysota/ota_imgdb.h"
+#include "ota_bootctl.h"
+#include "ota_imgdb.h"
 #include "test_server.h"
 
 #define IMAGE_SIZE (1024u * 1024u)

@@ -21,7 +21,7 @@
 #include "bench_device.h"
 #include "bench_util.h"
 #include "crypto_host.h"
-#include "sysota/ota_hex.h"
+#include "ota_hex.h"
 #include "sysota/ota_service.h"
 #include "test_server.h"
 #include "transport_curl.h"

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "sysota/ota_error.h"
-#include "sysota/ota_manifest.h"
+#include "ota_manifest.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -21,8 +21,8 @@
 
 #include <mbedtls/sha256.h>
 
-#include "sysota/ota_bootctl.h"
-#include "sysota/ota_imgdb.h"
+#include "ota_bootctl.h"
+#include "ota_imgdb.h"
 #include "sysota/ota_service.h"
 
 /* ---- RAM flash: NOR rules are not the point here, only a place for the record ---- */

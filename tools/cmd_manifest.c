@@ -12,7 +12,7 @@
 #include "ota_filedigest.h"
 #include "ota_hostfile.h"
 #include "ota_mfdoc.h"
-#include "sysota/ota_manifest.h"
+#include "ota_manifest.h"
 #include "sysota_cmd.h"
 
 /* Room to format a document before checking it against the device's limit,

@@ -11,6 +11,7 @@
 #include "ota_filedigest.h"
 #include "sim.h"
 #include "sysota_cmd.h"
+#include "ota_imgdb.h"
 
 #define STATUS_MAX_FILES 64
 

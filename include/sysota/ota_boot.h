@@ -14,10 +14,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "sysota/ota_bootctl.h"
 #include "sysota/ota_config.h"
-#include "sysota/ota_imgdb.h"
 #include "sysota/ota_port.h"
+#include "sysota/ota_status.h"
+#include "sysota/ota_types.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -18,11 +18,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "sysota/ota_bootctl.h"
 #include "sysota/ota_config.h"
-#include "sysota/ota_imgdb.h"
-#include "sysota/ota_manifest.h"
 #include "sysota/ota_port.h"
+#include "sysota/ota_types.h"
 
 #ifdef __cplusplus
 extern "C" {

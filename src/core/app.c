@@ -11,8 +11,8 @@
 
 #include <string.h>
 
-#include "sysota/ota_bootctl.h"
-#include "sysota/ota_imgdb.h"
+#include "ota_bootctl.h"
+#include "ota_imgdb.h"
 
 typedef struct app_ctx {
     ota_bootctl_t bootctl;

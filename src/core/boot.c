@@ -22,7 +22,9 @@
 #include <string.h>
 
 #include "ota_util.h"
-#include "store_commit.h"
+#include "ota_file.h"
+#include "ota_bootctl.h"
+#include "ota_imgdb.h"
 
 /* The bootloader's temporary file for the golden copy ('.'-names are temporary). */
 #define GOLDEN_TMP_NAME ".golden.tmp"
@@ -277,7 +279,7 @@ static int keep_golden(boot_state_t *st, ota_boot_result_t *res)
     }
     /* Cut after the rename, before the row: the file is there, the row is
      * not; the next boot copies again (same bytes) and adds the row. */
-    err = ota_store_commit(store, fh, err, GOLDEN_TMP_NAME, OTA_GOLDEN_NAME);
+    err = ota_file_publish(store, fh, err, GOLDEN_TMP_NAME, OTA_GOLDEN_NAME);
     if (err != OTA_OK) {
         return err;
     }

@@ -37,7 +37,7 @@
  * this pattern is not among the failure modes we model (flash_sim's torn
  * erase leaves each byte erased or not at random).
  */
-#include "sysota/ota_bootctl.h"
+#include "ota_bootctl.h"
 
 #include <string.h>
 

@@ -2,7 +2,7 @@
  * Hex digits. Written without ctype.h on purpose: the core is freestanding,
  * and isxdigit() would depend on the C library's locale.
  */
-#include "sysota/ota_hex.h"
+#include "ota_hex.h"
 
 int ota_hex_digit(int c)
 {

@@ -7,14 +7,14 @@
  * point the database file is either entirely the old one or entirely the new
  * one. A temporary file left by a cut is simply overwritten by the next save.
  */
-#include "sysota/ota_imgdb.h"
+#include "ota_imgdb.h"
 
 #include <string.h>
 
-#include "sysota/ota_hex.h"
-#include "sysota/ota_name.h"
+#include "ota_hex.h"
+#include "ota_name.h"
 #include "ota_util.h"
-#include "store_commit.h"
+#include "ota_file.h"
 
 /* Starts with '.', so no image name can collide with it (ota_name_check_image). */
 #define DB_TMP_NAME ".image_database.tmp"
@@ -280,7 +280,7 @@ int ota_db_save(const ota_db_t *db, const ota_store_t *store)
         line[len] = '\n';
         err = store->write(store->ctx, fh, line, (uint32_t)len + 1u);
     }
-    return ota_store_commit(store, fh, err, DB_TMP_NAME, OTA_DB_NAME);
+    return ota_file_publish(store, fh, err, DB_TMP_NAME, OTA_DB_NAME);
 }
 
 /* ---- changes: in RAM, then saved; RAM is restored when the save fails ------ */

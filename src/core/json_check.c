@@ -9,7 +9,7 @@
 
 #include <string.h>
 
-#include "sysota/ota_hex.h"
+#include "ota_hex.h"
 
 bool ota_json_is_ws(char c)
 {

@@ -5,7 +5,7 @@
  */
 #include "ota_json.h"
 
-#include "sysota/ota_hex.h"
+#include "ota_hex.h"
 
 void ota_json_str_init(ota_json_str_t *s, const char *p, size_t len)
 {

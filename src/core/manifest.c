@@ -11,7 +11,7 @@
  * nesting bitmap of OTA_MANIFEST_MAX_TOKENS bits and a few scalars. No
  * recursion anywhere: subtrees are skipped by counting tokens.
  */
-#include "sysota/ota_manifest.h"
+#include "ota_manifest.h"
 
 #include <limits.h>
 #include <stdbool.h>
@@ -23,7 +23,7 @@
 #include "ota_url.h"
 #include "ota_util.h"
 #include "sysota/ota_error.h"
-#include "sysota/ota_hex.h"
+#include "ota_hex.h"
 
 #define JSMN_STATIC
 #define JSMN_STRICT

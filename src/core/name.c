@@ -2,7 +2,7 @@
  * The store file name rule (see sysota/ota_name.h). A whitelist rather than
  * a list of dangers: what is not known to be safe on every store is refused.
  */
-#include "sysota/ota_name.h"
+#include "ota_name.h"
 
 static int name_char_ok(char c)
 {

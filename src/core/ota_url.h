@@ -1,7 +1,6 @@
 /*
- * Internal to the core: image URLs (url.c). ota_url_file_name() itself is
- * public (sysota/ota_manifest.h); this adds what the parser and the service
- * share.
+ * Internal to the core: image URLs (url.c). ota_url_file_name() is declared
+ * in ota_manifest.h; this adds what the parser and the service share.
  */
 #ifndef SYSOTA_OTA_URL_H
 #define SYSOTA_OTA_URL_H
@@ -9,7 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "sysota/ota_manifest.h"
+#include "ota_manifest.h"
 
 /** ota_url_file_name(), with *what set to a constant reason on failure (the name is then undefined). */
 int ota_url_name(const char *url, char *name, size_t cap, const char **what);

@@ -13,6 +13,9 @@
 #include "service_internal.h"
 #include "sysota/ota_app.h"
 #include "sysota/ota_boot.h"
+#include "ota_bootctl.h"
+#include "ota_imgdb.h"
+#include "ota_manifest.h"
 
 void ota_service_config_defaults(ota_service_config_t *cfg)
 {

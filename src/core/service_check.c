@@ -10,7 +10,9 @@
 #include "ota_url.h"
 #include "ota_util.h"
 #include "service_internal.h"
-#include "sysota/ota_hex.h"
+#include "ota_hex.h"
+#include "ota_imgdb.h"
+#include "ota_manifest.h"
 
 void svc_start_check(ota_service_t *svc)
 {

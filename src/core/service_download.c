@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "service_internal.h"
+#include "ota_imgdb.h"
 
 static int find_stale(void *arg, const char *name, uint32_t size)
 {

@@ -9,6 +9,7 @@
 
 #include "ota_util.h"
 #include "service_internal.h"
+#include "ota_imgdb.h"
 
 void svc_log(const ota_service_t *svc, ota_log_level_t level, const char *msg, int32_t value)
 {

@@ -15,6 +15,8 @@
 #include <string.h>
 
 #include "service_internal.h"
+#include "ota_bootctl.h"
+#include "ota_imgdb.h"
 
 void svc_step_verify(ota_service_t *svc)
 {

@@ -5,7 +5,7 @@
  */
 #include <string.h>
 
-#include "sysota/ota_hex.h"
+#include "ota_hex.h"
 #include "sysota/sys_ota.h"
 
 static ota_service_t g_svc;

@@ -7,7 +7,8 @@
 #include <string.h>
 
 #include "sysota/ota_config.h"
-#include "sysota/ota_name.h"
+#include "ota_name.h"
+#include "ota_manifest.h"
 
 static bool url_is_digit(char c)
 {

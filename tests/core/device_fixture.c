@@ -9,8 +9,9 @@
 
 #include <cmocka.h>
 
-#include "sysota/ota_imgdb.h"
+#include "ota_imgdb.h"
 #include "test_server.h"
+#include "ota_bootctl.h"
 
 void fixture_open(fixture_t *f)
 {

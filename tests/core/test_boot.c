@@ -13,6 +13,7 @@
 
 #include "device_fixture.h"
 #include "sysota/ota_boot.h"
+#include "ota_bootctl.h"
 
 #define IMG 10000u /* three sectors, not a multiple of the write unit */
 

@@ -15,7 +15,7 @@
 
 #include "flash_sim.h"
 #include "power_sim.h"
-#include "sysota/ota_bootctl.h"
+#include "ota_bootctl.h"
 
 typedef struct bench {
     ota_power_t power;

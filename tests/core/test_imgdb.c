@@ -12,8 +12,8 @@
 #include <cmocka.h>
 
 #include "device_fixture.h"
-#include "sysota/ota_imgdb.h"
-#include "sysota/ota_name.h"
+#include "ota_imgdb.h"
+#include "ota_name.h"
 
 static int setup(void **state)
 {

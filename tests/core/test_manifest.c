@@ -16,8 +16,8 @@
 #include <string.h>
 
 #include "sysota/ota_error.h"
-#include "sysota/ota_hex.h"
-#include "sysota/ota_manifest.h"
+#include "ota_hex.h"
+#include "ota_manifest.h"
 
 /* The sample manifest of the seed document, byte for byte (17 lines, its blank line holds 4 spaces). */
 static const char seed_sample[] =

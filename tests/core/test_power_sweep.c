@@ -29,6 +29,8 @@
 
 #include "device_fixture.h"
 #include "sysota/ota_boot.h"
+#include "ota_bootctl.h"
+#include "ota_imgdb.h"
 
 #define GOLDEN 1u
 #define PREVIOUS 2u

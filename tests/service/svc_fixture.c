@@ -10,10 +10,11 @@
 
 #include <cmocka.h>
 
-#include "sysota/ota_hex.h"
-#include "sysota/ota_imgdb.h"
+#include "ota_hex.h"
+#include "ota_imgdb.h"
 #include "device_fixture.h"
 #include "test_server.h"
+#include "ota_bootctl.h"
 
 static void on_event(void *arg, ota_service_event_t ev, const ota_service_event_data_t *d)
 {

@@ -15,8 +15,9 @@
 
 #include "fake_transport.h"
 #include "svc_fixture.h"
-#include "sysota/ota_hex.h"
-#include "sysota/ota_imgdb.h"
+#include "ota_hex.h"
+#include "ota_imgdb.h"
+#include "ota_bootctl.h"
 
 #define MF_URL "http://ota.test/manifest.json"
 #define MAX_VER 10

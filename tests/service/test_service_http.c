@@ -16,7 +16,7 @@
 #include <cmocka.h>
 
 #include "svc_fixture.h"
-#include "sysota/ota_imgdb.h"
+#include "ota_imgdb.h"
 #include "test_server.h"
 #include "transport_curl.h"
 

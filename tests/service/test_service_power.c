@@ -20,7 +20,7 @@
 
 #include "fake_transport.h"
 #include "svc_fixture.h"
-#include "sysota/ota_imgdb.h"
+#include "ota_imgdb.h"
 
 #define MF_URL "http://ota.test/manifest.json"
 #define IMG_URL "http://ota.test/app_v6.bin"

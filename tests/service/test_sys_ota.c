@@ -16,7 +16,7 @@
 
 #include "fake_transport.h"
 #include "svc_fixture.h"
-#include "sysota/ota_imgdb.h"
+#include "ota_imgdb.h"
 #include "sysota/sys_ota.h"
 
 #define MF_URL "http://ota.test/manifest.json"

@@ -2,6 +2,7 @@
  * Manifest documents for the host tools (see ota_mfdoc.h).
  */
 #include "ota_mfdoc.h"
+#include "ota_manifest.h"
 
 #include <stdbool.h>
 #include <stdio.h>

@@ -21,7 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sysota/ota_manifest.h"
+#include "ota_manifest.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -1,5 +1,6 @@
 /* One simulated device: see device_sim.h. */
 #include "device_sim.h"
+#include "ota_bootctl.h"
 
 #include <string.h>
 

@@ -1,6 +1,6 @@
 /*
- * sysota hex: hexadecimal digits <-> bytes, for digests in manifests and in
- * the image database. Pure and allocation-free, part of the portable core.
+ * Internal to the core: hexadecimal digits <-> bytes, for digests in
+ * manifests and in the image database. Pure and allocation-free.
  */
 #ifndef SYSOTA_OTA_HEX_H
 #define SYSOTA_OTA_HEX_H

@@ -1,10 +1,10 @@
 /*
- * Publishing a file atomically in the store: the one sequence the core uses
- * wherever a file must appear whole or not at all (the image database, the
- * golden copy). Internal to the core.
+ * Internal to the core: publishing a file atomically in the store, the one
+ * sequence the core uses wherever a file must appear whole or not at all
+ * (the image database, the golden copy).
  */
-#ifndef SYSOTA_STORE_COMMIT_H
-#define SYSOTA_STORE_COMMIT_H
+#ifndef SYSOTA_OTA_FILE_H
+#define SYSOTA_OTA_FILE_H
 
 #include "sysota/ota_port.h"
 
@@ -15,6 +15,6 @@
  * and the next writer truncates it). Returns err if it was already an error,
  * else the first failure of the sequence.
  */
-int ota_store_commit(const ota_store_t *store, int fh, int err, const char *tmp, const char *final);
+int ota_file_publish(const ota_store_t *store, int fh, int err, const char *tmp, const char *final);
 
-#endif /* SYSOTA_STORE_COMMIT_H */
+#endif /* SYSOTA_OTA_FILE_H */

@@ -1,6 +1,6 @@
-#include "store_commit.h"
+#include "ota_file.h"
 
-int ota_store_commit(const ota_store_t *store, int fh, int err, const char *tmp, const char *final)
+int ota_file_publish(const ota_store_t *store, int fh, int err, const char *tmp, const char *final)
 {
     if (err == OTA_OK) {
         /* The rename below must never publish a file whose data is not durable. */

@@ -1,7 +1,7 @@
 /*
- * sysota boot control area: one erase sector of internal flash shared by the
- * bootloader and the application, holding the record of the image in
- * program flash.
+ * Internal to the core: the boot control area, one erase sector of internal
+ * flash shared by the bootloader and the application, holding the record of
+ * the image in program flash.
  *
  * The sector is an append-only log of fixed-size records (slots of
  * OTA_BOOTCTL_RECORD_SIZE bytes, or one write unit if larger). Each change
@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "sysota/ota_port.h"
+#include "sysota/ota_types.h"
 #include "sysota/ota_status.h"
 
 #ifdef __cplusplus
@@ -37,32 +38,7 @@ extern "C" {
 /** Largest slot supported (write units above this are refused). */
 #define OTA_BOOTCTL_SLOT_MAX 256u
 
-/** The record of the image in program flash. */
-typedef struct ota_bootctl_record {
-    uint8_t status;        /**< OTA_STATUS_* of the image in program flash */
-    uint8_t type;          /**< OTA_TYPE_PRODUCTION or OTA_TYPE_FACTORY */
-    uint8_t attempts;      /**< boots started while OTA_STATUS_UNBOOTED */
-    uint32_t seq;          /**< sequence number (set by ota_bootctl_write) */
-    uint32_t version;
-    uint32_t size;         /**< image bytes programmed */
-    uint32_t boot_addr;    /**< where the bootloader jumps */
-    uint8_t digest[OTA_SHA256_LEN];
-    uint32_t golden_version;               /**< 0 when no golden image is known */
-    uint32_t golden_size;
-    uint8_t golden_digest[OTA_SHA256_LEN];
-} ota_bootctl_record_t;
 
-/** A handle on the boot control sector. */
-typedef struct ota_bootctl {
-    const ota_flash_t *flash;
-    uint32_t addr;       /**< first byte of the sector */
-    uint32_t slot_size;
-    uint32_t slots;
-    uint32_t next_slot;  /**< first slot after the last non-blank one (== slots: full) */
-    uint32_t last_seq;   /**< sequence number of the newest record seen */
-    bool needs_erase;    /**< the sector holds an interrupted erase: erase before appending */
-    bool scanned;
-} ota_bootctl_t;
 
 /** Bind a handle to the sector at addr (sector aligned). No flash access. */
 int ota_bootctl_init(ota_bootctl_t *bc, const ota_flash_t *flash, uint32_t addr);

@@ -1,6 +1,6 @@
 /*
- * sysota manifest: parse and validate the server's JSON manifest (spec
- * section 2) with jsmn, into fixed buffers, and choose what to do with it.
+ * Internal to the core: parse and validate the server's JSON manifest with
+ * jsmn, into fixed buffers, and choose what to do with it.
  *
  *   { "ota": [ { "Version": 3, "URL": "http://host:8000/app_v3.bin",
  *                "Digest": "<64 hex>", "EraseVer": false } ] }
@@ -29,19 +29,12 @@
 
 #include "sysota/ota_config.h"
 #include "sysota/ota_port.h"
+#include "sysota/ota_types.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-/** One accepted entry of the "ota" array. */
-typedef struct ota_manifest_entry {
-    uint32_t version;                /**< 1 .. 2^32-1 */
-    bool erase;                      /**< "EraseVer": true */
-    bool has_digest;                 /**< false only for an erase entry without "Digest" */
-    uint8_t digest[OTA_SHA256_LEN];  /**< "Digest", decoded from 64 hex digits */
-    char url[OTA_URL_MAX + 1];       /**< "URL", NUL-terminated; "" only for an erase entry without "URL" */
-} ota_manifest_entry_t;
 
 /**
  * Called once per element of the "ota" array, in array order.
@@ -78,18 +71,6 @@ typedef int (*ota_manifest_entry_cb)(void *arg, unsigned index, const ota_manife
  */
 int ota_manifest_parse(const char *json, size_t len, ota_manifest_entry_cb cb, void *arg);
 
-/** What the service should do with a manifest (spec section 2). */
-typedef struct ota_manifest_choice {
-    bool has_update;                 /**< an entry above the running version exists */
-    ota_manifest_entry_t update;     /**< the highest such entry, when has_update */
-    uint8_t erase_count;
-    uint32_t erase[OTA_MANIFEST_MAX_ENTRIES]; /**< versions to erase from the store */
-    uint8_t accepted;                /**< entries accepted */
-    uint8_t rejected;                /**< entries rejected */
-    int first_reject_err;            /**< reason of the first rejected entry, OTA_OK if none */
-    const char *first_reject_what;   /**< its description, NULL if none */
-    unsigned first_reject_index;     /**< its index in the "ota" array */
-} ota_manifest_choice_t;
 
 /**
  * Parse and choose: every accepted EraseVer entry becomes an erase request

@@ -1,6 +1,7 @@
 /*
- * sysota store file names: the one rule for every name the core writes into
- * the external store or reads from the image database, and that a store port
+ * Internal to the core: store file names, the one rule for every name the
+ * core writes into the external store or reads from the image database, and
+ * that a store port
  * may apply to what it is given.
  *
  * A store name is flat and portable to the simplest file systems a device

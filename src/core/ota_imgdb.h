@@ -1,6 +1,6 @@
 /*
- * sysota image database: the CSV file OTA_DB_NAME in the external store,
- * one row per stored image:
+ * Internal to the core: the image database, the CSV file OTA_DB_NAME in the
+ * external store, one row per stored image:
  *
  *     name,status,version,digest          e.g.  app_v6.bin,FE,6,885189cb...
  *
@@ -21,27 +21,14 @@
 
 #include "sysota/ota_config.h"
 #include "sysota/ota_port.h"
+#include "sysota/ota_types.h"
 #include "sysota/ota_status.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-/** One stored image. */
-typedef struct ota_db_row {
-    char name[OTA_STORE_NAME_MAX + 1]; /**< store file name, validated */
-    uint8_t status;                    /**< OTA_STATUS_* */
-    uint32_t version;
-    uint8_t digest[OTA_SHA256_LEN];
-} ota_db_row_t;
 
-/** The database in RAM. */
-typedef struct ota_db {
-    uint8_t count;
-    ota_db_row_t rows[OTA_DB_MAX_ROWS];
-    uint16_t bad_lines;      /**< malformed lines skipped by the last load */
-    uint16_t first_bad_line; /**< 1-based line number of the first one, 0 if none */
-} ota_db_t;
 
 /**
  * True when two store names are equal. The core compares names with this

@@ -1,0 +1,96 @@
+/*
+ * sysota RAM layouts: the types that the public structs (ota_boot_t,
+ * ota_service_t) embed, and the boot control record that ota_app_running()
+ * returns. They are here so that an application can allocate those structs
+ * statically; treat every field as private except the record's. The
+ * functions that work on them are internal to the core.
+ */
+#ifndef SYSOTA_OTA_TYPES_H
+#define SYSOTA_OTA_TYPES_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sysota/ota_config.h"
+#include "sysota/ota_port.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- the boot control area (its record log in one flash sector) -------- */
+
+/** The record of the image in program flash. */
+typedef struct ota_bootctl_record {
+    uint8_t status;        /**< OTA_STATUS_* of the image in program flash */
+    uint8_t type;          /**< OTA_TYPE_PRODUCTION or OTA_TYPE_FACTORY */
+    uint8_t attempts;      /**< boots started while OTA_STATUS_UNBOOTED */
+    uint32_t seq;          /**< sequence number (set by ota_bootctl_write) */
+    uint32_t version;
+    uint32_t size;         /**< image bytes programmed */
+    uint32_t boot_addr;    /**< where the bootloader jumps */
+    uint8_t digest[OTA_SHA256_LEN];
+    uint32_t golden_version;               /**< 0 when no golden image is known */
+    uint32_t golden_size;
+    uint8_t golden_digest[OTA_SHA256_LEN];
+} ota_bootctl_record_t;
+
+/** A handle on the boot control sector. */
+typedef struct ota_bootctl {
+    const ota_flash_t *flash;
+    uint32_t addr;       /**< first byte of the sector */
+    uint32_t slot_size;
+    uint32_t slots;
+    uint32_t next_slot;  /**< first slot after the last non-blank one (== slots: full) */
+    uint32_t last_seq;   /**< sequence number of the newest record seen */
+    bool needs_erase;    /**< the sector holds an interrupted erase: erase before appending */
+    bool scanned;
+} ota_bootctl_t;
+
+/* ---- the image database (the CSV in the store, in RAM) ------------------- */
+
+/** One stored image. */
+typedef struct ota_db_row {
+    char name[OTA_STORE_NAME_MAX + 1]; /**< store file name, validated */
+    uint8_t status;                    /**< OTA_STATUS_* */
+    uint32_t version;
+    uint8_t digest[OTA_SHA256_LEN];
+} ota_db_row_t;
+
+/** The database in RAM. */
+typedef struct ota_db {
+    uint8_t count;
+    ota_db_row_t rows[OTA_DB_MAX_ROWS];
+    uint16_t bad_lines;      /**< malformed lines skipped by the last load */
+    uint16_t first_bad_line; /**< 1-based line number of the first one, 0 if none */
+} ota_db_t;
+
+/* ---- the manifest ------------------------------------------------------------ */
+
+/** One accepted entry of the "ota" array. */
+typedef struct ota_manifest_entry {
+    uint32_t version;                /**< 1 .. 2^32-1 */
+    bool erase;                      /**< "EraseVer": true */
+    bool has_digest;                 /**< false only for an erase entry without "Digest" */
+    uint8_t digest[OTA_SHA256_LEN];  /**< "Digest", decoded from 64 hex digits */
+    char url[OTA_URL_MAX + 1];       /**< "URL", NUL-terminated; "" only for an erase entry without "URL" */
+} ota_manifest_entry_t;
+
+/** What the service should do with a manifest (spec section 2). */
+typedef struct ota_manifest_choice {
+    bool has_update;                 /**< an entry above the running version exists */
+    ota_manifest_entry_t update;     /**< the highest such entry, when has_update */
+    uint8_t erase_count;
+    uint32_t erase[OTA_MANIFEST_MAX_ENTRIES]; /**< versions to erase from the store */
+    uint8_t accepted;                /**< entries accepted */
+    uint8_t rejected;                /**< entries rejected */
+    int first_reject_err;            /**< reason of the first rejected entry, OTA_OK if none */
+    const char *first_reject_what;   /**< its description, NULL if none */
+    unsigned first_reject_index;     /**< its index in the "ota" array */
+} ota_manifest_choice_t;
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SYSOTA_OTA_TYPES_H */
