@@ -68,9 +68,7 @@ void bench_service_config(const bench_device_t *d, ota_service_config_t *cfg, co
 {
     ota_service_config_defaults(cfg);
     cfg->manifest_url = manifest_url;
-    cfg->bootctl_addr = d->dev.boot_cfg.bootctl_addr;
-    cfg->app_addr = d->dev.boot_cfg.app_addr;
-    cfg->app_size = d->dev.boot_cfg.app_size;
+    cfg->layout = d->dev.boot_cfg.layout;
     cfg->periodic = false;
     cfg->auto_update = true;
     cfg->auto_reset = false;

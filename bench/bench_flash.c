@@ -71,7 +71,7 @@ static int stage_update(rig_t *r, uint32_t version)
     }
     ota_bootctl_t bc;
     if (err == OTA_OK) {
-        err = ota_bootctl_init(&bc, &r->d.dev.flash, r->d.dev.boot_cfg.bootctl_addr);
+        err = ota_bootctl_init(&bc, &r->d.dev.flash, r->d.dev.boot_cfg.layout.bootctl_addr);
     }
     if (err == OTA_OK) {
         err = ota_bootctl_set_status(&bc, OTA_STATUS_DISABLED);
@@ -111,7 +111,7 @@ static int bench_install(rig_t *r)
     const bench_store_t *sc = &r->store;
     const double covered = (double)((IMAGE_SIZE + sector - 1u) / sector);
     bench_note("install: 1 MiB image, %u-byte sectors, %u-byte write unit, application region %u KiB",
-               (unsigned)sector, (unsigned)r->d.dev.flash.write_unit, (unsigned)(r->cfg.app_size / 1024u));
+               (unsigned)sector, (unsigned)r->d.dev.flash.write_unit, (unsigned)(r->cfg.layout.app_size / 1024u));
     bench_figure("install.image_size", (double)IMAGE_SIZE, "bytes (the ideal for programmed and store read)");
     bench_figure("install.sectors_covered", covered, "sectors the image covers (the ideal for erases)");
     bench_figure("install.app_erases", (double)r->flash.in.erases, "sector erases in the application region");
@@ -193,7 +193,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_flash: device: %s\n", ota_err_name(err));
     } else {
         r.cfg = r.d.dev.boot_cfg;
-        bench_flash_wrap(&r.flash, &r.d.dev.flash, r.cfg.app_addr, r.cfg.app_addr + r.cfg.app_size);
+        bench_flash_wrap(&r.flash, &r.d.dev.flash, r.cfg.layout.app_addr, r.cfg.layout.app_addr + r.cfg.layout.app_size);
         bench_crypto_wrap(&r.crypto, &r.d.dev.crypto);
         bench_store_wrap(&r.store, &r.d.dev.store);
         r.cfg.flash = &r.flash.port;

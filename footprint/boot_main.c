@@ -27,9 +27,7 @@ int main(void)
         .store = &stub_store,
         .crypto = &stub_crypto,
         .sys = &stub_system,
-        .bootctl_addr = STUB_BOOTCTL_ADDR,
-        .app_addr = STUB_APP_ADDR,
-        .app_size = STUB_APP_SIZE,
+        .layout = { .bootctl_addr = STUB_BOOTCTL_ADDR, .app_addr = STUB_APP_ADDR, .app_size = STUB_APP_SIZE },
     };
     ota_boot_result_t res;
     if (ota_boot_run(&boot, &cfg, &res) == OTA_OK) {

@@ -32,9 +32,9 @@ int main(void)
     ota_service_config_t cfg;
     ota_service_config_defaults(&cfg);
     cfg.manifest_url = "https://updates.example.com/fw/manifest.json";
-    cfg.bootctl_addr = STUB_BOOTCTL_ADDR;
-    cfg.app_addr = STUB_APP_ADDR;
-    cfg.app_size = STUB_APP_SIZE;
+    cfg.layout.bootctl_addr = STUB_BOOTCTL_ADDR;
+    cfg.layout.app_addr = STUB_APP_ADDR;
+    cfg.layout.app_size = STUB_APP_SIZE;
     cfg.require_tls = true;
     cfg.auto_confirm = true;
     cfg.buf = buf;

@@ -448,9 +448,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ota_service_config_t cfg;
     ota_service_config_defaults(&cfg);
     cfg.manifest_url = "http://updates.example/manifest.json";
-    cfg.bootctl_addr = 0;
-    cfg.app_addr = 4096;
-    cfg.app_size = FLASH_SIZE - 4096;
+    cfg.layout.bootctl_addr = 0;
+    cfg.layout.app_addr = 4096;
+    cfg.layout.app_size = FLASH_SIZE - 4096;
     cfg.periodic = false;
     cfg.auto_update = (flags & 1u) != 0;
     cfg.resume = (flags & 2u) != 0;

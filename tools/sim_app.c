@@ -94,9 +94,7 @@ static void service_config(const sim_app_t *app, app_state_t *st, uint8_t *buf, 
     const ota_boot_config_t *bc = &app->d->dev.boot_cfg;
     ota_service_config_defaults(c);
     c->manifest_url = app->manifest_url;
-    c->bootctl_addr = bc->bootctl_addr;
-    c->app_addr = bc->app_addr;
-    c->app_size = bc->app_size;
+    c->layout = bc->layout;
     c->periodic = cfg->periodic;
     c->interval_ms = cfg->interval_s * 1000u;
     c->auto_confirm = false; /* the application confirms after its self-test */

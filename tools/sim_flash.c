@@ -91,9 +91,9 @@ typedef struct hex_image {
 static int read_boot_page(const char *path, const ota_memmap_t *map, const sim_device_t *d, hex_image_t *out)
 {
     const ota_boot_config_t *bc = &d->dev.boot_cfg;
-    uint64_t lo = (uint64_t)d->cfg.hex_base + bc->bootctl_addr;
+    uint64_t lo = (uint64_t)d->cfg.hex_base + bc->layout.bootctl_addr;
     uint64_t end = lo + d->cfg.sector_size;
-    uint64_t app_lo = (uint64_t)d->cfg.hex_base + bc->app_addr;
+    uint64_t app_lo = (uint64_t)d->cfg.hex_base + bc->layout.app_addr;
     uint64_t last = 0;
     char why[160] = "";
     uint8_t page[SIM_FWHDR_PAGE_SIZE];
@@ -133,9 +133,9 @@ static int load_hex(const char *path, const sim_device_t *d, hex_image_t *out)
     memset(out, 0, sizeof *out);
     const ota_boot_config_t *bc = &d->dev.boot_cfg;
     uint64_t flash_lo = d->cfg.hex_base;
-    uint64_t bootctl_lo = flash_lo + bc->bootctl_addr;
-    uint64_t app_lo = flash_lo + bc->app_addr;
-    uint64_t app_end = app_lo + bc->app_size;
+    uint64_t bootctl_lo = flash_lo + bc->layout.bootctl_addr;
+    uint64_t app_lo = flash_lo + bc->layout.app_addr;
+    uint64_t app_end = app_lo + bc->layout.app_size;
     uint64_t last = 0;
 
     int err = ota_ihex_load(path, &map, &res);
@@ -262,9 +262,9 @@ int sim_cmd_flash(int argc, char **argv)
         err = ota_hostfile_read(file, &data, &n);
         if (err != OTA_OK) {
             fprintf(stderr, "sysota sim flash: %s: %s\n", file, ota_err_describe(err));
-        } else if (n == 0 || n > d.dev.boot_cfg.app_size) {
+        } else if (n == 0 || n > d.dev.boot_cfg.layout.app_size) {
             fprintf(stderr, "sysota sim flash: %s: %zu bytes; the application region holds 1 .. %u\n", file, n,
-                    (unsigned)d.dev.boot_cfg.app_size);
+                    (unsigned)d.dev.boot_cfg.layout.app_size);
             err = OTA_ERR_TOO_LARGE;
         }
         h.img = (uint8_t *)data;
@@ -304,12 +304,12 @@ int sim_cmd_flash(int argc, char **argv)
         (void)ota_crypto_sha256_buffer(&d.dev.crypto, img, len, digest);
         ota_filedigest_hex(digest, hex);
         printf("%s: programmed v%u, %u bytes at 0x%08X (HEX 0x%08X), SHA-256 %.16s...\n", dev, (unsigned)version,
-               (unsigned)len, (unsigned)d.dev.boot_cfg.app_addr, (unsigned)(d.cfg.hex_base + d.dev.boot_cfg.app_addr),
+               (unsigned)len, (unsigned)d.dev.boot_cfg.layout.app_addr, (unsigned)(d.cfg.hex_base + d.dev.boot_cfg.layout.app_addr),
                hex);
         if (h.have_page) {
             printf("  boot control page at 0x%08X: original FIRMWARE_IMAGE_HEADER v1, version %u, type %s; replaced by "
                    "a sysota record\n",
-                   (unsigned)(d.cfg.hex_base + d.dev.boot_cfg.bootctl_addr), (unsigned)h.page.version,
+                   (unsigned)(d.cfg.hex_base + d.dev.boot_cfg.layout.bootctl_addr), (unsigned)h.page.version,
                    sim_fwhdr_type_name(h.page.type));
         }
         printf("  boot control record: factory image v%u (version from %s), status F8; external store blank\n",

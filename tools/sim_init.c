@@ -209,18 +209,18 @@ int sim_cmd_init(int argc, char **argv)
     printf("%s: simulated device created (profile %s)\n", dev, cfg.profile);
     printf("  internal flash  %s, %s sectors, %u-byte write unit (NOR rules, strict)\n", nvm, sector,
            (unsigned)cfg.write_unit);
-    if (bc.bootctl_addr > 0) {
+    if (bc.layout.bootctl_addr > 0) {
         printf("    not used      0x%08X-0x%08X (HEX 0x%08X): the part's bootloader (sysota's runs on the host)\n", 0u,
-               (unsigned)bc.bootctl_addr - 1u, (unsigned)cfg.hex_base);
+               (unsigned)bc.layout.bootctl_addr - 1u, (unsigned)cfg.hex_base);
     }
-    printf("    boot control  0x%08X-0x%08X (HEX 0x%08X)\n", (unsigned)bc.bootctl_addr,
-           (unsigned)(bc.bootctl_addr + cfg.sector_size - 1u), (unsigned)(cfg.hex_base + bc.bootctl_addr));
-    if (bc.app_addr > bc.bootctl_addr + cfg.sector_size) {
-        printf("    not used      0x%08X-0x%08X\n", (unsigned)(bc.bootctl_addr + cfg.sector_size),
-               (unsigned)bc.app_addr - 1u);
+    printf("    boot control  0x%08X-0x%08X (HEX 0x%08X)\n", (unsigned)bc.layout.bootctl_addr,
+           (unsigned)(bc.layout.bootctl_addr + cfg.sector_size - 1u), (unsigned)(cfg.hex_base + bc.layout.bootctl_addr));
+    if (bc.layout.app_addr > bc.layout.bootctl_addr + cfg.sector_size) {
+        printf("    not used      0x%08X-0x%08X\n", (unsigned)(bc.layout.bootctl_addr + cfg.sector_size),
+               (unsigned)bc.layout.app_addr - 1u);
     }
-    printf("    application   0x%08X-0x%08X (HEX 0x%08X)\n", (unsigned)bc.app_addr, (unsigned)cfg.nvm_size - 1u,
-           (unsigned)(cfg.hex_base + bc.app_addr));
+    printf("    application   0x%08X-0x%08X (HEX 0x%08X)\n", (unsigned)bc.layout.app_addr, (unsigned)cfg.nvm_size - 1u,
+           (unsigned)(cfg.hex_base + bc.layout.app_addr));
     printf("  external store  %s\n", cfg.store_size ? store : "unlimited");
     printf("  manifest        %s\n", cfg.manifest_url[0] ? cfg.manifest_url : "(none: set it with --manifest)");
     printf("next: sysota sim flash %s FACTORY.hex|.bin\n", dev);

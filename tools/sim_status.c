@@ -70,12 +70,12 @@ static int by_name(const void *a, const void *b)
 static bool flash_matches(const sim_device_t *d, const ota_bootctl_record_t *rec)
 {
     const ota_boot_config_t *bc = &d->dev.boot_cfg;
-    if (rec->size == 0 || rec->size > bc->app_size || rec->boot_addr != bc->app_addr) {
+    if (rec->size == 0 || rec->size > bc->layout.app_size || rec->boot_addr != bc->layout.app_addr) {
         return false;
     }
     const uint8_t *flash = ota_flash_sim_data(&d->dev.flash_sim);
     uint8_t digest[OTA_SHA256_LEN];
-    return ota_crypto_sha256_buffer(&d->dev.crypto, flash + bc->app_addr, rec->size, digest) == OTA_OK &&
+    return ota_crypto_sha256_buffer(&d->dev.crypto, flash + bc->layout.app_addr, rec->size, digest) == OTA_OK &&
            memcmp(digest, rec->digest, OTA_SHA256_LEN) == 0;
 }
 
@@ -121,8 +121,8 @@ static void print_json(const sim_device_t *d, const status_t *s)
            "\"app_size\": %u, \"manifest_url\": ",
            d->cfg.profile, (unsigned)d->cfg.nvm_size, (unsigned)d->cfg.sector_size, (unsigned)d->cfg.write_unit,
            (unsigned long long)d->cfg.store_size, (unsigned)d->cfg.max_attempts, (unsigned)d->cfg.hex_base,
-           (unsigned)(d->cfg.hex_base + bc->bootctl_addr), (unsigned)(d->cfg.hex_base + bc->app_addr),
-           (unsigned)bc->app_size);
+           (unsigned)(d->cfg.hex_base + bc->layout.bootctl_addr), (unsigned)(d->cfg.hex_base + bc->layout.app_addr),
+           (unsigned)bc->layout.app_size);
     json_string(d->cfg.manifest_url);
     printf("},\n");
     if (s->have_rec) {
@@ -180,8 +180,8 @@ static void print_text(const sim_device_t *d, const status_t *s)
     printf("device %s: flash %u bytes (%u-byte sectors, %u-byte write unit), store %s\n", d->dir,
            (unsigned)d->cfg.nvm_size, (unsigned)d->cfg.sector_size, (unsigned)d->cfg.write_unit, store);
     printf("layout (%s): boot control at HEX 0x%08X, application at HEX 0x%08X (%u bytes)\n", d->cfg.profile,
-           (unsigned)(d->cfg.hex_base + bc->bootctl_addr), (unsigned)(d->cfg.hex_base + bc->app_addr),
-           (unsigned)bc->app_size);
+           (unsigned)(d->cfg.hex_base + bc->layout.bootctl_addr), (unsigned)(d->cfg.hex_base + bc->layout.app_addr),
+           (unsigned)bc->layout.app_size);
     if (s->have_rec) {
         printf("running: v%u, status %02X (%s), %s image, %u bytes at HEX 0x%08X, %s\n", (unsigned)s->rec.version,
                s->rec.status, sim_status_name(s->rec.status), type_name(s->rec.type), (unsigned)s->rec.size,

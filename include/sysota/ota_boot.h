@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "sysota/ota_config.h"
+#include "sysota/ota_layout.h"
 #include "sysota/ota_port.h"
 #include "sysota/ota_status.h"
 #include "sysota/ota_types.h"
@@ -29,9 +30,7 @@ typedef struct ota_boot_config {
     const ota_store_t *store;   /**< external store: images and the database */
     const ota_crypto_t *crypto; /**< SHA-256 */
     const ota_system_t *sys;    /**< log (may be NULL) */
-    uint32_t bootctl_addr;      /**< the boot control sector */
-    uint32_t app_addr;          /**< first byte of the application region (sector aligned) */
-    uint32_t app_size;          /**< bytes in the application region */
+    ota_layout_t layout;        /**< the boot control area and the application region */
     uint8_t max_attempts;       /**< boots of an unconfirmed image before rollback; 0: OTA_BOOT_MAX_ATTEMPTS */
     bool verify_on_jump;        /**< also hash program flash on the direct-jump path */
 } ota_boot_config_t;

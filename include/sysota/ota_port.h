@@ -30,28 +30,59 @@ extern "C" {
 /* Internal flash (NVM): the boot control sector and the application region. */
 /* ------------------------------------------------------------------------ */
 
+/** The value of every byte of an erased sector. */
+#define OTA_FLASH_ERASED 0xFFu
+
 /**
- * NOR flash rules the core relies on: erase sets a whole sector to 0xFF;
- * program only clears bits (1 -> 0); program addresses and lengths are
- * multiples of write_unit; a write unit may be programmed only once between
- * erases (true of ECC flash such as PIC32MZ, and the core never needs more).
+ * Internal flash. The core's power-loss argument rests on these rules; the
+ * port-conformance suite (tests/port/conformance) checks a port against
+ * them.
+ *
+ *  - Erase sets every byte of one sector to OTA_FLASH_ERASED. A flash that
+ *    erases to 0x00 is presented inverted (read and program XOR 0xFF).
+ *  - Program only moves bits away from the erased value (1 -> 0); a write
+ *    unit is programmed at most once between two erases of its sector (the
+ *    core never needs more, so ECC flash such as PIC32MZ or STM32H7 works).
+ *  - An interrupted program (a power cut during it) may leave each write
+ *    unit it covers anywhere between its old and its new contents (any
+ *    subset of the bits the data clears); other write units are untouched.
+ *    The core never programs that unit again before an erase.
+ *  - An interrupted erase may leave any contents in that one sector; the
+ *    core erases it again before programming it, and no other sector is
+ *    touched.
+ *  - After an interrupted operation, reads return the same bytes every
+ *    time (a cell left between states must settle to one value). The boot
+ *    control log trusts a record whose CRC matched once.
+ *  - Sectors: uniform (sector_size), or of sizes that vary with the address
+ *    (STM32F4: 16, 64 and 128 KiB), described by sector(). The boot control
+ *    area is one whole sector; the application region starts on a sector
+ *    and may span sectors of any size.
+ * Every call returns when the operation is complete (or failed): the core
+ * does not poll for completion.
  */
 typedef struct ota_flash {
     void *ctx;
     uint32_t size;        /**< bytes in the device, addresses 0 .. size-1 */
-    uint32_t sector_size; /**< erase granularity in bytes, a power of two */
-    uint32_t write_unit;  /**< program granularity in bytes, a power of two <= sector_size */
+    uint32_t sector_size; /**< erase granularity in bytes, a power of two; when sector() is set, ignored */
+    uint32_t write_unit;  /**< program granularity in bytes, a power of two <= every sector's size */
 
     /** Read len bytes at addr into buf. Any alignment. */
     int (*read)(void *ctx, uint32_t addr, void *buf, uint32_t len);
-    /** Erase the one sector that starts at addr (sector aligned) to 0xFF. */
+    /** Erase the one sector that starts at addr to OTA_FLASH_ERASED. */
     int (*erase)(void *ctx, uint32_t addr);
     /**
      * Program len bytes at addr. addr and len are multiples of write_unit.
-     * Programming a bit from 0 back to 1 is an error (OTA_ERR_FLASH_BITS),
-     * never silently ignored.
+     * Programming a bit back to its erased value is an error
+     * (OTA_ERR_FLASH_BITS), never silently ignored.
      */
     int (*program)(void *ctx, uint32_t addr, const void *buf, uint32_t len);
+    /**
+     * Optional, for sectors of varying size: the sector holding addr, as its
+     * first byte (*start) and size (*size, a multiple of write_unit).
+     * OTA_ERR_RANGE for an address outside the device. NULL: uniform
+     * sectors of sector_size.
+     */
+    int (*sector)(void *ctx, uint32_t addr, uint32_t *start, uint32_t *size);
 } ota_flash_t;
 
 /* ------------------------------------------------------------------------ */
@@ -70,13 +101,24 @@ typedef struct ota_flash {
 typedef int (*ota_store_list_cb)(void *arg, const char *name, uint32_t size);
 
 /**
- * Durability contract (what the core's power-loss reasoning assumes):
+ * External store: flat files. What the core's power-loss reasoning assumes:
  *  - data written to a file is durable once sync() on that handle returned
- *    OTA_OK; a cut before that may lose any suffix of the unsynced data;
- *  - rename() is atomic: after a cut exactly one of the old and the new
- *    state is visible, and a file renamed over an existing name replaces it;
- *  - remove() is atomic.
- * File names are flat (no directories), at most OTA_STORE_NAME_MAX bytes.
+ *    OTA_OK; a cut before that may lose any suffix of the unsynced data,
+ *    never change a byte that sync() made durable;
+ *  - rename() and remove() are atomic and durable when they return: after
+ *    a cut exactly one of the old and the new state is visible, and the new
+ *    one for certain once the call returned OTA_OK (the core writes the
+ *    database and then the boot control record, on two devices, and relies
+ *    on that order); a file renamed over an existing name replaces it;
+ *  - opening with OTA_STORE_WRITE truncates at once (a cut after the open
+ *    may leave an empty file or the old one, nothing in between).
+ * The core holds at most one handle open at a time, and it never calls the
+ * store from inside a list() callback: a port may support just one handle
+ * and may forbid reentrance. File names are flat (no directories) and
+ * always satisfy the store name rule: 1..OTA_STORE_NAME_MAX bytes of
+ * letters, digits and "._+~-", not "." or "..", no trailing '.', no '~'
+ * followed by a digit (so they are safe on FAT with 8.3 aliases). Names
+ * starting with '.' are the core's temporary files.
  */
 typedef struct ota_store {
     void *ctx;
@@ -96,7 +138,7 @@ typedef struct ota_store {
     int (*remove)(void *ctx, const char *name);
     /** Size of a file in *size. OTA_ERR_NOT_FOUND if it does not exist. */
     int (*stat)(void *ctx, const char *name, uint32_t *size);
-    /** Call cb for every file, in no particular order. */
+    /** Call cb for every file, in no particular order, until cb returns non-zero. */
     int (*list)(void *ctx, ota_store_list_cb cb, void *arg);
 } ota_store_t;
 

@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "sysota/ota_config.h"
+#include "sysota/ota_layout.h"
 #include "sysota/ota_port.h"
 #include "sysota/ota_types.h"
 
@@ -77,9 +78,8 @@ typedef struct ota_service_ports {
  */
 typedef struct ota_service_config {
     const char *manifest_url;     /**< http(s)://... of the JSON manifest */
-    uint32_t bootctl_addr;        /**< the boot control sector in internal flash */
-    uint32_t app_addr;            /**< application region (for the ota_app_* passthroughs) */
-    uint32_t app_size;            /**< its size: a larger image is refused before it is stored; 0: no limit */
+    ota_layout_t layout;          /**< internal flash: the boot control area and the application region
+                                       (an image larger than layout.app_size is refused before it is stored) */
     uint32_t running_version;     /**< used only when the boot control record cannot be read */
 
     bool periodic;                /**< check every interval_ms (plus jitter) */

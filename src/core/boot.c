@@ -117,7 +117,7 @@ static int boot_stream(ota_boot_t *boot, const char *name, uint32_t size, uint8_
     for (uint32_t off = 0; off < size && err == OTA_OK;) {
         uint32_t want = size - off < sizeof boot->buf ? size - off : (uint32_t)sizeof boot->buf;
         err = fh >= 0 ? read_exact(boot, fh, want)
-                      : cfg->flash->read(cfg->flash->ctx, cfg->app_addr + off, boot->buf, want);
+                      : cfg->flash->read(cfg->flash->ctx, cfg->layout.app_addr + off, boot->buf, want);
         if (err == OTA_OK && hashing) {
             err = crypto->sha256_update(crypto->ctx, &sha, boot->buf, want);
         }
@@ -127,7 +127,7 @@ static int boot_stream(ota_boot_t *boot, const char *name, uint32_t size, uint8_
              * install), so the next boot redoes the copy from the start. */
             uint32_t padded = (want + unit - 1u) / unit * unit;
             memset(boot->buf + want, 0xFF, padded - want);
-            err = cfg->flash->program(cfg->flash->ctx, cfg->app_addr + off, boot->buf, padded);
+            err = cfg->flash->program(cfg->flash->ctx, cfg->layout.app_addr + off, boot->buf, padded);
         }
         off += want;
     }
@@ -153,7 +153,7 @@ static int flash_holds(ota_boot_t *boot, uint32_t size, const uint8_t digest[OTA
 {
     uint8_t actual[OTA_SHA256_LEN];
     *holds = false;
-    if (size == 0 || size > boot->cfg.app_size) {
+    if (size == 0 || size > boot->cfg.layout.app_size) {
         return OTA_OK;
     }
     int err = boot_stream(boot, NULL, size, actual, false);
@@ -166,12 +166,20 @@ static int flash_holds(ota_boot_t *boot, uint32_t size, const uint8_t digest[OTA
 static int erase_app(ota_boot_t *boot, uint32_t size)
 {
     const ota_flash_t *flash = boot->cfg.flash;
-    /* Only the sectors the image covers: the rest of the region is never read. */
-    for (uint32_t off = 0; off < size; off += flash->sector_size) {
-        int err = flash->erase(flash->ctx, boot->cfg.app_addr + off);
+    uint32_t end = boot->cfg.layout.app_addr + size;
+    /* Only the sectors the image covers: the rest of the region is never
+     * read. Sectors may differ in size (ota_flash_sector). */
+    for (uint32_t addr = boot->cfg.layout.app_addr; addr < end;) {
+        uint32_t start;
+        uint32_t sector;
+        int err = ota_flash_sector(flash, addr, &start, &sector);
+        if (err == OTA_OK) {
+            err = flash->erase(flash->ctx, start);
+        }
         if (err != OTA_OK) {
             return err;
         }
+        addr = start + sector;
     }
     return OTA_OK;
 }
@@ -271,7 +279,7 @@ static int keep_golden(boot_state_t *st, ota_boot_result_t *res)
     }
     for (uint32_t off = 0; off < st->rec.size && err == OTA_OK;) {
         uint32_t n = st->rec.size - off < sizeof boot->buf ? st->rec.size - off : (uint32_t)sizeof boot->buf;
-        err = cfg->flash->read(cfg->flash->ctx, cfg->app_addr + off, boot->buf, n);
+        err = cfg->flash->read(cfg->flash->ctx, cfg->layout.app_addr + off, boot->buf, n);
         if (err == OTA_OK) {
             err = store->write(store->ctx, fh, boot->buf, n);
         }
@@ -475,7 +483,7 @@ static int size_check(ota_boot_t *boot, uint32_t size, uint32_t version)
     if (size == 0) {
         return OTA_ERR_CORRUPT;
     }
-    if (size > boot->cfg.app_size) {
+    if (size > boot->cfg.layout.app_size) {
         boot_log(boot, OTA_LOG_ERROR, "boot: image larger than the application region", (int32_t)version);
         return OTA_ERR_TOO_LARGE;
     }
@@ -564,7 +572,7 @@ static int install(boot_state_t *st, const boot_candidate_t *c, ota_boot_result_
     rec.attempts = c->confirmed ? 0u : 1u; /* this boot is the first attempt */
     rec.version = c->version;
     rec.size = size;
-    rec.boot_addr = cfg->app_addr;
+    rec.boot_addr = cfg->layout.app_addr;
     memcpy(rec.digest, c->digest, OTA_SHA256_LEN);
     fill_golden(st, &rec);
     /* The commit point of an install: program flash is verified; a cut before
@@ -629,8 +637,12 @@ int ota_boot_run(ota_boot_t *boot, const ota_boot_config_t *cfg, ota_boot_result
     int err;
 
     if (boot == NULL || cfg == NULL || res == NULL || cfg->flash == NULL || cfg->store == NULL ||
-        cfg->crypto == NULL || cfg->app_size == 0 || cfg->flash->write_unit == 0 ||
-        sizeof boot->buf % cfg->flash->write_unit != 0u || cfg->app_addr % cfg->flash->sector_size != 0u) {
+        cfg->crypto == NULL || cfg->flash->write_unit == 0 || sizeof boot->buf % cfg->flash->write_unit != 0u) {
+        return OTA_ERR_INVALID_ARG;
+    }
+    const char *why;
+    if (ota_layout_check(&cfg->layout, cfg->flash, &why) != OTA_OK) {
+        ota_log(cfg->sys, OTA_LOG_ERROR, why, 0);
         return OTA_ERR_INVALID_ARG;
     }
     memset(res, 0, sizeof *res);
@@ -639,7 +651,7 @@ int ota_boot_run(ota_boot_t *boot, const ota_boot_config_t *cfg, ota_boot_result
     st.boot = boot;
     uint8_t max_attempts = cfg->max_attempts ? cfg->max_attempts : OTA_BOOT_MAX_ATTEMPTS;
 
-    err = ota_bootctl_init(&boot->bootctl, cfg->flash, cfg->bootctl_addr);
+    err = ota_bootctl_init(&boot->bootctl, cfg->flash, cfg->layout.bootctl_addr);
     if (err != OTA_OK) {
         return err;
     }

@@ -42,6 +42,7 @@
 #include <string.h>
 
 #include "ota_util.h"
+#include "sysota/ota_layout.h"
 
 #define OFF_MAGIC 0u
 #define OFF_FORMAT 4u
@@ -99,21 +100,23 @@ int ota_bootctl_decode(const uint8_t in[OTA_BOOTCTL_RECORD_SIZE], ota_bootctl_re
 
 int ota_bootctl_init(ota_bootctl_t *bc, const ota_flash_t *flash, uint32_t addr)
 {
+    uint32_t start;
+    uint32_t sector;
+
     memset(bc, 0, sizeof *bc);
-    if (flash == NULL || flash->sector_size == 0 || flash->write_unit == 0 ||
-        addr % flash->sector_size != 0 || addr > flash->size - flash->sector_size) {
-        return OTA_ERR_INVALID_ARG;
+    if (ota_flash_sector(flash, addr, &start, &sector) != OTA_OK || start != addr) {
+        return OTA_ERR_INVALID_ARG; /* the area is one whole sector */
     }
     uint32_t slot = flash->write_unit > OTA_BOOTCTL_RECORD_SIZE ? flash->write_unit : OTA_BOOTCTL_RECORD_SIZE;
     /* write_unit and the record size are powers of two, so slot is a whole
      * number of write units. */
-    if (slot > OTA_BOOTCTL_SLOT_MAX || slot > flash->sector_size || slot % flash->write_unit != 0u) {
+    if (slot > OTA_BOOTCTL_SLOT_MAX || slot > sector || slot % flash->write_unit != 0u) {
         return OTA_ERR_NOT_SUPPORTED;
     }
     bc->flash = flash;
     bc->addr = addr;
     bc->slot_size = slot;
-    bc->slots = flash->sector_size / slot;
+    bc->slots = sector / slot;
     return OTA_OK;
 }
 

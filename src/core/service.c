@@ -82,9 +82,7 @@ static void svc_boot_config(const ota_service_t *svc, ota_boot_config_t *b)
     b->store = svc->port.store;
     b->crypto = svc->port.crypto;
     b->sys = svc->port.sys;
-    b->bootctl_addr = svc->cfg.bootctl_addr;
-    b->app_addr = svc->cfg.app_addr;
-    b->app_size = svc->cfg.app_size;
+    b->layout = svc->cfg.layout;
 }
 
 int ota_service_init(ota_service_t *svc, const ota_service_config_t *cfg, const ota_service_ports_t *ports)
@@ -115,7 +113,7 @@ int ota_service_init(ota_service_t *svc, const ota_service_config_t *cfg, const 
         svc->cfg.jitter_ms = svc->cfg.interval_ms / 2;
     }
 
-    err = ota_bootctl_init(&svc->bc, ports->flash, cfg->bootctl_addr);
+    err = ota_bootctl_init(&svc->bc, ports->flash, cfg->layout.bootctl_addr);
     if (err == OTA_OK) {
         err = ota_bootctl_read(&svc->bc, &rec);
     }

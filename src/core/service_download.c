@@ -123,13 +123,13 @@ static uint32_t dl_expected(const ota_service_t *svc)
     if (svc->total) {
         return svc->total - svc->range;
     }
-    return svc->cfg.app_size > svc->range ? svc->cfg.app_size - svc->range : 0;
+    return svc->cfg.layout.app_size > svc->range ? svc->cfg.layout.app_size - svc->range : 0;
 }
 
 /* An image larger than the application region can never be installed. */
 static bool image_too_large(const ota_service_t *svc, uint32_t size)
 {
-    return svc->cfg.app_size != 0 && size > svc->cfg.app_size;
+    return svc->cfg.layout.app_size != 0 && size > svc->cfg.layout.app_size;
 }
 
 /* The server ignored the Range request and sends the whole image: start the

@@ -130,7 +130,7 @@ void fixture_store_image(fixture_t *f, uint32_t version, uint32_t size, uint8_t 
 void fixture_mark_running_disabled(fixture_t *f)
 {
     ota_bootctl_t bc;
-    assert_int_equal(ota_bootctl_init(&bc, &f->dev.flash, f->dev.boot_cfg.bootctl_addr), OTA_OK);
+    assert_int_equal(ota_bootctl_init(&bc, &f->dev.flash, f->dev.boot_cfg.layout.bootctl_addr), OTA_OK);
     assert_int_equal(ota_bootctl_set_status(&bc, OTA_STATUS_DISABLED), OTA_OK);
 }
 
@@ -150,7 +150,7 @@ int fixture_flash_holds(fixture_t *f, uint32_t version, uint32_t size)
     uint8_t *img = malloc(size);
     assert_non_null(img);
     fixture_image(version, img, size);
-    const uint8_t *nvm = ota_flash_sim_data(&f->dev.flash_sim) + f->dev.boot_cfg.app_addr;
+    const uint8_t *nvm = ota_flash_sim_data(&f->dev.flash_sim) + f->dev.boot_cfg.layout.app_addr;
     int same = memcmp(nvm, img, size) == 0;
     free(img);
     return same;

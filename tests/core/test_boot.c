@@ -70,7 +70,7 @@ static void test_direct_jump_when_record_and_database_both_say_valid(void **stat
     assert_true(res.direct);
     assert_false(res.installed);
     assert_int_equal(res.version, 1);
-    assert_int_equal(res.boot_addr, f->dev.boot_cfg.app_addr);
+    assert_int_equal(res.boot_addr, f->dev.boot_cfg.layout.app_addr);
 
     /* Nothing to do costs one read of the boot control sector and no image hash. */
     ota_flash_sim_counters_t fc;
@@ -277,7 +277,7 @@ static void test_an_image_larger_than_the_application_region_is_rejected(void **
 {
     fixture_t *f = *state;
     fixture_factory(f, 1, IMG);
-    uint32_t too_big = f->dev.boot_cfg.app_size + 16u;
+    uint32_t too_big = f->dev.boot_cfg.layout.app_size + 16u;
     fixture_publish(f, 2, too_big);
     ota_boot_result_t res;
     assert_int_equal(fixture_boot(f, &res), OTA_OK);
@@ -422,7 +422,7 @@ static void test_a_blank_boot_control_sector_is_recovered_from_the_database(void
     assert_int_equal(fixture_boot(f, &res), OTA_OK);
     assert_int_equal(ota_app_confirm(&f->dev.boot_cfg), OTA_OK);
 
-    assert_int_equal(f->dev.flash.erase(f->dev.flash.ctx, f->dev.boot_cfg.bootctl_addr), OTA_OK);
+    assert_int_equal(f->dev.flash.erase(f->dev.flash.ctx, f->dev.boot_cfg.layout.bootctl_addr), OTA_OK);
     ota_flash_sim_reset_counters(&f->dev.flash_sim);
     assert_int_equal(fixture_boot(f, &res), OTA_OK);
     assert_int_equal(res.version, 2);

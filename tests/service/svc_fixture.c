@@ -154,7 +154,7 @@ void fix_install(svc_fix_t *f, uint32_t version)
     ota_bootctl_t bc;
     fix_store_image(f, version, NULL, OTA_STATUS_DOWNLOADED);
     /* what the service does once the image is stored: disable the running one */
-    assert_int_equal(ota_bootctl_init(&bc, &f->dev.flash, f->dev.boot_cfg.bootctl_addr), OTA_OK);
+    assert_int_equal(ota_bootctl_init(&bc, &f->dev.flash, f->dev.boot_cfg.layout.bootctl_addr), OTA_OK);
     assert_int_equal(ota_bootctl_set_status(&bc, OTA_STATUS_DISABLED), OTA_OK);
     assert_int_equal(fix_boot(f, &res), OTA_OK);
     assert_int_equal(res.version, version);
@@ -165,7 +165,7 @@ ota_bootctl_record_t fix_record(svc_fix_t *f)
 {
     ota_bootctl_t bc;
     ota_bootctl_record_t rec;
-    assert_int_equal(ota_bootctl_init(&bc, &f->dev.flash, f->dev.boot_cfg.bootctl_addr), OTA_OK);
+    assert_int_equal(ota_bootctl_init(&bc, &f->dev.flash, f->dev.boot_cfg.layout.bootctl_addr), OTA_OK);
     assert_int_equal(ota_bootctl_read(&bc, &rec), OTA_OK);
     return rec;
 }
@@ -182,7 +182,7 @@ bool fix_flash_holds(svc_fix_t *f, uint32_t version)
     uint8_t *img = malloc(FIX_IMAGE_SIZE);
     assert_non_null(img);
     fix_image(version, img, FIX_IMAGE_SIZE);
-    bool same = memcmp(ota_flash_sim_data(&f->dev.flash_sim) + f->dev.boot_cfg.app_addr, img, FIX_IMAGE_SIZE) == 0;
+    bool same = memcmp(ota_flash_sim_data(&f->dev.flash_sim) + f->dev.boot_cfg.layout.app_addr, img, FIX_IMAGE_SIZE) == 0;
     free(img);
     return same;
 }
@@ -192,9 +192,7 @@ void fix_config(svc_fix_t *f, const char *manifest_url)
     ota_service_config_t *c = &f->cfg;
     ota_service_config_defaults(c);
     c->manifest_url = manifest_url;
-    c->bootctl_addr = f->dev.boot_cfg.bootctl_addr;
-    c->app_addr = f->dev.boot_cfg.app_addr;
-    c->app_size = f->dev.boot_cfg.app_size;
+    c->layout = f->dev.boot_cfg.layout;
     c->periodic = false;
     c->buf = f->buf;
     c->buf_size = sizeof f->buf;

@@ -438,7 +438,7 @@ static void test_an_image_larger_than_the_application_region_is_refused_before_i
     (void)state;
     for (int announced = 0; announced < 2; announced++) {
         t_t *t = t_open(1, 0);
-        uint32_t big = t->f.cfg.app_size + 1u;
+        uint32_t big = t->f.cfg.layout.app_size + 1u;
         uint8_t *body = calloc(1, big);
         uint8_t d[32];
         char hex[65], json[512];

@@ -145,7 +145,7 @@ static void test_an_image_larger_than_the_application_region_is_refused_before_i
 {
     (void)state;
     t_t *t = t_open(true);
-    uint32_t size = t->f.cfg.app_size + 1;
+    uint32_t size = t->f.cfg.layout.app_size + 1;
     uint8_t *big = calloc(1, size);
     assert_non_null(big);
     fake_route_add(&t->ft, BIG_URL, big, size);

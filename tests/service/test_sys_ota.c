@@ -459,7 +459,7 @@ static void test_named_image_larger_than_the_application_region_is_refused_by_th
 {
     (void)state;
     app_t *a = app_open(true);
-    uint32_t size = a->f.cfg.app_size + 1;
+    uint32_t size = a->f.cfg.layout.app_size + 1;
     uint8_t *big = calloc(1, size);
     char hex[65];
     assert_non_null(big);

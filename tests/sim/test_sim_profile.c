@@ -141,9 +141,9 @@ static void test_a_w1_device_keeps_its_record_at_0x20000_and_its_image_at_0x2100
     dc.store_path = dir;
     ota_device_sim_t dev;
     assert_int_equal(ota_device_sim_open(&dev, &dc), OTA_OK);
-    assert_int_equal(dev.boot_cfg.bootctl_addr, 0x20000);
-    assert_int_equal(dev.boot_cfg.app_addr, 0x21000);
-    assert_int_equal(dev.boot_cfg.app_size, 0xDF000);
+    assert_int_equal(dev.boot_cfg.layout.bootctl_addr, 0x20000);
+    assert_int_equal(dev.boot_cfg.layout.app_addr, 0x21000);
+    assert_int_equal(dev.boot_cfg.layout.app_size, 0xDF000);
 
     uint8_t img[5000];
     for (size_t i = 0; i < sizeof img; i++) {

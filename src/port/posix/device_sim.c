@@ -97,9 +97,9 @@ int ota_device_sim_open(ota_device_sim_t *dev, const ota_device_sim_config_t *cf
     dev->boot_cfg.store = &dev->store;
     dev->boot_cfg.crypto = &dev->crypto;
     dev->boot_cfg.sys = &dev->sys;
-    dev->boot_cfg.bootctl_addr = lay.bootctl_addr;
-    dev->boot_cfg.app_addr = lay.app_addr;
-    dev->boot_cfg.app_size = lay.app_size;
+    dev->boot_cfg.layout.bootctl_addr = lay.bootctl_addr;
+    dev->boot_cfg.layout.app_addr = lay.app_addr;
+    dev->boot_cfg.layout.app_size = lay.app_size;
     dev->boot_cfg.max_attempts = cfg->max_attempts;
     return OTA_OK;
 }
@@ -114,7 +114,7 @@ int ota_device_sim_close(ota_device_sim_t *dev)
 int ota_device_sim_factory_program(ota_device_sim_t *dev, const void *image, uint32_t len, uint32_t version)
 {
     const ota_boot_config_t *bc = &dev->boot_cfg;
-    if (len == 0 || len > bc->app_size || version == 0) {
+    if (len == 0 || len > bc->layout.app_size || version == 0) {
         return OTA_ERR_TOO_LARGE;
     }
     ota_bootctl_record_t rec;
@@ -124,7 +124,7 @@ int ota_device_sim_factory_program(ota_device_sim_t *dev, const void *image, uin
     rec.seq = 1;
     rec.version = version;
     rec.size = len;
-    rec.boot_addr = bc->app_addr;
+    rec.boot_addr = bc->layout.app_addr;
     int err = ota_crypto_sha256_buffer(&dev->crypto, image, len, rec.digest);
     if (err != OTA_OK) {
         return err;
@@ -146,10 +146,10 @@ int ota_device_sim_factory_program(ota_device_sim_t *dev, const void *image, uin
 
     err = ota_flash_sim_wipe(&dev->flash_sim);
     if (err == OTA_OK) {
-        err = ota_flash_sim_load(&dev->flash_sim, bc->app_addr, image, len);
+        err = ota_flash_sim_load(&dev->flash_sim, bc->layout.app_addr, image, len);
     }
     if (err == OTA_OK) {
-        err = ota_flash_sim_load(&dev->flash_sim, bc->bootctl_addr, slot, slot_size);
+        err = ota_flash_sim_load(&dev->flash_sim, bc->layout.bootctl_addr, slot, slot_size);
     }
     return err;
 }
