@@ -97,9 +97,9 @@ typedef struct ota_service_config {
     bool require_tls;             /**< refuse http:// (manifest and images) with OTA_ERR_TLS_REQUIRED */
     const char *ca_file;          /**< CA bundle passed to the transport; NULL: port default */
     bool insecure;                /**< skip TLS peer verification (tests only) */
+    uint8_t max_redirects;        /**< redirects followed per GET (manifest, image); default 5, 0: none */
     uint32_t connect_timeout_ms;  /**< passed to the transport; 0: port default */
     uint32_t idle_timeout_ms;     /**< no byte for this long fails the transfer; 0: none */
-    uint8_t max_redirects;        /**< redirects followed per GET (manifest, image); default 5, 0: none */
     uint32_t manifest_timeout_ms; /**< whole manifest fetch; 0: none */
     uint32_t download_timeout_ms; /**< whole image download; 0: none */
 
