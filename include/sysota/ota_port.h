@@ -152,8 +152,6 @@ typedef struct ota_http_options {
     const char *const *headers;/**< NULL-terminated list of extra "Name: value" lines, or NULL */
     const char *ca_file;       /**< CA bundle for https (port default when NULL) */
     bool insecure;             /**< true: skip TLS peer verification (tests only) */
-    uint32_t connect_timeout_ms; /**< 0: port default */
-    uint32_t idle_timeout_ms;  /**< abort when no byte arrives for this long; 0: port default */
     /**
      * Redirects (301, 302, 303, 307, 308 with a Location) to follow before the
      * final response; 0: none, the 3xx itself is the response. A port never
@@ -163,6 +161,8 @@ typedef struct ota_http_options {
      * to every hop; status and content_length are the final response's.
      */
     uint8_t max_redirects;
+    uint32_t connect_timeout_ms; /**< 0: port default */
+    uint32_t idle_timeout_ms;  /**< abort when no byte arrives for this long; 0: port default */
 } ota_http_options_t;
 
 /** What the server said, once its headers have arrived. */

@@ -95,13 +95,13 @@ typedef struct ota_service_config {
     bool require_tls;             /**< refuse http:// (manifest and images) with OTA_ERR_TLS_REQUIRED */
     const char *ca_file;          /**< CA bundle passed to the transport; NULL: port default */
     bool insecure;                /**< skip TLS peer verification (tests only) */
+    uint8_t max_redirects;        /**< redirects followed per GET (manifest, image); default 5, 0: none */
     uint32_t connect_timeout_ms;  /**< passed to the transport; 0: port default */
     uint32_t idle_timeout_ms;     /**< no byte for this long fails the transfer; 0: none */
     uint32_t min_rate;            /**< bytes/s a transfer must average over each rate window (default 1 KiB/s);
                                        0: no rate check and no derived limits. The service reads at most
                                        buf_size bytes per task() call: call task() often enough */
     uint32_t rate_window_ms;      /**< the window of that average (default 30 s); 0: no window check */
-    uint8_t max_redirects;        /**< redirects followed per GET (manifest, image); default 5, 0: none */
     uint32_t manifest_timeout_ms; /**< whole manifest fetch; 0: derived (rate window + manifest_max at min_rate) */
     uint32_t download_timeout_ms; /**< whole image download; 0: derived (rate window + image length at
                                        min_rate; the length announced, else app_size; none if both unknown) */

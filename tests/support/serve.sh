@@ -21,9 +21,9 @@ free_port() {
   "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-wait_port() { # wait_port PORT: up to 10 s
+wait_port() { # wait_port PORT: up to 60 s (only a hung server takes that long)
   local i
-  for i in $(seq 1 200); do
+  for i in $(seq 1 1200); do
     if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then
       return 0
     fi
@@ -90,7 +90,7 @@ start() {
     } >"$state/nginx.conf"
     # daemon on: nginx detaches and writes its master PID itself.
     "$nginx" -p "$state/" -c "$state/nginx.conf" >>"$state/server.log" 2>&1 </dev/null
-    for _ in $(seq 1 100); do
+    for _ in $(seq 1 1200); do
       [ -s "$state/nginx.pid" ] && break
       sleep 0.05
     done

@@ -28,7 +28,9 @@
 #endif
 
 #define PYTHON "/usr/bin/python3"
-#define READY_TIMEOUT_MS 10000u
+/* Only a server that hangs before listening meets this (one that fails
+ * exits, and is seen at once): generous, so a busy machine never does. */
+#define READY_TIMEOUT_MS 60000u
 #define STOP_GRACE_MS 3000u
 #define START_ATTEMPTS 5
 

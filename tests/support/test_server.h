@@ -42,8 +42,12 @@ extern "C" {
 #define TEST_SERVER_PATH_MAX 512
 #define TEST_SERVER_URL_MAX 64
 
-/** Seconds after which bad_server.py exits on its own. */
-#define TEST_SERVER_BAD_LIMIT_S 60
+/**
+ * Seconds after which bad_server.py exits on its own: a safety net for a
+ * server nobody stopped, longer than any test using it may run (its holds
+ * and stalls last until then, so a slow test never sees them end).
+ */
+#define TEST_SERVER_BAD_LIMIT_S 900
 
 typedef enum test_server_kind {
     TEST_SERVER_NGINX = 1,  /**< nginx: HTTP + HTTPS (CA-signed) + HTTPS (self-signed) */
@@ -110,7 +114,7 @@ int test_file_write(const char *dir, const char *name, const void *data, size_t 
 /** Fill buf with len bytes of a reproducible pseudo-random sequence for seed. */
 void test_fill_random(void *buf, size_t len, uint32_t seed);
 
-/** Milliseconds of a monotonic clock, for timing assertions. */
+/** Milliseconds of a monotonic clock (start/stop waits). No test may judge by elapsed time. */
 uint64_t test_now_ms(void);
 
 #ifdef __cplusplus

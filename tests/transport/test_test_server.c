@@ -25,8 +25,6 @@
 
 extern char **environ;
 
-#define LIMIT_MS 10000u
-
 static char docroot[TEST_SERVER_PATH_MAX];
 static const char hello[] = "served by the harness\n";
 
@@ -57,7 +55,7 @@ static void expect_hello(const char *base, const char *ca_file)
     ota_http_options_t opt = {.ca_file = ca_file};
     uint8_t body[64];
     check_result_t r;
-    int err = check_fetch(&tp, url, &opt, body, sizeof body, sizeof body, LIMIT_MS, &r);
+    int err = check_fetch(&tp, url, &opt, body, sizeof body, sizeof body, &r);
     ota_transport_curl_deinit(&curl);
     assert_int_equal(err, OTA_OK);
     assert_int_equal(r.resp.status, 200);
@@ -138,22 +136,16 @@ static void test_bad_server_exits_by_itself_after_its_time_limit(void **state)
                     "--limit", "1", NULL};
     pid_t pid;
     assert_int_equal(posix_spawn(&pid, argv[0], NULL, NULL, argv, environ), 0);
-    uint64_t start = test_now_ms();
+    /* Nobody stops it: waiting for it to end is the test (CTest's timeout
+     * would catch a server that never goes). */
     int st = 0;
     pid_t r;
-    while ((r = waitpid(pid, &st, WNOHANG)) == 0 && test_now_ms() - start < 6000u) {
-        struct timespec ts = {0, 20 * 1000000L};
-        nanosleep(&ts, NULL);
-    }
-    if (r == 0) {
-        kill(pid, SIGKILL);
-        waitpid(pid, &st, 0);
+    while ((r = waitpid(pid, &st, 0)) < 0 && errno == EINTR) {
     }
     test_tmpdir_remove(dir);
     assert_int_equal(r, pid);
     assert_true(WIFEXITED(st));
     assert_int_equal(WEXITSTATUS(st), 0);
-    assert_true(test_now_ms() - start >= 1000u);
 }
 
 static void test_make_test_ca_signs_a_server_certificate_and_a_separate_self_signed_one(void **state)

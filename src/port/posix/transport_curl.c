@@ -47,6 +47,14 @@ static uint64_t now_ms(void)
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
+/* The idle timeout's clock: the configured one, else the monotonic clock.
+ * Only differences are used, so its 2^32 wrap is harmless. */
+static uint32_t idle_clock(const ota_transport_curl_t *t)
+{
+    const ota_system_t *c = t->cfg.clock;
+    return c != NULL ? c->now_ms(c->ctx) : (uint32_t)now_ms();
+}
+
 /* What a failed transfer means to the core. */
 static int map_curl_error(CURLcode rc)
 {
@@ -274,7 +282,7 @@ static void collect_messages(ota_transport_curl_t *t)
  */
 static void check_idle(ota_transport_curl_t *t)
 {
-    uint64_t now = now_ms();
+    uint32_t now = idle_clock(t);
     if (!t->connected) {
         curl_off_t pre_us = 0;
         curl_easy_getinfo(t->easy, CURLINFO_PRETRANSFER_TIME_T, &pre_us);
@@ -283,8 +291,13 @@ static void check_idle(ota_transport_curl_t *t)
             return;
         }
         t->connected = true;
-        uint64_t at = t->t_start_ms + (uint64_t)pre_us / 1000u;
-        if (at > t->t_active_ms) {
+        /* libcurl measures real time; a clock of the caller's (a test's
+         * fake one) may have moved less since get(): never past now. */
+        uint32_t at = t->t_start_ms + (uint32_t)((uint64_t)pre_us / 1000u);
+        if ((int32_t)(now - at) < 0) {
+            at = now;
+        }
+        if ((int32_t)(at - t->t_active_ms) > 0) {
             t->t_active_ms = at;
         }
     }
@@ -319,7 +332,7 @@ static void drive(ota_transport_curl_t *t, bool may_wait)
     }
     collect_messages(t);
     if (t->progress) {
-        t->t_active_ms = now_ms();
+        t->t_active_ms = idle_clock(t);
     } else if (!t->done && !t->paused) {
         check_idle(t);
     }
@@ -454,7 +467,7 @@ static int tc_get(void *ctx, const char *url, const ota_http_options_t *opt)
     t->direct = NULL;
     t->direct_cap = t->direct_len = 0;
     t->idle_ms = opt->idle_timeout_ms ? opt->idle_timeout_ms : t->cfg.idle_timeout_ms;
-    t->t_start_ms = t->t_active_ms = now_ms();
+    t->t_start_ms = t->t_active_ms = idle_clock(t);
     memset(&t->last, 0, sizeof t->last);
     t->last.requests = 1;
     t->total.requests++;
@@ -533,7 +546,7 @@ static int tc_read(void *ctx, void *buf, uint32_t cap)
             /* libcurl hands the data it held back to on_body right here,
              * which copies it into the caller's buffer. */
             t->paused = false;
-            t->t_active_ms = now_ms();
+            t->t_active_ms = idle_clock(t);
             if (curl_easy_pause(t->easy, CURLPAUSE_CONT) != CURLE_OK) {
                 finish(t, OTA_ERR_IO);
             }

@@ -57,6 +57,13 @@ typedef struct ota_transport_curl_config {
     uint32_t spill_max;              /**< spill buffer bytes before pausing; default 256 KiB */
     const char *default_ca_file;     /**< CA bundle when a request gives none; NULL: libcurl's */
     const char *user_agent;          /**< NULL: "sysota" */
+    /**
+     * The clock of the idle timeout (its now_ms); NULL: the host's monotonic
+     * clock. Tests give a fake one (ota_system_posix_fake_clock) so that
+     * "no byte for idle_timeout_ms" happens when they say, not when a busy
+     * machine happens to be slow. libcurl's connect timeout stays real time.
+     */
+    const ota_system_t *clock;
     bool verbose;                    /**< libcurl's debug output on stderr */
 } ota_transport_curl_config_t;
 
@@ -89,8 +96,8 @@ typedef struct ota_transport_curl {
     int64_t content_length;  /* announced body length, -1 unknown, once headers_done */
     int result;              /* OTA_OK or the error the transfer ended with */
     uint32_t idle_ms;        /* this request's idle timeout */
-    uint64_t t_start_ms;     /* get() time */
-    uint64_t t_active_ms;    /* last byte received, or last time we resumed */
+    uint32_t t_start_ms;     /* get() time, on the idle clock */
+    uint32_t t_active_ms;    /* last byte received, or last time we resumed, on the idle clock */
     uint8_t *direct;         /* caller's buffer during read(): callback copies here */
     size_t direct_cap;
     size_t direct_len;
