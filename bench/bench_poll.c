@@ -50,7 +50,7 @@ static int poll_ours(const char *work, const char *manifest_url, const char *ca_
     if (err == OTA_OK) {
         ota_service_ports_t ports = {&d.dev.flash, &d.dev.store, &tp, &d.dev.crypto, &d.dev.sys};
         bench_service_config(&d, &cfg, manifest_url, buf, sizeof buf, mbuf, sizeof mbuf);
-        cfg.ca_file = ca_file;
+        cfg.trust_anchor = ca_file;
         bench_relay_reset(relay);
         err = bench_service_check(&svc, &cfg, &ports, 30.0, &chk);
         ota_transport_curl_stats(&tc, NULL, http);

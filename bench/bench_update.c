@@ -68,7 +68,7 @@ static int run_ours(const job_t *job, double *secs)
         ota_service_ports_t ports = {&d.dev.flash, &d.dev.store, &tp, &crypto, &d.dev.sys};
         bench_service_config(&d, &cfg, job->manifest_url, dl_buf, DL_BUF_SIZE, manifest_buf,
                              sizeof manifest_buf);
-        cfg.ca_file = job->ca_file;
+        cfg.trust_anchor = job->ca_file;
         err = bench_service_check(&svc, &cfg, &ports, 120.0, &chk);
         ota_transport_curl_deinit(&tc);
     }

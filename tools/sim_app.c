@@ -100,7 +100,7 @@ static void service_config(const sim_app_t *app, app_state_t *st, uint8_t *buf, 
     c->auto_confirm = false; /* the application confirms after its self-test */
     c->max_images = (uint8_t)cfg->max_images;
     c->require_tls = cfg->require_tls;
-    c->ca_file = cfg->ca_file[0] ? cfg->ca_file : NULL;
+    c->trust_anchor = cfg->ca_file[0] ? cfg->ca_file : NULL; /* the host transport's anchor: a CA file */
     c->insecure = cfg->insecure;
     c->buf = buf;
     c->buf_size = SIM_DOWNLOAD_BUF;

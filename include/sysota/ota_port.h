@@ -150,7 +150,13 @@ typedef struct ota_store {
 typedef struct ota_http_options {
     uint32_t range_start;      /**< > 0: send "Range: bytes=<range_start>-" */
     const char *const *headers;/**< NULL-terminated list of extra "Name: value" lines, or NULL */
-    const char *ca_file;       /**< CA bundle for https (port default when NULL) */
+    /**
+     * What the server's certificate must chain to, for https: an opaque
+     * reference the port interprets (a CA bundle's path on a host, a
+     * certificate slot or a DER blob in flash on an MCU). NULL: the port's
+     * default trust anchors.
+     */
+    const void *trust_anchor;
     bool insecure;             /**< true: skip TLS peer verification (tests only) */
     /**
      * Redirects (301, 302, 303, 307, 308 with a Location) to follow before the

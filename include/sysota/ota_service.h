@@ -93,7 +93,7 @@ typedef struct ota_service_config {
     uint8_t max_images;           /**< database rows kept, golden included (2 .. OTA_DB_MAX_ROWS) */
 
     bool require_tls;             /**< refuse http:// (manifest and images) with OTA_ERR_TLS_REQUIRED */
-    const char *ca_file;          /**< CA bundle passed to the transport; NULL: port default */
+    const void *trust_anchor;     /**< passed to the transport as is (ota_http_options_t); NULL: port default */
     bool insecure;                /**< skip TLS peer verification (tests only) */
     uint8_t max_redirects;        /**< redirects followed per GET (manifest, image); default 5, 0: none */
     uint32_t connect_timeout_ms;  /**< passed to the transport; 0: port default */

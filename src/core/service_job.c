@@ -37,7 +37,7 @@ void svc_http_options(const ota_service_t *svc, ota_http_options_t *opt, uint32_
 {
     memset(opt, 0, sizeof(*opt));
     opt->range_start = range;
-    opt->ca_file = svc->cfg.ca_file;
+    opt->trust_anchor = svc->cfg.trust_anchor;
     opt->insecure = svc->cfg.insecure;
     opt->connect_timeout_ms = svc->cfg.connect_timeout_ms;
     opt->idle_timeout_ms = svc->cfg.idle_timeout_ms;

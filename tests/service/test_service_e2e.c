@@ -88,7 +88,7 @@ static e2e_t *e2e_open(void)
     e->f.cfg.periodic = true;
     e->f.cfg.first_check_ms = 50;
     e->f.cfg.require_tls = true;
-    e->f.cfg.ca_file = nginx.ca_file;
+    e->f.cfg.trust_anchor = nginx.ca_file;
     return e;
 }
 

@@ -252,7 +252,7 @@ static void test_nginx_https_with_the_test_ca_and_tls_required_updates(void **st
     int v[] = {6};
     h_manifest_of(h, nginx.tls_url, "tls.json", 1, v);
     h->f.cfg.require_tls = true;
-    h->f.cfg.ca_file = nginx.ca_file;
+    h->f.cfg.trust_anchor = nginx.ca_file;
     h_check(h);
     assert_ready(h, 6);
     h_close(h);
@@ -264,21 +264,21 @@ static void test_https_with_a_self_signed_or_wrong_ca_certificate_is_refused(voi
     h_t *h = h_open(1);
     int v[] = {6};
     h_manifest_of(h, nginx.tls_self_url, "self.json", 1, v);
-    h->f.cfg.ca_file = nginx.ca_file;
+    h->f.cfg.trust_anchor = nginx.ca_file;
     h_check(h);
     assert_int_equal(fix_event(&h->f, OTA_EVENT_CHECK_FAILED)->reason, OTA_ERR_TLS_SELF_SIGNED);
 
     /* the CA-signed server checked against an unrelated certificate as CA */
     fix_clear_events(&h->f);
     h_manifest_of(h, nginx.tls_url, "self.json", 1, v);
-    h->f.cfg.ca_file = nginx.self_cert;
+    h->f.cfg.trust_anchor = nginx.self_cert;
     h_check(h);
     assert_int_equal(fix_event(&h->f, OTA_EVENT_CHECK_FAILED)->reason, OTA_ERR_TLS_UNKNOWN_ISSUER);
 
     /* a good manifest naming an image on the self-signed server */
     char url[256];
     test_server_url(url, sizeof url, nginx.tls_self_url, "app_v6.bin");
-    h->f.cfg.ca_file = nginx.ca_file;
+    h->f.cfg.trust_anchor = nginx.ca_file;
     h_image_refused(h, url, OTA_ERR_TLS_SELF_SIGNED);
     h_close(h);
 }
@@ -294,7 +294,7 @@ static void test_a_refused_certificate_is_reported_with_its_reason(void **state)
     };
     h_t *h = h_open(1);
     h->f.cfg.require_tls = true;
-    h->f.cfg.ca_file = nginx.ca_file;
+    h->f.cfg.trust_anchor = nginx.ca_file;
     int v[] = {6};
     for (int i = 0; i < TEST_CERT_BAD_COUNT; i++) {
         fix_clear_events(&h->f);
@@ -668,7 +668,7 @@ static void test_a_redirect_from_https_down_to_http_is_refused(void **state)
     int v[] = {6};
     h_manifest_of(h, base, "down.json", 1, v);
     h->f.cfg.require_tls = true;
-    h->f.cfg.ca_file = nginx.ca_file;
+    h->f.cfg.trust_anchor = nginx.ca_file;
     h_check(h);
     assert_int_equal(fix_event(&h->f, OTA_EVENT_CHECK_FAILED)->reason, OTA_ERR_REDIRECT);
 

@@ -52,7 +52,7 @@ static void expect_hello(const char *base, const char *ca_file)
     assert_int_equal(ota_transport_curl_init(&curl, NULL, &tp), OTA_OK);
     char url[TEST_SERVER_PATH_MAX];
     assert_int_equal(test_server_url(url, sizeof url, base, "hello.txt"), OTA_OK);
-    ota_http_options_t opt = {.ca_file = ca_file};
+    ota_http_options_t opt = {.trust_anchor = ca_file};
     uint8_t body[64];
     check_result_t r;
     int err = check_fetch(&tp, url, &opt, body, sizeof body, sizeof body, &r);

@@ -327,7 +327,7 @@ static void test_a_range_request_keeps_its_range_across_a_redirect(void **state)
 
 static void test_a_redirect_from_http_up_to_https_is_followed(void **state)
 {
-    ota_http_options_t opt = {.max_redirects = 1, .ca_file = nginx.ca_file};
+    ota_http_options_t opt = {.max_redirects = 1, .trust_anchor = nginx.ca_file};
     uint8_t body[64];
     check_result_t r;
     assert_int_equal(fetch_small(*state, "other/hello.txt", &opt, body, sizeof body, &r), OTA_OK);

@@ -362,7 +362,8 @@ static int set_options(ota_transport_curl_t *t, const char *url, const ota_http_
     bool https = strncasecmp(url, "https://", 8) == 0;
     uint32_t connect_ms = opt->connect_timeout_ms ? opt->connect_timeout_ms
                                                   : t->cfg.connect_timeout_ms;
-    const char *ca = opt->ca_file != NULL ? opt->ca_file : t->cfg.default_ca_file;
+    /* This port's trust anchor is the path of a PEM CA bundle. */
+    const char *ca = opt->trust_anchor != NULL ? (const char *)opt->trust_anchor : t->cfg.default_ca_file;
     CURLcode rc = CURLE_OK;
 
 #define SET(option, value)                                  \

@@ -16,7 +16,8 @@
  *    or a refused Location fails with OTA_ERR_REDIRECT.
  *  - TLS verifies both the peer's chain and the host name unless the
  *    request's `insecure` option is set (tests only). The CA bundle is the
- *    request's ca_file, else the config's default_ca_file, else libcurl's
+ *    request's trust_anchor (here: the path of a PEM CA bundle, a
+ *    const char *), else the config's default_ca_file, else libcurl's
  *    built-in default.
  *  - An HTTP error status is not a transport error: response() reports it
  *    and the body can still be read.
