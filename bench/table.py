@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""The closing table of `make bench`: every figure owed by issue 8 beside
+"""The closing table of `make bench`: every figure beside
 its reference or ideal, the ratio, the target, and whether it is met.
 
     table.py RESULTS_FILE [--markdown]

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # footprint/footprint.sh OUT_DIR [RESULTS_FILE]
 #
-# The Cortex-M4 footprint build (issue 8, figure 4):
+# The Cortex-M4 footprint build (figure 4 of `make bench`):
 #  1. installs what it needs and is missing (gcc-arm-none-eabi,
 #     libnewlib-arm-none-eabi, dpkg-dev for apt-get source, libjsmn-dev);
 #  2. fetches mbedTLS's sources with Debian's own client, `apt-get source

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # scripts/bench.sh BUILD_DIR   (what `make bench` runs, after `make build`)
 #
-# Prints the five figures of issue 8, one "label number unit" line each,
+# Prints the five figures of docs/performance.md, one "label number unit" line each,
 # then a table of every figure beside its reference and target:
 #   1. end-to-end 64 MiB update over HTTP and HTTPS vs curl + sha256sum
 #   2. install work on the simulated flash (erases, programmed, store read)

@@ -13,7 +13,7 @@ PACKAGES=(
   libcurl4-openssl-dev                    # the host HTTP(S) transport
   libjsmn-dev                             # the manifest's JSON tokenizer (header-only)
   nginx-light                             # the real HTTP/HTTPS server of the tests and demo
-  python3                                 # python3 -m http.server, the seed's suggested server
+  python3                                 # python3 -m http.server, the server Microchip's guide suggests
   clang libclang-rt-14-dev                # libFuzzer fuzz targets
   srecord                                 # srec_cat: independent reference for hex2bin/merge
 )

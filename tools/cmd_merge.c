@@ -1,6 +1,6 @@
 /*
  * `sysota merge`: bootloader + application HEX files into one factory HEX
- * (the job Hexmate does in the seed's build), refusing to paper over a
+ * (the job Hexmate does in Microchip's build), refusing to paper over a
  * "data conflict": two files that want different bytes at one address.
  */
 #include <errno.h>

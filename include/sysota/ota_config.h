@@ -5,7 +5,7 @@
 #ifndef SYSOTA_OTA_CONFIG_H
 #define SYSOTA_OTA_CONFIG_H
 
-/** Largest manifest accepted, in bytes (spec section 2: default 4 KiB). */
+/** Largest manifest accepted, in bytes (default 4 KiB). */
 #ifndef OTA_MANIFEST_MAX_SIZE
 #define OTA_MANIFEST_MAX_SIZE 4096
 #endif

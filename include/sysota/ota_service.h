@@ -1,5 +1,5 @@
 /*
- * sysota OTA service (spec sections 2 and 3): the device-side task that
+ * sysota OTA service: the device-side task that
  * polls the manifest, applies erase requests, downloads the chosen image
  * into the store, verifies it, publishes it in the image database and marks
  * the running image so that the bootloader installs the new one at the next

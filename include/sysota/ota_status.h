@@ -1,6 +1,6 @@
 /*
  * Image status values, shared by the image database and the boot control
- * record. They keep the seed's values: every forward transition only clears
+ * record. They keep the original's values: every forward transition only clears
  * bits (0xFF -> 0xFE -> 0xFC -> 0xF8 -> 0xF0).
  */
 #ifndef SYSOTA_OTA_STATUS_H

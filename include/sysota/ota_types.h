@@ -76,7 +76,7 @@ typedef struct ota_manifest_entry {
     char url[OTA_URL_MAX + 1];       /**< "URL", NUL-terminated; "" only for an erase entry without "URL" */
 } ota_manifest_entry_t;
 
-/** What the service should do with a manifest (spec section 2). */
+/** What the service should do with a manifest. */
 typedef struct ota_manifest_choice {
     bool has_update;                 /**< an entry above the running version exists */
     ota_manifest_entry_t update;     /**< the highest such entry, when has_update */

@@ -1,5 +1,5 @@
 /*
- * Bootloader core (spec section 6).
+ * Bootloader core (docs/design.md, "The bootloader").
  *
  * One state model, read from two places at every reset:
  *   - the boot control record (bootctl.c): what program flash holds and its status;

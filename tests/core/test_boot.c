@@ -1,5 +1,5 @@
 /*
- * The bootloader, as a specification (spec section 6): what it boots, what
+ * The bootloader, as a specification (docs/design.md): what it boots, what
  * it installs, what it refuses, and what the application-side calls do.
  */
 #include <setjmp.h>

@@ -1,5 +1,5 @@
 /*
- * The boot control record log, as a specification (spec section 5): the
+ * The boot control record log, as a specification (docs/boot-control.md): the
  * newest record wins, a cut at any instant leaves the old record, the new
  * one, or a state the bootloader recognises as needing recovery; no write
  * unit is ever programmed twice between erases.

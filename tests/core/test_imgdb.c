@@ -1,5 +1,5 @@
 /*
- * The image database, as a specification (spec section 4): the CSV format,
+ * The image database, as a specification (docs/boot-control.md): the CSV format,
  * tolerance of bad lines, name validation, and atomic changes under power cuts.
  */
 #include <setjmp.h>

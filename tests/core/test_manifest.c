@@ -1,5 +1,5 @@
 /*
- * The manifest parser and chooser (spec section 2) and URL -> file names.
+ * The manifest parser and chooser (docs/design.md) and URL -> file names.
  *
  * Every document is handed to the parser in a heap buffer of exactly its
  * length, with no NUL after it, so that ASan turns any read past the end into
@@ -19,7 +19,7 @@
 #include "ota_hex.h"
 #include "ota_manifest.h"
 
-/* The sample manifest of the seed document, byte for byte (17 lines, its blank line holds 4 spaces). */
+/* The sample manifest of Microchip's guide, byte for byte (17 lines, its blank line holds 4 spaces). */
 static const char seed_sample[] =
     "    {\n"
     "    \n"
@@ -174,7 +174,7 @@ static void expect_document_error(const char *text, size_t len, int err)
 }
 
 /* ------------------------------------------------------------------------ */
-/* The seed document's sample.                                              */
+/* The original guide's sample.                                               */
 /* ------------------------------------------------------------------------ */
 
 static void test_seed_sample_is_accepted_as_written_and_v6_is_chosen_over_v1(void **state)
@@ -647,7 +647,7 @@ static void test_malformed_json_is_refused_as_a_whole(void **state)
     /* a NUL byte inside the buffer, and one just after a complete document */
     expect_document_error("{\"ota\":[]\0}", 11, OTA_ERR_JSON);
     expect_document_error("{\"ota\":[]}\0", 11, OTA_ERR_JSON);
-    /* the seed sample cut anywhere before its closing brace is never a manifest */
+    /* the original's sample cut anywhere before its closing brace is never a manifest */
     for (size_t n = 0; n < (size_t)(strrchr(seed_sample, '}') - seed_sample); n++) {
         int err = parse_n(seed_sample, n, &(struct rec){ 0 });
         if (err != OTA_ERR_JSON) {

@@ -1,7 +1,7 @@
 /*
  * The OTA service against a scripted transport on a simulated device (real
  * flash simulator, directory store, image database, boot control log and
- * bootloader): every decision of spec sections 2 and 3, the failure paths,
+ * bootloader): every decision of docs/design.md (the manifest, the service), the failure paths,
  * resume, and the power-loss leftovers. Fast and deterministic (fake clock).
  */
 #include <setjmp.h>

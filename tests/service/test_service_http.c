@@ -1,7 +1,7 @@
 /*
  * The OTA service over the real libcurl transport against real servers on
  * loopback: nginx (HTTP, HTTPS with a test CA made at test time, HTTPS with
- * a self-signed certificate), python3 -m http.server (the seed's server)
+ * a self-signed certificate), python3 -m http.server (the server Microchip's guide suggests)
  * and bad_server.py (cuts, stalls, error statuses). Each case checks the
  * event and reason, and that nothing unverified is published.
  */

@@ -13,7 +13,7 @@
  *                      other scheme's port (http <-> https). Each
  *                      `tls_bad_port[i]` serves HTTPS with a certificate
  *                      that has one thing wrong (test_bad_cert_t).
- *   TEST_SERVER_PY_HTTP `python3 -m http.server` (the seed's suggestion).
+ *   TEST_SERVER_PY_HTTP `python3 -m http.server` (what Microchip's guide suggests).
  *   TEST_SERVER_BAD    tests/support/bad_server.py: serves the docroot, and
  *                      misbehaves on /cut/, /stall/, /silent/, /slow/,
  *                      /status/CODE/, /drop/ and /reset/ paths (see the

@@ -198,7 +198,7 @@ static void write_text(const char *path, const char *text)
     tt_write_file(path, text, strlen(text));
 }
 
-/* The seed's case: boot and application disagree on configuration words. */
+/* The original guide's case: boot and application disagree on configuration words. */
 static void test_merge_refuses_a_data_conflict_naming_the_range_and_both_files(void **state)
 {
     struct fixture *f = *state;

@@ -1,5 +1,5 @@
 /*
- * Manifest documents: read with the device's parser, written in the seed's
+ * Manifest documents: read with the device's parser, written in the original's
  * format with a fixed key order, one entry a line.
  */
 #include <stdarg.h>

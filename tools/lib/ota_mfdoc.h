@@ -2,7 +2,7 @@
  * sysota host tools: a manifest document being edited (`sysota manifest`).
  *
  * Reading goes through the device's own parser (ota_manifest_parse), so the
- * tool accepts exactly what a device accepts. Writing produces the seed's
+ * tool accepts exactly what a device accepts. Writing produces the original's
  * format with a fixed key order, one entry a line:
  *
  *   {
