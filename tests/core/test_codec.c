@@ -1,0 +1,128 @@
+/*
+ * The text codecs of the manifest's security fields, as a specification:
+ * base64 as RFC 4648 writes it and nothing looser, and RFC 3339 date-times
+ * to seconds since the epoch.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "ota_codec.h"
+
+static void test_base64_decodes_the_rfc_4648_vectors(void **state)
+{
+    static const char *const text[] = { "", "Zg==", "Zm8=", "Zm9v", "Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy" };
+    static const char *const bytes[] = { "", "f", "fo", "foo", "foob", "fooba", "foobar" };
+    (void)state;
+    for (size_t i = 0; i < sizeof text / sizeof text[0]; i++) {
+        uint8_t out[16];
+        size_t n = 99;
+        assert_int_equal(ota_base64_decode(text[i], strlen(text[i]), out, sizeof out, &n), OTA_OK);
+        assert_int_equal(n, strlen(bytes[i]));
+        assert_memory_equal(out, bytes[i], n);
+        char back[16];
+        assert_int_equal(ota_base64_encode((const uint8_t *)bytes[i], n, back, sizeof back), (int)strlen(text[i]));
+        assert_string_equal(back, text[i]);
+    }
+}
+
+static void test_base64_refuses_anything_looser(void **state)
+{
+    static const char *const bad[] = {
+        "Zg=",      /* not a multiple of 4 */
+        "Zg",       /* no padding */
+        "Z===",     /* three pads */
+        "Zg=a",     /* a character after a pad */
+        "=Zg=",     /* pad first */
+        "Zh==",     /* unused bits not zero: a second text for "f" */
+        "Zm9=",     /* likewise for "fo" */
+        "Zm9v\n",   /* whitespace */
+        "Zm-_",     /* URL-safe alphabet */
+        "Zg==Zg==", /* padding in the middle */
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        uint8_t out[16];
+        size_t n;
+        assert_int_equal(ota_base64_decode(bad[i], strlen(bad[i]), out, sizeof out, &n), OTA_ERR_INVALID_ARG);
+    }
+}
+
+static void test_base64_never_writes_past_the_buffer(void **state)
+{
+    uint8_t out[5];
+    size_t n;
+    (void)state;
+    memset(out, 0xA5, sizeof out);
+    assert_int_equal(ota_base64_decode("Zm9vYmFy", 8, out, 4, &n), OTA_ERR_TOO_LARGE);
+    assert_int_equal(out[4], 0xA5);
+    assert_int_equal(ota_base64_decode("Zm9vYmE=", 8, out, 5, &n), OTA_OK);
+    assert_int_equal(n, 5);
+    char text[8];
+    assert_int_equal(ota_base64_encode((const uint8_t *)"foobar", 6, text, 8), OTA_ERR_TOO_LARGE);
+}
+
+static void test_rfc3339_date_times_are_seconds_since_the_epoch(void **state)
+{
+    static const struct {
+        const char *text;
+        uint64_t t;
+    } ok[] = {
+        { "1970-01-01T00:00:00Z", 0 },
+        { "2026-12-02T05:19:30Z", 1796188770 },
+        { "2026-12-02t05:19:30z", 1796188770 },
+        { "2026-12-02T07:19:30+02:00", 1796188770 },
+        { "2026-12-01T23:49:30.123-05:30", 1796188770 },
+        { "2000-02-29T12:00:00Z", 951825600 },
+        { "2038-01-19T03:14:08Z", 2147483648u },
+        { "9999-12-31T23:59:59Z", 253402300799u },
+        { "2016-12-31T23:59:60Z", 1483228800 }, /* a leap second */
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        uint64_t t = 0;
+        assert_int_equal(ota_rfc3339_parse(ok[i].text, strlen(ok[i].text), &t), OTA_OK);
+        assert_int_equal(t, ok[i].t);
+    }
+}
+
+static void test_rfc3339_refuses_what_is_not_a_date_time(void **state)
+{
+    static const char *const bad[] = {
+        "2026-12-02",              /* a date alone */
+        "2026-12-02T05:19:30",     /* no offset */
+        "2026-12-02 05:19:30Z",    /* a space for the T */
+        "2026-13-02T05:19:30Z",    /* month 13 */
+        "2026-02-29T05:19:30Z",    /* not a leap year */
+        "1900-02-29T05:19:30Z",    /* nor is 1900 */
+        "2026-04-31T05:19:30Z",    /* April has 30 days */
+        "2026-12-02T24:00:00Z",    /* hour 24 */
+        "2026-12-02T05:19:30.Z",   /* a dot without digits */
+        "2026-12-02T05:19:30+0200",
+        "1969-12-31T23:59:59Z",    /* before the epoch */
+        "1970-01-01T00:00:00+00:01",
+        "2026-12-02T05:19:30Zjunk",
+        "+2026-12-02T05:19:30Z",
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        uint64_t t;
+        assert_int_equal(ota_rfc3339_parse(bad[i], strlen(bad[i]), &t), OTA_ERR_INVALID_ARG);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_base64_decodes_the_rfc_4648_vectors),
+        cmocka_unit_test(test_base64_refuses_anything_looser),
+        cmocka_unit_test(test_base64_never_writes_past_the_buffer),
+        cmocka_unit_test(test_rfc3339_date_times_are_seconds_since_the_epoch),
+        cmocka_unit_test(test_rfc3339_refuses_what_is_not_a_date_time),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
