@@ -132,7 +132,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     memcpy(json, data, size);
 
-    err = ota_manifest_choose(json, size, running, &c);
+    ota_manifest_policy_t policy = { .running = running };
+    err = ota_manifest_choose(json, size, &policy, &c);
     CHECK(err == OTA_OK || err == OTA_ERR_JSON || err == OTA_ERR_MANIFEST || err == OTA_ERR_TOO_LARGE);
     if (size > OTA_MANIFEST_MAX_SIZE) {
         CHECK(err == OTA_ERR_TOO_LARGE);
@@ -160,7 +161,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* The parser alone agrees with the chooser, entry by entry. */
     memset(&s, 0, sizeof s);
     s.running = running;
-    err2 = ota_manifest_parse(json, size, entry_cb, &s);
+    err2 = ota_manifest_parse(json, size, NULL, entry_cb, &s);
     CHECK(err2 == err);
     CHECK(s.calls == (unsigned)c.accepted + c.rejected || c.rejected == UINT8_MAX);
     CHECK(s.best_found == (int)c.has_update);

@@ -347,7 +347,8 @@ static int manifest_check(int argc, char **argv)
 
     /* What a device would make of it, from the same code the device runs. */
     ota_manifest_choice_t choice;
-    if (ota_manifest_choose(text, len, 0, &choice) == OTA_OK) {
+    ota_manifest_policy_t policy = { 0 };
+    if (ota_manifest_choose(text, len, &policy, &choice) == OTA_OK) {
         printf("%s: %u entr%s accepted, %u rejected\n", path, choice.accepted, choice.accepted == 1 ? "y" : "ies",
                choice.rejected);
         if (choice.has_update) {

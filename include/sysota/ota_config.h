@@ -25,6 +25,11 @@
 #define OTA_URL_MAX 200
 #endif
 
+/** Longest "HardwareId" of a manifest (and of a device's own id), in bytes without the NUL. */
+#ifndef OTA_HARDWARE_ID_MAX
+#define OTA_HARDWARE_ID_MAX 32
+#endif
+
 /** Most rows in the image database (stored images, golden included). */
 #ifndef OTA_DB_MAX_ROWS
 #define OTA_DB_MAX_ROWS 8

@@ -41,7 +41,12 @@ typedef enum ota_err {
     /* integrity */
     OTA_ERR_DIGEST = -30,          /* SHA-256 does not match the expected digest */
     OTA_ERR_SIGNATURE = -31,       /* a signature does not verify */
-    OTA_ERR_DOWNGRADE = -32,       /* a version not above the running one was refused */
+    OTA_ERR_DOWNGRADE = -32,       /* a version not above the running one, or below the floor, was refused */
+    OTA_ERR_UNSIGNED = -33,        /* a signature is required and there is none */
+    OTA_ERR_KEY_UNKNOWN = -34,     /* signed with a key the device does not trust */
+    OTA_ERR_REPLAY = -35,          /* a signed manifest older than the last one accepted */
+    OTA_ERR_HARDWARE = -36,        /* a manifest for other hardware */
+    OTA_ERR_EXPIRED = -37,         /* a manifest past its Expires time */
     /* network */
     OTA_ERR_NET = -40,             /* connection refused, reset or DNS failure */
     OTA_ERR_TIMEOUT = -41,         /* no progress within the configured timeout */

@@ -13,6 +13,7 @@
 
 #include "sysota/ota_config.h"
 #include "sysota/ota_port.h"
+#include "sysota/ota_security.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -70,16 +71,32 @@ typedef struct ota_db {
 /** One accepted entry of the "ota" array. */
 typedef struct ota_manifest_entry {
     uint32_t version;                /**< 1 .. 2^32-1 */
+    uint32_t size;                   /**< "Size": the image's exact length; 0 when not given */
+    uint32_t floor;                  /**< "Floor": the device's floor once this image is confirmed; 0: none */
     bool erase;                      /**< "EraseVer": true */
+    bool golden;                     /**< "Golden": true: the image replaces the golden copy */
     bool has_digest;                 /**< false only for an erase entry without "Digest" */
+    bool has_signature;              /**< "Signature" was given */
     uint8_t digest[OTA_SHA256_LEN];  /**< "Digest", decoded from 64 hex digits */
+    uint8_t signature[OTA_SIG_LEN];  /**< "Signature", decoded from base64: r||s over digest */
     char url[OTA_URL_MAX + 1];       /**< "URL", NUL-terminated; "" only for an erase entry without "URL" */
 } ota_manifest_entry_t;
 
+/** The manifest's own keys (besides "ota"). */
+typedef struct ota_manifest_header {
+    bool has_sequence;
+    bool has_hardware_id;
+    bool has_expires;
+    uint32_t sequence;                           /**< "Sequence": grows with every published manifest */
+    uint64_t expires;                            /**< "Expires": seconds since 1970 (UTC) */
+    char hardware_id[OTA_HARDWARE_ID_MAX + 1];   /**< "HardwareId", NUL-terminated */
+} ota_manifest_header_t;
+
 /** What the service should do with a manifest. */
 typedef struct ota_manifest_choice {
-    bool has_update;                 /**< an entry above the running version exists */
-    ota_manifest_entry_t update;     /**< the highest such entry, when has_update */
+    ota_manifest_header_t header;    /**< the manifest's own keys */
+    bool has_update;                 /**< an entry to act on exists */
+    ota_manifest_entry_t update;     /**< the highest such entry (a Golden one first), when has_update */
     uint8_t erase_count;
     uint32_t erase[OTA_MANIFEST_MAX_ENTRIES]; /**< versions to erase from the store */
     uint8_t accepted;                /**< entries accepted */

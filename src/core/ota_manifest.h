@@ -42,10 +42,11 @@ extern "C" {
  * reason the element was rejected, with entry NULL and `what` a constant
  * string naming the key and the problem (e.g. "Digest: not 64 hex digits"):
  *  - OTA_ERR_ENTRY: not an object; a mandatory key missing; a value of the
- *    wrong type or out of range (Version not a plain integer 1..2^32-1,
- *    Digest not exactly 64 hex digits, EraseVer not true/false); a key given
- *    twice in the entry (any key, known or not: "<Key>: duplicate key" or
- *    "entry: duplicate key");
+ *    wrong type or out of range (Version, Size, Floor not a plain integer
+ *    1..2^32-1, Digest not exactly 64 hex digits, Signature not the base64
+ *    of 64 bytes, EraseVer or Golden not true/false, both true); a key
+ *    given twice in the entry (any key, known or not: "<Key>: duplicate
+ *    key" or "entry: duplicate key");
  *  - OTA_ERR_TOO_LARGE: URL longer than OTA_URL_MAX bytes once decoded;
  *  - OTA_ERR_URL / OTA_ERR_NAME: what ota_url_file_name() says of the URL;
  *  - OTA_ERR_FULL: the element's index is OTA_MANIFEST_MAX_ENTRIES or more.
@@ -59,29 +60,46 @@ typedef int (*ota_manifest_entry_cb)(void *arg, unsigned index, const ota_manife
  * Returns OTA_OK when the document is a manifest (even if every entry was
  * rejected), OTA_ERR_TOO_LARGE when len exceeds OTA_MANIFEST_MAX_SIZE or the
  * document needs more than OTA_MANIFEST_MAX_TOKENS tokens, OTA_ERR_JSON when
- * it is not well-formed JSON, OTA_ERR_MANIFEST when there is no "ota" array.
+ * it is not well-formed JSON, OTA_ERR_MANIFEST when it is not a manifest.
  * OTA_ERR_INVALID_ARG when json is NULL. Nothing is read beyond json[len-1];
- * no callback is made unless the whole document is well-formed.
- * The top-level value must be an object holding exactly one "ota" key whose
- * value is an array (else OTA_ERR_MANIFEST); its other keys are ignored.
- * Unknown keys of an entry are ignored whatever their value. Mandatory keys:
- * Version always; URL and Digest unless EraseVer is true (then they are
- * checked only if present). A rejected entry never fails the document.
- * cb may be NULL (validate only).
+ * no callback is made unless the whole document is well-formed and its own
+ * keys are good.
+ * The top-level value must be an object with an "ota" key whose value is an
+ * array, and no key twice (else OTA_ERR_MANIFEST). Its keys "Sequence" (an
+ * integer 0..2^32-1), "HardwareId" (a string of 1..OTA_HARDWARE_ID_MAX
+ * bytes) and "Expires" (an RFC 3339 date-time) are optional; a bad value of
+ * one of them is OTA_ERR_MANIFEST; they are returned in *header (may be
+ * NULL). Other keys are ignored. Unknown keys of an entry are ignored
+ * whatever their value. Mandatory entry keys: Version always; URL and
+ * Digest unless EraseVer is true (then they are checked only if present).
+ * A rejected entry never fails the document. cb may be NULL (validate only).
  */
-int ota_manifest_parse(const char *json, size_t len, ota_manifest_entry_cb cb, void *arg);
+int ota_manifest_parse(const char *json, size_t len, ota_manifest_header_t *header, ota_manifest_entry_cb cb,
+                       void *arg);
 
+/** What a device holds that decides which entries it may take. */
+typedef struct ota_manifest_policy {
+    uint32_t running;    /**< the running version: an update must be above it */
+    uint32_t floor;      /**< the device's downgrade floor: a lower version is refused (0: none) */
+    uint32_t golden;     /**< the golden image's version: a Golden entry must be above it */
+    bool need_signature; /**< a device with keys: an entry (not an erase) without Signature is refused */
+} ota_manifest_policy_t;
 
 /**
- * Parse and choose: every accepted EraseVer entry becomes an erase request
- * (each version listed once, in manifest order); among the other accepted
- * entries the highest version strictly above running_version is the update,
- * the first one of that version if several. A version both offered and to be
- * erased is both, as the spec reads: the service applies erases first.
- * Returns what ota_manifest_parse returns; on any error *out is all zero
- * (no update, nothing to erase). OTA_ERR_INVALID_ARG when out is NULL.
+ * Parse and choose. Every accepted EraseVer entry becomes an erase request
+ * (each version listed once, in manifest order). Entries refused by the
+ * policy count as rejected (OTA_ERR_UNSIGNED: no Signature on a device that
+ * needs one; OTA_ERR_DOWNGRADE: below the floor). Among the others:
+ *  - a Golden entry above the golden version (the highest such) is the
+ *    choice, before any update: the golden copy is replaced first;
+ *  - else the highest version strictly above the running one, the first
+ *    one of that version if several.
+ * A version both offered and to be erased is both: the service applies
+ * erases first. Returns what ota_manifest_parse returns; on any error *out
+ * is all zero (no update, nothing to erase). OTA_ERR_INVALID_ARG when out
+ * or policy is NULL.
  */
-int ota_manifest_choose(const char *json, size_t len, uint32_t running_version,
+int ota_manifest_choose(const char *json, size_t len, const ota_manifest_policy_t *policy,
                         ota_manifest_choice_t *out);
 
 /**

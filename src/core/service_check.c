@@ -98,7 +98,8 @@ void svc_step_mf_body(ota_service_t *svc)
 void svc_step_mf_parse(ota_service_t *svc)
 {
     ota_manifest_choice_t *c = &svc->choice;
-    int err = ota_manifest_choose(svc->cfg.manifest_buf, svc->done, svc->running, c);
+    ota_manifest_policy_t policy = { .running = svc->running, .golden = svc->golden };
+    int err = ota_manifest_choose(svc->cfg.manifest_buf, svc->done, &policy, c);
 
     svc->done = 0;
     if (err == OTA_OK && c->rejected) {

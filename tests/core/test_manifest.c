@@ -95,7 +95,7 @@ static char *exact_copy(const char *text, size_t len)
 static int parse_n(const char *text, size_t len, struct rec *r)
 {
     char *buf = exact_copy(text, len);
-    int err = ota_manifest_parse(buf, len, rec_cb, r);
+    int err = ota_manifest_parse(buf, len, NULL, rec_cb, r);
     free(buf);
     return err;
 }
@@ -108,7 +108,8 @@ static int parse(const char *text, struct rec *r)
 static int choose_n(const char *text, size_t len, uint32_t running, ota_manifest_choice_t *c)
 {
     char *buf = exact_copy(text, len);
-    int err = ota_manifest_choose(buf, len, running, c);
+    ota_manifest_policy_t policy = { .running = running };
+    int err = ota_manifest_choose(buf, len, &policy, c);
     free(buf);
     return err;
 }
@@ -473,6 +474,154 @@ static void test_a_file_name_with_a_fat_short_name_alias_is_refused(void **state
     expect_accepted_between_good("{\"Version\":5,\"URL\":\"http://h/app~v5.bin\",\"Digest\":\"" DIG "\"}", NULL);
 }
 
+/* 64 bytes 0x00..0x3F in base64, and its decoded form. */
+#define SIG64 "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJygpKissLS4vMDEyMzQ1Njc4OTo7PD0+Pw=="
+
+static void test_the_security_keys_of_an_entry_are_read(void **state)
+{
+    ota_manifest_entry_t e;
+    (void)state;
+
+    expect_accepted_between_good("{\"Version\":5,\"URL\":\"http://h/a.bin\",\"Digest\":\"" DIG "\","
+                                 "\"Size\":4096,\"Floor\":4,\"Signature\":\"" SIG64 "\",\"Golden\":false}",
+                                 &e);
+    assert_int_equal(e.size, 4096);
+    assert_int_equal(e.floor, 4);
+    assert_false(e.golden);
+    assert_true(e.has_signature);
+    for (int i = 0; i < OTA_SIG_LEN; i++) {
+        assert_int_equal(e.signature[i], i);
+    }
+    expect_accepted_between_good("{\"Version\":5,\"URL\":\"http://h/a.bin\",\"Digest\":\"" DIG "\",\"Golden\":true}", &e);
+    assert_true(e.golden);
+    assert_false(e.has_signature);
+    assert_int_equal(e.size, 0);
+}
+
+static void test_a_bad_security_key_rejects_only_its_entry(void **state)
+{
+    static const struct {
+        const char *keys;
+        const char *what;
+    } bad[] = {
+        { "\"Size\":0", "Size:" },
+        { "\"Size\":\"4096\"", "Size:" },
+        { "\"Size\":4294967296", "Size:" },
+        { "\"Floor\":-1", "Floor:" },
+        { "\"Floor\":1.5", "Floor:" },
+        { "\"Signature\":\"AAEC\"", "Signature:" },                /* 3 bytes */
+        { "\"Signature\":\"" SIG64 "AAAA\"", "Signature:" },      /* 67 bytes */
+        { "\"Signature\":\"not base64 at all\"", "Signature:" },
+        { "\"Signature\":64", "Signature:" },
+        { "\"Golden\":\"yes\"", "Golden:" },
+        { "\"Golden\":true,\"EraseVer\":true", "Golden:" },
+        { "\"Size\":1,\"Size\":2", "Size: duplicate" },
+        { "\"Signature\":\"" SIG64 "\",\"Signature\":\"" SIG64 "\"", "Signature: duplicate" },
+    };
+    char entry[512];
+    (void)state;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        snprintf(entry, sizeof entry, "{\"Version\":5,\"URL\":\"http://h/a.bin\",\"Digest\":\"" DIG "\",%s}",
+                 bad[i].keys);
+        expect_rejected_between_good(entry, OTA_ERR_ENTRY, bad[i].what);
+    }
+}
+
+static void test_the_manifest_s_own_keys_are_read_and_a_bad_one_refuses_it(void **state)
+{
+    ota_manifest_header_t h;
+    (void)state;
+    static const char good[] = "{\"Sequence\":42,\"HardwareId\":\"pic32mzw1-curiosity\","
+                               "\"Expires\":\"2026-12-31T00:00:00Z\",\"ota\":[" GOOD(2) "]}";
+    assert_int_equal(ota_manifest_parse(good, strlen(good), &h, NULL, NULL), OTA_OK);
+    assert_true(h.has_sequence);
+    assert_int_equal(h.sequence, 42);
+    assert_true(h.has_hardware_id);
+    assert_string_equal(h.hardware_id, "pic32mzw1-curiosity");
+    assert_true(h.has_expires);
+    assert_int_equal(h.expires, 1798675200u);
+    static const char none[] = "{\"ota\":[" GOOD(2) "]}";
+    assert_int_equal(ota_manifest_parse(none, strlen(none), &h, NULL, NULL), OTA_OK);
+    assert_false(h.has_sequence || h.has_hardware_id || h.has_expires);
+
+    static const char *const bad[] = {
+        "{\"Sequence\":-1,\"ota\":[]}",
+        "{\"Sequence\":\"42\",\"ota\":[]}",
+        "{\"Sequence\":4294967296,\"ota\":[]}",
+        "{\"Sequence\":1,\"Sequence\":2,\"ota\":[]}",
+        "{\"HardwareId\":\"\",\"ota\":[]}",
+        "{\"HardwareId\":7,\"ota\":[]}",
+        "{\"HardwareId\":\"a\\u0000b\",\"ota\":[]}",
+        "{\"HardwareId\":\"123456789012345678901234567890123\",\"ota\":[]}",
+        "{\"Expires\":\"tomorrow\",\"ota\":[]}",
+        "{\"Expires\":\"2026-02-30T00:00:00Z\",\"ota\":[]}",
+        "{\"ota\":[],\"ota\":[]}",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        struct rec r = { 0 };
+        print_message("document: %s\n", bad[i]);
+        assert_int_equal(ota_manifest_parse(bad[i], strlen(bad[i]), &h, rec_cb, &r), OTA_ERR_MANIFEST);
+        assert_int_equal(r.calls, 0);
+    }
+}
+
+static int choose_policy(const char *text, const ota_manifest_policy_t *p, ota_manifest_choice_t *c)
+{
+    return ota_manifest_choose(text, strlen(text), p, c);
+}
+
+static void test_a_device_with_keys_refuses_entries_without_signature(void **state)
+{
+    static const char text[] = "{\"ota\":[{\"Version\":7,\"URL\":\"http://h/a7.bin\",\"Digest\":\"" DIG "\"},"
+                               "{\"Version\":6,\"URL\":\"http://h/a6.bin\",\"Digest\":\"" DIG "\",\"Signature\":\"" SIG64 "\"},"
+                               "{\"Version\":3,\"EraseVer\":true}]}";
+    ota_manifest_policy_t p = { .running = 2, .need_signature = true };
+    ota_manifest_choice_t c;
+    (void)state;
+    assert_int_equal(choose_policy(text, &p, &c), OTA_OK);
+    assert_true(c.has_update);
+    assert_int_equal(c.update.version, 6); /* 7 is unsigned: refused */
+    assert_int_equal(c.rejected, 1);
+    assert_int_equal(c.first_reject_err, OTA_ERR_UNSIGNED);
+    assert_int_equal(c.erase_count, 1); /* an erase request needs no signature */
+    p.need_signature = false;
+    assert_int_equal(choose_policy(text, &p, &c), OTA_OK);
+    assert_int_equal(c.update.version, 7);
+}
+
+static void test_versions_below_the_floor_are_refused(void **state)
+{
+    static const char text[] = "{\"ota\":[" GOOD(4) "," GOOD(5) ",{\"Version\":3,\"EraseVer\":true}]}";
+    ota_manifest_policy_t p = { .running = 1, .floor = 5 };
+    ota_manifest_choice_t c;
+    (void)state;
+    assert_int_equal(choose_policy(text, &p, &c), OTA_OK);
+    assert_int_equal(c.update.version, 5);
+    assert_int_equal(c.rejected, 1);
+    assert_int_equal(c.first_reject_err, OTA_ERR_DOWNGRADE);
+    p.floor = 6;
+    assert_int_equal(choose_policy(text, &p, &c), OTA_OK);
+    assert_false(c.has_update);
+    assert_int_equal(c.erase_count, 1);
+}
+
+static void test_a_golden_replacement_comes_before_any_update(void **state)
+{
+    static const char text[] = "{\"ota\":[" GOOD(9) ","
+                               "{\"Version\":6,\"URL\":\"http://h/g6.bin\",\"Digest\":\"" DIG "\",\"Golden\":true},"
+                               "{\"Version\":4,\"URL\":\"http://h/g4.bin\",\"Digest\":\"" DIG "\",\"Golden\":true}]}";
+    ota_manifest_policy_t p = { .running = 5, .golden = 1 };
+    ota_manifest_choice_t c;
+    (void)state;
+    assert_int_equal(choose_policy(text, &p, &c), OTA_OK);
+    assert_true(c.update.golden);
+    assert_int_equal(c.update.version, 6); /* the highest golden above the current one */
+    p.golden = 6;                          /* replaced: the update is next */
+    assert_int_equal(choose_policy(text, &p, &c), OTA_OK);
+    assert_false(c.update.golden);
+    assert_int_equal(c.update.version, 9);
+}
+
 static void test_url_escapes_are_decoded_before_the_url_is_checked(void **state)
 {
     ota_manifest_entry_t e;
@@ -738,7 +887,7 @@ static void test_a_manifest_needing_too_many_tokens_is_too_large(void **state)
     n += (size_t)snprintf(doc + n, sizeof doc - n, "]}");
     assert_true(n <= OTA_MANIFEST_MAX_SIZE);
     char *buf = exact_copy(doc, n);
-    assert_int_equal(ota_manifest_parse(buf, n, count_cb, &count), OTA_OK);
+    assert_int_equal(ota_manifest_parse(buf, n, NULL, count_cb, &count), OTA_OK);
     free(buf);
     assert_int_equal(count, OTA_MANIFEST_MAX_TOKENS - 3);
 
@@ -815,8 +964,8 @@ static void test_the_callback_sees_every_element_in_order_and_may_stop_early(voi
     assert_int_equal(r.calls, 2);
 
     /* no callback: validation only */
-    assert_int_equal(ota_manifest_parse(m, strlen(m), NULL, NULL), OTA_OK);
-    assert_int_equal(ota_manifest_parse("{\"ota\":[}", 9, NULL, NULL), OTA_ERR_JSON);
+    assert_int_equal(ota_manifest_parse(m, strlen(m), NULL, NULL, NULL), OTA_OK);
+    assert_int_equal(ota_manifest_parse("{\"ota\":[}", 9, NULL, NULL, NULL), OTA_ERR_JSON);
 }
 
 static void test_parse_and_choose_refuse_null_arguments(void **state)
@@ -824,9 +973,11 @@ static void test_parse_and_choose_refuse_null_arguments(void **state)
     ota_manifest_choice_t c;
     (void)state;
 
-    assert_int_equal(ota_manifest_parse(NULL, 0, rec_cb, NULL), OTA_ERR_INVALID_ARG);
-    assert_int_equal(ota_manifest_choose(NULL, 5, 0, &c), OTA_ERR_INVALID_ARG);
-    assert_int_equal(ota_manifest_choose("{\"ota\":[]}", 10, 0, NULL), OTA_ERR_INVALID_ARG);
+    ota_manifest_policy_t policy = { 0 };
+    assert_int_equal(ota_manifest_parse(NULL, 0, NULL, rec_cb, NULL), OTA_ERR_INVALID_ARG);
+    assert_int_equal(ota_manifest_choose(NULL, 5, &policy, &c), OTA_ERR_INVALID_ARG);
+    assert_int_equal(ota_manifest_choose("{\"ota\":[]}", 10, &policy, NULL), OTA_ERR_INVALID_ARG);
+    assert_int_equal(ota_manifest_choose("{\"ota\":[]}", 10, NULL, &c), OTA_ERR_INVALID_ARG);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -983,6 +1134,12 @@ int main(void)
         cmocka_unit_test(test_url_escapes_are_decoded_before_the_url_is_checked),
         cmocka_unit_test(test_a_leading_byte_order_mark_and_crlf_are_accepted),
         cmocka_unit_test(test_a_file_name_with_a_fat_short_name_alias_is_refused),
+        cmocka_unit_test(test_the_security_keys_of_an_entry_are_read),
+        cmocka_unit_test(test_a_bad_security_key_rejects_only_its_entry),
+        cmocka_unit_test(test_the_manifest_s_own_keys_are_read_and_a_bad_one_refuses_it),
+        cmocka_unit_test(test_a_device_with_keys_refuses_entries_without_signature),
+        cmocka_unit_test(test_versions_below_the_floor_are_refused),
+        cmocka_unit_test(test_a_golden_replacement_comes_before_any_update),
         cmocka_unit_test(test_erasever_must_be_true_or_false),
         cmocka_unit_test(test_non_object_elements_are_rejected_one_by_one),
         cmocka_unit_test(test_unknown_keys_and_nested_unknown_values_are_ignored),

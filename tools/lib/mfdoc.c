@@ -71,7 +71,7 @@ int ota_mfdoc_load(ota_mfdoc_t *doc, const char *json, size_t len, ota_mfdoc_pro
                    unsigned *rejected)
 {
     struct load_ctx c = { doc, fn, arg, 0, OTA_OK };
-    int err = ota_manifest_parse(json, len, load_entry, &c);
+    int err = ota_manifest_parse(json, len, NULL, load_entry, &c);
     if (rejected != NULL) {
         *rejected = c.rejected;
     }
