@@ -34,6 +34,10 @@ typedef struct ota_bootctl_record {
     uint32_t golden_version;               /**< 0 when no golden image is known */
     uint32_t golden_size;
     uint8_t golden_digest[OTA_SHA256_LEN];
+    uint32_t manifest_seq;    /**< highest Sequence of a signed manifest accepted, 0: none yet */
+    uint32_t floor;           /**< the downgrade floor: nothing below it is installed, 0: none */
+    uint32_t pending_version; /**< the version whose confirmation raises the floor, 0: none */
+    uint32_t pending_floor;   /**< the floor it raises to */
 } ota_bootctl_record_t;
 
 /** A handle on the boot control sector. */

@@ -32,6 +32,27 @@ static int app_open(const ota_boot_config_t *cfg, app_ctx_t *app, bool need_db)
     return err;
 }
 
+/*
+ * Whether the bootloader would find an image other than the running one at
+ * or above the floor: a stored row it installs (FE or F8), or the golden
+ * image. Without one, giving up the running image would leave the device
+ * with nothing it may boot.
+ */
+static bool app_fallback_exists(const app_ctx_t *app)
+{
+    if (app->rec.golden_version != 0 && app->rec.golden_version >= app->rec.floor) {
+        return true;
+    }
+    for (uint8_t i = 0; i < app->db.count; i++) {
+        const ota_db_row_t *r = &app->db.rows[i];
+        if (r->version != app->rec.version && r->version >= app->rec.floor && !ota_db_row_is_golden(r) &&
+            (r->status == OTA_STATUS_DOWNLOADED || r->status == OTA_STATUS_VALID)) {
+            return true;
+        }
+    }
+    return false;
+}
+
 int ota_app_running(const ota_boot_config_t *cfg, ota_bootctl_record_t *out)
 {
     ota_bootctl_t bc;
@@ -72,6 +93,16 @@ int ota_app_confirm(const ota_boot_config_t *cfg)
     }
     app.rec.status = OTA_STATUS_VALID;
     app.rec.attempts = 0;
+    if (app.rec.pending_version == app.rec.version) {
+        /* The release said "never below this once confirmed": the same
+         * record that confirms raises the floor, so a cut leaves both or
+         * neither. */
+        if (app.rec.pending_floor > app.rec.floor) {
+            app.rec.floor = app.rec.pending_floor;
+        }
+        app.rec.pending_version = 0;
+        app.rec.pending_floor = 0;
+    }
     /* Cut here: record FC and row F8 (above) or both F8: both converge. */
     return ota_bootctl_write(&app.bootctl, &app.rec);
 }
@@ -86,6 +117,9 @@ int ota_app_request_rollback(const ota_boot_config_t *cfg)
     ota_db_row_t *row = ota_db_find_version(&app.db, app.rec.version);
     if (app.rec.type == OTA_TYPE_FACTORY || ota_db_row_is_golden(row)) {
         return OTA_ERR_STATE; /* the golden image is never disabled */
+    }
+    if (!app_fallback_exists(&app)) {
+        return OTA_ERR_DOWNGRADE; /* every other image is below the floor: nothing to roll back to */
     }
     if (row != NULL) {
         /* Row first: with the row F0 the direct jump is off, so a cut after
@@ -109,6 +143,9 @@ int ota_app_factory_reset(const ota_boot_config_t *cfg)
     ota_db_row_t *golden = ota_db_find_golden(&app.db);
     if (golden == NULL) {
         return OTA_ERR_STATE; /* nothing to return to */
+    }
+    if (app.rec.golden_version != 0 && app.rec.golden_version < app.rec.floor) {
+        return OTA_ERR_DOWNGRADE; /* the golden image is below the floor: replace it first */
     }
     /* One atomic save drops every other row. A cut after it leaves orphan
      * files (harmless, removed below or by the service) and a record whose

@@ -186,8 +186,17 @@ static int erase_app(ota_boot_t *boot, uint32_t size)
 
 /* ---- records ----------------------------------------------------------------- */
 
-static void fill_golden(const boot_state_t *st, ota_bootctl_record_t *rec)
+/* What every record carries beyond its image: the golden identity and the
+ * device's security state (the last signed manifest accepted, the floor,
+ * and the floor an unconfirmed image raises once it confirms). */
+static void fill_carried(const boot_state_t *st, ota_bootctl_record_t *rec)
 {
+    if (st->rec_ok) {
+        rec->manifest_seq = st->rec.manifest_seq;
+        rec->floor = st->rec.floor;
+        rec->pending_version = st->rec.pending_version;
+        rec->pending_floor = st->rec.pending_floor;
+    }
     if (st->have_golden) {
         rec->golden_version = st->golden_version;
         rec->golden_size = st->golden_size;
@@ -327,6 +336,13 @@ static void candidates_insert(boot_candidate_t *list, uint32_t *count, const boo
     (*count)++;
 }
 
+/* Below the device's floor: never installed, nor rolled back to, the golden
+ * image included (a signed release raised the floor past it). */
+static bool below_floor(const boot_state_t *st, uint32_t version)
+{
+    return st->rec_ok && version < st->rec.floor;
+}
+
 static uint32_t candidates_build(boot_state_t *st, boot_candidate_t *list)
 {
     ota_boot_t *boot = st->boot;
@@ -339,7 +355,8 @@ static uint32_t candidates_build(boot_state_t *st, boot_candidate_t *list)
             /* The golden image is the last candidate, built from the record
              * below: a row claiming its name or its version is not another. */
             if (ota_db_row_is_golden(row) || (st->have_golden && row->version == st->golden_version) ||
-                (row->status != OTA_STATUS_DOWNLOADED && row->status != OTA_STATUS_VALID)) {
+                (row->status != OTA_STATUS_DOWNLOADED && row->status != OTA_STATUS_VALID) ||
+                below_floor(st, row->version)) {
                 continue;
             }
             memset(&c, 0, sizeof c);
@@ -368,7 +385,10 @@ static uint32_t candidates_build(boot_state_t *st, boot_candidate_t *list)
         c.confirmed = true;
         candidates_insert(list, &count, &c);
     }
-    if (st->have_golden) {
+    if (st->have_golden && below_floor(st, st->golden_version)) {
+        boot_log(boot, OTA_LOG_WARN, "boot: the golden image is below the floor, not a candidate",
+                 (int32_t)st->golden_version);
+    } else if (st->have_golden) {
         memset(&c, 0, sizeof c);
         c.version = st->golden_version;
         c.size = st->golden_size;
@@ -574,7 +594,7 @@ static int install(boot_state_t *st, const boot_candidate_t *c, ota_boot_result_
     rec.size = size;
     rec.boot_addr = cfg->layout.app_addr;
     memcpy(rec.digest, c->digest, OTA_SHA256_LEN);
-    fill_golden(st, &rec);
+    fill_carried(st, &rec);
     /* The commit point of an install: program flash is verified; a cut before
      * this leaves the F0 record and the next boot re-verifies and skips the copy. */
     err = ota_bootctl_write(&boot->bootctl, &rec);

@@ -8,7 +8,11 @@
  *    7  attempts          8  seq          12  version    16  size
  *   20  boot_addr        24  digest[32]   56  golden_version
  *   60  golden_size      64  golden_digest[32]
- *   96  reserved (0xFF) 124  CRC-32 of bytes 0..123
+ *   96  manifest_seq    100  floor        104  pending_version
+ *  108  pending_floor   112  reserved (0xFF)   124  CRC-32 of bytes 0..123
+ *
+ * Format 1 records (written before the security fields existed) are read
+ * with those fields 0: no manifest accepted yet, no floor.
  *
  * Power-loss argument (docs/boot-control.md has the long form). A change is
  * one program of one blank slot; the sector is erased only when full.
@@ -57,6 +61,10 @@
 #define OFF_GOLDEN_VERSION 56u
 #define OFF_GOLDEN_SIZE 60u
 #define OFF_GOLDEN_DIGEST 64u
+#define OFF_MANIFEST_SEQ 96u
+#define OFF_FLOOR 100u
+#define OFF_PENDING_VERSION 104u
+#define OFF_PENDING_FLOOR 108u
 #define OFF_CRC 124u
 
 void ota_bootctl_encode(const ota_bootctl_record_t *rec, uint8_t out[OTA_BOOTCTL_RECORD_SIZE])
@@ -75,12 +83,17 @@ void ota_bootctl_encode(const ota_bootctl_record_t *rec, uint8_t out[OTA_BOOTCTL
     ota_le32_put(out + OFF_GOLDEN_VERSION, rec->golden_version);
     ota_le32_put(out + OFF_GOLDEN_SIZE, rec->golden_size);
     memcpy(out + OFF_GOLDEN_DIGEST, rec->golden_digest, OTA_SHA256_LEN);
+    ota_le32_put(out + OFF_MANIFEST_SEQ, rec->manifest_seq);
+    ota_le32_put(out + OFF_FLOOR, rec->floor);
+    ota_le32_put(out + OFF_PENDING_VERSION, rec->pending_version);
+    ota_le32_put(out + OFF_PENDING_FLOOR, rec->pending_floor);
     ota_le32_put(out + OFF_CRC, ota_crc32(out, OFF_CRC));
 }
 
 int ota_bootctl_decode(const uint8_t in[OTA_BOOTCTL_RECORD_SIZE], ota_bootctl_record_t *rec)
 {
-    if (ota_le32_get(in + OFF_MAGIC) != OTA_BOOTCTL_MAGIC || in[OFF_FORMAT] != OTA_BOOTCTL_FORMAT ||
+    if (ota_le32_get(in + OFF_MAGIC) != OTA_BOOTCTL_MAGIC ||
+        (in[OFF_FORMAT] != OTA_BOOTCTL_FORMAT && in[OFF_FORMAT] != OTA_BOOTCTL_FORMAT_1) ||
         ota_le32_get(in + OFF_CRC) != ota_crc32(in, OFF_CRC)) {
         return OTA_ERR_CORRUPT;
     }
@@ -95,6 +108,11 @@ int ota_bootctl_decode(const uint8_t in[OTA_BOOTCTL_RECORD_SIZE], ota_bootctl_re
     rec->golden_version = ota_le32_get(in + OFF_GOLDEN_VERSION);
     rec->golden_size = ota_le32_get(in + OFF_GOLDEN_SIZE);
     memcpy(rec->golden_digest, in + OFF_GOLDEN_DIGEST, OTA_SHA256_LEN);
+    bool v1 = in[OFF_FORMAT] == OTA_BOOTCTL_FORMAT_1;
+    rec->manifest_seq = v1 ? 0 : ota_le32_get(in + OFF_MANIFEST_SEQ);
+    rec->floor = v1 ? 0 : ota_le32_get(in + OFF_FLOOR);
+    rec->pending_version = v1 ? 0 : ota_le32_get(in + OFF_PENDING_VERSION);
+    rec->pending_floor = v1 ? 0 : ota_le32_get(in + OFF_PENDING_FLOOR);
     return OTA_OK;
 }
 

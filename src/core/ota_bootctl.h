@@ -34,7 +34,9 @@ extern "C" {
 /** "SOTA" little-endian. */
 #define OTA_BOOTCTL_MAGIC 0x41544F53u
 /** Record format version written by this code. */
-#define OTA_BOOTCTL_FORMAT 1u
+#define OTA_BOOTCTL_FORMAT 2u
+/** The first format, without the security fields (still read). */
+#define OTA_BOOTCTL_FORMAT_1 1u
 /** Largest slot supported (write units above this are refused). */
 #define OTA_BOOTCTL_SLOT_MAX 256u
 
