@@ -393,6 +393,107 @@ static void test_a_damaged_golden_row_never_stops_a_rollback_to_golden(void **st
     assert_true(fixture_flash_holds(f, 1, IMG));
 }
 
+/* Set the device's floor (and a pending one) in the boot control record, as
+ * the service and the application calls do. */
+static void set_floor(fixture_t *f, uint32_t floor, uint32_t pending_version, uint32_t pending_floor)
+{
+    ota_bootctl_t bc;
+    ota_bootctl_record_t rec;
+    assert_int_equal(ota_bootctl_init(&bc, &f->dev.flash, f->dev.boot_cfg.layout.bootctl_addr), OTA_OK);
+    assert_int_equal(ota_bootctl_read(&bc, &rec), OTA_OK);
+    rec.floor = floor;
+    rec.pending_version = pending_version;
+    rec.pending_floor = pending_floor;
+    assert_int_equal(ota_bootctl_write(&bc, &rec), OTA_OK);
+}
+
+static void test_nothing_below_the_floor_is_installed_nor_rolled_back_to(void **state)
+{
+    fixture_t *f = *state;
+    fixture_factory(f, 1, IMG);
+    fixture_store_image(f, 2, IMG, OTA_STATUS_VALID);
+    fixture_publish(f, 3, IMG);
+    ota_boot_result_t res;
+    assert_int_equal(fixture_boot(f, &res), OTA_OK);
+    assert_int_equal(res.version, 3);
+    assert_int_equal(ota_app_confirm(&f->dev.boot_cfg), OTA_OK);
+    set_floor(f, 3, 0, 0);
+
+    /* v2 and the golden v1 are below the floor: giving up v3 would leave
+     * nothing the bootloader may install, so it is refused. */
+    assert_int_equal(ota_app_request_rollback(&f->dev.boot_cfg), OTA_ERR_DOWNGRADE);
+    assert_int_equal(ota_app_factory_reset(&f->dev.boot_cfg), OTA_ERR_DOWNGRADE);
+    assert_int_equal(fixture_record(f).status, OTA_STATUS_VALID);
+    assert_int_equal(fixture_db(f).count, 3);
+
+    /* An image at the floor's level is a fallback again. */
+    fixture_store_image(f, 4, IMG, OTA_STATUS_DOWNLOADED);
+    fixture_mark_running_disabled(f);
+    assert_int_equal(fixture_boot(f, &res), OTA_OK);
+    assert_int_equal(res.version, 4);
+    assert_int_equal(ota_app_confirm(&f->dev.boot_cfg), OTA_OK);
+    assert_int_equal(ota_app_request_rollback(&f->dev.boot_cfg), OTA_OK);
+    assert_int_equal(fixture_boot(f, &res), OTA_OK);
+    assert_int_equal(res.version, 3); /* not 2, not the golden 1 */
+}
+
+static void test_with_every_image_at_or_above_the_floor_broken_the_bootloader_halts(void **state)
+{
+    fixture_t *f = *state;
+    fixture_factory(f, 1, IMG);
+    fixture_publish(f, 3, IMG);
+    ota_boot_result_t res;
+    assert_int_equal(fixture_boot(f, &res), OTA_OK);
+    set_floor(f, 3, 0, 0);
+    /* v3 is given up (record and row F0) and program flash no longer holds it. */
+    uint8_t junk[100];
+    memset(junk, 0x5A, sizeof junk);
+    fixture_store_write(f, "app_v3.bin", junk, sizeof junk);
+    assert_int_equal(f->dev.flash.erase(f->dev.flash.ctx, f->dev.boot_cfg.layout.app_addr), OTA_OK);
+    fixture_mark_running_disabled(f);
+    /* The golden image could boot, but it is below the floor: a device that
+     * must not run old code stops rather than run it. */
+    assert_int_equal(fixture_boot(f, &res), OTA_ERR_NO_IMAGE);
+    assert_false(fixture_flash_holds(f, 1, IMG));
+}
+
+static void test_confirming_an_image_raises_the_floor_its_release_carried(void **state)
+{
+    fixture_t *f = *state;
+    fixture_factory(f, 1, IMG);
+    fixture_publish(f, 5, IMG);
+    set_floor(f, 0, 5, 4); /* the service: "v5, once confirmed, sets the floor to 4" */
+    ota_boot_result_t res;
+    assert_int_equal(fixture_boot(f, &res), OTA_OK);
+    assert_int_equal(res.version, 5);
+    ota_bootctl_record_t rec = fixture_record(f);
+    assert_int_equal(rec.floor, 0); /* not before the confirmation */
+    assert_int_equal(rec.pending_version, 5);
+    assert_int_equal(ota_app_confirm(&f->dev.boot_cfg), OTA_OK);
+    rec = fixture_record(f);
+    assert_int_equal(rec.floor, 4);
+    assert_int_equal(rec.pending_version, 0);
+    /* The floor rides along in every later record. */
+    assert_int_equal(fixture_boot(f, &res), OTA_OK);
+    fixture_publish(f, 6, IMG);
+    assert_int_equal(fixture_boot(f, &res), OTA_OK);
+    assert_int_equal(fixture_record(f).floor, 4);
+}
+
+static void test_an_image_that_never_confirms_never_raises_the_floor(void **state)
+{
+    fixture_t *f = *state;
+    fixture_factory(f, 1, IMG);
+    fixture_publish(f, 5, IMG);
+    set_floor(f, 0, 5, 5);
+    ota_boot_result_t res;
+    for (int i = 0; i <= OTA_BOOT_MAX_ATTEMPTS; i++) {
+        assert_int_equal(fixture_boot(f, &res), OTA_OK);
+    }
+    assert_int_equal(res.version, 1); /* rolled back to the golden image */
+    assert_int_equal(fixture_record(f).floor, 0);
+}
+
 static void test_a_corrupt_database_still_boots_the_verified_image_in_flash(void **state)
 {
     fixture_t *f = *state;
@@ -512,6 +613,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_factory_reset_removes_every_other_image_and_boots_golden, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_damaged_golden_row_never_stops_the_golden_image_in_flash, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_damaged_golden_row_never_stops_a_rollback_to_golden, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_nothing_below_the_floor_is_installed_nor_rolled_back_to, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_with_every_image_at_or_above_the_floor_broken_the_bootloader_halts, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_confirming_an_image_raises_the_floor_its_release_carried, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_an_image_that_never_confirms_never_raises_the_floor, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_corrupt_database_still_boots_the_verified_image_in_flash, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_blank_boot_control_sector_is_recovered_from_the_database, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_corrupted_boot_control_sector_is_recovered_from_the_database, setup, teardown),
