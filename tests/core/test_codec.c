@@ -1,7 +1,7 @@
 /*
- * The text codecs of the manifest's security fields, as a specification:
- * base64 as RFC 4648 writes it and nothing looser, and RFC 3339 date-times
- * to seconds since the epoch.
+ * The codecs of the security fields, as a specification: base64 as RFC 4648
+ * writes it and nothing looser, RFC 3339 date-times to seconds since the
+ * epoch, and the detached manifest signature's fixed layout.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "ota_codec.h"
+#include "ota_trust.h"
 
 static void test_base64_decodes_the_rfc_4648_vectors(void **state)
 {
@@ -115,6 +116,36 @@ static void test_rfc3339_refuses_what_is_not_a_date_time(void **state)
     }
 }
 
+static void test_a_sig_file_round_trips_and_any_other_shape_is_refused(void **state)
+{
+    ota_sigfile_t sf;
+    ota_sigfile_t back;
+    uint8_t file[OTA_SIGFILE_LEN];
+    (void)state;
+    for (int i = 0; i < OTA_KEY_ID_LEN; i++) {
+        sf.key_id[i] = (uint8_t)(0xA0 + i);
+    }
+    for (int i = 0; i < OTA_SIG_LEN; i++) {
+        sf.sig[i] = (uint8_t)i;
+    }
+    ota_sigfile_encode(&sf, file);
+    assert_memory_equal(file, "SOSG\x01\x01\x00\x00\xA0\xA1", 10);
+    assert_int_equal(ota_sigfile_parse(file, sizeof file, &back), OTA_OK);
+    assert_memory_equal(&back, &sf, sizeof sf);
+
+    assert_int_equal(ota_sigfile_parse(file, sizeof file - 1, &back), OTA_ERR_SIGNATURE);
+    uint8_t longer[OTA_SIGFILE_LEN + 1];
+    memcpy(longer, file, sizeof file);
+    longer[OTA_SIGFILE_LEN] = 0;
+    assert_int_equal(ota_sigfile_parse(longer, sizeof longer, &back), OTA_ERR_SIGNATURE);
+    for (size_t at = 0; at < 8; at++) { /* magic, format, algorithm, reserved */
+        uint8_t bad[OTA_SIGFILE_LEN];
+        memcpy(bad, file, sizeof file);
+        bad[at] ^= 0x01;
+        assert_int_equal(ota_sigfile_parse(bad, sizeof bad, &back), OTA_ERR_SIGNATURE);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -123,6 +154,7 @@ int main(void)
         cmocka_unit_test(test_base64_never_writes_past_the_buffer),
         cmocka_unit_test(test_rfc3339_date_times_are_seconds_since_the_epoch),
         cmocka_unit_test(test_rfc3339_refuses_what_is_not_a_date_time),
+        cmocka_unit_test(test_a_sig_file_round_trips_and_any_other_shape_is_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
