@@ -1,9 +1,15 @@
 # Thin wrapper around CMake: the two commands a new user types are
 #   make demo   - install what is missing, build, run the full simulated update
-#   make test   - install what is missing, build, run every test (plain + ASan/UBSan)
+#   make test   - install what is missing, build, run every test (plain + ASan/UBSan + short fuzz)
+# Only demo, test, bench, fuzz and footprint install packages (scripts/setup.sh);
+# build, build-asan and build-fuzz only build.
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 BUILD ?= build
 ASAN_BUILD ?= build-asan
+
+# CMake's generated makefiles run as sub-makes of this one: without this
+# each of them announces "Entering directory" and "Leaving directory".
+MAKEFLAGS += --no-print-directory
 
 .PHONY: all setup build build-asan build-fuzz demo test test-plain test-asan test-fuzz fuzz bench clean
 
@@ -12,15 +18,21 @@ all: build
 setup:
 	@scripts/setup.sh
 
-build: setup
+build:
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
 
-build-asan: setup
+build-asan:
 	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DSYSOTA_SANITIZE=ON -DSYSOTA_BENCH=OFF >/dev/null
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
 
-demo: build
+# The demo's build talks only when it fails: its output goes to
+# $(BUILD)/build.log, so the story starts on a clean screen.
+demo: setup
+	@mkdir -p $(BUILD)
+	@echo "building sysota in $(BUILD) (log: $(BUILD)/build.log) ..."
+	@$(MAKE) build >$(BUILD)/build.log 2>&1 || \
+	  { tail -n 40 $(BUILD)/build.log; echo "make demo: the build failed (whole log: $(BUILD)/build.log)" >&2; exit 1; }
 	@scripts/demo.sh $(BUILD)
 
 test-plain: build
@@ -32,7 +44,7 @@ test-asan: build-asan
 # Short libFuzzer runs (seconds per target) belong to every `make test`;
 # `make fuzz` runs each target for FUZZ_SECONDS (default 10 minutes).
 FUZZ_SECONDS ?= 600
-build-fuzz: setup
+build-fuzz:
 	@cmake -S fuzz -B build-fuzz -DCMAKE_C_COMPILER=clang >/dev/null
 	@cmake --build build-fuzz -j $(JOBS)
 
@@ -44,9 +56,14 @@ fuzz: setup
 	@cmake --build build-fuzz-long -j $(JOBS)
 	@cd build-fuzz-long && ctest --output-on-failure -L fuzz
 
-test: test-plain test-asan test-fuzz
+# setup first, then the three runs (in this order even under make -j).
+test: setup
+	@$(MAKE) test-plain
+	@$(MAKE) test-asan
+	@$(MAKE) test-fuzz
 
-bench: build
+bench: setup
+	@$(MAKE) build
 	@scripts/bench.sh $(BUILD)
 
 clean:

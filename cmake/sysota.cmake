@@ -6,11 +6,31 @@ function(sysota_warnings target)
                                            -Wmissing-prototypes -Wcast-align -Wpointer-arith)
 endfunction()
 
-# A cmocka test under CTest: sysota_add_test(NAME SOURCES a.c b.c LIBS x y [LABELS l])
+# Host code (the host port, simulator, tools, tests, benchmarks) is strict
+# C11 too, and asks the C library for POSIX.1-2008 plus the BSD names glibc
+# hides under it (_DEFAULT_SOURCE); GNU also asks for glibc's extensions,
+# for the files that use them. The one place these macros are set; the core
+# never gets them (it is freestanding).
+#   sysota_host_c(TARGET [GNU])
+function(sysota_host_c target)
+  cmake_parse_arguments(H "GNU" "" "" ${ARGN})
+  target_compile_definitions(${target} PRIVATE _POSIX_C_SOURCE=200809L _DEFAULT_SOURCE)
+  if(H_GNU)
+    target_compile_definitions(${target} PRIVATE _GNU_SOURCE)
+  endif()
+endfunction()
+
+# A cmocka test under CTest (host code: see sysota_host_c):
+#   sysota_add_test(NAME SOURCES a.c b.c LIBS x y [LABELS l] [TIMEOUT s] [GNU])
 function(sysota_add_test name)
-  cmake_parse_arguments(T "" "TIMEOUT" "SOURCES;LIBS;LABELS" ${ARGN})
+  cmake_parse_arguments(T "GNU" "TIMEOUT" "SOURCES;LIBS;LABELS" ${ARGN})
   add_executable(${name} ${T_SOURCES})
   sysota_warnings(${name})
+  if(T_GNU)
+    sysota_host_c(${name} GNU)
+  else()
+    sysota_host_c(${name})
+  endif()
   target_link_libraries(${name} PRIVATE ${T_LIBS} cmocka)
   target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/tests/support)
   add_test(NAME ${name} COMMAND ${name})

@@ -3,12 +3,25 @@
 # build's tests when src/core or the public headers include a host header
 # beyond the freestanding ones plus string.h, or when the compiled core
 # library needs any symbol outside a short list of string functions
-# (so no malloc, free, printf, or OS call can slip in).
-#   check_core_purity.sh SOURCE_DIR LIBSYSOTA_CORE.a
+# (so no malloc, free, printf, or OS call can slip in). With LISTED (the
+# build's lists of core sources and public headers, ':'-separated), it also
+# fails when a file of src/core or include/sysota is missing from them: such
+# a file would be neither built nor installed.
+#   check_core_purity.sh SOURCE_DIR LIBSYSOTA_CORE.a [LISTED]
 set -u
 src=$1
 lib=$2
+listed=${3:-}
 status=0
+
+if [ -n "$listed" ]; then
+  for f in "$src"/src/core/*.c "$src"/include/sysota/*.h; do
+    case ":$listed:" in
+      *":$f:"*) ;;
+      *) echo "core purity: $f is not listed in cmake/sysota_sources.cmake"; status=1 ;;
+    esac
+  done
+fi
 
 allowed_headers='^(stdint\.h|stddef\.h|stdbool\.h|string\.h|limits\.h|jsmn\.h|sysota/[a-z_]+\.h|[a-z_]+\.h)$'
 system_ok='^(stdint\.h|stddef\.h|stdbool\.h|string\.h|limits\.h|jsmn\.h)$'
