@@ -16,6 +16,7 @@ get_filename_component(SYSOTA_SOURCE_ROOT ${CMAKE_CURRENT_LIST_DIR}/.. ABSOLUTE)
 
 set(SYSOTA_CORE_SOURCES
   app.c
+  base64.c
   boot.c
   bootctl.c
   error.c
@@ -27,11 +28,13 @@ set(SYSOTA_CORE_SOURCES
   layout.c
   manifest.c
   name.c
+  rfc3339.c
   service.c
   service_check.c
   service_download.c
   service_job.c
   service_publish.c
+  sigfile.c
   sys_ota.c
   url.c
   util.c
@@ -45,6 +48,7 @@ set(SYSOTA_PUBLIC_HEADERS
   ota_error.h
   ota_layout.h
   ota_port.h
+  ota_security.h
   ota_service.h
   ota_status.h
   ota_types.h
