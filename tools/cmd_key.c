@@ -151,7 +151,8 @@ static int c_array_text(char *buf, size_t cap, const char *name, const uint8_t p
                         const char *id_hex)
 {
     size_t n = 0;
-#define ADD(...) n += (size_t)snprintf(buf + n, n < cap ? cap - n : 0, __VA_ARGS__)
+/* Past cap, snprintf writes nothing and n keeps counting, so the caller learns it was short. */
+#define ADD(...) n += (size_t)snprintf(buf + (n < cap ? n : cap), n < cap ? cap - n : 0, __VA_ARGS__)
     ADD("/*\n"
         " * sysota public key, key id %s (written by `sysota key pub --c-array`).\n"
         " *\n"
@@ -174,7 +175,7 @@ static int c_array_text(char *buf, size_t cap, const char *name, const uint8_t p
             for (int k = 0; k < 16; k++) {
                 ADD(" 0x%02x,", point[1 + 32 * half + 16 * row + k]);
             }
-            ADD(row == 0 ? " /* %s */ \\\n" : " \\\n", half == 0 ? "X" : "Y");
+            ADD("%s", row == 1 ? " \\\n" : half == 0 ? " /* X */ \\\n" : " /* Y */ \\\n");
         }
     }
     ADD("}\n\n#endif\n");
@@ -209,7 +210,10 @@ static int key_pub(int argc, char **argv)
     } else if (a.c_array) {
         char text[C_ARRAY_CAP];
         int len = c_array_text(text, sizeof text, name, info.point, info.id_hex);
-        if (a.out == NULL) {
+        if (len < 0) {
+            fprintf(stderr, "sysota key pub: internal error: the header does not fit %d bytes\n", C_ARRAY_CAP);
+            status = SYSOTA_EXIT_INPUT;
+        } else if (a.out == NULL) {
             fwrite(text, 1, (size_t)len, stdout);
         } else if (ota_hostfile_save(a.out, text, (size_t)len) != OTA_OK) {
             fprintf(stderr, "sysota key pub: %s: cannot write: %s\n", a.out, strerror(errno));
