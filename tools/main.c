@@ -13,7 +13,8 @@ struct subcommand {
 static const struct subcommand subcommands[] = {
     { "hex2bin", sysota_cmd_hex2bin, "convert Intel HEX to a binary image and print its SHA-256" },
     { "merge", sysota_cmd_merge, "merge Intel HEX files (bootloader + application) into one factory image" },
-    { "manifest", sysota_cmd_manifest, "create, update and check an OTA manifest" },
+    { "manifest", sysota_cmd_manifest, "create, update, sign and check an OTA manifest" },
+    { "key", sysota_cmd_key, "make a signing key; its public key as PEM or as a C array for a device" },
     { "sim", sysota_cmd_sim, "a simulated device: init, flash, run, status, mkimage" },
 };
 

@@ -15,6 +15,7 @@
 int sysota_cmd_hex2bin(int argc, char **argv);
 int sysota_cmd_merge(int argc, char **argv);
 int sysota_cmd_manifest(int argc, char **argv);
+int sysota_cmd_key(int argc, char **argv);
 int sysota_cmd_sim(int argc, char **argv);
 
 #endif

@@ -21,9 +21,10 @@ typedef struct ota_sigfile {
 /**
  * Decode the len bytes of a ".sig" file. OTA_OK, or OTA_ERR_SIGNATURE for
  * anything but exactly OTA_SIGFILE_LEN bytes of the documented layout
- * (magic, format 1, algorithm 1, zero reserved bytes).
+ * (magic, format 1, algorithm 1, zero reserved bytes), with *what (when
+ * not NULL) naming the field that is wrong.
  */
-int ota_sigfile_parse(const uint8_t *buf, size_t len, ota_sigfile_t *out);
+int ota_sigfile_parse(const uint8_t *buf, size_t len, ota_sigfile_t *out, const char **what);
 
 /** Encode sf into the OTA_SIGFILE_LEN bytes of a ".sig" file. */
 void ota_sigfile_encode(const ota_sigfile_t *sf, uint8_t out[OTA_SIGFILE_LEN]);

@@ -11,12 +11,26 @@
 
 _Static_assert(SIGFILE_OFF_SIG + OTA_SIG_LEN == OTA_SIGFILE_LEN, "the layout fills the file");
 
-int ota_sigfile_parse(const uint8_t *buf, size_t len, ota_sigfile_t *out)
+int ota_sigfile_parse(const uint8_t *buf, size_t len, ota_sigfile_t *out, const char **what)
 {
+    const char *bad = NULL;
+
     /* One layout, no variants: a file of any other shape is refused whole. */
-    if (buf == NULL || out == NULL || len != OTA_SIGFILE_LEN || memcmp(buf, OTA_SIGFILE_MAGIC, 4) != 0 ||
-        buf[SIGFILE_OFF_FORMAT] != OTA_SIGFILE_FORMAT || buf[SIGFILE_OFF_ALGORITHM] != OTA_SIGFILE_ECDSA_P256 ||
-        buf[SIGFILE_OFF_RESERVED] != 0 || buf[SIGFILE_OFF_RESERVED + 1] != 0) {
+    if (buf == NULL || out == NULL || len != OTA_SIGFILE_LEN) {
+        bad = "length: a signature file is exactly 80 bytes";
+    } else if (memcmp(buf, OTA_SIGFILE_MAGIC, 4) != 0) {
+        bad = "magic: not \"SOSG\"";
+    } else if (buf[SIGFILE_OFF_FORMAT] != OTA_SIGFILE_FORMAT) {
+        bad = "format: not 1";
+    } else if (buf[SIGFILE_OFF_ALGORITHM] != OTA_SIGFILE_ECDSA_P256) {
+        bad = "algorithm: not 1 (ECDSA P-256)";
+    } else if (buf[SIGFILE_OFF_RESERVED] != 0 || buf[SIGFILE_OFF_RESERVED + 1] != 0) {
+        bad = "reserved bytes: not 0";
+    }
+    if (what != NULL) {
+        *what = bad;
+    }
+    if (bad != NULL) {
         return OTA_ERR_SIGNATURE;
     }
     memcpy(out->key_id, buf + SIGFILE_OFF_KEY_ID, OTA_KEY_ID_LEN);

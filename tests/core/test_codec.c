@@ -130,19 +130,24 @@ static void test_a_sig_file_round_trips_and_any_other_shape_is_refused(void **st
     }
     ota_sigfile_encode(&sf, file);
     assert_memory_equal(file, "SOSG\x01\x01\x00\x00\xA0\xA1", 10);
-    assert_int_equal(ota_sigfile_parse(file, sizeof file, &back), OTA_OK);
+    assert_int_equal(ota_sigfile_parse(file, sizeof file, &back, NULL), OTA_OK);
     assert_memory_equal(&back, &sf, sizeof sf);
 
-    assert_int_equal(ota_sigfile_parse(file, sizeof file - 1, &back), OTA_ERR_SIGNATURE);
+    assert_int_equal(ota_sigfile_parse(file, sizeof file - 1, &back, NULL), OTA_ERR_SIGNATURE);
     uint8_t longer[OTA_SIGFILE_LEN + 1];
     memcpy(longer, file, sizeof file);
     longer[OTA_SIGFILE_LEN] = 0;
-    assert_int_equal(ota_sigfile_parse(longer, sizeof longer, &back), OTA_ERR_SIGNATURE);
-    for (size_t at = 0; at < 8; at++) { /* magic, format, algorithm, reserved */
+    assert_int_equal(ota_sigfile_parse(longer, sizeof longer, &back, NULL), OTA_ERR_SIGNATURE);
+    static const char *const field[8] = { "magic", "magic", "magic", "magic", "format", "algorithm",
+                                          "reserved", "reserved" };
+    for (size_t at = 0; at < 8; at++) {
         uint8_t bad[OTA_SIGFILE_LEN];
+        const char *what = NULL;
         memcpy(bad, file, sizeof file);
         bad[at] ^= 0x01;
-        assert_int_equal(ota_sigfile_parse(bad, sizeof bad, &back), OTA_ERR_SIGNATURE);
+        assert_int_equal(ota_sigfile_parse(bad, sizeof bad, &back, &what), OTA_ERR_SIGNATURE);
+        assert_non_null(what);
+        assert_int_equal(strncmp(what, field[at], strlen(field[at])), 0);
     }
 }
 

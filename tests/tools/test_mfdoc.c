@@ -227,6 +227,152 @@ static void test_a_url_with_quotes_or_controls_is_escaped_into_valid_json(void *
     ota_mfdoc_free(&doc);
 }
 
+
+/* A signature's bytes, recognisable in base64. */
+static void fill_signature(ota_manifest_entry_t *e, uint8_t seed)
+{
+    for (size_t k = 0; k < sizeof e->signature; k++) {
+        e->signature[k] = (uint8_t)(seed + k);
+    }
+    e->has_signature = true;
+}
+
+static void test_every_key_in_its_fixed_place_the_manifests_own_keys_first(void **state)
+{
+    (void)state;
+    ota_mfdoc_t doc;
+    ota_mfdoc_init(&doc);
+    doc.header.has_sequence = true;
+    doc.header.sequence = 4294967295u;
+    doc.header.has_hardware_id = true;
+    snprintf(doc.header.hardware_id, sizeof doc.header.hardware_id, "pic32mz-w1");
+    doc.header.has_expires = true;
+    doc.header.expires = 1800000000u; /* 2027-01-15T08:00:00Z */
+    ota_manifest_entry_t a = entry(5, "https://h/app_v5.bin", 0x5A, false);
+    a.size = 204800;
+    a.floor = 4;
+    a.golden = true;
+    fill_signature(&a, 0);
+    ota_manifest_entry_t b = entry(2, NULL, 0, true);
+    assert_int_equal(ota_mfdoc_set(&doc, &a), 0);
+    assert_int_equal(ota_mfdoc_set(&doc, &b), 0);
+    char buf[2048];
+    assert_true(ota_mfdoc_format(&doc, buf, sizeof buf) > 0);
+    assert_string_equal(buf, "{\n"
+                             "  \"Sequence\": 4294967295,\n"
+                             "  \"HardwareId\": \"pic32mz-w1\",\n"
+                             "  \"Expires\": \"2027-01-15T08:00:00Z\",\n"
+                             "  \"ota\": [\n"
+                             "    { \"Version\": 5, \"URL\": \"https://h/app_v5.bin\", "
+                             "\"Digest\": \"5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a\", "
+                             "\"Size\": 204800, \"Floor\": 4, \"Golden\": true, \"EraseVer\": false, "
+                             "\"Signature\": \"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIjJCUmJygpKissLS4vMDEy"
+                             "MzQ1Njc4OTo7PD0+Pw==\" },\n"
+                             "    { \"Version\": 2, \"EraseVer\": true }\n"
+                             "  ]\n"
+                             "}\n");
+    ota_mfdoc_free(&doc);
+}
+
+static void test_load_keeps_the_manifests_own_keys_and_writes_expires_in_utc(void **state)
+{
+    (void)state;
+    const char *json = "{\"Expires\":\"2027-01-15T10:00:00.75+02:00\",\"ota\":[],\"HardwareId\":\"board \\\"A\\\"\","
+                       "\"Sequence\":0,\"Other\":1}";
+    ota_mfdoc_t doc;
+    ota_mfdoc_init(&doc);
+    assert_int_equal(ota_mfdoc_load(&doc, json, strlen(json), NULL, NULL, NULL), OTA_OK);
+    assert_true(doc.header.has_sequence);
+    assert_int_equal(doc.header.sequence, 0);
+    assert_true(doc.header.has_hardware_id);
+    assert_string_equal(doc.header.hardware_id, "board \"A\"");
+    assert_true(doc.header.has_expires);
+    assert_int_equal(doc.header.expires, 1800000000u);
+    char buf[512];
+    assert_true(ota_mfdoc_format(&doc, buf, sizeof buf) > 0);
+    assert_string_equal(buf, "{\n"
+                             "  \"Sequence\": 0,\n"
+                             "  \"HardwareId\": \"board \\\"A\\\"\",\n"
+                             "  \"Expires\": \"2027-01-15T08:00:00Z\",\n"
+                             "  \"ota\": []\n"
+                             "}\n");
+    /* a document without them has none, whatever the document held before */
+    const char *plain = "{\"ota\":[]}";
+    assert_int_equal(ota_mfdoc_load(&doc, plain, strlen(plain), NULL, NULL, NULL), OTA_OK);
+    assert_false(doc.header.has_sequence || doc.header.has_hardware_id || doc.header.has_expires);
+    ota_mfdoc_free(&doc);
+}
+
+static void test_times_are_written_to_the_second_in_utc_up_to_the_year_9999(void **state)
+{
+    (void)state;
+    char t[OTA_MFDOC_TIME_SIZE];
+    assert_int_equal(ota_mfdoc_time_text(0, t), OTA_OK);
+    assert_string_equal(t, "1970-01-01T00:00:00Z");
+    assert_int_equal(ota_mfdoc_time_text(951782400u, t), OTA_OK);
+    assert_string_equal(t, "2000-02-29T00:00:00Z");
+    assert_int_equal(ota_mfdoc_time_text(253402300799u, t), OTA_OK);
+    assert_string_equal(t, "9999-12-31T23:59:59Z");
+    assert_int_equal(ota_mfdoc_time_text(253402300800u, t), OTA_ERR_RANGE);
+    assert_string_equal(t, "");
+}
+
+static void test_signed_entries_read_back_and_ten_fit_the_devices_limits(void **state)
+{
+    (void)state;
+    uint64_t rng = 7;
+    ota_mfdoc_t doc;
+    ota_mfdoc_init(&doc);
+    doc.header.has_sequence = true;
+    doc.header.sequence = 123456;
+    doc.header.has_hardware_id = true;
+    snprintf(doc.header.hardware_id, sizeof doc.header.hardware_id, "pic32mz-w1-curiosity");
+    doc.header.has_expires = true;
+    doc.header.expires = 1800000000u;
+    for (int i = 0; i < 11; i++) {
+        ota_manifest_entry_t e;
+        memset(&e, 0, sizeof e);
+        e.version = (uint32_t)(i + 1);
+        snprintf(e.url, sizeof e.url, "https://ota.example.com/fw/app_v%u.bin", (unsigned)e.version);
+        e.has_digest = true;
+        for (size_t k = 0; k < sizeof e.digest; k++) {
+            e.digest[k] = (uint8_t)tt_rand(&rng);
+        }
+        e.size = (uint32_t)tt_rand_range(&rng, 1000000, 9999999); /* 1 to 10 MB */
+        e.floor = (uint32_t)tt_rand_range(&rng, 1, e.version);
+        fill_signature(&e, (uint8_t)tt_rand(&rng));
+        assert_true(ota_mfdoc_set(&doc, &e) >= 0);
+    }
+    /* The figures the header comment of ota_mfdoc.h gives: 11 such entries
+     * fit the bytes but not the parser's tokens; 10 fit both. */
+    char buf[OTA_MANIFEST_MAX_SIZE + 1];
+    ota_mfdoc_t back;
+    ota_mfdoc_init(&back);
+    int len = ota_mfdoc_format(&doc, buf, sizeof buf);
+    assert_true(len > 0);
+    assert_int_equal(ota_mfdoc_load(&back, buf, (size_t)len, NULL, NULL, NULL), OTA_ERR_TOO_LARGE);
+    doc.count = 10;
+    len = ota_mfdoc_format(&doc, buf, sizeof buf);
+    assert_true(len > 0);
+    unsigned rejected = 1;
+    assert_int_equal(ota_mfdoc_load(&back, buf, (size_t)len, NULL, NULL, &rejected), OTA_OK);
+    assert_int_equal(rejected, 0);
+    assert_int_equal(back.header.sequence, 123456);
+    assert_int_equal(back.count, doc.count);
+    for (size_t i = 0; i < doc.count; i++) {
+        const ota_manifest_entry_t *x = &doc.entries[i], *y = &back.entries[i];
+        assert_int_equal(y->version, x->version);
+        assert_int_equal(y->size, x->size);
+        assert_int_equal(y->floor, x->floor);
+        assert_int_equal(y->golden, x->golden);
+        assert_true(y->has_signature);
+        assert_memory_equal(y->signature, x->signature, OTA_SIG_LEN);
+        assert_memory_equal(y->digest, x->digest, OTA_SHA256_LEN);
+    }
+    ota_mfdoc_free(&back);
+    ota_mfdoc_free(&doc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -238,6 +384,10 @@ int main(void)
         cmocka_unit_test(test_set_replaces_the_same_version_in_place_and_drops_its_repeats),
         cmocka_unit_test(test_what_is_written_reads_back_as_the_same_entries),
         cmocka_unit_test(test_a_url_with_quotes_or_controls_is_escaped_into_valid_json),
+        cmocka_unit_test(test_every_key_in_its_fixed_place_the_manifests_own_keys_first),
+        cmocka_unit_test(test_load_keeps_the_manifests_own_keys_and_writes_expires_in_utc),
+        cmocka_unit_test(test_times_are_written_to_the_second_in_utc_up_to_the_year_9999),
+        cmocka_unit_test(test_signed_entries_read_back_and_ten_fit_the_devices_limits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

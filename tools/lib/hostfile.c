@@ -185,3 +185,20 @@ int ota_hostfile_commit(ota_hostfile_out_t *out)
     release(out);
     return OTA_OK;
 }
+
+int ota_hostfile_save(const char *path, const void *data, size_t len)
+{
+    ota_hostfile_out_t out;
+    int err = ota_hostfile_begin(&out, path);
+    if (err != OTA_OK) {
+        return err;
+    }
+    err = ota_hostfile_write(&out, data, len);
+    if (err != OTA_OK) {
+        int saved = errno;
+        ota_hostfile_abort(&out);
+        errno = saved;
+        return err;
+    }
+    return ota_hostfile_commit(&out);
+}

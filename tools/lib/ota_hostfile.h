@@ -55,6 +55,12 @@ int ota_hostfile_commit(ota_hostfile_out_t *out);
 /** Give up: remove the temporary file, release out. path is untouched. */
 void ota_hostfile_abort(ota_hostfile_out_t *out);
 
+/**
+ * The whole of begin, write and commit for len bytes already in memory.
+ * Returns OTA_OK, or the first failure (errno tells why); path is then untouched.
+ */
+int ota_hostfile_save(const char *path, const void *data, size_t len);
+
 #ifdef __cplusplus
 }
 #endif
