@@ -439,7 +439,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ota_bootctl_encode(&rec, slot);
     memcpy(flash_mem, slot, sizeof slot);
 
-    ota_flash_t flash = { NULL, FLASH_SIZE, 4096, 16, flash_read, flash_erase, flash_program };
+    ota_flash_t flash = { NULL, FLASH_SIZE, 4096, 16, flash_read, flash_erase, flash_program, NULL };
     ota_transport_t transport = { NULL, tp_get, tp_response, tp_read, tp_close };
     ota_system_t sys = { NULL, sys_now, sys_random, sys_reset, NULL, NULL };
     ota_service_ports_t ports = { &flash, &store, &transport, &crypto, &sys };
