@@ -84,7 +84,7 @@ static void reset_counters(rig_t *r)
     bench_flash_reset(&r->flash);
     bench_crypto_reset(&r->crypto);
     bench_store_reset(&r->store);
-    ota_store_dir_reset_counters(&r->d.dev.store_dir);
+    ota_store_sim_reset_counters(&r->d.dev.store_sim);
 }
 
 static int boot(rig_t *r, ota_boot_result_t *res)
@@ -148,8 +148,8 @@ static int bench_direct_boot(rig_t *r)
         fprintf(stderr, "bench_flash: direct boot: %s (direct %d)\n", ota_err_name(err), res.direct);
         return err != OTA_OK ? err : OTA_ERR_STATE;
     }
-    ota_store_dir_counters_t sc;
-    ota_store_dir_counters(&r->d.dev.store_dir, &sc);
+    ota_store_sim_counters_t sc;
+    ota_store_sim_counters(&r->d.dev.store_sim, &sc);
     const bench_store_t *bs = &r->store;
     const bench_flash_counts_t *a = &r->flash.in, *b = &r->flash.out;
     bench_figure("boot.sector_size", (double)r->d.dev.flash.sector_size, "bytes in one flash sector");

@@ -159,7 +159,7 @@ typedef struct sim_last_run {
     unsigned resets;
     uint32_t version;        /* running version when the run ended, 0 unknown */
     ota_flash_sim_counters_t flash;
-    ota_store_dir_counters_t store;
+    ota_store_sim_counters_t store;
 } sim_last_run_t;
 
 int sim_last_run_save(const char *dev, const sim_last_run_t *r);

@@ -204,7 +204,7 @@ static void finish(const run_opts_t *o, sim_device_t *d, unsigned boots, unsigne
     lr.boots = boots;
     lr.resets = resets;
     (void)ota_flash_sim_counters(&d->dev.flash_sim, &lr.flash);
-    (void)ota_store_dir_counters(&d->dev.store_dir, &lr.store);
+    (void)ota_store_sim_counters(&d->dev.store_sim, &lr.store);
     /* Only to read the record for the report: nothing is written any more. */
     (void)ota_power_reboot(&d->dev.power);
     ota_bootctl_record_t rec;
@@ -329,7 +329,7 @@ int sim_cmd_run(int argc, char **argv)
         (void)ota_power_arm(&d->dev.power, o.cut_after, o.mode);
     }
     (void)ota_flash_sim_reset_counters(&d->dev.flash_sim);
-    (void)ota_store_dir_reset_counters(&d->dev.store_dir);
+    (void)ota_store_sim_reset_counters(&d->dev.store_sim);
 
     ota_transport_curl_t *curl = calloc(1, sizeof *curl);
     ota_transport_t tp;

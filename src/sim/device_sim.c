@@ -16,27 +16,60 @@ static int layout_error(const char **why, const char *what)
     return OTA_ERR_INVALID_ARG;
 }
 
+/* The sector holding addr, from the map or the uniform size; OTA_ERR_RANGE
+ * past the end of the map (a uniform flash's end is checked by the caller). */
+static int layout_sector(const ota_device_sim_config_t *cfg, uint32_t sector_size, uint64_t addr,
+                         uint32_t *start, uint32_t *size)
+{
+    if (addr > UINT32_MAX) {
+        return OTA_ERR_RANGE;
+    }
+    if (cfg->sectors != NULL) {
+        return ota_flash_file_map_sector(cfg->sectors, cfg->nsectors, (uint32_t)addr, start, size);
+    }
+    *start = (uint32_t)(addr - addr % sector_size);
+    *size = sector_size;
+    return OTA_OK;
+}
+
 int ota_device_sim_layout(const ota_device_sim_config_t *cfg, ota_device_sim_layout_t *out, const char **why)
 {
     if (cfg == NULL || out == NULL) {
         return layout_error(why, "no configuration");
     }
     out->nvm_size = cfg->nvm_size ? cfg->nvm_size : DEFAULT_NVM_SIZE;
+    if (cfg->sectors != NULL) {
+        uint64_t total = 0;
+        for (size_t i = 0; i < cfg->nsectors; i++) {
+            total += (uint64_t)cfg->sectors[i].count * cfg->sectors[i].size;
+        }
+        out->nvm_size = total <= UINT32_MAX ? (uint32_t)total : 0u;
+    }
     out->sector_size = cfg->sector_size ? cfg->sector_size : DEFAULT_SECTOR_SIZE;
     out->write_unit = cfg->write_unit ? cfg->write_unit : DEFAULT_WRITE_UNIT;
     out->bootctl_addr = cfg->bootctl_offset;
+    uint32_t start = 0;
+    uint32_t bc_size = 0;
+    uint32_t app_start = 0;
+    uint32_t app_size = 0;
+    int bc_err = layout_sector(cfg, out->sector_size, cfg->bootctl_offset, &start, &bc_size);
+    bool bc_aligned = bc_err == OTA_OK && start == cfg->bootctl_offset;
+    if (bc_err == OTA_OK) {
+        out->sector_size = bc_size;
+    }
     /* 64-bit sums: an offset near 4 GiB must not wrap into "fits". */
     uint64_t bootctl_end = (uint64_t)cfg->bootctl_offset + out->sector_size;
     uint64_t app = cfg->app_offset ? cfg->app_offset : bootctl_end;
     out->app_addr = (uint32_t)app;
     out->app_size = app < out->nvm_size ? out->nvm_size - (uint32_t)app : 0u;
+    int app_err = app < out->nvm_size ? layout_sector(cfg, out->sector_size, app, &app_start, &app_size) : OTA_OK;
 
-    /* The flash's own geometry (powers of two, whole sectors) is the flash
-     * simulator's to check; here only where the two areas sit. */
-    if (out->bootctl_addr % out->sector_size != 0u || app % out->sector_size != 0u) {
+    /* The flash's own geometry (powers of two, whole sectors) is the flash's
+     * to check; here only where the two areas sit. */
+    if ((bc_err == OTA_OK && !bc_aligned) || (app_err == OTA_OK && app < out->nvm_size && app_start != app)) {
         return layout_error(why, "bootctl_offset and app_offset must be multiples of sector_size");
     }
-    if (bootctl_end > out->nvm_size) {
+    if (bc_err != OTA_OK || bootctl_end > out->nvm_size) {
         return layout_error(why, "the boot control sector is past the end of flash");
     }
     /* The application region runs to the end of flash: the boot control
@@ -45,7 +78,7 @@ int ota_device_sim_layout(const ota_device_sim_config_t *cfg, ota_device_sim_lay
     if (app < bootctl_end) {
         return layout_error(why, "the application region must start after the boot control sector");
     }
-    if (app >= out->nvm_size) {
+    if (app >= out->nvm_size || app_err != OTA_OK) {
         return layout_error(why, "no room for the application region");
     }
     if (why != NULL) {
@@ -65,8 +98,10 @@ int ota_device_sim_open(ota_device_sim_t *dev, const ota_device_sim_config_t *cf
 
     ota_flash_sim_config_t fc = {
         .size = lay.nvm_size,
-        .sector_size = lay.sector_size,
+        .sector_size = cfg->sectors != NULL ? 0u : lay.sector_size,
         .write_unit = lay.write_unit,
+        .runs = cfg->sectors,
+        .nruns = cfg->nsectors,
         .strict = !cfg->lenient,
         .path = cfg->flash_path,
         .power = &dev->power,
@@ -80,16 +115,24 @@ int ota_device_sim_open(ota_device_sim_t *dev, const ota_device_sim_config_t *cf
     ota_store_dir_config_t sc = {
         .dir = cfg->store_path,
         .capacity = cfg->store_capacity,
-        .power = &dev->power,
+        /* The power model is the simulator's (store_sim): the host's cache
+         * is the medium, and fsync(2) would only slow thousands of boots. */
+        .no_fsync = true,
     };
     err = ota_store_dir_open(&dev->store_dir, &sc);
+    if (err == OTA_OK) {
+        err = ota_store_sim_open(&dev->store_sim, &dev->store_dir, &dev->power);
+        if (err != OTA_OK) {
+            (void)ota_store_dir_close(&dev->store_dir);
+        }
+    }
     if (err != OTA_OK) {
         (void)ota_flash_sim_close(&dev->flash_sim);
         return err;
     }
     (void)ota_system_posix_init(&dev->sys_posix, cfg->seed);
     (void)ota_flash_sim_port(&dev->flash_sim, &dev->flash);
-    (void)ota_store_dir_port(&dev->store_dir, &dev->store);
+    (void)ota_store_sim_port(&dev->store_sim, &dev->store);
     (void)ota_crypto_host_default(&dev->crypto);
     (void)ota_system_posix_port(&dev->sys_posix, &dev->sys);
 
@@ -106,6 +149,7 @@ int ota_device_sim_open(ota_device_sim_t *dev, const ota_device_sim_config_t *cf
 
 int ota_device_sim_close(ota_device_sim_t *dev)
 {
+    (void)ota_store_sim_close(&dev->store_sim);
     int err = ota_store_dir_close(&dev->store_dir);
     int err2 = ota_flash_sim_close(&dev->flash_sim);
     return err != OTA_OK ? err : err2;

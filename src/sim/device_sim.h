@@ -1,11 +1,12 @@
 /*
- * sysota host port: one simulated device, assembled from the host port's
- * parts: a NOR flash (boot control sector + application region), a
+ * sysota simulator: one simulated device, assembled from the simulator's
+ * models and the host port's parts: a NOR flash model (boot control sector
+ * + application region) over a file flash, a simulated store over a
  * directory store, one power supply shared by both, SHA-256, and a system
  * port. Tests, the power-cut sweeps and `sysota sim` all build devices here,
  * so they agree on the layout:
  *
- *   flash [bootctl_offset, +sector_size)   boot control sector (default offset 0)
+ *   flash [bootctl_offset, +its sector)    boot control sector (default offset 0)
  *   flash [app_offset, nvm_size)           application region (default: right
  *                                          after the boot control sector)
  *
@@ -26,6 +27,7 @@
 #include "flash_sim.h"
 #include "power_sim.h"
 #include "store_dir.h"
+#include "store_sim.h"
 #include "system_posix.h"
 
 #ifdef __cplusplus
@@ -37,10 +39,12 @@ typedef struct ota_device_sim_config {
     const char *flash_path;  /**< backing file of the flash; NULL: in memory */
     const char *store_path;  /**< host directory of the store (required) */
     uint32_t nvm_size;       /**< default 1 MiB */
-    uint32_t sector_size;    /**< default 4 KiB */
+    uint32_t sector_size;    /**< uniform sectors; default 4 KiB (ignored with a sector map) */
+    const ota_flash_file_run_t *sectors; /**< sector map (see flash_file.h); NULL: uniform */
+    size_t nsectors;         /**< runs in sectors */
     uint32_t write_unit;     /**< default 16 (PIC32MZ quad word) */
     uint32_t bootctl_offset; /**< boot control sector; default 0 */
-    uint32_t app_offset;     /**< first byte of the application region; 0: bootctl_offset + sector_size */
+    uint32_t app_offset;     /**< first byte of the application region; 0: right after the boot control sector */
     bool lenient;            /**< allow a write unit to be programmed twice (default: strict, refused) */
     uint64_t store_capacity; /**< bytes; 0: unlimited */
     uint64_t seed;           /**< torn bytes and poll jitter */
@@ -50,7 +54,7 @@ typedef struct ota_device_sim_config {
 /** Where a configuration puts things, defaults applied. */
 typedef struct ota_device_sim_layout {
     uint32_t nvm_size;
-    uint32_t sector_size;
+    uint32_t sector_size;  /**< the boot control sector's size */
     uint32_t write_unit;
     uint32_t bootctl_addr; /**< flash offset of the boot control sector */
     uint32_t app_addr;     /**< flash offset of the application region */
@@ -62,7 +66,9 @@ typedef struct ota_device_sim_layout {
  * control sector and application region fit the flash: OTA_OK, or
  * OTA_ERR_INVALID_ARG with *why (if why is not NULL) naming the first
  * problem. ota_device_sim_open refuses what this refuses (and the flash
- * simulator refuses a geometry that is not whole powers of two).
+ * refuses a geometry that is not whole powers of two, or a sector map that
+ * does not add up). With a sector map, the areas must start on sectors of
+ * it (the bootloader checks the whole memory map again, ota_layout_check).
  */
 int ota_device_sim_layout(const ota_device_sim_config_t *cfg, ota_device_sim_layout_t *out, const char **why);
 
@@ -70,7 +76,8 @@ int ota_device_sim_layout(const ota_device_sim_config_t *cfg, ota_device_sim_lay
 typedef struct ota_device_sim {
     ota_power_t power;
     ota_flash_sim_t flash_sim;
-    ota_store_dir_t store_dir;
+    ota_store_dir_t store_dir;  /**< the files */
+    ota_store_sim_t store_sim;  /**< the files under the power model: what store is */
     ota_system_posix_t sys_posix;
     ota_flash_t flash;
     ota_store_t store;

@@ -1,30 +1,30 @@
 /*
- * sysota host port: a simulated NOR flash behind an ota_flash_t.
+ * sysota simulator: a NOR flash model behind an ota_flash_t, with power cuts.
  *
- * NOR rules, enforced rather than assumed: erase sets one whole sector to
- * 0xFF; program only clears bits and refuses (writing nothing) any byte that
- * would turn a 0 back into 1; program addresses and lengths are multiples of
- * the write unit; a write unit programmed twice between erases is counted as
- * a violation and, in strict mode, refused (ECC flash such as PIC32MZ cannot
- * do it at all).
+ * It wraps the host port's file flash (flash_file.h), which holds the bytes
+ * (in memory, or written through to a file so that a simulator process that
+ * exits leaves the device's state behind) and enforces the NOR rules that
+ * can be read from the bytes: erase to 0xFF, program only clears bits
+ * (OTA_ERR_FLASH_BITS otherwise, writing nothing), alignment, range, and
+ * sectors uniform or from a sector map (reported through ota_flash_t.sector,
+ * so the core runs on an STM32F4-like geometry).
  *
- * Backing: in memory (fast: power-cut sweeps boot thousands of times), or a
- * file written through with pwrite() on every change so that a simulator
- * process that exits leaves the device's state behind. The "programmed since
- * erase" bookkeeping lives in a sidecar file "<path>.wu" (one byte per write
- * unit) so strict mode holds across processes too.
- *
- * Faults: with a power object (power_sim.h), erase and program are counted
- * mutating operations and may be the victim of a cut:
- *  - SKIP:  nothing changes;
- *  - WHOLE: the operation completes;
- *  - TORN program: a random number of whole write units is programmed, then
- *    the next write unit gets a random subset of the bit clears the data
- *    asked for (never a bit the data would not clear), the rest is untouched;
- *    the torn unit counts as programmed;
- *  - TORN erase: each byte of the sector independently keeps its old value or
- *    becomes 0xFF (a half-done erase); a write unit counts as erased only if
- *    it ended all 0xFF.
+ * On top of that, the model adds what a real part does but a file cannot:
+ *  - a write unit programmed twice between erases is counted as a violation
+ *    and, in strict mode, refused (ECC flash such as PIC32MZ cannot do it at
+ *    all). The bookkeeping lives in a sidecar file "<path>.wu" (one byte per
+ *    write unit) so strict mode holds across processes too;
+ *  - with a power object (power_sim.h), erase and program are counted
+ *    mutating operations and may be the victim of a cut:
+ *     - SKIP:  nothing changes;
+ *     - WHOLE: the operation completes;
+ *     - TORN program: a random number of whole write units is programmed,
+ *       then the next write unit gets a random subset of the bit clears the
+ *       data asked for (never a bit the data would not clear), the rest is
+ *       untouched; the torn unit counts as programmed;
+ *     - TORN erase: each byte of the sector independently keeps its old
+ *       value or becomes 0xFF (a half-done erase); a write unit counts as
+ *       erased only if it ended all 0xFF.
  * Calls rejected for their arguments (alignment, range, bits, reprogram in
  * strict mode) change nothing and are not counted as operations.
  */
@@ -35,6 +35,7 @@
 #include <stdint.h>
 
 #include "sysota/ota_port.h"
+#include "flash_file.h"
 #include "power_sim.h"
 
 #ifdef __cplusplus
@@ -43,9 +44,11 @@ extern "C" {
 
 /** Geometry and backing of one simulated flash. */
 typedef struct ota_flash_sim_config {
-    uint32_t size;        /**< bytes, a multiple of sector_size */
-    uint32_t sector_size; /**< a power of two */
-    uint32_t write_unit;  /**< a power of two <= sector_size */
+    uint32_t size;        /**< bytes, a multiple of sector_size; with a sector map, 0 or its total */
+    uint32_t sector_size; /**< uniform sectors: a power of two; ignored with a sector map */
+    uint32_t write_unit;  /**< a power of two dividing every sector */
+    const ota_flash_file_run_t *runs; /**< sector map (see flash_file.h); NULL: uniform */
+    size_t nruns;
     bool strict;          /**< refuse a second program of a write unit between erases */
     const char *path;     /**< NULL: in memory; else the backing file (copied) */
     ota_power_t *power;   /**< shared power supply; NULL: power never fails */
@@ -64,11 +67,10 @@ typedef struct ota_flash_sim_counters {
 /** One simulated flash. Fields are private. */
 typedef struct ota_flash_sim {
     ota_flash_sim_config_t cfg;
-    char *path;          /* owned copy of cfg.path */
-    uint8_t *mem;        /* the whole device */
-    uint8_t *wu;         /* one byte per write unit: 1 = programmed since erase */
-    int fd;              /* backing file, -1 in memory */
-    int wu_fd;           /* sidecar file, -1 in memory */
+    ota_flash_file_t file; /* the bytes and the NOR rules */
+    ota_flash_t under;     /* file's port */
+    uint8_t *wu;           /* one byte per write unit: 1 = programmed since erase */
+    int wu_fd;             /* sidecar file, -1 in memory */
     ota_flash_sim_counters_t counters;
 } ota_flash_sim_t;
 

@@ -1,6 +1,7 @@
 /*
  * The simulated power supply: one operation count, one cut, one generator
- * shared by every storage device of a simulated device.
+ * shared by every storage device of a simulated device, and the cut
+ * protocol every device model's mutating operation goes through.
  */
 #include "power_sim.h"
 
@@ -95,6 +96,28 @@ int ota_power_tick(ota_power_t *p, ota_cut_mode_t *mode)
         return p->fail_err;
     }
     return OTA_POWER_RUN;
+}
+
+int ota_power_run(ota_power_t *p, bool atomic, ota_power_op_fn op, void *arg)
+{
+    ota_cut_mode_t mode = OTA_CUT_WHOLE;
+    int rc = ota_power_tick(p, &mode);
+    if (rc < 0) {
+        return rc;
+    }
+    if (rc == OTA_POWER_RUN) {
+        return op(arg, OTA_CUT_WHOLE);
+    }
+    if (atomic && mode == OTA_CUT_TORN) {
+        mode = (ota_power_random(p) & 1) != 0 ? OTA_CUT_WHOLE : OTA_CUT_SKIP;
+    }
+    if (mode != OTA_CUT_SKIP) {
+        (void)op(arg, mode);
+    }
+    /* The operation (or what the cut let of it) is on the medium; now the
+     * supply is gone, and the listeners drop what was not durable. */
+    ota_power_cut(p);
+    return OTA_ERR_POWER_LOST;
 }
 
 int ota_power_check(const ota_power_t *p)

@@ -1,7 +1,7 @@
 /*
- * sysota host port: the simulated power supply of one simulated device.
+ * sysota simulator: the simulated power supply of one simulated device.
  *
- * The flash simulator and the directory store of one device share one
+ * The NOR flash model and the store wrapper of one device share one
  * ota_power_t, so that "cut after operation k" counts flash AND store
  * operations in one sequence: a power-cut sweep arms k = 1, 2, 3, ... and
  * must reach every instant at which the device could lose power.
@@ -12,14 +12,12 @@
  * right after the mutating operation before them, so counting reads would
  * only make sweeps longer without reaching new states.
  *
- * Protocol for a device model (flash_sim.c, store_dir.c):
- *   rc = ota_power_tick(p, &mode);
- *   rc < 0                : fail with rc, do nothing (power off, or injected fault)
- *   rc == OTA_POWER_RUN   : do the operation normally
- *   rc == OTA_POWER_VICTIM: do the operation as `mode` says (not at all, whole,
- *                           or torn), then call ota_power_cut(p) and fail with
- *                           OTA_ERR_POWER_LOST.
- * Non-mutating operations call ota_power_check(p) first.
+ * The cut protocol, written once in ota_power_run() and followed by every
+ * mutating operation of a device model (flash_sim.c, store_sim.c): the
+ * model first refuses what it refuses for its arguments (not counted), then
+ * hands the operation to ota_power_run(), which counts it and runs it whole,
+ * not at all, or torn, cutting the power after a victim. Non-mutating
+ * operations call ota_power_check(p) first.
  *
  * Not thread-safe: one simulated device is driven by one thread.
  */
@@ -52,6 +50,14 @@ typedef enum ota_cut_mode {
 
 /** Called at the instant of a cut, before any later operation can run. */
 typedef void (*ota_power_cut_cb)(void *arg);
+
+/**
+ * One mutating operation of a device model, as ota_power_run() runs it:
+ * how is OTA_CUT_WHOLE (do it all: a normal call, or a victim that completes
+ * before the cut) or OTA_CUT_TORN (do part of it, as the device would when
+ * the supply dies halfway). Returns the operation's own result.
+ */
+typedef int (*ota_power_op_fn)(void *arg, ota_cut_mode_t how);
 
 /**
  * One power supply. Allocate it anywhere and call ota_power_init(); treat
@@ -124,6 +130,19 @@ int ota_power_cut(ota_power_t *p);
  * the caller treats every cut mode the same.
  */
 int ota_power_tick(ota_power_t *p, ota_cut_mode_t *mode);
+
+/**
+ * The cut protocol: count one mutating operation and run it.
+ *  - power off, or a fault injected by ota_power_fail_at: return that error,
+ *    op is not called;
+ *  - an ordinary operation: return op(arg, OTA_CUT_WHOLE);
+ *  - the armed victim: op is not called (SKIP), called whole (WHOLE) or torn
+ *    (TORN), then the power is cut (listeners run) and OTA_ERR_POWER_LOST is
+ *    returned whatever op returned. An atomic operation (a rename, a sync)
+ *    cannot be torn: a TORN victim is then done whole or not at all, one
+ *    pseudo-random bit deciding.
+ */
+int ota_power_run(ota_power_t *p, bool atomic, ota_power_op_fn op, void *arg);
 
 /** OTA_OK while the power is on, OTA_ERR_POWER_LOST after a cut (for reads). */
 int ota_power_check(const ota_power_t *p);

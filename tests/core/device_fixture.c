@@ -42,7 +42,7 @@ void fixture_reopen(fixture_t *f)
 
 void fixture_close(fixture_t *f)
 {
-    assert_int_equal(ota_store_dir_open_handles(&f->dev.store_dir), 0);
+    assert_int_equal(ota_store_sim_open_handles(&f->dev.store_sim), 0);
     (void)ota_device_sim_close(&f->dev);
     assert_int_equal(test_tmpdir_remove(f->dir), OTA_OK);
 }

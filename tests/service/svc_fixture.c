@@ -65,7 +65,7 @@ void fix_open_cap(svc_fix_t *f, uint32_t golden, uint64_t store_capacity)
 
 void fix_close(svc_fix_t *f)
 {
-    assert_int_equal(ota_store_dir_open_handles(&f->dev.store_dir), 0);
+    assert_int_equal(ota_store_sim_open_handles(&f->dev.store_sim), 0);
     (void)ota_device_sim_close(&f->dev);
     assert_int_equal(test_tmpdir_remove(f->dir), OTA_OK);
 }

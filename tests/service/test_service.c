@@ -911,11 +911,11 @@ static void test_each_task_call_reads_the_transport_at_most_once_and_writes_at_m
     assert_int_equal(ota_service_check_now(&t->f.svc), OTA_OK);
     int calls = 0;
     for (;;) {
-        ota_store_dir_counters_t before, after;
+        ota_store_sim_counters_t before, after;
         unsigned reads = t->ft.reads;
-        ota_store_dir_counters(&t->f.dev.store_dir, &before);
+        ota_store_sim_counters(&t->f.dev.store_sim, &before);
         int r = ota_service_task(&t->f.svc);
-        ota_store_dir_counters(&t->f.dev.store_dir, &after);
+        ota_store_sim_counters(&t->f.dev.store_sim, &after);
         assert_true(t->ft.reads - reads <= 1);
         assert_true(after.bytes_written - before.bytes_written <= sizeof t->f.buf + 1024); /* a chunk, or a database */
         calls++;

@@ -123,6 +123,8 @@ static void sweep(ota_cut_mode_t mode)
     }
     /* an update is at least: open, writes, sync, close, rename, database swap, mark */
     assert_true(k > FIX_IMAGE_SIZE / 1024 + 8);
+    printf("power-cut sweep service update (%s) %llu cuts checked\n", ota_power_mode_name(mode),
+           (unsigned long long)(k - 1));
 }
 
 static void test_a_cut_skipping_any_write_of_an_update_leaves_a_bootable_device_that_finishes_it(void **state)

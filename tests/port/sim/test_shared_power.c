@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "flash_sim.h"
-#include "store_dir.h"
+#include "store_sim.h"
 #include "test_server.h"
 
 #define SIZE (64u * 1024u)
@@ -24,7 +24,8 @@ static char dir[256];
 static ota_power_t power;
 static ota_flash_sim_t fsim;
 static ota_flash_t f;
-static ota_store_dir_t st;
+static ota_store_dir_t sd;
+static ota_store_sim_t st;
 static ota_store_t s;
 
 static int setup(void **state)
@@ -36,19 +37,21 @@ static int setup(void **state)
     ota_power_init(&power, 11);
     ota_flash_sim_config_t fc = { .size = SIZE, .sector_size = SECTOR, .write_unit = WU, .strict = true,
                                   .power = &power };
-    ota_store_dir_config_t sc = { .dir = dir, .power = &power };
-    if (ota_flash_sim_open(&fsim, &fc) != OTA_OK || ota_store_dir_open(&st, &sc) != OTA_OK) {
+    ota_store_dir_config_t sc = { .dir = dir, .no_fsync = true };
+    if (ota_flash_sim_open(&fsim, &fc) != OTA_OK || ota_store_dir_open(&sd, &sc) != OTA_OK ||
+        ota_store_sim_open(&st, &sd, &power) != OTA_OK) {
         return -1;
     }
     ota_flash_sim_port(&fsim, &f);
-    ota_store_dir_port(&st, &s);
+    ota_store_sim_port(&st, &s);
     return 0;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    ota_store_dir_close(&st);
+    ota_store_sim_close(&st);
+    ota_store_dir_close(&sd);
     ota_flash_sim_close(&fsim);
     test_tmpdir_remove(dir);
     return 0;
@@ -93,7 +96,7 @@ static void test_a_cut_on_the_flash_costs_the_store_its_unsynced_data(void **sta
     /* The store is off too, and its handle is gone. */
     assert_int_equal(s.write(s.ctx, fh, data, 1), OTA_ERR_POWER_LOST);
     ota_power_reboot(&power);
-    assert_int_equal(ota_store_dir_open_handles(&st), 0);
+    assert_int_equal(ota_store_sim_open_handles(&st), 0);
     uint32_t size = 0;
     assert_int_equal(s.stat(s.ctx, "dl.tmp", &size), OTA_OK);
     assert_true(size >= 100 && size <= 400);
