@@ -37,38 +37,38 @@ static void test_a_zero_configuration_keeps_boot_control_first_and_the_applicati
 static void test_the_default_profile_is_todays_default_device(void **state)
 {
     (void)state;
-    sim_config_t c;
-    sim_config_defaults(&c);
-    assert_string_equal(c.profile, SIM_DEFAULT_PROFILE);
-    assert_int_equal(c.hex_base, SIM_DEFAULT_HEX_BASE);
+    simcmd_config_t c;
+    simcmd_config_defaults(&c);
+    assert_string_equal(c.profile, SIMCMD_DEFAULT_PROFILE);
+    assert_int_equal(c.hex_base, SIMCMD_DEFAULT_HEX_BASE);
     assert_int_equal(c.nvm_size, 1024 * 1024);
     assert_int_equal(c.sector_size, 4096);
     assert_int_equal(c.write_unit, 16);
     assert_int_equal(c.bootctl_offset, 0);
     assert_int_equal(c.app_offset, 0);
     const char *why;
-    assert_int_equal(sim_config_check(&c, &why), OTA_OK);
+    assert_int_equal(simcmd_config_check(&c, &why), OTA_OK);
 }
 
 static void test_the_w1_profile_has_the_originals_addresses(void **state)
 {
     (void)state;
-    const sim_profile_t *p = sim_profile_find("pic32mz-w1");
+    const simcmd_profile_t *p = simcmd_profile_find("pic32mz-w1");
     assert_non_null(p);
     assert_int_equal(p->hex_base, 0x10000000u);
     assert_int_equal(p->hex_base + p->bootctl_offset, 0x10020000u);
     assert_int_equal(p->hex_base + p->app_offset, 0x10021000u);
     assert_int_equal(p->sector_size, 4096);
-    assert_null(sim_profile_find("pic32mz-xx"));
+    assert_null(simcmd_profile_find("pic32mz-xx"));
 
     /* Every profile holds together as a device. */
-    for (size_t i = 0; sim_profile_at(i) != NULL; i++) {
-        sim_config_t c;
-        sim_config_defaults(&c);
-        sim_profile_apply(sim_profile_at(i), &c);
+    for (size_t i = 0; simcmd_profile_at(i) != NULL; i++) {
+        simcmd_config_t c;
+        simcmd_config_defaults(&c);
+        simcmd_profile_apply(simcmd_profile_at(i), &c);
         const char *why;
-        if (sim_config_check(&c, &why) != OTA_OK) {
-            fail_msg("profile %s: %s", sim_profile_at(i)->name, why);
+        if (simcmd_config_check(&c, &why) != OTA_OK) {
+            fail_msg("profile %s: %s", simcmd_profile_at(i)->name, why);
         }
     }
 }
@@ -76,21 +76,21 @@ static void test_the_w1_profile_has_the_originals_addresses(void **state)
 static void test_the_profile_key_sets_the_layout_and_later_keys_change_single_values(void **state)
 {
     (void)state;
-    sim_config_t c;
+    simcmd_config_t c;
     const char *why;
-    sim_config_defaults(&c);
-    assert_int_equal(sim_config_set(&c, "profile", "pic32mz-w1", &why), OTA_OK);
+    simcmd_config_defaults(&c);
+    assert_int_equal(simcmd_config_set(&c, "profile", "pic32mz-w1", &why), OTA_OK);
     assert_string_equal(c.profile, "pic32mz-w1");
     assert_int_equal(c.bootctl_offset, 0x20000);
     assert_int_equal(c.app_offset, 0x21000);
-    assert_int_equal(sim_config_set(&c, "nvm_size", "2M", &why), OTA_OK);
+    assert_int_equal(simcmd_config_set(&c, "nvm_size", "2M", &why), OTA_OK);
     assert_int_equal(c.nvm_size, 2 * 1024 * 1024);
     assert_int_equal(c.bootctl_offset, 0x20000);
-    assert_int_equal(sim_config_set(&c, "profile", "nope", &why), OTA_ERR_INVALID_ARG);
+    assert_int_equal(simcmd_config_set(&c, "profile", "nope", &why), OTA_ERR_INVALID_ARG);
     assert_non_null(strstr(why, "not a profile"));
-    assert_true(sim_config_key_fixed("profile"));
-    assert_true(sim_config_key_fixed("app_offset"));
-    assert_false(sim_config_key_fixed("hex_base"));
+    assert_true(simcmd_config_key_fixed("profile"));
+    assert_true(simcmd_config_key_fixed("app_offset"));
+    assert_false(simcmd_config_key_fixed("hex_base"));
 }
 
 static void expect_refused(uint32_t bootctl, uint32_t app, const char *words)
@@ -132,12 +132,12 @@ static void test_a_w1_device_keeps_its_record_at_0x20000_and_its_image_at_0x2100
     (void)state;
     char dir[512];
     assert_int_equal(test_tmpdir_make(dir, sizeof dir, "w1"), OTA_OK);
-    sim_config_t c;
+    simcmd_config_t c;
     const char *why;
-    sim_config_defaults(&c);
-    assert_int_equal(sim_config_set(&c, "profile", "pic32mz-w1", &why), OTA_OK);
+    simcmd_config_defaults(&c);
+    assert_int_equal(simcmd_config_set(&c, "profile", "pic32mz-w1", &why), OTA_OK);
     ota_device_sim_config_t dc;
-    sim_config_device(&c, &dc);
+    simcmd_config_device(&c, &dc);
     dc.store_path = dir;
     ota_device_sim_t dev;
     assert_int_equal(ota_device_sim_open(&dev, &dc), OTA_OK);
