@@ -18,7 +18,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "device_sim.h"
+#include "sim_device.h"
 #include "sysota/ota_service.h"
 
 #define SIMCMD_CONF_FILE "device.conf"
@@ -76,7 +76,7 @@ int simcmd_config_set(simcmd_config_t *c, const char *key, const char *value, co
 int simcmd_config_check(const simcmd_config_t *c, const char **why);
 
 /** The simulated device's configuration (no paths) that c describes. */
-void simcmd_config_device(const simcmd_config_t *c, ota_device_sim_config_t *dc);
+void simcmd_config_device(const simcmd_config_t *c, sim_device_config_t *dc);
 
 /** The keys fixed at init (geometry and layout): `sim config` refuses to change them. */
 bool simcmd_config_key_fixed(const char *key);
@@ -126,7 +126,7 @@ typedef struct simcmd_device {
     char flash_path[SIMCMD_PATH_MAX];
     char store_path[SIMCMD_PATH_MAX];
     simcmd_config_t cfg;
-    ota_device_sim_t dev;
+    sim_device_t dev;
 } simcmd_device_t;
 
 /**
@@ -158,8 +158,8 @@ typedef struct simcmd_last_run {
     unsigned boots;
     unsigned resets;
     uint32_t version;        /* running version when the run ended, 0 unknown */
-    ota_flash_sim_counters_t flash;
-    ota_store_sim_counters_t store;
+    sim_nor_counters_t flash;
+    sim_store_counters_t store;
 } simcmd_last_run_t;
 
 int simcmd_last_run_save(const char *dev, const simcmd_last_run_t *r);

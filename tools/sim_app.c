@@ -41,7 +41,7 @@ uint64_t simcmd_now_ms(void)
 
 static bool power_on(const simcmd_app_t *app)
 {
-    return ota_power_is_on(&app->d->dev.power) == 1;
+    return sim_power_is_on(&app->d->dev.power) == 1;
 }
 
 static bool running_confirmed(const simcmd_app_t *app)
@@ -122,7 +122,7 @@ static simcmd_app_end_t fail(simcmd_app_t *app, const char *what, int err)
 /* The service's loop; the caller owns the buffers. */
 static simcmd_app_end_t service_loop(simcmd_app_t *app, app_state_t *st, bool no_confirm)
 {
-    ota_system_posix_t *sys = &app->d->dev.sys_posix;
+    posix_system_t *sys = &app->d->dev.sys_posix;
     uint64_t last = simcmd_now_ms();
     for (;;) {
         int more = ota_service_task(st->svc);
@@ -135,7 +135,7 @@ static simcmd_app_end_t service_loop(simcmd_app_t *app, app_state_t *st, bool no
         if (st->failed) {
             return SIMCMD_APP_FAILED;
         }
-        if (ota_system_posix_reset_requested(sys) > 0) {
+        if (posix_system_reset_requested(sys) > 0) {
             return SIMCMD_APP_RESET;
         }
         if (no_confirm && st->check_ended && ota_service_state(st->svc) == OTA_SERVICE_IDLE) {
@@ -149,7 +149,7 @@ static simcmd_app_end_t service_loop(simcmd_app_t *app, app_state_t *st, bool no
         }
         uint32_t step = (uint32_t)(now - last) + (more == 0 ? SIMCMD_IDLE_STEP_MS : 0u);
         last = now;
-        (void)ota_system_posix_advance(sys, step);
+        (void)posix_system_advance(sys, step);
     }
 }
 

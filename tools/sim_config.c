@@ -142,7 +142,7 @@ int simcmd_config_set(simcmd_config_t *c, const char *key, const char *v, const 
     return err;
 }
 
-void simcmd_config_device(const simcmd_config_t *c, ota_device_sim_config_t *dc)
+void simcmd_config_device(const simcmd_config_t *c, sim_device_config_t *dc)
 {
     memset(dc, 0, sizeof *dc);
     dc->nvm_size = c->nvm_size;
@@ -157,14 +157,14 @@ void simcmd_config_device(const simcmd_config_t *c, ota_device_sim_config_t *dc)
 
 int simcmd_config_check(const simcmd_config_t *c, const char **why)
 {
-    ota_device_sim_config_t dc;
-    ota_device_sim_layout_t lay;
+    sim_device_config_t dc;
+    sim_device_layout_t lay;
     simcmd_config_device(c, &dc);
     if (c->write_unit > c->sector_size) {
         *why = "write_unit larger than sector_size";
     } else if (c->nvm_size % c->sector_size != 0) {
         *why = "nvm_size is not a multiple of sector_size";
-    } else if (ota_device_sim_layout(&dc, &lay, why) != OTA_OK) {
+    } else if (sim_device_layout(&dc, &lay, why) != OTA_OK) {
         /* *why says it */
     } else if ((uint64_t)c->hex_base + c->nvm_size > ((uint64_t)1 << 32)) {
         *why = "hex_base + nvm_size passes the end of the 4 GiB address space";
@@ -322,27 +322,27 @@ int simcmd_device_open(simcmd_device_t *d, const char *cmd, const char *dev, con
         fprintf(stderr, "sysota sim %s: %s: path too long\n", cmd, dev);
         return OTA_ERR_TOO_LARGE;
     }
-    ota_device_sim_config_t dc;
+    sim_device_config_t dc;
     simcmd_config_device(&d->cfg, &dc);
     dc.flash_path = d->flash_path;
     dc.store_path = d->store_path;
     if (seed != NULL) {
         dc.seed = *seed;
     }
-    err = ota_device_sim_open(&d->dev, &dc);
+    err = sim_device_open(&d->dev, &dc);
     if (err != OTA_OK) {
         fprintf(stderr, "sysota sim %s: %s: cannot open the device: %s (%s)\n", cmd, dev, ota_err_name(err),
                 ota_err_describe(err));
         return err;
     }
     /* The core's log lines are for --verbose; commands print their own. */
-    (void)ota_system_posix_set_log(&d->dev.sys_posix, OTA_LOG_ERROR, "", false, NULL, NULL);
+    (void)posix_system_set_log(&d->dev.sys_posix, OTA_LOG_ERROR, "", false, NULL, NULL);
     return OTA_OK;
 }
 
 void simcmd_device_close(simcmd_device_t *d)
 {
-    (void)ota_device_sim_close(&d->dev);
+    (void)sim_device_close(&d->dev);
 }
 
 /* ---- last_run ------------------------------------------------------------- */

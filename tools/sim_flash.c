@@ -292,7 +292,7 @@ int simcmd_cmd_flash(int argc, char **argv)
             return SYSOTA_EXIT_INPUT;
         }
         if (err == OTA_OK) {
-            err = ota_device_sim_factory_program(&d.dev, img, len, version);
+            err = sim_device_factory_program(&d.dev, img, len, version);
         }
         if (err != OTA_OK) {
             fprintf(stderr, "sysota sim flash: %s: %s\n", dev, ota_err_describe(err));
@@ -301,7 +301,7 @@ int simcmd_cmd_flash(int argc, char **argv)
     if (err == OTA_OK) {
         uint8_t digest[OTA_SHA256_LEN];
         char hex[OTA_FILEDIGEST_HEX_SIZE];
-        (void)ota_crypto_sha256_buffer(&d.dev.crypto, img, len, digest);
+        (void)posix_crypto_sha256_buffer(&d.dev.crypto, img, len, digest);
         ota_filedigest_hex(digest, hex);
         printf("%s: programmed v%u, %u bytes at 0x%08X (HEX 0x%08X), SHA-256 %.16s...\n", dev, (unsigned)version,
                (unsigned)len, (unsigned)d.dev.boot_cfg.layout.app_addr, (unsigned)(d.cfg.hex_base + d.dev.boot_cfg.layout.app_addr),

@@ -26,7 +26,7 @@ typedef struct run_opts {
     bool check_now;
     uint64_t max_resets;
     uint64_t cut_after;
-    ota_cut_mode_t mode;
+    sim_cut_mode_t mode;
     bool have_seed;
     uint64_t seed;
     uint64_t timeout_s;
@@ -68,7 +68,7 @@ static int parse_run_opts(int argc, char **argv, run_opts_t *o)
     memset(o, 0, sizeof *o);
     o->until = SIMCMD_UNTIL_IDLE;
     o->max_resets = 10;
-    o->mode = OTA_CUT_TORN;
+    o->mode = SIM_CUT_TORN;
     o->timeout_s = 60;
     bool have_mode = false;
 
@@ -103,7 +103,7 @@ static int parse_run_opts(int argc, char **argv, run_opts_t *o)
             if ((v = simcmd_opt_value("run", argc, argv, &i)) == NULL) {
                 return -1;
             }
-            if (ota_power_mode_parse(v, &o->mode) != OTA_OK) {
+            if (sim_power_mode_parse(v, &o->mode) != OTA_OK) {
                 fprintf(stderr, "sysota sim run: --torn takes skip, whole or torn, not '%s'\n", v);
                 return -1;
             }
@@ -195,18 +195,18 @@ static void finish(const run_opts_t *o, simcmd_device_t *d, unsigned boots, unsi
     simcmd_last_run_t lr;
     memset(&lr, 0, sizeof lr);
     lr.present = true;
-    lr.ops = ota_power_ops(&d->dev.power);
+    lr.ops = sim_power_ops(&d->dev.power);
     snprintf(lr.result, sizeof lr.result, "%s", r->result);
     snprintf(lr.until, sizeof lr.until, "%s", until_names[o->until]);
     snprintf(lr.reason, sizeof lr.reason, "%s", r->reason);
     lr.cut_after = o->cut_after;
-    snprintf(lr.cut_mode, sizeof lr.cut_mode, "%s", o->cut_after ? ota_power_mode_name(o->mode) : "");
+    snprintf(lr.cut_mode, sizeof lr.cut_mode, "%s", o->cut_after ? sim_power_mode_name(o->mode) : "");
     lr.boots = boots;
     lr.resets = resets;
-    (void)ota_flash_sim_counters(&d->dev.flash_sim, &lr.flash);
-    (void)ota_store_sim_counters(&d->dev.store_sim, &lr.store);
+    (void)sim_nor_counters(&d->dev.nor, &lr.flash);
+    (void)sim_store_counters(&d->dev.store_sim, &lr.store);
     /* Only to read the record for the report: nothing is written any more. */
-    (void)ota_power_reboot(&d->dev.power);
+    (void)sim_power_reboot(&d->dev.power);
     ota_bootctl_record_t rec;
     if (ota_app_running(&d->dev.boot_cfg, &rec) == OTA_OK) {
         lr.version = rec.version;
@@ -218,7 +218,7 @@ static void finish(const run_opts_t *o, simcmd_device_t *d, unsigned boots, unsi
 
 static void power_cut(run_result_t *r, const simcmd_device_t *d, simcmd_printer_t *out)
 {
-    unsigned long long op = (unsigned long long)ota_power_cut_op(&d->dev.power);
+    unsigned long long op = (unsigned long long)sim_power_cut_op(&d->dev.power);
     simcmd_say(out, "power cut after operation %llu", op);
     r->exit = SYSOTA_EXIT_POWER_CUT;
     r->result = "cut";
@@ -251,7 +251,7 @@ static void run_device(const run_opts_t *o, simcmd_device_t *d, const ota_transp
         (*boots)++;
         bool had_before = ota_app_running(&d->dev.boot_cfg, &before) == OTA_OK;
         int err = ota_boot_run(boot, &d->dev.boot_cfg, &res);
-        if (ota_power_is_on(&d->dev.power) != 1) {
+        if (sim_power_is_on(&d->dev.power) != 1) {
             power_cut(r, d, out);
             break;
         }
@@ -287,7 +287,7 @@ static void run_device(const run_opts_t *o, simcmd_device_t *d, const ota_transp
         }
         /* A reset (requested, or the watchdog's): the power stays on, so
          * the armed cut and the operation count go on into the next boot. */
-        (void)ota_system_posix_take_reset(&d->dev.sys_posix);
+        (void)posix_system_take_reset(&d->dev.sys_posix);
         (*resets)++;
         if (*resets > o->max_resets) {
             snprintf(r->reason, sizeof r->reason, "more than %llu resets (--max-resets)",
@@ -321,22 +321,22 @@ int simcmd_cmd_run(int argc, char **argv)
     simcmd_printer_t out;
     simcmd_printer_init(&out);
     if (o.verbose) {
-        (void)ota_system_posix_set_log(&d->dev.sys_posix, OTA_LOG_DEBUG, "", false, log_line, &out);
+        (void)posix_system_set_log(&d->dev.sys_posix, OTA_LOG_DEBUG, "", false, log_line, &out);
     }
-    (void)ota_system_posix_fake_clock(&d->dev.sys_posix, 0);
-    (void)ota_power_reset_count(&d->dev.power);
+    (void)posix_system_fake_clock(&d->dev.sys_posix, 0);
+    (void)sim_power_reset_count(&d->dev.power);
     if (o.cut_after) {
-        (void)ota_power_arm(&d->dev.power, o.cut_after, o.mode);
+        (void)sim_power_arm(&d->dev.power, o.cut_after, o.mode);
     }
-    (void)ota_flash_sim_reset_counters(&d->dev.flash_sim);
-    (void)ota_store_sim_reset_counters(&d->dev.store_sim);
+    (void)sim_nor_reset_counters(&d->dev.nor);
+    (void)sim_store_reset_counters(&d->dev.store_sim);
 
-    ota_transport_curl_t *curl = calloc(1, sizeof *curl);
+    posix_transport_curl_t *curl = calloc(1, sizeof *curl);
     ota_transport_t tp;
     run_result_t r;
     unsigned boots = 0, resets = 0;
     memset(&r, 0, sizeof r);
-    if (curl == NULL || ota_transport_curl_init(curl, NULL, &tp) != OTA_OK) {
+    if (curl == NULL || posix_transport_curl_init(curl, NULL, &tp) != OTA_OK) {
         fprintf(stderr, "sysota sim run: the HTTP transport did not start\n");
         simcmd_device_close(d);
         free(curl);
@@ -344,7 +344,7 @@ int simcmd_cmd_run(int argc, char **argv)
         return SYSOTA_EXIT_INPUT;
     }
     run_device(&o, d, &tp, &out, &boots, &resets, &r);
-    unsigned long long ops = (unsigned long long)ota_power_ops(&d->dev.power);
+    unsigned long long ops = (unsigned long long)sim_power_ops(&d->dev.power);
     finish(&o, d, boots, resets, &r);
     if (r.exit == SYSOTA_EXIT_OK) {
         simcmd_say(&out, "run: %s reached (%u boot%s, %u reset%s, %llu flash/store writes)", until_names[o.until], boots,
@@ -357,7 +357,7 @@ int simcmd_cmd_run(int argc, char **argv)
             fprintf(stderr, "sysota sim run: %s not reached: %s\n", until_names[o.until], r.reason);
         }
     }
-    ota_transport_curl_deinit(curl);
+    posix_transport_curl_deinit(curl);
     free(curl);
     simcmd_device_close(d);
     free(d);

@@ -73,9 +73,9 @@ static bool flash_matches(const simcmd_device_t *d, const ota_bootctl_record_t *
     if (rec->size == 0 || rec->size > bc->layout.app_size || rec->boot_addr != bc->layout.app_addr) {
         return false;
     }
-    const uint8_t *flash = ota_flash_sim_data(&d->dev.flash_sim);
+    const uint8_t *flash = sim_nor_data(&d->dev.nor);
     uint8_t digest[OTA_SHA256_LEN];
-    return ota_crypto_sha256_buffer(&d->dev.crypto, flash + bc->layout.app_addr, rec->size, digest) == OTA_OK &&
+    return posix_crypto_sha256_buffer(&d->dev.crypto, flash + bc->layout.app_addr, rec->size, digest) == OTA_OK &&
            memcmp(digest, rec->digest, OTA_SHA256_LEN) == 0;
 }
 

@@ -25,7 +25,7 @@
 #define F4_SIZE (512u * 1024u)
 
 /* Four of 16 KiB, one of 64 KiB, three of 128 KiB. */
-static const ota_flash_file_run_t f4_map[] = { { 4, 0x4000 }, { 1, 0x10000 }, { 3, 0x20000 } };
+static const posix_flash_file_run_t f4_map[] = { { 4, 0x4000 }, { 1, 0x10000 }, { 3, 0x20000 } };
 
 /* A fresh device on that map: the record in sector 1 (16 KiB), the
  * application from 0x20000 (128 KiB sectors). */
@@ -113,7 +113,7 @@ static void test_an_install_erases_exactly_the_varying_sectors_the_image_covers(
     uint8_t *img = malloc(new_size);
     assert_non_null(img);
     fixture_image(1, img, golden_size);
-    assert_int_equal(ota_device_sim_factory_program(&f->dev, img, golden_size, 1), OTA_OK);
+    assert_int_equal(sim_device_factory_program(&f->dev, img, golden_size, 1), OTA_OK);
     ota_boot_result_t res;
     assert_int_equal(fixture_boot(f, &res), OTA_OK);
     assert_true(res.kept_golden);
@@ -128,9 +128,9 @@ static void test_an_install_erases_exactly_the_varying_sectors_the_image_covers(
     /* Marks the install must erase (0x40000: inside the image) and must not
      * (0x60000: the sector after it). */
     const uint8_t mark[16] = { 0 };
-    assert_int_equal(ota_flash_sim_load(&f->dev.flash_sim, 0x40000, mark, sizeof mark), OTA_OK);
-    assert_int_equal(ota_flash_sim_load(&f->dev.flash_sim, 0x60000, mark, sizeof mark), OTA_OK);
-    ota_flash_sim_reset_counters(&f->dev.flash_sim);
+    assert_int_equal(sim_nor_load(&f->dev.nor, 0x40000, mark, sizeof mark), OTA_OK);
+    assert_int_equal(sim_nor_load(&f->dev.nor, 0x60000, mark, sizeof mark), OTA_OK);
+    sim_nor_reset_counters(&f->dev.nor);
 
     assert_int_equal(fixture_boot(f, &res), OTA_OK);
     assert_int_equal(res.version, 2);
@@ -138,11 +138,11 @@ static void test_an_install_erases_exactly_the_varying_sectors_the_image_covers(
     /* Two erases, the image whole in the strict NOR model (which refuses to
      * program over the golden image or the mark unerased) and the mark after
      * it intact: the 128 KiB sectors at 0x20000 and 0x40000, nothing else. */
-    ota_flash_sim_counters_t fc;
-    ota_flash_sim_counters(&f->dev.flash_sim, &fc);
+    sim_nor_counters_t fc;
+    sim_nor_counters(&f->dev.nor, &fc);
     assert_int_equal(fc.erases, 2);
-    assert_memory_equal(ota_flash_sim_data(&f->dev.flash_sim) + 0x20000, img, new_size);
-    assert_memory_equal(ota_flash_sim_data(&f->dev.flash_sim) + 0x60000, mark, sizeof mark);
+    assert_memory_equal(sim_nor_data(&f->dev.nor) + 0x20000, img, new_size);
+    assert_memory_equal(sim_nor_data(&f->dev.nor) + 0x60000, mark, sizeof mark);
     free(img);
     /* The record lives in its own 16 KiB sector, untouched by the install's erases. */
     assert_int_equal(fixture_record(f).version, 2);

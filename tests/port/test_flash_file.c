@@ -19,10 +19,10 @@
 #define WU 16u
 
 /* STM32F4-like: four of 16 KiB, one of 64 KiB, three of 128 KiB. */
-static const ota_flash_file_run_t f4_map[] = { { 4, 0x4000 }, { 1, 0x10000 }, { 3, 0x20000 } };
+static const posix_flash_file_run_t f4_map[] = { { 4, 0x4000 }, { 1, 0x10000 }, { 3, 0x20000 } };
 #define F4_SIZE (4u * 0x4000u + 0x10000u + 3u * 0x20000u)
 
-static ota_flash_file_t ff;
+static posix_flash_file_t ff;
 static ota_flash_t f;
 static char dir[256];
 static char path[300];
@@ -42,16 +42,16 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    ota_flash_file_close(&ff);
+    posix_flash_file_close(&ff);
     test_tmpdir_remove(dir);
     return 0;
 }
 
 static void open_f4(const char *p)
 {
-    ota_flash_file_config_t cfg = { .write_unit = WU, .runs = f4_map, .nruns = 3, .path = p };
-    assert_int_equal(ota_flash_file_open(&ff, &cfg), OTA_OK);
-    ota_flash_file_port(&ff, &f);
+    posix_flash_file_config_t cfg = { .write_unit = WU, .runs = f4_map, .nruns = 3, .path = p };
+    assert_int_equal(posix_flash_file_open(&ff, &cfg), OTA_OK);
+    posix_flash_file_port(&ff, &f);
 }
 
 static void test_a_sector_map_is_reported_through_sector(void **state)
@@ -84,7 +84,7 @@ static void test_erase_takes_a_whole_sector_of_the_map_and_only_at_its_start(voi
     assert_int_equal(f.program(f.ctx, 0x20000, zeros, WU), OTA_OK);
     assert_int_equal(f.erase(f.ctx, 0x14000), OTA_ERR_ALIGN); /* a 16 KiB step, inside the 64 KiB sector */
     assert_int_equal(f.erase(f.ctx, 0x10000), OTA_OK);
-    const uint8_t *d = ota_flash_file_data(&ff);
+    const uint8_t *d = posix_flash_file_data(&ff);
     assert_int_equal(d[0x10000], 0xFF);
     assert_int_equal(d[0x1FFFF], 0xFF);
     assert_int_equal(d[0x20000], 0x00); /* the next sector is untouched */
@@ -94,9 +94,9 @@ static void test_erase_takes_a_whole_sector_of_the_map_and_only_at_its_start(voi
 static void test_program_clears_bits_only_and_may_clear_more_later(void **state)
 {
     (void)state;
-    ota_flash_file_config_t cfg = { .size = 0x10000, .sector_size = 0x1000, .write_unit = WU };
-    assert_int_equal(ota_flash_file_open(&ff, &cfg), OTA_OK);
-    ota_flash_file_port(&ff, &f);
+    posix_flash_file_config_t cfg = { .size = 0x10000, .sector_size = 0x1000, .write_unit = WU };
+    assert_int_equal(posix_flash_file_open(&ff, &cfg), OTA_OK);
+    posix_flash_file_port(&ff, &f);
     assert_null(f.sector);
     uint8_t a[WU];
     uint8_t b[WU];
@@ -105,11 +105,11 @@ static void test_program_clears_bits_only_and_may_clear_more_later(void **state)
     assert_int_equal(f.program(f.ctx, 0, a, WU), OTA_OK);
     /* No bookkeeping of programs here: clearing more bits is what NOR does. */
     assert_int_equal(f.program(f.ctx, 0, b, WU), OTA_OK);
-    assert_int_equal(ota_flash_file_data(&ff)[0], 0x30);
+    assert_int_equal(posix_flash_file_data(&ff)[0], 0x30);
     assert_int_equal(f.program(f.ctx, 0, a, WU), OTA_ERR_FLASH_BITS);
-    assert_int_equal(ota_flash_file_data(&ff)[0], 0x30);
-    assert_int_equal(ota_flash_file_program_check(&ff, 0, a, WU), OTA_ERR_FLASH_BITS);
-    assert_int_equal(ota_flash_file_program_check(&ff, 8, b, WU), OTA_ERR_ALIGN);
+    assert_int_equal(posix_flash_file_data(&ff)[0], 0x30);
+    assert_int_equal(posix_flash_file_program_check(&ff, 0, a, WU), OTA_ERR_FLASH_BITS);
+    assert_int_equal(posix_flash_file_program_check(&ff, 8, b, WU), OTA_ERR_ALIGN);
 }
 
 static void test_the_contents_stay_in_the_file_across_reopen(void **state)
@@ -119,23 +119,23 @@ static void test_the_contents_stay_in_the_file_across_reopen(void **state)
     uint8_t data[WU];
     memset(data, 0x5A, WU);
     assert_int_equal(f.program(f.ctx, 0x40000, data, WU), OTA_OK);
-    assert_int_equal(ota_flash_file_close(&ff), OTA_OK);
+    assert_int_equal(posix_flash_file_close(&ff), OTA_OK);
     open_f4(path);
     uint8_t back[WU];
     assert_int_equal(f.read(f.ctx, 0x40000, back, WU), OTA_OK);
     assert_memory_equal(back, data, WU);
     /* A file of another size is another device. */
-    assert_int_equal(ota_flash_file_close(&ff), OTA_OK);
-    ota_flash_file_config_t other = { .size = 0x10000, .sector_size = 0x1000, .write_unit = WU, .path = path };
-    assert_int_equal(ota_flash_file_open(&ff, &other), OTA_ERR_INVALID_ARG);
+    assert_int_equal(posix_flash_file_close(&ff), OTA_OK);
+    posix_flash_file_config_t other = { .size = 0x10000, .sector_size = 0x1000, .write_unit = WU, .path = path };
+    assert_int_equal(posix_flash_file_open(&ff, &other), OTA_ERR_INVALID_ARG);
 }
 
 static void test_a_geometry_that_does_not_add_up_is_refused(void **state)
 {
     (void)state;
-    const ota_flash_file_run_t odd[] = { { 2, 1000 } }; /* not whole write units */
-    const ota_flash_file_run_t empty[] = { { 0, 0x4000 } };
-    ota_flash_file_config_t bad[] = {
+    const posix_flash_file_run_t odd[] = { { 2, 1000 } }; /* not whole write units */
+    const posix_flash_file_run_t empty[] = { { 0, 0x4000 } };
+    posix_flash_file_config_t bad[] = {
         { .size = 0x10000, .sector_size = 3000, .write_unit = WU },
         { .size = 0x10000, .sector_size = 0x1000, .write_unit = 6 },
         { .size = 0x10100, .sector_size = 0x1000, .write_unit = WU },
@@ -145,7 +145,7 @@ static void test_a_geometry_that_does_not_add_up_is_refused(void **state)
         { .write_unit = WU, .runs = f4_map, .nruns = 0 },
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        assert_int_equal(ota_flash_file_open(&ff, &bad[i]), OTA_ERR_INVALID_ARG);
+        assert_int_equal(posix_flash_file_open(&ff, &bad[i]), OTA_ERR_INVALID_ARG);
     }
 }
 
@@ -157,11 +157,11 @@ static void test_load_and_wipe_store_bytes_as_given(void **state)
     uint8_t ones[WU];
     memset(ones, 0xA5, WU);
     assert_int_equal(f.program(f.ctx, 0, zeros, WU), OTA_OK);
-    assert_int_equal(ota_flash_file_load(&ff, 0, ones, WU), OTA_OK); /* 0 -> 1 too: a programmer's write */
-    assert_int_equal(ota_flash_file_data(&ff)[0], 0xA5);
-    assert_int_equal(ota_flash_file_load(&ff, F4_SIZE - 1, ones, 2), OTA_ERR_RANGE);
-    assert_int_equal(ota_flash_file_wipe(&ff), OTA_OK);
-    assert_int_equal(ota_flash_file_data(&ff)[0], 0xFF);
+    assert_int_equal(posix_flash_file_load(&ff, 0, ones, WU), OTA_OK); /* 0 -> 1 too: a programmer's write */
+    assert_int_equal(posix_flash_file_data(&ff)[0], 0xA5);
+    assert_int_equal(posix_flash_file_load(&ff, F4_SIZE - 1, ones, 2), OTA_ERR_RANGE);
+    assert_int_equal(posix_flash_file_wipe(&ff), OTA_OK);
+    assert_int_equal(posix_flash_file_data(&ff)[0], 0xFF);
 }
 
 int main(void)

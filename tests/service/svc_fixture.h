@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "device_sim.h"
+#include "sim_device.h"
 #include "sysota/ota_service.h"
 
 #define FIX_MAX_EVENTS 4096
@@ -24,8 +24,8 @@ typedef struct fix_event {
 typedef struct svc_fix {
     char dir[256];
     char store_path[300];
-    ota_device_sim_config_t dcfg;
-    ota_device_sim_t dev;
+    sim_device_config_t dcfg;
+    sim_device_t dev;
     ota_boot_t boot;
     ota_transport_t tp;          /* the test fills it (fake or curl) */
     ota_service_config_t cfg;

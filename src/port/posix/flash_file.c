@@ -18,12 +18,12 @@ static bool is_pow2(uint32_t v)
 /* Write a changed range through to the file: a process that exits right
  * after this call leaves exactly this state behind, and, with fsync, so does
  * a host that loses power. */
-static int persist(ota_flash_file_t *f, uint32_t addr, uint32_t len)
+static int persist(posix_flash_file_t *f, uint32_t addr, uint32_t len)
 {
     if (f->fd < 0 || len == 0) {
         return OTA_OK;
     }
-    int rc = ota_host_io_pwrite_all(f->fd, f->mem + addr, len, (off_t)addr);
+    int rc = posix_io_pwrite_all(f->fd, f->mem + addr, len, (off_t)addr);
     if (rc == OTA_OK && !f->cfg.no_fsync && fdatasync(f->fd) != 0) {
         rc = OTA_ERR_IO;
     }
@@ -32,7 +32,7 @@ static int persist(ota_flash_file_t *f, uint32_t addr, uint32_t len)
 
 /* The geometry is usable: whole powers of two, or a map of runs whose
  * sectors are whole write units and add up to the device. */
-static int geometry_check(ota_flash_file_t *f, const ota_flash_file_config_t *cfg)
+static int geometry_check(posix_flash_file_t *f, const posix_flash_file_config_t *cfg)
 {
     if (!is_pow2(cfg->write_unit)) {
         return OTA_ERR_INVALID_ARG;
@@ -44,12 +44,12 @@ static int geometry_check(ota_flash_file_t *f, const ota_flash_file_config_t *cf
         }
         return OTA_OK;
     }
-    if (cfg->nruns == 0 || cfg->nruns > OTA_FLASH_FILE_MAX_RUNS) {
+    if (cfg->nruns == 0 || cfg->nruns > POSIX_FLASH_FILE_MAX_RUNS) {
         return OTA_ERR_INVALID_ARG;
     }
     uint64_t total = 0;
     for (size_t i = 0; i < cfg->nruns; i++) {
-        const ota_flash_file_run_t *r = &cfg->runs[i];
+        const posix_flash_file_run_t *r = &cfg->runs[i];
         if (r->count == 0 || r->size == 0 || r->size % cfg->write_unit != 0) {
             return OTA_ERR_INVALID_ARG;
         }
@@ -64,7 +64,7 @@ static int geometry_check(ota_flash_file_t *f, const ota_flash_file_config_t *cf
     return OTA_OK;
 }
 
-static int open_backing(ota_flash_file_t *f, const char *path)
+static int open_backing(posix_flash_file_t *f, const char *path)
 {
     f->path = strdup(path);
     if (f->path == NULL) {
@@ -82,10 +82,10 @@ static int open_backing(ota_flash_file_t *f, const char *path)
     if ((uint64_t)st.st_size != f->cfg.size) {
         return OTA_ERR_INVALID_ARG;
     }
-    return ota_host_io_pread_all(f->fd, f->mem, f->cfg.size, 0);
+    return posix_io_pread_all(f->fd, f->mem, f->cfg.size, 0);
 }
 
-int ota_flash_file_open(ota_flash_file_t *f, const ota_flash_file_config_t *cfg)
+int posix_flash_file_open(posix_flash_file_t *f, const posix_flash_file_config_t *cfg)
 {
     if (f == NULL || cfg == NULL) {
         return OTA_ERR_INVALID_ARG;
@@ -107,14 +107,14 @@ int ota_flash_file_open(ota_flash_file_t *f, const ota_flash_file_config_t *cfg)
     if (cfg->path != NULL) {
         rc = open_backing(f, cfg->path);
         if (rc != OTA_OK) {
-            ota_flash_file_close(f);
+            posix_flash_file_close(f);
             return rc;
         }
     }
     return OTA_OK;
 }
 
-int ota_flash_file_close(ota_flash_file_t *f)
+int posix_flash_file_close(posix_flash_file_t *f)
 {
     int rc = OTA_OK;
     if (f->fd >= 0 && close(f->fd) != 0) {
@@ -127,12 +127,12 @@ int ota_flash_file_close(ota_flash_file_t *f)
     return rc;
 }
 
-int ota_flash_file_map_sector(const ota_flash_file_run_t *runs, size_t nruns, uint32_t addr, uint32_t *start,
+int posix_flash_file_map_sector(const posix_flash_file_run_t *runs, size_t nruns, uint32_t addr, uint32_t *start,
                               uint32_t *size)
 {
     uint64_t base = 0;
     for (size_t i = 0; i < nruns; i++) {
-        const ota_flash_file_run_t *r = &runs[i];
+        const posix_flash_file_run_t *r = &runs[i];
         uint64_t span = (uint64_t)r->count * r->size;
         if (addr >= base && addr - base < span) {
             *start = (uint32_t)(base + (addr - base) / r->size * r->size);
@@ -144,7 +144,7 @@ int ota_flash_file_map_sector(const ota_flash_file_run_t *runs, size_t nruns, ui
     return OTA_ERR_RANGE;
 }
 
-int ota_flash_file_sector(const ota_flash_file_t *f, uint32_t addr, uint32_t *start, uint32_t *size)
+int posix_flash_file_sector(const posix_flash_file_t *f, uint32_t addr, uint32_t *start, uint32_t *size)
 {
     if (addr >= f->cfg.size) {
         return OTA_ERR_RANGE;
@@ -154,14 +154,14 @@ int ota_flash_file_sector(const ota_flash_file_t *f, uint32_t addr, uint32_t *st
         *size = f->cfg.sector_size;
         return OTA_OK;
     }
-    return ota_flash_file_map_sector(f->cfg.runs, f->cfg.nruns, addr, start, size);
+    return posix_flash_file_map_sector(f->cfg.runs, f->cfg.nruns, addr, start, size);
 }
 
-int ota_flash_file_erase_check(const ota_flash_file_t *f, uint32_t addr, uint32_t *size)
+int posix_flash_file_erase_check(const posix_flash_file_t *f, uint32_t addr, uint32_t *size)
 {
     uint32_t start;
     uint32_t sz;
-    int rc = ota_flash_file_sector(f, addr, &start, &sz);
+    int rc = posix_flash_file_sector(f, addr, &start, &sz);
     if (rc != OTA_OK) {
         return rc;
     }
@@ -174,7 +174,7 @@ int ota_flash_file_erase_check(const ota_flash_file_t *f, uint32_t addr, uint32_
     return OTA_OK;
 }
 
-int ota_flash_file_program_check(const ota_flash_file_t *f, uint32_t addr, const void *data, uint32_t len)
+int posix_flash_file_program_check(const posix_flash_file_t *f, uint32_t addr, const void *data, uint32_t len)
 {
     const uint8_t *d = data;
     uint32_t wu = f->cfg.write_unit;
@@ -199,7 +199,7 @@ int ota_flash_file_program_check(const ota_flash_file_t *f, uint32_t addr, const
 
 static int file_read(void *ctx, uint32_t addr, void *buf, uint32_t len)
 {
-    ota_flash_file_t *f = ctx;
+    posix_flash_file_t *f = ctx;
     if (addr > f->cfg.size || len > f->cfg.size - addr) {
         return OTA_ERR_RANGE;
     }
@@ -214,9 +214,9 @@ static int file_read(void *ctx, uint32_t addr, void *buf, uint32_t len)
 
 static int file_erase(void *ctx, uint32_t addr)
 {
-    ota_flash_file_t *f = ctx;
+    posix_flash_file_t *f = ctx;
     uint32_t size;
-    int rc = ota_flash_file_erase_check(f, addr, &size);
+    int rc = posix_flash_file_erase_check(f, addr, &size);
     if (rc != OTA_OK) {
         return rc;
     }
@@ -226,9 +226,9 @@ static int file_erase(void *ctx, uint32_t addr)
 
 static int file_program(void *ctx, uint32_t addr, const void *buf, uint32_t len)
 {
-    ota_flash_file_t *f = ctx;
+    posix_flash_file_t *f = ctx;
     const uint8_t *d = buf;
-    int rc = ota_flash_file_program_check(f, addr, buf, len);
+    int rc = posix_flash_file_program_check(f, addr, buf, len);
     if (rc != OTA_OK) {
         return rc;
     }
@@ -240,10 +240,10 @@ static int file_program(void *ctx, uint32_t addr, const void *buf, uint32_t len)
 
 static int file_sector(void *ctx, uint32_t addr, uint32_t *start, uint32_t *size)
 {
-    return ota_flash_file_sector(ctx, addr, start, size);
+    return posix_flash_file_sector(ctx, addr, start, size);
 }
 
-int ota_flash_file_port(ota_flash_file_t *f, ota_flash_t *out)
+int posix_flash_file_port(posix_flash_file_t *f, ota_flash_t *out)
 {
     memset(out, 0, sizeof *out);
     out->ctx = f;
@@ -257,12 +257,12 @@ int ota_flash_file_port(ota_flash_file_t *f, ota_flash_t *out)
     return OTA_OK;
 }
 
-const uint8_t *ota_flash_file_data(const ota_flash_file_t *f)
+const uint8_t *posix_flash_file_data(const posix_flash_file_t *f)
 {
     return f->mem;
 }
 
-int ota_flash_file_load(ota_flash_file_t *f, uint32_t addr, const void *data, uint32_t len)
+int posix_flash_file_load(posix_flash_file_t *f, uint32_t addr, const void *data, uint32_t len)
 {
     if (addr > f->cfg.size || len > f->cfg.size - addr) {
         return OTA_ERR_RANGE;
@@ -277,7 +277,7 @@ int ota_flash_file_load(ota_flash_file_t *f, uint32_t addr, const void *data, ui
     return persist(f, addr, len);
 }
 
-int ota_flash_file_wipe(ota_flash_file_t *f)
+int posix_flash_file_wipe(posix_flash_file_t *f)
 {
     memset(f->mem, OTA_FLASH_ERASED, f->cfg.size);
     return persist(f, 0, f->cfg.size);

@@ -40,33 +40,33 @@ extern "C" {
 #endif
 
 /** Most runs a sector map holds. */
-#define OTA_FLASH_FILE_MAX_RUNS 8
+#define POSIX_FLASH_FILE_MAX_RUNS 8
 
 /** count sectors of size bytes each, following the previous run. */
-typedef struct ota_flash_file_run {
+typedef struct posix_flash_file_run {
     uint32_t count;
     uint32_t size; /**< a multiple of the write unit */
-} ota_flash_file_run_t;
+} posix_flash_file_run_t;
 
 /** Geometry and backing of one file flash. */
-typedef struct ota_flash_file_config {
+typedef struct posix_flash_file_config {
     uint32_t size;        /**< bytes; with a sector map, 0 or the map's total */
     uint32_t sector_size; /**< uniform sectors: a power of two dividing size; ignored with a map */
     uint32_t write_unit;  /**< a power of two, dividing every sector */
-    const ota_flash_file_run_t *runs; /**< sector map (copied); NULL: uniform sectors */
+    const posix_flash_file_run_t *runs; /**< sector map (copied); NULL: uniform sectors */
     size_t nruns;
     const char *path;     /**< NULL: in memory; else the backing file (copied) */
     bool no_fsync;        /**< true: no fdatasync(2) after a change (a simulator, tests) */
-} ota_flash_file_config_t;
+} posix_flash_file_config_t;
 
 /** One file flash. Fields are private. */
-typedef struct ota_flash_file {
-    ota_flash_file_config_t cfg;
-    ota_flash_file_run_t runs[OTA_FLASH_FILE_MAX_RUNS];
+typedef struct posix_flash_file {
+    posix_flash_file_config_t cfg;
+    posix_flash_file_run_t runs[POSIX_FLASH_FILE_MAX_RUNS];
     char *path;   /* owned copy of cfg.path */
     uint8_t *mem; /* the whole device */
     int fd;       /* backing file, -1 in memory */
-} ota_flash_file_t;
+} posix_flash_file_t;
 
 /**
  * Create a flash from cfg. In memory it starts erased. With a path, the file
@@ -74,51 +74,51 @@ typedef struct ota_flash_file {
  * the device's). Returns OTA_OK, OTA_ERR_INVALID_ARG (bad geometry, size
  * mismatch) or OTA_ERR_IO.
  */
-int ota_flash_file_open(ota_flash_file_t *f, const ota_flash_file_config_t *cfg);
+int posix_flash_file_open(posix_flash_file_t *f, const posix_flash_file_config_t *cfg);
 
 /** Release memory and close the file (its contents stay). Returns OTA_OK or OTA_ERR_IO. */
-int ota_flash_file_close(ota_flash_file_t *f);
+int posix_flash_file_close(posix_flash_file_t *f);
 
 /** Fill *out with the ota_flash_t view of f (ctx = f). Returns OTA_OK. */
-int ota_flash_file_port(ota_flash_file_t *f, ota_flash_t *out);
+int posix_flash_file_port(posix_flash_file_t *f, ota_flash_t *out);
 
 /**
  * The sector holding addr in a sector map of nruns runs from address 0 (its
  * first byte and size), without a flash: OTA_ERR_RANGE past the map's end.
  */
-int ota_flash_file_map_sector(const ota_flash_file_run_t *runs, size_t nruns, uint32_t addr, uint32_t *start,
+int posix_flash_file_map_sector(const posix_flash_file_run_t *runs, size_t nruns, uint32_t addr, uint32_t *start,
                               uint32_t *size);
 
 /** The sector holding addr (first byte and size). OTA_ERR_RANGE outside the device. */
-int ota_flash_file_sector(const ota_flash_file_t *f, uint32_t addr, uint32_t *start, uint32_t *size);
+int posix_flash_file_sector(const posix_flash_file_t *f, uint32_t addr, uint32_t *start, uint32_t *size);
 
 /**
  * What erase(addr) would return, without erasing: OTA_OK, OTA_ERR_RANGE or
  * OTA_ERR_ALIGN; *size (when not NULL) gets the sector's size.
  */
-int ota_flash_file_erase_check(const ota_flash_file_t *f, uint32_t addr, uint32_t *size);
+int posix_flash_file_erase_check(const posix_flash_file_t *f, uint32_t addr, uint32_t *size);
 
 /**
  * What program(addr, data, len) would return, without programming: OTA_OK,
  * OTA_ERR_ALIGN, OTA_ERR_RANGE, OTA_ERR_INVALID_ARG or OTA_ERR_FLASH_BITS.
  */
-int ota_flash_file_program_check(const ota_flash_file_t *f, uint32_t addr, const void *data, uint32_t len);
+int posix_flash_file_program_check(const posix_flash_file_t *f, uint32_t addr, const void *data, uint32_t len);
 
 /**
  * The device contents (size bytes, read only: writing through it would
  * bypass the file and the NOR rules).
  */
-const uint8_t *ota_flash_file_data(const ota_flash_file_t *f);
+const uint8_t *posix_flash_file_data(const posix_flash_file_t *f);
 
 /**
  * Store len bytes at addr exactly as given, as an external programmer (or a
  * model of what an interrupted operation leaves) would: no NOR rule.
  * Returns OTA_OK, OTA_ERR_RANGE, OTA_ERR_INVALID_ARG or OTA_ERR_IO.
  */
-int ota_flash_file_load(ota_flash_file_t *f, uint32_t addr, const void *data, uint32_t len);
+int posix_flash_file_load(posix_flash_file_t *f, uint32_t addr, const void *data, uint32_t len);
 
 /** Erase the whole device as an external programmer would. Returns OTA_OK or OTA_ERR_IO. */
-int ota_flash_file_wipe(ota_flash_file_t *f);
+int posix_flash_file_wipe(posix_flash_file_t *f);
 
 #ifdef __cplusplus
 }

@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <unistd.h>
 
-int ota_host_io_pwrite_all(int fd, const void *buf, size_t len, off_t off)
+int posix_io_pwrite_all(int fd, const void *buf, size_t len, off_t off)
 {
     const uint8_t *p = buf;
     while (len > 0) {
@@ -23,7 +23,7 @@ int ota_host_io_pwrite_all(int fd, const void *buf, size_t len, off_t off)
     return OTA_OK;
 }
 
-int ota_host_io_pread_all(int fd, void *buf, size_t len, off_t off)
+int posix_io_pread_all(int fd, void *buf, size_t len, off_t off)
 {
     uint8_t *p = buf;
     while (len > 0) {

@@ -16,10 +16,10 @@ extern "C" {
 #endif
 
 /** Write all len bytes at offset off. OTA_OK or OTA_ERR_IO. */
-int ota_host_io_pwrite_all(int fd, const void *buf, size_t len, off_t off);
+int posix_io_pwrite_all(int fd, const void *buf, size_t len, off_t off);
 
 /** Read exactly len bytes at offset off. OTA_OK, or OTA_ERR_IO (also for a file that ends first). */
-int ota_host_io_pread_all(int fd, void *buf, size_t len, off_t off);
+int posix_io_pread_all(int fd, void *buf, size_t len, off_t off);
 
 #ifdef __cplusplus
 }

@@ -31,7 +31,7 @@ static int errno_to_ota(int e)
 
 /* The core's store name rule: one rule for what the core writes and for what
  * this store accepts or lists. */
-int ota_store_dir_check_name(const char *name)
+int posix_store_dir_check_name(const char *name)
 {
     if (name == NULL) {
         return OTA_ERR_NAME;
@@ -40,7 +40,7 @@ int ota_store_dir_check_name(const char *name)
 }
 
 /* Size of a regular file; OTA_ERR_NOT_FOUND when absent or not a regular file. */
-static int file_size(ota_store_dir_t *st, const char *name, uint64_t *size)
+static int file_size(posix_store_dir_t *st, const char *name, uint64_t *size)
 {
     struct stat sb;
     if (fstatat(st->dirfd, name, &sb, AT_SYMLINK_NOFOLLOW) != 0) {
@@ -53,9 +53,9 @@ static int file_size(ota_store_dir_t *st, const char *name, uint64_t *size)
     return OTA_OK;
 }
 
-static void drop_handles(ota_store_dir_t *st)
+static void drop_handles(posix_store_dir_t *st)
 {
-    for (int i = 0; i < OTA_STORE_DIR_MAX_OPEN; i++) {
+    for (int i = 0; i < POSIX_STORE_DIR_MAX_OPEN; i++) {
         if (st->handles[i].fd >= 0) {
             close(st->handles[i].fd);
             st->handles[i].fd = -1;
@@ -64,7 +64,7 @@ static void drop_handles(ota_store_dir_t *st)
 }
 
 /* A new, renamed or removed name is durable only once the directory is. */
-static int sync_dir(ota_store_dir_t *st)
+static int sync_dir(posix_store_dir_t *st)
 {
     if (!st->cfg.no_fsync && fsync(st->dirfd) != 0) {
         return OTA_ERR_IO;
@@ -72,25 +72,25 @@ static int sync_dir(ota_store_dir_t *st)
     return OTA_OK;
 }
 
-static int handle_enter(ota_store_dir_t *st, int fh, ota_store_dir_handle_t **h)
+static int handle_enter(posix_store_dir_t *st, int fh, posix_store_dir_handle_t **h)
 {
-    if (fh < 0 || fh >= OTA_STORE_DIR_MAX_OPEN || st->handles[fh].fd < 0) {
+    if (fh < 0 || fh >= POSIX_STORE_DIR_MAX_OPEN || st->handles[fh].fd < 0) {
         return OTA_ERR_INVALID_ARG;
     }
     *h = &st->handles[fh];
     return OTA_OK;
 }
 
-static bool is_writer(const ota_store_dir_handle_t *h)
+static bool is_writer(const posix_store_dir_handle_t *h)
 {
     return (h->flags & (OTA_STORE_WRITE | OTA_STORE_APPEND)) != 0;
 }
 
 /* ---- the ota_store_t functions ------------------------------------------ */
 
-static int do_open(ota_store_dir_t *st, const char *name, unsigned flags, int slot)
+static int do_open(posix_store_dir_t *st, const char *name, unsigned flags, int slot)
 {
-    ota_store_dir_handle_t *h = &st->handles[slot];
+    posix_store_dir_handle_t *h = &st->handles[slot];
     int fd;
     if (flags == OTA_STORE_READ) {
         fd = openat(st->dirfd, name, O_RDONLY | O_CLOEXEC);
@@ -129,15 +129,15 @@ static int do_open(ota_store_dir_t *st, const char *name, unsigned flags, int sl
 
 static int dir_open(void *ctx, const char *name, unsigned flags)
 {
-    ota_store_dir_t *st = ctx;
+    posix_store_dir_t *st = ctx;
     if (flags != OTA_STORE_READ && flags != OTA_STORE_WRITE && flags != OTA_STORE_APPEND) {
         return OTA_ERR_INVALID_ARG;
     }
-    int rc = ota_store_dir_check_name(name);
+    int rc = posix_store_dir_check_name(name);
     if (rc != OTA_OK) {
         return rc;
     }
-    for (int i = 0; i < OTA_STORE_DIR_MAX_OPEN; i++) {
+    for (int i = 0; i < POSIX_STORE_DIR_MAX_OPEN; i++) {
         if (st->handles[i].fd < 0) {
             return do_open(st, name, flags, i);
         }
@@ -147,8 +147,8 @@ static int dir_open(void *ctx, const char *name, unsigned flags)
 
 static int dir_read(void *ctx, int fh, void *buf, uint32_t len)
 {
-    ota_store_dir_t *st = ctx;
-    ota_store_dir_handle_t *h;
+    posix_store_dir_t *st = ctx;
+    posix_store_dir_handle_t *h;
     int rc = handle_enter(st, fh, &h);
     if (rc != OTA_OK) {
         return rc;
@@ -195,8 +195,8 @@ static int write_all(int fd, const uint8_t *p, size_t len)
 
 static int dir_write(void *ctx, int fh, const void *buf, uint32_t len)
 {
-    ota_store_dir_t *st = ctx;
-    ota_store_dir_handle_t *h;
+    posix_store_dir_t *st = ctx;
+    posix_store_dir_handle_t *h;
     int rc = handle_enter(st, fh, &h);
     if (rc != OTA_OK) {
         return rc;
@@ -207,7 +207,7 @@ static int dir_write(void *ctx, int fh, const void *buf, uint32_t len)
     if (len == 0) {
         return OTA_OK;
     }
-    if (!ota_store_dir_fits(st, len)) {
+    if (!posix_store_dir_fits(st, len)) {
         return OTA_ERR_NO_SPACE;
     }
     struct stat sb;
@@ -230,8 +230,8 @@ static int dir_write(void *ctx, int fh, const void *buf, uint32_t len)
 
 static int dir_sync(void *ctx, int fh)
 {
-    ota_store_dir_t *st = ctx;
-    ota_store_dir_handle_t *h;
+    posix_store_dir_t *st = ctx;
+    posix_store_dir_handle_t *h;
     int rc = handle_enter(st, fh, &h);
     if (rc != OTA_OK) {
         return rc;
@@ -244,8 +244,8 @@ static int dir_sync(void *ctx, int fh)
 
 static int dir_close(void *ctx, int fh)
 {
-    ota_store_dir_t *st = ctx;
-    ota_store_dir_handle_t *h;
+    posix_store_dir_t *st = ctx;
+    posix_store_dir_handle_t *h;
     int rc = handle_enter(st, fh, &h);
     if (rc != OTA_OK) {
         return rc;
@@ -259,8 +259,8 @@ static int dir_close(void *ctx, int fh)
 
 static int dir_rename(void *ctx, const char *from, const char *to)
 {
-    ota_store_dir_t *st = ctx;
-    if (ota_store_dir_check_name(from) != OTA_OK || ota_store_dir_check_name(to) != OTA_OK) {
+    posix_store_dir_t *st = ctx;
+    if (posix_store_dir_check_name(from) != OTA_OK || posix_store_dir_check_name(to) != OTA_OK) {
         return OTA_ERR_NAME;
     }
     uint64_t from_size, to_size = 0;
@@ -283,8 +283,8 @@ static int dir_rename(void *ctx, const char *from, const char *to)
 
 static int dir_remove(void *ctx, const char *name)
 {
-    ota_store_dir_t *st = ctx;
-    int rc = ota_store_dir_check_name(name);
+    posix_store_dir_t *st = ctx;
+    int rc = posix_store_dir_check_name(name);
     if (rc != OTA_OK) {
         return rc;
     }
@@ -302,8 +302,8 @@ static int dir_remove(void *ctx, const char *name)
 
 static int dir_stat(void *ctx, const char *name, uint32_t *size)
 {
-    ota_store_dir_t *st = ctx;
-    int rc = ota_store_dir_check_name(name);
+    posix_store_dir_t *st = ctx;
+    int rc = posix_store_dir_check_name(name);
     if (rc != OTA_OK) {
         return rc;
     }
@@ -320,7 +320,7 @@ static int dir_stat(void *ctx, const char *name, uint32_t *size)
 }
 
 /* Walk the regular, validly named files of the directory. */
-static int walk(ota_store_dir_t *st, ota_store_list_cb cb, void *arg, uint64_t *total)
+static int walk(posix_store_dir_t *st, ota_store_list_cb cb, void *arg, uint64_t *total)
 {
     int fd = openat(st->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) {
@@ -334,7 +334,7 @@ static int walk(ota_store_dir_t *st, ota_store_list_cb cb, void *arg, uint64_t *
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
         uint64_t sz;
-        if (ota_store_dir_check_name(e->d_name) != OTA_OK || file_size(st, e->d_name, &sz) != OTA_OK) {
+        if (posix_store_dir_check_name(e->d_name) != OTA_OK || file_size(st, e->d_name, &sz) != OTA_OK) {
             continue;
         }
         if (total != NULL) {
@@ -358,16 +358,16 @@ static int dir_list(void *ctx, ota_store_list_cb cb, void *arg)
 
 /* ---- lifetime ---------------------------------------------------------- */
 
-static void reset_fields(ota_store_dir_t *st)
+static void reset_fields(posix_store_dir_t *st)
 {
     memset(st, 0, sizeof(*st));
     st->dirfd = -1;
-    for (int i = 0; i < OTA_STORE_DIR_MAX_OPEN; i++) {
+    for (int i = 0; i < POSIX_STORE_DIR_MAX_OPEN; i++) {
         st->handles[i].fd = -1;
     }
 }
 
-int ota_store_dir_open(ota_store_dir_t *st, const ota_store_dir_config_t *cfg)
+int posix_store_dir_open(posix_store_dir_t *st, const posix_store_dir_config_t *cfg)
 {
     if (st == NULL || cfg == NULL || cfg->dir == NULL || cfg->dir[0] == '\0') {
         return OTA_ERR_INVALID_ARG;
@@ -380,22 +380,22 @@ int ota_store_dir_open(ota_store_dir_t *st, const ota_store_dir_config_t *cfg)
     }
     st->cfg.dir = st->dir;
     if (mkdir(st->dir, 0755) != 0 && errno != EEXIST) {
-        ota_store_dir_close(st);
+        posix_store_dir_close(st);
         return OTA_ERR_IO;
     }
     st->dirfd = open(st->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (st->dirfd < 0) {
-        ota_store_dir_close(st);
+        posix_store_dir_close(st);
         return OTA_ERR_IO;
     }
     int rc = walk(st, NULL, NULL, &st->used);
     if (rc != OTA_OK) {
-        ota_store_dir_close(st);
+        posix_store_dir_close(st);
     }
     return rc;
 }
 
-int ota_store_dir_close(ota_store_dir_t *st)
+int posix_store_dir_close(posix_store_dir_t *st)
 {
     int rc = OTA_OK;
     drop_handles(st);
@@ -407,7 +407,7 @@ int ota_store_dir_close(ota_store_dir_t *st)
     return rc;
 }
 
-int ota_store_dir_port(ota_store_dir_t *st, ota_store_t *out)
+int posix_store_dir_port(posix_store_dir_t *st, ota_store_t *out)
 {
     memset(out, 0, sizeof(*out));
     out->ctx = st;
@@ -423,28 +423,28 @@ int ota_store_dir_port(ota_store_dir_t *st, ota_store_t *out)
     return OTA_OK;
 }
 
-uint64_t ota_store_dir_used(const ota_store_dir_t *st)
+uint64_t posix_store_dir_used(const posix_store_dir_t *st)
 {
     return st->used;
 }
 
-int ota_store_dir_open_handles(const ota_store_dir_t *st)
+int posix_store_dir_open_handles(const posix_store_dir_t *st)
 {
     int n = 0;
-    for (int i = 0; i < OTA_STORE_DIR_MAX_OPEN; i++) {
+    for (int i = 0; i < POSIX_STORE_DIR_MAX_OPEN; i++) {
         n += st->handles[i].fd >= 0;
     }
     return n;
 }
 
-bool ota_store_dir_fits(const ota_store_dir_t *st, uint64_t len)
+bool posix_store_dir_fits(const posix_store_dir_t *st, uint64_t len)
 {
     return st->cfg.capacity == 0 || (st->used <= st->cfg.capacity && len <= st->cfg.capacity - st->used);
 }
 
-int ota_store_dir_truncate(ota_store_dir_t *st, const char *name, uint64_t len)
+int posix_store_dir_truncate(posix_store_dir_t *st, const char *name, uint64_t len)
 {
-    int rc = ota_store_dir_check_name(name);
+    int rc = posix_store_dir_check_name(name);
     uint64_t cur = 0;
     if (rc == OTA_OK) {
         rc = file_size(st, name, &cur);

@@ -7,7 +7,7 @@
  * "._+~-", no trailing '.', no '~' before a digit), else OTA_ERR_NAME; files
  * in the directory whose names break the rule are not the store's and list()
  * does not report them. Handles are small integers into a fixed table of
- * OTA_STORE_DIR_MAX_OPEN files (the core needs one); reads and writes are
+ * POSIX_STORE_DIR_MAX_OPEN files (the core needs one); reads and writes are
  * sequential and go straight to the host file (no buffering here: a 64 MiB
  * image streams through at disk speed).
  *
@@ -36,61 +36,61 @@ extern "C" {
 #endif
 
 /** Handles open at once. */
-#define OTA_STORE_DIR_MAX_OPEN 8
+#define POSIX_STORE_DIR_MAX_OPEN 8
 
 /** Configuration of a directory store. */
-typedef struct ota_store_dir_config {
+typedef struct posix_store_dir_config {
     const char *dir;     /**< host directory (created if missing; its parent must exist) */
     uint64_t capacity;   /**< byte limit on the sum of file sizes; 0: unlimited */
     bool no_fsync;       /**< true: never fsync(2) (a simulator, tests); default: durable as ota_port.h asks */
-} ota_store_dir_config_t;
+} posix_store_dir_config_t;
 
 /* Private: one open handle. */
-typedef struct ota_store_dir_handle {
+typedef struct posix_store_dir_handle {
     int fd;               /* -1: free slot */
     unsigned flags;
     char name[OTA_STORE_NAME_MAX + 1];
-} ota_store_dir_handle_t;
+} posix_store_dir_handle_t;
 
 /** One directory store. Fields are private. */
-typedef struct ota_store_dir {
-    ota_store_dir_config_t cfg;
+typedef struct posix_store_dir {
+    posix_store_dir_config_t cfg;
     char *dir;            /* owned copy of cfg.dir */
     int dirfd;
     uint64_t used;        /* sum of the sizes of the files */
-    ota_store_dir_handle_t handles[OTA_STORE_DIR_MAX_OPEN];
-} ota_store_dir_t;
+    posix_store_dir_handle_t handles[POSIX_STORE_DIR_MAX_OPEN];
+} posix_store_dir_t;
 
 /**
  * Open the store over cfg->dir (mkdir if missing) and sum the sizes of the
  * regular files already there. Returns OTA_OK, OTA_ERR_INVALID_ARG or
  * OTA_ERR_IO.
  */
-int ota_store_dir_open(ota_store_dir_t *st, const ota_store_dir_config_t *cfg);
+int posix_store_dir_open(posix_store_dir_t *st, const posix_store_dir_config_t *cfg);
 
 /**
  * Close every handle and free everything (the files stay).
  * Returns OTA_OK or OTA_ERR_IO.
  */
-int ota_store_dir_close(ota_store_dir_t *st);
+int posix_store_dir_close(posix_store_dir_t *st);
 
 /** Fill *out with the ota_store_t view of st (ctx = st). Returns OTA_OK. */
-int ota_store_dir_port(ota_store_dir_t *st, ota_store_t *out);
+int posix_store_dir_port(posix_store_dir_t *st, ota_store_t *out);
 
 /** Sum of the sizes of the store's files, in bytes, as the store accounts it. */
-uint64_t ota_store_dir_used(const ota_store_dir_t *st);
+uint64_t posix_store_dir_used(const posix_store_dir_t *st);
 
 /** Handles currently open (a leak check for tests). */
-int ota_store_dir_open_handles(const ota_store_dir_t *st);
+int posix_store_dir_open_handles(const posix_store_dir_t *st);
 
 /**
  * OTA_OK if name (NUL-terminated) follows the core's store name rule, else
  * OTA_ERR_NAME.
  */
-int ota_store_dir_check_name(const char *name);
+int posix_store_dir_check_name(const char *name);
 
 /** True when len more bytes fit under the capacity (always, without one). */
-bool ota_store_dir_fits(const ota_store_dir_t *st, uint64_t len);
+bool posix_store_dir_fits(const posix_store_dir_t *st, uint64_t len);
 
 /**
  * Host-only: cut the file name down to len bytes (no longer than it is),
@@ -98,7 +98,7 @@ bool ota_store_dir_fits(const ota_store_dir_t *st, uint64_t len);
  * to apply what a power cut loses. Returns OTA_OK, OTA_ERR_NAME,
  * OTA_ERR_NOT_FOUND, OTA_ERR_INVALID_ARG (len past the end) or OTA_ERR_IO.
  */
-int ota_store_dir_truncate(ota_store_dir_t *st, const char *name, uint64_t len);
+int posix_store_dir_truncate(posix_store_dir_t *st, const char *name, uint64_t len);
 
 #ifdef __cplusplus
 }

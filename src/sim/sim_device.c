@@ -1,5 +1,5 @@
-/* One simulated device: see device_sim.h. */
-#include "device_sim.h"
+/* One simulated device: see sim_device.h. */
+#include "sim_device.h"
 #include "ota_bootctl.h"
 
 #include <string.h>
@@ -18,21 +18,21 @@ static int layout_error(const char **why, const char *what)
 
 /* The sector holding addr, from the map or the uniform size; OTA_ERR_RANGE
  * past the end of the map (a uniform flash's end is checked by the caller). */
-static int layout_sector(const ota_device_sim_config_t *cfg, uint32_t sector_size, uint64_t addr,
+static int layout_sector(const sim_device_config_t *cfg, uint32_t sector_size, uint64_t addr,
                          uint32_t *start, uint32_t *size)
 {
     if (addr > UINT32_MAX) {
         return OTA_ERR_RANGE;
     }
     if (cfg->sectors != NULL) {
-        return ota_flash_file_map_sector(cfg->sectors, cfg->nsectors, (uint32_t)addr, start, size);
+        return posix_flash_file_map_sector(cfg->sectors, cfg->nsectors, (uint32_t)addr, start, size);
     }
     *start = (uint32_t)(addr - addr % sector_size);
     *size = sector_size;
     return OTA_OK;
 }
 
-int ota_device_sim_layout(const ota_device_sim_config_t *cfg, ota_device_sim_layout_t *out, const char **why)
+int sim_device_layout(const sim_device_config_t *cfg, sim_device_layout_t *out, const char **why)
 {
     if (cfg == NULL || out == NULL) {
         return layout_error(why, "no configuration");
@@ -87,16 +87,16 @@ int ota_device_sim_layout(const ota_device_sim_config_t *cfg, ota_device_sim_lay
     return OTA_OK;
 }
 
-int ota_device_sim_open(ota_device_sim_t *dev, const ota_device_sim_config_t *cfg)
+int sim_device_open(sim_device_t *dev, const sim_device_config_t *cfg)
 {
-    ota_device_sim_layout_t lay;
-    if (dev == NULL || cfg == NULL || cfg->store_path == NULL || ota_device_sim_layout(cfg, &lay, NULL) != OTA_OK) {
+    sim_device_layout_t lay;
+    if (dev == NULL || cfg == NULL || cfg->store_path == NULL || sim_device_layout(cfg, &lay, NULL) != OTA_OK) {
         return OTA_ERR_INVALID_ARG;
     }
     memset(dev, 0, sizeof *dev);
-    int err = ota_power_init(&dev->power, cfg->seed);
+    int err = sim_power_init(&dev->power, cfg->seed);
 
-    ota_flash_sim_config_t fc = {
+    sim_nor_config_t fc = {
         .size = lay.nvm_size,
         .sector_size = cfg->sectors != NULL ? 0u : lay.sector_size,
         .write_unit = lay.write_unit,
@@ -107,34 +107,34 @@ int ota_device_sim_open(ota_device_sim_t *dev, const ota_device_sim_config_t *cf
         .power = &dev->power,
     };
     if (err == OTA_OK) {
-        err = ota_flash_sim_open(&dev->flash_sim, &fc);
+        err = sim_nor_open(&dev->nor, &fc);
     }
     if (err != OTA_OK) {
         return err;
     }
-    ota_store_dir_config_t sc = {
+    posix_store_dir_config_t sc = {
         .dir = cfg->store_path,
         .capacity = cfg->store_capacity,
         /* The power model is the simulator's (store_sim): the host's cache
          * is the medium, and fsync(2) would only slow thousands of boots. */
         .no_fsync = true,
     };
-    err = ota_store_dir_open(&dev->store_dir, &sc);
+    err = posix_store_dir_open(&dev->store_dir, &sc);
     if (err == OTA_OK) {
-        err = ota_store_sim_open(&dev->store_sim, &dev->store_dir, &dev->power);
+        err = sim_store_open(&dev->store_sim, &dev->store_dir, &dev->power);
         if (err != OTA_OK) {
-            (void)ota_store_dir_close(&dev->store_dir);
+            (void)posix_store_dir_close(&dev->store_dir);
         }
     }
     if (err != OTA_OK) {
-        (void)ota_flash_sim_close(&dev->flash_sim);
+        (void)sim_nor_close(&dev->nor);
         return err;
     }
-    (void)ota_system_posix_init(&dev->sys_posix, cfg->seed);
-    (void)ota_flash_sim_port(&dev->flash_sim, &dev->flash);
-    (void)ota_store_sim_port(&dev->store_sim, &dev->store);
-    (void)ota_crypto_host_default(&dev->crypto);
-    (void)ota_system_posix_port(&dev->sys_posix, &dev->sys);
+    (void)posix_system_init(&dev->sys_posix, cfg->seed);
+    (void)sim_nor_port(&dev->nor, &dev->flash);
+    (void)sim_store_port(&dev->store_sim, &dev->store);
+    (void)posix_crypto_default(&dev->crypto);
+    (void)posix_system_port(&dev->sys_posix, &dev->sys);
 
     dev->boot_cfg.flash = &dev->flash;
     dev->boot_cfg.store = &dev->store;
@@ -147,15 +147,15 @@ int ota_device_sim_open(ota_device_sim_t *dev, const ota_device_sim_config_t *cf
     return OTA_OK;
 }
 
-int ota_device_sim_close(ota_device_sim_t *dev)
+int sim_device_close(sim_device_t *dev)
 {
-    (void)ota_store_sim_close(&dev->store_sim);
-    int err = ota_store_dir_close(&dev->store_dir);
-    int err2 = ota_flash_sim_close(&dev->flash_sim);
+    (void)sim_store_close(&dev->store_sim);
+    int err = posix_store_dir_close(&dev->store_dir);
+    int err2 = sim_nor_close(&dev->nor);
     return err != OTA_OK ? err : err2;
 }
 
-int ota_device_sim_factory_program(ota_device_sim_t *dev, const void *image, uint32_t len, uint32_t version)
+int sim_device_factory_program(sim_device_t *dev, const void *image, uint32_t len, uint32_t version)
 {
     const ota_boot_config_t *bc = &dev->boot_cfg;
     if (len == 0 || len > bc->layout.app_size || version == 0) {
@@ -169,7 +169,7 @@ int ota_device_sim_factory_program(ota_device_sim_t *dev, const void *image, uin
     rec.version = version;
     rec.size = len;
     rec.boot_addr = bc->layout.app_addr;
-    int err = ota_crypto_sha256_buffer(&dev->crypto, image, len, rec.digest);
+    int err = posix_crypto_sha256_buffer(&dev->crypto, image, len, rec.digest);
     if (err != OTA_OK) {
         return err;
     }
@@ -188,18 +188,18 @@ int ota_device_sim_factory_program(ota_device_sim_t *dev, const void *image, uin
     memset(slot, 0xFF, slot_size);
     ota_bootctl_encode(&rec, slot);
 
-    err = ota_flash_sim_wipe(&dev->flash_sim);
+    err = sim_nor_wipe(&dev->nor);
     if (err == OTA_OK) {
-        err = ota_flash_sim_load(&dev->flash_sim, bc->layout.app_addr, image, len);
+        err = sim_nor_load(&dev->nor, bc->layout.app_addr, image, len);
     }
     if (err == OTA_OK) {
-        err = ota_flash_sim_load(&dev->flash_sim, bc->layout.bootctl_addr, slot, slot_size);
+        err = sim_nor_load(&dev->nor, bc->layout.bootctl_addr, slot, slot_size);
     }
     return err;
 }
 
-int ota_device_sim_reboot(ota_device_sim_t *dev)
+int sim_device_reboot(sim_device_t *dev)
 {
-    (void)ota_system_posix_take_reset(&dev->sys_posix);
-    return ota_power_reboot(&dev->power);
+    (void)posix_system_take_reset(&dev->sys_posix);
+    return sim_power_reboot(&dev->power);
 }

@@ -15,24 +15,24 @@
  *    table is then empty, as after a reset);
  *  - rename and remove are atomic: done or not.
  *
- * Counted mutating operations (power_sim.h): open for WRITE/APPEND, write,
+ * Counted mutating operations (sim_power.h): open for WRITE/APPEND, write,
  * sync of a writer, close of a writer, rename, remove; each goes through the
- * one cut protocol, ota_power_run(). The cut victim: SKIP = not done,
+ * one cut protocol, sim_power_run(). The cut victim: SKIP = not done,
  * WHOLE = done, TORN = a write stores a pseudo-random prefix of its data,
  * a close is done either way (the cut drops the handle anyhow), and the
  * other (atomic) operations are done or not at random. Calls refused for
  * their arguments (bad name or handle, missing file, capacity) change
  * nothing and are not counted.
  */
-#ifndef SYSOTA_STORE_SIM_H
-#define SYSOTA_STORE_SIM_H
+#ifndef SYSOTA_SIM_STORE_H
+#define SYSOTA_SIM_STORE_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "sysota/ota_port.h"
-#include "power_sim.h"
+#include "sim_power.h"
 #include "store_dir.h"
 
 #ifdef __cplusplus
@@ -40,65 +40,65 @@ extern "C" {
 #endif
 
 /** Counters since open or the last reset. */
-typedef struct ota_store_sim_counters {
+typedef struct sim_store_counters {
     uint64_t ops;           /**< every call of the ota_store_t functions */
     uint64_t mutating_ops;  /**< of which counted as mutating (see above) */
     uint64_t bytes_read;
     uint64_t bytes_written;
-} ota_store_sim_counters_t;
+} sim_store_counters_t;
 
 /* Private: what the wrapper knows of one handle of the directory store. */
-typedef struct ota_store_sim_handle {
+typedef struct sim_store_handle {
     bool open;
     unsigned flags;
     char name[OTA_STORE_NAME_MAX + 1];
-} ota_store_sim_handle_t;
+} sim_store_handle_t;
 
 /* Private: one file with unsynced bytes. */
-typedef struct ota_store_sim_dirty {
+typedef struct sim_store_dirty {
     char name[OTA_STORE_NAME_MAX + 1];
     uint64_t synced;      /* durable length */
-} ota_store_sim_dirty_t;
+} sim_store_dirty_t;
 
 /** One simulated store. Fields are private. */
-typedef struct ota_store_sim {
-    ota_store_dir_t *dir;  /* the files */
+typedef struct sim_store {
+    posix_store_dir_t *dir;  /* the files */
     ota_store_t under;     /* dir's port */
-    ota_power_t *power;    /* NULL: power never fails */
-    ota_store_sim_handle_t handles[OTA_STORE_DIR_MAX_OPEN];
-    ota_store_sim_dirty_t *dirty;
+    sim_power_t *power;    /* NULL: power never fails */
+    sim_store_handle_t handles[POSIX_STORE_DIR_MAX_OPEN];
+    sim_store_dirty_t *dirty;
     size_t ndirty, cap_dirty;
-    ota_store_sim_counters_t counters;
-} ota_store_sim_t;
+    sim_store_counters_t counters;
+} sim_store_t;
 
 /**
- * Wrap dir (open, and left open by ota_store_sim_close) with power (NULL:
+ * Wrap dir (open, and left open by sim_store_close) with power (NULL:
  * never cut; counters only) and register for its cuts. Returns OTA_OK,
  * OTA_ERR_INVALID_ARG, or OTA_ERR_FULL (the power object has no free
  * listener slot).
  */
-int ota_store_sim_open(ota_store_sim_t *ss, ota_store_dir_t *dir, ota_power_t *power);
+int sim_store_open(sim_store_t *ss, posix_store_dir_t *dir, sim_power_t *power);
 
 /**
  * Close every handle and unregister from the power object. Unsynced data
  * stays in the host files (the host did not lose power). Returns OTA_OK.
  */
-int ota_store_sim_close(ota_store_sim_t *ss);
+int sim_store_close(sim_store_t *ss);
 
 /** Fill *out with the ota_store_t view of ss (ctx = ss). Returns OTA_OK. */
-int ota_store_sim_port(ota_store_sim_t *ss, ota_store_t *out);
+int sim_store_port(sim_store_t *ss, ota_store_t *out);
 
 /** Copy the counters into *out. Returns OTA_OK. */
-int ota_store_sim_counters(const ota_store_sim_t *ss, ota_store_sim_counters_t *out);
+int sim_store_counters(const sim_store_t *ss, sim_store_counters_t *out);
 
 /** Set every counter to 0. Returns OTA_OK. */
-int ota_store_sim_reset_counters(ota_store_sim_t *ss);
+int sim_store_reset_counters(sim_store_t *ss);
 
 /** Handles currently open (a leak check for tests). */
-int ota_store_sim_open_handles(const ota_store_sim_t *ss);
+int sim_store_open_handles(const sim_store_t *ss);
 
 #ifdef __cplusplus
 }
 #endif
 
-#endif /* SYSOTA_STORE_SIM_H */
+#endif /* SYSOTA_SIM_STORE_H */
