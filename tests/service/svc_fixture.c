@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "fake_transport.h"
 #include "ota_hex.h"
 #include "ota_imgdb.h"
 #include "device_fixture.h"
@@ -260,4 +261,15 @@ int fix_entry(char *out, size_t cap, uint32_t version, const char *url, bool era
     fix_digest_hex(version, FIX_IMAGE_SIZE, hex);
     return snprintf(out, cap, "{\"Version\": %u, \"URL\": \"%s\", \"Digest\": \"%s\", \"EraseVer\": %s}",
                     (unsigned)version, url, hex, erase ? "true" : "false");
+}
+
+void fix_serve_update(struct fake_transport *ft, uint32_t version, const char *mf_url, const char *img_url,
+                      uint8_t *img, char *mf, size_t mf_cap)
+{
+    fix_image(version, img, FIX_IMAGE_SIZE);
+    fake_route_add(ft, img_url, img, FIX_IMAGE_SIZE)->range = true;
+    int n = snprintf(mf, mf_cap, "{\"ota\": [");
+    n += fix_entry(mf + n, mf_cap - (size_t)n, version, img_url, false);
+    n += snprintf(mf + n, mf_cap - (size_t)n, "]}");
+    fake_route_add(ft, mf_url, mf, (uint32_t)n);
 }

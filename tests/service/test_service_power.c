@@ -39,12 +39,7 @@ static sweep_t *sweep_open(void)
     fix_open(&s->f, 1);
     fake_init(&s->ft, &s->f.tp);
     fix_config(&s->f, MF_URL);
-    fix_image(6, s->img, FIX_IMAGE_SIZE);
-    fake_route_add(&s->ft, IMG_URL, s->img, FIX_IMAGE_SIZE)->range = true;
-    int n = snprintf(s->mf, sizeof s->mf, "{\"ota\": [");
-    n += fix_entry(s->mf + n, sizeof s->mf - (size_t)n, 6, IMG_URL, false);
-    n += snprintf(s->mf + n, sizeof s->mf - (size_t)n, "]}");
-    fake_route_add(&s->ft, MF_URL, s->mf, (uint32_t)n);
+    fix_serve_update(&s->ft, 6, MF_URL, IMG_URL, s->img, s->mf, sizeof s->mf);
     return s;
 }
 
