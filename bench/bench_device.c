@@ -34,17 +34,17 @@ int bench_device_open(bench_device_t *d, const char *parent, uint32_t nvm_size, 
     d->cfg.sector_size = 4096u;
     d->cfg.write_unit = 16u;
     d->cfg.seed = 1;
-    int err = ota_device_sim_open(&d->dev, &d->cfg);
+    int err = sim_device_open(&d->dev, &d->cfg);
     if (err != OTA_OK) {
         return err;
     }
-    (void)ota_system_posix_set_log(&d->dev.sys_posix, OTA_LOG_ERROR, "bench", true, NULL, NULL);
+    (void)posix_system_set_log(&d->dev.sys_posix, OTA_LOG_ERROR, "bench", true, NULL, NULL);
     uint8_t *img = malloc(golden_size);
     if (img == NULL) {
         return OTA_ERR_NO_SPACE;
     }
     bench_image(golden, img, golden_size);
-    err = ota_device_sim_factory_program(&d->dev, img, golden_size, golden);
+    err = sim_device_factory_program(&d->dev, img, golden_size, golden);
     free(img);
     if (err == OTA_OK) {
         ota_boot_result_t res;
@@ -58,7 +58,7 @@ int bench_device_open(bench_device_t *d, const char *parent, uint32_t nvm_size, 
 
 int bench_device_close(bench_device_t *d)
 {
-    int err = ota_device_sim_close(&d->dev);
+    int err = sim_device_close(&d->dev);
     int err2 = test_tmpdir_remove(d->dir);
     return err != OTA_OK ? err : err2;
 }

@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "device_sim.h"
+#include "sim_device.h"
 #include "sysota/ota_service.h"
 
 #ifdef __cplusplus
@@ -22,8 +22,8 @@ extern "C" {
 typedef struct bench_device {
     char dir[BENCH_PATH_MAX];        /**< removed by bench_device_close */
     char store_path[BENCH_PATH_MAX + 8];
-    ota_device_sim_config_t cfg;
-    ota_device_sim_t dev;
+    sim_device_config_t cfg;
+    sim_device_t dev;
     ota_boot_t boot;                 /**< the bootloader's RAM */
 } bench_device_t;
 

@@ -51,7 +51,7 @@ static int stage_update(rig_t *r, uint32_t version)
     }
     bench_image(version, img, IMAGE_SIZE);
     snprintf(name, sizeof name, "app_v%u.bin", (unsigned)version);
-    int err = ota_crypto_sha256_buffer(&r->d.dev.crypto, img, IMAGE_SIZE, digest);
+    int err = posix_crypto_sha256_buffer(&r->d.dev.crypto, img, IMAGE_SIZE, digest);
     int fh = err == OTA_OK ? st->open(st->ctx, name, OTA_STORE_WRITE) : err;
     err = fh < 0 ? fh : st->write(st->ctx, fh, img, IMAGE_SIZE);
     if (err == OTA_OK) {
@@ -84,7 +84,7 @@ static void reset_counters(rig_t *r)
     bench_flash_reset(&r->flash);
     bench_crypto_reset(&r->crypto);
     bench_store_reset(&r->store);
-    ota_store_dir_reset_counters(&r->d.dev.store_dir);
+    sim_store_reset_counters(&r->d.dev.store_sim);
 }
 
 static int boot(rig_t *r, ota_boot_result_t *res)
@@ -148,8 +148,8 @@ static int bench_direct_boot(rig_t *r)
         fprintf(stderr, "bench_flash: direct boot: %s (direct %d)\n", ota_err_name(err), res.direct);
         return err != OTA_OK ? err : OTA_ERR_STATE;
     }
-    ota_store_dir_counters_t sc;
-    ota_store_dir_counters(&r->d.dev.store_dir, &sc);
+    sim_store_counters_t sc;
+    sim_store_counters(&r->d.dev.store_sim, &sc);
     const bench_store_t *bs = &r->store;
     const bench_flash_counts_t *a = &r->flash.in, *b = &r->flash.out;
     bench_figure("boot.sector_size", (double)r->d.dev.flash.sector_size, "bytes in one flash sector");

@@ -34,27 +34,27 @@ static void settle(void)
 }
 
 static int poll_ours(const char *work, const char *manifest_url, const char *ca_file, bench_relay_t *relay,
-                     uint64_t *sent, uint64_t *recv, ota_transport_curl_stats_t *http)
+                     uint64_t *sent, uint64_t *recv, posix_transport_curl_stats_t *http)
 {
     bench_device_t d;
     int err = bench_device_open(&d, work, 0, RUNNING_VERSION, 4096u);
     if (err != OTA_OK) {
         return err;
     }
-    ota_transport_curl_t tc;
+    posix_transport_curl_t tc;
     ota_transport_t tp;
     ota_service_config_t cfg;
     static ota_service_t svc;
     bench_check_t chk;
-    err = ota_transport_curl_init(&tc, NULL, &tp);
+    err = posix_transport_curl_init(&tc, NULL, &tp);
     if (err == OTA_OK) {
         ota_service_ports_t ports = {&d.dev.flash, &d.dev.store, &tp, &d.dev.crypto, &d.dev.sys};
         bench_service_config(&d, &cfg, manifest_url, buf, sizeof buf, mbuf, sizeof mbuf);
         cfg.trust_anchor = ca_file;
         bench_relay_reset(relay);
         err = bench_service_check(&svc, &cfg, &ports, 30.0, &chk);
-        ota_transport_curl_stats(&tc, NULL, http);
-        ota_transport_curl_deinit(&tc);
+        posix_transport_curl_stats(&tc, NULL, http);
+        posix_transport_curl_deinit(&tc);
         settle();
         *sent = bench_relay_sent(relay);
         *recv = bench_relay_received(relay);
@@ -91,7 +91,7 @@ static int measure(const char *proto, const char *work, const char *url, const c
                    bench_relay_t *relay, size_t manifest_len)
 {
     uint64_t s = 0, r = 0, rs = 0, rr = 0;
-    ota_transport_curl_stats_t http;
+    posix_transport_curl_stats_t http;
     memset(&http, 0, sizeof http);
     int err = poll_ours(work, url, ca_file, relay, &s, &r, &http);
     if (err == OTA_OK) {

@@ -56,21 +56,21 @@ static int run_ours(const job_t *job, double *secs)
         fprintf(stderr, "bench_update: device: %s\n", ota_err_name(err));
         return err;
     }
-    ota_transport_curl_t tc;
+    posix_transport_curl_t tc;
     ota_transport_t tp;
     ota_crypto_t crypto;
     ota_service_config_t cfg;
     static ota_service_t svc;
     bench_check_t chk;
-    (void)ota_crypto_host_openssl(&crypto);
-    err = ota_transport_curl_init(&tc, NULL, &tp);
+    (void)posix_crypto_openssl(&crypto);
+    err = posix_transport_curl_init(&tc, NULL, &tp);
     if (err == OTA_OK) {
         ota_service_ports_t ports = {&d.dev.flash, &d.dev.store, &tp, &crypto, &d.dev.sys};
         bench_service_config(&d, &cfg, job->manifest_url, dl_buf, DL_BUF_SIZE, manifest_buf,
                              sizeof manifest_buf);
         cfg.trust_anchor = job->ca_file;
         err = bench_service_check(&svc, &cfg, &ports, 120.0, &chk);
-        ota_transport_curl_deinit(&tc);
+        posix_transport_curl_deinit(&tc);
     }
     if (err == OTA_OK && !chk.ready) {
         fprintf(stderr, "bench_update: no update ready (reason %s)\n", ota_err_name(chk.failure));
@@ -202,9 +202,9 @@ int main(int argc, char **argv)
     bench_image(UPDATE_VERSION, img, size);
     uint8_t digest[OTA_SHA256_LEN];
     ota_crypto_t crypto;
-    (void)ota_crypto_host_openssl(&crypto);
+    (void)posix_crypto_openssl(&crypto);
     job_t job = {.work = work, .size = size};
-    if (ota_crypto_sha256_buffer(&crypto, img, size, digest) != OTA_OK ||
+    if (posix_crypto_sha256_buffer(&crypto, img, size, digest) != OTA_OK ||
         test_file_write(docroot, "app_v2.bin", img, size, NULL, 0) != OTA_OK) {
         goto out;
     }

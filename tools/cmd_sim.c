@@ -9,29 +9,29 @@
 #include "sim.h"
 #include "sysota_cmd.h"
 
-struct sim_subcommand {
+struct simcmd_subcommand {
     const char *name;
     int (*run)(int argc, char **argv);
     const char *summary;
 };
 
-static const struct sim_subcommand sim_subcommands[] = {
-    { "init", sim_cmd_init, "create a device folder (internal flash + external store)" },
-    { "config", sim_cmd_config, "show or change a device's configuration" },
-    { "flash", sim_cmd_flash, "program a factory image as an external programmer would" },
-    { "run", sim_cmd_run, "power on: bootloader, then the application and its OTA service" },
-    { "status", sim_cmd_status, "running image, database, store, counters of the last run" },
-    { "mkimage", sim_cmd_mkimage, "make a simulated application image (.hex or .bin)" },
+static const struct simcmd_subcommand simcmd_subcommands[] = {
+    { "init", simcmd_cmd_init, "create a device folder (internal flash + external store)" },
+    { "config", simcmd_cmd_config, "show or change a device's configuration" },
+    { "flash", simcmd_cmd_flash, "program a factory image as an external programmer would" },
+    { "run", simcmd_cmd_run, "power on: bootloader, then the application and its OTA service" },
+    { "status", simcmd_cmd_status, "running image, database, store, counters of the last run" },
+    { "mkimage", simcmd_cmd_mkimage, "make a simulated application image (.hex or .bin)" },
 };
 
-static void sim_usage(FILE *out)
+static void simcmd_usage(FILE *out)
 {
     fprintf(out, "usage: sysota sim <command> DEV [options]   (sysota sim <command> --help)\n\n"
                  "A simulated device kept in the folder DEV: NOR internal flash (boot control\n"
                  "sector + application region), an external store, and the real bootloader\n"
                  "and OTA service of sysota running on them.\n\ncommands:\n");
-    for (size_t i = 0; i < sizeof sim_subcommands / sizeof sim_subcommands[0]; i++) {
-        fprintf(out, "  %-8s %s\n", sim_subcommands[i].name, sim_subcommands[i].summary);
+    for (size_t i = 0; i < sizeof simcmd_subcommands / sizeof simcmd_subcommands[0]; i++) {
+        fprintf(out, "  %-8s %s\n", simcmd_subcommands[i].name, simcmd_subcommands[i].summary);
     }
     fprintf(out, "\nExit status: 0 ok, 1 failed or bad input, 2 usage, 3 simulated power cut.\n");
 }
@@ -39,24 +39,24 @@ static void sim_usage(FILE *out)
 int sysota_cmd_sim(int argc, char **argv)
 {
     if (argc < 2) {
-        sim_usage(stderr);
+        simcmd_usage(stderr);
         return SYSOTA_EXIT_USAGE;
     }
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        sim_usage(stdout);
+        simcmd_usage(stdout);
         return SYSOTA_EXIT_OK;
     }
-    for (size_t i = 0; i < sizeof sim_subcommands / sizeof sim_subcommands[0]; i++) {
-        if (strcmp(argv[1], sim_subcommands[i].name) == 0) {
-            return sim_subcommands[i].run(argc - 1, argv + 1);
+    for (size_t i = 0; i < sizeof simcmd_subcommands / sizeof simcmd_subcommands[0]; i++) {
+        if (strcmp(argv[1], simcmd_subcommands[i].name) == 0) {
+            return simcmd_subcommands[i].run(argc - 1, argv + 1);
         }
     }
     fprintf(stderr, "sysota sim: unknown command '%s'\n", argv[1]);
-    sim_usage(stderr);
+    simcmd_usage(stderr);
     return SYSOTA_EXIT_USAGE;
 }
 
-int sim_opt_number(const char *cmd, const char *opt, const char *val, uint64_t max, uint64_t *out)
+int simcmd_opt_number(const char *cmd, const char *opt, const char *val, uint64_t max, uint64_t *out)
 {
     int err = ota_cliarg_number(val, max, out);
     if (err == OTA_ERR_RANGE) {
@@ -68,7 +68,7 @@ int sim_opt_number(const char *cmd, const char *opt, const char *val, uint64_t m
     return err;
 }
 
-const char *sim_opt_value(const char *cmd, int argc, char **argv, int *i)
+const char *simcmd_opt_value(const char *cmd, int argc, char **argv, int *i)
 {
     if (*i + 1 >= argc) {
         fprintf(stderr, "sysota sim %s: %s needs a value\n", cmd, argv[*i]);

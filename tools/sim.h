@@ -18,33 +18,33 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "device_sim.h"
+#include "sim_device.h"
 #include "sysota/ota_service.h"
 
-#define SIM_CONF_FILE "device.conf"
-#define SIM_FLASH_FILE "flash.bin"
-#define SIM_STORE_DIR "store"
-#define SIM_LAST_RUN_FILE "last_run"
+#define SIMCMD_CONF_FILE "device.conf"
+#define SIMCMD_FLASH_FILE "flash.bin"
+#define SIMCMD_STORE_DIR "store"
+#define SIMCMD_LAST_RUN_FILE "last_run"
 
-#define SIM_STR(x) #x
-#define SIM_XSTR(x) SIM_STR(x)
+#define SIMCMD_STR(x) #x
+#define SIMCMD_XSTR(x) SIMCMD_STR(x)
 
-#define SIM_PATH_MAX 1024
-#define SIM_URL_MAX 512
+#define SIMCMD_PATH_MAX 1024
+#define SIMCMD_URL_MAX 512
 
 /** HEX address of internal flash offset 0 (PIC32MZ program flash, kseg0). */
-#define SIM_DEFAULT_HEX_BASE 0x9D000000u
+#define SIMCMD_DEFAULT_HEX_BASE 0x9D000000u
 /** The profile `sim init` uses without --profile (its addresses above). */
-#define SIM_DEFAULT_PROFILE "pic32mz-ef"
-#define SIM_PROFILE_NAME_MAX 32
+#define SIMCMD_DEFAULT_PROFILE "pic32mz-ef"
+#define SIMCMD_PROFILE_NAME_MAX 32
 /** Where `mkimage --bootloader` puts its stand-in (PIC32MZ boot flash). */
-#define SIM_BOOT_FLASH_ADDR 0x1FC00000u
+#define SIMCMD_BOOT_FLASH_ADDR 0x1FC00000u
 
 /* ---- device configuration (sim_config.c) ------------------------------------ */
 
 /** DEV/device.conf in memory. */
-typedef struct sim_config {
-    char profile[SIM_PROFILE_NAME_MAX]; /* the profile init started from */
+typedef struct simcmd_config {
+    char profile[SIMCMD_PROFILE_NAME_MAX]; /* the profile init started from */
     uint32_t nvm_size;
     uint32_t sector_size;
     uint32_t write_unit;
@@ -59,44 +59,44 @@ typedef struct sim_config {
     uint32_t interval_s;
     bool require_tls;
     bool insecure;
-    char manifest_url[SIM_URL_MAX];
-    char ca_file[SIM_PATH_MAX];
-} sim_config_t;
+    char manifest_url[SIMCMD_URL_MAX];
+    char ca_file[SIMCMD_PATH_MAX];
+} simcmd_config_t;
 
 /** The defaults of `sim init`. */
-void sim_config_defaults(sim_config_t *c);
+void simcmd_config_defaults(simcmd_config_t *c);
 
 /**
  * Set one key from its text value. Returns OTA_OK, OTA_ERR_NOT_FOUND for an
  * unknown key, or OTA_ERR_INVALID_ARG for a bad value (*why says which).
  */
-int sim_config_set(sim_config_t *c, const char *key, const char *value, const char **why);
+int simcmd_config_set(simcmd_config_t *c, const char *key, const char *value, const char **why);
 
 /** Cross-field checks of the geometry and layout. OTA_ERR_INVALID_ARG with *why set. */
-int sim_config_check(const sim_config_t *c, const char **why);
+int simcmd_config_check(const simcmd_config_t *c, const char **why);
 
 /** The simulated device's configuration (no paths) that c describes. */
-void sim_config_device(const sim_config_t *c, ota_device_sim_config_t *dc);
+void simcmd_config_device(const simcmd_config_t *c, sim_device_config_t *dc);
 
 /** The keys fixed at init (geometry and layout): `sim config` refuses to change them. */
-bool sim_config_key_fixed(const char *key);
+bool simcmd_config_key_fixed(const char *key);
 
 /** Read DEV/device.conf. OTA_ERR_NOT_FOUND when DEV is not a device; msg says why. */
-int sim_config_load(const char *dev, sim_config_t *c, char *msg, size_t cap);
+int simcmd_config_load(const char *dev, simcmd_config_t *c, char *msg, size_t cap);
 
 /** Write DEV/device.conf atomically. */
-int sim_config_save(const char *dev, const sim_config_t *c);
+int simcmd_config_save(const char *dev, const simcmd_config_t *c);
 
 /** Print the configuration as key=value lines. */
-void sim_config_print(const sim_config_t *c, FILE *out);
+void simcmd_config_print(const simcmd_config_t *c, FILE *out);
 
 /** "DEV/name" into out. OTA_ERR_TOO_LARGE if it does not fit. */
-int sim_path(char *out, size_t cap, const char *dev, const char *name);
+int simcmd_path(char *out, size_t cap, const char *dev, const char *name);
 
 /* ---- device profiles (sim_profile.c) ---------------------------------------- */
 
 /** The layout of a real part: what `sim init --profile NAME` starts from. */
-typedef struct sim_profile {
+typedef struct simcmd_profile {
     const char *name;
     const char *summary; /* for --help; lines separated by '\n' */
     uint32_t hex_base;
@@ -105,49 +105,49 @@ typedef struct sim_profile {
     uint32_t write_unit;
     uint32_t bootctl_offset;
     uint32_t app_offset; /* 0: right after the boot control sector */
-} sim_profile_t;
+} simcmd_profile_t;
 
 /** The i-th profile, NULL past the last. */
-const sim_profile_t *sim_profile_at(size_t i);
+const simcmd_profile_t *simcmd_profile_at(size_t i);
 
 /** The profile of that name, or NULL. */
-const sim_profile_t *sim_profile_find(const char *name);
+const simcmd_profile_t *simcmd_profile_find(const char *name);
 
 /** Set c's profile name, hex_base, geometry and layout from p. */
-void sim_profile_apply(const sim_profile_t *p, sim_config_t *c);
+void simcmd_profile_apply(const simcmd_profile_t *p, simcmd_config_t *c);
 
 /** Each profile's name and summary, indented, for a --help text. */
-void sim_profile_print_list(FILE *out);
+void simcmd_profile_print_list(FILE *out);
 
 /* ---- an opened device (sim_config.c) ---------------------------------------- */
 
-typedef struct sim_device {
-    char dir[SIM_PATH_MAX];
-    char flash_path[SIM_PATH_MAX];
-    char store_path[SIM_PATH_MAX];
-    sim_config_t cfg;
-    ota_device_sim_t dev;
-} sim_device_t;
+typedef struct simcmd_device {
+    char dir[SIMCMD_PATH_MAX];
+    char flash_path[SIMCMD_PATH_MAX];
+    char store_path[SIMCMD_PATH_MAX];
+    simcmd_config_t cfg;
+    sim_device_t dev;
+} simcmd_device_t;
 
 /**
  * Load DEV's configuration and open its flash and store; seed overrides the
  * configured seed unless it is NULL. Prints the reason on failure
  * (prefixed with cmd). Returns OTA_OK or an error.
  */
-int sim_device_open(sim_device_t *d, const char *cmd, const char *dev, const uint64_t *seed);
+int simcmd_device_open(simcmd_device_t *d, const char *cmd, const char *dev, const uint64_t *seed);
 
 /** Close the files (their contents stay). */
-void sim_device_close(sim_device_t *d);
+void simcmd_device_close(simcmd_device_t *d);
 
 /**
  * Remove every file of DEV's store (a blank external flash), and
  * DEV/last_run. The device must not be open. OTA_OK or OTA_ERR_IO.
  */
-int sim_store_clear(const char *dev);
+int simcmd_store_clear(const char *dev);
 
 /* ---- the results of the last run (sim_config.c) ----------------------------- */
 
-typedef struct sim_last_run {
+typedef struct simcmd_last_run {
     bool present;
     uint64_t ops;            /* flash + store mutating operations of the run */
     char result[16];         /* ok | cut | failed */
@@ -158,23 +158,23 @@ typedef struct sim_last_run {
     unsigned boots;
     unsigned resets;
     uint32_t version;        /* running version when the run ended, 0 unknown */
-    ota_flash_sim_counters_t flash;
-    ota_store_dir_counters_t store;
-} sim_last_run_t;
+    sim_nor_counters_t flash;
+    sim_store_counters_t store;
+} simcmd_last_run_t;
 
-int sim_last_run_save(const char *dev, const sim_last_run_t *r);
+int simcmd_last_run_save(const char *dev, const simcmd_last_run_t *r);
 /** A missing file is OTA_OK with r->present false. */
-int sim_last_run_load(const char *dev, sim_last_run_t *r);
+int simcmd_last_run_load(const char *dev, simcmd_last_run_t *r);
 /** Remove DEV/last_run (after `flash`). */
-void sim_last_run_clear(const char *dev);
+void simcmd_last_run_clear(const char *dev);
 
 /** Little-endian 32-bit fields of the image formats below. */
-static inline uint32_t sim_le32(const uint8_t *p)
+static inline uint32_t simcmd_le32(const uint8_t *p)
 {
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-static inline void sim_put_le32(uint8_t *p, uint32_t v)
+static inline void simcmd_put_le32(uint8_t *p, uint32_t v)
 {
     p[0] = (uint8_t)v;
     p[1] = (uint8_t)(v >> 8);
@@ -193,20 +193,20 @@ static inline void sim_put_le32(uint8_t *p, uint32_t v)
  *   12 4  flags (LE)            24 4  reserved 0
  *                               28 4  CRC-32 of bytes 0..27 (LE)
  */
-#define SIM_IMAGE_HEADER_SIZE 32u
-#define SIM_IMAGE_NO_CONFIRM 0x1u /* never confirms its first boot */
+#define SIMCMD_IMAGE_HEADER_SIZE 32u
+#define SIMCMD_IMAGE_NO_CONFIRM 0x1u /* never confirms its first boot */
 
-typedef struct sim_image_info {
+typedef struct simcmd_image_info {
     uint32_t version;
     uint32_t flags;
     uint32_t size;
-} sim_image_info_t;
+} simcmd_image_info_t;
 
-/** Fill buf (size >= SIM_IMAGE_HEADER_SIZE bytes) with the image. */
-int sim_image_build(uint8_t *buf, uint32_t size, uint32_t version, uint32_t flags);
+/** Fill buf (size >= SIMCMD_IMAGE_HEADER_SIZE bytes) with the image. */
+int simcmd_image_build(uint8_t *buf, uint32_t size, uint32_t version, uint32_t flags);
 
 /** Decode a header. OTA_ERR_NOT_FOUND when buf is not a simulated image. */
-int sim_image_parse(const uint8_t *buf, size_t len, sim_image_info_t *out);
+int simcmd_image_parse(const uint8_t *buf, size_t len, simcmd_image_info_t *out);
 
 /* ---- the original's boot control page (sim_fwheader.c) ---------------------- */
 
@@ -215,10 +215,10 @@ int sim_image_parse(const uint8_t *buf, size_t len, sim_image_info_t *out);
  * it in its HEX file: a 256-byte FIRMWARE_IMAGE_HEADER v1 (sim_fwheader.c
  * has the layout), zeros, and a copy of the status in the last byte.
  */
-#define SIM_FWHDR_PAGE_SIZE 4096u
-#define SIM_FWHDR_SIZE 256u
+#define SIMCMD_FWHDR_PAGE_SIZE 4096u
+#define SIMCMD_FWHDR_SIZE 256u
 
-typedef struct sim_fwhdr {
+typedef struct simcmd_fwhdr {
     uint8_t status;
     uint8_t slot;
     uint8_t order;
@@ -228,99 +228,99 @@ typedef struct sim_fwhdr {
     uint32_t boot_addr;  /* kseg1 (0xB0021000 on a W1) */
     uint8_t digest[32];
     uint8_t status_copy; /* the page's last byte */
-} sim_fwhdr_t;
+} simcmd_fwhdr_t;
 
 /**
- * Decode a page of SIM_FWHDR_PAGE_SIZE bytes (0xFF where the HEX holds
+ * Decode a page of SIMCMD_FWHDR_PAGE_SIZE bytes (0xFF where the HEX holds
  * nothing). OTA_ERR_NOT_FOUND when it does not have the header's shape;
  * why (cap bytes) then says which byte gave it away.
  */
-int sim_fwhdr_parse(const uint8_t *page, sim_fwhdr_t *out, char *why, size_t cap);
+int simcmd_fwhdr_parse(const uint8_t *page, simcmd_fwhdr_t *out, char *why, size_t cap);
 
 /** The header names a version (neither 0 nor 0xFFFFFFFF). */
-bool sim_fwhdr_has_version(const sim_fwhdr_t *h);
+bool simcmd_fwhdr_has_version(const simcmd_fwhdr_t *h);
 
 /** The boot address is addr in any MIPS segment, or not set (0xFFFFFFFF). */
-bool sim_fwhdr_boot_addr_is(const sim_fwhdr_t *h, uint32_t addr);
+bool simcmd_fwhdr_boot_addr_is(const simcmd_fwhdr_t *h, uint32_t addr);
 
 /** "factory reset" style name of an image type. */
-const char *sim_fwhdr_type_name(uint8_t type);
+const char *simcmd_fwhdr_type_name(uint8_t type);
 
 /* ---- printing what the device does (sim_events.c) --------------------------- */
 
-typedef struct sim_printer {
+typedef struct simcmd_printer {
     bool tty;           /* stdout is a terminal: progress bar with \r */
     bool bar_open;      /* a bar line is on screen without its newline */
     unsigned next_pct;  /* non-terminal: next percentage worth a line */
     uint32_t running;   /* running version, for "check: ..." lines */
-} sim_printer_t;
+} simcmd_printer_t;
 
-void sim_printer_init(sim_printer_t *p);
+void simcmd_printer_init(simcmd_printer_t *p);
 
 /** printf a whole line (ends an open progress bar first). */
-void sim_say(sim_printer_t *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void simcmd_say(simcmd_printer_t *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /** One line (or progress update) for a service event. */
-void sim_print_event(sim_printer_t *p, ota_service_event_t ev, const ota_service_event_data_t *d);
+void simcmd_print_event(simcmd_printer_t *p, ota_service_event_t ev, const ota_service_event_data_t *d);
 
 /** "F8 (valid)" style names of status bytes. */
-const char *sim_status_name(uint8_t status);
+const char *simcmd_status_name(uint8_t status);
 
 /* ---- the simulated application (sim_app.c) ----------------------------------- */
 
 /** When `run` stops. */
-typedef enum sim_until {
-    SIM_UNTIL_BOOT = 0,   /* the bootloader handed over */
-    SIM_UNTIL_IDLE,       /* a check finished and nothing is pending */
-    SIM_UNTIL_READY,      /* an update is downloaded and published, before the reset */
-    SIM_UNTIL_CONFIRMED   /* the running image is confirmed and a check after it found nothing */
-} sim_until_t;
+typedef enum simcmd_until {
+    SIMCMD_UNTIL_BOOT = 0,   /* the bootloader handed over */
+    SIMCMD_UNTIL_IDLE,       /* a check finished and nothing is pending */
+    SIMCMD_UNTIL_READY,      /* an update is downloaded and published, before the reset */
+    SIMCMD_UNTIL_CONFIRMED   /* the running image is confirmed and a check after it found nothing */
+} simcmd_until_t;
 
 /** How one boot's worth of application ended. */
-typedef enum sim_app_end {
-    SIM_APP_MET = 0,  /* the --until condition holds */
-    SIM_APP_RESET,    /* the service reset the device (an update is ready) */
-    SIM_APP_CRASH,    /* a no-confirm image hung after its check: watchdog reset */
-    SIM_APP_FAILED,   /* a check, download or verification failed (why says) */
-    SIM_APP_CUT,      /* the power was cut */
-    SIM_APP_TIMEOUT   /* the run's time is up */
-} sim_app_end_t;
+typedef enum simcmd_app_end {
+    SIMCMD_APP_MET = 0,  /* the --until condition holds */
+    SIMCMD_APP_RESET,    /* the service reset the device (an update is ready) */
+    SIMCMD_APP_CRASH,    /* a no-confirm image hung after its check: watchdog reset */
+    SIMCMD_APP_FAILED,   /* a check, download or verification failed (why says) */
+    SIMCMD_APP_CUT,      /* the power was cut */
+    SIMCMD_APP_TIMEOUT   /* the run's time is up */
+} simcmd_app_end_t;
 
 /** What the application needs from the run. */
-typedef struct sim_app {
-    sim_device_t *d;
-    sim_printer_t *out;
+typedef struct simcmd_app {
+    simcmd_device_t *d;
+    simcmd_printer_t *out;
     const ota_transport_t *transport;
     const char *manifest_url;  /* NULL or "": none */
-    sim_until_t until;
+    simcmd_until_t until;
     bool check_now;            /* ask for a check at once (else the periodic timer does) */
-    uint64_t deadline_ms;      /* sim_now_ms() at which the run gives up */
-    char why[256];             /* set for SIM_APP_FAILED and SIM_APP_TIMEOUT */
+    uint64_t deadline_ms;      /* simcmd_now_ms() at which the run gives up */
+    char why[256];             /* set for SIMCMD_APP_FAILED and SIMCMD_APP_TIMEOUT */
     uint32_t version;          /* the running version, once known */
-} sim_app_t;
+} simcmd_app_t;
 
 /**
  * Run the application the bootloader handed over to (res) until it resets,
  * crashes, fails, loses power, or the until condition holds.
  */
-sim_app_end_t sim_app_run(sim_app_t *app, const ota_boot_result_t *res);
+simcmd_app_end_t simcmd_app_run(simcmd_app_t *app, const ota_boot_result_t *res);
 
 /** Real monotonic milliseconds. */
-uint64_t sim_now_ms(void);
+uint64_t simcmd_now_ms(void);
 
 /* ---- subcommands ------------------------------------------------------------- */
 
-int sim_cmd_init(int argc, char **argv);
-int sim_cmd_config(int argc, char **argv);
-int sim_cmd_flash(int argc, char **argv);
-int sim_cmd_run(int argc, char **argv);
-int sim_cmd_status(int argc, char **argv);
-int sim_cmd_mkimage(int argc, char **argv);
+int simcmd_cmd_init(int argc, char **argv);
+int simcmd_cmd_config(int argc, char **argv);
+int simcmd_cmd_flash(int argc, char **argv);
+int simcmd_cmd_run(int argc, char **argv);
+int simcmd_cmd_status(int argc, char **argv);
+int simcmd_cmd_mkimage(int argc, char **argv);
 
 /** Parse a number option (K/M suffixes) for cmd; prints the error. OTA_OK or an error. */
-int sim_opt_number(const char *cmd, const char *opt, const char *val, uint64_t max, uint64_t *out);
+int simcmd_opt_number(const char *cmd, const char *opt, const char *val, uint64_t max, uint64_t *out);
 
 /** The value after argv[*i] (advancing *i), or NULL with a usage error printed. */
-const char *sim_opt_value(const char *cmd, int argc, char **argv, int *i);
+const char *simcmd_opt_value(const char *cmd, int argc, char **argv, int *i);
 
 #endif /* SYSOTA_TOOLS_SIM_H */

@@ -21,30 +21,30 @@
 #include "sim.h"
 
 /* Simulated time that passes per loop turn while the service waits. */
-#define SIM_IDLE_STEP_MS 1000u
-#define SIM_DOWNLOAD_BUF (64u * 1024u)
+#define SIMCMD_IDLE_STEP_MS 1000u
+#define SIMCMD_DOWNLOAD_BUF (64u * 1024u)
 
 typedef struct app_state {
-    sim_app_t *app;
+    simcmd_app_t *app;
     ota_service_t *svc;
     bool met;
     bool failed;
     bool check_ended;
 } app_state_t;
 
-uint64_t sim_now_ms(void)
+uint64_t simcmd_now_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-static bool power_on(const sim_app_t *app)
+static bool power_on(const simcmd_app_t *app)
 {
-    return ota_power_is_on(&app->d->dev.power) == 1;
+    return sim_power_is_on(&app->d->dev.power) == 1;
 }
 
-static bool running_confirmed(const sim_app_t *app)
+static bool running_confirmed(const simcmd_app_t *app)
 {
     ota_bootctl_record_t rec;
     return ota_app_running(&app->d->dev.boot_cfg, &rec) == OTA_OK && rec.status == OTA_STATUS_VALID;
@@ -53,22 +53,22 @@ static bool running_confirmed(const sim_app_t *app)
 static void on_event(void *arg, ota_service_event_t ev, const ota_service_event_data_t *data)
 {
     app_state_t *st = arg;
-    sim_app_t *app = st->app;
+    simcmd_app_t *app = st->app;
     /* Once the power is off the device is dead: whatever the service says
      * about the failed write did not happen on a real board. */
     if (!power_on(app)) {
         return;
     }
-    sim_print_event(app->out, ev, data);
+    simcmd_print_event(app->out, ev, data);
     switch (ev) {
     case OTA_EVENT_NO_UPDATE:
         st->check_ended = true;
-        if (app->until == SIM_UNTIL_IDLE || (app->until == SIM_UNTIL_CONFIRMED && running_confirmed(app))) {
+        if (app->until == SIMCMD_UNTIL_IDLE || (app->until == SIMCMD_UNTIL_CONFIRMED && running_confirmed(app))) {
             st->met = true;
         }
         break;
     case OTA_EVENT_UPDATE_READY:
-        st->met = st->met || app->until == SIM_UNTIL_READY;
+        st->met = st->met || app->until == SIMCMD_UNTIL_READY;
         break;
     case OTA_EVENT_CHECK_FAILED:
     case OTA_EVENT_DOWNLOAD_FAILED:
@@ -88,9 +88,9 @@ static void on_event(void *arg, ota_service_event_t ev, const ota_service_event_
     }
 }
 
-static void service_config(const sim_app_t *app, app_state_t *st, uint8_t *buf, char *mbuf, ota_service_config_t *c)
+static void service_config(const simcmd_app_t *app, app_state_t *st, uint8_t *buf, char *mbuf, ota_service_config_t *c)
 {
-    const sim_config_t *cfg = &app->d->cfg;
+    const simcmd_config_t *cfg = &app->d->cfg;
     const ota_boot_config_t *bc = &app->d->dev.boot_cfg;
     ota_service_config_defaults(c);
     c->manifest_url = app->manifest_url;
@@ -103,62 +103,62 @@ static void service_config(const sim_app_t *app, app_state_t *st, uint8_t *buf, 
     c->trust_anchor = cfg->ca_file[0] ? cfg->ca_file : NULL; /* the host transport's anchor: a CA file */
     c->insecure = cfg->insecure;
     c->buf = buf;
-    c->buf_size = SIM_DOWNLOAD_BUF;
+    c->buf_size = SIMCMD_DOWNLOAD_BUF;
     c->manifest_buf = mbuf;
     c->manifest_max = OTA_MANIFEST_MAX_SIZE;
     c->on_event = on_event;
     c->event_arg = st;
 }
 
-static sim_app_end_t fail(sim_app_t *app, const char *what, int err)
+static simcmd_app_end_t fail(simcmd_app_t *app, const char *what, int err)
 {
     if (!power_on(app)) {
-        return SIM_APP_CUT;
+        return SIMCMD_APP_CUT;
     }
     snprintf(app->why, sizeof app->why, "%s: %s (%s)", what, ota_err_name(err), ota_err_describe(err));
-    return SIM_APP_FAILED;
+    return SIMCMD_APP_FAILED;
 }
 
 /* The service's loop; the caller owns the buffers. */
-static sim_app_end_t service_loop(sim_app_t *app, app_state_t *st, bool no_confirm)
+static simcmd_app_end_t service_loop(simcmd_app_t *app, app_state_t *st, bool no_confirm)
 {
-    ota_system_posix_t *sys = &app->d->dev.sys_posix;
-    uint64_t last = sim_now_ms();
+    posix_system_t *sys = &app->d->dev.sys_posix;
+    uint64_t last = simcmd_now_ms();
     for (;;) {
         int more = ota_service_task(st->svc);
         if (!power_on(app)) {
-            return SIM_APP_CUT;
+            return SIMCMD_APP_CUT;
         }
         if (st->met) {
-            return SIM_APP_MET;
+            return SIMCMD_APP_MET;
         }
         if (st->failed) {
-            return SIM_APP_FAILED;
+            return SIMCMD_APP_FAILED;
         }
-        if (ota_system_posix_reset_requested(sys) > 0) {
-            return SIM_APP_RESET;
+        if (posix_system_reset_requested(sys) > 0) {
+            return SIMCMD_APP_RESET;
         }
         if (no_confirm && st->check_ended && ota_service_state(st->svc) == OTA_SERVICE_IDLE) {
-            return SIM_APP_CRASH;
+            return SIMCMD_APP_CRASH;
         }
-        uint64_t now = sim_now_ms();
+        uint64_t now = simcmd_now_ms();
         if (now >= app->deadline_ms) {
             snprintf(app->why, sizeof app->why, "time is up (--timeout) while the service was %s",
                      ota_service_state(st->svc) == OTA_SERVICE_IDLE ? "waiting for its next check" : "busy");
-            return SIM_APP_TIMEOUT;
+            return SIMCMD_APP_TIMEOUT;
         }
-        uint32_t step = (uint32_t)(now - last) + (more == 0 ? SIM_IDLE_STEP_MS : 0u);
+        uint32_t step = (uint32_t)(now - last) + (more == 0 ? SIMCMD_IDLE_STEP_MS : 0u);
         last = now;
-        (void)ota_system_posix_advance(sys, step);
+        (void)posix_system_advance(sys, step);
     }
 }
 
-sim_app_end_t sim_app_run(sim_app_t *app, const ota_boot_result_t *res)
+simcmd_app_end_t simcmd_app_run(simcmd_app_t *app, const ota_boot_result_t *res)
 {
     const ota_flash_t *flash = &app->d->dev.flash;
-    uint8_t hdr[SIM_IMAGE_HEADER_SIZE];
-    sim_image_info_t info;
-    sim_printer_t *out = app->out;
+    uint8_t hdr[SIMCMD_IMAGE_HEADER_SIZE];
+    simcmd_image_info_t info;
+    simcmd_printer_t *out = app->out;
     unsigned v = (unsigned)res->version;
 
     app->version = res->version;
@@ -167,37 +167,37 @@ sim_app_end_t sim_app_run(sim_app_t *app, const ota_boot_result_t *res)
     if (err != OTA_OK) {
         return fail(app, "the application cannot read its own image", err);
     }
-    bool no_confirm = sim_image_parse(hdr, sizeof hdr, &info) == OTA_OK && (info.flags & SIM_IMAGE_NO_CONFIRM);
+    bool no_confirm = simcmd_image_parse(hdr, sizeof hdr, &info) == OTA_OK && (info.flags & SIMCMD_IMAGE_NO_CONFIRM);
     bool first_boot = res->status == OTA_STATUS_UNBOOTED;
 
     if (first_boot && !no_confirm) {
-        sim_say(out, "app v%u: unconfirmed boot, self-test passed", v);
+        simcmd_say(out, "app v%u: unconfirmed boot, self-test passed", v);
         err = ota_app_confirm(&app->d->dev.boot_cfg);
         if (err != OTA_OK) {
             return fail(app, "confirming the image failed", err);
         }
-        sim_say(out, "app v%u: confirmed (record and row F8)", v);
+        simcmd_say(out, "app v%u: confirmed (record and row F8)", v);
     } else if (first_boot) {
-        sim_say(out, "app v%u: unconfirmed boot, does not confirm (a test image that never does)", v);
+        simcmd_say(out, "app v%u: unconfirmed boot, does not confirm (a test image that never does)", v);
     } else {
-        sim_say(out, "app v%u: running", v);
+        simcmd_say(out, "app v%u: running", v);
     }
     if (app->manifest_url == NULL || app->manifest_url[0] == '\0') {
         snprintf(app->why, sizeof app->why,
                  "no manifest URL: give --manifest URL, or `sysota sim config DEV manifest_url=URL`");
-        return SIM_APP_FAILED;
+        return SIMCMD_APP_FAILED;
     }
 
     app_state_t st;
     memset(&st, 0, sizeof st);
     st.app = app;
     st.svc = calloc(1, sizeof *st.svc);
-    uint8_t *buf = malloc(SIM_DOWNLOAD_BUF);
+    uint8_t *buf = malloc(SIMCMD_DOWNLOAD_BUF);
     char *mbuf = malloc(OTA_MANIFEST_MAX_SIZE);
-    sim_app_end_t end;
+    simcmd_app_end_t end;
     if (st.svc == NULL || buf == NULL || mbuf == NULL) {
         snprintf(app->why, sizeof app->why, "out of memory");
-        end = SIM_APP_FAILED;
+        end = SIMCMD_APP_FAILED;
     } else {
         ota_service_config_t cfg;
         ota_service_ports_t ports = {
@@ -218,8 +218,8 @@ sim_app_end_t sim_app_run(sim_app_t *app, const ota_boot_result_t *res)
             /* Only an unconfirmed boot hangs: a no-confirm image flashed as
              * the factory image (F8 from the start) just runs. */
             end = service_loop(app, &st, no_confirm && first_boot);
-            if (end == SIM_APP_CRASH) {
-                sim_say(out, "app v%u: hangs after its update check; the watchdog resets the device", v);
+            if (end == SIMCMD_APP_CRASH) {
+                simcmd_say(out, "app v%u: hangs after its update check; the watchdog resets the device", v);
             }
             /* A real reset stops the transfer mid-way; let the port forget it. */
             app->transport->close(app->transport->ctx);

@@ -16,10 +16,10 @@
 #include "ota_hostfile.h"
 #include "sim.h"
 
-void sim_config_defaults(sim_config_t *c)
+void simcmd_config_defaults(simcmd_config_t *c)
 {
     memset(c, 0, sizeof *c);
-    sim_profile_apply(sim_profile_find(SIM_DEFAULT_PROFILE), c);
+    simcmd_profile_apply(simcmd_profile_find(SIMCMD_DEFAULT_PROFILE), c);
     c->seed = 1;
     c->max_attempts = OTA_BOOT_MAX_ATTEMPTS;
     c->max_images = 3;
@@ -27,7 +27,7 @@ void sim_config_defaults(sim_config_t *c)
     c->interval_s = 3600;
 }
 
-int sim_path(char *out, size_t cap, const char *dev, const char *name)
+int simcmd_path(char *out, size_t cap, const char *dev, const char *name)
 {
     int n = snprintf(out, cap, "%s/%s", dev, name);
     return n < 0 || (size_t)n >= cap ? OTA_ERR_TOO_LARGE : OTA_OK;
@@ -57,7 +57,7 @@ static bool pow2(uint64_t v)
     return v != 0 && (v & (v - 1)) == 0;
 }
 
-int sim_config_set(sim_config_t *c, const char *key, const char *v, const char **why)
+int simcmd_config_set(simcmd_config_t *c, const char *key, const char *v, const char **why)
 {
     uint64_t n = 0;
     int err = OTA_OK;
@@ -65,11 +65,11 @@ int sim_config_set(sim_config_t *c, const char *key, const char *v, const char *
 
     if (strcmp(key, "profile") == 0) {
         /* Written first in device.conf: the keys after it say what was changed. */
-        const sim_profile_t *p = sim_profile_find(v);
+        const simcmd_profile_t *p = simcmd_profile_find(v);
         *why = "not a profile (sysota sim init --help lists them)";
         err = p != NULL ? OTA_OK : OTA_ERR_INVALID_ARG;
         if (p != NULL) {
-            sim_profile_apply(p, c);
+            simcmd_profile_apply(p, c);
         }
     } else if (strcmp(key, "nvm_size") == 0) {
         *why = "2 sectors .. 256M";
@@ -83,7 +83,7 @@ int sim_config_set(sim_config_t *c, const char *key, const char *v, const char *
     } else if (strcmp(key, "write_unit") == 0) {
         /* The bootloader copies through a OTA_BOOT_BUF_SIZE buffer and the
          * boot control log needs whole slots: both want a divisor of it. */
-        *why = "a power of two, 1 .. " SIM_XSTR(OTA_BOOT_BUF_SIZE);
+        *why = "a power of two, 1 .. " SIMCMD_XSTR(OTA_BOOT_BUF_SIZE);
         err = parse_num(v, 1, OTA_BOOT_BUF_SIZE, &n);
         err = err == OTA_OK && pow2(n) ? OTA_OK : OTA_ERR_INVALID_ARG;
         c->write_unit = (uint32_t)n;
@@ -108,7 +108,7 @@ int sim_config_set(sim_config_t *c, const char *key, const char *v, const char *
         err = parse_num(v, 1, 255, &n);
         c->max_attempts = (uint32_t)n;
     } else if (strcmp(key, "max_images") == 0) {
-        *why = "2 .. " SIM_XSTR(OTA_DB_MAX_ROWS);
+        *why = "2 .. " SIMCMD_XSTR(OTA_DB_MAX_ROWS);
         err = parse_num(v, 2, OTA_DB_MAX_ROWS, &n);
         c->max_images = (uint32_t)n;
     } else if (strcmp(key, "interval_s") == 0) {
@@ -142,7 +142,7 @@ int sim_config_set(sim_config_t *c, const char *key, const char *v, const char *
     return err;
 }
 
-void sim_config_device(const sim_config_t *c, ota_device_sim_config_t *dc)
+void simcmd_config_device(const simcmd_config_t *c, sim_device_config_t *dc)
 {
     memset(dc, 0, sizeof *dc);
     dc->nvm_size = c->nvm_size;
@@ -155,16 +155,16 @@ void sim_config_device(const sim_config_t *c, ota_device_sim_config_t *dc)
     dc->max_attempts = (uint8_t)c->max_attempts;
 }
 
-int sim_config_check(const sim_config_t *c, const char **why)
+int simcmd_config_check(const simcmd_config_t *c, const char **why)
 {
-    ota_device_sim_config_t dc;
-    ota_device_sim_layout_t lay;
-    sim_config_device(c, &dc);
+    sim_device_config_t dc;
+    sim_device_layout_t lay;
+    simcmd_config_device(c, &dc);
     if (c->write_unit > c->sector_size) {
         *why = "write_unit larger than sector_size";
     } else if (c->nvm_size % c->sector_size != 0) {
         *why = "nvm_size is not a multiple of sector_size";
-    } else if (ota_device_sim_layout(&dc, &lay, why) != OTA_OK) {
+    } else if (sim_device_layout(&dc, &lay, why) != OTA_OK) {
         /* *why says it */
     } else if ((uint64_t)c->hex_base + c->nvm_size > ((uint64_t)1 << 32)) {
         *why = "hex_base + nvm_size passes the end of the 4 GiB address space";
@@ -175,7 +175,7 @@ int sim_config_check(const sim_config_t *c, const char **why)
     return OTA_ERR_INVALID_ARG;
 }
 
-bool sim_config_key_fixed(const char *key)
+bool simcmd_config_key_fixed(const char *key)
 {
     static const char *const fixed[] = { "profile", "nvm_size", "sector_size", "write_unit", "bootctl_offset",
                                          "app_offset" };
@@ -187,7 +187,7 @@ bool sim_config_key_fixed(const char *key)
     return false;
 }
 
-void sim_config_print(const sim_config_t *c, FILE *out)
+void simcmd_config_print(const simcmd_config_t *c, FILE *out)
 {
     fprintf(out, "profile=%s\n", c->profile);
     fprintf(out, "nvm_size=%" PRIu32 "\n", c->nvm_size);
@@ -217,21 +217,21 @@ static void chomp(char *s)
     }
 }
 
-int sim_config_load(const char *dev, sim_config_t *c, char *msg, size_t cap)
+int simcmd_config_load(const char *dev, simcmd_config_t *c, char *msg, size_t cap)
 {
-    char path[SIM_PATH_MAX];
-    char line[SIM_PATH_MAX + 64];
+    char path[SIMCMD_PATH_MAX];
+    char line[SIMCMD_PATH_MAX + 64];
     unsigned long lineno = 0;
 
-    sim_config_defaults(c);
-    if (sim_path(path, sizeof path, dev, SIM_CONF_FILE) != OTA_OK) {
+    simcmd_config_defaults(c);
+    if (simcmd_path(path, sizeof path, dev, SIMCMD_CONF_FILE) != OTA_OK) {
         snprintf(msg, cap, "%s: path too long", dev);
         return OTA_ERR_TOO_LARGE;
     }
     FILE *f = fopen(path, "r");
     if (f == NULL) {
         snprintf(msg, cap, "%s: not a simulated device (no %s: %s); create one with `sysota sim init %s`", dev,
-                 SIM_CONF_FILE, strerror(errno), dev);
+                 SIMCMD_CONF_FILE, strerror(errno), dev);
         return OTA_ERR_NOT_FOUND;
     }
     int err = OTA_OK;
@@ -246,7 +246,7 @@ int sim_config_load(const char *dev, sim_config_t *c, char *msg, size_t cap)
         why = "no '='";
         if (eq != NULL) {
             *eq = '\0';
-            err = sim_config_set(c, line, eq + 1, &why);
+            err = simcmd_config_set(c, line, eq + 1, &why);
             if (err == OTA_ERR_NOT_FOUND) {
                 why = "unknown key";
             }
@@ -262,7 +262,7 @@ int sim_config_load(const char *dev, sim_config_t *c, char *msg, size_t cap)
     return err;
 }
 
-static int sim_write_text(const char *path, const char *text, size_t len)
+static int simcmd_write_text(const char *path, const char *text, size_t len)
 {
     ota_hostfile_out_t out;
     int err = ota_hostfile_begin(&out, path);
@@ -277,12 +277,12 @@ static int sim_write_text(const char *path, const char *text, size_t len)
     return ota_hostfile_commit(&out);
 }
 
-int sim_config_save(const char *dev, const sim_config_t *c)
+int simcmd_config_save(const char *dev, const simcmd_config_t *c)
 {
-    char path[SIM_PATH_MAX];
+    char path[SIMCMD_PATH_MAX];
     char *text = NULL;
     size_t len = 0;
-    int err = sim_path(path, sizeof path, dev, SIM_CONF_FILE);
+    int err = simcmd_path(path, sizeof path, dev, SIMCMD_CONF_FILE);
     if (err != OTA_OK) {
         return err;
     }
@@ -291,16 +291,16 @@ int sim_config_save(const char *dev, const sim_config_t *c)
         return OTA_ERR_NO_SPACE;
     }
     fprintf(mem, "# sysota simulated device (sysota sim config DEV KEY=VALUE changes it)\n");
-    sim_config_print(c, mem);
+    simcmd_config_print(c, mem);
     fclose(mem);
-    err = sim_write_text(path, text, len);
+    err = simcmd_write_text(path, text, len);
     free(text);
     return err;
 }
 
-int sim_device_open(sim_device_t *d, const char *cmd, const char *dev, const uint64_t *seed)
+int simcmd_device_open(simcmd_device_t *d, const char *cmd, const char *dev, const uint64_t *seed)
 {
-    char msg[SIM_PATH_MAX + 200];
+    char msg[SIMCMD_PATH_MAX + 200];
     memset(d, 0, sizeof *d);
     if (strlen(dev) >= sizeof d->dir) {
         fprintf(stderr, "sysota sim %s: %s: path too long\n", cmd, dev);
@@ -308,51 +308,51 @@ int sim_device_open(sim_device_t *d, const char *cmd, const char *dev, const uin
     }
     strcpy(d->dir, dev);
     const char *why;
-    int err = sim_config_load(dev, &d->cfg, msg, sizeof msg);
+    int err = simcmd_config_load(dev, &d->cfg, msg, sizeof msg);
     if (err != OTA_OK) {
         fprintf(stderr, "sysota sim %s: %s\n", cmd, msg);
         return err;
     }
-    if (sim_config_check(&d->cfg, &why) != OTA_OK) {
-        fprintf(stderr, "sysota sim %s: %s/%s: %s\n", cmd, dev, SIM_CONF_FILE, why);
+    if (simcmd_config_check(&d->cfg, &why) != OTA_OK) {
+        fprintf(stderr, "sysota sim %s: %s/%s: %s\n", cmd, dev, SIMCMD_CONF_FILE, why);
         return OTA_ERR_CORRUPT;
     }
-    if (sim_path(d->flash_path, sizeof d->flash_path, dev, SIM_FLASH_FILE) != OTA_OK ||
-        sim_path(d->store_path, sizeof d->store_path, dev, SIM_STORE_DIR) != OTA_OK) {
+    if (simcmd_path(d->flash_path, sizeof d->flash_path, dev, SIMCMD_FLASH_FILE) != OTA_OK ||
+        simcmd_path(d->store_path, sizeof d->store_path, dev, SIMCMD_STORE_DIR) != OTA_OK) {
         fprintf(stderr, "sysota sim %s: %s: path too long\n", cmd, dev);
         return OTA_ERR_TOO_LARGE;
     }
-    ota_device_sim_config_t dc;
-    sim_config_device(&d->cfg, &dc);
+    sim_device_config_t dc;
+    simcmd_config_device(&d->cfg, &dc);
     dc.flash_path = d->flash_path;
     dc.store_path = d->store_path;
     if (seed != NULL) {
         dc.seed = *seed;
     }
-    err = ota_device_sim_open(&d->dev, &dc);
+    err = sim_device_open(&d->dev, &dc);
     if (err != OTA_OK) {
         fprintf(stderr, "sysota sim %s: %s: cannot open the device: %s (%s)\n", cmd, dev, ota_err_name(err),
                 ota_err_describe(err));
         return err;
     }
     /* The core's log lines are for --verbose; commands print their own. */
-    (void)ota_system_posix_set_log(&d->dev.sys_posix, OTA_LOG_ERROR, "", false, NULL, NULL);
+    (void)posix_system_set_log(&d->dev.sys_posix, OTA_LOG_ERROR, "", false, NULL, NULL);
     return OTA_OK;
 }
 
-void sim_device_close(sim_device_t *d)
+void simcmd_device_close(simcmd_device_t *d)
 {
-    (void)ota_device_sim_close(&d->dev);
+    (void)sim_device_close(&d->dev);
 }
 
 /* ---- last_run ------------------------------------------------------------- */
 
-int sim_last_run_save(const char *dev, const sim_last_run_t *r)
+int simcmd_last_run_save(const char *dev, const simcmd_last_run_t *r)
 {
-    char path[SIM_PATH_MAX];
+    char path[SIMCMD_PATH_MAX];
     char *text = NULL;
     size_t len = 0;
-    int err = sim_path(path, sizeof path, dev, SIM_LAST_RUN_FILE);
+    int err = simcmd_path(path, sizeof path, dev, SIMCMD_LAST_RUN_FILE);
     if (err != OTA_OK) {
         return err;
     }
@@ -369,7 +369,7 @@ int sim_last_run_save(const char *dev, const sim_last_run_t *r)
     fprintf(mem, "store_mutating_ops=%" PRIu64 "\nstore_bytes_written=%" PRIu64 "\nstore_bytes_read=%" PRIu64 "\n",
             r->store.mutating_ops, r->store.bytes_written, r->store.bytes_read);
     fclose(mem);
-    err = sim_write_text(path, text, len);
+    err = simcmd_write_text(path, text, len);
     free(text);
     return err;
 }
@@ -379,12 +379,12 @@ static void copy_field(char *dst, size_t cap, const char *src)
     snprintf(dst, cap, "%s", src);
 }
 
-int sim_last_run_load(const char *dev, sim_last_run_t *r)
+int simcmd_last_run_load(const char *dev, simcmd_last_run_t *r)
 {
-    char path[SIM_PATH_MAX];
+    char path[SIMCMD_PATH_MAX];
     char line[512];
     memset(r, 0, sizeof *r);
-    int err = sim_path(path, sizeof path, dev, SIM_LAST_RUN_FILE);
+    int err = simcmd_path(path, sizeof path, dev, SIMCMD_LAST_RUN_FILE);
     if (err != OTA_OK) {
         return err;
     }
@@ -440,23 +440,23 @@ int sim_last_run_load(const char *dev, sim_last_run_t *r)
     return OTA_OK;
 }
 
-void sim_last_run_clear(const char *dev)
+void simcmd_last_run_clear(const char *dev)
 {
-    char path[SIM_PATH_MAX];
-    if (sim_path(path, sizeof path, dev, SIM_LAST_RUN_FILE) == OTA_OK) {
+    char path[SIMCMD_PATH_MAX];
+    if (simcmd_path(path, sizeof path, dev, SIMCMD_LAST_RUN_FILE) == OTA_OK) {
         (void)unlink(path);
     }
 }
 
-int sim_store_clear(const char *dev)
+int simcmd_store_clear(const char *dev)
 {
-    char dir[SIM_PATH_MAX];
-    char path[SIM_PATH_MAX * 2];
-    int err = sim_path(dir, sizeof dir, dev, SIM_STORE_DIR);
+    char dir[SIMCMD_PATH_MAX];
+    char path[SIMCMD_PATH_MAX * 2];
+    int err = simcmd_path(dir, sizeof dir, dev, SIMCMD_STORE_DIR);
     if (err != OTA_OK) {
         return err;
     }
-    sim_last_run_clear(dev);
+    simcmd_last_run_clear(dev);
     DIR *d = opendir(dir);
     if (d == NULL) {
         return errno == ENOENT ? OTA_OK : OTA_ERR_IO;

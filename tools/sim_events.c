@@ -11,7 +11,7 @@
 
 #define BAR_WIDTH 30
 
-void sim_printer_init(sim_printer_t *p)
+void simcmd_printer_init(simcmd_printer_t *p)
 {
     p->tty = isatty(STDOUT_FILENO) == 1;
     p->bar_open = false;
@@ -19,7 +19,7 @@ void sim_printer_init(sim_printer_t *p)
     p->running = 0;
 }
 
-static void end_bar(sim_printer_t *p)
+static void end_bar(simcmd_printer_t *p)
 {
     if (p->bar_open) {
         fputc('\n', stdout);
@@ -27,7 +27,7 @@ static void end_bar(sim_printer_t *p)
     }
 }
 
-void sim_say(sim_printer_t *p, const char *fmt, ...)
+void simcmd_say(simcmd_printer_t *p, const char *fmt, ...)
 {
     va_list ap;
     end_bar(p);
@@ -38,7 +38,7 @@ void sim_say(sim_printer_t *p, const char *fmt, ...)
     fflush(stdout);
 }
 
-const char *sim_status_name(uint8_t status)
+const char *simcmd_status_name(uint8_t status)
 {
     switch (status) {
     case OTA_STATUS_EMPTY:
@@ -61,7 +61,7 @@ static unsigned percent(uint32_t done, uint32_t total)
     return total ? (unsigned)((uint64_t)done * 100u / total) : 0u;
 }
 
-static void progress(sim_printer_t *p, const ota_service_event_data_t *d)
+static void progress(simcmd_printer_t *p, const ota_service_event_data_t *d)
 {
     unsigned pct = percent(d->done, d->total);
     if (d->total == 0) {
@@ -89,12 +89,12 @@ static void progress(sim_printer_t *p, const ota_service_event_data_t *d)
     }
 }
 
-static void failed(sim_printer_t *p, const char *what, const ota_service_event_data_t *d)
+static void failed(simcmd_printer_t *p, const char *what, const ota_service_event_data_t *d)
 {
-    sim_say(p, "%s: %s (%s)", what, ota_err_name(d->reason), ota_err_describe(d->reason));
+    simcmd_say(p, "%s: %s (%s)", what, ota_err_name(d->reason), ota_err_describe(d->reason));
 }
 
-void sim_print_event(sim_printer_t *p, ota_service_event_t ev, const ota_service_event_data_t *d)
+void simcmd_print_event(simcmd_printer_t *p, ota_service_event_t ev, const ota_service_event_data_t *d)
 {
     unsigned v = (unsigned)d->version;
     unsigned run = (unsigned)p->running;
@@ -107,22 +107,22 @@ void sim_print_event(sim_printer_t *p, ota_service_event_t ev, const ota_service
         failed(p, "check failed", d);
         break;
     case OTA_EVENT_UPDATE_AVAILABLE:
-        sim_say(p, "check: v%u available (running v%u)", v, run);
+        simcmd_say(p, "check: v%u available (running v%u)", v, run);
         break;
     case OTA_EVENT_NO_UPDATE:
         if (d->reason == OTA_ERR_STATE && v != 0) {
-            sim_say(p, "check: v%u on offer failed here before (row F0): not downloaded again (running v%u)", v,
+            simcmd_say(p, "check: v%u on offer failed here before (row F0): not downloaded again (running v%u)", v,
                     run);
         } else if (d->reason != OTA_OK) {
-            sim_say(p, "check: no update (running v%u; an entry was rejected: %s)", run, ota_err_name(d->reason));
+            simcmd_say(p, "check: no update (running v%u; an entry was rejected: %s)", run, ota_err_name(d->reason));
         } else {
-            sim_say(p, "check: no update (running v%u)", run);
+            simcmd_say(p, "check: no update (running v%u)", run);
         }
         break;
     case OTA_EVENT_DOWNLOAD_START:
         p->next_pct = 25;
         if (d->done > 0) {
-            sim_say(p, "download v%u: resuming at %u bytes", v, (unsigned)d->done);
+            simcmd_say(p, "download v%u: resuming at %u bytes", v, (unsigned)d->done);
         }
         break;
     case OTA_EVENT_DOWNLOAD_PROGRESS:
@@ -133,7 +133,7 @@ void sim_print_event(sim_printer_t *p, ota_service_event_t ev, const ota_service
             progress(p, d); /* the full bar stays on screen as the line */
             end_bar(p);
         } else if (p->next_pct <= 100) {
-            sim_say(p, "download v%u: 100%% %u/%u bytes", v, (unsigned)d->done, (unsigned)d->done);
+            simcmd_say(p, "download v%u: 100%% %u/%u bytes", v, (unsigned)d->done, (unsigned)d->done);
         }
         break;
     case OTA_EVENT_DOWNLOAD_FAILED:
@@ -143,16 +143,16 @@ void sim_print_event(sim_printer_t *p, ota_service_event_t ev, const ota_service
     case OTA_EVENT_VERIFY_START:
         break;
     case OTA_EVENT_VERIFY_SUCCESS:
-        sim_say(p, "verify v%u: ok (SHA-256 matches the manifest)", v);
+        simcmd_say(p, "verify v%u: ok (SHA-256 matches the manifest)", v);
         break;
     case OTA_EVENT_VERIFY_FAILED:
-        sim_say(p, "verify v%u: FAILED: the SHA-256 differs from the manifest's, the file is deleted", v);
+        simcmd_say(p, "verify v%u: FAILED: the SHA-256 differs from the manifest's, the file is deleted", v);
         break;
     case OTA_EVENT_UPDATE_READY:
-        sim_say(p, "update ready: v%u stored with row FE, running v%u marked F0 for the bootloader", v, run);
+        simcmd_say(p, "update ready: v%u stored with row FE, running v%u marked F0 for the bootloader", v, run);
         break;
     case OTA_EVENT_IMAGE_ERASED:
-        sim_say(p, "erase v%u: image and database row removed from the store", v);
+        simcmd_say(p, "erase v%u: image and database row removed from the store", v);
         break;
     case OTA_EVENT_IMAGE_ERASE_FAILED:
         snprintf(what, sizeof what, "erase v%u refused", v);
@@ -163,20 +163,20 @@ void sim_print_event(sim_printer_t *p, ota_service_event_t ev, const ota_service
         break;
     case OTA_EVENT_FACTORY_RESET:
         if (d->reason == OTA_OK) {
-            sim_say(p, "factory reset: every image but the golden one removed");
+            simcmd_say(p, "factory reset: every image but the golden one removed");
         } else {
             failed(p, "factory reset failed", d);
         }
         break;
     case OTA_EVENT_ROLLBACK:
         if (d->reason == OTA_OK) {
-            sim_say(p, "rollback: v%u disabled", v);
+            simcmd_say(p, "rollback: v%u disabled", v);
         } else {
             failed(p, "rollback refused", d);
         }
         break;
     case OTA_EVENT_CONFIRMED:
-        sim_say(p, "app v%u: confirmed (record and row F8)", v);
+        simcmd_say(p, "app v%u: confirmed (record and row F8)", v);
         break;
     case OTA_EVENT_TRIGGER_FAILED:
         failed(p, "trigger refused", d);

@@ -80,7 +80,7 @@ typedef struct hex_image {
     uint8_t *img;      /* the application region's bytes, first address to last byte present */
     uint32_t len;
     bool have_page;    /* the boot control sector held the original's header page */
-    sim_fwhdr_t page;
+    simcmd_fwhdr_t page;
 } hex_image_t;
 
 /*
@@ -88,7 +88,7 @@ typedef struct hex_image {
  * built for Microchip's OTA service carries (its header says the version
  * and what the application is); the record written there is sysota's own.
  */
-static int read_boot_page(const char *path, const ota_memmap_t *map, const sim_device_t *d, hex_image_t *out)
+static int read_boot_page(const char *path, const ota_memmap_t *map, const simcmd_device_t *d, hex_image_t *out)
 {
     const ota_boot_config_t *bc = &d->dev.boot_cfg;
     uint64_t lo = (uint64_t)d->cfg.hex_base + bc->layout.bootctl_addr;
@@ -96,16 +96,16 @@ static int read_boot_page(const char *path, const ota_memmap_t *map, const sim_d
     uint64_t app_lo = (uint64_t)d->cfg.hex_base + bc->layout.app_addr;
     uint64_t last = 0;
     char why[160] = "";
-    uint8_t page[SIM_FWHDR_PAGE_SIZE];
+    uint8_t page[SIMCMD_FWHDR_PAGE_SIZE];
     if (ota_memmap_last_in(map, (uint32_t)lo, end, &last) != OTA_OK) {
         return OTA_OK; /* nothing there */
     }
     int err = OTA_ERR_RANGE;
-    if (d->cfg.sector_size < SIM_FWHDR_PAGE_SIZE || last > lo + SIM_FWHDR_PAGE_SIZE) {
-        snprintf(why, sizeof why, "the original's header page is the sector's first %u bytes", SIM_FWHDR_PAGE_SIZE);
+    if (d->cfg.sector_size < SIMCMD_FWHDR_PAGE_SIZE || last > lo + SIMCMD_FWHDR_PAGE_SIZE) {
+        snprintf(why, sizeof why, "the original's header page is the sector's first %u bytes", SIMCMD_FWHDR_PAGE_SIZE);
     } else if (ota_memmap_read(map, (uint32_t)lo, page, sizeof page, 0xFF) == OTA_OK &&
-               sim_fwhdr_parse(page, &out->page, why, sizeof why) == OTA_OK) {
-        if (sim_fwhdr_boot_addr_is(&out->page, (uint32_t)app_lo)) {
+               simcmd_fwhdr_parse(page, &out->page, why, sizeof why) == OTA_OK) {
+        if (simcmd_fwhdr_boot_addr_is(&out->page, (uint32_t)app_lo)) {
             out->have_page = true;
             return OTA_OK;
         }
@@ -124,7 +124,7 @@ static int read_boot_page(const char *path, const ota_memmap_t *map, const sim_d
 
 /* The application region's bytes of a HEX file, from its first address to
  * the last byte present (gaps 0xFF), and the boot control page if any. */
-static int load_hex(const char *path, const sim_device_t *d, hex_image_t *out)
+static int load_hex(const char *path, const simcmd_device_t *d, hex_image_t *out)
 {
     ota_memmap_t map;
     ota_ihex_result_t res;
@@ -180,10 +180,10 @@ static int load_hex(const char *path, const sim_device_t *d, hex_image_t *out)
  * original's header page, a `sim mkimage` header, --version (0: not given).
  * They must agree where more than one speaks; *from names the source.
  */
-static int choose_version(const char *file, const hex_image_t *h, const sim_image_info_t *sim, uint64_t opt,
+static int choose_version(const char *file, const hex_image_t *h, const simcmd_image_info_t *sim, uint64_t opt,
                           uint32_t *version, const char **from)
 {
-    bool page = h->have_page && sim_fwhdr_has_version(&h->page);
+    bool page = h->have_page && simcmd_fwhdr_has_version(&h->page);
     if (page && opt != 0 && opt != h->page.version) {
         fprintf(stderr,
                 "sysota sim flash: --version %llu disagrees with %s's boot control page (FIRMWARE_IMAGE_HEADER\n"
@@ -218,7 +218,7 @@ static int choose_version(const char *file, const hex_image_t *h, const sim_imag
     return OTA_OK;
 }
 
-int sim_cmd_flash(int argc, char **argv)
+int simcmd_cmd_flash(int argc, char **argv)
 {
     const char *dev = NULL, *file = NULL;
     uint64_t version_opt = 0;
@@ -229,8 +229,8 @@ int sim_cmd_flash(int argc, char **argv)
             flash_usage(stdout);
             return SYSOTA_EXIT_OK;
         } else if (strcmp(a, "--version") == 0) {
-            const char *v = sim_opt_value("flash", argc, argv, &i);
-            if (v == NULL || sim_opt_number("flash", a, v, UINT32_MAX, &version_opt) != OTA_OK || version_opt == 0) {
+            const char *v = simcmd_opt_value("flash", argc, argv, &i);
+            if (v == NULL || simcmd_opt_number("flash", a, v, UINT32_MAX, &version_opt) != OTA_OK || version_opt == 0) {
                 return SYSOTA_EXIT_USAGE;
             }
         } else if (a[0] != '-' && dev == NULL) {
@@ -247,8 +247,8 @@ int sim_cmd_flash(int argc, char **argv)
         flash_usage(stderr);
         return SYSOTA_EXIT_USAGE;
     }
-    sim_device_t d;
-    if (sim_device_open(&d, "flash", dev, NULL) != OTA_OK) {
+    simcmd_device_t d;
+    if (simcmd_device_open(&d, "flash", dev, NULL) != OTA_OK) {
         return SYSOTA_EXIT_INPUT;
     }
     hex_image_t h;
@@ -272,27 +272,27 @@ int sim_cmd_flash(int argc, char **argv)
     }
     uint8_t *img = h.img;
     uint32_t len = h.len;
-    sim_image_info_t info;
-    bool sim_image = err == OTA_OK && sim_image_parse(img, len, &info) == OTA_OK;
+    simcmd_image_info_t info;
+    bool simcmd_image = err == OTA_OK && simcmd_image_parse(img, len, &info) == OTA_OK;
     uint32_t version = 0;
     const char *version_from = "";
     if (err == OTA_OK) {
-        err = choose_version(file, &h, sim_image ? &info : NULL, version_opt, &version, &version_from);
+        err = choose_version(file, &h, simcmd_image ? &info : NULL, version_opt, &version, &version_from);
     }
-    if (err == OTA_OK && sim_image && info.size != len) {
+    if (err == OTA_OK && simcmd_image && info.size != len) {
         fprintf(stderr, "sysota sim flash: warning: %s: the image header says %u bytes, the file has %u\n", file,
                 (unsigned)info.size, (unsigned)len);
     }
     if (err == OTA_OK) {
         /* The store accounts what it holds when it opens: empty it closed. */
-        sim_device_close(&d);
-        err = sim_store_clear(dev);
-        if (err == OTA_OK && sim_device_open(&d, "flash", dev, NULL) != OTA_OK) {
+        simcmd_device_close(&d);
+        err = simcmd_store_clear(dev);
+        if (err == OTA_OK && simcmd_device_open(&d, "flash", dev, NULL) != OTA_OK) {
             free(img);
             return SYSOTA_EXIT_INPUT;
         }
         if (err == OTA_OK) {
-            err = ota_device_sim_factory_program(&d.dev, img, len, version);
+            err = sim_device_factory_program(&d.dev, img, len, version);
         }
         if (err != OTA_OK) {
             fprintf(stderr, "sysota sim flash: %s: %s\n", dev, ota_err_describe(err));
@@ -301,7 +301,7 @@ int sim_cmd_flash(int argc, char **argv)
     if (err == OTA_OK) {
         uint8_t digest[OTA_SHA256_LEN];
         char hex[OTA_FILEDIGEST_HEX_SIZE];
-        (void)ota_crypto_sha256_buffer(&d.dev.crypto, img, len, digest);
+        (void)posix_crypto_sha256_buffer(&d.dev.crypto, img, len, digest);
         ota_filedigest_hex(digest, hex);
         printf("%s: programmed v%u, %u bytes at 0x%08X (HEX 0x%08X), SHA-256 %.16s...\n", dev, (unsigned)version,
                (unsigned)len, (unsigned)d.dev.boot_cfg.layout.app_addr, (unsigned)(d.cfg.hex_base + d.dev.boot_cfg.layout.app_addr),
@@ -310,17 +310,17 @@ int sim_cmd_flash(int argc, char **argv)
             printf("  boot control page at 0x%08X: original FIRMWARE_IMAGE_HEADER v1, version %u, type %s; replaced by "
                    "a sysota record\n",
                    (unsigned)(d.cfg.hex_base + d.dev.boot_cfg.layout.bootctl_addr), (unsigned)h.page.version,
-                   sim_fwhdr_type_name(h.page.type));
+                   simcmd_fwhdr_type_name(h.page.type));
         }
         printf("  boot control record: factory image v%u (version from %s), status F8; external store blank\n",
                (unsigned)version, version_from);
-        if (sim_image) {
-            printf("  application: %s\n", info.flags & SIM_IMAGE_NO_CONFIRM ? "never confirms its first boot"
+        if (simcmd_image) {
+            printf("  application: %s\n", info.flags & SIMCMD_IMAGE_NO_CONFIRM ? "never confirms its first boot"
                                                                           : "confirms its first boot");
         }
         printf("next: sysota sim run %s  (the first boot keeps the golden copy in the store)\n", dev);
     }
     free(img);
-    sim_device_close(&d);
+    simcmd_device_close(&d);
     return err == OTA_OK ? SYSOTA_EXIT_OK : SYSOTA_EXIT_INPUT;
 }

@@ -31,7 +31,7 @@
 #define FWHDR_VERSION 8u
 #define FWHDR_BOOT_ADDR 12u
 #define FWHDR_DIGEST 16u
-#define FWHDR_STATUS_COPY (SIM_FWHDR_PAGE_SIZE - 1u)
+#define FWHDR_STATUS_COPY (SIMCMD_FWHDR_PAGE_SIZE - 1u)
 #define FWHDR_TYPE_MAX 3u
 
 /* MIPS kseg0/kseg1 addresses and the physical one name the same byte. */
@@ -43,7 +43,7 @@ static bool is_status(uint8_t b)
            b == OTA_STATUS_VALID || b == OTA_STATUS_DISABLED;
 }
 
-int sim_fwhdr_parse(const uint8_t *page, sim_fwhdr_t *out, char *why, size_t cap)
+int simcmd_fwhdr_parse(const uint8_t *page, simcmd_fwhdr_t *out, char *why, size_t cap)
 {
     memset(out, 0, sizeof *out);
     if (page[FWHDR_TYPE] > FWHDR_TYPE_MAX) {
@@ -56,7 +56,7 @@ int sim_fwhdr_parse(const uint8_t *page, sim_fwhdr_t *out, char *why, size_t cap
         return OTA_ERR_NOT_FOUND;
     }
     /* 0x00 as the linker writes it, 0xFF where the HEX has no record. */
-    for (uint32_t i = SIM_FWHDR_SIZE; i < FWHDR_STATUS_COPY; i++) {
+    for (uint32_t i = SIMCMD_FWHDR_SIZE; i < FWHDR_STATUS_COPY; i++) {
         if (page[i] != 0x00u && page[i] != 0xFFu) {
             snprintf(why, cap, "byte %u is 0x%02X: past the 256-byte header the page is blank", (unsigned)i,
                      page[i]);
@@ -67,26 +67,26 @@ int sim_fwhdr_parse(const uint8_t *page, sim_fwhdr_t *out, char *why, size_t cap
     out->slot = page[FWHDR_SLOT];
     out->order = page[FWHDR_ORDER];
     out->type = page[FWHDR_TYPE];
-    out->size = sim_le32(page + FWHDR_SIZE);
-    out->version = sim_le32(page + FWHDR_VERSION);
-    out->boot_addr = sim_le32(page + FWHDR_BOOT_ADDR);
+    out->size = simcmd_le32(page + FWHDR_SIZE);
+    out->version = simcmd_le32(page + FWHDR_VERSION);
+    out->boot_addr = simcmd_le32(page + FWHDR_BOOT_ADDR);
     memcpy(out->digest, page + FWHDR_DIGEST, sizeof out->digest);
     out->status_copy = page[FWHDR_STATUS_COPY];
     snprintf(why, cap, "%s", "");
     return OTA_OK;
 }
 
-bool sim_fwhdr_has_version(const sim_fwhdr_t *h)
+bool simcmd_fwhdr_has_version(const simcmd_fwhdr_t *h)
 {
     return h->version != 0u && h->version != 0xFFFFFFFFu;
 }
 
-bool sim_fwhdr_boot_addr_is(const sim_fwhdr_t *h, uint32_t addr)
+bool simcmd_fwhdr_boot_addr_is(const simcmd_fwhdr_t *h, uint32_t addr)
 {
     return h->boot_addr == 0xFFFFFFFFu || (h->boot_addr & MIPS_PHYSICAL_MASK) == (addr & MIPS_PHYSICAL_MASK);
 }
 
-const char *sim_fwhdr_type_name(uint8_t type)
+const char *simcmd_fwhdr_type_name(uint8_t type)
 {
     static const char *const names[] = { "programmer", "production", "debug", "factory reset" };
     return type <= FWHDR_TYPE_MAX ? names[type] : "?";

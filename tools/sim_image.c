@@ -10,9 +10,9 @@
 
 #include "sim.h"
 
-static const uint8_t sim_magic[8] = { 'S', 'O', 'T', 'A', '-', 'S', 'I', 'M' };
+static const uint8_t simcmd_magic[8] = { 'S', 'O', 'T', 'A', '-', 'S', 'I', 'M' };
 
-#define SIM_IMAGE_FORMAT 1u
+#define SIMCMD_IMAGE_FORMAT 1u
 
 static uint32_t crc32_ieee(const uint8_t *p, size_t n)
 {
@@ -27,24 +27,24 @@ static uint32_t crc32_ieee(const uint8_t *p, size_t n)
 }
 
 
-int sim_image_build(uint8_t *buf, uint32_t size, uint32_t version, uint32_t flags)
+int simcmd_image_build(uint8_t *buf, uint32_t size, uint32_t version, uint32_t flags)
 {
-    if (size < SIM_IMAGE_HEADER_SIZE || version == 0) {
+    if (size < SIMCMD_IMAGE_HEADER_SIZE || version == 0) {
         return OTA_ERR_INVALID_ARG;
     }
-    memset(buf, 0, SIM_IMAGE_HEADER_SIZE);
-    memcpy(buf, sim_magic, sizeof sim_magic);
-    sim_put_le32(buf + 8, SIM_IMAGE_FORMAT);
-    sim_put_le32(buf + 12, flags);
-    sim_put_le32(buf + 16, version);
-    sim_put_le32(buf + 20, size);
-    sim_put_le32(buf + 28, crc32_ieee(buf, 28));
+    memset(buf, 0, SIMCMD_IMAGE_HEADER_SIZE);
+    memcpy(buf, simcmd_magic, sizeof simcmd_magic);
+    simcmd_put_le32(buf + 8, SIMCMD_IMAGE_FORMAT);
+    simcmd_put_le32(buf + 12, flags);
+    simcmd_put_le32(buf + 16, version);
+    simcmd_put_le32(buf + 20, size);
+    simcmd_put_le32(buf + 28, crc32_ieee(buf, 28));
     /* xorshift32 seeded by version and flags: v7 and a no-confirm v7 differ. */
     uint32_t x = version * 2654435761u ^ (flags + 1u) * 0x85EBCA6Bu;
     if (x == 0) {
         x = 0x9E3779B9u;
     }
-    for (uint32_t i = SIM_IMAGE_HEADER_SIZE; i < size; i++) {
+    for (uint32_t i = SIMCMD_IMAGE_HEADER_SIZE; i < size; i++) {
         x ^= x << 13;
         x ^= x >> 17;
         x ^= x << 5;
@@ -53,14 +53,14 @@ int sim_image_build(uint8_t *buf, uint32_t size, uint32_t version, uint32_t flag
     return OTA_OK;
 }
 
-int sim_image_parse(const uint8_t *buf, size_t len, sim_image_info_t *out)
+int simcmd_image_parse(const uint8_t *buf, size_t len, simcmd_image_info_t *out)
 {
-    if (len < SIM_IMAGE_HEADER_SIZE || memcmp(buf, sim_magic, sizeof sim_magic) != 0 ||
-        sim_le32(buf + 8) != SIM_IMAGE_FORMAT || sim_le32(buf + 28) != crc32_ieee(buf, 28)) {
+    if (len < SIMCMD_IMAGE_HEADER_SIZE || memcmp(buf, simcmd_magic, sizeof simcmd_magic) != 0 ||
+        simcmd_le32(buf + 8) != SIMCMD_IMAGE_FORMAT || simcmd_le32(buf + 28) != crc32_ieee(buf, 28)) {
         return OTA_ERR_NOT_FOUND;
     }
-    out->flags = sim_le32(buf + 12);
-    out->version = sim_le32(buf + 16);
-    out->size = sim_le32(buf + 20);
+    out->flags = simcmd_le32(buf + 12);
+    out->version = simcmd_le32(buf + 16);
+    out->size = simcmd_le32(buf + 20);
     return OTA_OK;
 }

@@ -26,7 +26,7 @@ static void init_usage(FILE *out)
             "\n"
             "  --profile NAME    the layout of a real part; the options below change\n"
             "                    single values of it:\n");
-    sim_profile_print_list(out);
+    simcmd_profile_print_list(out);
     fprintf(out,
             "  --nvm-size N      internal flash bytes (default 1M); K and M suffixes allowed\n"
             "  --sector N        erase sector (default 4K)\n"
@@ -57,7 +57,7 @@ static const struct {
     { "--app-offset", "app_offset" },
 };
 
-static int set_key(const char *cmd, sim_config_t *c, const char *key, const char *value)
+static int set_key(const char *cmd, simcmd_config_t *c, const char *key, const char *value)
 {
     const char *why;
     char abs[PATH_MAX];
@@ -65,7 +65,7 @@ static int set_key(const char *cmd, sim_config_t *c, const char *key, const char
     if (strcmp(key, "ca_file") == 0 && value[0] != '\0' && value[0] != '/' && realpath(value, abs) != NULL) {
         value = abs;
     }
-    int err = sim_config_set(c, key, value, &why);
+    int err = simcmd_config_set(c, key, value, &why);
     if (err == OTA_ERR_NOT_FOUND) {
         fprintf(stderr, "sysota sim %s: unknown key '%s'\n", cmd, key);
     } else if (err != OTA_OK) {
@@ -77,8 +77,8 @@ static int set_key(const char *cmd, sim_config_t *c, const char *key, const char
 /* An existing folder is reused only when it is empty, or with --force when it is a device. */
 static int prepare_dir(const char *dev, bool force)
 {
-    char conf[SIM_PATH_MAX];
-    char path[SIM_PATH_MAX];
+    char conf[SIMCMD_PATH_MAX];
+    char path[SIMCMD_PATH_MAX];
     struct stat st;
     if (stat(dev, &st) != 0) {
         if (mkdir(dev, 0777) != 0) {
@@ -91,7 +91,7 @@ static int prepare_dir(const char *dev, bool force)
         fprintf(stderr, "sysota sim init: %s exists and is not a folder\n", dev);
         return OTA_ERR_EXISTS;
     }
-    if (sim_path(conf, sizeof conf, dev, SIM_CONF_FILE) != OTA_OK) {
+    if (simcmd_path(conf, sizeof conf, dev, SIMCMD_CONF_FILE) != OTA_OK) {
         return OTA_ERR_TOO_LARGE;
     }
     if (access(conf, F_OK) == 0) {
@@ -100,13 +100,13 @@ static int prepare_dir(const char *dev, bool force)
             return OTA_ERR_EXISTS;
         }
         /* A new flash file of the new geometry, a blank store. */
-        if (sim_store_clear(dev) != OTA_OK) {
+        if (simcmd_store_clear(dev) != OTA_OK) {
             fprintf(stderr, "sysota sim init: %s: cannot empty the store\n", dev);
             return OTA_ERR_IO;
         }
-        sim_path(path, sizeof path, dev, SIM_FLASH_FILE);
+        simcmd_path(path, sizeof path, dev, SIMCMD_FLASH_FILE);
         (void)unlink(path);
-        sim_path(path, sizeof path, dev, SIM_FLASH_FILE ".wu");
+        simcmd_path(path, sizeof path, dev, SIMCMD_FLASH_FILE ".wu");
         (void)unlink(path);
         return OTA_OK;
     }
@@ -128,12 +128,12 @@ static void print_size(char *out, size_t cap, uint64_t n)
     }
 }
 
-int sim_cmd_init(int argc, char **argv)
+int simcmd_cmd_init(int argc, char **argv)
 {
     const char *dev = NULL;
     bool force = false;
-    sim_config_t cfg;
-    sim_config_defaults(&cfg);
+    simcmd_config_t cfg;
+    simcmd_config_defaults(&cfg);
 
     /* The profile first, wherever it stands: the other options change
      * single values of it. */
@@ -154,14 +154,14 @@ int sim_cmd_init(int argc, char **argv)
             continue;
         }
         if (strcmp(a, "--profile") == 0) {
-            if (sim_opt_value("init", argc, argv, &i) == NULL) {
+            if (simcmd_opt_value("init", argc, argv, &i) == NULL) {
                 return SYSOTA_EXIT_USAGE;
             }
             continue;
         }
         for (size_t k = 0; k < sizeof init_opts / sizeof init_opts[0]; k++) {
             if (strcmp(a, init_opts[k].opt) == 0) {
-                const char *v = sim_opt_value("init", argc, argv, &i);
+                const char *v = simcmd_opt_value("init", argc, argv, &i);
                 if (v == NULL || set_key("init", &cfg, init_opts[k].key, v) != OTA_OK) {
                     return SYSOTA_EXIT_USAGE;
                 }
@@ -184,23 +184,23 @@ int sim_cmd_init(int argc, char **argv)
         return SYSOTA_EXIT_USAGE;
     }
     const char *why;
-    if (sim_config_check(&cfg, &why) != OTA_OK) {
+    if (simcmd_config_check(&cfg, &why) != OTA_OK) {
         fprintf(stderr, "sysota sim init: %s\n", why);
         return SYSOTA_EXIT_USAGE;
     }
     if (prepare_dir(dev, force) != OTA_OK) {
         return SYSOTA_EXIT_INPUT;
     }
-    if (sim_config_save(dev, &cfg) != OTA_OK) {
-        fprintf(stderr, "sysota sim init: %s: cannot write %s\n", dev, SIM_CONF_FILE);
+    if (simcmd_config_save(dev, &cfg) != OTA_OK) {
+        fprintf(stderr, "sysota sim init: %s: cannot write %s\n", dev, SIMCMD_CONF_FILE);
         return SYSOTA_EXIT_INPUT;
     }
-    sim_device_t d;
-    if (sim_device_open(&d, "init", dev, NULL) != OTA_OK) {
+    simcmd_device_t d;
+    if (simcmd_device_open(&d, "init", dev, NULL) != OTA_OK) {
         return SYSOTA_EXIT_INPUT;
     }
     ota_boot_config_t bc = d.dev.boot_cfg;
-    sim_device_close(&d);
+    simcmd_device_close(&d);
 
     char nvm[32], sector[32], store[32];
     print_size(nvm, sizeof nvm, cfg.nvm_size);
@@ -240,22 +240,22 @@ static void config_usage(FILE *out)
                  "      require_tls insecure manifest_url ca_file\n");
 }
 
-int sim_cmd_config(int argc, char **argv)
+int simcmd_cmd_config(int argc, char **argv)
 {
-    char msg[SIM_PATH_MAX + 200];
+    char msg[SIMCMD_PATH_MAX + 200];
     if (argc < 2 || argv[1][0] == '-') {
         bool help = argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0);
         config_usage(help ? stdout : stderr);
         return help ? SYSOTA_EXIT_OK : SYSOTA_EXIT_USAGE;
     }
     const char *dev = argv[1];
-    sim_config_t cfg;
-    if (sim_config_load(dev, &cfg, msg, sizeof msg) != OTA_OK) {
+    simcmd_config_t cfg;
+    if (simcmd_config_load(dev, &cfg, msg, sizeof msg) != OTA_OK) {
         fprintf(stderr, "sysota sim config: %s\n", msg);
         return SYSOTA_EXIT_INPUT;
     }
     if (argc == 2) {
-        sim_config_print(&cfg, stdout);
+        simcmd_config_print(&cfg, stdout);
         return SYSOTA_EXIT_OK;
     }
     for (int i = 2; i < argc; i++) {
@@ -267,7 +267,7 @@ int sim_cmd_config(int argc, char **argv)
         }
         memcpy(key, argv[i], (size_t)(eq - argv[i]));
         key[eq - argv[i]] = '\0';
-        if (sim_config_key_fixed(key)) {
+        if (simcmd_config_key_fixed(key)) {
             fprintf(stderr, "sysota sim config: %s is fixed at init (sysota sim init --force)\n", key);
             return SYSOTA_EXIT_USAGE;
         }
@@ -276,12 +276,12 @@ int sim_cmd_config(int argc, char **argv)
         }
     }
     const char *why;
-    if (sim_config_check(&cfg, &why) != OTA_OK) {
+    if (simcmd_config_check(&cfg, &why) != OTA_OK) {
         fprintf(stderr, "sysota sim config: %s\n", why);
         return SYSOTA_EXIT_USAGE;
     }
-    if (sim_config_save(dev, &cfg) != OTA_OK) {
-        fprintf(stderr, "sysota sim config: %s: cannot write %s\n", dev, SIM_CONF_FILE);
+    if (simcmd_config_save(dev, &cfg) != OTA_OK) {
+        fprintf(stderr, "sysota sim config: %s: cannot write %s\n", dev, SIMCMD_CONF_FILE);
         return SYSOTA_EXIT_INPUT;
     }
     return SYSOTA_EXIT_OK;

@@ -34,7 +34,7 @@ static void mkimage_usage(FILE *out)
             "                  to merge into a factory image; the simulated device runs\n"
             "                  sysota's bootloader itself and does not program these bytes\n"
             "  -o FILE         output (written atomically)\n",
-            SIM_DEFAULT_HEX_BASE + 4096u, SIM_DEFAULT_HEX_BASE, SIM_IMAGE_HEADER_SIZE, SIM_BOOT_FLASH_ADDR);
+            SIMCMD_DEFAULT_HEX_BASE + 4096u, SIMCMD_DEFAULT_HEX_BASE, SIMCMD_IMAGE_HEADER_SIZE, SIMCMD_BOOT_FLASH_ADDR);
 }
 
 static bool has_hex_suffix(const char *path)
@@ -109,10 +109,10 @@ static int mkimage_bootloader(const char *out, uint32_t addr)
     return SYSOTA_EXIT_OK;
 }
 
-int sim_cmd_mkimage(int argc, char **argv)
+int simcmd_cmd_mkimage(int argc, char **argv)
 {
     const char *out = NULL;
-    uint64_t version = 0, size = 0, addr = SIM_DEFAULT_HEX_BASE + 4096u;
+    uint64_t version = 0, size = 0, addr = SIMCMD_DEFAULT_HEX_BASE + 4096u;
     bool no_confirm = false, bootloader = false, have_addr = false;
 
     for (int i = 1; i < argc; i++) {
@@ -126,16 +126,16 @@ int sim_cmd_mkimage(int argc, char **argv)
         } else if (strcmp(a, "--bootloader") == 0) {
             bootloader = true;
         } else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
-            if ((out = sim_opt_value("mkimage", argc, argv, &i)) == NULL) {
+            if ((out = simcmd_opt_value("mkimage", argc, argv, &i)) == NULL) {
                 return SYSOTA_EXIT_USAGE;
             }
         } else if (strcmp(a, "--version") == 0 || strcmp(a, "--size") == 0 || strcmp(a, "--address") == 0) {
-            if ((v = sim_opt_value("mkimage", argc, argv, &i)) == NULL) {
+            if ((v = simcmd_opt_value("mkimage", argc, argv, &i)) == NULL) {
                 return SYSOTA_EXIT_USAGE;
             }
             uint64_t *dst = a[2] == 'v' ? &version : a[2] == 's' ? &size : &addr;
             uint64_t max = a[2] == 's' ? (256u << 20) : UINT32_MAX;
-            if (sim_opt_number("mkimage", a, v, max, dst) != OTA_OK) {
+            if (simcmd_opt_number("mkimage", a, v, max, dst) != OTA_OK) {
                 return SYSOTA_EXIT_USAGE;
             }
             have_addr = have_addr || a[2] == 'a';
@@ -150,11 +150,11 @@ int sim_cmd_mkimage(int argc, char **argv)
         return SYSOTA_EXIT_USAGE;
     }
     if (bootloader) {
-        return mkimage_bootloader(out, have_addr ? (uint32_t)addr : SIM_BOOT_FLASH_ADDR);
+        return mkimage_bootloader(out, have_addr ? (uint32_t)addr : SIMCMD_BOOT_FLASH_ADDR);
     }
-    if (version == 0 || size < SIM_IMAGE_HEADER_SIZE) {
+    if (version == 0 || size < SIMCMD_IMAGE_HEADER_SIZE) {
         fprintf(stderr, "sysota sim mkimage: --version N (N >= 1) and --size BYTES (>= %u) are required\n",
-                SIM_IMAGE_HEADER_SIZE);
+                SIMCMD_IMAGE_HEADER_SIZE);
         return SYSOTA_EXIT_USAGE;
     }
     if (addr + size > ((uint64_t)1 << 32)) {
@@ -166,8 +166,8 @@ int sim_cmd_mkimage(int argc, char **argv)
         fprintf(stderr, "sysota sim mkimage: out of memory\n");
         return SYSOTA_EXIT_INPUT;
     }
-    uint32_t flags = no_confirm ? SIM_IMAGE_NO_CONFIRM : 0u;
-    int err = sim_image_build(img, (uint32_t)size, (uint32_t)version, flags);
+    uint32_t flags = no_confirm ? SIMCMD_IMAGE_NO_CONFIRM : 0u;
+    int err = simcmd_image_build(img, (uint32_t)size, (uint32_t)version, flags);
     if (err == OTA_OK) {
         err = write_image_file(out, img, (uint32_t)size, (uint32_t)addr);
     }

@@ -1,7 +1,7 @@
 /*
  * `sysota sim` device profiles: the address layout of a real part, so that
  * the HEX files its toolchain writes land where they would on the chip.
- * A profile only fills sim_config_t fields; any of them can still be
+ * A profile only fills simcmd_config_t fields; any of them can still be
  * changed by its own `sim init` option.
  */
 #include <stdio.h>
@@ -9,7 +9,7 @@
 
 #include "sim.h"
 
-static const sim_profile_t profiles[] = {
+static const simcmd_profile_t profiles[] = {
     {
         .name = "pic32mz-ef",
         .summary = "PIC32MZ EF program flash seen through kseg0 (0x9D000000):\n"
@@ -36,12 +36,12 @@ static const sim_profile_t profiles[] = {
     },
 };
 
-const sim_profile_t *sim_profile_at(size_t i)
+const simcmd_profile_t *simcmd_profile_at(size_t i)
 {
     return i < sizeof profiles / sizeof profiles[0] ? &profiles[i] : NULL;
 }
 
-const sim_profile_t *sim_profile_find(const char *name)
+const simcmd_profile_t *simcmd_profile_find(const char *name)
 {
     for (size_t i = 0; i < sizeof profiles / sizeof profiles[0]; i++) {
         if (strcmp(profiles[i].name, name) == 0) {
@@ -51,7 +51,7 @@ const sim_profile_t *sim_profile_find(const char *name)
     return NULL;
 }
 
-void sim_profile_apply(const sim_profile_t *p, sim_config_t *c)
+void simcmd_profile_apply(const simcmd_profile_t *p, simcmd_config_t *c)
 {
     snprintf(c->profile, sizeof c->profile, "%s", p->name);
     c->hex_base = p->hex_base;
@@ -62,12 +62,12 @@ void sim_profile_apply(const sim_profile_t *p, sim_config_t *c)
     c->app_offset = p->app_offset;
 }
 
-void sim_profile_print_list(FILE *out)
+void simcmd_profile_print_list(FILE *out)
 {
     for (size_t i = 0; i < sizeof profiles / sizeof profiles[0]; i++) {
-        const sim_profile_t *p = &profiles[i];
+        const simcmd_profile_t *p = &profiles[i];
         fprintf(out, "                    %s%s\n", p->name,
-                strcmp(p->name, SIM_DEFAULT_PROFILE) == 0 ? " (the default)" : "");
+                strcmp(p->name, SIMCMD_DEFAULT_PROFILE) == 0 ? " (the default)" : "");
         const char *line = p->summary;
         while (*line != '\0') {
             const char *nl = strchr(line, '\n');

@@ -22,11 +22,11 @@
 typedef struct run_opts {
     const char *dev;
     const char *manifest;
-    sim_until_t until;
+    simcmd_until_t until;
     bool check_now;
     uint64_t max_resets;
     uint64_t cut_after;
-    ota_cut_mode_t mode;
+    sim_cut_mode_t mode;
     bool have_seed;
     uint64_t seed;
     uint64_t timeout_s;
@@ -66,9 +66,9 @@ static void run_usage(FILE *out)
 static int parse_run_opts(int argc, char **argv, run_opts_t *o)
 {
     memset(o, 0, sizeof *o);
-    o->until = SIM_UNTIL_IDLE;
+    o->until = SIMCMD_UNTIL_IDLE;
     o->max_resets = 10;
-    o->mode = OTA_CUT_TORN;
+    o->mode = SIM_CUT_TORN;
     o->timeout_s = 60;
     bool have_mode = false;
 
@@ -83,11 +83,11 @@ static int parse_run_opts(int argc, char **argv, run_opts_t *o)
         } else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
             o->verbose = true;
         } else if (strcmp(a, "--manifest") == 0) {
-            if ((o->manifest = sim_opt_value("run", argc, argv, &i)) == NULL) {
+            if ((o->manifest = simcmd_opt_value("run", argc, argv, &i)) == NULL) {
                 return -1;
             }
         } else if (strcmp(a, "--until") == 0) {
-            if ((v = sim_opt_value("run", argc, argv, &i)) == NULL) {
+            if ((v = simcmd_opt_value("run", argc, argv, &i)) == NULL) {
                 return -1;
             }
             size_t k = 0;
@@ -98,25 +98,25 @@ static int parse_run_opts(int argc, char **argv, run_opts_t *o)
                 fprintf(stderr, "sysota sim run: --until takes boot, idle, ready or confirmed, not '%s'\n", v);
                 return -1;
             }
-            o->until = (sim_until_t)k;
+            o->until = (simcmd_until_t)k;
         } else if (strcmp(a, "--torn") == 0) {
-            if ((v = sim_opt_value("run", argc, argv, &i)) == NULL) {
+            if ((v = simcmd_opt_value("run", argc, argv, &i)) == NULL) {
                 return -1;
             }
-            if (ota_power_mode_parse(v, &o->mode) != OTA_OK) {
+            if (sim_power_mode_parse(v, &o->mode) != OTA_OK) {
                 fprintf(stderr, "sysota sim run: --torn takes skip, whole or torn, not '%s'\n", v);
                 return -1;
             }
             have_mode = true;
         } else if (strcmp(a, "--max-resets") == 0 || strcmp(a, "--cut-after") == 0 || strcmp(a, "--seed") == 0 ||
                    strcmp(a, "--timeout") == 0) {
-            if ((v = sim_opt_value("run", argc, argv, &i)) == NULL) {
+            if ((v = simcmd_opt_value("run", argc, argv, &i)) == NULL) {
                 return -1;
             }
             uint64_t *dst = a[2] == 'm' ? &o->max_resets : a[2] == 'c' ? &o->cut_after : a[2] == 's' ? &o->seed
                                                                                                    : &o->timeout_s;
             uint64_t max = a[2] == 's' ? UINT64_MAX : a[2] == 't' ? 86400u : UINT32_MAX;
-            if (sim_opt_number("run", a, v, max, dst) != OTA_OK) {
+            if (simcmd_opt_number("run", a, v, max, dst) != OTA_OK) {
                 return -1;
             }
             o->have_seed = o->have_seed || a[2] == 's';
@@ -147,11 +147,11 @@ static void log_line(void *arg, ota_log_level_t level, const char *msg, int32_t 
     (void)level;
     (void)msg;
     (void)value;
-    sim_say(arg, "  log: %s", line);
+    simcmd_say(arg, "  log: %s", line);
 }
 
 /* One line per decision of the bootloader. before: the record it started from. */
-static void print_boot(sim_printer_t *out, const sim_device_t *d, bool had_before, const ota_bootctl_record_t *before,
+static void print_boot(simcmd_printer_t *out, const simcmd_device_t *d, bool had_before, const ota_bootctl_record_t *before,
                        const ota_boot_result_t *res)
 {
     unsigned v = (unsigned)res->version;
@@ -160,27 +160,27 @@ static void print_boot(sim_printer_t *out, const sim_device_t *d, bool had_befor
     bool have_now = ota_app_running(&d->dev.boot_cfg, &now) == OTA_OK;
 
     if (res->kept_golden) {
-        sim_say(out, "boot: first boot after the factory programmer: golden copy of v%u kept in the store (%s)", v,
+        simcmd_say(out, "boot: first boot after the factory programmer: golden copy of v%u kept in the store (%s)", v,
                 OTA_GOLDEN_NAME);
     }
     if (had_before && before->status == OTA_STATUS_UNBOOTED && before->attempts >= max) {
-        sim_say(out, "boot: v%u was not confirmed within %u boots: disabled (row F0), rolling back",
+        simcmd_say(out, "boot: v%u was not confirmed within %u boots: disabled (row F0), rolling back",
                 (unsigned)before->version, max);
     }
     if (res->rejected) {
-        sim_say(out, "boot: %u candidate(s) failed verification and were disabled", (unsigned)res->rejected);
+        simcmd_say(out, "boot: %u candidate(s) failed verification and were disabled", (unsigned)res->rejected);
     }
     if (res->direct) {
-        sim_say(out, "boot: v%u confirmed (record and row F8): direct jump", v);
+        simcmd_say(out, "boot: v%u confirmed (record and row F8): direct jump", v);
     } else if (res->installed && res->status == OTA_STATUS_UNBOOTED) {
-        sim_say(out, "boot: installed v%u (first boot, attempt 1 of %u)", v, max);
+        simcmd_say(out, "boot: installed v%u (first boot, attempt 1 of %u)", v, max);
     } else if (res->installed) {
-        sim_say(out, "boot: installed v%u (%s)", v,
+        simcmd_say(out, "boot: installed v%u (%s)", v,
                 res->type == OTA_TYPE_FACTORY ? "the factory image" : "confirmed before");
     } else if (res->status == OTA_STATUS_UNBOOTED) {
-        sim_say(out, "boot: v%u not confirmed yet: attempt %u of %u", v, have_now ? (unsigned)now.attempts : 0u, max);
+        simcmd_say(out, "boot: v%u not confirmed yet: attempt %u of %u", v, have_now ? (unsigned)now.attempts : 0u, max);
     } else {
-        sim_say(out, "boot: program flash already holds v%u (verified): jump", v);
+        simcmd_say(out, "boot: program flash already holds v%u (verified): jump", v);
     }
 }
 
@@ -190,46 +190,46 @@ typedef struct run_result {
     char reason[256];
 } run_result_t;
 
-static void finish(const run_opts_t *o, sim_device_t *d, unsigned boots, unsigned resets, const run_result_t *r)
+static void finish(const run_opts_t *o, simcmd_device_t *d, unsigned boots, unsigned resets, const run_result_t *r)
 {
-    sim_last_run_t lr;
+    simcmd_last_run_t lr;
     memset(&lr, 0, sizeof lr);
     lr.present = true;
-    lr.ops = ota_power_ops(&d->dev.power);
+    lr.ops = sim_power_ops(&d->dev.power);
     snprintf(lr.result, sizeof lr.result, "%s", r->result);
     snprintf(lr.until, sizeof lr.until, "%s", until_names[o->until]);
     snprintf(lr.reason, sizeof lr.reason, "%s", r->reason);
     lr.cut_after = o->cut_after;
-    snprintf(lr.cut_mode, sizeof lr.cut_mode, "%s", o->cut_after ? ota_power_mode_name(o->mode) : "");
+    snprintf(lr.cut_mode, sizeof lr.cut_mode, "%s", o->cut_after ? sim_power_mode_name(o->mode) : "");
     lr.boots = boots;
     lr.resets = resets;
-    (void)ota_flash_sim_counters(&d->dev.flash_sim, &lr.flash);
-    (void)ota_store_dir_counters(&d->dev.store_dir, &lr.store);
+    (void)sim_nor_counters(&d->dev.nor, &lr.flash);
+    (void)sim_store_counters(&d->dev.store_sim, &lr.store);
     /* Only to read the record for the report: nothing is written any more. */
-    (void)ota_power_reboot(&d->dev.power);
+    (void)sim_power_reboot(&d->dev.power);
     ota_bootctl_record_t rec;
     if (ota_app_running(&d->dev.boot_cfg, &rec) == OTA_OK) {
         lr.version = rec.version;
     }
-    if (sim_last_run_save(o->dev, &lr) != OTA_OK) {
-        fprintf(stderr, "sysota sim run: warning: cannot write %s/%s\n", o->dev, SIM_LAST_RUN_FILE);
+    if (simcmd_last_run_save(o->dev, &lr) != OTA_OK) {
+        fprintf(stderr, "sysota sim run: warning: cannot write %s/%s\n", o->dev, SIMCMD_LAST_RUN_FILE);
     }
 }
 
-static void power_cut(run_result_t *r, const sim_device_t *d, sim_printer_t *out)
+static void power_cut(run_result_t *r, const simcmd_device_t *d, simcmd_printer_t *out)
 {
-    unsigned long long op = (unsigned long long)ota_power_cut_op(&d->dev.power);
-    sim_say(out, "power cut after operation %llu", op);
+    unsigned long long op = (unsigned long long)sim_power_cut_op(&d->dev.power);
+    simcmd_say(out, "power cut after operation %llu", op);
     r->exit = SYSOTA_EXIT_POWER_CUT;
     r->result = "cut";
     snprintf(r->reason, sizeof r->reason, "power cut after operation %llu", op);
 }
 
-static void run_device(const run_opts_t *o, sim_device_t *d, const ota_transport_t *tp, sim_printer_t *out,
+static void run_device(const run_opts_t *o, simcmd_device_t *d, const ota_transport_t *tp, simcmd_printer_t *out,
                        unsigned *boots, unsigned *resets, run_result_t *r)
 {
     ota_boot_t *boot = calloc(1, sizeof *boot);
-    sim_app_t app;
+    simcmd_app_t app;
     memset(&app, 0, sizeof app);
     app.d = d;
     app.out = out;
@@ -237,26 +237,26 @@ static void run_device(const run_opts_t *o, sim_device_t *d, const ota_transport
     app.manifest_url = o->manifest != NULL ? o->manifest : d->cfg.manifest_url;
     app.until = o->until;
     app.check_now = o->check_now;
-    app.deadline_ms = sim_now_ms() + o->timeout_s * 1000u;
+    app.deadline_ms = simcmd_now_ms() + o->timeout_s * 1000u;
     r->exit = SYSOTA_EXIT_INPUT;
     r->result = "failed";
     if (boot == NULL) {
         snprintf(r->reason, sizeof r->reason, "out of memory");
         return;
     }
-    sim_say(out, "power on");
+    simcmd_say(out, "power on");
     for (;;) {
         ota_bootctl_record_t before;
         ota_boot_result_t res;
         (*boots)++;
         bool had_before = ota_app_running(&d->dev.boot_cfg, &before) == OTA_OK;
         int err = ota_boot_run(boot, &d->dev.boot_cfg, &res);
-        if (ota_power_is_on(&d->dev.power) != 1) {
+        if (sim_power_is_on(&d->dev.power) != 1) {
             power_cut(r, d, out);
             break;
         }
         if (err == OTA_ERR_NO_IMAGE) {
-            sim_say(out, "boot: no valid image anywhere: the device halts");
+            simcmd_say(out, "boot: no valid image anywhere: the device halts");
             snprintf(r->reason, sizeof r->reason, "the bootloader found no valid image and halted");
             break;
         }
@@ -266,40 +266,40 @@ static void run_device(const run_opts_t *o, sim_device_t *d, const ota_transport
             break;
         }
         print_boot(out, d, had_before, &before, &res);
-        if (o->until == SIM_UNTIL_BOOT) {
+        if (o->until == SIMCMD_UNTIL_BOOT) {
             r->exit = SYSOTA_EXIT_OK;
             r->result = "ok";
             break;
         }
-        sim_app_end_t end = sim_app_run(&app, &res);
-        if (end == SIM_APP_CUT) {
+        simcmd_app_end_t end = simcmd_app_run(&app, &res);
+        if (end == SIMCMD_APP_CUT) {
             power_cut(r, d, out);
             break;
         }
-        if (end == SIM_APP_MET) {
+        if (end == SIMCMD_APP_MET) {
             r->exit = SYSOTA_EXIT_OK;
             r->result = "ok";
             break;
         }
-        if (end == SIM_APP_FAILED || end == SIM_APP_TIMEOUT) {
+        if (end == SIMCMD_APP_FAILED || end == SIMCMD_APP_TIMEOUT) {
             snprintf(r->reason, sizeof r->reason, "%s", app.why);
             break;
         }
         /* A reset (requested, or the watchdog's): the power stays on, so
          * the armed cut and the operation count go on into the next boot. */
-        (void)ota_system_posix_take_reset(&d->dev.sys_posix);
+        (void)posix_system_take_reset(&d->dev.sys_posix);
         (*resets)++;
         if (*resets > o->max_resets) {
             snprintf(r->reason, sizeof r->reason, "more than %llu resets (--max-resets)",
                      (unsigned long long)o->max_resets);
             break;
         }
-        sim_say(out, "reset");
+        simcmd_say(out, "reset");
     }
     free(boot);
 }
 
-int sim_cmd_run(int argc, char **argv)
+int simcmd_cmd_run(int argc, char **argv)
 {
     run_opts_t o;
     int rc = parse_run_opts(argc, argv, &o);
@@ -309,57 +309,57 @@ int sim_cmd_run(int argc, char **argv)
         }
         return rc > 0 ? SYSOTA_EXIT_OK : SYSOTA_EXIT_USAGE;
     }
-    sim_device_t *d = calloc(1, sizeof *d);
+    simcmd_device_t *d = calloc(1, sizeof *d);
     if (d == NULL) {
         fprintf(stderr, "sysota sim run: out of memory\n");
         return SYSOTA_EXIT_INPUT;
     }
-    if (sim_device_open(d, "run", o.dev, o.have_seed ? &o.seed : NULL) != OTA_OK) {
+    if (simcmd_device_open(d, "run", o.dev, o.have_seed ? &o.seed : NULL) != OTA_OK) {
         free(d);
         return SYSOTA_EXIT_INPUT;
     }
-    sim_printer_t out;
-    sim_printer_init(&out);
+    simcmd_printer_t out;
+    simcmd_printer_init(&out);
     if (o.verbose) {
-        (void)ota_system_posix_set_log(&d->dev.sys_posix, OTA_LOG_DEBUG, "", false, log_line, &out);
+        (void)posix_system_set_log(&d->dev.sys_posix, OTA_LOG_DEBUG, "", false, log_line, &out);
     }
-    (void)ota_system_posix_fake_clock(&d->dev.sys_posix, 0);
-    (void)ota_power_reset_count(&d->dev.power);
+    (void)posix_system_fake_clock(&d->dev.sys_posix, 0);
+    (void)sim_power_reset_count(&d->dev.power);
     if (o.cut_after) {
-        (void)ota_power_arm(&d->dev.power, o.cut_after, o.mode);
+        (void)sim_power_arm(&d->dev.power, o.cut_after, o.mode);
     }
-    (void)ota_flash_sim_reset_counters(&d->dev.flash_sim);
-    (void)ota_store_dir_reset_counters(&d->dev.store_dir);
+    (void)sim_nor_reset_counters(&d->dev.nor);
+    (void)sim_store_reset_counters(&d->dev.store_sim);
 
-    ota_transport_curl_t *curl = calloc(1, sizeof *curl);
+    posix_transport_curl_t *curl = calloc(1, sizeof *curl);
     ota_transport_t tp;
     run_result_t r;
     unsigned boots = 0, resets = 0;
     memset(&r, 0, sizeof r);
-    if (curl == NULL || ota_transport_curl_init(curl, NULL, &tp) != OTA_OK) {
+    if (curl == NULL || posix_transport_curl_init(curl, NULL, &tp) != OTA_OK) {
         fprintf(stderr, "sysota sim run: the HTTP transport did not start\n");
-        sim_device_close(d);
+        simcmd_device_close(d);
         free(curl);
         free(d);
         return SYSOTA_EXIT_INPUT;
     }
     run_device(&o, d, &tp, &out, &boots, &resets, &r);
-    unsigned long long ops = (unsigned long long)ota_power_ops(&d->dev.power);
+    unsigned long long ops = (unsigned long long)sim_power_ops(&d->dev.power);
     finish(&o, d, boots, resets, &r);
     if (r.exit == SYSOTA_EXIT_OK) {
-        sim_say(&out, "run: %s reached (%u boot%s, %u reset%s, %llu flash/store writes)", until_names[o.until], boots,
+        simcmd_say(&out, "run: %s reached (%u boot%s, %u reset%s, %llu flash/store writes)", until_names[o.until], boots,
                 boots == 1 ? "" : "s", resets, resets == 1 ? "" : "s", ops);
     } else if (r.exit == SYSOTA_EXIT_POWER_CUT) {
-        sim_say(&out, "run: the device stays as the power left it; the next run boots from there");
+        simcmd_say(&out, "run: the device stays as the power left it; the next run boots from there");
     } else {
-        sim_say(&out, "run: %s not reached: %s", until_names[o.until], r.reason);
+        simcmd_say(&out, "run: %s not reached: %s", until_names[o.until], r.reason);
         if (!out.tty) {
             fprintf(stderr, "sysota sim run: %s not reached: %s\n", until_names[o.until], r.reason);
         }
     }
-    ota_transport_curl_deinit(curl);
+    posix_transport_curl_deinit(curl);
     free(curl);
-    sim_device_close(d);
+    simcmd_device_close(d);
     free(d);
     return r.exit;
 }

@@ -35,7 +35,7 @@ typedef struct status {
     int db_err;
     ota_db_t db;
     store_list_t store;
-    sim_last_run_t last;
+    simcmd_last_run_t last;
 } status_t;
 
 static void status_usage(FILE *out)
@@ -67,19 +67,19 @@ static int by_name(const void *a, const void *b)
     return strcmp(((const store_file_t *)a)->name, ((const store_file_t *)b)->name);
 }
 
-static bool flash_matches(const sim_device_t *d, const ota_bootctl_record_t *rec)
+static bool flash_matches(const simcmd_device_t *d, const ota_bootctl_record_t *rec)
 {
     const ota_boot_config_t *bc = &d->dev.boot_cfg;
     if (rec->size == 0 || rec->size > bc->layout.app_size || rec->boot_addr != bc->layout.app_addr) {
         return false;
     }
-    const uint8_t *flash = ota_flash_sim_data(&d->dev.flash_sim);
+    const uint8_t *flash = sim_nor_data(&d->dev.nor);
     uint8_t digest[OTA_SHA256_LEN];
-    return ota_crypto_sha256_buffer(&d->dev.crypto, flash + bc->layout.app_addr, rec->size, digest) == OTA_OK &&
+    return posix_crypto_sha256_buffer(&d->dev.crypto, flash + bc->layout.app_addr, rec->size, digest) == OTA_OK &&
            memcmp(digest, rec->digest, OTA_SHA256_LEN) == 0;
 }
 
-static void gather(const sim_device_t *d, status_t *s)
+static void gather(const simcmd_device_t *d, status_t *s)
 {
     memset(s, 0, sizeof *s);
     s->rec_err = ota_app_running(&d->dev.boot_cfg, &s->rec);
@@ -88,7 +88,7 @@ static void gather(const sim_device_t *d, status_t *s)
     s->db_err = ota_db_load(&s->db, &d->dev.store, NULL);
     (void)d->dev.store.list(d->dev.store.ctx, collect_file, &s->store);
     qsort(s->store.files, s->store.count, sizeof s->store.files[0], by_name);
-    (void)sim_last_run_load(d->dir, &s->last);
+    (void)simcmd_last_run_load(d->dir, &s->last);
 }
 
 static void json_string(const char *str)
@@ -111,7 +111,7 @@ static const char *type_name(uint8_t type)
     return type == OTA_TYPE_FACTORY ? "factory" : type == OTA_TYPE_PRODUCTION ? "production" : "?";
 }
 
-static void print_json(const sim_device_t *d, const status_t *s)
+static void print_json(const simcmd_device_t *d, const status_t *s)
 {
     char hex[OTA_FILEDIGEST_HEX_SIZE];
     const ota_boot_config_t *bc = &d->dev.boot_cfg;
@@ -156,7 +156,7 @@ static void print_json(const sim_device_t *d, const status_t *s)
         printf(", \"size\": %u}", (unsigned)s->store.files[i].size);
     }
     printf("%s],\n", s->store.count ? "\n  " : "");
-    const sim_last_run_t *l = &s->last;
+    const simcmd_last_run_t *l = &s->last;
     printf("  \"last_run\": {\"ops\": %llu, \"result\": \"%s\", \"until\": \"%s\", \"reason\": ",
            (unsigned long long)l->ops, l->present ? l->result : "none", l->until);
     json_string(l->reason);
@@ -170,7 +170,7 @@ static void print_json(const sim_device_t *d, const status_t *s)
            (unsigned long long)l->store.bytes_read);
 }
 
-static void print_text(const sim_device_t *d, const status_t *s)
+static void print_text(const simcmd_device_t *d, const status_t *s)
 {
     char store[40] = "unlimited";
     if (d->cfg.store_size) {
@@ -184,7 +184,7 @@ static void print_text(const sim_device_t *d, const status_t *s)
            (unsigned)bc->layout.app_size);
     if (s->have_rec) {
         printf("running: v%u, status %02X (%s), %s image, %u bytes at HEX 0x%08X, %s\n", (unsigned)s->rec.version,
-               s->rec.status, sim_status_name(s->rec.status), type_name(s->rec.type), (unsigned)s->rec.size,
+               s->rec.status, simcmd_status_name(s->rec.status), type_name(s->rec.type), (unsigned)s->rec.size,
                (unsigned)(d->cfg.hex_base + s->rec.boot_addr),
                s->flash_ok ? "program flash matches its digest" : "PROGRAM FLASH DOES NOT MATCH ITS DIGEST");
         if (s->rec.status == OTA_STATUS_UNBOOTED) {
@@ -202,7 +202,7 @@ static void print_text(const sim_device_t *d, const status_t *s)
                s->db.bad_lines ? ", some lines malformed" : "");
         for (unsigned i = 0; i < s->db.count; i++) {
             const ota_db_row_t *r = &s->db.rows[i];
-            printf("  v%-4u %02X %-10s %s\n", (unsigned)r->version, r->status, sim_status_name(r->status), r->name);
+            printf("  v%-4u %02X %-10s %s\n", (unsigned)r->version, r->status, simcmd_status_name(r->status), r->name);
         }
     }
     printf("store: %u file%s, %llu bytes\n", s->store.count + s->store.more,
@@ -210,7 +210,7 @@ static void print_text(const sim_device_t *d, const status_t *s)
     for (unsigned i = 0; i < s->store.count; i++) {
         printf("  %-24s %u\n", s->store.files[i].name, (unsigned)s->store.files[i].size);
     }
-    const sim_last_run_t *l = &s->last;
+    const simcmd_last_run_t *l = &s->last;
     if (!l->present) {
         printf("last run: none\n");
         return;
@@ -225,7 +225,7 @@ static void print_text(const sim_device_t *d, const status_t *s)
            (unsigned long long)l->store.bytes_written, (unsigned long long)l->store.bytes_read);
 }
 
-int sim_cmd_status(int argc, char **argv)
+int simcmd_cmd_status(int argc, char **argv)
 {
     const char *dev = NULL;
     bool json = false;
@@ -247,9 +247,9 @@ int sim_cmd_status(int argc, char **argv)
         status_usage(stderr);
         return SYSOTA_EXIT_USAGE;
     }
-    sim_device_t *d = calloc(1, sizeof *d);
+    simcmd_device_t *d = calloc(1, sizeof *d);
     status_t *s = calloc(1, sizeof *s);
-    if (d == NULL || s == NULL || sim_device_open(d, "status", dev, NULL) != OTA_OK) {
+    if (d == NULL || s == NULL || simcmd_device_open(d, "status", dev, NULL) != OTA_OK) {
         free(d);
         free(s);
         return SYSOTA_EXIT_INPUT;
@@ -260,7 +260,7 @@ int sim_cmd_status(int argc, char **argv)
     } else {
         print_text(d, s);
     }
-    sim_device_close(d);
+    simcmd_device_close(d);
     free(d);
     free(s);
     return SYSOTA_EXIT_OK;

@@ -9,7 +9,7 @@
 
 #include "bench_ports.h"
 #include "crypto_host.h"
-#include "flash_sim.h"
+#include "sim_nor.h"
 #include "store_dir.h"
 #include "sysota/ota_config.h"
 
@@ -18,23 +18,23 @@
 
 #define SECTOR 4096u
 
-static ota_flash_sim_t sim;
+static sim_nor_t sim;
 static ota_flash_t flash;
 
 static int setup(void **state)
 {
     (void)state;
-    ota_flash_sim_config_t c = {.size = 4 * SECTOR, .sector_size = SECTOR, .write_unit = 16, .strict = true};
-    if (ota_flash_sim_open(&sim, &c) != OTA_OK) {
+    sim_nor_config_t c = {.size = 4 * SECTOR, .sector_size = SECTOR, .write_unit = 16, .strict = true};
+    if (sim_nor_open(&sim, &c) != OTA_OK) {
         return -1;
     }
-    return ota_flash_sim_port(&sim, &flash);
+    return sim_nor_port(&sim, &flash);
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    return ota_flash_sim_close(&sim);
+    return sim_nor_close(&sim);
 }
 
 static void test_operations_are_counted_on_the_side_of_the_region_they_start_in(void **state)
@@ -65,8 +65,8 @@ static void test_operations_are_counted_on_the_side_of_the_region_they_start_in(
     assert_int_equal(bf.out.bytes_read, 8);
 
     /* The counted work really reached the simulator. */
-    ota_flash_sim_counters_t sc;
-    ota_flash_sim_counters(&sim, &sc);
+    sim_nor_counters_t sc;
+    sim_nor_counters(&sim, &sc);
     assert_int_equal(sc.erases, 3);
     assert_int_equal(sc.bytes_programmed, 48);
 
@@ -100,11 +100,11 @@ static void test_crypto_wrapper_counts_hashed_bytes_and_keeps_the_digest(void **
     bench_crypto_t bc;
     uint8_t direct[32], wrapped[32];
     static const char msg[] = "abc";
-    assert_int_equal(ota_crypto_host_mbedtls(&inner), OTA_OK);
+    assert_int_equal(posix_crypto_mbedtls(&inner), OTA_OK);
     assert_int_equal(bench_crypto_wrap(&bc, &inner), OTA_OK);
     assert_null(bc.port.verify);
-    assert_int_equal(ota_crypto_sha256_buffer(&inner, msg, 3, direct), OTA_OK);
-    assert_int_equal(ota_crypto_sha256_buffer(&bc.port, msg, 3, wrapped), OTA_OK);
+    assert_int_equal(posix_crypto_sha256_buffer(&inner, msg, 3, direct), OTA_OK);
+    assert_int_equal(posix_crypto_sha256_buffer(&bc.port, msg, 3, wrapped), OTA_OK);
     assert_memory_equal(direct, wrapped, 32);
     /* SHA-256("abc") starts ba7816bf. */
     assert_int_equal(wrapped[0], 0xba);
@@ -142,11 +142,11 @@ static void test_store_reads_are_split_between_the_database_and_the_images(void 
     (void)state;
     char dir[] = "/tmp/sysota-bench-store-XXXXXX";
     assert_non_null(mkdtemp(dir));
-    ota_store_dir_t sd;
+    posix_store_dir_t sd;
     ota_store_t inner;
-    ota_store_dir_config_t c = {.dir = dir};
-    assert_int_equal(ota_store_dir_open(&sd, &c), OTA_OK);
-    assert_int_equal(ota_store_dir_port(&sd, &inner), OTA_OK);
+    posix_store_dir_config_t c = {.dir = dir};
+    assert_int_equal(posix_store_dir_open(&sd, &c), OTA_OK);
+    assert_int_equal(posix_store_dir_port(&sd, &inner), OTA_OK);
     bench_store_t bs;
     assert_int_equal(bench_store_wrap(&bs, &inner), OTA_OK);
     const ota_store_t *st = &bs.port;
@@ -167,7 +167,7 @@ static void test_store_reads_are_split_between_the_database_and_the_images(void 
     assert_int_equal(size, 300);
     assert_int_equal(st->remove(st->ctx, "app_v2.bin"), OTA_OK);
     assert_int_equal(st->remove(st->ctx, OTA_DB_NAME), OTA_OK);
-    assert_int_equal(ota_store_dir_close(&sd), OTA_OK);
+    assert_int_equal(posix_store_dir_close(&sd), OTA_OK);
     char cmd[100];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     assert_int_equal(system(cmd), 0);

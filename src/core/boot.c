@@ -57,18 +57,21 @@ static void boot_log(const ota_boot_t *boot, ota_log_level_t level, const char *
     ota_log(boot->cfg.sys, level, msg, value);
 }
 
-/* An error that means "stop now": the device lost power (or a port that
- * cannot work at all). Everything else is a property of one candidate. */
-static bool boot_fatal(int err)
-{
-    return err == OTA_ERR_POWER_LOST;
-}
-
-/* Errors that condemn the candidate image itself. */
+/* Errors that condemn what is stored (a candidate image, a record, the
+ * database file), not the device: the boot goes on without it. */
 static bool boot_image_fault(int err)
 {
     return err == OTA_ERR_DIGEST || err == OTA_ERR_VERIFY || err == OTA_ERR_TOO_LARGE ||
            err == OTA_ERR_CORRUPT || err == OTA_ERR_NOT_FOUND;
+}
+
+/* Any other failure of the flash or the store stops the boot, whatever its
+ * code: a port may fail for any reason after a power cut (ota_port.h), and
+ * going on with a device that fails would decide from half-done steps. The
+ * next boot redoes every step (each is idempotent). */
+static bool boot_fatal(int err)
+{
+    return err != OTA_OK && !boot_image_fault(err);
 }
 
 /* ---- streaming: hashing and copying ------------------------------------------ */

@@ -15,7 +15,10 @@ int ota_file_publish(const ota_store_t *store, int fh, int err, const char *tmp,
          * the final name, after it the new one; never a mix. */
         err = store->rename(store->ctx, tmp, final);
     }
-    if (err != OTA_OK && err != OTA_ERR_POWER_LOST) {
+    if (err != OTA_OK) {
+        /* Whatever failed, the temporary file is garbage; if the store is
+         * gone (a power cut) this remove fails too and the next write of
+         * tmp truncates it. */
         (void)store->remove(store->ctx, tmp);
     }
     return err;

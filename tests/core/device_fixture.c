@@ -23,27 +23,27 @@ void fixture_open(fixture_t *f)
     f->cfg.sector_size = 4096u;
     f->cfg.write_unit = 16u;
     f->cfg.seed = 1;
-    assert_int_equal(ota_device_sim_open(&f->dev, &f->cfg), OTA_OK);
+    assert_int_equal(sim_device_open(&f->dev, &f->cfg), OTA_OK);
     fixture_quiet(f);
 }
 
 void fixture_quiet(fixture_t *f)
 {
     /* The sweeps boot thousands of times; their assertions say what failed. */
-    ota_system_posix_set_log(&f->dev.sys_posix, OTA_LOG_ERROR, "sysota", false, NULL, NULL);
+    posix_system_set_log(&f->dev.sys_posix, OTA_LOG_ERROR, "sysota", false, NULL, NULL);
 }
 
 void fixture_reopen(fixture_t *f)
 {
-    assert_int_equal(ota_device_sim_close(&f->dev), OTA_OK);
-    assert_int_equal(ota_device_sim_open(&f->dev, &f->cfg), OTA_OK);
+    assert_int_equal(sim_device_close(&f->dev), OTA_OK);
+    assert_int_equal(sim_device_open(&f->dev, &f->cfg), OTA_OK);
     fixture_quiet(f);
 }
 
 void fixture_close(fixture_t *f)
 {
-    assert_int_equal(ota_store_dir_open_handles(&f->dev.store_dir), 0);
-    (void)ota_device_sim_close(&f->dev);
+    assert_int_equal(sim_store_open_handles(&f->dev.store_sim), 0);
+    (void)sim_device_close(&f->dev);
     assert_int_equal(test_tmpdir_remove(f->dir), OTA_OK);
 }
 
@@ -64,8 +64,8 @@ void fixture_digest(uint32_t version, uint32_t size, uint8_t out[32])
     assert_non_null(img);
     fixture_image(version, img, size);
     ota_crypto_t c;
-    ota_crypto_host_default(&c);
-    assert_int_equal(ota_crypto_sha256_buffer(&c, img, size, out), OTA_OK);
+    posix_crypto_default(&c);
+    assert_int_equal(posix_crypto_sha256_buffer(&c, img, size, out), OTA_OK);
     free(img);
 }
 
@@ -74,7 +74,7 @@ void fixture_factory(fixture_t *f, uint32_t version, uint32_t size)
     uint8_t *img = malloc(size);
     assert_non_null(img);
     fixture_image(version, img, size);
-    assert_int_equal(ota_device_sim_factory_program(&f->dev, img, size, version), OTA_OK);
+    assert_int_equal(sim_device_factory_program(&f->dev, img, size, version), OTA_OK);
     free(img);
     ota_boot_result_t res;
     assert_int_equal(fixture_boot(f, &res), OTA_OK);
@@ -150,7 +150,7 @@ int fixture_flash_holds(fixture_t *f, uint32_t version, uint32_t size)
     uint8_t *img = malloc(size);
     assert_non_null(img);
     fixture_image(version, img, size);
-    const uint8_t *nvm = ota_flash_sim_data(&f->dev.flash_sim) + f->dev.boot_cfg.layout.app_addr;
+    const uint8_t *nvm = sim_nor_data(&f->dev.nor) + f->dev.boot_cfg.layout.app_addr;
     int same = memcmp(nvm, img, size) == 0;
     free(img);
     return same;

@@ -7,13 +7,13 @@
 
 #include <stdint.h>
 
-#include "device_sim.h"
+#include "sim_device.h"
 
 typedef struct fixture {
     char dir[256];       /* temporary folder, removed by fixture_close */
     char store_path[300];
-    ota_device_sim_config_t cfg;
-    ota_device_sim_t dev;
+    sim_device_config_t cfg;
+    sim_device_t dev;
     ota_boot_t boot;     /* the bootloader's RAM */
 } fixture_t;
 

@@ -62,8 +62,8 @@ static void test_direct_jump_when_record_and_database_both_say_valid(void **stat
 {
     fixture_t *f = *state;
     fixture_factory(f, 1, IMG);
-    ota_flash_sim_reset_counters(&f->dev.flash_sim);
-    ota_store_dir_reset_counters(&f->dev.store_dir);
+    sim_nor_reset_counters(&f->dev.nor);
+    sim_store_reset_counters(&f->dev.store_sim);
 
     ota_boot_result_t res;
     assert_int_equal(fixture_boot(f, &res), OTA_OK);
@@ -73,13 +73,13 @@ static void test_direct_jump_when_record_and_database_both_say_valid(void **stat
     assert_int_equal(res.boot_addr, f->dev.boot_cfg.layout.app_addr);
 
     /* Nothing to do costs one read of the boot control sector and no image hash. */
-    ota_flash_sim_counters_t fc;
-    ota_flash_sim_counters(&f->dev.flash_sim, &fc);
+    sim_nor_counters_t fc;
+    sim_nor_counters(&f->dev.nor, &fc);
     assert_true(fc.bytes_read <= f->cfg.sector_size);
     assert_int_equal(fc.erases, 0);
     assert_int_equal(fc.programs, 0);
-    ota_store_dir_counters_t sc;
-    ota_store_dir_counters(&f->dev.store_dir, &sc);
+    sim_store_counters_t sc;
+    sim_store_counters(&f->dev.store_sim, &sc);
     assert_int_equal(sc.mutating_ops, 0);
     assert_true(sc.bytes_read < 1024); /* the database only */
 }
@@ -109,22 +109,22 @@ static void test_install_erases_only_the_sectors_the_image_covers_and_programs_i
     fixture_t *f = *state;
     fixture_factory(f, 1, IMG);
     fixture_publish(f, 2, IMG);
-    ota_flash_sim_reset_counters(&f->dev.flash_sim);
-    ota_store_dir_reset_counters(&f->dev.store_dir);
+    sim_nor_reset_counters(&f->dev.nor);
+    sim_store_reset_counters(&f->dev.store_sim);
 
     ota_boot_result_t res;
     assert_int_equal(fixture_boot(f, &res), OTA_OK);
     assert_int_equal(res.version, 2);
-    ota_flash_sim_counters_t fc;
-    ota_flash_sim_counters(&f->dev.flash_sim, &fc);
+    sim_nor_counters_t fc;
+    sim_nor_counters(&f->dev.nor, &fc);
     uint32_t sectors = (IMG + f->cfg.sector_size - 1) / f->cfg.sector_size;
     assert_int_equal(fc.erases, sectors);
     /* The image, padded to the write unit, plus one record. */
     assert_int_equal(fc.bytes_programmed, (IMG + 15u) / 16u * 16u + OTA_BOOTCTL_RECORD_SIZE);
     assert_int_equal(fc.violations, 0);
     /* Verify before erasing, then copy: the image is read from the store twice. */
-    ota_store_dir_counters_t sc;
-    ota_store_dir_counters(&f->dev.store_dir, &sc);
+    sim_store_counters_t sc;
+    sim_store_counters(&f->dev.store_sim, &sc);
     assert_true(sc.bytes_read >= 2u * IMG && sc.bytes_read < 2u * IMG + 1024u);
 }
 
@@ -205,15 +205,15 @@ static void test_a_stored_image_failing_its_digest_is_disabled_before_anything_i
     fixture_store_write(f, "app_v2.bin", bad, IMG);
     free(bad);
     fixture_mark_running_disabled(f);
-    ota_flash_sim_reset_counters(&f->dev.flash_sim);
+    sim_nor_reset_counters(&f->dev.nor);
 
     ota_boot_result_t res;
     assert_int_equal(fixture_boot(f, &res), OTA_OK);
     assert_int_equal(res.rejected, 1);
     assert_int_equal(res.version, 1); /* the golden image, still in flash: no copy */
     assert_false(res.installed);
-    ota_flash_sim_counters_t fc;
-    ota_flash_sim_counters(&f->dev.flash_sim, &fc);
+    sim_nor_counters_t fc;
+    sim_nor_counters(&f->dev.nor, &fc);
     assert_int_equal(fc.erases, 0);
     ota_db_t db = fixture_db(f);
     assert_int_equal(row_of(&db, 2)->status, OTA_STATUS_DISABLED);
@@ -231,13 +231,13 @@ static void test_skips_the_copy_when_flash_already_holds_the_candidate(void **st
 
     /* The service marks the running image F0, but no newer image arrived. */
     fixture_mark_running_disabled(f);
-    ota_flash_sim_reset_counters(&f->dev.flash_sim);
+    sim_nor_reset_counters(&f->dev.nor);
     assert_int_equal(fixture_boot(f, &res), OTA_OK);
     assert_int_equal(res.version, 2);
     assert_false(res.installed);
     assert_int_equal(res.status, OTA_STATUS_VALID);
-    ota_flash_sim_counters_t fc;
-    ota_flash_sim_counters(&f->dev.flash_sim, &fc);
+    sim_nor_counters_t fc;
+    sim_nor_counters(&f->dev.nor, &fc);
     assert_int_equal(fc.erases, 0);
 }
 
@@ -271,6 +271,27 @@ static void test_bootloader_falls_back_to_golden_when_all_images_invalid(void **
     assert_int_equal(row_of(&db, 5)->status, OTA_STATUS_DISABLED);
     assert_int_equal(row_of(&db, 2)->status, OTA_STATUS_DISABLED);
     assert_int_equal(row_of(&db, 1)->status, OTA_STATUS_VALID);
+}
+
+/* A flash or store that fails says nothing about the image: the boot stops
+ * (as after a power cut) rather than falling back to an older image, and the
+ * next boot installs the update. */
+static void test_a_failing_device_stops_the_boot_and_the_next_boot_installs_the_update(void **state)
+{
+    fixture_t *f = *state;
+    fixture_factory(f, 1, IMG);
+    fixture_publish(f, 2, IMG);
+    sim_power_reset_count(&f->dev.power);
+    sim_power_fail_at(&f->dev.power, 1, OTA_ERR_IO); /* the install's first erase */
+
+    ota_boot_result_t res;
+    assert_int_equal(fixture_boot(f, &res), OTA_ERR_IO);
+    assert_int_equal(fixture_db(f).rows[1].status, OTA_STATUS_DOWNLOADED); /* not condemned */
+
+    assert_int_equal(fixture_boot(f, &res), OTA_OK);
+    assert_int_equal(res.version, 2);
+    assert_true(res.installed);
+    assert_true(fixture_flash_holds(f, 2, IMG));
 }
 
 static void test_an_image_larger_than_the_application_region_is_rejected(void **state)
@@ -505,12 +526,12 @@ static void test_a_corrupt_database_still_boots_the_verified_image_in_flash(void
 
     const char *garbage = "\x01\x02garbage,,,\nnot,a,row\n";
     fixture_store_write(f, OTA_DB_NAME, garbage, (uint32_t)strlen(garbage));
-    ota_flash_sim_reset_counters(&f->dev.flash_sim);
+    sim_nor_reset_counters(&f->dev.nor);
     assert_int_equal(fixture_boot(f, &res), OTA_OK);
     assert_int_equal(res.version, 2);
     assert_false(res.installed);
-    ota_flash_sim_counters_t fc;
-    ota_flash_sim_counters(&f->dev.flash_sim, &fc);
+    sim_nor_counters_t fc;
+    sim_nor_counters(&f->dev.nor, &fc);
     assert_int_equal(fc.erases, 0);
 }
 
@@ -524,7 +545,7 @@ static void test_a_blank_boot_control_sector_is_recovered_from_the_database(void
     assert_int_equal(ota_app_confirm(&f->dev.boot_cfg), OTA_OK);
 
     assert_int_equal(f->dev.flash.erase(f->dev.flash.ctx, f->dev.boot_cfg.layout.bootctl_addr), OTA_OK);
-    ota_flash_sim_reset_counters(&f->dev.flash_sim);
+    sim_nor_reset_counters(&f->dev.nor);
     assert_int_equal(fixture_boot(f, &res), OTA_OK);
     assert_int_equal(res.version, 2);
     assert_false(res.installed); /* recognised by its digest, not copied again */
@@ -607,6 +628,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_a_stored_image_failing_its_digest_is_disabled_before_anything_is_erased, setup, teardown),
         cmocka_unit_test_setup_teardown(test_skips_the_copy_when_flash_already_holds_the_candidate, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bootloader_falls_back_to_golden_when_all_images_invalid, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_failing_device_stops_the_boot_and_the_next_boot_installs_the_update, setup, teardown),
         cmocka_unit_test_setup_teardown(test_an_image_larger_than_the_application_region_is_rejected, setup, teardown),
         cmocka_unit_test_setup_teardown(test_request_rollback_installs_the_previous_image, setup, teardown),
         cmocka_unit_test_setup_teardown(test_the_golden_image_cannot_be_rolled_back, setup, teardown),

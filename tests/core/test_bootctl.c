@@ -13,13 +13,13 @@
 
 #include <cmocka.h>
 
-#include "flash_sim.h"
-#include "power_sim.h"
+#include "sim_nor.h"
+#include "sim_power.h"
 #include "ota_bootctl.h"
 
 typedef struct bench {
-    ota_power_t power;
-    ota_flash_sim_t sim;
+    sim_power_t power;
+    sim_nor_t sim;
     ota_flash_t flash;
     ota_bootctl_t bc;
 } bench_t;
@@ -27,18 +27,18 @@ typedef struct bench {
 static void bench_open(bench_t *b, uint32_t write_unit, uint64_t seed)
 {
     memset(b, 0, sizeof *b);
-    ota_power_init(&b->power, seed);
-    ota_flash_sim_config_t cfg = {
+    sim_power_init(&b->power, seed);
+    sim_nor_config_t cfg = {
         .size = 16384, .sector_size = 4096, .write_unit = write_unit, .strict = true, .power = &b->power,
     };
-    assert_int_equal(ota_flash_sim_open(&b->sim, &cfg), OTA_OK);
-    ota_flash_sim_port(&b->sim, &b->flash);
+    assert_int_equal(sim_nor_open(&b->sim, &cfg), OTA_OK);
+    sim_nor_port(&b->sim, &b->flash);
     assert_int_equal(ota_bootctl_init(&b->bc, &b->flash, 4096), OTA_OK);
 }
 
 static void bench_close(bench_t *b)
 {
-    ota_flash_sim_close(&b->sim);
+    sim_nor_close(&b->sim);
 }
 
 static ota_bootctl_record_t record(uint32_t version, uint8_t status)
@@ -159,8 +159,8 @@ static void test_the_sector_is_erased_only_when_full_and_never_reprogrammed(void
     for (uint32_t v = 1; v <= 3 * slots + 1; v++) {
         ota_bootctl_record_t w = record(v, OTA_STATUS_VALID);
         assert_int_equal(ota_bootctl_write(&b.bc, &w), OTA_OK);
-        ota_flash_sim_counters_t c;
-        ota_flash_sim_counters(&b.sim, &c);
+        sim_nor_counters_t c;
+        sim_nor_counters(&b.sim, &c);
         assert_int_equal(c.erases, (v - 1) / slots);
         assert_int_equal(c.violations, 0);
         ota_bootctl_record_t r;
@@ -198,8 +198,8 @@ static void test_a_write_unit_larger_than_a_record_gets_one_slot_per_unit(void *
         ota_bootctl_record_t w = record(v, OTA_STATUS_VALID);
         assert_int_equal(ota_bootctl_write(&b.bc, &w), OTA_OK);
     }
-    ota_flash_sim_counters_t c;
-    ota_flash_sim_counters(&b.sim, &c);
+    sim_nor_counters_t c;
+    sim_nor_counters(&b.sim, &c);
     assert_int_equal(c.erases, 40 / 16 - (40 % 16 == 0));
     assert_int_equal(c.violations, 0);
     bench_close(&b);
@@ -216,11 +216,11 @@ static void test_an_interrupted_erase_is_recognised_and_the_next_write_recovers(
         assert_int_equal(ota_bootctl_write(&b.bc, &w), OTA_OK);
     }
     /* The next write erases first: cut it torn. */
-    ota_power_reset_count(&b.power);
-    ota_power_arm(&b.power, 1, OTA_CUT_TORN);
+    sim_power_reset_count(&b.power);
+    sim_power_arm(&b.power, 1, SIM_CUT_TORN);
     ota_bootctl_record_t w = record(100, OTA_STATUS_VALID);
     assert_int_equal(ota_bootctl_write(&b.bc, &w), OTA_ERR_POWER_LOST);
-    ota_power_reboot(&b.power);
+    sim_power_reboot(&b.power);
     ota_bootctl_record_t r;
     int err = read_fresh(&b, &r);
     assert_true(err == OTA_ERR_CORRUPT || err == OTA_ERR_NOT_FOUND);
@@ -231,8 +231,8 @@ static void test_an_interrupted_erase_is_recognised_and_the_next_write_recovers(
     assert_int_equal(ota_bootctl_write(&bc, &w), OTA_OK);
     assert_int_equal(read_fresh(&b, &r), OTA_OK);
     assert_int_equal(r.version, 100);
-    ota_flash_sim_counters_t c;
-    ota_flash_sim_counters(&b.sim, &c);
+    sim_nor_counters_t c;
+    sim_nor_counters(&b.sim, &c);
     assert_int_equal(c.violations, 0);
     bench_close(&b);
 }
@@ -248,26 +248,26 @@ static void test_a_cut_at_any_operation_leaves_the_old_or_the_new_record(void **
 {
     (void)state;
     const uint32_t writes = 70;
-    const ota_cut_mode_t modes[] = { OTA_CUT_SKIP, OTA_CUT_WHOLE, OTA_CUT_TORN };
+    const sim_cut_mode_t modes[] = { SIM_CUT_SKIP, SIM_CUT_WHOLE, SIM_CUT_TORN };
     const char *mode_name[] = { "skip", "whole", "torn" };
     unsigned checked = 0;
 
     for (size_t m = 0; m < 3; m++) {
-        for (uint64_t seed = 1; seed <= (modes[m] == OTA_CUT_TORN ? 8u : 1u); seed++) {
+        for (uint64_t seed = 1; seed <= (modes[m] == SIM_CUT_TORN ? 8u : 1u); seed++) {
             for (uint64_t k = 1;; k++) {
                 bench_t b;
                 bench_open(&b, 16, seed);
-                ota_power_arm(&b.power, k, modes[m]);
+                sim_power_arm(&b.power, k, modes[m]);
                 uint32_t committed = 0; /* version of the newest write that returned OTA_OK */
                 bool was_erasing = false;
                 bool cut = false;
                 for (uint32_t v = 1; v <= writes; v++) {
-                    ota_flash_sim_counters_t before, after;
-                    ota_flash_sim_counters(&b.sim, &before);
+                    sim_nor_counters_t before, after;
+                    sim_nor_counters(&b.sim, &before);
                     ota_bootctl_record_t w = record(v, OTA_STATUS_VALID);
                     int err = ota_bootctl_write(&b.bc, &w);
                     if (err == OTA_ERR_POWER_LOST) {
-                        ota_flash_sim_counters(&b.sim, &after);
+                        sim_nor_counters(&b.sim, &after);
                         /* This write compacted the log: between its erase and its
                          * program no record exists (the bootloader's recovery case). */
                         was_erasing = after.erases > before.erases;
@@ -281,7 +281,7 @@ static void test_a_cut_at_any_operation_leaves_the_old_or_the_new_record(void **
                     bench_close(&b);
                     break; /* k passed the last operation: the sweep is complete */
                 }
-                ota_power_reboot(&b.power);
+                sim_power_reboot(&b.power);
                 ota_bootctl_record_t r;
                 int err = read_fresh(&b, &r);
                 if (err == OTA_OK) {
@@ -301,8 +301,8 @@ static void test_a_cut_at_any_operation_leaves_the_old_or_the_new_record(void **
                 assert_int_equal(ota_bootctl_write(&bc, &w), OTA_OK);
                 assert_int_equal(read_fresh(&b, &r), OTA_OK);
                 assert_int_equal(r.version, 500);
-                ota_flash_sim_counters_t c;
-                ota_flash_sim_counters(&b.sim, &c);
+                sim_nor_counters_t c;
+                sim_nor_counters(&b.sim, &c);
                 if (c.violations != 0) {
                     fail_msg("cut after op %llu (%s): a write unit was programmed twice", (unsigned long long)k, mode_name[m]);
                 }

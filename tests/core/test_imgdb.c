@@ -282,20 +282,20 @@ static void test_a_failed_save_leaves_the_table_in_ram_unchanged(void **state)
     assert_int_equal(ota_db_add(&db, &f->dev.store, "b.bin", OTA_STATUS_DOWNLOADED, 2, d), OTA_OK);
     ota_db_t before = db;
     for (uint64_t op = 1; op <= 5; op++) {
-        ota_power_reset_count(&f->dev.power);
-        ota_power_fail_at(&f->dev.power, op, OTA_ERR_IO);
+        sim_power_reset_count(&f->dev.power);
+        sim_power_fail_at(&f->dev.power, op, OTA_ERR_IO);
         assert_int_equal(ota_db_set_status(&db, &f->dev.store, 2, OTA_STATUS_VALID), OTA_ERR_IO);
         assert_same_rows(&db, &before);
-        ota_power_reset_count(&f->dev.power);
-        ota_power_fail_at(&f->dev.power, op, OTA_ERR_NO_SPACE);
+        sim_power_reset_count(&f->dev.power);
+        sim_power_fail_at(&f->dev.power, op, OTA_ERR_NO_SPACE);
         assert_int_equal(ota_db_remove(&db, &f->dev.store, 1), OTA_ERR_NO_SPACE);
         assert_same_rows(&db, &before);
-        ota_power_reset_count(&f->dev.power);
-        ota_power_fail_at(&f->dev.power, op, OTA_ERR_IO);
+        sim_power_reset_count(&f->dev.power);
+        sim_power_fail_at(&f->dev.power, op, OTA_ERR_IO);
         assert_int_equal(ota_db_add(&db, &f->dev.store, "c.bin", OTA_STATUS_DOWNLOADED, 3, d), OTA_ERR_IO);
         assert_same_rows(&db, &before);
     }
-    ota_power_fail_at(&f->dev.power, 0, OTA_ERR_IO);
+    sim_power_fail_at(&f->dev.power, 0, OTA_ERR_IO);
     ota_db_t on_disk;
     assert_int_equal(ota_db_load(&on_disk, &f->dev.store, NULL), OTA_OK);
     assert_int_equal(on_disk.count, 2);
@@ -305,27 +305,27 @@ static void test_a_failed_save_leaves_the_table_in_ram_unchanged(void **state)
 static void test_a_cut_during_a_change_leaves_the_old_or_the_new_database(void **state)
 {
     fixture_t *f = *state;
-    const ota_cut_mode_t modes[] = { OTA_CUT_SKIP, OTA_CUT_WHOLE, OTA_CUT_TORN };
+    const sim_cut_mode_t modes[] = { SIM_CUT_SKIP, SIM_CUT_WHOLE, SIM_CUT_TORN };
     uint8_t d[32];
     digest_of(d, 1);
     unsigned checked = 0;
     for (size_t m = 0; m < 3; m++) {
         for (uint64_t k = 1;; k++) {
             ota_db_t db;
-            ota_power_reboot(&f->dev.power);
+            sim_power_reboot(&f->dev.power);
             (void)f->dev.store.remove(f->dev.store.ctx, OTA_DB_NAME);
             assert_int_equal(ota_db_load(&db, &f->dev.store, NULL), OTA_OK);
             assert_int_equal(ota_db_add(&db, &f->dev.store, "a.bin", OTA_STATUS_DOWNLOADED, 1, d), OTA_OK);
             assert_int_equal(ota_db_add(&db, &f->dev.store, "b.bin", OTA_STATUS_DOWNLOADED, 2, d), OTA_OK);
-            ota_power_reset_count(&f->dev.power);
-            ota_power_arm(&f->dev.power, k, modes[m]);
+            sim_power_reset_count(&f->dev.power);
+            sim_power_arm(&f->dev.power, k, modes[m]);
             int err = ota_db_set_status(&db, &f->dev.store, 2, OTA_STATUS_VALID);
-            ota_power_arm(&f->dev.power, 0, OTA_CUT_SKIP);
+            sim_power_arm(&f->dev.power, 0, SIM_CUT_SKIP);
             if (err == OTA_OK) {
                 break;
             }
             assert_int_equal(err, OTA_ERR_POWER_LOST);
-            ota_power_reboot(&f->dev.power);
+            sim_power_reboot(&f->dev.power);
             ota_db_t after;
             assert_int_equal(ota_db_load(&after, &f->dev.store, NULL), OTA_OK);
             assert_int_equal(after.count, 2);

@@ -20,80 +20,23 @@
 #include "sysota/ota_app.h"
 #include "sysota/ota_layout.h"
 
-/* ---- an STM32F4-like flash over the simulated NOR flash (16 KiB sectors) --- */
+/* ---- an STM32F4-like flash: the NOR model with a sector map ----------------- */
 
 #define F4_SIZE (512u * 1024u)
-#define F4_UNDER 16384u
 
-typedef struct f4_flash {
-    const ota_flash_t *under; /* 16 KiB sectors */
-    ota_flash_t port;
-    uint32_t erased[64];      /* sector starts erased through this port, in order */
-    unsigned nerased;
-} f4_flash_t;
+/* Four of 16 KiB, one of 64 KiB, three of 128 KiB. */
+static const posix_flash_file_run_t f4_map[] = { { 4, 0x4000 }, { 1, 0x10000 }, { 3, 0x20000 } };
 
-static int f4_sector(void *ctx, uint32_t addr, uint32_t *start, uint32_t *size)
+/* A fresh device on that map: the record in sector 1 (16 KiB), the
+ * application from 0x20000 (128 KiB sectors). */
+static void f4_device(fixture_t *f)
 {
-    (void)ctx;
-    if (addr >= F4_SIZE) {
-        return OTA_ERR_RANGE;
-    }
-    if (addr < 0x10000u) {
-        *start = addr & ~0x3FFFu; /* 4 x 16 KiB */
-        *size = 0x4000u;
-    } else if (addr < 0x20000u) {
-        *start = 0x10000u; /* 1 x 64 KiB */
-        *size = 0x10000u;
-    } else {
-        *start = addr & ~0x1FFFFu; /* 128 KiB each */
-        *size = 0x20000u;
-    }
-    return OTA_OK;
-}
-
-static int f4_read(void *ctx, uint32_t addr, void *buf, uint32_t len)
-{
-    f4_flash_t *f = ctx;
-    return f->under->read(f->under->ctx, addr, buf, len);
-}
-
-static int f4_program(void *ctx, uint32_t addr, const void *buf, uint32_t len)
-{
-    f4_flash_t *f = ctx;
-    return f->under->program(f->under->ctx, addr, buf, len);
-}
-
-/* One erase of a large sector is several erases of the 16 KiB underneath. */
-static int f4_erase(void *ctx, uint32_t addr)
-{
-    f4_flash_t *f = ctx;
-    uint32_t start;
-    uint32_t size;
-    int err = f4_sector(ctx, addr, &start, &size);
-    if (err != OTA_OK || start != addr) {
-        return OTA_ERR_ALIGN;
-    }
-    if (f->nerased < sizeof f->erased / sizeof f->erased[0]) {
-        f->erased[f->nerased++] = addr;
-    }
-    for (uint32_t a = start; a < start + size && err == OTA_OK; a += F4_UNDER) {
-        err = f->under->erase(f->under->ctx, a);
-    }
-    return err;
-}
-
-static void f4_open(f4_flash_t *f, const ota_flash_t *under)
-{
-    memset(f, 0, sizeof *f);
-    f->under = under;
-    f->port.ctx = f;
-    f->port.size = under->size;
-    f->port.sector_size = 0; /* varying: sector() says */
-    f->port.write_unit = under->write_unit;
-    f->port.read = f4_read;
-    f->port.erase = f4_erase;
-    f->port.program = f4_program;
-    f->port.sector = f4_sector;
+    f->cfg.nvm_size = 0;
+    f->cfg.sectors = f4_map;
+    f->cfg.nsectors = sizeof f4_map / sizeof f4_map[0];
+    f->cfg.bootctl_offset = 0x4000;
+    f->cfg.app_offset = 0x20000;
+    fixture_reopen(f);
 }
 
 /* ---- sectors --------------------------------------------------------------- */
@@ -111,21 +54,21 @@ static void test_a_uniform_flash_has_sectors_of_sector_size(void **state)
 
 static void test_sectors_of_varying_size_come_from_the_port(void **state)
 {
-    fixture_t *fx = *state;
-    f4_flash_t f4;
+    fixture_t *f = *state;
     uint32_t start;
     uint32_t size;
-    f4_open(&f4, &fx->dev.flash);
-    f4.port.size = F4_SIZE;
-    assert_int_equal(ota_flash_sector(&f4.port, 0x4000, &start, &size), OTA_OK);
+    f4_device(f);
+    assert_int_equal(f->dev.flash.size, F4_SIZE);
+    assert_int_equal(ota_flash_sector(&f->dev.flash, 0x4000, &start, &size), OTA_OK);
     assert_int_equal(start, 0x4000);
     assert_int_equal(size, 0x4000);
-    assert_int_equal(ota_flash_sector(&f4.port, 0x1FFFF, &start, &size), OTA_OK);
+    assert_int_equal(ota_flash_sector(&f->dev.flash, 0x1FFFF, &start, &size), OTA_OK);
     assert_int_equal(start, 0x10000);
     assert_int_equal(size, 0x10000);
-    assert_int_equal(ota_flash_sector(&f4.port, 0x50000, &start, &size), OTA_OK);
+    assert_int_equal(ota_flash_sector(&f->dev.flash, 0x50000, &start, &size), OTA_OK);
     assert_int_equal(start, 0x40000);
     assert_int_equal(size, 0x20000);
+    assert_int_equal(f->dev.boot_cfg.layout.app_size, F4_SIZE - 0x20000);
 }
 
 static void test_a_memory_map_the_core_cannot_use_is_refused_with_a_reason(void **state)
@@ -163,24 +106,14 @@ static void test_a_memory_map_the_core_cannot_use_is_refused_with_a_reason(void 
 static void test_an_install_erases_exactly_the_varying_sectors_the_image_covers(void **state)
 {
     fixture_t *f = *state;
-    /* A fresh device: 512 KiB of 16 KiB sectors underneath, the record in
-     * sector 1 (16 KiB), the application from 0x20000 (128 KiB sectors). */
-    f->cfg.nvm_size = F4_SIZE;
-    f->cfg.sector_size = F4_UNDER;
-    f->cfg.bootctl_offset = 0x4000;
-    f->cfg.app_offset = 0x20000;
-    fixture_reopen(f);
-    f4_flash_t f4;
-    f4_open(&f4, &f->dev.flash);
-    f->dev.boot_cfg.flash = &f4.port;
-    f->dev.boot_cfg.layout.app_size = F4_SIZE - 0x20000;
+    f4_device(f);
 
     const uint32_t golden_size = 20000;
     const uint32_t new_size = 150000; /* two 128 KiB sectors */
     uint8_t *img = malloc(new_size);
     assert_non_null(img);
     fixture_image(1, img, golden_size);
-    assert_int_equal(ota_device_sim_factory_program(&f->dev, img, golden_size, 1), OTA_OK);
+    assert_int_equal(sim_device_factory_program(&f->dev, img, golden_size, 1), OTA_OK);
     ota_boot_result_t res;
     assert_int_equal(fixture_boot(f, &res), OTA_OK);
     assert_true(res.kept_golden);
@@ -192,15 +125,24 @@ static void test_an_install_erases_exactly_the_varying_sectors_the_image_covers(
     ota_db_t db = fixture_db(f);
     assert_int_equal(ota_db_add(&db, &f->dev.store, "app_v2.bin", OTA_STATUS_DOWNLOADED, 2, digest), OTA_OK);
     fixture_mark_running_disabled(f);
-    f4.nerased = 0;
+    /* Marks the install must erase (0x40000: inside the image) and must not
+     * (0x60000: the sector after it). */
+    const uint8_t mark[16] = { 0 };
+    assert_int_equal(sim_nor_load(&f->dev.nor, 0x40000, mark, sizeof mark), OTA_OK);
+    assert_int_equal(sim_nor_load(&f->dev.nor, 0x60000, mark, sizeof mark), OTA_OK);
+    sim_nor_reset_counters(&f->dev.nor);
 
     assert_int_equal(fixture_boot(f, &res), OTA_OK);
     assert_int_equal(res.version, 2);
     assert_true(res.installed);
-    assert_int_equal(f4.nerased, 2);
-    assert_int_equal(f4.erased[0], 0x20000);
-    assert_int_equal(f4.erased[1], 0x40000);
-    assert_memory_equal(ota_flash_sim_data(&f->dev.flash_sim) + 0x20000, img, new_size);
+    /* Two erases, the image whole in the strict NOR model (which refuses to
+     * program over the golden image or the mark unerased) and the mark after
+     * it intact: the 128 KiB sectors at 0x20000 and 0x40000, nothing else. */
+    sim_nor_counters_t fc;
+    sim_nor_counters(&f->dev.nor, &fc);
+    assert_int_equal(fc.erases, 2);
+    assert_memory_equal(sim_nor_data(&f->dev.nor) + 0x20000, img, new_size);
+    assert_memory_equal(sim_nor_data(&f->dev.nor) + 0x60000, mark, sizeof mark);
     free(img);
     /* The record lives in its own 16 KiB sector, untouched by the install's erases. */
     assert_int_equal(fixture_record(f).version, 2);

@@ -94,7 +94,7 @@ static void setup_first_boot(fixture_t *f)
     uint8_t *img = malloc(size);
     assert_non_null(img);
     fixture_image(GOLDEN, img, size);
-    assert_int_equal(ota_device_sim_factory_program(&f->dev, img, size, GOLDEN), OTA_OK);
+    assert_int_equal(sim_device_factory_program(&f->dev, img, size, GOLDEN), OTA_OK);
     free(img);
 }
 
@@ -187,8 +187,8 @@ static void check_invariants(fixture_t *f, const scenario_t *s, const char *wher
         fail_msg("%s: database has %u bad lines", where, (unsigned)db.bad_lines);
     }
     check_golden_intact(f, where);
-    ota_flash_sim_counters_t fc;
-    ota_flash_sim_counters(&f->dev.flash_sim, &fc);
+    sim_nor_counters_t fc;
+    sim_nor_counters(&f->dev.nor, &fc);
     if (fc.violations != 0) {
         fail_msg("%s: a write unit was programmed twice between erases", where);
     }
@@ -207,7 +207,7 @@ static void check_invariants(fixture_t *f, const scenario_t *s, const char *wher
 
 /* ---- the sweep ------------------------------------------------------------------------ */
 
-static const ota_cut_mode_t modes[] = { OTA_CUT_SKIP, OTA_CUT_WHOLE, OTA_CUT_TORN };
+static const sim_cut_mode_t modes[] = { SIM_CUT_SKIP, SIM_CUT_WHOLE, SIM_CUT_TORN };
 static const char *const mode_names[] = { "skip", "whole", "torn" };
 
 static void sweep(const scenario_t *s, unsigned torn_seeds)
@@ -215,18 +215,18 @@ static void sweep(const scenario_t *s, unsigned torn_seeds)
     unsigned cuts = 0;
     uint64_t ops = 0;
     for (size_t m = 0; m < 3; m++) {
-        unsigned seeds = modes[m] == OTA_CUT_TORN ? torn_seeds : 1u;
+        unsigned seeds = modes[m] == SIM_CUT_TORN ? torn_seeds : 1u;
         for (unsigned seed = 1; seed <= seeds; seed++) {
             for (uint64_t k = 1;; k++) {
                 fixture_t f;
                 fixture_open(&f);
-                ota_power_seed(&f.dev.power, seed * 7919u + k);
+                sim_power_seed(&f.dev.power, seed * 7919u + k);
                 s->setup(&f);
-                ota_power_reset_count(&f.dev.power);
-                ota_power_arm(&f.dev.power, k, modes[m]);
+                sim_power_reset_count(&f.dev.power);
+                sim_power_arm(&f.dev.power, k, modes[m]);
                 ota_boot_result_t res;
                 int err = device_life(&f, s, &res);
-                ota_power_arm(&f.dev.power, 0, OTA_CUT_SKIP);
+                sim_power_arm(&f.dev.power, 0, SIM_CUT_SKIP);
                 if (err == OTA_OK) {
                     ops = k - 1; /* the run finished before operation k: all cut points done */
                     fixture_close(&f);
@@ -236,7 +236,7 @@ static void sweep(const scenario_t *s, unsigned torn_seeds)
                     fail_msg("%s: run with cut after op %llu (%s) failed with %s", s->name,
                              (unsigned long long)k, mode_names[m], ota_err_name(err));
                 }
-                ota_device_sim_reboot(&f.dev);
+                sim_device_reboot(&f.dev);
                 char where[128];
                 snprintf(where, sizeof where, "%s, cut after op %llu (%s, seed %u)", s->name,
                          (unsigned long long)k, mode_names[m], seed);
@@ -285,11 +285,11 @@ static void test_factory_reset_survives_a_cut_at_every_operation(void **state)
             fixture_t f;
             fixture_open(&f);
             setup_factory_reset(&f);
-            ota_power_reset_count(&f.dev.power);
-            ota_power_arm(&f.dev.power, k, modes[m]);
+            sim_power_reset_count(&f.dev.power);
+            sim_power_arm(&f.dev.power, k, modes[m]);
             int err = ota_app_factory_reset(&f.dev.boot_cfg);
-            ota_power_arm(&f.dev.power, 0, OTA_CUT_SKIP);
-            ota_device_sim_reboot(&f.dev);
+            sim_power_arm(&f.dev.power, 0, SIM_CUT_SKIP);
+            sim_device_reboot(&f.dev);
             char where[128];
             snprintf(where, sizeof where, "factory-reset, cut after op %llu (%s)", (unsigned long long)k, mode_names[m]);
             /* Whether or not the reset completed, the device boots a verified
@@ -324,20 +324,20 @@ static void test_random_multi_cut_sequences_still_end_on_a_verified_image(void *
         const scenario_t *s = &scenarios[i % 3];
         fixture_t f;
         fixture_open(&f);
-        ota_power_seed(&f.dev.power, i + 1u);
+        sim_power_seed(&f.dev.power, i + 1u);
         s->setup(&f);
         unsigned cuts = 1u + (unsigned)(i % 4u);
         for (unsigned c = 0; c < cuts; c++) {
             rng ^= rng << 13;
             rng ^= rng >> 7;
             rng ^= rng << 17;
-            ota_power_reset_count(&f.dev.power);
-            ota_power_arm(&f.dev.power, 1u + rng % 80u, modes[(rng >> 8) % 3u]);
+            sim_power_reset_count(&f.dev.power);
+            sim_power_arm(&f.dev.power, 1u + rng % 80u, modes[(rng >> 8) % 3u]);
             ota_boot_result_t res;
             int err = device_life(&f, s, &res);
-            ota_power_arm(&f.dev.power, 0, OTA_CUT_SKIP);
+            sim_power_arm(&f.dev.power, 0, SIM_CUT_SKIP);
             assert_true(err == OTA_OK || err == OTA_ERR_POWER_LOST);
-            ota_device_sim_reboot(&f.dev);
+            sim_device_reboot(&f.dev);
         }
         char where[96];
         snprintf(where, sizeof where, "%s, multi-cut sequence %u (%u cuts)", s->name, i, cuts);

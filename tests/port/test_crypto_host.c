@@ -25,7 +25,7 @@ typedef int (*ctor_t)(ota_crypto_t *);
 static const struct {
     const char *name;
     ctor_t make;
-} backends[] = { { "mbedtls", ota_crypto_host_mbedtls }, { "openssl", ota_crypto_host_openssl } };
+} backends[] = { { "mbedtls", posix_crypto_mbedtls }, { "openssl", posix_crypto_openssl } };
 #define NBACKENDS (sizeof(backends) / sizeof(backends[0]))
 
 static void hex_to_bytes(const char *hex, uint8_t out[OTA_SHA256_LEN])
@@ -45,7 +45,7 @@ static void check_digest(const void *msg, size_t len, const char *hex)
         ota_crypto_t c;
         assert_int_equal(backends[b].make(&c), OTA_OK);
         memset(got, 0, sizeof(got));
-        assert_int_equal(ota_crypto_sha256_buffer(&c, msg, len, got), OTA_OK);
+        assert_int_equal(posix_crypto_sha256_buffer(&c, msg, len, got), OTA_OK);
         if (memcmp(got, want, OTA_SHA256_LEN) != 0) {
             fail_msg("%s: wrong digest for a %zu-byte message", backends[b].name, len);
         }
@@ -112,8 +112,8 @@ static void test_splitting_the_input_anywhere_gives_the_same_digest_on_both_back
     uint8_t msg[LEN], ref[OTA_SHA256_LEN], got[OTA_SHA256_LEN];
     test_fill_random(msg, LEN, 5);
     ota_crypto_t c0;
-    ota_crypto_host_mbedtls(&c0);
-    assert_int_equal(ota_crypto_sha256_buffer(&c0, msg, LEN, ref), OTA_OK);
+    posix_crypto_mbedtls(&c0);
+    assert_int_equal(posix_crypto_sha256_buffer(&c0, msg, LEN, ref), OTA_OK);
     for (size_t b = 0; b < NBACKENDS; b++) {
         ota_crypto_t c;
         backends[b].make(&c);
@@ -143,13 +143,13 @@ static void test_splitting_the_input_anywhere_gives_the_same_digest_on_both_back
 static void test_the_default_backend_is_the_one_chosen_at_build_time(void **state)
 {
     (void)state;
-    assert_string_equal(ota_crypto_host_default_name(), SYSOTA_EXPECTED_SHA256);
+    assert_string_equal(posix_crypto_default_name(), SYSOTA_EXPECTED_SHA256);
     ota_crypto_t d, want;
-    assert_int_equal(ota_crypto_host_default(&d), OTA_OK);
+    assert_int_equal(posix_crypto_default(&d), OTA_OK);
     if (strcmp(SYSOTA_EXPECTED_SHA256, "mbedtls") == 0) {
-        ota_crypto_host_mbedtls(&want);
+        posix_crypto_mbedtls(&want);
     } else {
-        ota_crypto_host_openssl(&want);
+        posix_crypto_openssl(&want);
     }
     assert_ptr_equal(d.sha256_start, want.sha256_start);
     assert_ptr_equal(d.sha256_finish, want.sha256_finish);
@@ -160,7 +160,7 @@ static void test_openssl_finish_releases_its_context_and_later_calls_report_stat
 {
     (void)state;
     ota_crypto_t c;
-    ota_crypto_host_openssl(&c);
+    posix_crypto_openssl(&c);
     ota_sha256_t sha;
     uint8_t out[OTA_SHA256_LEN];
     assert_int_equal(c.sha256_start(c.ctx, &sha), OTA_OK);
@@ -185,8 +185,8 @@ static int test_rng(void *arg, unsigned char *out, size_t len)
 static void hash_of(const char *msg, uint8_t out[OTA_SHA256_LEN])
 {
     ota_crypto_t c;
-    ota_crypto_host_mbedtls(&c);
-    assert_int_equal(ota_crypto_sha256_buffer(&c, msg, strlen(msg), out), OTA_OK);
+    posix_crypto_mbedtls(&c);
+    assert_int_equal(posix_crypto_sha256_buffer(&c, msg, strlen(msg), out), OTA_OK);
 }
 
 /* A key pair made by mbedTLS: public key as PEM into pem, signature of hash into sig. */
@@ -218,24 +218,24 @@ static void test_verify_accepts_a_good_signature_and_rejects_any_flipped_bit(voi
     size_t sig_len = 0;
     mbed_keypair_sign(MBEDTLS_ECP_DP_SECP256R1, hash, pem, sizeof(pem), sig, &sig_len);
 
-    ota_crypto_host_key_t key = { 0 };
+    posix_crypto_key_t key = { 0 };
     /* PEM without its terminating NUL, as read from a file. */
-    assert_int_equal(ota_crypto_host_key_load(&key, (const uint8_t *)pem, strlen(pem)), OTA_OK);
+    assert_int_equal(posix_crypto_key_load(&key, (const uint8_t *)pem, strlen(pem)), OTA_OK);
     for (size_t b = 0; b < NBACKENDS; b++) {
         ota_crypto_t c;
         backends[b].make(&c);
         assert_null(c.verify);
-        ota_crypto_host_set_key(&c, &key);
+        posix_crypto_set_key(&c, &key);
         assert_non_null(c.verify);
         assert_int_equal(c.verify(c.ctx, hash, sig, sig_len), OTA_OK);
         /* The providers still hash with a key attached. */
         uint8_t h2[OTA_SHA256_LEN];
-        assert_int_equal(ota_crypto_sha256_buffer(&c, "app_v3.bin manifest", 19, h2), OTA_OK);
+        assert_int_equal(posix_crypto_sha256_buffer(&c, "app_v3.bin manifest", 19, h2), OTA_OK);
         assert_memory_equal(h2, hash, OTA_SHA256_LEN);
     }
     ota_crypto_t c;
-    ota_crypto_host_default(&c);
-    ota_crypto_host_set_key(&c, &key);
+    posix_crypto_default(&c);
+    posix_crypto_set_key(&c, &key);
     for (size_t bit = 0; bit < sig_len * 8; bit += 5) {
         sig[bit / 8] ^= (uint8_t)(1u << (bit % 8));
         assert_int_equal(c.verify(c.ctx, hash, sig, sig_len), OTA_ERR_SIGNATURE);
@@ -248,8 +248,8 @@ static void test_verify_accepts_a_good_signature_and_rejects_any_flipped_bit(voi
     }
     assert_int_equal(c.verify(c.ctx, hash, sig, sig_len - 1), OTA_ERR_SIGNATURE);
     assert_int_equal(c.verify(c.ctx, hash, sig, sig_len), OTA_OK);
-    ota_crypto_host_key_free(&key);
-    ota_crypto_host_key_free(&key); /* twice is harmless */
+    posix_crypto_key_free(&key);
+    posix_crypto_key_free(&key); /* twice is harmless */
 }
 
 static void test_verify_accepts_an_openssl_signature_with_a_der_key(void **state)
@@ -270,16 +270,16 @@ static void test_verify_accepts_an_openssl_signature_with_a_der_key(void **state
     size_t sig_len = sizeof(sig);
     assert_int_equal(EVP_PKEY_sign(pc, sig, &sig_len, hash, OTA_SHA256_LEN), 1);
 
-    ota_crypto_host_key_t key = { 0 };
-    assert_int_equal(ota_crypto_host_key_load(&key, der, (size_t)der_len), OTA_OK);
+    posix_crypto_key_t key = { 0 };
+    assert_int_equal(posix_crypto_key_load(&key, der, (size_t)der_len), OTA_OK);
     ota_crypto_t c;
-    ota_crypto_host_openssl(&c);
-    ota_crypto_host_set_key(&c, &key);
+    posix_crypto_openssl(&c);
+    posix_crypto_set_key(&c, &key);
     assert_int_equal(c.verify(c.ctx, hash, sig, sig_len), OTA_OK);
     sig[sig_len / 2] ^= 0x10;
     assert_int_equal(c.verify(c.ctx, hash, sig, sig_len), OTA_ERR_SIGNATURE);
 
-    ota_crypto_host_key_free(&key);
+    posix_crypto_key_free(&key);
     EVP_PKEY_CTX_free(pc);
     OPENSSL_free(der);
     EVP_PKEY_free(k);
@@ -289,34 +289,34 @@ static void test_without_a_key_there_is_no_signature_support(void **state)
 {
     (void)state;
     ota_crypto_t c;
-    ota_crypto_host_mbedtls(&c);
+    posix_crypto_mbedtls(&c);
     assert_null(c.verify);
-    ota_crypto_host_key_t empty = { 0 };
-    ota_crypto_host_set_key(&c, &empty);
+    posix_crypto_key_t empty = { 0 };
+    posix_crypto_set_key(&c, &empty);
     uint8_t hash[OTA_SHA256_LEN] = { 0 }, sig[8] = { 0x30 };
     assert_int_equal(c.verify(c.ctx, hash, sig, sizeof(sig)), OTA_ERR_NOT_SUPPORTED);
-    ota_crypto_host_set_key(&c, NULL);
+    posix_crypto_set_key(&c, NULL);
     assert_null(c.verify);
 }
 
 static void test_keys_that_are_not_p256_public_keys_are_refused(void **state)
 {
     (void)state;
-    ota_crypto_host_key_t key = { 0 };
+    posix_crypto_key_t key = { 0 };
     const char *junk = "-----BEGIN PUBLIC KEY-----\nnot base64 at all\n-----END PUBLIC KEY-----\n";
-    assert_int_equal(ota_crypto_host_key_load(&key, (const uint8_t *)junk, strlen(junk)), OTA_ERR_INVALID_ARG);
+    assert_int_equal(posix_crypto_key_load(&key, (const uint8_t *)junk, strlen(junk)), OTA_ERR_INVALID_ARG);
     assert_null(key.pk);
     uint8_t bytes[64];
     test_fill_random(bytes, sizeof(bytes), 1);
-    assert_int_equal(ota_crypto_host_key_load(&key, bytes, sizeof(bytes)), OTA_ERR_INVALID_ARG);
-    assert_int_equal(ota_crypto_host_key_load(&key, bytes, 0), OTA_ERR_INVALID_ARG);
+    assert_int_equal(posix_crypto_key_load(&key, bytes, sizeof(bytes)), OTA_ERR_INVALID_ARG);
+    assert_int_equal(posix_crypto_key_load(&key, bytes, 0), OTA_ERR_INVALID_ARG);
 
     uint8_t hash[OTA_SHA256_LEN] = { 1 };
     char pem[1024];
     uint8_t sig[MBEDTLS_PK_SIGNATURE_MAX_SIZE];
     size_t sig_len;
     mbed_keypair_sign(MBEDTLS_ECP_DP_SECP384R1, hash, pem, sizeof(pem), sig, &sig_len);
-    assert_int_equal(ota_crypto_host_key_load(&key, (const uint8_t *)pem, strlen(pem) + 1), OTA_ERR_NOT_SUPPORTED);
+    assert_int_equal(posix_crypto_key_load(&key, (const uint8_t *)pem, strlen(pem) + 1), OTA_ERR_NOT_SUPPORTED);
     assert_null(key.pk);
 }
 
@@ -332,15 +332,15 @@ static void test_a_key_loads_from_a_pem_file(void **state)
     char dir[256], path[512];
     assert_int_equal(test_tmpdir_make(dir, sizeof(dir), "key"), OTA_OK);
     assert_int_equal(test_file_write(dir, "pub.pem", pem, strlen(pem), path, sizeof(path)), OTA_OK);
-    ota_crypto_host_key_t key = { 0 };
-    assert_int_equal(ota_crypto_host_key_load_file(&key, path), OTA_OK);
+    posix_crypto_key_t key = { 0 };
+    assert_int_equal(posix_crypto_key_load_file(&key, path), OTA_OK);
     ota_crypto_t c;
-    ota_crypto_host_mbedtls(&c);
-    ota_crypto_host_set_key(&c, &key);
+    posix_crypto_mbedtls(&c);
+    posix_crypto_set_key(&c, &key);
     assert_int_equal(c.verify(c.ctx, hash, sig, sig_len), OTA_OK);
-    ota_crypto_host_key_free(&key);
+    posix_crypto_key_free(&key);
     strcat(dir, "/missing.pem");
-    assert_int_equal(ota_crypto_host_key_load_file(&key, dir), OTA_ERR_NOT_FOUND);
+    assert_int_equal(posix_crypto_key_load_file(&key, dir), OTA_ERR_NOT_FOUND);
     dir[strlen(dir) - strlen("/missing.pem")] = '\0';
     test_tmpdir_remove(dir);
 }

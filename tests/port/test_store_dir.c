@@ -15,14 +15,14 @@
 #include "test_server.h"
 
 static char dir[256];
-static ota_store_dir_t st;
+static posix_store_dir_t st;
 static ota_store_t s;
 
 static int open_store(uint64_t capacity)
 {
-    ota_store_dir_config_t cfg = { .dir = dir, .capacity = capacity };
-    int rc = ota_store_dir_open(&st, &cfg);
-    ota_store_dir_port(&st, &s);
+    posix_store_dir_config_t cfg = { .dir = dir, .capacity = capacity };
+    int rc = posix_store_dir_open(&st, &cfg);
+    posix_store_dir_port(&st, &s);
     return rc;
 }
 
@@ -38,7 +38,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    ota_store_dir_close(&st);
+    posix_store_dir_close(&st);
     test_tmpdir_remove(dir);
     return 0;
 }
@@ -84,11 +84,7 @@ static void test_a_written_file_reads_back_and_reports_its_size(void **state)
     uint32_t size = 0;
     assert_int_equal(s.stat(s.ctx, "fox.txt", &size), OTA_OK);
     assert_int_equal(size, sizeof(text));
-    assert_int_equal(ota_store_dir_used(&st), sizeof(text));
-    ota_store_dir_counters_t c;
-    ota_store_dir_counters(&st, &c);
-    assert_int_equal(c.bytes_written, sizeof(text));
-    assert_int_equal(c.bytes_read, sizeof(text));
+    assert_int_equal(posix_store_dir_used(&st), sizeof(text));
 }
 
 static void test_write_truncates_an_existing_file(void **state)
@@ -99,7 +95,7 @@ static void test_write_truncates_an_existing_file(void **state)
     uint8_t buf[16];
     assert_int_equal(get("a.bin", buf, sizeof(buf)), 2);
     assert_memory_equal(buf, "xy", 2);
-    assert_int_equal(ota_store_dir_used(&st), 2);
+    assert_int_equal(posix_store_dir_used(&st), 2);
 }
 
 static void test_append_creates_a_missing_file_and_adds_at_the_end(void **state)
@@ -139,7 +135,7 @@ static void test_rename_moves_a_file_and_replaces_the_target(void **state)
     uint8_t buf[16];
     assert_int_equal(get("db.csv", buf, sizeof(buf)), 3);
     assert_memory_equal(buf, "NEW", 3);
-    assert_int_equal(ota_store_dir_used(&st), 3);
+    assert_int_equal(posix_store_dir_used(&st), 3);
     /* Renaming onto itself changes nothing. */
     assert_int_equal(s.rename(s.ctx, "db.csv", "db.csv"), OTA_OK);
     assert_int_equal(get("db.csv", buf, sizeof(buf)), 3);
@@ -152,7 +148,7 @@ static void test_remove_deletes_a_file_and_frees_its_space(void **state)
     put("y", "12", 2);
     assert_int_equal(s.remove(s.ctx, "x"), OTA_OK);
     assert_int_equal(s.open(s.ctx, "x", OTA_STORE_READ), OTA_ERR_NOT_FOUND);
-    assert_int_equal(ota_store_dir_used(&st), 2);
+    assert_int_equal(posix_store_dir_used(&st), 2);
 }
 
 typedef struct seen {
@@ -216,11 +212,14 @@ static void test_unsafe_names_are_refused_by_every_call(void **state)
 {
     (void)state;
     put("good", "g", 1);
+    /* The core's store name rule, no looser: a file the core could never
+     * name is not one this store creates. */
     const char *bad[] = { "", ".", "..", "a/b", "/etc", "../x", "tab\there", "nl\n", "del\x7f",
-                          "123456789012345678901234567890123" /* 33 bytes */ };
+                          "123456789012345678901234567890123" /* 33 bytes */, "a.", "IMAGE_~1.CSV",
+                          "sp ace", "50%", "a,b", "caf\xc3\xa9" };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         uint32_t size;
-        assert_int_equal(ota_store_dir_check_name(bad[i]), OTA_ERR_NAME);
+        assert_int_equal(posix_store_dir_check_name(bad[i]), OTA_ERR_NAME);
         assert_int_equal(s.open(s.ctx, bad[i], OTA_STORE_WRITE), OTA_ERR_NAME);
         assert_int_equal(s.open(s.ctx, bad[i], OTA_STORE_READ), OTA_ERR_NAME);
         assert_int_equal(s.stat(s.ctx, bad[i], &size), OTA_ERR_NAME);
@@ -228,9 +227,11 @@ static void test_unsafe_names_are_refused_by_every_call(void **state)
         assert_int_equal(s.rename(s.ctx, "good", bad[i]), OTA_ERR_NAME);
         assert_int_equal(s.rename(s.ctx, bad[i], "good"), OTA_ERR_NAME);
     }
-    assert_int_equal(ota_store_dir_check_name(NULL), OTA_ERR_NAME);
-    assert_int_equal(ota_store_dir_check_name("12345678901234567890123456789012"), OTA_OK);
-    assert_int_equal(ota_store_dir_check_name("app..v2.bin"), OTA_OK);
+    assert_int_equal(posix_store_dir_check_name(NULL), OTA_ERR_NAME);
+    assert_int_equal(posix_store_dir_check_name("12345678901234567890123456789012"), OTA_OK);
+    assert_int_equal(posix_store_dir_check_name("app..v2.bin"), OTA_OK);
+    assert_int_equal(posix_store_dir_check_name(".imgdb.tmp"), OTA_OK);
+    assert_int_equal(posix_store_dir_check_name("a~b+c-d_e.f"), OTA_OK);
     uint8_t buf[4];
     assert_int_equal(get("good", buf, sizeof(buf)), 1);
 }
@@ -238,22 +239,22 @@ static void test_unsafe_names_are_refused_by_every_call(void **state)
 static void test_the_handle_table_is_fixed_and_closing_frees_a_slot(void **state)
 {
     (void)state;
-    int fh[OTA_STORE_DIR_MAX_OPEN];
-    for (int i = 0; i < OTA_STORE_DIR_MAX_OPEN; i++) {
+    int fh[POSIX_STORE_DIR_MAX_OPEN];
+    for (int i = 0; i < POSIX_STORE_DIR_MAX_OPEN; i++) {
         char name[8];
         snprintf(name, sizeof(name), "f%d", i);
         fh[i] = s.open(s.ctx, name, OTA_STORE_WRITE);
-        assert_true(fh[i] >= 0 && fh[i] < OTA_STORE_DIR_MAX_OPEN);
+        assert_true(fh[i] >= 0 && fh[i] < POSIX_STORE_DIR_MAX_OPEN);
     }
     assert_int_equal(s.open(s.ctx, "extra", OTA_STORE_WRITE), OTA_ERR_FULL);
-    assert_int_equal(ota_store_dir_open_handles(&st), OTA_STORE_DIR_MAX_OPEN);
+    assert_int_equal(posix_store_dir_open_handles(&st), POSIX_STORE_DIR_MAX_OPEN);
     assert_int_equal(s.close(s.ctx, fh[3]), OTA_OK);
     int again = s.open(s.ctx, "extra", OTA_STORE_WRITE);
     assert_int_equal(again, fh[3]);
-    for (int i = 0; i < OTA_STORE_DIR_MAX_OPEN; i++) {
+    for (int i = 0; i < POSIX_STORE_DIR_MAX_OPEN; i++) {
         assert_int_equal(s.close(s.ctx, fh[i]), OTA_OK);
     }
-    assert_int_equal(ota_store_dir_open_handles(&st), 0);
+    assert_int_equal(posix_store_dir_open_handles(&st), 0);
 }
 
 static void test_bad_handles_and_wrong_directions_are_refused(void **state)
@@ -262,7 +263,7 @@ static void test_bad_handles_and_wrong_directions_are_refused(void **state)
     put("r", "data", 4);
     uint8_t buf[4];
     assert_int_equal(s.read(s.ctx, -1, buf, 4), OTA_ERR_INVALID_ARG);
-    assert_int_equal(s.read(s.ctx, OTA_STORE_DIR_MAX_OPEN, buf, 4), OTA_ERR_INVALID_ARG);
+    assert_int_equal(s.read(s.ctx, POSIX_STORE_DIR_MAX_OPEN, buf, 4), OTA_ERR_INVALID_ARG);
     assert_int_equal(s.write(s.ctx, 0, buf, 4), OTA_ERR_INVALID_ARG); /* slot not open */
     assert_int_equal(s.close(s.ctx, 0), OTA_ERR_INVALID_ARG);
     int rd = s.open(s.ctx, "r", OTA_STORE_READ);
@@ -281,7 +282,7 @@ static void test_bad_handles_and_wrong_directions_are_refused(void **state)
 static void test_a_write_beyond_capacity_writes_nothing_and_reports_no_space(void **state)
 {
     (void)state;
-    ota_store_dir_close(&st);
+    posix_store_dir_close(&st);
     assert_int_equal(open_store(100), OTA_OK);
     uint8_t block[60];
     memset(block, 'b', sizeof(block));
@@ -296,12 +297,12 @@ static void test_a_write_beyond_capacity_writes_nothing_and_reports_no_space(voi
     uint32_t size;
     s.stat(s.ctx, "second", &size);
     assert_int_equal(size, 40);
-    assert_int_equal(ota_store_dir_used(&st), 100);
+    assert_int_equal(posix_store_dir_used(&st), 100);
     /* Removing or truncating a file gives its space back. */
     assert_int_equal(s.remove(s.ctx, "first"), OTA_OK);
     put("third", block, 60);
     put("second", block, 1);
-    assert_int_equal(ota_store_dir_used(&st), 61);
+    assert_int_equal(posix_store_dir_used(&st), 61);
 }
 
 static void test_capacity_counts_the_files_already_in_the_directory(void **state)
@@ -310,9 +311,9 @@ static void test_capacity_counts_the_files_already_in_the_directory(void **state
     uint8_t block[80];
     memset(block, 'c', sizeof(block));
     put("old", block, 80);
-    ota_store_dir_close(&st);
+    posix_store_dir_close(&st);
     assert_int_equal(open_store(100), OTA_OK);
-    assert_int_equal(ota_store_dir_used(&st), 80);
+    assert_int_equal(posix_store_dir_used(&st), 80);
     int fh = s.open(s.ctx, "new", OTA_STORE_WRITE);
     assert_int_equal(s.write(s.ctx, fh, block, 21), OTA_ERR_NO_SPACE);
     assert_int_equal(s.write(s.ctx, fh, block, 20), OTA_OK);
@@ -341,13 +342,46 @@ static void test_a_big_file_streams_through_in_large_writes(void **state)
     s.close(s.ctx, fh);
 }
 
-static void test_real_fsync_mode_behaves_the_same(void **state)
+/* A file put there by hand under a name the rule refuses is not the store's. */
+static void test_files_named_against_the_rule_are_not_listed(void **state)
 {
     (void)state;
-    ota_store_dir_close(&st);
-    ota_store_dir_config_t cfg = { .dir = dir, .fsync = true };
-    assert_int_equal(ota_store_dir_open(&st, &cfg), OTA_OK);
-    ota_store_dir_port(&st, &s);
+    put("kept", "k", 1);
+    char path[512];
+    snprintf(path, sizeof(path), "%s/not mine.txt", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("x", f);
+    fclose(f);
+    seen_t seen;
+    memset(&seen, 0, sizeof(seen));
+    assert_int_equal(s.list(s.ctx, collect, &seen), OTA_OK);
+    assert_int_equal(seen.count, 1);
+    assert_true(has(&seen, "kept"));
+}
+
+/* The simulator's helper: a file cut back as if its tail was never written. */
+static void test_truncate_shortens_a_file_and_gives_its_space_back(void **state)
+{
+    (void)state;
+    put("t", "0123456789", 10);
+    assert_int_equal(posix_store_dir_truncate(&st, "t", 4), OTA_OK);
+    uint8_t buf[16];
+    assert_int_equal(get("t", buf, sizeof(buf)), 4);
+    assert_memory_equal(buf, "0123", 4);
+    assert_int_equal(posix_store_dir_used(&st), 4);
+    assert_int_equal(posix_store_dir_truncate(&st, "t", 5), OTA_ERR_INVALID_ARG);
+    assert_int_equal(posix_store_dir_truncate(&st, "none", 0), OTA_ERR_NOT_FOUND);
+    assert_int_equal(posix_store_dir_truncate(&st, "a/b", 0), OTA_ERR_NAME);
+}
+
+static void test_the_no_fsync_mode_behaves_the_same(void **state)
+{
+    (void)state;
+    posix_store_dir_close(&st);
+    posix_store_dir_config_t cfg = { .dir = dir, .no_fsync = true };
+    assert_int_equal(posix_store_dir_open(&st, &cfg), OTA_OK);
+    posix_store_dir_port(&st, &s);
     put("a.tmp", "durable", 7);
     assert_int_equal(s.rename(s.ctx, "a.tmp", "a"), OTA_OK);
     uint8_t buf[8];
@@ -372,7 +406,9 @@ int main(void)
         T(test_a_write_beyond_capacity_writes_nothing_and_reports_no_space),
         T(test_capacity_counts_the_files_already_in_the_directory),
         T(test_a_big_file_streams_through_in_large_writes),
-        T(test_real_fsync_mode_behaves_the_same),
+        T(test_files_named_against_the_rule_are_not_listed),
+        T(test_truncate_shortens_a_file_and_gives_its_space_back),
+        T(test_the_no_fsync_mode_behaves_the_same),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

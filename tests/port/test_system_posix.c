@@ -14,14 +14,14 @@
 #include "system_posix.h"
 #include "test_server.h"
 
-static ota_system_posix_t sys;
+static posix_system_t sys;
 static ota_system_t port;
 
 static int setup(void **state)
 {
     (void)state;
-    ota_system_posix_init(&sys, 1234);
-    ota_system_posix_port(&sys, &port);
+    posix_system_init(&sys, 1234);
+    posix_system_port(&sys, &port);
     return 0;
 }
 
@@ -40,39 +40,39 @@ static void test_the_real_clock_counts_milliseconds_forward(void **state)
      * milliseconds, whatever the machine's load stretched the sleep to. */
     assert_true(d >= 29u);
     assert_true((uint64_t)d <= outer1 - outer0 + 1u);
-    assert_int_equal(ota_system_posix_advance(&sys, 10), OTA_ERR_STATE);
+    assert_int_equal(posix_system_advance(&sys, 10), OTA_ERR_STATE);
 }
 
 static void test_the_fake_clock_moves_only_when_advanced_and_wraps(void **state)
 {
     (void)state;
-    assert_int_equal(ota_system_posix_fake_clock(&sys, 1000), OTA_OK);
+    assert_int_equal(posix_system_fake_clock(&sys, 1000), OTA_OK);
     assert_int_equal(port.now_ms(port.ctx), 1000);
     struct timespec ts = { 0, 5 * 1000 * 1000 };
     nanosleep(&ts, NULL);
     assert_int_equal(port.now_ms(port.ctx), 1000);
-    assert_int_equal(ota_system_posix_advance(&sys, 250), OTA_OK);
+    assert_int_equal(posix_system_advance(&sys, 250), OTA_OK);
     assert_int_equal(port.now_ms(port.ctx), 1250);
-    ota_system_posix_fake_clock(&sys, 0xFFFFFF00u);
-    ota_system_posix_advance(&sys, 0x200);
+    posix_system_fake_clock(&sys, 0xFFFFFF00u);
+    posix_system_advance(&sys, 0x200);
     assert_int_equal(port.now_ms(port.ctx), 0x100);
 }
 
 static void test_random_numbers_repeat_for_a_seed_and_differ_between_seeds(void **state)
 {
     (void)state;
-    ota_system_posix_t a, b;
+    posix_system_t a, b;
     ota_system_t pa, pb;
-    ota_system_posix_init(&a, 7);
-    ota_system_posix_init(&b, 7);
-    ota_system_posix_port(&a, &pa);
-    ota_system_posix_port(&b, &pb);
+    posix_system_init(&a, 7);
+    posix_system_init(&b, 7);
+    posix_system_port(&a, &pa);
+    posix_system_port(&b, &pb);
     uint32_t first[32];
     for (int i = 0; i < 32; i++) {
         first[i] = pa.random(pa.ctx);
         assert_int_equal(first[i], pb.random(pb.ctx));
     }
-    ota_system_posix_init(&b, 8);
+    posix_system_init(&b, 8);
     int same = 0, high = 0;
     for (int i = 0; i < 32; i++) {
         same += pb.random(pb.ctx) == first[i];
@@ -85,22 +85,22 @@ static void test_random_numbers_repeat_for_a_seed_and_differ_between_seeds(void 
 static void test_reset_records_the_request_and_returns(void **state)
 {
     (void)state;
-    assert_int_equal(ota_system_posix_reset_requested(&sys), 0);
+    assert_int_equal(posix_system_reset_requested(&sys), 0);
     port.reset(port.ctx);
-    assert_int_equal(ota_system_posix_reset_requested(&sys), 1);
+    assert_int_equal(posix_system_reset_requested(&sys), 1);
     port.reset(port.ctx);
-    assert_int_equal(ota_system_posix_take_reset(&sys), 2);
-    assert_int_equal(ota_system_posix_reset_requested(&sys), 0);
-    assert_int_equal(ota_system_posix_take_reset(&sys), 0);
+    assert_int_equal(posix_system_take_reset(&sys), 2);
+    assert_int_equal(posix_system_reset_requested(&sys), 0);
+    assert_int_equal(posix_system_take_reset(&sys), 0);
 }
 
 static void test_the_network_is_up_by_default_and_follows_the_flag(void **state)
 {
     (void)state;
     assert_true(port.network_up(port.ctx));
-    ota_system_posix_set_network(&sys, false);
+    posix_system_set_network(&sys, false);
     assert_false(port.network_up(port.ctx));
-    ota_system_posix_set_network(&sys, true);
+    posix_system_set_network(&sys, true);
     assert_true(port.network_up(port.ctx));
 }
 
@@ -126,7 +126,7 @@ static void test_the_log_drops_lines_above_the_threshold_and_prefixes_the_rest(v
 {
     (void)state;
     captured_t c = { 0 };
-    assert_int_equal(ota_system_posix_set_log(&sys, OTA_LOG_WARN, "dev1", false, capture, &c), OTA_OK);
+    assert_int_equal(posix_system_set_log(&sys, OTA_LOG_WARN, "dev1", false, capture, &c), OTA_OK);
     port.log(port.ctx, OTA_LOG_INFO, "polling", 1);
     port.log(port.ctx, OTA_LOG_DEBUG, "detail", 2);
     assert_int_equal(c.count, 0);
@@ -145,13 +145,13 @@ static void test_the_log_works_without_a_prefix_and_refuses_unknown_levels(void 
 {
     (void)state;
     captured_t c = { 0 };
-    assert_int_equal(ota_system_posix_set_log(&sys, OTA_LOG_DEBUG, NULL, false, capture, &c), OTA_OK);
+    assert_int_equal(posix_system_set_log(&sys, OTA_LOG_DEBUG, NULL, false, capture, &c), OTA_OK);
     port.log(port.ctx, OTA_LOG_DEBUG, "x", 0);
     assert_string_equal(c.line, "DEBUG: x 0");
-    assert_int_equal(ota_system_posix_set_log(&sys, (ota_log_level_t)9, NULL, false, NULL, NULL),
+    assert_int_equal(posix_system_set_log(&sys, (ota_log_level_t)9, NULL, false, NULL, NULL),
                      OTA_ERR_INVALID_ARG);
     /* A long prefix is cut, not overflowed. */
-    ota_system_posix_set_log(&sys, OTA_LOG_DEBUG, "0123456789012345678901234567890123456789", false, capture,
+    posix_system_set_log(&sys, OTA_LOG_DEBUG, "0123456789012345678901234567890123456789", false, capture,
                              &c);
     port.log(port.ctx, OTA_LOG_INFO, "y", 1);
     assert_int_equal(strncmp(c.line, "0123456789012345678901234567890 INFO", 36), 0);

@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "fake_transport.h"
 #include "ota_hex.h"
 #include "ota_imgdb.h"
 #include "device_fixture.h"
@@ -46,17 +47,17 @@ void fix_open_cap(svc_fix_t *f, uint32_t golden, uint64_t store_capacity)
     f->dcfg.write_unit = 16u;
     f->dcfg.seed = 7;
     f->dcfg.store_capacity = store_capacity;
-    assert_int_equal(ota_device_sim_open(&f->dev, &f->dcfg), OTA_OK);
-    assert_int_equal(ota_system_posix_fake_clock(&f->dev.sys_posix, 1000), OTA_OK);
+    assert_int_equal(sim_device_open(&f->dev, &f->dcfg), OTA_OK);
+    assert_int_equal(posix_system_fake_clock(&f->dev.sys_posix, 1000), OTA_OK);
     /* SVC_LOG=1 in the environment shows the service's log lines */
     ota_log_level_t level = getenv("SVC_LOG") ? OTA_LOG_DEBUG : OTA_LOG_ERROR;
-    assert_int_equal(ota_system_posix_set_log(&f->dev.sys_posix, level, "svc", true, NULL, NULL), OTA_OK);
+    assert_int_equal(posix_system_set_log(&f->dev.sys_posix, level, "svc", true, NULL, NULL), OTA_OK);
     f->max_task_calls = 200000;
 
     uint8_t *img = malloc(FIX_IMAGE_SIZE);
     assert_non_null(img);
     fix_image(golden, img, FIX_IMAGE_SIZE);
-    assert_int_equal(ota_device_sim_factory_program(&f->dev, img, FIX_IMAGE_SIZE, golden), OTA_OK);
+    assert_int_equal(sim_device_factory_program(&f->dev, img, FIX_IMAGE_SIZE, golden), OTA_OK);
     free(img);
     ota_boot_result_t res;
     assert_int_equal(fix_boot(f, &res), OTA_OK);
@@ -65,8 +66,8 @@ void fix_open_cap(svc_fix_t *f, uint32_t golden, uint64_t store_capacity)
 
 void fix_close(svc_fix_t *f)
 {
-    assert_int_equal(ota_store_dir_open_handles(&f->dev.store_dir), 0);
-    (void)ota_device_sim_close(&f->dev);
+    assert_int_equal(sim_store_open_handles(&f->dev.store_sim), 0);
+    (void)sim_device_close(&f->dev);
     assert_int_equal(test_tmpdir_remove(f->dir), OTA_OK);
 }
 
@@ -144,7 +145,7 @@ void fix_store_image(svc_fix_t *f, uint32_t version, const char *name, uint8_t s
 
 int fix_boot(svc_fix_t *f, ota_boot_result_t *res)
 {
-    (void)ota_device_sim_reboot(&f->dev);
+    (void)sim_device_reboot(&f->dev);
     return ota_boot_run(&f->boot, &f->dev.boot_cfg, res);
 }
 
@@ -182,7 +183,7 @@ bool fix_flash_holds(svc_fix_t *f, uint32_t version)
     uint8_t *img = malloc(FIX_IMAGE_SIZE);
     assert_non_null(img);
     fix_image(version, img, FIX_IMAGE_SIZE);
-    bool same = memcmp(ota_flash_sim_data(&f->dev.flash_sim) + f->dev.boot_cfg.layout.app_addr, img, FIX_IMAGE_SIZE) == 0;
+    bool same = memcmp(sim_nor_data(&f->dev.nor) + f->dev.boot_cfg.layout.app_addr, img, FIX_IMAGE_SIZE) == 0;
     free(img);
     return same;
 }
@@ -224,7 +225,7 @@ int fix_run(svc_fix_t *f, uint32_t step_ms)
         }
         assert_true(calls < f->max_task_calls);
         if (step_ms) {
-            (void)ota_system_posix_advance(&f->dev.sys_posix, step_ms);
+            (void)posix_system_advance(&f->dev.sys_posix, step_ms);
         }
     }
 }
@@ -260,4 +261,15 @@ int fix_entry(char *out, size_t cap, uint32_t version, const char *url, bool era
     fix_digest_hex(version, FIX_IMAGE_SIZE, hex);
     return snprintf(out, cap, "{\"Version\": %u, \"URL\": \"%s\", \"Digest\": \"%s\", \"EraseVer\": %s}",
                     (unsigned)version, url, hex, erase ? "true" : "false");
+}
+
+void fix_serve_update(struct fake_transport *ft, uint32_t version, const char *mf_url, const char *img_url,
+                      uint8_t *img, char *mf, size_t mf_cap)
+{
+    fix_image(version, img, FIX_IMAGE_SIZE);
+    fake_route_add(ft, img_url, img, FIX_IMAGE_SIZE)->range = true;
+    int n = snprintf(mf, mf_cap, "{\"ota\": [");
+    n += fix_entry(mf + n, mf_cap - (size_t)n, version, img_url, false);
+    n += snprintf(mf + n, mf_cap - (size_t)n, "]}");
+    fake_route_add(ft, mf_url, mf, (uint32_t)n);
 }

@@ -8,9 +8,10 @@
 #define SYSOTA_TEST_SVC_FIXTURE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
-#include "device_sim.h"
+#include "sim_device.h"
 #include "sysota/ota_service.h"
 
 #define FIX_MAX_EVENTS 4096
@@ -24,8 +25,8 @@ typedef struct fix_event {
 typedef struct svc_fix {
     char dir[256];
     char store_path[300];
-    ota_device_sim_config_t dcfg;
-    ota_device_sim_t dev;
+    sim_device_config_t dcfg;
+    sim_device_t dev;
     ota_boot_t boot;
     ota_transport_t tp;          /* the test fills it (fake or curl) */
     ota_service_config_t cfg;
@@ -84,6 +85,13 @@ ota_db_t fix_db(svc_fix_t *f);
 /* Program flash holds image `version`. */
 bool fix_flash_holds(svc_fix_t *f, uint32_t version);
 
+/* A service update on offer: through ft, mf_url serves a manifest (written
+ * into the caller's mf, which must outlive ft's use) with one entry, image
+ * `version` at img_url, whose FIX_IMAGE_SIZE bytes (in the caller's img) are
+ * served with Range support. */
+struct fake_transport;
+void fix_serve_update(struct fake_transport *ft, uint32_t version, const char *mf_url, const char *img_url,
+                      uint8_t *img, char *mf, size_t mf_cap);
 /* A manifest with entries "{v,url,digest-of-v}" built by the caller as JSON text. */
 int fix_entry(char *out, size_t cap, uint32_t version, const char *url, bool erase);
 

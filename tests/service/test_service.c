@@ -114,7 +114,7 @@ static void assert_nothing_published(t_t *t, uint32_t version, uint8_t running_s
     assert_null(ota_db_find_version(&db, version));
     assert_false(fix_store_has(&t->f, name, NULL));
     assert_int_equal(fix_record(&t->f).status, running_status);
-    assert_int_equal(ota_system_posix_reset_requested(&t->f.dev.sys_posix), 0);
+    assert_int_equal(posix_system_reset_requested(&t->f.dev.sys_posix), 0);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -167,7 +167,7 @@ static void test_update_takes_the_highest_entry_stores_row_FE_marks_running_F0_a
     assert_true(store_holds(t, "app_v6.bin", 6));
     assert_int_equal(fix_record(&t->f).status, OTA_STATUS_DISABLED);
     assert_int_equal(fix_record(&t->f).version, 1);
-    assert_int_equal(ota_system_posix_reset_requested(&t->f.dev.sys_posix), 1);
+    assert_int_equal(posix_system_reset_requested(&t->f.dev.sys_posix), 1);
     assert_int_equal(ota_service_state(&t->f.svc), OTA_SERVICE_RESET);
     assert_int_equal(fix_temp_files(&t->f), 0);
     t_close(t);
@@ -276,11 +276,11 @@ static void test_auto_reset_off_waits_in_ready_until_reset_now(void **state)
     t_check(t);
     assert_int_equal(fix_event(&t->f, OTA_EVENT_UPDATE_READY)->version, 4);
     assert_int_equal(ota_service_state(&t->f.svc), OTA_SERVICE_READY);
-    assert_int_equal(ota_system_posix_reset_requested(&t->f.dev.sys_posix), 0);
+    assert_int_equal(posix_system_reset_requested(&t->f.dev.sys_posix), 0);
     assert_int_equal(fix_find(&t->f, OTA_EVENT_RESET, 0), -1);
     assert_int_equal(ota_service_check_now(&t->f.svc), OTA_ERR_STATE);
     assert_int_equal(ota_service_reset_now(&t->f.svc), OTA_OK);
-    assert_int_equal(ota_system_posix_reset_requested(&t->f.dev.sys_posix), 1);
+    assert_int_equal(posix_system_reset_requested(&t->f.dev.sys_posix), 1);
     assert_true(fix_find(&t->f, OTA_EVENT_RESET, 0) >= 0);
     t_close(t);
 }
@@ -442,7 +442,7 @@ static void test_an_image_larger_than_the_application_region_is_refused_before_i
         uint8_t *body = calloc(1, big);
         uint8_t d[32];
         char hex[65], json[512];
-        ota_crypto_sha256_buffer(&t->f.dev.crypto, body, big, d);
+        posix_crypto_sha256_buffer(&t->f.dev.crypto, body, big, d);
         ota_hex_encode(d, 32, hex);
         snprintf(json, sizeof json, "{\"ota\":[{\"Version\":6,\"URL\":\"%s\",\"Digest\":\"%s\"}]}", t->url[6], hex);
         t_manifest_text(t, json);
@@ -467,8 +467,8 @@ static void test_a_failing_store_write_fails_the_download_and_leaves_no_temp_fil
     fix_start(&t->f);
     fix_run(&t->f, 1);
     /* mutating ops from here: open temp (1), write (2), write (3) ... */
-    ota_power_reset_count(&t->f.dev.power);
-    assert_int_equal(ota_power_fail_at(&t->f.dev.power, 3, OTA_ERR_IO), OTA_OK);
+    sim_power_reset_count(&t->f.dev.power);
+    assert_int_equal(sim_power_fail_at(&t->f.dev.power, 3, OTA_ERR_IO), OTA_OK);
     t_check(t);
     assert_int_equal(fix_event(&t->f, OTA_EVENT_DOWNLOAD_FAILED)->reason, OTA_ERR_IO);
     assert_nothing_published(t, 6, OTA_STATUS_VALID);
@@ -724,19 +724,19 @@ static void test_periodic_checks_start_after_the_network_comes_up_then_follow_in
     t->f.cfg.interval_ms = 60000;
     t->f.cfg.jitter_ms = 10000;
     t->f.cfg.first_check_ms = 2000;
-    ota_system_posix_set_network(&t->f.dev.sys_posix, false);
+    posix_system_set_network(&t->f.dev.sys_posix, false);
     fix_start(&t->f);
     for (int i = 0; i < 500; i++) { /* 500 s without network */
         ota_service_task(&t->f.svc);
-        ota_system_posix_advance(&t->f.dev.sys_posix, 1000);
+        posix_system_advance(&t->f.dev.sys_posix, 1000);
     }
     assert_int_equal(fix_find(&t->f, OTA_EVENT_CHECK_START, 0), -1);
-    ota_system_posix_set_network(&t->f.dev.sys_posix, true);
+    posix_system_set_network(&t->f.dev.sys_posix, true);
     ota_service_task(&t->f.svc);
-    ota_system_posix_advance(&t->f.dev.sys_posix, 1999);
+    posix_system_advance(&t->f.dev.sys_posix, 1999);
     ota_service_task(&t->f.svc);
     assert_int_equal(fix_find(&t->f, OTA_EVENT_CHECK_START, 0), -1);
-    ota_system_posix_advance(&t->f.dev.sys_posix, 1);
+    posix_system_advance(&t->f.dev.sys_posix, 1);
     fix_run(&t->f, 0);
     assert_true(fix_find(&t->f, OTA_EVENT_NO_UPDATE, 0) >= 0);
 
@@ -746,7 +746,7 @@ static void test_periodic_checks_start_after_the_network_comes_up_then_follow_in
         uint32_t waited = 0;
         unsigned before = t->ft.gets;
         while (t->ft.gets == before) {
-            ota_system_posix_advance(&t->f.dev.sys_posix, 100);
+            posix_system_advance(&t->f.dev.sys_posix, 100);
             waited += 100;
             fix_run(&t->f, 0);
             assert_true(waited <= 70000);
@@ -772,11 +772,11 @@ static void test_the_clock_wrapping_around_does_not_stop_periodic_checks(void **
     t->f.cfg.interval_ms = 10000;
     t->f.cfg.jitter_ms = 0;
     t->f.cfg.first_check_ms = 1000;
-    ota_system_posix_advance(&t->f.dev.sys_posix, UINT32_MAX - 1000 - 5000); /* 5 s before the wrap */
+    posix_system_advance(&t->f.dev.sys_posix, UINT32_MAX - 1000 - 5000); /* 5 s before the wrap */
     fix_start(&t->f);
     for (int i = 0; i < 40; i++) { /* 40 s across the wrap: checks at 1, 11, 21, 31 s */
         fix_run(&t->f, 0);
-        ota_system_posix_advance(&t->f.dev.sys_posix, 1000);
+        posix_system_advance(&t->f.dev.sys_posix, 1000);
     }
     fix_run(&t->f, 0);
     assert_int_equal(t->ft.gets, 4);
@@ -911,11 +911,11 @@ static void test_each_task_call_reads_the_transport_at_most_once_and_writes_at_m
     assert_int_equal(ota_service_check_now(&t->f.svc), OTA_OK);
     int calls = 0;
     for (;;) {
-        ota_store_dir_counters_t before, after;
+        sim_store_counters_t before, after;
         unsigned reads = t->ft.reads;
-        ota_store_dir_counters(&t->f.dev.store_dir, &before);
+        sim_store_counters(&t->f.dev.store_sim, &before);
         int r = ota_service_task(&t->f.svc);
-        ota_store_dir_counters(&t->f.dev.store_dir, &after);
+        sim_store_counters(&t->f.dev.store_sim, &after);
         assert_true(t->ft.reads - reads <= 1);
         assert_true(after.bytes_written - before.bytes_written <= sizeof t->f.buf + 1024); /* a chunk, or a database */
         calls++;

@@ -59,8 +59,8 @@ static int group_teardown(void **state)
 
 typedef struct e2e {
     svc_fix_t f;
-    ota_transport_curl_t curl;
-    ota_system_posix_t still; /* the transport's idle clock: never moves */
+    posix_transport_curl_t curl;
+    posix_system_t still; /* the transport's idle clock: never moves */
     ota_system_t still_port;
     char mf_url[256];
 } e2e_t;
@@ -70,16 +70,16 @@ static e2e_t *e2e_open(void)
     e2e_t *e = calloc(1, sizeof *e);
     assert_non_null(e);
     fix_open(&e->f, 1); /* factory v1 programmed, first boot keeps the golden copy */
-    assert_int_equal(ota_system_posix_init(&e->f.dev.sys_posix, 11), OTA_OK);
-    ota_system_posix_set_log(&e->f.dev.sys_posix, getenv("SVC_LOG") ? OTA_LOG_DEBUG : OTA_LOG_ERROR, "e2e", true,
+    assert_int_equal(posix_system_init(&e->f.dev.sys_posix, 11), OTA_OK);
+    posix_system_set_log(&e->f.dev.sys_posix, getenv("SVC_LOG") ? OTA_LOG_DEBUG : OTA_LOG_ERROR, "e2e", true,
                              NULL, NULL);
     /* No timeout may end a healthy update because the machine is busy:
      * the transport's idle clock stands still, the service has none. */
-    ota_system_posix_init(&e->still, 11);
-    ota_system_posix_fake_clock(&e->still, 0);
-    ota_system_posix_port(&e->still, &e->still_port);
-    ota_transport_curl_config_t tcfg = {.clock = &e->still_port};
-    assert_int_equal(ota_transport_curl_init(&e->curl, &tcfg, &e->f.tp), OTA_OK);
+    posix_system_init(&e->still, 11);
+    posix_system_fake_clock(&e->still, 0);
+    posix_system_port(&e->still, &e->still_port);
+    posix_transport_curl_config_t tcfg = {.clock = &e->still_port};
+    assert_int_equal(posix_transport_curl_init(&e->curl, &tcfg, &e->f.tp), OTA_OK);
     test_server_url(e->mf_url, sizeof e->mf_url, nginx.tls_url, "manifest.json");
     fix_config(&e->f, e->mf_url);
     e->f.cfg.connect_timeout_ms = 3600u * 1000u;
@@ -94,7 +94,7 @@ static e2e_t *e2e_open(void)
 
 static void e2e_close(e2e_t *e)
 {
-    ota_transport_curl_deinit(&e->curl);
+    posix_transport_curl_deinit(&e->curl);
     fix_close(&e->f);
     free(e);
 }
@@ -105,7 +105,7 @@ static void main_loop_until_reset(e2e_t *e)
 {
     static const ota_service_event_t failures[] = {OTA_EVENT_CHECK_FAILED, OTA_EVENT_DOWNLOAD_FAILED,
                                                    OTA_EVENT_VERIFY_FAILED, OTA_EVENT_DATABASE_FULL};
-    while (!ota_system_posix_reset_requested(&e->f.dev.sys_posix)) {
+    while (!posix_system_reset_requested(&e->f.dev.sys_posix)) {
         ota_service_task(&e->f.svc);
         for (size_t i = 0; i < sizeof failures / sizeof failures[0]; i++) {
             const int at = fix_find(&e->f, failures[i], 0);

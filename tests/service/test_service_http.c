@@ -58,8 +58,8 @@ static int group_teardown(void **state)
 
 typedef struct h {
     svc_fix_t f;
-    ota_transport_curl_t curl;
-    ota_system_posix_t still;  /* the transport's idle clock: never moves */
+    posix_transport_curl_t curl;
+    posix_system_t still;  /* the transport's idle clock: never moves */
     ota_system_t still_port;
     char mf_url[256];
     char urls[8][256];
@@ -77,15 +77,15 @@ typedef struct h {
  */
 static h_t *h_attach(h_t *h)
 {
-    assert_int_equal(ota_system_posix_init(&h->f.dev.sys_posix, 3), OTA_OK);
-    assert_int_equal(ota_system_posix_set_log(&h->f.dev.sys_posix, getenv("SVC_LOG") ? OTA_LOG_DEBUG : OTA_LOG_ERROR,
+    assert_int_equal(posix_system_init(&h->f.dev.sys_posix, 3), OTA_OK);
+    assert_int_equal(posix_system_set_log(&h->f.dev.sys_posix, getenv("SVC_LOG") ? OTA_LOG_DEBUG : OTA_LOG_ERROR,
                                               "svc", true, NULL, NULL),
                      OTA_OK);
-    ota_system_posix_init(&h->still, 3);
-    ota_system_posix_fake_clock(&h->still, 0);
-    ota_system_posix_port(&h->still, &h->still_port);
-    ota_transport_curl_config_t tcfg = {.clock = &h->still_port};
-    assert_int_equal(ota_transport_curl_init(&h->curl, &tcfg, &h->f.tp), OTA_OK);
+    posix_system_init(&h->still, 3);
+    posix_system_fake_clock(&h->still, 0);
+    posix_system_port(&h->still, &h->still_port);
+    posix_transport_curl_config_t tcfg = {.clock = &h->still_port};
+    assert_int_equal(posix_transport_curl_init(&h->curl, &tcfg, &h->f.tp), OTA_OK);
     fix_config(&h->f, h->mf_url);
     h->f.cfg.connect_timeout_ms = NEVER_MS;
     h->f.cfg.idle_timeout_ms = 0;
@@ -104,7 +104,7 @@ static h_t *h_open(uint32_t golden)
 
 static void h_close(h_t *h)
 {
-    ota_transport_curl_deinit(&h->curl);
+    posix_transport_curl_deinit(&h->curl);
     fix_close(&h->f);
     free(h);
 }
@@ -195,7 +195,7 @@ static void assert_unpublished(h_t *h, uint32_t v)
     assert_false(fix_store_has(&h->f, name, NULL));
     assert_int_equal(fix_record(&h->f).status, OTA_STATUS_VALID);
     assert_int_equal(fix_find(&h->f, OTA_EVENT_UPDATE_READY, 0), -1);
-    assert_int_equal(ota_system_posix_reset_requested(&h->f.dev.sys_posix), 0);
+    assert_int_equal(posix_system_reset_requested(&h->f.dev.sys_posix), 0);
 }
 
 /* A good https manifest offering v6 at image_url: the download fails with
@@ -241,7 +241,7 @@ static void test_nginx_http_update_to_the_highest_of_several_entries_then_reset(
     h_check(h);
     assert_ready(h, 6);
     assert_false(fix_store_has(&h->f, "app_v3.bin", NULL));
-    assert_int_equal(ota_system_posix_reset_requested(&h->f.dev.sys_posix), 1);
+    assert_int_equal(posix_system_reset_requested(&h->f.dev.sys_posix), 1);
     h_close(h);
 }
 
@@ -365,9 +365,9 @@ static void test_auto_update_off_then_download_now_and_auto_reset_off_then_reset
     fix_run(&h->f, 0);
     assert_ready(h, 5);
     assert_int_equal(ota_service_state(&h->f.svc), OTA_SERVICE_READY);
-    assert_int_equal(ota_system_posix_reset_requested(&h->f.dev.sys_posix), 0);
+    assert_int_equal(posix_system_reset_requested(&h->f.dev.sys_posix), 0);
     assert_int_equal(ota_service_reset_now(&h->f.svc), OTA_OK);
-    assert_int_equal(ota_system_posix_reset_requested(&h->f.dev.sys_posix), 1);
+    assert_int_equal(posix_system_reset_requested(&h->f.dev.sys_posix), 1);
     h_close(h);
 }
 
@@ -438,8 +438,8 @@ static void test_a_connection_cut_mid_body_then_resume_with_range_from_nginx(voi
     h_manifest_url(h, "resume.json", 6, url);
     h_check(h);
     assert_int_equal(fix_event(&h->f, OTA_EVENT_DOWNLOAD_START)->done, 8000);
-    ota_transport_curl_stats_t last;
-    ota_transport_curl_stats(&h->curl, &last, NULL);
+    posix_transport_curl_stats_t last;
+    posix_transport_curl_stats(&h->curl, &last, NULL);
     assert_int_equal(last.body_bytes, FIX_IMAGE_SIZE - 8000);
     assert_ready(h, 6);
     h_close(h);
@@ -454,8 +454,8 @@ static void test_resume_from_python_http_server_falls_back_to_a_full_download(vo
     test_server_url(url, sizeof url, pyhttp.url, "app_v6.bin");
     h_manifest_url(h, "pyresume.json", 6, url);
     h_check(h);
-    ota_transport_curl_stats_t last;
-    ota_transport_curl_stats(&h->curl, &last, NULL);
+    posix_transport_curl_stats_t last;
+    posix_transport_curl_stats(&h->curl, &last, NULL);
     assert_int_equal(last.body_bytes, FIX_IMAGE_SIZE); /* no Range support: 200, all of it */
     assert_ready(h, 6);
     h_close(h);
@@ -540,8 +540,8 @@ static void test_a_full_or_failing_store_fails_the_download_cleanly(void **state
     h_manifest_of(h, nginx.url, "failing.json", 1, v);
     fix_start(&h->f);
     fix_run(&h->f, 0);
-    ota_power_reset_count(&h->f.dev.power);
-    ota_power_fail_at(&h->f.dev.power, 4, OTA_ERR_IO); /* the third write of the image */
+    sim_power_reset_count(&h->f.dev.power);
+    sim_power_fail_at(&h->f.dev.power, 4, OTA_ERR_IO); /* the third write of the image */
     assert_int_equal(ota_service_check_now(&h->f.svc), OTA_OK);
     fix_run(&h->f, 0);
     assert_int_equal(fix_event(&h->f, OTA_EVENT_DOWNLOAD_FAILED)->reason, OTA_ERR_IO);
@@ -561,8 +561,8 @@ static void test_power_loss_leftovers_are_finished_without_downloading_again(voi
     fix_store_image(&h->f, 6, NULL, OTA_STATUS_DOWNLOADED);
     h_check(h);
     assert_ready(h, 6);
-    ota_transport_curl_stats_t total;
-    ota_transport_curl_stats(&h->curl, NULL, &total);
+    posix_transport_curl_stats_t total;
+    posix_transport_curl_stats(&h->curl, NULL, &total);
     assert_int_equal(total.requests, 1); /* the manifest only */
     h_close(h);
 
@@ -572,7 +572,7 @@ static void test_power_loss_leftovers_are_finished_without_downloading_again(voi
     fix_store_write(&h->f, "app_v6.bin", img[6], FIX_IMAGE_SIZE);
     h_check(h);
     assert_ready(h, 6);
-    ota_transport_curl_stats(&h->curl, NULL, &total);
+    posix_transport_curl_stats(&h->curl, NULL, &total);
     assert_int_equal(total.requests, 1);
     h_close(h);
 }
@@ -611,8 +611,8 @@ static void test_a_resumed_download_keeps_its_range_through_a_redirect(void **st
     h_manifest_url(h, "moved_resume.json", 6, url);
     h_check(h);
     assert_int_equal(fix_event(&h->f, OTA_EVENT_DOWNLOAD_START)->done, 5000);
-    ota_transport_curl_stats_t last;
-    ota_transport_curl_stats(&h->curl, &last, NULL);
+    posix_transport_curl_stats_t last;
+    posix_transport_curl_stats(&h->curl, &last, NULL);
     assert_int_equal(last.body_bytes, FIX_IMAGE_SIZE - 5000);
     assert_ready(h, 6);
     h_close(h);

@@ -39,12 +39,7 @@ static sweep_t *sweep_open(void)
     fix_open(&s->f, 1);
     fake_init(&s->ft, &s->f.tp);
     fix_config(&s->f, MF_URL);
-    fix_image(6, s->img, FIX_IMAGE_SIZE);
-    fake_route_add(&s->ft, IMG_URL, s->img, FIX_IMAGE_SIZE)->range = true;
-    int n = snprintf(s->mf, sizeof s->mf, "{\"ota\": [");
-    n += fix_entry(s->mf + n, sizeof s->mf - (size_t)n, 6, IMG_URL, false);
-    n += snprintf(s->mf + n, sizeof s->mf - (size_t)n, "]}");
-    fake_route_add(&s->ft, MF_URL, s->mf, (uint32_t)n);
+    fix_serve_update(&s->ft, 6, MF_URL, IMG_URL, s->img, s->mf, sizeof s->mf);
     return s;
 }
 
@@ -74,18 +69,18 @@ static void boot_ok(sweep_t *s, uint32_t *version)
 }
 
 /* Returns true when the cut at k happened (false: the update needs fewer operations). */
-static bool one_cut(uint64_t k, ota_cut_mode_t mode)
+static bool one_cut(uint64_t k, sim_cut_mode_t mode)
 {
     sweep_t *s = sweep_open();
     uint32_t v;
 
     fix_start(&s->f);
     fix_run(&s->f, 1);
-    assert_int_equal(ota_power_reset_count(&s->f.dev.power), OTA_OK);
-    assert_int_equal(ota_power_arm(&s->f.dev.power, k, mode), OTA_OK);
+    assert_int_equal(sim_power_reset_count(&s->f.dev.power), OTA_OK);
+    assert_int_equal(sim_power_arm(&s->f.dev.power, k, mode), OTA_OK);
     assert_int_equal(ota_service_check_now(&s->f.svc), OTA_OK);
     fix_run(&s->f, 1);
-    bool cut = ota_power_was_cut(&s->f.dev.power);
+    bool cut = sim_power_was_cut(&s->f.dev.power);
     if (!cut) {
         assert_int_equal(fix_event(&s->f, OTA_EVENT_UPDATE_READY)->version, 6);
     }
@@ -114,7 +109,7 @@ static bool one_cut(uint64_t k, ota_cut_mode_t mode)
     return cut;
 }
 
-static void sweep(ota_cut_mode_t mode)
+static void sweep(sim_cut_mode_t mode)
 {
     uint64_t k = 1;
     while (one_cut(k, mode)) {
@@ -123,24 +118,26 @@ static void sweep(ota_cut_mode_t mode)
     }
     /* an update is at least: open, writes, sync, close, rename, database swap, mark */
     assert_true(k > FIX_IMAGE_SIZE / 1024 + 8);
+    printf("power-cut sweep service update (%s) %llu cuts checked\n", sim_power_mode_name(mode),
+           (unsigned long long)(k - 1));
 }
 
 static void test_a_cut_skipping_any_write_of_an_update_leaves_a_bootable_device_that_finishes_it(void **state)
 {
     (void)state;
-    sweep(OTA_CUT_SKIP);
+    sweep(SIM_CUT_SKIP);
 }
 
 static void test_a_cut_right_after_any_write_of_an_update_leaves_a_bootable_device_that_finishes_it(void **state)
 {
     (void)state;
-    sweep(OTA_CUT_WHOLE);
+    sweep(SIM_CUT_WHOLE);
 }
 
 static void test_a_cut_tearing_any_write_of_an_update_leaves_a_bootable_device_that_finishes_it(void **state)
 {
     (void)state;
-    sweep(OTA_CUT_TORN);
+    sweep(SIM_CUT_TORN);
 }
 
 int main(void)

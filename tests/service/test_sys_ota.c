@@ -125,7 +125,7 @@ static void run_tasks(app_t *a, int n)
 {
     for (int i = 0; i < n; i++) {
         SYS_OTA_Tasks();
-        ota_system_posix_advance(&a->f.dev.sys_posix, 1);
+        posix_system_advance(&a->f.dev.sys_posix, 1);
     }
 }
 
@@ -137,7 +137,7 @@ static void run_until_settled(app_t *a)
     int waiting = 0;
     for (int i = 0; i < 100000 && waiting < 2; i++) {
         SYS_OTA_Tasks();
-        ota_system_posix_advance(&a->f.dev.sys_posix, 1);
+        posix_system_advance(&a->f.dev.sys_posix, 1);
         ota_service_state_t st = ota_service_state(sys_ota_service());
         bool settled = st == OTA_SERVICE_IDLE || st == OTA_SERVICE_AVAILABLE || st == OTA_SERVICE_READY ||
                        st == OTA_SERVICE_RESET;
@@ -150,7 +150,7 @@ static void run_until_settled(app_t *a)
 
 static uint32_t resets(app_t *a)
 {
-    return (uint32_t)ota_system_posix_reset_requested(&a->f.dev.sys_posix);
+    return (uint32_t)posix_system_reset_requested(&a->f.dev.sys_posix);
 }
 
 static uint32_t boot(app_t *a)

@@ -47,16 +47,16 @@ static int group_teardown(void **state)
 /* GET base/hello.txt (with ca_file for https) and check the body. */
 static void expect_hello(const char *base, const char *ca_file)
 {
-    ota_transport_curl_t curl;
+    posix_transport_curl_t curl;
     ota_transport_t tp;
-    assert_int_equal(ota_transport_curl_init(&curl, NULL, &tp), OTA_OK);
+    assert_int_equal(posix_transport_curl_init(&curl, NULL, &tp), OTA_OK);
     char url[TEST_SERVER_PATH_MAX];
     assert_int_equal(test_server_url(url, sizeof url, base, "hello.txt"), OTA_OK);
     ota_http_options_t opt = {.trust_anchor = ca_file};
     uint8_t body[64];
     check_result_t r;
     int err = check_fetch(&tp, url, &opt, body, sizeof body, sizeof body, &r);
-    ota_transport_curl_deinit(&curl);
+    posix_transport_curl_deinit(&curl);
     assert_int_equal(err, OTA_OK);
     assert_int_equal(r.resp.status, 200);
     assert_int_equal(r.len, sizeof hello - 1);

@@ -166,7 +166,7 @@ static void test_a_transfer_paused_because_the_caller_stopped_reading_is_not_idl
 {
     fixture_t *f = *state;
     /* A small spill buffer, so that one busy socket is enough to pause. */
-    ota_transport_curl_config_t cfg = {.spill_max = 4096, .buffer_size = 16384};
+    posix_transport_curl_config_t cfg = {.spill_max = 4096, .buffer_size = 16384};
     check_transport_reinit(f, cfg);
     check_peer_t peer;
     check_peer_listen(&peer, "http");
@@ -342,7 +342,7 @@ static void test_a_connect_that_never_completes_times_out(void **state)
     fixture_t *f = *state;
     /* The transport's own default would outlast any test run: only the
      * request's timeout can end this fetch. */
-    ota_transport_curl_config_t cfg = {.connect_timeout_ms = NEVER_MS};
+    posix_transport_curl_config_t cfg = {.connect_timeout_ms = NEVER_MS};
     check_transport_reinit(f, cfg);
     char url[96];
     snprintf(url, sizeof url, "http://127.0.0.1:%d/app.bin", ntohs(a.sin_port));

@@ -167,13 +167,13 @@ static void test_counters_count_body_and_wire_bytes(void **state)
     url_of(url, sizeof url, &nginx, "hello.txt");
     uint8_t body[64];
     check_result_t r;
-    ota_transport_curl_stats_reset(&f->curl);
+    posix_transport_curl_stats_reset(&f->curl);
     for (int i = 0; i < 2; i++) {
         assert_int_equal(check_fetch(&f->tp, url, NULL, body, sizeof body, sizeof body, &r),
                          OTA_OK);
     }
-    ota_transport_curl_stats_t last, total;
-    assert_int_equal(ota_transport_curl_stats(&f->curl, &last, &total), OTA_OK);
+    posix_transport_curl_stats_t last, total;
+    assert_int_equal(posix_transport_curl_stats(&f->curl, &last, &total), OTA_OK);
     assert_int_equal(last.requests, 1);
     assert_int_equal(last.body_bytes, 14);
     /* "GET /hello.txt HTTP/1.1" and a Host line at least; a status line
@@ -184,8 +184,8 @@ static void test_counters_count_body_and_wire_bytes(void **state)
     assert_int_equal(total.body_bytes, 28);
     assert_int_equal(total.wire_sent, 2 * last.wire_sent);
     assert_int_equal(total.wire_received, 2 * last.wire_received);
-    ota_transport_curl_stats_reset(&f->curl);
-    assert_int_equal(ota_transport_curl_stats(&f->curl, NULL, &total), OTA_OK);
+    posix_transport_curl_stats_reset(&f->curl);
+    assert_int_equal(posix_transport_curl_stats(&f->curl, NULL, &total), OTA_OK);
     assert_int_equal(total.requests, 0);
     assert_int_equal(total.wire_received, 0);
 }
@@ -243,12 +243,12 @@ static void test_fetch_to_buffer_returns_the_body_and_refuses_one_too_large(void
     char body[14];
     size_t len = 99;
     ota_http_response_t resp;
-    assert_int_equal(ota_transport_fetch_to_buffer(&f->tp, url, NULL, body, sizeof body, &len, &resp, 0),
+    assert_int_equal(posix_transport_fetch_to_buffer(&f->tp, url, NULL, body, sizeof body, &len, &resp, 0),
                      OTA_OK);
     assert_int_equal(len, 14);
     assert_int_equal(resp.status, 200);
     assert_memory_equal(body, "hello, device\n", 14);
-    assert_int_equal(ota_transport_fetch_to_buffer(&f->tp, url, NULL, body, 13, &len, &resp, 0),
+    assert_int_equal(posix_transport_fetch_to_buffer(&f->tp, url, NULL, body, 13, &len, &resp, 0),
                      OTA_ERR_TOO_LARGE);
     assert_int_equal(len, 0);
 }

@@ -50,7 +50,7 @@ typedef check_transport_t fixture_t;
 
 static int setup_default_ca(void **state)
 {
-    ota_transport_curl_config_t cfg = {.default_ca_file = nginx.ca_file};
+    posix_transport_curl_config_t cfg = {.default_ca_file = nginx.ca_file};
     return check_transport_setup(state, &cfg);
 }
 
@@ -92,7 +92,7 @@ static void test_https_with_a_self_signed_certificate_is_refused(void **state)
     ota_http_options_t opt = {.trust_anchor = nginx.ca_file};
     assert_int_equal(fetch_app(*state, nginx.tls_self_url, &opt), OTA_ERR_TLS_SELF_SIGNED);
     fixture_t *f = *state;
-    assert_true(strlen(ota_transport_curl_error_text(&f->curl)) > 0);
+    assert_true(strlen(posix_transport_curl_error_text(&f->curl)) > 0);
 }
 
 static void test_https_with_a_self_signed_certificate_is_accepted_when_insecure(void **state)
@@ -204,7 +204,7 @@ static void test_each_faulty_certificate_is_refused_with_its_reason(void **state
         int err = fetch_app(f, nginx.tls_bad_url[i], &opt);
         if (err != want[i]) {
             fail_msg("%s: %s (%s), want %s", nginx.tls_bad_url[i], ota_err_name(err),
-                     ota_transport_curl_error_text(&f->curl), ota_err_name(want[i]));
+                     posix_transport_curl_error_text(&f->curl), ota_err_name(want[i]));
         }
         /* A caller that only asks "was it TLS?" still gets yes. */
         assert_true(ota_err_is_tls(err));

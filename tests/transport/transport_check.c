@@ -95,15 +95,15 @@ int check_fetch(const ota_transport_t *tp, const char *url, const ota_http_optio
     return err;
 }
 
-static int open_transport(check_transport_t *t, ota_transport_curl_config_t cfg)
+static int open_transport(check_transport_t *t, posix_transport_curl_config_t cfg)
 {
     if (t->fake) {
         cfg.clock = &t->clock_port;
     }
-    return ota_transport_curl_init(&t->curl, &cfg, &t->tp);
+    return posix_transport_curl_init(&t->curl, &cfg, &t->tp);
 }
 
-static int setup(void **state, const ota_transport_curl_config_t *cfg, bool fake)
+static int setup(void **state, const posix_transport_curl_config_t *cfg, bool fake)
 {
     check_transport_t *t = calloc(1, sizeof *t);
     if (t == NULL) {
@@ -111,11 +111,11 @@ static int setup(void **state, const ota_transport_curl_config_t *cfg, bool fake
     }
     t->fake = fake;
     if (fake) {
-        ota_system_posix_init(&t->clock, 1);
-        ota_system_posix_fake_clock(&t->clock, 1000);
-        ota_system_posix_port(&t->clock, &t->clock_port);
+        posix_system_init(&t->clock, 1);
+        posix_system_fake_clock(&t->clock, 1000);
+        posix_system_port(&t->clock, &t->clock_port);
     }
-    ota_transport_curl_config_t c = {0};
+    posix_transport_curl_config_t c = {0};
     if (cfg != NULL) {
         c = *cfg;
     }
@@ -127,7 +127,7 @@ static int setup(void **state, const ota_transport_curl_config_t *cfg, bool fake
     return 0;
 }
 
-int check_transport_setup(void **state, const ota_transport_curl_config_t *cfg)
+int check_transport_setup(void **state, const posix_transport_curl_config_t *cfg)
 {
     return setup(state, cfg, false);
 }
@@ -142,22 +142,22 @@ int check_transport_setup_fake_clock(void **state)
     return setup(state, NULL, true);
 }
 
-void check_transport_reinit(check_transport_t *t, ota_transport_curl_config_t cfg)
+void check_transport_reinit(check_transport_t *t, posix_transport_curl_config_t cfg)
 {
-    ota_transport_curl_deinit(&t->curl);
+    posix_transport_curl_deinit(&t->curl);
     assert_int_equal(open_transport(t, cfg), OTA_OK);
 }
 
 void check_clock_advance(check_transport_t *t, uint32_t ms)
 {
     assert_true(t->fake);
-    assert_int_equal(ota_system_posix_advance(&t->clock, ms), OTA_OK);
+    assert_int_equal(posix_system_advance(&t->clock, ms), OTA_OK);
 }
 
 int check_transport_teardown(void **state)
 {
     check_transport_t *t = *state;
-    ota_transport_curl_deinit(&t->curl);
+    posix_transport_curl_deinit(&t->curl);
     free(t);
     return 0;
 }

@@ -51,15 +51,15 @@ void check_again(const ota_transport_t *tp, bool body, unsigned n);
 
 /** The transport under test, one per test (cmocka state). */
 typedef struct check_transport {
-    ota_transport_curl_t curl;
+    posix_transport_curl_t curl;
     ota_transport_t tp;
     bool fake;                /**< the idle timeout runs on `clock` */
-    ota_system_posix_t clock; /**< fake clock: stands still until check_clock_advance() */
+    posix_system_t clock; /**< fake clock: stands still until check_clock_advance() */
     ota_system_t clock_port;
 } check_transport_t;
 
 /** cmocka setup: a fresh curl transport with cfg (NULL: defaults) in *state. */
-int check_transport_setup(void **state, const ota_transport_curl_config_t *cfg);
+int check_transport_setup(void **state, const posix_transport_curl_config_t *cfg);
 
 /** cmocka setup: check_transport_setup with the default configuration. */
 int check_transport_setup_defaults(void **state);
@@ -68,7 +68,7 @@ int check_transport_setup_defaults(void **state);
 int check_transport_setup_fake_clock(void **state);
 
 /** Start t's transport again with cfg, keeping its fake clock if it has one. */
-void check_transport_reinit(check_transport_t *t, ota_transport_curl_config_t cfg);
+void check_transport_reinit(check_transport_t *t, posix_transport_curl_config_t cfg);
 
 /** Move t's fake clock forward by ms. */
 void check_clock_advance(check_transport_t *t, uint32_t ms);

@@ -118,7 +118,7 @@ static int ossl_finish(void *ctx, ota_sha256_t *sha, uint8_t out[OTA_SHA256_LEN]
 
 /* ---- constructors ------------------------------------------------------- */
 
-int ota_crypto_host_mbedtls(ota_crypto_t *out)
+int posix_crypto_mbedtls(ota_crypto_t *out)
 {
     memset(out, 0, sizeof(*out));
     out->sha256_start = mbed_start;
@@ -127,7 +127,7 @@ int ota_crypto_host_mbedtls(ota_crypto_t *out)
     return OTA_OK;
 }
 
-int ota_crypto_host_openssl(ota_crypto_t *out)
+int posix_crypto_openssl(ota_crypto_t *out)
 {
     memset(out, 0, sizeof(*out));
     out->sha256_start = ossl_start;
@@ -136,16 +136,16 @@ int ota_crypto_host_openssl(ota_crypto_t *out)
     return OTA_OK;
 }
 
-int ota_crypto_host_default(ota_crypto_t *out)
+int posix_crypto_default(ota_crypto_t *out)
 {
 #if defined(SYSOTA_SHA256_DEFAULT_MBEDTLS)
-    return ota_crypto_host_mbedtls(out);
+    return posix_crypto_mbedtls(out);
 #else
-    return ota_crypto_host_openssl(out);
+    return posix_crypto_openssl(out);
 #endif
 }
 
-const char *ota_crypto_host_default_name(void)
+const char *posix_crypto_default_name(void)
 {
 #if defined(SYSOTA_SHA256_DEFAULT_MBEDTLS)
     return "mbedtls";
@@ -154,7 +154,7 @@ const char *ota_crypto_host_default_name(void)
 #endif
 }
 
-int ota_crypto_sha256_buffer(const ota_crypto_t *crypto, const void *data, size_t len,
+int posix_crypto_sha256_buffer(const ota_crypto_t *crypto, const void *data, size_t len,
                              uint8_t out[OTA_SHA256_LEN])
 {
     ota_sha256_t sha;
@@ -170,7 +170,7 @@ int ota_crypto_sha256_buffer(const ota_crypto_t *crypto, const void *data, size_
 
 /* ---- ECDSA P-256 verification ------------------------------------------- */
 
-int ota_crypto_host_key_free(ota_crypto_host_key_t *key)
+int posix_crypto_key_free(posix_crypto_key_t *key)
 {
     if (key != NULL && key->pk != NULL) {
         mbedtls_pk_free(key->pk);
@@ -192,7 +192,7 @@ static bool looks_like_pem(const uint8_t *data, size_t len)
     return false;
 }
 
-int ota_crypto_host_key_load(ota_crypto_host_key_t *key, const uint8_t *data, size_t len)
+int posix_crypto_key_load(posix_crypto_key_t *key, const uint8_t *data, size_t len)
 {
     if (key == NULL || data == NULL || len == 0) {
         return OTA_ERR_INVALID_ARG;
@@ -234,7 +234,7 @@ int ota_crypto_host_key_load(ota_crypto_host_key_t *key, const uint8_t *data, si
     return OTA_OK;
 }
 
-int ota_crypto_host_key_load_file(ota_crypto_host_key_t *key, const char *path)
+int posix_crypto_key_load_file(posix_crypto_key_t *key, const char *path)
 {
     if (key == NULL || path == NULL) {
         return OTA_ERR_INVALID_ARG;
@@ -259,7 +259,7 @@ int ota_crypto_host_key_load_file(ota_crypto_host_key_t *key, const char *path)
     } else if (n == KEY_FILE_MAX) {
         rc = OTA_ERR_TOO_LARGE;
     } else {
-        rc = ota_crypto_host_key_load(key, buf, n);
+        rc = posix_crypto_key_load(key, buf, n);
     }
     free(buf);
     return rc;
@@ -267,7 +267,7 @@ int ota_crypto_host_key_load_file(ota_crypto_host_key_t *key, const char *path)
 
 static int host_verify(void *ctx, const uint8_t hash[OTA_SHA256_LEN], const uint8_t *sig, size_t sig_len)
 {
-    ota_crypto_host_key_t *key = ctx;
+    posix_crypto_key_t *key = ctx;
     if (key == NULL || key->pk == NULL) {
         return OTA_ERR_NOT_SUPPORTED;
     }
@@ -278,7 +278,7 @@ static int host_verify(void *ctx, const uint8_t hash[OTA_SHA256_LEN], const uint
     return rc == 0 ? OTA_OK : OTA_ERR_SIGNATURE;
 }
 
-int ota_crypto_host_set_key(ota_crypto_t *crypto, ota_crypto_host_key_t *key)
+int posix_crypto_set_key(ota_crypto_t *crypto, posix_crypto_key_t *key)
 {
     crypto->ctx = key;
     crypto->verify = key != NULL ? host_verify : NULL;

@@ -16,8 +16,8 @@
  * undefined, as for any use of an uninitialised context.
  *
  * Signatures: ECDSA P-256 over a SHA-256 hash, signature in DER, verified by
- * mbedTLS's pk layer with a public key loaded into an ota_crypto_host_key_t
- * and attached with ota_crypto_host_set_key(). Without a key, verify is NULL
+ * mbedTLS's pk layer with a public key loaded into an posix_crypto_key_t
+ * and attached with posix_crypto_set_key(). Without a key, verify is NULL
  * (the core then knows the build has no signature support).
  */
 #ifndef SYSOTA_CRYPTO_HOST_H
@@ -33,24 +33,24 @@ extern "C" {
 #endif
 
 /** A public key for verify. Zero-initialise or load; fields are private. */
-typedef struct ota_crypto_host_key {
+typedef struct posix_crypto_key {
     void *pk; /* mbedtls_pk_context *, NULL when no key is loaded */
-} ota_crypto_host_key_t;
+} posix_crypto_key_t;
 
 /** Fill *out with the mbedTLS SHA-256 provider (verify NULL). Returns OTA_OK. */
-int ota_crypto_host_mbedtls(ota_crypto_t *out);
+int posix_crypto_mbedtls(ota_crypto_t *out);
 
 /** Fill *out with the OpenSSL SHA-256 provider (verify NULL). Returns OTA_OK. */
-int ota_crypto_host_openssl(ota_crypto_t *out);
+int posix_crypto_openssl(ota_crypto_t *out);
 
 /**
  * Fill *out with the provider chosen at build time (CMake option
  * SYSOTA_SHA256: openssl or mbedtls). Returns OTA_OK.
  */
-int ota_crypto_host_default(ota_crypto_t *out);
+int posix_crypto_default(ota_crypto_t *out);
 
 /** Name of the build-time default provider: "openssl" or "mbedtls". */
-const char *ota_crypto_host_default_name(void);
+const char *posix_crypto_default_name(void);
 
 /**
  * Parse an EC P-256 public key, PEM (with or without a terminating NUL) or
@@ -58,13 +58,13 @@ const char *ota_crypto_host_default_name(void);
  * Returns OTA_OK, OTA_ERR_INVALID_ARG (not a key), or OTA_ERR_NOT_SUPPORTED
  * (a key, but not EC P-256).
  */
-int ota_crypto_host_key_load(ota_crypto_host_key_t *key, const uint8_t *data, size_t len);
+int posix_crypto_key_load(posix_crypto_key_t *key, const uint8_t *data, size_t len);
 
-/** ota_crypto_host_key_load from a file. OTA_ERR_NOT_FOUND if it cannot be read. */
-int ota_crypto_host_key_load_file(ota_crypto_host_key_t *key, const char *path);
+/** posix_crypto_key_load from a file. OTA_ERR_NOT_FOUND if it cannot be read. */
+int posix_crypto_key_load_file(posix_crypto_key_t *key, const char *path);
 
 /** Release the key (safe on a zeroed or freed key). Returns OTA_OK. */
-int ota_crypto_host_key_free(ota_crypto_host_key_t *key);
+int posix_crypto_key_free(posix_crypto_key_t *key);
 
 /**
  * Attach key to a provider filled by one of the constructors above: sets
@@ -73,13 +73,13 @@ int ota_crypto_host_key_free(ota_crypto_host_key_t *key);
  * returns OTA_ERR_NOT_SUPPORTED; a signature that does not verify returns
  * OTA_ERR_SIGNATURE. Returns OTA_OK.
  */
-int ota_crypto_host_set_key(ota_crypto_t *crypto, ota_crypto_host_key_t *key);
+int posix_crypto_set_key(ota_crypto_t *crypto, posix_crypto_key_t *key);
 
 /**
  * One-shot SHA-256 of len bytes through any provider (start, update,
  * finish). Returns OTA_OK or the provider's error.
  */
-int ota_crypto_sha256_buffer(const ota_crypto_t *crypto, const void *data, size_t len,
+int posix_crypto_sha256_buffer(const ota_crypto_t *crypto, const void *data, size_t len,
                              uint8_t out[OTA_SHA256_LEN]);
 
 #ifdef __cplusplus

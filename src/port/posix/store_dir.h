@@ -1,34 +1,27 @@
 /*
- * sysota host port: an ota_store_t over one host directory (the simulated
- * device's external storage: SPI flash with a file system on the target).
+ * sysota host port: an ota_store_t over one host directory (the external
+ * store of a Linux-class device, or of a simulated one).
  *
- * Names are flat: non-empty, at most OTA_STORE_NAME_MAX bytes, no '/', not
- * "." or "..", no control characters (else OTA_ERR_NAME). Handles are small
- * integers into a fixed table of OTA_STORE_DIR_MAX_OPEN files; reads and
- * writes are sequential. Writes go straight to the host file with write(2)
- * (no buffering here: a 64 MiB image streams through at disk speed); a real
- * fsync(2) is issued only when the config asks for it.
+ * One host file per store file. Names follow the core's store name rule
+ * (ota_name_check: 1..OTA_STORE_NAME_MAX bytes of letters, digits and
+ * "._+~-", no trailing '.', no '~' before a digit), else OTA_ERR_NAME; files
+ * in the directory whose names break the rule are not the store's and list()
+ * does not report them. Handles are small integers into a fixed table of
+ * POSIX_STORE_DIR_MAX_OPEN files (the core needs one); reads and writes are
+ * sequential and go straight to the host file (no buffering here: a 64 MiB
+ * image streams through at disk speed).
  *
- * Durability model (the contract of ota_port.h, made observable):
- *  - open with OTA_STORE_WRITE creates or truncates at once, and the new
- *    empty file is durable;
- *  - bytes written are volatile until sync() on that file returns OTA_OK;
- *    closing does not sync, and the volatility is tracked per file name, so
- *    it survives close and follows the file through rename;
- *  - at a power cut, every file with volatile bytes is truncated at a
- *    pseudo-random length between its synced length and its current length
- *    (a suffix of the unsynced data is lost), every handle is dropped, and
- *    every later call fails with OTA_ERR_POWER_LOST until the power object
- *    reboots (then the handle table is empty, as after a reset);
- *  - rename and remove are atomic (rename(2), unlink(2)).
+ * Durability, as ota_port.h asks, by default:
+ *  - sync() is fsync(2) of the file;
+ *  - creating a file (open for WRITE or APPEND of a missing name), rename()
+ *    and remove() fsync(2) the directory before they return, so the new
+ *    name (or its absence) survives a power cut of the host;
+ *  - rename() is rename(2) (atomic, replaces the target), remove() unlink(2).
+ * no_fsync skips every fsync(2): for a simulator whose power model is its own
+ * (src/sim) and for tests, where the host never loses power.
  *
- * Counted mutating operations (see power_sim.h): open for WRITE/APPEND,
- * write, sync, close of a handle opened for WRITE/APPEND, rename, remove.
- * The cut victim: SKIP = not done, WHOLE = done, TORN = a write stores a
- * pseudo-random prefix of its data; the other (atomic) operations are
- * either done or not, at random. Calls refused for their arguments
- * (bad name or handle, missing file, capacity) change nothing and are not
- * counted.
+ * Capacity: an optional byte limit on the sum of the file sizes; a write that
+ * would pass it writes nothing and fails with OTA_ERR_NO_SPACE.
  */
 #ifndef SYSOTA_STORE_DIR_H
 #define SYSOTA_STORE_DIR_H
@@ -37,88 +30,75 @@
 #include <stdint.h>
 
 #include "sysota/ota_port.h"
-#include "power_sim.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 /** Handles open at once. */
-#define OTA_STORE_DIR_MAX_OPEN 8
+#define POSIX_STORE_DIR_MAX_OPEN 8
 
 /** Configuration of a directory store. */
-typedef struct ota_store_dir_config {
+typedef struct posix_store_dir_config {
     const char *dir;     /**< host directory (created if missing; its parent must exist) */
     uint64_t capacity;   /**< byte limit on the sum of file sizes; 0: unlimited */
-    bool fsync;          /**< issue fsync(2) on sync/rename/remove (real durability on the host) */
-    ota_power_t *power;  /**< shared power supply; NULL: power never fails */
-} ota_store_dir_config_t;
-
-/** Counters since open or the last reset. */
-typedef struct ota_store_dir_counters {
-    uint64_t ops;           /**< every call of the ota_store_t functions */
-    uint64_t mutating_ops;  /**< of which counted as mutating (see above) */
-    uint64_t bytes_read;
-    uint64_t bytes_written;
-} ota_store_dir_counters_t;
+    bool no_fsync;       /**< true: never fsync(2) (a simulator, tests); default: durable as ota_port.h asks */
+} posix_store_dir_config_t;
 
 /* Private: one open handle. */
-typedef struct ota_store_dir_handle {
+typedef struct posix_store_dir_handle {
     int fd;               /* -1: free slot */
     unsigned flags;
     char name[OTA_STORE_NAME_MAX + 1];
-} ota_store_dir_handle_t;
-
-/* Private: one file with unsynced bytes. */
-typedef struct ota_store_dir_dirty {
-    char name[OTA_STORE_NAME_MAX + 1];
-    uint64_t synced;      /* durable length */
-} ota_store_dir_dirty_t;
+} posix_store_dir_handle_t;
 
 /** One directory store. Fields are private. */
-typedef struct ota_store_dir {
-    ota_store_dir_config_t cfg;
+typedef struct posix_store_dir {
+    posix_store_dir_config_t cfg;
     char *dir;            /* owned copy of cfg.dir */
     int dirfd;
     uint64_t used;        /* sum of the sizes of the files */
-    ota_store_dir_handle_t handles[OTA_STORE_DIR_MAX_OPEN];
-    ota_store_dir_dirty_t *dirty;
-    size_t ndirty, cap_dirty;
-    ota_store_dir_counters_t counters;
-} ota_store_dir_t;
+    posix_store_dir_handle_t handles[POSIX_STORE_DIR_MAX_OPEN];
+} posix_store_dir_t;
 
 /**
- * Open the store over cfg->dir (mkdir if missing), sum the sizes of the
- * regular files already there, and register with cfg->power for cuts.
- * Returns OTA_OK, OTA_ERR_INVALID_ARG, OTA_ERR_IO, or OTA_ERR_FULL (the power
- * object has no free listener slot).
+ * Open the store over cfg->dir (mkdir if missing) and sum the sizes of the
+ * regular files already there. Returns OTA_OK, OTA_ERR_INVALID_ARG or
+ * OTA_ERR_IO.
  */
-int ota_store_dir_open(ota_store_dir_t *st, const ota_store_dir_config_t *cfg);
+int posix_store_dir_open(posix_store_dir_t *st, const posix_store_dir_config_t *cfg);
 
 /**
- * Close every handle, unregister from the power object and free everything.
- * Unsynced data stays in the host files (the host did not lose power).
+ * Close every handle and free everything (the files stay).
  * Returns OTA_OK or OTA_ERR_IO.
  */
-int ota_store_dir_close(ota_store_dir_t *st);
+int posix_store_dir_close(posix_store_dir_t *st);
 
 /** Fill *out with the ota_store_t view of st (ctx = st). Returns OTA_OK. */
-int ota_store_dir_port(ota_store_dir_t *st, ota_store_t *out);
-
-/** Copy the counters into *out. Returns OTA_OK. */
-int ota_store_dir_counters(const ota_store_dir_t *st, ota_store_dir_counters_t *out);
-
-/** Set every counter to 0. Returns OTA_OK. */
-int ota_store_dir_reset_counters(ota_store_dir_t *st);
+int posix_store_dir_port(posix_store_dir_t *st, ota_store_t *out);
 
 /** Sum of the sizes of the store's files, in bytes, as the store accounts it. */
-uint64_t ota_store_dir_used(const ota_store_dir_t *st);
+uint64_t posix_store_dir_used(const posix_store_dir_t *st);
 
 /** Handles currently open (a leak check for tests). */
-int ota_store_dir_open_handles(const ota_store_dir_t *st);
+int posix_store_dir_open_handles(const posix_store_dir_t *st);
 
-/** OTA_OK if name is a valid flat store name, else OTA_ERR_NAME. */
-int ota_store_dir_check_name(const char *name);
+/**
+ * OTA_OK if name (NUL-terminated) follows the core's store name rule, else
+ * OTA_ERR_NAME.
+ */
+int posix_store_dir_check_name(const char *name);
+
+/** True when len more bytes fit under the capacity (always, without one). */
+bool posix_store_dir_fits(const posix_store_dir_t *st, uint64_t len);
+
+/**
+ * Host-only: cut the file name down to len bytes (no longer than it is),
+ * as if the bytes past len had never been written. The simulator uses it
+ * to apply what a power cut loses. Returns OTA_OK, OTA_ERR_NAME,
+ * OTA_ERR_NOT_FOUND, OTA_ERR_INVALID_ARG (len past the end) or OTA_ERR_IO.
+ */
+int posix_store_dir_truncate(posix_store_dir_t *st, const char *name, uint64_t len);
 
 #ifdef __cplusplus
 }

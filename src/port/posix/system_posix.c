@@ -10,7 +10,7 @@
 
 static uint32_t sys_now_ms(void *ctx)
 {
-    ota_system_posix_t *sys = ctx;
+    posix_system_t *sys = ctx;
     if (sys->fake_clock) {
         return sys->fake_ms;
     }
@@ -22,7 +22,7 @@ static uint32_t sys_now_ms(void *ctx)
 
 static uint32_t sys_random(void *ctx)
 {
-    ota_system_posix_t *sys = ctx;
+    posix_system_t *sys = ctx;
     /* splitmix64: reproducible from the seed, so a simulated fleet's poll
      * jitter is the same from run to run. */
     uint64_t z = (sys->rng += 0x9E3779B97F4A7C15ull);
@@ -33,19 +33,19 @@ static uint32_t sys_random(void *ctx)
 
 static void sys_reset(void *ctx)
 {
-    ota_system_posix_t *sys = ctx;
+    posix_system_t *sys = ctx;
     sys->resets++;
 }
 
 static bool sys_network_up(void *ctx)
 {
-    ota_system_posix_t *sys = ctx;
+    posix_system_t *sys = ctx;
     return sys->network_up;
 }
 
 static void sys_log(void *ctx, ota_log_level_t level, const char *msg, int32_t value)
 {
-    ota_system_posix_t *sys = ctx;
+    posix_system_t *sys = ctx;
     if ((int)level > (int)sys->level) {
         return;
     }
@@ -54,7 +54,7 @@ static void sys_log(void *ctx, ota_log_level_t level, const char *msg, int32_t v
     }
     char line[512];
     snprintf(line, sizeof(line), "%s%s%s: %s %ld", sys->prefix, sys->prefix[0] ? " " : "",
-             ota_system_posix_level_name(level), msg != NULL ? msg : "(null)", (long)value);
+             posix_system_level_name(level), msg != NULL ? msg : "(null)", (long)value);
     if (sys->to_stderr) {
         fprintf(stderr, "%s\n", line);
     }
@@ -63,7 +63,7 @@ static void sys_log(void *ctx, ota_log_level_t level, const char *msg, int32_t v
     }
 }
 
-int ota_system_posix_init(ota_system_posix_t *sys, uint64_t seed)
+int posix_system_init(posix_system_t *sys, uint64_t seed)
 {
     memset(sys, 0, sizeof(*sys));
     sys->rng = seed;
@@ -74,7 +74,7 @@ int ota_system_posix_init(ota_system_posix_t *sys, uint64_t seed)
     return OTA_OK;
 }
 
-int ota_system_posix_port(ota_system_posix_t *sys, ota_system_t *out)
+int posix_system_port(posix_system_t *sys, ota_system_t *out)
 {
     memset(out, 0, sizeof(*out));
     out->ctx = sys;
@@ -86,14 +86,14 @@ int ota_system_posix_port(ota_system_posix_t *sys, ota_system_t *out)
     return OTA_OK;
 }
 
-int ota_system_posix_fake_clock(ota_system_posix_t *sys, uint32_t start_ms)
+int posix_system_fake_clock(posix_system_t *sys, uint32_t start_ms)
 {
     sys->fake_clock = true;
     sys->fake_ms = start_ms;
     return OTA_OK;
 }
 
-int ota_system_posix_advance(ota_system_posix_t *sys, uint32_t ms)
+int posix_system_advance(posix_system_t *sys, uint32_t ms)
 {
     if (!sys->fake_clock) {
         return OTA_ERR_STATE;
@@ -102,26 +102,26 @@ int ota_system_posix_advance(ota_system_posix_t *sys, uint32_t ms)
     return OTA_OK;
 }
 
-int ota_system_posix_set_network(ota_system_posix_t *sys, bool up)
+int posix_system_set_network(posix_system_t *sys, bool up)
 {
     sys->network_up = up;
     return OTA_OK;
 }
 
-int ota_system_posix_reset_requested(const ota_system_posix_t *sys)
+int posix_system_reset_requested(const posix_system_t *sys)
 {
     return (int)sys->resets;
 }
 
-int ota_system_posix_take_reset(ota_system_posix_t *sys)
+int posix_system_take_reset(posix_system_t *sys)
 {
     int n = (int)sys->resets;
     sys->resets = 0;
     return n;
 }
 
-int ota_system_posix_set_log(ota_system_posix_t *sys, ota_log_level_t level, const char *prefix,
-                             bool to_stderr, ota_system_posix_log_cb cb, void *arg)
+int posix_system_set_log(posix_system_t *sys, ota_log_level_t level, const char *prefix,
+                             bool to_stderr, posix_system_log_cb cb, void *arg)
 {
     if ((int)level < (int)OTA_LOG_ERROR || (int)level > (int)OTA_LOG_DEBUG) {
         return OTA_ERR_INVALID_ARG;
@@ -132,14 +132,14 @@ int ota_system_posix_set_log(ota_system_posix_t *sys, ota_log_level_t level, con
     sys->log_arg = arg;
     sys->prefix[0] = '\0';
     if (prefix != NULL) {
-        size_t n = strnlen(prefix, OTA_SYSTEM_POSIX_PREFIX_MAX);
+        size_t n = strnlen(prefix, POSIX_SYSTEM_PREFIX_MAX);
         memcpy(sys->prefix, prefix, n);
         sys->prefix[n] = '\0';
     }
     return OTA_OK;
 }
 
-const char *ota_system_posix_level_name(ota_log_level_t level)
+const char *posix_system_level_name(ota_log_level_t level)
 {
     switch (level) {
     case OTA_LOG_ERROR:

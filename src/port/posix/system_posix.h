@@ -20,17 +20,17 @@ extern "C" {
 #endif
 
 /** Longest log prefix kept, without the NUL. */
-#define OTA_SYSTEM_POSIX_PREFIX_MAX 31
+#define POSIX_SYSTEM_PREFIX_MAX 31
 
 /**
  * Receives each log line that passes the threshold: the level, the core's
  * constant message and number, and the formatted line (no newline).
  */
-typedef void (*ota_system_posix_log_cb)(void *arg, ota_log_level_t level, const char *msg,
+typedef void (*posix_system_log_cb)(void *arg, ota_log_level_t level, const char *msg,
                                         int32_t value, const char *line);
 
 /** One system port. Fields are private. */
-typedef struct ota_system_posix {
+typedef struct posix_system {
     bool fake_clock;
     uint32_t fake_ms;
     uint64_t rng;
@@ -38,50 +38,50 @@ typedef struct ota_system_posix {
     bool network_up;
     ota_log_level_t level;  /* lines above it are dropped */
     bool to_stderr;
-    char prefix[OTA_SYSTEM_POSIX_PREFIX_MAX + 1];
-    ota_system_posix_log_cb log_cb;
+    char prefix[POSIX_SYSTEM_PREFIX_MAX + 1];
+    posix_system_log_cb log_cb;
     void *log_arg;
-} ota_system_posix_t;
+} posix_system_t;
 
 /**
  * Real monotonic clock, random generator seeded with seed, no reset
  * requested, network up, log at OTA_LOG_INFO to stderr with prefix
  * "sysota", no callback. Returns OTA_OK.
  */
-int ota_system_posix_init(ota_system_posix_t *sys, uint64_t seed);
+int posix_system_init(posix_system_t *sys, uint64_t seed);
 
 /** Fill *out with the ota_system_t view of sys (ctx = sys). Returns OTA_OK. */
-int ota_system_posix_port(ota_system_posix_t *sys, ota_system_t *out);
+int posix_system_port(posix_system_t *sys, ota_system_t *out);
 
 /** Switch to a fake clock that reads start_ms until advanced. Returns OTA_OK. */
-int ota_system_posix_fake_clock(ota_system_posix_t *sys, uint32_t start_ms);
+int posix_system_fake_clock(posix_system_t *sys, uint32_t start_ms);
 
 /**
  * Move the fake clock forward by ms (wrapping at 2^32 like the real one).
  * OTA_ERR_STATE when the real clock is in use.
  */
-int ota_system_posix_advance(ota_system_posix_t *sys, uint32_t ms);
+int posix_system_advance(posix_system_t *sys, uint32_t ms);
 
 /** Set what network_up() answers. Returns OTA_OK. */
-int ota_system_posix_set_network(ota_system_posix_t *sys, bool up);
+int posix_system_set_network(posix_system_t *sys, bool up);
 
 /** Number of reset() calls since init or the last take (0: none pending). */
-int ota_system_posix_reset_requested(const ota_system_posix_t *sys);
+int posix_system_reset_requested(const posix_system_t *sys);
 
 /** Return the pending reset count, as above, and clear it (the simulator "reboots"). */
-int ota_system_posix_take_reset(ota_system_posix_t *sys);
+int posix_system_take_reset(posix_system_t *sys);
 
 /**
  * Configure the log: lines with a level above `level` are dropped; prefix
- * (NULL or "" for none, truncated to OTA_SYSTEM_POSIX_PREFIX_MAX) starts
+ * (NULL or "" for none, truncated to POSIX_SYSTEM_PREFIX_MAX) starts
  * every line; to_stderr writes them to stderr; cb (may be NULL) receives
  * them too. Returns OTA_OK, OTA_ERR_INVALID_ARG for an unknown level.
  */
-int ota_system_posix_set_log(ota_system_posix_t *sys, ota_log_level_t level, const char *prefix,
-                             bool to_stderr, ota_system_posix_log_cb cb, void *arg);
+int posix_system_set_log(posix_system_t *sys, ota_log_level_t level, const char *prefix,
+                             bool to_stderr, posix_system_log_cb cb, void *arg);
 
 /** "ERROR", "WARN", "INFO", "DEBUG", or "?" */
-const char *ota_system_posix_level_name(ota_log_level_t level);
+const char *posix_system_level_name(ota_log_level_t level);
 
 #ifdef __cplusplus
 }

@@ -49,7 +49,7 @@ static uint64_t now_ms(void)
 
 /* The idle timeout's clock: the configured one, else the monotonic clock.
  * Only differences are used, so its 2^32 wrap is harmless. */
-static uint32_t idle_clock(const ota_transport_curl_t *t)
+static uint32_t idle_clock(const posix_transport_curl_t *t)
 {
     const ota_system_t *c = t->cfg.clock;
     return c != NULL ? c->now_ms(c->ctx) : (uint32_t)now_ms();
@@ -137,7 +137,7 @@ static int tls_reason(long verify)
 /* ---- callbacks ------------------------------------------------------- */
 
 /* Make room for n more bytes at the end of the spill buffer. */
-static int spill_reserve(ota_transport_curl_t *t, size_t n)
+static int spill_reserve(posix_transport_curl_t *t, size_t n)
 {
     if (t->spill_off > 0 && t->spill_off + t->spill_len + n > t->spill_cap) {
         memmove(t->spill, t->spill + t->spill_off, t->spill_len);
@@ -161,7 +161,7 @@ static int spill_reserve(ota_transport_curl_t *t, size_t n)
 
 static size_t on_body(char *ptr, size_t size, size_t nmemb, void *arg)
 {
-    ota_transport_curl_t *t = arg;
+    posix_transport_curl_t *t = arg;
     size_t len = size * nmemb;
     if (len == 0) {
         return 0;
@@ -205,7 +205,7 @@ static bool is_blank_line(const char *p, size_t n)
 
 static size_t on_header(char *buf, size_t size, size_t nitems, void *arg)
 {
-    ota_transport_curl_t *t = arg;
+    posix_transport_curl_t *t = arg;
     size_t len = size * nitems;
     t->progress = true;
     if (t->headers_done) {
@@ -238,14 +238,14 @@ static size_t on_header(char *buf, size_t size, size_t nitems, void *arg)
 
 /* ---- the engine ------------------------------------------------------ */
 
-static void finish(ota_transport_curl_t *t, int result)
+static void finish(posix_transport_curl_t *t, int result)
 {
     t->done = true;
     t->result = result;
 }
 
 /* What the end of a transfer means, with what only this transfer knows. */
-static int transfer_error(const ota_transport_curl_t *t, CURLcode rc)
+static int transfer_error(const posix_transport_curl_t *t, CURLcode rc)
 {
     /* get() let only well-formed http(s) URLs through, so a bad or
      * forbidden URL at this point is a Location libcurl would not follow
@@ -262,7 +262,7 @@ static int transfer_error(const ota_transport_curl_t *t, CURLcode rc)
     return map_curl_error(rc);
 }
 
-static void collect_messages(ota_transport_curl_t *t)
+static void collect_messages(posix_transport_curl_t *t)
 {
     int queued;
     CURLMsg *m;
@@ -280,7 +280,7 @@ static void collect_messages(ota_transport_curl_t *t)
  * (before that, libcurl's connect timeout applies) and restarts whenever we
  * resume a paused transfer.
  */
-static void check_idle(ota_transport_curl_t *t)
+static void check_idle(posix_transport_curl_t *t)
 {
     uint32_t now = idle_clock(t);
     if (!t->connected) {
@@ -310,7 +310,7 @@ static void check_idle(ota_transport_curl_t *t)
 /* One bounded round: run what is ready; if nothing moved and the caller has
  * nothing to take home yet (may_wait), wait at most poll_ms for the network
  * and run again. */
-static void drive(ota_transport_curl_t *t, bool may_wait)
+static void drive(posix_transport_curl_t *t, bool may_wait)
 {
     int running = 0;
     t->progress = false;
@@ -356,7 +356,7 @@ static bool url_parses(const char *url)
     return rc == CURLUE_OK;
 }
 
-static int set_options(ota_transport_curl_t *t, const char *url, const ota_http_options_t *opt)
+static int set_options(posix_transport_curl_t *t, const char *url, const ota_http_options_t *opt)
 {
     CURL *e = t->easy;
     bool https = strncasecmp(url, "https://", 8) == 0;
@@ -428,7 +428,7 @@ static int set_options(ota_transport_curl_t *t, const char *url, const ota_http_
 
 static int tc_get(void *ctx, const char *url, const ota_http_options_t *opt)
 {
-    ota_transport_curl_t *t = ctx;
+    posix_transport_curl_t *t = ctx;
     static const ota_http_options_t no_options;
     if (t == NULL || url == NULL) {
         return OTA_ERR_INVALID_ARG;
@@ -489,7 +489,7 @@ static int tc_get(void *ctx, const char *url, const ota_http_options_t *opt)
 
 static int tc_response(void *ctx, ota_http_response_t *resp)
 {
-    ota_transport_curl_t *t = ctx;
+    posix_transport_curl_t *t = ctx;
     if (t == NULL || resp == NULL) {
         return OTA_ERR_INVALID_ARG;
     }
@@ -512,7 +512,7 @@ static int tc_response(void *ctx, ota_http_response_t *resp)
     return OTA_ERR_AGAIN;
 }
 
-static size_t spill_drain(ota_transport_curl_t *t, uint8_t *buf, size_t cap)
+static size_t spill_drain(posix_transport_curl_t *t, uint8_t *buf, size_t cap)
 {
     size_t n = t->spill_len < cap ? t->spill_len : cap;
     if (n > 0) {
@@ -528,7 +528,7 @@ static size_t spill_drain(ota_transport_curl_t *t, uint8_t *buf, size_t cap)
 
 static int tc_read(void *ctx, void *buf, uint32_t cap)
 {
-    ota_transport_curl_t *t = ctx;
+    posix_transport_curl_t *t = ctx;
     if (t == NULL || buf == NULL || cap == 0) {
         return OTA_ERR_INVALID_ARG;
     }
@@ -572,7 +572,7 @@ static int tc_read(void *ctx, void *buf, uint32_t cap)
 
 static void tc_close(void *ctx)
 {
-    ota_transport_curl_t *t = ctx;
+    posix_transport_curl_t *t = ctx;
     if (t == NULL || !t->active) {
         return;
     }
@@ -601,7 +601,7 @@ static void tc_close(void *ctx)
 
 /* ---- public ---------------------------------------------------------- */
 
-int ota_transport_curl_init(ota_transport_curl_t *t, const ota_transport_curl_config_t *cfg,
+int posix_transport_curl_init(posix_transport_curl_t *t, const posix_transport_curl_config_t *cfg,
                             ota_transport_t *port_out)
 {
     if (t == NULL || port_out == NULL) {
@@ -642,7 +642,7 @@ int ota_transport_curl_init(ota_transport_curl_t *t, const ota_transport_curl_co
     t->multi = curl_multi_init();
     t->easy = curl_easy_init();
     if (t->multi == NULL || t->easy == NULL) {
-        ota_transport_curl_deinit(t);
+        posix_transport_curl_deinit(t);
         return OTA_ERR_IO;
     }
     port_out->ctx = t;
@@ -653,7 +653,7 @@ int ota_transport_curl_init(ota_transport_curl_t *t, const ota_transport_curl_co
     return OTA_OK;
 }
 
-void ota_transport_curl_deinit(ota_transport_curl_t *t)
+void posix_transport_curl_deinit(posix_transport_curl_t *t)
 {
     if (t == NULL) {
         return;
@@ -669,8 +669,8 @@ void ota_transport_curl_deinit(ota_transport_curl_t *t)
     memset(t, 0, sizeof *t);
 }
 
-int ota_transport_curl_stats(const ota_transport_curl_t *t, ota_transport_curl_stats_t *last,
-                             ota_transport_curl_stats_t *total)
+int posix_transport_curl_stats(const posix_transport_curl_t *t, posix_transport_curl_stats_t *last,
+                             posix_transport_curl_stats_t *total)
 {
     if (t == NULL) {
         return OTA_ERR_INVALID_ARG;
@@ -684,21 +684,21 @@ int ota_transport_curl_stats(const ota_transport_curl_t *t, ota_transport_curl_s
     return OTA_OK;
 }
 
-void ota_transport_curl_stats_reset(ota_transport_curl_t *t)
+void posix_transport_curl_stats_reset(posix_transport_curl_t *t)
 {
     if (t != NULL) {
         memset(&t->total, 0, sizeof t->total);
     }
 }
 
-const char *ota_transport_curl_error_text(const ota_transport_curl_t *t)
+const char *posix_transport_curl_error_text(const posix_transport_curl_t *t)
 {
     return t != NULL ? t->errbuf : "";
 }
 
 /* ---- blocking convenience -------------------------------------------- */
 
-int ota_transport_fetch_to_buffer(const ota_transport_t *tp, const char *url,
+int posix_transport_fetch_to_buffer(const ota_transport_t *tp, const char *url,
                                   const ota_http_options_t *opt, void *buf, size_t cap,
                                   size_t *len, ota_http_response_t *resp, uint32_t timeout_ms)
 {

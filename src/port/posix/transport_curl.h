@@ -50,7 +50,7 @@ extern "C" {
 #endif
 
 /** Tunables of one transport. Zero-initialise: every 0 / NULL field takes its default. */
-typedef struct ota_transport_curl_config {
+typedef struct posix_transport_curl_config {
     uint32_t poll_ms;                /**< longest wait for the network per call; default 20 */
     uint32_t connect_timeout_ms;     /**< when the request gives 0; default 10000 (includes TLS) */
     uint32_t idle_timeout_ms;        /**< when the request gives 0; default 30000 */
@@ -60,26 +60,26 @@ typedef struct ota_transport_curl_config {
     const char *user_agent;          /**< NULL: "sysota" */
     /**
      * The clock of the idle timeout (its now_ms); NULL: the host's monotonic
-     * clock. Tests give a fake one (ota_system_posix_fake_clock) so that
+     * clock. Tests give a fake one (posix_system_fake_clock) so that
      * "no byte for idle_timeout_ms" happens when they say, not when a busy
      * machine happens to be slow. libcurl's connect timeout stays real time.
      */
     const ota_system_t *clock;
     bool verbose;                    /**< libcurl's debug output on stderr */
-} ota_transport_curl_config_t;
+} posix_transport_curl_config_t;
 
 /** Byte counters. Wire counts are HTTP-level (request line + headers sent;
  *  response headers + body received), excluding TLS and TCP overhead. */
-typedef struct ota_transport_curl_stats {
+typedef struct posix_transport_curl_stats {
     uint64_t requests;       /**< GETs started */
     uint64_t body_bytes;     /**< body bytes handed to the caller by read() */
     uint64_t wire_sent;      /**< CURLINFO_REQUEST_SIZE */
     uint64_t wire_received;  /**< CURLINFO_HEADER_SIZE + CURLINFO_SIZE_DOWNLOAD_T */
-} ota_transport_curl_stats_t;
+} posix_transport_curl_stats_t;
 
 /** State of one transport. Allocate it anywhere; treat every field as private. */
-typedef struct ota_transport_curl {
-    ota_transport_curl_config_t cfg;
+typedef struct posix_transport_curl {
+    posix_transport_curl_config_t cfg;
     void *multi;             /* CURLM* */
     void *easy;              /* CURL*, reused so connections and TLS sessions are too */
     void *headers;           /* struct curl_slist* of the current request */
@@ -106,10 +106,10 @@ typedef struct ota_transport_curl {
     size_t spill_cap;
     size_t spill_off;
     size_t spill_len;
-    ota_transport_curl_stats_t last;  /* the current / last request */
-    ota_transport_curl_stats_t total; /* since init or stats_reset */
+    posix_transport_curl_stats_t last;  /* the current / last request */
+    posix_transport_curl_stats_t total; /* since init or stats_reset */
     char errbuf[256];        /* CURLOPT_ERRORBUFFER: libcurl's words for the last failure */
-} ota_transport_curl_t;
+} posix_transport_curl_t;
 
 /**
  * Set up t with cfg (NULL: all defaults) and fill *port_out with the
@@ -117,25 +117,25 @@ typedef struct ota_transport_curl {
  * globally on first use (thread-safe, once per process).
  * Returns OTA_OK, OTA_ERR_INVALID_ARG or OTA_ERR_IO (libcurl failed).
  */
-int ota_transport_curl_init(ota_transport_curl_t *t, const ota_transport_curl_config_t *cfg,
+int posix_transport_curl_init(posix_transport_curl_t *t, const posix_transport_curl_config_t *cfg,
                             ota_transport_t *port_out);
 
 /** End any request and free everything t holds. t may be initialised again. */
-void ota_transport_curl_deinit(ota_transport_curl_t *t);
+void posix_transport_curl_deinit(posix_transport_curl_t *t);
 
 /**
  * Counters: *last for the current or last request (wire counts are filled
  * when it ends, at close()), *total summed since init or the last reset.
  * Either pointer may be NULL. Returns OTA_OK.
  */
-int ota_transport_curl_stats(const ota_transport_curl_t *t, ota_transport_curl_stats_t *last,
-                             ota_transport_curl_stats_t *total);
+int posix_transport_curl_stats(const posix_transport_curl_t *t, posix_transport_curl_stats_t *last,
+                             posix_transport_curl_stats_t *total);
 
 /** Zero the summed counters (e.g. before measuring one update check). */
-void ota_transport_curl_stats_reset(ota_transport_curl_t *t);
+void posix_transport_curl_stats_reset(posix_transport_curl_t *t);
 
 /** libcurl's description of the last failure ("" if none): for logs and tests. */
-const char *ota_transport_curl_error_text(const ota_transport_curl_t *t);
+const char *posix_transport_curl_error_text(const posix_transport_curl_t *t);
 
 /**
  * Blocking convenience for tools and tests, over any ota_transport_t whose
@@ -146,7 +146,7 @@ const char *ota_transport_curl_error_text(const ota_transport_curl_t *t);
  * (0: no limit beyond the transport's own timeouts) fails with
  * OTA_ERR_TIMEOUT. The request is always closed before returning.
  */
-int ota_transport_fetch_to_buffer(const ota_transport_t *tp, const char *url,
+int posix_transport_fetch_to_buffer(const ota_transport_t *tp, const char *url,
                                   const ota_http_options_t *opt, void *buf, size_t cap,
                                   size_t *len, ota_http_response_t *resp, uint32_t timeout_ms);
 

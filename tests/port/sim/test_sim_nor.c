@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "flash_sim.h"
+#include "sim_nor.h"
 #include "test_server.h"
 
 #define SIZE (64u * 1024u)
@@ -19,7 +19,7 @@
 #define WU 8u
 
 typedef struct fixture {
-    ota_flash_sim_t sim;
+    sim_nor_t sim;
     ota_flash_t f;
 } fixture_t;
 
@@ -27,15 +27,15 @@ static fixture_t fx;
 
 static void open_mem(bool strict)
 {
-    ota_flash_sim_config_t cfg = { .size = SIZE, .sector_size = SECTOR, .write_unit = WU, .strict = strict };
-    assert_int_equal(ota_flash_sim_open(&fx.sim, &cfg), OTA_OK);
-    ota_flash_sim_port(&fx.sim, &fx.f);
+    sim_nor_config_t cfg = { .size = SIZE, .sector_size = SECTOR, .write_unit = WU, .strict = strict };
+    assert_int_equal(sim_nor_open(&fx.sim, &cfg), OTA_OK);
+    sim_nor_port(&fx.sim, &fx.f);
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    ota_flash_sim_close(&fx.sim);
+    sim_nor_close(&fx.sim);
     return 0;
 }
 
@@ -70,7 +70,7 @@ static void test_erase_sets_exactly_one_sector_to_ff(void **state)
         assert_int_equal(fx.f.program(fx.f.ctx, a, zeros, SECTOR), OTA_OK);
     }
     assert_int_equal(fx.f.erase(fx.f.ctx, SECTOR), OTA_OK);
-    const uint8_t *d = ota_flash_sim_data(&fx.sim);
+    const uint8_t *d = sim_nor_data(&fx.sim);
     assert_all(d, 0x00, SECTOR);
     assert_all(d + SECTOR, 0xFF, SECTOR);
     assert_all(d + 2 * SECTOR, 0x00, SECTOR);
@@ -85,8 +85,8 @@ static void test_program_only_clears_bits(void **state)
     uint8_t back[WU];
     assert_int_equal(fx.f.read(fx.f.ctx, 16, back, WU), OTA_OK);
     assert_memory_equal(back, data, WU);
-    assert_all(ota_flash_sim_data(&fx.sim), 0xFF, 16);
-    assert_all(ota_flash_sim_data(&fx.sim) + 24, 0xFF, SIZE - 24);
+    assert_all(sim_nor_data(&fx.sim), 0xFF, 16);
+    assert_all(sim_nor_data(&fx.sim) + 24, 0xFF, SIZE - 24);
 }
 
 static void test_program_refuses_to_turn_a_zero_bit_back_to_one_and_writes_nothing(void **state)
@@ -102,9 +102,9 @@ static void test_program_refuses_to_turn_a_zero_bit_back_to_one_and_writes_nothi
     memset(second, 0x00, sizeof(second));
     second[WU + 3] = 0x0F;
     assert_int_equal(fx.f.program(fx.f.ctx, 0, second, sizeof(second)), OTA_ERR_FLASH_BITS);
-    assert_memory_equal(ota_flash_sim_data(&fx.sim), first, sizeof(first));
-    ota_flash_sim_counters_t c;
-    ota_flash_sim_counters(&fx.sim, &c);
+    assert_memory_equal(sim_nor_data(&fx.sim), first, sizeof(first));
+    sim_nor_counters_t c;
+    sim_nor_counters(&fx.sim, &c);
     assert_int_equal(c.programs, 1);
 }
 
@@ -117,7 +117,7 @@ static void test_program_refuses_a_misaligned_address_or_length(void **state)
     assert_int_equal(fx.f.program(fx.f.ctx, 4, z, WU), OTA_ERR_ALIGN);
     assert_int_equal(fx.f.program(fx.f.ctx, 0, z, WU + 1), OTA_ERR_ALIGN);
     assert_int_equal(fx.f.program(fx.f.ctx, 1, z, 2 * WU - 1), OTA_ERR_ALIGN);
-    assert_all(ota_flash_sim_data(&fx.sim), 0xFF, 64);
+    assert_all(sim_nor_data(&fx.sim), 0xFF, 64);
 }
 
 static void test_erase_refuses_an_address_inside_a_sector(void **state)
@@ -171,9 +171,9 @@ static void test_strict_flash_refuses_a_second_program_of_a_write_unit_and_count
     memset(b, 0x00, WU); /* would only clear more bits: still refused */
     assert_int_equal(fx.f.program(fx.f.ctx, 0, a, WU), OTA_OK);
     assert_int_equal(fx.f.program(fx.f.ctx, 0, b, WU), OTA_ERR_FLASH_REPROGRAM);
-    assert_all(ota_flash_sim_data(&fx.sim), 0xF0, WU);
-    ota_flash_sim_counters_t c;
-    ota_flash_sim_counters(&fx.sim, &c);
+    assert_all(sim_nor_data(&fx.sim), 0xF0, WU);
+    sim_nor_counters_t c;
+    sim_nor_counters(&fx.sim, &c);
     assert_int_equal(c.violations, 1);
     assert_int_equal(c.programs, 1);
 }
@@ -185,12 +185,12 @@ static void test_strict_flash_allows_a_program_again_after_erase(void **state)
     uint8_t a[WU];
     memset(a, 0x5A, WU);
     assert_int_equal(fx.f.program(fx.f.ctx, SECTOR, a, WU), OTA_OK);
-    assert_int_equal(ota_flash_sim_unit_programmed(&fx.sim, SECTOR), 1);
+    assert_int_equal(sim_nor_unit_programmed(&fx.sim, SECTOR), 1);
     assert_int_equal(fx.f.erase(fx.f.ctx, SECTOR), OTA_OK);
-    assert_int_equal(ota_flash_sim_unit_programmed(&fx.sim, SECTOR), 0);
+    assert_int_equal(sim_nor_unit_programmed(&fx.sim, SECTOR), 0);
     assert_int_equal(fx.f.program(fx.f.ctx, SECTOR, a, WU), OTA_OK);
-    ota_flash_sim_counters_t c;
-    ota_flash_sim_counters(&fx.sim, &c);
+    sim_nor_counters_t c;
+    sim_nor_counters(&fx.sim, &c);
     assert_int_equal(c.violations, 0);
 }
 
@@ -203,9 +203,9 @@ static void test_lenient_flash_allows_a_second_program_but_counts_the_violation(
     memset(b, 0x30, sizeof(b));
     assert_int_equal(fx.f.program(fx.f.ctx, 0, a, sizeof(a)), OTA_OK);
     assert_int_equal(fx.f.program(fx.f.ctx, 0, b, sizeof(b)), OTA_OK);
-    assert_all(ota_flash_sim_data(&fx.sim), 0x30, sizeof(b));
-    ota_flash_sim_counters_t c;
-    ota_flash_sim_counters(&fx.sim, &c);
+    assert_all(sim_nor_data(&fx.sim), 0x30, sizeof(b));
+    sim_nor_counters_t c;
+    sim_nor_counters(&fx.sim, &c);
     assert_int_equal(c.violations, 2);
 }
 
@@ -221,24 +221,24 @@ static void test_counters_count_every_operation_and_reset_to_zero(void **state)
     fx.f.read(fx.f.ctx, 7, buf, 11);
     fx.f.erase(fx.f.ctx, 0);
     fx.f.program(fx.f.ctx, 1, buf, WU); /* refused: not counted */
-    ota_flash_sim_counters_t c;
-    ota_flash_sim_counters(&fx.sim, &c);
+    sim_nor_counters_t c;
+    sim_nor_counters(&fx.sim, &c);
     assert_int_equal(c.programs, 2);
     assert_int_equal(c.bytes_programmed, 4 * WU);
     assert_int_equal(c.reads, 2);
     assert_int_equal(c.bytes_read, 16);
     assert_int_equal(c.erases, 1);
     assert_int_equal(c.violations, 0);
-    ota_flash_sim_reset_counters(&fx.sim);
-    ota_flash_sim_counters(&fx.sim, &c);
+    sim_nor_reset_counters(&fx.sim);
+    sim_nor_counters(&fx.sim, &c);
     assert_int_equal(c.programs + c.bytes_programmed + c.reads + c.bytes_read + c.erases + c.violations, 0);
 }
 
 static void test_bad_geometry_is_refused(void **state)
 {
     (void)state;
-    ota_flash_sim_t s;
-    ota_flash_sim_config_t bad[] = {
+    sim_nor_t s;
+    sim_nor_config_t bad[] = {
         { .size = SIZE, .sector_size = 3000, .write_unit = WU },
         { .size = SIZE, .sector_size = SECTOR, .write_unit = 6 },
         { .size = SIZE, .sector_size = SECTOR, .write_unit = 2 * SECTOR },
@@ -246,7 +246,7 @@ static void test_bad_geometry_is_refused(void **state)
         { .size = 0, .sector_size = SECTOR, .write_unit = WU },
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        assert_int_equal(ota_flash_sim_open(&s, &bad[i]), OTA_ERR_INVALID_ARG);
+        assert_int_equal(sim_nor_open(&s, &bad[i]), OTA_ERR_INVALID_ARG);
     }
     /* fx.sim untouched by this test: give teardown something valid. */
     open_mem(false);
@@ -277,10 +277,10 @@ static int teardown_dir(void **state)
 
 static void open_file(void)
 {
-    ota_flash_sim_config_t cfg = { .size = SIZE, .sector_size = SECTOR, .write_unit = WU, .strict = true,
+    sim_nor_config_t cfg = { .size = SIZE, .sector_size = SECTOR, .write_unit = WU, .strict = true,
                                    .path = path };
-    assert_int_equal(ota_flash_sim_open(&fx.sim, &cfg), OTA_OK);
-    ota_flash_sim_port(&fx.sim, &fx.f);
+    assert_int_equal(sim_nor_open(&fx.sim, &cfg), OTA_OK);
+    sim_nor_port(&fx.sim, &fx.f);
 }
 
 static long file_size_of(const char *p)
@@ -306,7 +306,7 @@ static void test_a_file_backed_flash_is_created_erased_and_keeps_its_contents_ac
     }
     assert_int_equal(fx.f.program(fx.f.ctx, 2 * SECTOR + 8, data, sizeof(data)), OTA_OK);
     assert_int_equal(fx.f.erase(fx.f.ctx, 0), OTA_OK);
-    ota_flash_sim_close(&fx.sim);
+    sim_nor_close(&fx.sim);
 
     /* Another process would see the same bytes: read the file itself. */
     FILE *f = fopen(path, "rb");
@@ -318,8 +318,8 @@ static void test_a_file_backed_flash_is_created_erased_and_keeps_its_contents_ac
     assert_memory_equal(back, data, sizeof(data));
 
     open_file();
-    assert_memory_equal(ota_flash_sim_data(&fx.sim) + 2 * SECTOR + 8, data, sizeof(data));
-    assert_all(ota_flash_sim_data(&fx.sim), 0xFF, 2 * SECTOR + 8);
+    assert_memory_equal(sim_nor_data(&fx.sim) + 2 * SECTOR + 8, data, sizeof(data));
+    assert_all(sim_nor_data(&fx.sim), 0xFF, 2 * SECTOR + 8);
 }
 
 static void test_strict_bookkeeping_of_a_file_backed_flash_persists_across_reopen(void **state)
@@ -330,12 +330,12 @@ static void test_strict_bookkeeping_of_a_file_backed_flash_persists_across_reope
     memset(ff, 0xFF, WU); /* programs nothing visible, but the unit is used */
     memset(z, 0x00, WU);
     assert_int_equal(fx.f.program(fx.f.ctx, 0, ff, WU), OTA_OK);
-    ota_flash_sim_close(&fx.sim);
+    sim_nor_close(&fx.sim);
     open_file();
     assert_int_equal(fx.f.program(fx.f.ctx, 0, z, WU), OTA_ERR_FLASH_REPROGRAM);
     assert_int_equal(fx.f.program(fx.f.ctx, WU, z, WU), OTA_OK);
     assert_int_equal(fx.f.erase(fx.f.ctx, 0), OTA_OK);
-    ota_flash_sim_close(&fx.sim);
+    sim_nor_close(&fx.sim);
     open_file();
     assert_int_equal(fx.f.program(fx.f.ctx, 0, z, WU), OTA_OK);
 }
@@ -346,8 +346,8 @@ static void test_a_file_of_another_size_is_refused(void **state)
     uint8_t junk[100];
     memset(junk, 0, sizeof(junk));
     assert_int_equal(test_file_write(dir, "nvm.bin", junk, sizeof(junk), NULL, 0), OTA_OK);
-    ota_flash_sim_config_t cfg = { .size = SIZE, .sector_size = SECTOR, .write_unit = WU, .path = path };
-    assert_int_equal(ota_flash_sim_open(&fx.sim, &cfg), OTA_ERR_INVALID_ARG);
+    sim_nor_config_t cfg = { .size = SIZE, .sector_size = SECTOR, .write_unit = WU, .path = path };
+    assert_int_equal(sim_nor_open(&fx.sim, &cfg), OTA_ERR_INVALID_ARG);
     open_mem(false);
 }
 
@@ -359,23 +359,23 @@ static void test_factory_load_and_wipe_bypass_the_rules(void **state)
     for (size_t i = 0; i < sizeof(img); i++) {
         img[i] = (uint8_t)i;
     }
-    assert_int_equal(ota_flash_sim_load(&fx.sim, 3, img, sizeof(img)), OTA_OK);
-    assert_memory_equal(ota_flash_sim_data(&fx.sim) + 3, img, sizeof(img));
-    assert_int_equal(ota_flash_sim_unit_programmed(&fx.sim, 0), 1);
-    assert_int_equal(ota_flash_sim_unit_programmed(&fx.sim, 96), 1);
-    assert_int_equal(ota_flash_sim_unit_programmed(&fx.sim, 104), 0);
-    assert_int_equal(ota_flash_sim_load(&fx.sim, SIZE - 1, img, 2), OTA_ERR_RANGE);
-    ota_flash_sim_counters_t c;
-    ota_flash_sim_counters(&fx.sim, &c);
+    assert_int_equal(sim_nor_load(&fx.sim, 3, img, sizeof(img)), OTA_OK);
+    assert_memory_equal(sim_nor_data(&fx.sim) + 3, img, sizeof(img));
+    assert_int_equal(sim_nor_unit_programmed(&fx.sim, 0), 1);
+    assert_int_equal(sim_nor_unit_programmed(&fx.sim, 96), 1);
+    assert_int_equal(sim_nor_unit_programmed(&fx.sim, 104), 0);
+    assert_int_equal(sim_nor_load(&fx.sim, SIZE - 1, img, 2), OTA_ERR_RANGE);
+    sim_nor_counters_t c;
+    sim_nor_counters(&fx.sim, &c);
     assert_int_equal(c.programs, 0);
-    ota_flash_sim_close(&fx.sim);
+    sim_nor_close(&fx.sim);
     open_file();
-    assert_memory_equal(ota_flash_sim_data(&fx.sim) + 3, img, sizeof(img));
-    assert_int_equal(ota_flash_sim_wipe(&fx.sim), OTA_OK);
-    ota_flash_sim_close(&fx.sim);
+    assert_memory_equal(sim_nor_data(&fx.sim) + 3, img, sizeof(img));
+    assert_int_equal(sim_nor_wipe(&fx.sim), OTA_OK);
+    sim_nor_close(&fx.sim);
     open_file();
-    assert_all(ota_flash_sim_data(&fx.sim), 0xFF, SIZE);
-    assert_int_equal(ota_flash_sim_unit_programmed(&fx.sim, 0), 0);
+    assert_all(sim_nor_data(&fx.sim), 0xFF, SIZE);
+    assert_int_equal(sim_nor_unit_programmed(&fx.sim, 0), 0);
 }
 
 int main(void)

@@ -10,7 +10,7 @@
 
 #include <string.h>
 
-#include "flash_sim.h"
+#include "sim_nor.h"
 
 #define SIZE (64u * 1024u)
 #define SECTOR 4096u
@@ -18,23 +18,23 @@
 #define LEN (16u * WU)
 #define SEEDS 200
 
-static ota_power_t power;
-static ota_flash_sim_t sim;
+static sim_power_t power;
+static sim_nor_t sim;
 static ota_flash_t f;
 
 static void open_flash(uint64_t seed, bool strict)
 {
-    ota_power_init(&power, seed);
-    ota_flash_sim_config_t cfg = { .size = SIZE, .sector_size = SECTOR, .write_unit = WU, .strict = strict,
+    sim_power_init(&power, seed);
+    sim_nor_config_t cfg = { .size = SIZE, .sector_size = SECTOR, .write_unit = WU, .strict = strict,
                                    .power = &power };
-    assert_int_equal(ota_flash_sim_open(&sim, &cfg), OTA_OK);
-    ota_flash_sim_port(&sim, &f);
+    assert_int_equal(sim_nor_open(&sim, &cfg), OTA_OK);
+    sim_nor_port(&sim, &f);
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    ota_flash_sim_close(&sim);
+    sim_nor_close(&sim);
     return 0;
 }
 
@@ -44,7 +44,7 @@ static void load_old(uint8_t *old, uint32_t addr, uint32_t len)
     for (uint32_t i = 0; i < len; i++) {
         old[i] = (uint8_t)(0xF7 ^ (i * 29));
     }
-    assert_int_equal(ota_flash_sim_load(&sim, addr, old, len), OTA_OK);
+    assert_int_equal(sim_nor_load(&sim, addr, old, len), OTA_OK);
 }
 
 static void test_skip_cut_on_program_leaves_the_old_content(void **state)
@@ -53,14 +53,14 @@ static void test_skip_cut_on_program_leaves_the_old_content(void **state)
     open_flash(1, true);
     uint8_t data[LEN];
     memset(data, 0x00, LEN);
-    ota_power_arm(&power, 1, OTA_CUT_SKIP);
+    sim_power_arm(&power, 1, SIM_CUT_SKIP);
     assert_int_equal(f.program(f.ctx, 0, data, LEN), OTA_ERR_POWER_LOST);
     for (uint32_t i = 0; i < LEN; i++) {
-        assert_int_equal(ota_flash_sim_data(&sim)[i], 0xFF);
+        assert_int_equal(sim_nor_data(&sim)[i], 0xFF);
     }
-    assert_int_equal(ota_flash_sim_unit_programmed(&sim, 0), 0);
-    assert_int_equal(ota_power_was_cut(&power), 1);
-    assert_int_equal(ota_power_cut_op(&power), 1);
+    assert_int_equal(sim_nor_unit_programmed(&sim, 0), 0);
+    assert_int_equal(sim_power_was_cut(&power), 1);
+    assert_int_equal(sim_power_cut_op(&power), 1);
 }
 
 static void test_whole_cut_on_program_leaves_the_new_content(void **state)
@@ -71,9 +71,9 @@ static void test_whole_cut_on_program_leaves_the_new_content(void **state)
     for (uint32_t i = 0; i < LEN; i++) {
         data[i] = (uint8_t)(i * 13);
     }
-    ota_power_arm(&power, 1, OTA_CUT_WHOLE);
+    sim_power_arm(&power, 1, SIM_CUT_WHOLE);
     assert_int_equal(f.program(f.ctx, SECTOR, data, LEN), OTA_ERR_POWER_LOST);
-    assert_memory_equal(ota_flash_sim_data(&sim) + SECTOR, data, LEN);
+    assert_memory_equal(sim_nor_data(&sim) + SECTOR, data, LEN);
 }
 
 static void test_torn_cut_on_program_leaves_a_prefix_then_a_partial_unit_and_never_sets_a_bit(void **state)
@@ -86,9 +86,9 @@ static void test_torn_cut_on_program_leaves_a_prefix_then_a_partial_unit_and_nev
         for (uint32_t i = 0; i < LEN; i++) {
             data[i] = (uint8_t)(0x5A ^ (i * 71));
         }
-        ota_power_arm(&power, 1, OTA_CUT_TORN);
+        sim_power_arm(&power, 1, SIM_CUT_TORN);
         assert_int_equal(f.program(f.ctx, 0, data, LEN), OTA_ERR_POWER_LOST);
-        const uint8_t *d = ota_flash_sim_data(&sim);
+        const uint8_t *d = sim_nor_data(&sim);
         /* Every byte lies between the old value (0xFF) and the new one:
          * no bit the program would leave at 1 was cleared. */
         for (uint32_t i = 0; i < LEN; i++) {
@@ -113,12 +113,12 @@ static void test_torn_cut_on_program_leaves_a_prefix_then_a_partial_unit_and_nev
             }
             partial_units += partial;
             /* The torn unit counts as programmed for strict mode. */
-            assert_int_equal(ota_flash_sim_unit_programmed(&sim, u * WU), 1);
+            assert_int_equal(sim_nor_unit_programmed(&sim, u * WU), 1);
             if (u + 1 < LEN / WU) {
-                assert_int_equal(ota_flash_sim_unit_programmed(&sim, (u + 1) * WU), 0);
+                assert_int_equal(sim_nor_unit_programmed(&sim, (u + 1) * WU), 0);
             }
         }
-        ota_flash_sim_close(&sim);
+        sim_nor_close(&sim);
     }
     /* Across seeds the cut lands at many places, often mid-unit. */
     int distinct = 0;
@@ -139,14 +139,14 @@ static void test_torn_program_over_old_data_only_clears_bits_the_data_clears(voi
         for (uint32_t i = 0; i < LEN; i++) {
             data[i] = (uint8_t)(old[i] & (0x3C ^ (i * 5)));
         }
-        ota_power_arm(&power, 1, OTA_CUT_TORN);
+        sim_power_arm(&power, 1, SIM_CUT_TORN);
         assert_int_equal(f.program(f.ctx, 0, data, LEN), OTA_ERR_POWER_LOST);
-        const uint8_t *d = ota_flash_sim_data(&sim);
+        const uint8_t *d = sim_nor_data(&sim);
         for (uint32_t i = 0; i < LEN; i++) {
             assert_int_equal(d[i] & ~old[i] & 0xFF, 0);  /* never sets a bit */
             assert_int_equal(d[i] & data[i], data[i]);   /* never clears one the data keeps */
         }
-        ota_flash_sim_close(&sim);
+        sim_nor_close(&sim);
     }
 }
 
@@ -156,9 +156,9 @@ static void test_skip_cut_on_erase_leaves_the_old_content(void **state)
     open_flash(3, true);
     uint8_t old[SECTOR];
     load_old(old, SECTOR, SECTOR);
-    ota_power_arm(&power, 1, OTA_CUT_SKIP);
+    sim_power_arm(&power, 1, SIM_CUT_SKIP);
     assert_int_equal(f.erase(f.ctx, SECTOR), OTA_ERR_POWER_LOST);
-    assert_memory_equal(ota_flash_sim_data(&sim) + SECTOR, old, SECTOR);
+    assert_memory_equal(sim_nor_data(&sim) + SECTOR, old, SECTOR);
 }
 
 static void test_whole_cut_on_erase_leaves_the_sector_erased(void **state)
@@ -167,12 +167,12 @@ static void test_whole_cut_on_erase_leaves_the_sector_erased(void **state)
     open_flash(3, true);
     uint8_t old[SECTOR];
     load_old(old, SECTOR, SECTOR);
-    ota_power_arm(&power, 1, OTA_CUT_WHOLE);
+    sim_power_arm(&power, 1, SIM_CUT_WHOLE);
     assert_int_equal(f.erase(f.ctx, SECTOR), OTA_ERR_POWER_LOST);
     for (uint32_t i = 0; i < SECTOR; i++) {
-        assert_int_equal(ota_flash_sim_data(&sim)[SECTOR + i], 0xFF);
+        assert_int_equal(sim_nor_data(&sim)[SECTOR + i], 0xFF);
     }
-    assert_int_equal(ota_flash_sim_unit_programmed(&sim, SECTOR), 0);
+    assert_int_equal(sim_nor_unit_programmed(&sim, SECTOR), 0);
 }
 
 static void test_torn_cut_on_erase_leaves_each_byte_old_or_erased(void **state)
@@ -183,9 +183,9 @@ static void test_torn_cut_on_erase_leaves_each_byte_old_or_erased(void **state)
         open_flash(seed, true);
         uint8_t old[SECTOR];
         load_old(old, 0, SECTOR);
-        ota_power_arm(&power, 1, OTA_CUT_TORN);
+        sim_power_arm(&power, 1, SIM_CUT_TORN);
         assert_int_equal(f.erase(f.ctx, 0), OTA_ERR_POWER_LOST);
-        const uint8_t *d = ota_flash_sim_data(&sim);
+        const uint8_t *d = sim_nor_data(&sim);
         int kept = 0, erased = 0;
         for (uint32_t i = 0; i < SECTOR; i++) {
             assert_true(d[i] == old[i] || d[i] == 0xFF);
@@ -201,9 +201,9 @@ static void test_torn_cut_on_erase_leaves_each_byte_old_or_erased(void **state)
             for (uint32_t i = 0; i < WU; i++) {
                 all_ff &= d[u * WU + i] == 0xFF;
             }
-            assert_int_equal(ota_flash_sim_unit_programmed(&sim, u * WU), all_ff ? 0 : 1);
+            assert_int_equal(sim_nor_unit_programmed(&sim, u * WU), all_ff ? 0 : 1);
         }
-        ota_flash_sim_close(&sim);
+        sim_nor_close(&sim);
     }
     assert_int_equal(mixed, 20);
 }
@@ -216,14 +216,14 @@ static void test_the_same_seed_tears_the_same_way(void **state)
         open_flash(77, true);
         uint8_t old[SECTOR];
         load_old(old, 0, SECTOR);
-        ota_power_arm(&power, 1, OTA_CUT_TORN);
+        sim_power_arm(&power, 1, SIM_CUT_TORN);
         f.erase(f.ctx, 0);
         if (run == 0) {
-            memcpy(first, ota_flash_sim_data(&sim), SECTOR);
+            memcpy(first, sim_nor_data(&sim), SECTOR);
         } else {
-            assert_memory_equal(first, ota_flash_sim_data(&sim), SECTOR);
+            assert_memory_equal(first, sim_nor_data(&sim), SECTOR);
         }
-        ota_flash_sim_close(&sim);
+        sim_nor_close(&sim);
     }
 }
 
@@ -233,7 +233,7 @@ static void test_every_flash_operation_after_a_cut_fails_until_reboot(void **sta
     open_flash(5, true);
     uint8_t data[WU];
     memset(data, 0, WU);
-    ota_power_arm(&power, 2, OTA_CUT_WHOLE);
+    sim_power_arm(&power, 2, SIM_CUT_WHOLE);
     assert_int_equal(f.program(f.ctx, 0, data, WU), OTA_OK);
     assert_int_equal(f.erase(f.ctx, SECTOR), OTA_ERR_POWER_LOST);
     uint8_t buf[WU];
@@ -242,12 +242,12 @@ static void test_every_flash_operation_after_a_cut_fails_until_reboot(void **sta
     assert_int_equal(f.erase(f.ctx, 0), OTA_ERR_POWER_LOST);
     /* Even a call that would be refused for its arguments reports the cut. */
     assert_int_equal(f.program(f.ctx, 1, data, WU), OTA_ERR_POWER_LOST);
-    assert_int_equal(ota_flash_sim_unit_programmed(&sim, WU), 0);
-    ota_power_reboot(&power);
+    assert_int_equal(sim_nor_unit_programmed(&sim, WU), 0);
+    sim_power_reboot(&power);
     assert_int_equal(f.read(f.ctx, 0, buf, WU), OTA_OK);
     assert_memory_equal(buf, data, WU);
     assert_int_equal(f.program(f.ctx, WU, data, WU), OTA_OK);
-    assert_int_equal(ota_power_ops(&power), 3);
+    assert_int_equal(sim_power_ops(&power), 3);
 }
 
 static void test_an_injected_fault_on_program_writes_nothing_and_keeps_power(void **state)
@@ -256,12 +256,12 @@ static void test_an_injected_fault_on_program_writes_nothing_and_keeps_power(voi
     open_flash(5, true);
     uint8_t data[WU];
     memset(data, 0, WU);
-    ota_power_fail_at(&power, 1, OTA_ERR_IO);
+    sim_power_fail_at(&power, 1, OTA_ERR_IO);
     assert_int_equal(f.program(f.ctx, 0, data, WU), OTA_ERR_IO);
-    assert_int_equal(ota_flash_sim_data(&sim)[0], 0xFF);
-    assert_int_equal(ota_flash_sim_unit_programmed(&sim, 0), 0);
+    assert_int_equal(sim_nor_data(&sim)[0], 0xFF);
+    assert_int_equal(sim_nor_unit_programmed(&sim, 0), 0);
     assert_int_equal(f.program(f.ctx, 0, data, WU), OTA_OK);
-    assert_int_equal(ota_power_is_on(&power), 1);
+    assert_int_equal(sim_power_is_on(&power), 1);
 }
 
 static void test_refused_calls_are_not_counted_as_operations(void **state)
@@ -275,11 +275,11 @@ static void test_refused_calls_are_not_counted_as_operations(void **state)
     f.program(f.ctx, SIZE, data, WU);    /* range */
     f.erase(f.ctx, 5);                   /* align */
     f.read(f.ctx, 0, buf, sizeof(buf));  /* reads never count */
-    assert_int_equal(ota_power_ops(&power), 0);
+    assert_int_equal(sim_power_ops(&power), 0);
     f.program(f.ctx, 0, data, WU);
     f.program(f.ctx, 0, data, WU);       /* reprogram refused in strict mode */
     f.erase(f.ctx, 0);
-    assert_int_equal(ota_power_ops(&power), 2);
+    assert_int_equal(sim_power_ops(&power), 2);
 }
 
 int main(void)

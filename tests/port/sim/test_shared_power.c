@@ -12,8 +12,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "flash_sim.h"
-#include "store_dir.h"
+#include "sim_nor.h"
+#include "sim_store.h"
 #include "test_server.h"
 
 #define SIZE (64u * 1024u)
@@ -21,10 +21,11 @@
 #define WU 8u
 
 static char dir[256];
-static ota_power_t power;
-static ota_flash_sim_t fsim;
+static sim_power_t power;
+static sim_nor_t fsim;
 static ota_flash_t f;
-static ota_store_dir_t st;
+static posix_store_dir_t sd;
+static sim_store_t st;
 static ota_store_t s;
 
 static int setup(void **state)
@@ -33,23 +34,25 @@ static int setup(void **state)
     if (test_tmpdir_make(dir, sizeof(dir), "shared") != OTA_OK) {
         return -1;
     }
-    ota_power_init(&power, 11);
-    ota_flash_sim_config_t fc = { .size = SIZE, .sector_size = SECTOR, .write_unit = WU, .strict = true,
+    sim_power_init(&power, 11);
+    sim_nor_config_t fc = { .size = SIZE, .sector_size = SECTOR, .write_unit = WU, .strict = true,
                                   .power = &power };
-    ota_store_dir_config_t sc = { .dir = dir, .power = &power };
-    if (ota_flash_sim_open(&fsim, &fc) != OTA_OK || ota_store_dir_open(&st, &sc) != OTA_OK) {
+    posix_store_dir_config_t sc = { .dir = dir, .no_fsync = true };
+    if (sim_nor_open(&fsim, &fc) != OTA_OK || posix_store_dir_open(&sd, &sc) != OTA_OK ||
+        sim_store_open(&st, &sd, &power) != OTA_OK) {
         return -1;
     }
-    ota_flash_sim_port(&fsim, &f);
-    ota_store_dir_port(&st, &s);
+    sim_nor_port(&fsim, &f);
+    sim_store_port(&st, &s);
     return 0;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    ota_store_dir_close(&st);
-    ota_flash_sim_close(&fsim);
+    sim_store_close(&st);
+    posix_store_dir_close(&sd);
+    sim_nor_close(&fsim);
     test_tmpdir_remove(dir);
     return 0;
 }
@@ -64,17 +67,17 @@ static void test_flash_and_store_operations_share_one_count(void **state)
     assert_true(fh >= 0);
     assert_int_equal(f.erase(f.ctx, 0), OTA_OK);                     /* 3 */
     assert_int_equal(s.write(s.ctx, fh, "xy", 2), OTA_OK);           /* 4 */
-    assert_int_equal(ota_power_ops(&power), 4);
+    assert_int_equal(sim_power_ops(&power), 4);
     /* Arm the next operation, whichever device performs it. */
-    ota_power_arm(&power, 5, OTA_CUT_WHOLE);
+    sim_power_arm(&power, 5, SIM_CUT_WHOLE);
     assert_int_equal(s.sync(s.ctx, fh), OTA_ERR_POWER_LOST);         /* 5 */
-    assert_int_equal(ota_power_cut_op(&power), 5);
+    assert_int_equal(sim_power_cut_op(&power), 5);
     assert_int_equal(f.program(f.ctx, WU, unit, WU), OTA_ERR_POWER_LOST);
     uint8_t b[4];
     assert_int_equal(f.read(f.ctx, 0, b, 4), OTA_ERR_POWER_LOST);
-    ota_power_reboot(&power);
+    sim_power_reboot(&power);
     assert_int_equal(f.program(f.ctx, WU, unit, WU), OTA_OK);        /* 6 */
-    assert_int_equal(ota_power_ops(&power), 6);
+    assert_int_equal(sim_power_ops(&power), 6);
 }
 
 static void test_a_cut_on_the_flash_costs_the_store_its_unsynced_data(void **state)
@@ -88,12 +91,12 @@ static void test_a_cut_on_the_flash_costs_the_store_its_unsynced_data(void **sta
     s.write(s.ctx, fh, data, 100);
     s.sync(s.ctx, fh);
     s.write(s.ctx, fh, data + 100, 300);
-    ota_power_arm(&power, ota_power_ops(&power) + 1, OTA_CUT_SKIP);
+    sim_power_arm(&power, sim_power_ops(&power) + 1, SIM_CUT_SKIP);
     assert_int_equal(f.erase(f.ctx, SECTOR), OTA_ERR_POWER_LOST);
     /* The store is off too, and its handle is gone. */
     assert_int_equal(s.write(s.ctx, fh, data, 1), OTA_ERR_POWER_LOST);
-    ota_power_reboot(&power);
-    assert_int_equal(ota_store_dir_open_handles(&st), 0);
+    sim_power_reboot(&power);
+    assert_int_equal(sim_store_open_handles(&st), 0);
     uint32_t size = 0;
     assert_int_equal(s.stat(s.ctx, "dl.tmp", &size), OTA_OK);
     assert_true(size >= 100 && size <= 400);
@@ -107,9 +110,9 @@ static void test_a_sweep_reaches_every_operation_of_a_mixed_sequence(void **stat
     uint8_t unit[WU];
     memset(unit, 0x42, WU);
     for (uint64_t k = 1; k <= 7; k++) {
-        ota_power_reboot(&power);
-        ota_power_reset_count(&power);
-        ota_power_arm(&power, k, OTA_CUT_WHOLE);
+        sim_power_reboot(&power);
+        sim_power_reset_count(&power);
+        sim_power_arm(&power, k, SIM_CUT_WHOLE);
         int done = 0, rc = OTA_OK, fh = -1;
         for (int step = 0; step < 7 && rc >= 0; step++) {
             switch (step) {
@@ -124,7 +127,7 @@ static void test_a_sweep_reaches_every_operation_of_a_mixed_sequence(void **stat
             done += rc >= 0;
         }
         assert_int_equal(rc, OTA_ERR_POWER_LOST);
-        assert_int_equal(ota_power_cut_op(&power), k);
+        assert_int_equal(sim_power_cut_op(&power), k);
         assert_int_equal(done, (int)k - 1);
     }
 }
