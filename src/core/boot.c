@@ -44,6 +44,7 @@ typedef struct boot_candidate {
 /* Working state of one ota_boot_run(), on the stack of the caller's ota_boot_t. */
 typedef struct boot_state {
     ota_boot_t *boot;
+    bool flash_changing;     /* an install has set the record F0: failures now stop the boot */
     ota_bootctl_record_t rec;
     bool rec_ok;
     bool have_golden;
@@ -65,14 +66,19 @@ static bool boot_image_fault(int err)
            err == OTA_ERR_CORRUPT || err == OTA_ERR_NOT_FOUND;
 }
 
-/* Any other failure of the flash or the store stops the boot, whatever its
- * code: a port may fail for any reason after a power cut (ota_port.h), and
- * going on with a device that fails would decide from half-done steps. The
- * next boot redoes every step (each is idempotent). */
-static bool boot_fatal(int err)
-{
-    return err != OTA_OK && !boot_image_fault(err);
-}
+/*
+ * When a port fails, whatever its code (a port may fail for any reason after
+ * a power cut, ota_port.h):
+ *  - once the boot has started changing program flash (the record set F0
+ *    for an install), or a write of the boot control record fails, the boot
+ *    stops: the next boot redoes every step from the record (each step is
+ *    idempotent);
+ *  - before that, the failure is the store's or a read's: the candidate it
+ *    concerns is passed over (not disabled: the failure says nothing about
+ *    the image), and a repair or a copy that failed is simply not done.
+ *    So a store that fails for good never keeps the device from booting
+ *    the image program flash holds, which the record vouches for.
+ */
 
 /* ---- streaming: hashing and copying ------------------------------------------ */
 
@@ -569,6 +575,7 @@ static int install(boot_state_t *st, const boot_candidate_t *c, ota_boot_result_
             boot_log(boot, OTA_LOG_ERROR, "boot: stored image fails its digest", (int32_t)c->version);
             return OTA_ERR_DIGEST;
         }
+        st->flash_changing = true;
         err = record_disable(st);
         if (err == OTA_OK) {
             err = erase_app(boot, size);
@@ -636,18 +643,16 @@ static int boot_program_mode(boot_state_t *st, ota_boot_result_t *res)
             boot_log(boot, OTA_LOG_INFO, res->installed ? "boot: installed" : "boot: flash already holds", (int32_t)c->version);
             return OTA_OK;
         }
-        if (boot_fatal(err)) {
-            return err;
+        if (st->flash_changing) {
+            return err; /* program flash half-written: the next boot redoes it */
         }
         res->rejected++;
-        boot_log(boot, OTA_LOG_WARN, "boot: candidate rejected", err);
+        boot_log(boot, OTA_LOG_WARN, "boot: candidate passed over", err);
         if (boot_image_fault(err)) {
             /* The image itself is bad: never try it again. Any other error
-             * (a store that failed a read) says nothing about the image. */
-            err = disable_row(st, c->version);
-            if (boot_fatal(err)) {
-                return err;
-            }
+             * (a store that failed a read) says nothing about the image. A
+             * failed disable costs only a retry at the next boot. */
+            (void)disable_row(st, c->version);
         }
     }
     boot_log(boot, OTA_LOG_ERROR, "boot: no valid image, halting", 0);
@@ -679,8 +684,8 @@ int ota_boot_run(ota_boot_t *boot, const ota_boot_config_t *cfg, ota_boot_result
         return err;
     }
     err = ota_bootctl_read(&boot->bootctl, &st.rec);
-    if (boot_fatal(err)) {
-        return err;
+    if (err != OTA_OK && err != OTA_ERR_NOT_FOUND && err != OTA_ERR_CORRUPT) {
+        return err; /* internal flash cannot be read: nothing can be verified */
     }
     st.rec_ok = err == OTA_OK;
     if (!st.rec_ok) {
@@ -689,25 +694,19 @@ int ota_boot_run(ota_boot_t *boot, const ota_boot_config_t *cfg, ota_boot_result
     /* A database that cannot be read never stops the boot; it is then never
      * written either, so nothing it held is overwritten. */
     err = ota_db_load(&boot->db, cfg->store, cfg->sys);
-    if (boot_fatal(err)) {
-        return err;
-    }
     boot->db_ok = err == OTA_OK;
     if (!boot->db_ok) {
         boot_log(boot, OTA_LOG_WARN, "boot: image database unreadable", err);
     }
 
     if (st.rec_ok && st.rec.type == OTA_TYPE_FACTORY && st.rec.status == OTA_STATUS_VALID && golden_missing(&st)) {
-        err = keep_golden(&st, res);
-        if (boot_fatal(err)) {
-            return err;
-        }
+        /* A copy that fails (a full or failing store) is tried again at the
+         * next boot; the factory image in flash boots meanwhile. */
+        (void)keep_golden(&st, res);
     }
     golden_identify(&st);
-    err = db_align(&st);
-    if (boot_fatal(err)) {
-        return err;
-    }
+    /* A repair that cannot be saved is redone from the record next time. */
+    (void)db_align(&st);
 
     if (st.rec_ok && st.rec.status == OTA_STATUS_VALID) {
         ota_db_row_t *row = boot->db_ok ? ota_db_find_version(&boot->db, st.rec.version) : NULL;
@@ -715,10 +714,7 @@ int ota_boot_run(ota_boot_t *boot, const ota_boot_config_t *cfg, ota_boot_result
             bool holds = true;
             if (cfg->verify_on_jump) {
                 err = flash_holds(boot, st.rec.size, st.rec.digest, &holds);
-                if (boot_fatal(err)) {
-                    return err;
-                }
-                holds = holds && err == OTA_OK;
+                holds = holds && err == OTA_OK; /* not verified: program mode decides */
             }
             if (holds) {
                 result_from_record(&st.rec, res);
@@ -747,8 +743,8 @@ int ota_boot_run(ota_boot_t *boot, const ota_boot_config_t *cfg, ota_boot_result
         if (err == OTA_OK) {
             err = record_disable(&st);
         }
-        if (boot_fatal(err)) {
-            return err;
+        if (err != OTA_OK) {
+            return err; /* not recorded: the next boot comes back here and finishes */
         }
     }
     return boot_program_mode(&st, res);

@@ -515,6 +515,58 @@ static void test_an_image_that_never_confirms_never_raises_the_floor(void **stat
     assert_int_equal(fixture_record(f).floor, 0);
 }
 
+/* A store whose every call fails, as a dead SPI flash or file system does. */
+static int dead_open(void *ctx, const char *name, unsigned flags)
+{
+    (void)ctx, (void)name, (void)flags;
+    return OTA_ERR_IO;
+}
+
+static int dead_rename(void *ctx, const char *from, const char *to)
+{
+    (void)ctx, (void)from, (void)to;
+    return OTA_ERR_IO;
+}
+
+static int dead_name(void *ctx, const char *name)
+{
+    (void)ctx, (void)name;
+    return OTA_ERR_IO;
+}
+
+static int dead_stat(void *ctx, const char *name, uint32_t *size)
+{
+    (void)ctx, (void)name, (void)size;
+    return OTA_ERR_IO;
+}
+
+static void test_a_store_that_fails_for_good_never_stops_the_image_in_flash(void **state)
+{
+    fixture_t *f = *state;
+    fixture_factory(f, 1, IMG);
+    fixture_publish(f, 2, IMG);
+    ota_boot_result_t res;
+    assert_int_equal(fixture_boot(f, &res), OTA_OK);
+    assert_int_equal(ota_app_confirm(&f->dev.boot_cfg), OTA_OK);
+
+    ota_store_t dead = f->dev.store;
+    dead.open = dead_open;
+    dead.rename = dead_rename;
+    dead.remove = dead_name;
+    dead.stat = dead_stat;
+    ota_boot_config_t cfg = f->dev.boot_cfg;
+    cfg.store = &dead;
+    /* The record vouches for v2 in program flash: it boots, and nothing is
+     * erased for a store that cannot even be read. */
+    sim_nor_reset_counters(&f->dev.nor);
+    assert_int_equal(ota_boot_run(&f->boot, &cfg, &res), OTA_OK);
+    assert_int_equal(res.version, 2);
+    assert_true(fixture_flash_holds(f, 2, IMG));
+    sim_nor_counters_t fc;
+    sim_nor_counters(&f->dev.nor, &fc);
+    assert_int_equal(fc.erases, 0);
+}
+
 static void test_a_corrupt_database_still_boots_the_verified_image_in_flash(void **state)
 {
     fixture_t *f = *state;
@@ -639,6 +691,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_with_every_image_at_or_above_the_floor_broken_the_bootloader_halts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_confirming_an_image_raises_the_floor_its_release_carried, setup, teardown),
         cmocka_unit_test_setup_teardown(test_an_image_that_never_confirms_never_raises_the_floor, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_store_that_fails_for_good_never_stops_the_image_in_flash, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_corrupt_database_still_boots_the_verified_image_in_flash, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_blank_boot_control_sector_is_recovered_from_the_database, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_corrupted_boot_control_sector_is_recovered_from_the_database, setup, teardown),
