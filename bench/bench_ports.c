@@ -80,10 +80,11 @@ static int bc_finish(void *ctx, ota_sha256_t *sha, uint8_t out[OTA_SHA256_LEN])
     return bc->inner->sha256_finish(bc->inner->ctx, sha, out);
 }
 
-static int bc_verify(void *ctx, const uint8_t hash[OTA_SHA256_LEN], const uint8_t *sig, size_t sig_len)
+static int bc_verify(void *ctx, const uint8_t key[OTA_PUBKEY_LEN], const uint8_t digest[OTA_SHA256_LEN],
+                     const uint8_t sig[OTA_SIG_LEN])
 {
     bench_crypto_t *bc = ctx;
-    return bc->inner->verify(bc->inner->ctx, hash, sig, sig_len);
+    return bc->inner->verify(bc->inner->ctx, key, digest, sig);
 }
 
 int bench_crypto_wrap(bench_crypto_t *bc, const ota_crypto_t *inner)

@@ -36,6 +36,7 @@ set(SYSOTA_CORE_SOURCES
   service_publish.c
   sigfile.c
   sys_ota.c
+  trust.c
   url.c
   util.c
 )

@@ -205,6 +205,8 @@ typedef struct ota_transport {
 /* ------------------------------------------------------------------------ */
 
 #define OTA_SHA256_LEN 32
+#define OTA_PUBKEY_LEN 65 /**< an uncompressed P-256 public key: 0x04, X, Y */
+#define OTA_SIG_LEN 64    /**< a raw ECDSA P-256 signature: r then s, 32 bytes each, big-endian */
 
 /** Caller-owned storage for one SHA-256 computation; the port casts it. */
 typedef struct ota_sha256 {
@@ -221,10 +223,15 @@ typedef struct ota_crypto {
     /** Write the digest and release anything sha256_start acquired. */
     int (*sha256_finish)(void *ctx, ota_sha256_t *sha, uint8_t out[OTA_SHA256_LEN]);
     /**
-     * Verify an ECDSA P-256 signature (DER) over a SHA-256 hash with the
-     * device's public key. NULL when the build has no signature support.
+     * Verify an ECDSA P-256 signature sig (raw r||s) over digest, which is
+     * the ECDSA input as it stands (not hashed again), with the public key
+     * key (an uncompressed point). OTA_OK, or OTA_ERR_SIGNATURE for a
+     * signature that does not verify, a key that is not a point of the
+     * curve, or r or s out of range. NULL when the build has no signature
+     * support: a device provisioned with keys then refuses everything.
      */
-    int (*verify)(void *ctx, const uint8_t hash[OTA_SHA256_LEN], const uint8_t *sig, size_t sig_len);
+    int (*verify)(void *ctx, const uint8_t key[OTA_PUBKEY_LEN], const uint8_t digest[OTA_SHA256_LEN],
+                  const uint8_t sig[OTA_SIG_LEN]);
 } ota_crypto_t;
 
 /* ------------------------------------------------------------------------ */

@@ -22,9 +22,7 @@
 extern "C" {
 #endif
 
-#define OTA_PUBKEY_LEN 65 /**< uncompressed P-256 point: 0x04, X, Y */
-#define OTA_SIG_LEN 64    /**< raw ECDSA signature: r then s, 32 bytes each, big-endian */
-#define OTA_KEY_ID_LEN 8  /**< first bytes of the SHA-256 of the public key */
+#define OTA_KEY_ID_LEN 8  /**< first bytes of the SHA-256 of the public key (OTA_PUBKEY_LEN bytes) */
 #define OTA_KEYS_MAX 2    /**< keys trusted at once (the old and the new during a rotation) */
 
 /** The keys a device trusts. count 0: no key, the compatibility mode. */

@@ -6,6 +6,7 @@
 #ifndef SYSOTA_OTA_TRUST_H
 #define SYSOTA_OTA_TRUST_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,5 +29,23 @@ int ota_sigfile_parse(const uint8_t *buf, size_t len, ota_sigfile_t *out, const 
 
 /** Encode sf into the OTA_SIGFILE_LEN bytes of a ".sig" file. */
 void ota_sigfile_encode(const ota_sigfile_t *sf, uint8_t out[OTA_SIGFILE_LEN]);
+
+/** The key id of a public key: the first OTA_KEY_ID_LEN bytes of its SHA-256. */
+int ota_key_id(const ota_crypto_t *crypto, const uint8_t key[OTA_PUBKEY_LEN], uint8_t id[OTA_KEY_ID_LEN]);
+
+/**
+ * Check sig (r||s) over digest against the trusted keys. With key_id (a
+ * manifest's signature names its key): only that key, OTA_ERR_KEY_UNKNOWN
+ * when no trusted key has that id. Without (an image's signature, as the
+ * original writes it, names none): any trusted key. Returns OTA_OK,
+ * OTA_ERR_SIGNATURE, or OTA_ERR_NOT_SUPPORTED when the crypto port cannot
+ * verify or no key is trusted (a device with keys then refuses, never
+ * accepts, what it cannot check).
+ */
+int ota_trust_verify(const ota_crypto_t *crypto, const ota_keys_t *keys, const uint8_t *key_id,
+                     const uint8_t digest[OTA_SHA256_LEN], const uint8_t sig[OTA_SIG_LEN]);
+
+/** True when keys holds at least one key: the device takes signed updates only. */
+bool ota_trust_provisioned(const ota_keys_t *keys);
 
 #endif /* SYSOTA_OTA_TRUST_H */

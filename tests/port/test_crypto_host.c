@@ -15,6 +15,8 @@
 #include <mbedtls/ecp.h>
 #include <mbedtls/pk.h>
 #include <mbedtls/version.h>
+#include <openssl/bn.h>
+#include <openssl/ecdsa.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
@@ -153,7 +155,7 @@ static void test_the_default_backend_is_the_one_chosen_at_build_time(void **stat
     }
     assert_ptr_equal(d.sha256_start, want.sha256_start);
     assert_ptr_equal(d.sha256_finish, want.sha256_finish);
-    assert_null(d.verify);
+    assert_ptr_equal(d.verify, want.verify);
 }
 
 static void test_openssl_finish_releases_its_context_and_later_calls_report_state(void **state)
@@ -189,7 +191,8 @@ static void hash_of(const char *msg, uint8_t out[OTA_SHA256_LEN])
     assert_int_equal(posix_crypto_sha256_buffer(&c, msg, strlen(msg), out), OTA_OK);
 }
 
-/* A key pair made by mbedTLS: public key as PEM into pem, signature of hash into sig. */
+/* A key pair made by mbedTLS: the public key as PEM into pem, the DER
+ * signature of hash into sig (what a signing tool writes, to be converted). */
 static void mbed_keypair_sign(mbedtls_ecp_group_id grp, const uint8_t hash[OTA_SHA256_LEN], char *pem,
                               size_t pem_cap, uint8_t *sig, size_t *sig_len)
 {
@@ -208,116 +211,132 @@ static void mbed_keypair_sign(mbedtls_ecp_group_id grp, const uint8_t hash[OTA_S
     mbedtls_pk_free(&pk);
 }
 
-static void test_verify_accepts_a_good_signature_and_rejects_any_flipped_bit(void **state)
+/* A DER ECDSA signature (SEQUENCE of two INTEGERs) as raw r||s, through OpenSSL. */
+static void der_to_raw(const uint8_t *der, size_t len, uint8_t raw[OTA_SIG_LEN])
+{
+    const unsigned char *p = der;
+    ECDSA_SIG *es = d2i_ECDSA_SIG(NULL, &p, (long)len);
+    assert_non_null(es);
+    const BIGNUM *r = NULL;
+    const BIGNUM *sv = NULL;
+    ECDSA_SIG_get0(es, &r, &sv);
+    assert_int_equal(BN_bn2binpad(r, raw, 32), 32);
+    assert_int_equal(BN_bn2binpad(sv, raw + 32, 32), 32);
+    ECDSA_SIG_free(es);
+}
+
+/* The published P-256 / SHA-256 vector of RFC 6979 (appendix A.2.5, message "sample"). */
+static void rfc6979_vector(uint8_t key[OTA_PUBKEY_LEN], uint8_t digest[OTA_SHA256_LEN], uint8_t sig[OTA_SIG_LEN])
+{
+    key[0] = 0x04;
+    hex_to_bytes("60fed4ba255a9d31c961eb74c6356d68c049b8923b61fa6ce669622e60f29fb6", key + 1);
+    hex_to_bytes("7903fe1008b8bc99a41ae9e95628bc64f2f1b20c2d7e9f5177a3c294d4462299", key + 33);
+    hex_to_bytes("efd48b2aacb6a8fd1140dd9cd45e81d69d2c877b56aaf991c34d0ea84eaf3716", sig);
+    hex_to_bytes("f7cb1c942d657c41d436c7a1b6e29f65f3e900dbb9aff4064dc4ab2f843acda8", sig + 32);
+    hash_of("sample", digest);
+}
+
+static void test_verify_accepts_the_rfc_6979_vector_on_both_backends_and_nothing_else(void **state)
+{
+    uint8_t key[OTA_PUBKEY_LEN], digest[OTA_SHA256_LEN], sig[OTA_SIG_LEN];
+    (void)state;
+    rfc6979_vector(key, digest, sig);
+    for (size_t b = 0; b < NBACKENDS; b++) {
+        ota_crypto_t c;
+        backends[b].make(&c);
+        assert_non_null(c.verify);
+        assert_int_equal(c.verify(c.ctx, key, digest, sig), OTA_OK);
+        for (size_t bit = 0; bit < OTA_SIG_LEN * 8; bit += 5) {
+            sig[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+            assert_int_equal(c.verify(c.ctx, key, digest, sig), OTA_ERR_SIGNATURE);
+            sig[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+        }
+        for (size_t bit = 0; bit < OTA_SHA256_LEN * 8; bit += 7) {
+            digest[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+            assert_int_equal(c.verify(c.ctx, key, digest, sig), OTA_ERR_SIGNATURE);
+            digest[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+        }
+        for (size_t bit = 8; bit < OTA_PUBKEY_LEN * 8; bit += 11) { /* a point off the curve */
+            key[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+            assert_int_equal(c.verify(c.ctx, key, digest, sig), OTA_ERR_SIGNATURE);
+            key[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+        }
+        assert_int_equal(c.verify(c.ctx, key, digest, sig), OTA_OK);
+    }
+}
+
+static void test_r_or_s_out_of_range_and_a_compressed_key_are_refused(void **state)
+{
+    uint8_t key[OTA_PUBKEY_LEN], digest[OTA_SHA256_LEN], sig[OTA_SIG_LEN], bad[OTA_SIG_LEN];
+    ota_crypto_t c;
+    (void)state;
+    rfc6979_vector(key, digest, sig);
+    posix_crypto_default(&c);
+    memcpy(bad, sig, sizeof bad);
+    memset(bad, 0, 32); /* r = 0 */
+    assert_int_equal(c.verify(c.ctx, key, digest, bad), OTA_ERR_SIGNATURE);
+    memcpy(bad, sig, sizeof bad);
+    memset(bad + 32, 0xFF, 32); /* s above the group order */
+    assert_int_equal(c.verify(c.ctx, key, digest, bad), OTA_ERR_SIGNATURE);
+    key[0] = 0x02; /* not the uncompressed form the contract names */
+    assert_int_equal(c.verify(c.ctx, key, digest, sig), OTA_ERR_SIGNATURE);
+}
+
+static void test_verify_accepts_signatures_made_by_mbedtls_and_by_openssl(void **state)
 {
     (void)state;
     uint8_t hash[OTA_SHA256_LEN];
     hash_of("app_v3.bin manifest", hash);
     char pem[1024];
-    uint8_t sig[MBEDTLS_PK_SIGNATURE_MAX_SIZE];
-    size_t sig_len = 0;
-    mbed_keypair_sign(MBEDTLS_ECP_DP_SECP256R1, hash, pem, sizeof(pem), sig, &sig_len);
-
-    posix_crypto_key_t key = { 0 };
+    uint8_t der[MBEDTLS_PK_SIGNATURE_MAX_SIZE];
+    size_t der_len = 0;
+    uint8_t key[OTA_PUBKEY_LEN], sig[OTA_SIG_LEN];
+    mbed_keypair_sign(MBEDTLS_ECP_DP_SECP256R1, hash, pem, sizeof(pem), der, &der_len);
     /* PEM without its terminating NUL, as read from a file. */
-    assert_int_equal(posix_crypto_key_load(&key, (const uint8_t *)pem, strlen(pem)), OTA_OK);
-    for (size_t b = 0; b < NBACKENDS; b++) {
-        ota_crypto_t c;
-        backends[b].make(&c);
-        assert_null(c.verify);
-        posix_crypto_set_key(&c, &key);
-        assert_non_null(c.verify);
-        assert_int_equal(c.verify(c.ctx, hash, sig, sig_len), OTA_OK);
-        /* The providers still hash with a key attached. */
-        uint8_t h2[OTA_SHA256_LEN];
-        assert_int_equal(posix_crypto_sha256_buffer(&c, "app_v3.bin manifest", 19, h2), OTA_OK);
-        assert_memory_equal(h2, hash, OTA_SHA256_LEN);
-    }
+    assert_int_equal(posix_crypto_pubkey_load((const uint8_t *)pem, strlen(pem), key), OTA_OK);
+    der_to_raw(der, der_len, sig);
     ota_crypto_t c;
     posix_crypto_default(&c);
-    posix_crypto_set_key(&c, &key);
-    for (size_t bit = 0; bit < sig_len * 8; bit += 5) {
-        sig[bit / 8] ^= (uint8_t)(1u << (bit % 8));
-        assert_int_equal(c.verify(c.ctx, hash, sig, sig_len), OTA_ERR_SIGNATURE);
-        sig[bit / 8] ^= (uint8_t)(1u << (bit % 8));
-    }
-    for (size_t bit = 0; bit < OTA_SHA256_LEN * 8; bit += 7) {
-        hash[bit / 8] ^= (uint8_t)(1u << (bit % 8));
-        assert_int_equal(c.verify(c.ctx, hash, sig, sig_len), OTA_ERR_SIGNATURE);
-        hash[bit / 8] ^= (uint8_t)(1u << (bit % 8));
-    }
-    assert_int_equal(c.verify(c.ctx, hash, sig, sig_len - 1), OTA_ERR_SIGNATURE);
-    assert_int_equal(c.verify(c.ctx, hash, sig, sig_len), OTA_OK);
-    posix_crypto_key_free(&key);
-    posix_crypto_key_free(&key); /* twice is harmless */
-}
+    assert_int_equal(c.verify(c.ctx, key, hash, sig), OTA_OK);
 
-static void test_verify_accepts_an_openssl_signature_with_a_der_key(void **state)
-{
-    (void)state;
     EVP_PKEY *k = EVP_EC_gen("P-256");
     assert_non_null(k);
-    unsigned char *der = NULL;
-    int der_len = i2d_PUBKEY(k, &der);
-    assert_true(der_len > 0);
-    uint8_t hash[OTA_SHA256_LEN];
-    hash_of("signed by openssl", hash);
+    unsigned char *pub = NULL;
+    int pub_len = i2d_PUBKEY(k, &pub);
+    assert_true(pub_len > 0);
     EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new(k, NULL);
     assert_non_null(pc);
     assert_int_equal(EVP_PKEY_sign_init(pc), 1);
     assert_int_equal(EVP_PKEY_CTX_set_signature_md(pc, EVP_sha256()), 1);
-    unsigned char sig[128];
-    size_t sig_len = sizeof(sig);
-    assert_int_equal(EVP_PKEY_sign(pc, sig, &sig_len, hash, OTA_SHA256_LEN), 1);
-
-    posix_crypto_key_t key = { 0 };
-    assert_int_equal(posix_crypto_key_load(&key, der, (size_t)der_len), OTA_OK);
-    ota_crypto_t c;
-    posix_crypto_openssl(&c);
-    posix_crypto_set_key(&c, &key);
-    assert_int_equal(c.verify(c.ctx, hash, sig, sig_len), OTA_OK);
-    sig[sig_len / 2] ^= 0x10;
-    assert_int_equal(c.verify(c.ctx, hash, sig, sig_len), OTA_ERR_SIGNATURE);
-
-    posix_crypto_key_free(&key);
+    size_t sig_len = sizeof(der);
+    assert_int_equal(EVP_PKEY_sign(pc, der, &sig_len, hash, OTA_SHA256_LEN), 1);
+    assert_int_equal(posix_crypto_pubkey_load(pub, (size_t)pub_len, key), OTA_OK); /* DER */
+    der_to_raw(der, sig_len, sig);
+    assert_int_equal(c.verify(c.ctx, key, hash, sig), OTA_OK);
+    sig[20] ^= 0x10;
+    assert_int_equal(c.verify(c.ctx, key, hash, sig), OTA_ERR_SIGNATURE);
     EVP_PKEY_CTX_free(pc);
-    OPENSSL_free(der);
+    OPENSSL_free(pub);
     EVP_PKEY_free(k);
-}
-
-static void test_without_a_key_there_is_no_signature_support(void **state)
-{
-    (void)state;
-    ota_crypto_t c;
-    posix_crypto_mbedtls(&c);
-    assert_null(c.verify);
-    posix_crypto_key_t empty = { 0 };
-    posix_crypto_set_key(&c, &empty);
-    uint8_t hash[OTA_SHA256_LEN] = { 0 }, sig[8] = { 0x30 };
-    assert_int_equal(c.verify(c.ctx, hash, sig, sizeof(sig)), OTA_ERR_NOT_SUPPORTED);
-    posix_crypto_set_key(&c, NULL);
-    assert_null(c.verify);
 }
 
 static void test_keys_that_are_not_p256_public_keys_are_refused(void **state)
 {
     (void)state;
-    posix_crypto_key_t key = { 0 };
+    uint8_t key[OTA_PUBKEY_LEN];
     const char *junk = "-----BEGIN PUBLIC KEY-----\nnot base64 at all\n-----END PUBLIC KEY-----\n";
-    assert_int_equal(posix_crypto_key_load(&key, (const uint8_t *)junk, strlen(junk)), OTA_ERR_INVALID_ARG);
-    assert_null(key.pk);
+    assert_int_equal(posix_crypto_pubkey_load((const uint8_t *)junk, strlen(junk), key), OTA_ERR_INVALID_ARG);
     uint8_t bytes[64];
     test_fill_random(bytes, sizeof(bytes), 1);
-    assert_int_equal(posix_crypto_key_load(&key, bytes, sizeof(bytes)), OTA_ERR_INVALID_ARG);
-    assert_int_equal(posix_crypto_key_load(&key, bytes, 0), OTA_ERR_INVALID_ARG);
+    assert_int_equal(posix_crypto_pubkey_load(bytes, sizeof(bytes), key), OTA_ERR_INVALID_ARG);
+    assert_int_equal(posix_crypto_pubkey_load(bytes, 0, key), OTA_ERR_INVALID_ARG);
 
     uint8_t hash[OTA_SHA256_LEN] = { 1 };
     char pem[1024];
     uint8_t sig[MBEDTLS_PK_SIGNATURE_MAX_SIZE];
     size_t sig_len;
     mbed_keypair_sign(MBEDTLS_ECP_DP_SECP384R1, hash, pem, sizeof(pem), sig, &sig_len);
-    assert_int_equal(posix_crypto_key_load(&key, (const uint8_t *)pem, strlen(pem) + 1), OTA_ERR_NOT_SUPPORTED);
-    assert_null(key.pk);
+    assert_int_equal(posix_crypto_pubkey_load((const uint8_t *)pem, strlen(pem) + 1, key), OTA_ERR_NOT_SUPPORTED);
 }
 
 static void test_a_key_loads_from_a_pem_file(void **state)
@@ -326,21 +345,20 @@ static void test_a_key_loads_from_a_pem_file(void **state)
     uint8_t hash[OTA_SHA256_LEN];
     hash_of("from a file", hash);
     char pem[1024];
-    uint8_t sig[MBEDTLS_PK_SIGNATURE_MAX_SIZE];
-    size_t sig_len;
-    mbed_keypair_sign(MBEDTLS_ECP_DP_SECP256R1, hash, pem, sizeof(pem), sig, &sig_len);
+    uint8_t der[MBEDTLS_PK_SIGNATURE_MAX_SIZE];
+    size_t der_len;
+    mbed_keypair_sign(MBEDTLS_ECP_DP_SECP256R1, hash, pem, sizeof(pem), der, &der_len);
     char dir[256], path[512];
     assert_int_equal(test_tmpdir_make(dir, sizeof(dir), "key"), OTA_OK);
     assert_int_equal(test_file_write(dir, "pub.pem", pem, strlen(pem), path, sizeof(path)), OTA_OK);
-    posix_crypto_key_t key = { 0 };
-    assert_int_equal(posix_crypto_key_load_file(&key, path), OTA_OK);
+    uint8_t key[OTA_PUBKEY_LEN], sig[OTA_SIG_LEN];
+    assert_int_equal(posix_crypto_pubkey_load_file(path, key), OTA_OK);
+    der_to_raw(der, der_len, sig);
     ota_crypto_t c;
     posix_crypto_mbedtls(&c);
-    posix_crypto_set_key(&c, &key);
-    assert_int_equal(c.verify(c.ctx, hash, sig, sig_len), OTA_OK);
-    posix_crypto_key_free(&key);
+    assert_int_equal(c.verify(c.ctx, key, hash, sig), OTA_OK);
     strcat(dir, "/missing.pem");
-    assert_int_equal(posix_crypto_key_load_file(&key, dir), OTA_ERR_NOT_FOUND);
+    assert_int_equal(posix_crypto_pubkey_load_file(dir, key), OTA_ERR_NOT_FOUND);
     dir[strlen(dir) - strlen("/missing.pem")] = '\0';
     test_tmpdir_remove(dir);
 }
@@ -355,9 +373,9 @@ int main(void)
         cmocka_unit_test(test_splitting_the_input_anywhere_gives_the_same_digest_on_both_backends),
         cmocka_unit_test(test_the_default_backend_is_the_one_chosen_at_build_time),
         cmocka_unit_test(test_openssl_finish_releases_its_context_and_later_calls_report_state),
-        cmocka_unit_test(test_verify_accepts_a_good_signature_and_rejects_any_flipped_bit),
-        cmocka_unit_test(test_verify_accepts_an_openssl_signature_with_a_der_key),
-        cmocka_unit_test(test_without_a_key_there_is_no_signature_support),
+        cmocka_unit_test(test_verify_accepts_the_rfc_6979_vector_on_both_backends_and_nothing_else),
+        cmocka_unit_test(test_r_or_s_out_of_range_and_a_compressed_key_are_refused),
+        cmocka_unit_test(test_verify_accepts_signatures_made_by_mbedtls_and_by_openssl),
         cmocka_unit_test(test_keys_that_are_not_p256_public_keys_are_refused),
         cmocka_unit_test(test_a_key_loads_from_a_pem_file),
     };

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <mbedtls/ecdsa.h>
 #include <mbedtls/ecp.h>
 #include <mbedtls/pk.h>
 #include <mbedtls/sha256.h>
@@ -118,12 +119,56 @@ static int ossl_finish(void *ctx, ota_sha256_t *sha, uint8_t out[OTA_SHA256_LEN]
 
 /* ---- constructors ------------------------------------------------------- */
 
+/*
+ * ECDSA P-256 over a digest as it stands, through mbedTLS's ecdsa layer
+ * (the device-side library): both providers use it, so the signature check
+ * is the one a device runs whichever SHA-256 the host picked.
+ */
+static int mbed_verify(void *ctx, const uint8_t key[OTA_PUBKEY_LEN], const uint8_t digest[OTA_SHA256_LEN],
+                       const uint8_t sig[OTA_SIG_LEN])
+{
+    mbedtls_ecp_group grp;
+    mbedtls_ecp_point q;
+    mbedtls_mpi r;
+    mbedtls_mpi s;
+    (void)ctx;
+    if (key == NULL || digest == NULL || sig == NULL) {
+        return OTA_ERR_INVALID_ARG;
+    }
+    mbedtls_ecp_group_init(&grp);
+    mbedtls_ecp_point_init(&q);
+    mbedtls_mpi_init(&r);
+    mbedtls_mpi_init(&s);
+    int rc = mbedtls_ecp_group_load(&grp, MBEDTLS_ECP_DP_SECP256R1);
+    if (rc == 0) {
+        rc = mbedtls_ecp_point_read_binary(&grp, &q, key, OTA_PUBKEY_LEN);
+    }
+    if (rc == 0) {
+        rc = mbedtls_ecp_check_pubkey(&grp, &q);
+    }
+    if (rc == 0) {
+        rc = mbedtls_mpi_read_binary(&r, sig, OTA_SIG_LEN / 2);
+    }
+    if (rc == 0) {
+        rc = mbedtls_mpi_read_binary(&s, sig + OTA_SIG_LEN / 2, OTA_SIG_LEN / 2);
+    }
+    if (rc == 0) {
+        rc = mbedtls_ecdsa_verify(&grp, digest, OTA_SHA256_LEN, &q, &r, &s);
+    }
+    mbedtls_mpi_free(&s);
+    mbedtls_mpi_free(&r);
+    mbedtls_ecp_point_free(&q);
+    mbedtls_ecp_group_free(&grp);
+    return rc == 0 ? OTA_OK : OTA_ERR_SIGNATURE;
+}
+
 int posix_crypto_mbedtls(ota_crypto_t *out)
 {
     memset(out, 0, sizeof(*out));
     out->sha256_start = mbed_start;
     out->sha256_update = mbed_update;
     out->sha256_finish = mbed_finish;
+    out->verify = mbed_verify;
     return OTA_OK;
 }
 
@@ -133,6 +178,7 @@ int posix_crypto_openssl(ota_crypto_t *out)
     out->sha256_start = ossl_start;
     out->sha256_update = ossl_update;
     out->sha256_finish = ossl_finish;
+    out->verify = mbed_verify;
     return OTA_OK;
 }
 
@@ -170,16 +216,6 @@ int posix_crypto_sha256_buffer(const ota_crypto_t *crypto, const void *data, siz
 
 /* ---- ECDSA P-256 verification ------------------------------------------- */
 
-int posix_crypto_key_free(posix_crypto_key_t *key)
-{
-    if (key != NULL && key->pk != NULL) {
-        mbedtls_pk_free(key->pk);
-        free(key->pk);
-        key->pk = NULL;
-    }
-    return OTA_OK;
-}
-
 static bool looks_like_pem(const uint8_t *data, size_t len)
 {
     static const char tag[] = "-----BEGIN";
@@ -192,12 +228,11 @@ static bool looks_like_pem(const uint8_t *data, size_t len)
     return false;
 }
 
-int posix_crypto_key_load(posix_crypto_key_t *key, const uint8_t *data, size_t len)
+int posix_crypto_pubkey_load(const uint8_t *data, size_t len, uint8_t point[OTA_PUBKEY_LEN])
 {
-    if (key == NULL || data == NULL || len == 0) {
+    if (data == NULL || point == NULL || len == 0) {
         return OTA_ERR_INVALID_ARG;
     }
-    key->pk = NULL;
     mbedtls_pk_context *pk = malloc(sizeof(*pk));
     if (pk == NULL) {
         return OTA_ERR_IO;
@@ -225,18 +260,21 @@ int posix_crypto_key_load(posix_crypto_key_t *key, const uint8_t *data, size_t l
                mbedtls_pk_ec(*pk)->grp.id != MBEDTLS_ECP_DP_SECP256R1) {
         rc = OTA_ERR_NOT_SUPPORTED;
     }
-    if (rc != OTA_OK) {
-        mbedtls_pk_free(pk);
-        free(pk);
-        return rc;
+    size_t olen = 0;
+    if (rc == OTA_OK &&
+        (mbedtls_ecp_point_write_binary(&mbedtls_pk_ec(*pk)->grp, &mbedtls_pk_ec(*pk)->Q, MBEDTLS_ECP_PF_UNCOMPRESSED,
+                                        &olen, point, OTA_PUBKEY_LEN) != 0 ||
+         olen != OTA_PUBKEY_LEN)) {
+        rc = OTA_ERR_NOT_SUPPORTED;
     }
-    key->pk = pk;
-    return OTA_OK;
+    mbedtls_pk_free(pk);
+    free(pk);
+    return rc;
 }
 
-int posix_crypto_key_load_file(posix_crypto_key_t *key, const char *path)
+int posix_crypto_pubkey_load_file(const char *path, uint8_t point[OTA_PUBKEY_LEN])
 {
-    if (key == NULL || path == NULL) {
+    if (point == NULL || path == NULL) {
         return OTA_ERR_INVALID_ARG;
     }
     FILE *f = fopen(path, "rb");
@@ -259,28 +297,9 @@ int posix_crypto_key_load_file(posix_crypto_key_t *key, const char *path)
     } else if (n == KEY_FILE_MAX) {
         rc = OTA_ERR_TOO_LARGE;
     } else {
-        rc = posix_crypto_key_load(key, buf, n);
+        rc = posix_crypto_pubkey_load(buf, n, point);
     }
     free(buf);
     return rc;
 }
 
-static int host_verify(void *ctx, const uint8_t hash[OTA_SHA256_LEN], const uint8_t *sig, size_t sig_len)
-{
-    posix_crypto_key_t *key = ctx;
-    if (key == NULL || key->pk == NULL) {
-        return OTA_ERR_NOT_SUPPORTED;
-    }
-    if (hash == NULL || sig == NULL || sig_len == 0) {
-        return OTA_ERR_INVALID_ARG;
-    }
-    int rc = mbedtls_pk_verify(key->pk, MBEDTLS_MD_SHA256, hash, OTA_SHA256_LEN, sig, sig_len);
-    return rc == 0 ? OTA_OK : OTA_ERR_SIGNATURE;
-}
-
-int posix_crypto_set_key(ota_crypto_t *crypto, posix_crypto_key_t *key)
-{
-    crypto->ctx = key;
-    crypto->verify = key != NULL ? host_verify : NULL;
-    return OTA_OK;
-}

@@ -15,10 +15,9 @@
  * finished) fail with OTA_ERR_STATE for OpenSSL; with mbedTLS that is
  * undefined, as for any use of an uninitialised context.
  *
- * Signatures: ECDSA P-256 over a SHA-256 hash, signature in DER, verified by
- * mbedTLS's pk layer with a public key loaded into an posix_crypto_key_t
- * and attached with posix_crypto_set_key(). Without a key, verify is NULL
- * (the core then knows the build has no signature support).
+ * Signatures: ECDSA P-256 over a SHA-256 digest (raw r||s, the key an
+ * uncompressed point, ota_port.h), verified by mbedTLS's ecdsa layer, the
+ * device-side library, with either provider.
  */
 #ifndef SYSOTA_CRYPTO_HOST_H
 #define SYSOTA_CRYPTO_HOST_H
@@ -32,15 +31,10 @@
 extern "C" {
 #endif
 
-/** A public key for verify. Zero-initialise or load; fields are private. */
-typedef struct posix_crypto_key {
-    void *pk; /* mbedtls_pk_context *, NULL when no key is loaded */
-} posix_crypto_key_t;
-
-/** Fill *out with the mbedTLS SHA-256 provider (verify NULL). Returns OTA_OK. */
+/** Fill *out with the mbedTLS SHA-256 provider (and ECDSA P-256 verify). Returns OTA_OK. */
 int posix_crypto_mbedtls(ota_crypto_t *out);
 
-/** Fill *out with the OpenSSL SHA-256 provider (verify NULL). Returns OTA_OK. */
+/** Fill *out with the OpenSSL SHA-256 provider (and ECDSA P-256 verify). Returns OTA_OK. */
 int posix_crypto_openssl(ota_crypto_t *out);
 
 /**
@@ -53,27 +47,16 @@ int posix_crypto_default(ota_crypto_t *out);
 const char *posix_crypto_default_name(void);
 
 /**
- * Parse an EC P-256 public key, PEM (with or without a terminating NUL) or
- * DER (SubjectPublicKeyInfo), into key (which must be zeroed or freed).
- * Returns OTA_OK, OTA_ERR_INVALID_ARG (not a key), or OTA_ERR_NOT_SUPPORTED
- * (a key, but not EC P-256).
+ * The uncompressed point (OTA_PUBKEY_LEN bytes) of an EC P-256 public key,
+ * PEM (with or without a terminating NUL) or DER (SubjectPublicKeyInfo): what
+ * a device is provisioned with (ota_keys_t). Returns OTA_OK,
+ * OTA_ERR_INVALID_ARG (not a key), or OTA_ERR_NOT_SUPPORTED (a key, but not
+ * EC P-256).
  */
-int posix_crypto_key_load(posix_crypto_key_t *key, const uint8_t *data, size_t len);
+int posix_crypto_pubkey_load(const uint8_t *data, size_t len, uint8_t point[OTA_PUBKEY_LEN]);
 
-/** posix_crypto_key_load from a file. OTA_ERR_NOT_FOUND if it cannot be read. */
-int posix_crypto_key_load_file(posix_crypto_key_t *key, const char *path);
-
-/** Release the key (safe on a zeroed or freed key). Returns OTA_OK. */
-int posix_crypto_key_free(posix_crypto_key_t *key);
-
-/**
- * Attach key to a provider filled by one of the constructors above: sets
- * crypto->ctx = key and crypto->verify. key NULL detaches (verify NULL).
- * key must outlive crypto's use. verify with a key that holds nothing
- * returns OTA_ERR_NOT_SUPPORTED; a signature that does not verify returns
- * OTA_ERR_SIGNATURE. Returns OTA_OK.
- */
-int posix_crypto_set_key(ota_crypto_t *crypto, posix_crypto_key_t *key);
+/** posix_crypto_pubkey_load from a file. OTA_ERR_NOT_FOUND if it cannot be read. */
+int posix_crypto_pubkey_load_file(const char *path, uint8_t point[OTA_PUBKEY_LEN]);
 
 /**
  * One-shot SHA-256 of len bytes through any provider (start, update,
