@@ -71,7 +71,7 @@ static int stage_update(rig_t *r, uint32_t version)
     }
     ota_bootctl_t bc;
     if (err == OTA_OK) {
-        err = ota_bootctl_init(&bc, &r->d.dev.flash, r->d.dev.boot_cfg.layout.bootctl_addr);
+        err = ota_bootctl_init(&bc, &r->d.dev.flash, r->d.dev.boot_cfg.layout.bootctl_addr, r->d.dev.boot_cfg.layout.bootctl_size);
     }
     if (err == OTA_OK) {
         err = ota_bootctl_set_status(&bc, OTA_STATUS_DISABLED);

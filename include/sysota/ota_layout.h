@@ -16,7 +16,8 @@ extern "C" {
 
 /** The memory map of internal flash, as offsets of the flash port. */
 typedef struct ota_layout {
-    uint32_t bootctl_addr; /**< the boot control area: one whole sector */
+    uint32_t bootctl_addr; /**< the boot control area: one whole sector, or two one after the other */
+    uint32_t bootctl_size; /**< its bytes: 0 or one sector's size (one sector), or two sectors' */
     uint32_t app_addr;     /**< first byte of the application region, on a sector boundary */
     uint32_t app_size;     /**< bytes of the application region (sectors of any size) */
 } ota_layout_t;
@@ -31,7 +32,7 @@ int ota_flash_sector(const ota_flash_t *flash, uint32_t addr, uint32_t *start, u
 
 /**
  * Check a memory map against the flash it describes: the boot control area
- * is exactly one sector, the application region starts on a sector and
+ * is one or two whole sectors, the application region starts on a sector and
  * fits in the device, and the two do not overlap. OTA_OK or
  * OTA_ERR_INVALID_ARG, with *why (when not NULL) naming the problem.
  */

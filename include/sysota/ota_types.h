@@ -40,15 +40,22 @@ typedef struct ota_bootctl_record {
     uint32_t pending_floor;   /**< the floor it raises to */
 } ota_bootctl_record_t;
 
-/** A handle on the boot control sector. */
+/** Sectors a boot control area may span: one, or two for a log that is never without a record. */
+#define OTA_BOOTCTL_SECTORS_MAX 2
+
+/** A handle on the boot control area. */
 typedef struct ota_bootctl {
     const ota_flash_t *flash;
-    uint32_t addr;       /**< first byte of the sector */
+    uint32_t addr;                                 /**< first byte of the area */
     uint32_t slot_size;
-    uint32_t slots;
-    uint32_t next_slot;  /**< first slot after the last non-blank one (== slots: full) */
-    uint32_t last_seq;   /**< sequence number of the newest record seen */
-    bool needs_erase;    /**< the sector holds an interrupted erase: erase before appending */
+    uint32_t sector_addr[OTA_BOOTCTL_SECTORS_MAX]; /**< the area's sectors */
+    uint32_t sector_size[OTA_BOOTCTL_SECTORS_MAX];
+    uint8_t sectors;                               /**< 1 or 2 */
+    uint8_t active;                                /**< the sector holding the newest record */
+    uint32_t slots;                                /**< slots of the active sector */
+    uint32_t next_slot; /**< first slot after the last non-blank one in the active sector (== slots: full) */
+    uint32_t last_seq;  /**< sequence number of the newest record seen */
+    bool needs_erase;   /**< the active sector holds an interrupted erase: erase before appending */
     bool scanned;
 } ota_bootctl_t;
 

@@ -22,7 +22,7 @@ typedef struct app_ctx {
 
 static int app_open(const ota_boot_config_t *cfg, app_ctx_t *app, bool need_db)
 {
-    int err = ota_bootctl_init(&app->bootctl, cfg->flash, cfg->layout.bootctl_addr);
+    int err = ota_bootctl_init(&app->bootctl, cfg->flash, cfg->layout.bootctl_addr, cfg->layout.bootctl_size);
     if (err == OTA_OK) {
         err = ota_bootctl_read(&app->bootctl, &app->rec);
     }
@@ -56,7 +56,7 @@ static bool app_fallback_exists(const app_ctx_t *app)
 int ota_app_running(const ota_boot_config_t *cfg, ota_bootctl_record_t *out)
 {
     ota_bootctl_t bc;
-    int err = ota_bootctl_init(&bc, cfg->flash, cfg->layout.bootctl_addr);
+    int err = ota_bootctl_init(&bc, cfg->flash, cfg->layout.bootctl_addr, cfg->layout.bootctl_size);
     if (err == OTA_OK) {
         err = ota_bootctl_read(&bc, out);
     }

@@ -679,7 +679,7 @@ int ota_boot_run(ota_boot_t *boot, const ota_boot_config_t *cfg, ota_boot_result
     st.boot = boot;
     uint8_t max_attempts = cfg->max_attempts ? cfg->max_attempts : OTA_BOOT_MAX_ATTEMPTS;
 
-    err = ota_bootctl_init(&boot->bootctl, cfg->flash, cfg->layout.bootctl_addr);
+    err = ota_bootctl_init(&boot->bootctl, cfg->flash, cfg->layout.bootctl_addr, cfg->layout.bootctl_size);
     if (err != OTA_OK) {
         return err;
     }

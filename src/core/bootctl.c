@@ -116,31 +116,46 @@ int ota_bootctl_decode(const uint8_t in[OTA_BOOTCTL_RECORD_SIZE], ota_bootctl_re
     return OTA_OK;
 }
 
-int ota_bootctl_init(ota_bootctl_t *bc, const ota_flash_t *flash, uint32_t addr)
+int ota_bootctl_init(ota_bootctl_t *bc, const ota_flash_t *flash, uint32_t addr, uint32_t size)
 {
     uint32_t start;
     uint32_t sector;
+    uint32_t covered = 0;
 
     memset(bc, 0, sizeof *bc);
-    if (ota_flash_sector(flash, addr, &start, &sector) != OTA_OK || start != addr) {
-        return OTA_ERR_INVALID_ARG; /* the area is one whole sector */
+    /* One whole sector, or two whole sectors one after the other (of any
+     * sizes: the area may straddle a change of sector size). */
+    for (uint8_t s = 0; s < OTA_BOOTCTL_SECTORS_MAX && (s == 0 || covered < size); s++) {
+        if (addr > UINT32_MAX - covered || ota_flash_sector(flash, addr + covered, &start, &sector) != OTA_OK ||
+            start != addr + covered) {
+            return OTA_ERR_INVALID_ARG;
+        }
+        bc->sector_addr[s] = start;
+        bc->sector_size[s] = sector;
+        bc->sectors = (uint8_t)(s + 1u);
+        covered += sector;
+    }
+    if (size != 0 && covered != size) {
+        return OTA_ERR_INVALID_ARG; /* not whole sectors, or more than two */
     }
     uint32_t slot = flash->write_unit > OTA_BOOTCTL_RECORD_SIZE ? flash->write_unit : OTA_BOOTCTL_RECORD_SIZE;
     /* write_unit and the record size are powers of two, so slot is a whole
      * number of write units. */
-    if (slot > OTA_BOOTCTL_SLOT_MAX || slot > sector || slot % flash->write_unit != 0u) {
-        return OTA_ERR_NOT_SUPPORTED;
+    for (uint8_t s = 0; s < bc->sectors; s++) {
+        if (slot > OTA_BOOTCTL_SLOT_MAX || slot > bc->sector_size[s] || slot % flash->write_unit != 0u) {
+            return OTA_ERR_NOT_SUPPORTED;
+        }
     }
     bc->flash = flash;
     bc->addr = addr;
     bc->slot_size = slot;
-    bc->slots = sector / slot;
+    bc->slots = bc->sector_size[0] / slot;
     return OTA_OK;
 }
 
 /*
  * True when sequence number a is newer than b, across the wrap at 2^32
- * (serial number arithmetic): the records of one sector are consecutive
+ * (serial number arithmetic): the records of the area are consecutive
  * appends, never 2^31 apart, so "a - b is small and positive" orders them.
  */
 static bool seq_newer(uint32_t a, uint32_t b)
@@ -151,27 +166,30 @@ static bool seq_newer(uint32_t a, uint32_t b)
 static bool is_blank(const uint8_t *p, uint32_t len)
 {
     for (uint32_t i = 0; i < len; i++) {
-        if (p[i] != 0xFFu) {
+        if (p[i] != OTA_FLASH_ERASED) {
             return false;
         }
     }
     return true;
 }
 
-/* One pass over the sector: find the newest valid record, the append point,
- * and whether the sector shows an interrupted erase. */
-static int bootctl_scan(ota_bootctl_t *bc, ota_bootctl_record_t *newest, bool *found)
+/* What one sector of the area holds. */
+typedef struct bootctl_sector_scan {
+    bool any_used;
+    bool suspect;     /* a used slot after a blank one: only an interrupted erase leaves that */
+    bool found;       /* a valid record */
+    uint32_t next;    /* first slot after the last used one */
+    ota_bootctl_record_t newest;
+} bootctl_sector_scan_t;
+
+static int scan_sector(const ota_bootctl_t *bc, uint8_t s, bootctl_sector_scan_t *out)
 {
     uint8_t slot[OTA_BOOTCTL_SLOT_MAX];
     bool seen_blank = false;
-    bool suspect = false;
-    bool any_used = false;
-    uint32_t next = 0;
 
-    *found = false;
-    bc->last_seq = 0;
-    for (uint32_t i = 0; i < bc->slots; i++) {
-        int err = bc->flash->read(bc->flash->ctx, bc->addr + i * bc->slot_size, slot, bc->slot_size);
+    memset(out, 0, sizeof *out);
+    for (uint32_t i = 0; i < bc->sector_size[s] / bc->slot_size; i++) {
+        int err = bc->flash->read(bc->flash->ctx, bc->sector_addr[s] + i * bc->slot_size, slot, bc->slot_size);
         if (err != OTA_OK) {
             return err;
         }
@@ -179,25 +197,59 @@ static int bootctl_scan(ota_bootctl_t *bc, ota_bootctl_record_t *newest, bool *f
             seen_blank = true;
             continue;
         }
-        any_used = true;
-        if (seen_blank) {
-            suspect = true; /* a used slot after a blank one: only an interrupted erase does that */
-        }
-        next = i + 1u;
+        out->any_used = true;
+        out->suspect = out->suspect || seen_blank;
+        out->next = i + 1u;
         ota_bootctl_record_t rec;
-        if (ota_bootctl_decode(slot, &rec) == OTA_OK && (!*found || seq_newer(rec.seq, newest->seq))) {
-            *newest = rec;
-            *found = true;
-            bc->last_seq = rec.seq; /* the next append continues from the newest */
+        if (ota_bootctl_decode(slot, &rec) == OTA_OK && (!out->found || seq_newer(rec.seq, out->newest.seq))) {
+            out->newest = rec;
+            out->found = true;
         }
     }
-    bc->next_slot = next;
-    bc->needs_erase = suspect;
+    return OTA_OK;
+}
+
+/*
+ * One pass over the area: the newest valid record, the sector it is in (the
+ * active one: appends go there), its append point, and whether it shows an
+ * interrupted erase.
+ *
+ * With two sectors the log moves from one to the other when the active one
+ * is full: the other is erased and the newest record written into it while
+ * the full one still holds the record before. So the erase, the one window
+ * of a one-sector log without any record, never touches the sector holding
+ * the newest record; whatever an interrupted erase leaves in the other
+ * sector is older than it.
+ */
+static int bootctl_scan(ota_bootctl_t *bc, ota_bootctl_record_t *newest, bool *found)
+{
+    bootctl_sector_scan_t scan[OTA_BOOTCTL_SECTORS_MAX];
+    bool any_used = false;
+
+    *found = false;
+    bc->active = 0;
+    for (uint8_t s = 0; s < bc->sectors; s++) {
+        int err = scan_sector(bc, s, &scan[s]);
+        if (err != OTA_OK) {
+            return err;
+        }
+        any_used = any_used || scan[s].any_used;
+        if (scan[s].found && (!*found || seq_newer(scan[s].newest.seq, newest->seq))) {
+            *newest = scan[s].newest;
+            *found = true;
+            bc->active = s;
+        }
+    }
+    const bootctl_sector_scan_t *act = &scan[bc->active];
+    bc->slots = bc->sector_size[bc->active] / bc->slot_size;
+    bc->next_slot = act->next;
+    bc->needs_erase = act->suspect;
+    bc->last_seq = *found ? newest->seq : 0; /* the next append continues from the newest */
     bc->scanned = true;
     if (!any_used) {
         return OTA_ERR_NOT_FOUND;
     }
-    if (suspect || !*found) {
+    if (act->suspect || !*found) {
         *found = false;
         return OTA_ERR_CORRUPT;
     }
@@ -228,27 +280,33 @@ int ota_bootctl_write(ota_bootctl_t *bc, ota_bootctl_record_t *rec)
         }
     }
     if (bc->needs_erase || bc->next_slot >= bc->slots) {
-        /* Cut during this erase: blank or half-erased sector, read as NOT_FOUND
-         * or CORRUPT; the bootloader rebuilds the record from the database and
-         * a digest check of program flash. */
-        int err = bc->flash->erase(bc->flash->ctx, bc->addr);
+        /* Move to the other sector (with one sector: start it over). With two,
+         * a cut during this erase leaves the full sector with the newest
+         * record, and a half-erased one holding only older records. With
+         * one: a blank or half-erased sector, read as NOT_FOUND or CORRUPT;
+         * the bootloader rebuilds the record from the database and a digest
+         * check of program flash. */
+        uint8_t target = bc->sectors > 1 ? (uint8_t)(1u - bc->active) : bc->active;
+        int err = bc->flash->erase(bc->flash->ctx, bc->sector_addr[target]);
         if (err != OTA_OK) {
             bc->scanned = false; /* state unknown: rescan before the next append */
             return err;
         }
+        bc->active = target;
+        bc->slots = bc->sector_size[target] / bc->slot_size;
         bc->next_slot = 0;
         bc->needs_erase = false;
     }
     rec->seq = bc->last_seq + 1u;
-    memset(slot, 0xFF, bc->slot_size);
+    memset(slot, OTA_FLASH_ERASED, bc->slot_size);
     ota_bootctl_encode(rec, slot);
-    uint32_t at = bc->next_slot;
+    uint32_t at = bc->sector_addr[bc->active] + bc->next_slot * bc->slot_size;
     /* The slot is consumed whatever happens: even a failed or torn program may
      * have cleared bits, and a write unit is never programmed twice. */
     bc->next_slot++;
     /* Cut during this program: the slot is blank, garbage or the new record;
      * the previous record is still the newest valid one unless this one landed. */
-    int err = bc->flash->program(bc->flash->ctx, bc->addr + at * bc->slot_size, slot, bc->slot_size);
+    int err = bc->flash->program(bc->flash->ctx, at, slot, bc->slot_size);
     if (err != OTA_OK) {
         return err;
     }

@@ -4,6 +4,8 @@
  */
 #include "sysota/ota_layout.h"
 
+#include "ota_bootctl.h"
+
 int ota_flash_sector(const ota_flash_t *flash, uint32_t addr, uint32_t *start, uint32_t *size)
 {
     if (flash == NULL || flash->write_unit == 0 || addr >= flash->size) {
@@ -45,10 +47,11 @@ int ota_layout_check(const ota_layout_t *layout, const ota_flash_t *flash, const
     if (layout == NULL || flash == NULL) {
         return layout_refuse(why, "layout: no layout or no flash");
     }
-    if (ota_flash_sector(flash, layout->bootctl_addr, &start, &size) != OTA_OK || start != layout->bootctl_addr) {
-        return layout_refuse(why, "layout: the boot control area is not the start of a sector of the flash");
+    ota_bootctl_t bc;
+    if (ota_bootctl_init(&bc, flash, layout->bootctl_addr, layout->bootctl_size) != OTA_OK) {
+        return layout_refuse(why, "layout: the boot control area is not one or two whole sectors of the flash");
     }
-    uint32_t bootctl_end = start + size;
+    uint32_t bootctl_end = bc.sector_addr[bc.sectors - 1u] + bc.sector_size[bc.sectors - 1u];
     if (layout->app_size == 0 || layout->app_addr >= flash->size || layout->app_size > flash->size - layout->app_addr) {
         return layout_refuse(why, "layout: the application region is empty or past the end of the flash");
     }

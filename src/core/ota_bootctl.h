@@ -42,8 +42,13 @@ extern "C" {
 
 
 
-/** Bind a handle to the sector at addr (sector aligned). No flash access. */
-int ota_bootctl_init(ota_bootctl_t *bc, const ota_flash_t *flash, uint32_t addr);
+/**
+ * Bind a handle to the area of size bytes at addr: one whole sector (size 0
+ * or the sector's size), or two whole sectors one after the other (the log
+ * is then never without a record, even while it compacts). No flash
+ * access. OTA_ERR_INVALID_ARG for an area that is not whole sectors.
+ */
+int ota_bootctl_init(ota_bootctl_t *bc, const ota_flash_t *flash, uint32_t addr, uint32_t size);
 
 /**
  * Read the newest valid record (one pass over the sector). Returns OTA_OK,

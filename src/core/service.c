@@ -113,7 +113,7 @@ int ota_service_init(ota_service_t *svc, const ota_service_config_t *cfg, const 
         svc->cfg.jitter_ms = svc->cfg.interval_ms / 2;
     }
 
-    err = ota_bootctl_init(&svc->bc, ports->flash, cfg->layout.bootctl_addr);
+    err = ota_bootctl_init(&svc->bc, ports->flash, cfg->layout.bootctl_addr, cfg->layout.bootctl_size);
     if (err == OTA_OK) {
         err = ota_bootctl_read(&svc->bc, &rec);
     }

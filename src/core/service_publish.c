@@ -161,7 +161,7 @@ void svc_step_mark(ota_service_t *svc)
     ota_bootctl_record_t rec;
     /* A fresh handle: ota_app_* calls append records through handles of
      * their own, so a cached scan position could be stale. */
-    int err = ota_bootctl_init(&svc->bc, svc->port.flash, svc->cfg.layout.bootctl_addr);
+    int err = ota_bootctl_init(&svc->bc, svc->port.flash, svc->cfg.layout.bootctl_addr, svc->cfg.layout.bootctl_size);
 
     if (err == OTA_OK) {
         err = ota_bootctl_read(&svc->bc, &rec);

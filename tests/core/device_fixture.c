@@ -130,7 +130,7 @@ void fixture_store_image(fixture_t *f, uint32_t version, uint32_t size, uint8_t 
 void fixture_mark_running_disabled(fixture_t *f)
 {
     ota_bootctl_t bc;
-    assert_int_equal(ota_bootctl_init(&bc, &f->dev.flash, f->dev.boot_cfg.layout.bootctl_addr), OTA_OK);
+    assert_int_equal(ota_bootctl_init(&bc, &f->dev.flash, f->dev.boot_cfg.layout.bootctl_addr, f->dev.boot_cfg.layout.bootctl_size), OTA_OK);
     assert_int_equal(ota_bootctl_set_status(&bc, OTA_STATUS_DISABLED), OTA_OK);
 }
 

@@ -420,7 +420,7 @@ static void set_floor(fixture_t *f, uint32_t floor, uint32_t pending_version, ui
 {
     ota_bootctl_t bc;
     ota_bootctl_record_t rec;
-    assert_int_equal(ota_bootctl_init(&bc, &f->dev.flash, f->dev.boot_cfg.layout.bootctl_addr), OTA_OK);
+    assert_int_equal(ota_bootctl_init(&bc, &f->dev.flash, f->dev.boot_cfg.layout.bootctl_addr, f->dev.boot_cfg.layout.bootctl_size), OTA_OK);
     assert_int_equal(ota_bootctl_read(&bc, &rec), OTA_OK);
     rec.floor = floor;
     rec.pending_version = pending_version;

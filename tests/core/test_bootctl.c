@@ -33,7 +33,7 @@ static void bench_open(bench_t *b, uint32_t write_unit, uint64_t seed)
     };
     assert_int_equal(sim_nor_open(&b->sim, &cfg), OTA_OK);
     sim_nor_port(&b->sim, &b->flash);
-    assert_int_equal(ota_bootctl_init(&b->bc, &b->flash, 4096), OTA_OK);
+    assert_int_equal(ota_bootctl_init(&b->bc, &b->flash, 4096, 0), OTA_OK);
 }
 
 static void bench_close(bench_t *b)
@@ -61,7 +61,7 @@ static ota_bootctl_record_t record(uint32_t version, uint8_t status)
 static int read_fresh(bench_t *b, ota_bootctl_record_t *out)
 {
     ota_bootctl_t bc;
-    assert_int_equal(ota_bootctl_init(&bc, &b->flash, 4096), OTA_OK);
+    assert_int_equal(ota_bootctl_init(&bc, &b->flash, 4096, 0), OTA_OK);
     return ota_bootctl_read(&bc, out);
 }
 
@@ -192,7 +192,7 @@ static void test_a_write_unit_larger_than_a_record_gets_one_slot_per_unit(void *
     bench_t b;
     ota_flash_t wide = { .size = 16384, .sector_size = 4096, .write_unit = 512 };
     ota_bootctl_t bc;
-    assert_int_equal(ota_bootctl_init(&bc, &wide, 4096), OTA_ERR_NOT_SUPPORTED); /* > OTA_BOOTCTL_SLOT_MAX */
+    assert_int_equal(ota_bootctl_init(&bc, &wide, 4096, 0), OTA_ERR_NOT_SUPPORTED); /* > OTA_BOOTCTL_SLOT_MAX */
     bench_open(&b, 256, 1);
     for (uint32_t v = 1; v <= 40; v++) {
         ota_bootctl_record_t w = record(v, OTA_STATUS_VALID);
@@ -226,7 +226,7 @@ static void test_an_interrupted_erase_is_recognised_and_the_next_write_recovers(
     assert_true(err == OTA_ERR_CORRUPT || err == OTA_ERR_NOT_FOUND);
 
     ota_bootctl_t bc;
-    assert_int_equal(ota_bootctl_init(&bc, &b.flash, 4096), OTA_OK);
+    assert_int_equal(ota_bootctl_init(&bc, &b.flash, 4096, 0), OTA_OK);
     (void)ota_bootctl_read(&bc, &r);
     assert_int_equal(ota_bootctl_write(&bc, &w), OTA_OK);
     assert_int_equal(read_fresh(&b, &r), OTA_OK);
@@ -238,15 +238,15 @@ static void test_an_interrupted_erase_is_recognised_and_the_next_write_recovers(
 }
 
 /*
- * The sweep: 70 appends (two erases of the full sector) with a cut after
+ * The sweep: 70 appends (two moves to a fresh sector) with a cut after
  * every operation, in every mode and for several seeds. After each cut the
- * sector reads the old record or the new one; only a cut inside an erase may
- * leave "no trustworthy record", and the next write always succeeds with no
- * write unit programmed twice.
+ * area reads the old record or the new one; with one sector, only a cut
+ * inside an erase may leave "no trustworthy record"; with two, none may.
+ * The next write always succeeds with no write unit programmed twice.
+ * area_size: 0 for one sector at 4096, 8192 for two.
  */
-static void test_a_cut_at_any_operation_leaves_the_old_or_the_new_record(void **state)
+static void cut_sweep(uint32_t area_size)
 {
-    (void)state;
     const uint32_t writes = 70;
     const sim_cut_mode_t modes[] = { SIM_CUT_SKIP, SIM_CUT_WHOLE, SIM_CUT_TORN };
     const char *mode_name[] = { "skip", "whole", "torn" };
@@ -257,6 +257,7 @@ static void test_a_cut_at_any_operation_leaves_the_old_or_the_new_record(void **
             for (uint64_t k = 1;; k++) {
                 bench_t b;
                 bench_open(&b, 16, seed);
+                assert_int_equal(ota_bootctl_init(&b.bc, &b.flash, 4096, area_size), OTA_OK);
                 sim_power_arm(&b.power, k, modes[m]);
                 uint32_t committed = 0; /* version of the newest write that returned OTA_OK */
                 bool was_erasing = false;
@@ -283,23 +284,27 @@ static void test_a_cut_at_any_operation_leaves_the_old_or_the_new_record(void **
                 }
                 sim_power_reboot(&b.power);
                 ota_bootctl_record_t r;
-                int err = read_fresh(&b, &r);
+                ota_bootctl_t fresh;
+                assert_int_equal(ota_bootctl_init(&fresh, &b.flash, 4096, area_size), OTA_OK);
+                int err = ota_bootctl_read(&fresh, &r);
                 if (err == OTA_OK) {
                     if (r.version != committed && r.version != committed + 1) {
                         fail_msg("cut after op %llu (%s, seed %llu): read v%u, expected v%u or v%u",
                                  (unsigned long long)k, mode_name[m], (unsigned long long)seed,
                                  (unsigned)r.version, (unsigned)committed, (unsigned)committed + 1);
                     }
-                } else if (!was_erasing && committed > 0) {
-                    fail_msg("cut after op %llu (%s, seed %llu): lost the record (%s) outside an erase",
-                             (unsigned long long)k, mode_name[m], (unsigned long long)seed, ota_err_name(err));
+                } else if ((!was_erasing || area_size != 0) && committed > 0) {
+                    fail_msg("cut after op %llu (%s, seed %llu): lost the record (%s)%s", (unsigned long long)k,
+                             mode_name[m], (unsigned long long)seed, ota_err_name(err),
+                             area_size != 0 ? " with two sectors" : " outside an erase");
                 }
                 /* Whatever the cut left, the log goes on. */
                 ota_bootctl_t bc;
-                assert_int_equal(ota_bootctl_init(&bc, &b.flash, 4096), OTA_OK);
+                assert_int_equal(ota_bootctl_init(&bc, &b.flash, 4096, area_size), OTA_OK);
                 ota_bootctl_record_t w = record(500, OTA_STATUS_VALID);
                 assert_int_equal(ota_bootctl_write(&bc, &w), OTA_OK);
-                assert_int_equal(read_fresh(&b, &r), OTA_OK);
+                assert_int_equal(ota_bootctl_init(&fresh, &b.flash, 4096, area_size), OTA_OK);
+                assert_int_equal(ota_bootctl_read(&fresh, &r), OTA_OK);
                 assert_int_equal(r.version, 500);
                 sim_nor_counters_t c;
                 sim_nor_counters(&b.sim, &c);
@@ -311,8 +316,51 @@ static void test_a_cut_at_any_operation_leaves_the_old_or_the_new_record(void **
             }
         }
     }
-    printf("bootctl sweep: %u cuts checked (70 appends, 3 modes, 8 torn seeds)\n", checked);
+    printf("bootctl sweep, %s: %u cuts checked (70 appends, 3 modes, 8 torn seeds)\n",
+           area_size ? "two sectors" : "one sector", checked);
     assert_true(checked > 500);
+}
+
+static void test_a_cut_at_any_operation_leaves_the_old_or_the_new_record(void **state)
+{
+    (void)state;
+    cut_sweep(0);
+}
+
+static void test_with_two_sectors_a_cut_never_leaves_the_area_without_a_record(void **state)
+{
+    (void)state;
+    cut_sweep(8192);
+}
+
+static void test_two_sectors_take_turns_and_the_newest_record_wins_across_them(void **state)
+{
+    bench_t b;
+    (void)state;
+    bench_open(&b, 16, 1);
+    assert_int_equal(ota_bootctl_init(&b.bc, &b.flash, 4096, 8192), OTA_OK);
+    assert_int_equal(b.bc.sectors, 2);
+    const uint32_t per_sector = 4096 / OTA_BOOTCTL_RECORD_SIZE;
+    for (uint32_t v = 1; v <= 3 * per_sector + 1; v++) {
+        ota_bootctl_record_t w = record(v, OTA_STATUS_VALID);
+        assert_int_equal(ota_bootctl_write(&b.bc, &w), OTA_OK);
+        ota_bootctl_t fresh;
+        ota_bootctl_record_t r;
+        assert_int_equal(ota_bootctl_init(&fresh, &b.flash, 4096, 8192), OTA_OK);
+        assert_int_equal(ota_bootctl_read(&fresh, &r), OTA_OK);
+        assert_int_equal(r.version, v);
+        /* Records 1..32 in the first sector, 33..64 in the second, 65.. the first again. */
+        assert_int_equal(fresh.active, ((v - 1u) / per_sector) % 2u);
+    }
+    sim_nor_counters_t c;
+    sim_nor_counters(&b.sim, &c);
+    assert_int_equal(c.erases, 3); /* each move erases the sector it moves to, the first one too */
+    assert_int_equal(c.violations, 0);
+    /* An area that is not whole sectors, or more than two, is refused. */
+    ota_bootctl_t bc;
+    assert_int_equal(ota_bootctl_init(&bc, &b.flash, 4096, 6000), OTA_ERR_INVALID_ARG);
+    assert_int_equal(ota_bootctl_init(&bc, &b.flash, 4096, 12288), OTA_ERR_INVALID_ARG);
+    bench_close(&b);
 }
 
 int main(void)
@@ -327,6 +375,8 @@ int main(void)
         cmocka_unit_test(test_a_write_unit_larger_than_a_record_gets_one_slot_per_unit),
         cmocka_unit_test(test_an_interrupted_erase_is_recognised_and_the_next_write_recovers),
         cmocka_unit_test(test_a_cut_at_any_operation_leaves_the_old_or_the_new_record),
+        cmocka_unit_test(test_with_two_sectors_a_cut_never_leaves_the_area_without_a_record),
+        cmocka_unit_test(test_two_sectors_take_turns_and_the_newest_record_wins_across_them),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

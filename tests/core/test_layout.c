@@ -80,19 +80,30 @@ static void test_a_memory_map_the_core_cannot_use_is_refused_with_a_reason(void 
         ota_layout_t layout;
         const char *reason;
     } bad[] = {
-        { { 0x0800, 0x1000, 0x1000 }, "boot control area" },   /* not a sector start */
-        { { 0x0000, 0x1800, 0x1000 }, "does not start on a sector" },
-        { { 0x0000, 0x1000, 0 }, "empty" },
-        { { 0x0000, 0x1000, 0x10000 }, "past the end" },
-        { { 0x2000, 0x1000, 0x4000 }, "overlaps" },             /* the record inside the region */
-        { { 0x10000, 0x1000, 0x1000 }, "boot control area" },  /* past the end */
+        { { .bootctl_addr = 0x0800, .app_addr = 0x1000, .app_size = 0x1000 }, "boot control area" },   /* not a sector start */
+        { { .bootctl_addr = 0x0000, .app_addr = 0x1800, .app_size = 0x1000 }, "does not start on a sector" },
+        { { .bootctl_addr = 0x0000, .app_addr = 0x1000, .app_size = 0 }, "empty" },
+        { { .bootctl_addr = 0x0000, .app_addr = 0x1000, .app_size = 0x10000 }, "past the end" },
+        { { .bootctl_addr = 0x2000, .app_addr = 0x1000, .app_size = 0x4000 }, "overlaps" },             /* the record inside the region */
+        { { .bootctl_addr = 0x10000, .app_addr = 0x1000, .app_size = 0x1000 }, "boot control area" },  /* past the end */
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         assert_int_equal(ota_layout_check(&bad[i].layout, flash, &why), OTA_ERR_INVALID_ARG);
         assert_non_null(strstr(why, bad[i].reason));
     }
-    ota_layout_t good = { 0xF000, 0x0000, 0xF000 }; /* the area above the region is fine */
+    ota_layout_t good = { .bootctl_addr = 0xF000, .app_addr = 0x0000, .app_size = 0xF000 }; /* above the region */
     assert_int_equal(ota_layout_check(&good, flash, &why), OTA_OK);
+    /* Two sectors for the boot control log; not three, not a sector and a half. */
+    ota_layout_t two = { .bootctl_addr = 0x0000, .bootctl_size = 0x2000, .app_addr = 0x2000, .app_size = 0xE000 };
+    assert_int_equal(ota_layout_check(&two, flash, &why), OTA_OK);
+    two.bootctl_size = 0x3000;
+    assert_int_equal(ota_layout_check(&two, flash, &why), OTA_ERR_INVALID_ARG);
+    two.bootctl_size = 0x1800;
+    assert_int_equal(ota_layout_check(&two, flash, &why), OTA_ERR_INVALID_ARG);
+    two.bootctl_size = 0x2000;
+    two.app_addr = 0x1000; /* overlaps the second sector */
+    assert_int_equal(ota_layout_check(&two, flash, &why), OTA_ERR_INVALID_ARG);
+    assert_non_null(strstr(why, "overlaps"));
 
     /* The bootloader refuses to run on such a map rather than guess. */
     ota_boot_config_t cfg = f->dev.boot_cfg;

@@ -69,7 +69,7 @@ static void setup_update_full_log(fixture_t *f)
     setup_update(f);
     ota_bootctl_t bc;
     ota_bootctl_record_t rec;
-    assert_int_equal(ota_bootctl_init(&bc, &f->dev.flash, f->dev.boot_cfg.layout.bootctl_addr), OTA_OK);
+    assert_int_equal(ota_bootctl_init(&bc, &f->dev.flash, f->dev.boot_cfg.layout.bootctl_addr, f->dev.boot_cfg.layout.bootctl_size), OTA_OK);
     assert_int_equal(ota_bootctl_read(&bc, &rec), OTA_OK);
     while (bc.next_slot + 1u < bc.slots) {
         assert_int_equal(ota_bootctl_write(&bc, &rec), OTA_OK);

@@ -1057,7 +1057,7 @@ static void test_auto_confirm_confirms_a_first_boot_image_at_init(void **state)
     ota_boot_result_t res;
     ota_bootctl_t bc;
     fix_store_image(&t->f, 4, NULL, OTA_STATUS_DOWNLOADED);
-    assert_int_equal(ota_bootctl_init(&bc, &t->f.dev.flash, 0), OTA_OK);
+    assert_int_equal(ota_bootctl_init(&bc, &t->f.dev.flash, 0, 0), OTA_OK);
     assert_int_equal(ota_bootctl_set_status(&bc, OTA_STATUS_DISABLED), OTA_OK);
     assert_int_equal(fix_boot(&t->f, &res), OTA_OK);
     assert_int_equal(res.version, 4);
