@@ -59,6 +59,20 @@ int sim_device_layout(const sim_device_config_t *cfg, sim_device_layout_t *out, 
     }
     /* 64-bit sums: an offset near 4 GiB must not wrap into "fits". */
     uint64_t bootctl_end = (uint64_t)cfg->bootctl_offset + out->sector_size;
+    out->bootctl_size = 0;
+    if (cfg->bootctl_sectors > 2) {
+        return layout_error(why, "the boot control area is one or two sectors");
+    }
+    if (cfg->bootctl_sectors == 2 && bc_err == OTA_OK) {
+        uint32_t second = 0;
+        uint32_t second_start = 0;
+        if (layout_sector(cfg, out->sector_size, bootctl_end, &second_start, &second) != OTA_OK ||
+            bootctl_end + second > out->nvm_size) {
+            return layout_error(why, "the boot control area's second sector is past the end of flash");
+        }
+        bootctl_end += second;
+        out->bootctl_size = (uint32_t)(bootctl_end - cfg->bootctl_offset);
+    }
     uint64_t app = cfg->app_offset ? cfg->app_offset : bootctl_end;
     out->app_addr = (uint32_t)app;
     out->app_size = app < out->nvm_size ? out->nvm_size - (uint32_t)app : 0u;
@@ -141,6 +155,7 @@ int sim_device_open(sim_device_t *dev, const sim_device_config_t *cfg)
     dev->boot_cfg.crypto = &dev->crypto;
     dev->boot_cfg.sys = &dev->sys;
     dev->boot_cfg.layout.bootctl_addr = lay.bootctl_addr;
+    dev->boot_cfg.layout.bootctl_size = lay.bootctl_size;
     dev->boot_cfg.layout.app_addr = lay.app_addr;
     dev->boot_cfg.layout.app_size = lay.app_size;
     dev->boot_cfg.max_attempts = cfg->max_attempts;

@@ -43,7 +43,8 @@ typedef struct sim_device_config {
     const posix_flash_file_run_t *sectors; /**< sector map (see flash_file.h); NULL: uniform */
     size_t nsectors;         /**< runs in sectors */
     uint32_t write_unit;     /**< default 16 (PIC32MZ quad word) */
-    uint32_t bootctl_offset; /**< boot control sector; default 0 */
+    uint32_t bootctl_offset; /**< boot control area; default 0 */
+    uint8_t bootctl_sectors; /**< sectors of the boot control area: 1 (default) or 2 (never without a record) */
     uint32_t app_offset;     /**< first byte of the application region; 0: right after the boot control sector */
     bool lenient;            /**< allow a write unit to be programmed twice (default: strict, refused) */
     uint64_t store_capacity; /**< bytes; 0: unlimited */
@@ -56,7 +57,8 @@ typedef struct sim_device_layout {
     uint32_t nvm_size;
     uint32_t sector_size;  /**< the boot control sector's size */
     uint32_t write_unit;
-    uint32_t bootctl_addr; /**< flash offset of the boot control sector */
+    uint32_t bootctl_addr; /**< flash offset of the boot control area */
+    uint32_t bootctl_size; /**< its bytes when it spans two sectors; 0: one sector */
     uint32_t app_addr;     /**< flash offset of the application region */
     uint32_t app_size;     /**< to the end of flash */
 } sim_device_layout_t;

@@ -47,7 +47,13 @@ typedef struct scenario {
     bool confirms;         /* the application confirms its first boot */
     uint32_t final;        /* the image the device must end on */
     uint32_t allowed[3];   /* images it may run meanwhile */
+    bool security;         /* the record holds a manifest sequence and a floor that must never be lost */
 } scenario_t;
+
+/* The security state the two-sector scenario starts with. */
+#define SEC_MANIFEST_SEQ 7u
+#define SEC_FLOOR 1u
+#define SEC_NEW_FLOOR 2u /* NEW raises the floor to this once it confirms */
 
 /* ---- scenarios ---------------------------------------------------------------- */
 
@@ -74,6 +80,30 @@ static void setup_update_full_log(fixture_t *f)
     while (bc.next_slot + 1u < bc.slots) {
         assert_int_equal(ota_bootctl_write(&bc, &rec), OTA_OK);
     }
+}
+
+/* The same on a boot control area of two sectors, with a security state in
+ * the record (a manifest sequence, a floor, NEW's floor pending): the move
+ * to the other sector must never lose it, not even during the erase. */
+static void setup_update_two_sectors(fixture_t *f)
+{
+    f->cfg.bootctl_sectors = 2;
+    fixture_reopen(f);
+    setup_update(f);
+    ota_bootctl_t bc;
+    ota_bootctl_record_t rec;
+    assert_int_equal(ota_bootctl_init(&bc, &f->dev.flash, f->dev.boot_cfg.layout.bootctl_addr,
+                                      f->dev.boot_cfg.layout.bootctl_size),
+                     OTA_OK);
+    assert_int_equal(bc.sectors, 2);
+    assert_int_equal(ota_bootctl_read(&bc, &rec), OTA_OK);
+    rec.manifest_seq = SEC_MANIFEST_SEQ;
+    rec.floor = SEC_FLOOR;
+    rec.pending_version = NEW;
+    rec.pending_floor = SEC_NEW_FLOOR;
+    do {
+        assert_int_equal(ota_bootctl_write(&bc, &rec), OTA_OK);
+    } while (bc.next_slot + 1u < bc.slots);
 }
 
 /* The new image was installed and never confirmed, and its attempts are spent. */
@@ -108,10 +138,11 @@ static void setup_factory_reset(fixture_t *f)
 }
 
 static const scenario_t scenarios[] = {
-    { "update", setup_update, true, NEW, { NEW, PREVIOUS, GOLDEN } },
-    { "update-full-log", setup_update_full_log, true, NEW, { NEW, PREVIOUS, GOLDEN } },
-    { "rollback", setup_rollback, false, PREVIOUS, { NEW, PREVIOUS, GOLDEN } },
-    { "first-boot", setup_first_boot, true, GOLDEN, { GOLDEN, GOLDEN, GOLDEN } },
+    { "update", setup_update, true, NEW, { NEW, PREVIOUS, GOLDEN }, false },
+    { "update-full-log", setup_update_full_log, true, NEW, { NEW, PREVIOUS, GOLDEN }, false },
+    { "rollback", setup_rollback, false, PREVIOUS, { NEW, PREVIOUS, GOLDEN }, false },
+    { "first-boot", setup_first_boot, true, GOLDEN, { GOLDEN, GOLDEN, GOLDEN }, false },
+    { "update-two-sectors", setup_update_two_sectors, true, NEW, { NEW, PREVIOUS, GOLDEN }, true },
 };
 
 /* What the device does after a reset in each scenario: boot, and (unless
@@ -186,6 +217,10 @@ static void check_invariants(fixture_t *f, const scenario_t *s, const char *wher
     if (db.bad_lines != 0) {
         fail_msg("%s: database has %u bad lines", where, (unsigned)db.bad_lines);
     }
+    if (s->security && (rec.manifest_seq != SEC_MANIFEST_SEQ || rec.floor < SEC_FLOOR)) {
+        fail_msg("%s: the security state was lost (sequence %u, floor %u)", where, (unsigned)rec.manifest_seq,
+                 (unsigned)rec.floor);
+    }
     check_golden_intact(f, where);
     sim_nor_counters_t fc;
     sim_nor_counters(&f->dev.nor, &fc);
@@ -202,6 +237,10 @@ static void check_invariants(fixture_t *f, const scenario_t *s, const char *wher
     if (res.version != s->final || res.status != OTA_STATUS_VALID || !res.direct) {
         fail_msg("%s: ended on v%u (status %02X, direct %d), expected v%u confirmed", where,
                  (unsigned)res.version, res.status, res.direct, (unsigned)s->final);
+    }
+    if (s->security && fixture_record(f).floor != SEC_NEW_FLOOR) {
+        fail_msg("%s: NEW confirmed but the floor is %u, not %u", where, (unsigned)fixture_record(f).floor,
+                 SEC_NEW_FLOOR);
     }
 }
 
@@ -268,6 +307,12 @@ static void test_update_survives_a_cut_at_every_operation_while_the_log_compacts
     sweep(&scenarios[1], 2);
 }
 
+static void test_an_update_on_two_sectors_never_loses_the_security_state(void **state)
+{
+    (void)state;
+    sweep(&scenarios[4], 2);
+}
+
 static void test_rollback_survives_a_cut_at_every_operation(void **state)
 {
     (void)state;
@@ -298,7 +343,7 @@ static void test_factory_reset_survives_a_cut_at_every_operation(void **state)
             snprintf(where, sizeof where, "factory-reset, cut after op %llu (%s)", (unsigned long long)k, mode_names[m]);
             /* Whether or not the reset completed, the device boots a verified
              * image; once the reset has completed, it is the golden one. */
-            scenario_t s = { "factory-reset", NULL, true, GOLDEN, { NEW, GOLDEN, GOLDEN } };
+            scenario_t s = { "factory-reset", NULL, true, GOLDEN, { NEW, GOLDEN, GOLDEN }, false };
             if (err == OTA_OK) {
                 check_invariants(&f, &s, where);
                 fixture_close(&f);
@@ -357,6 +402,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_update_survives_a_cut_at_every_operation),
         cmocka_unit_test(test_update_survives_a_cut_at_every_operation_while_the_log_compacts),
+        cmocka_unit_test(test_an_update_on_two_sectors_never_loses_the_security_state),
         cmocka_unit_test(test_rollback_survives_a_cut_at_every_operation),
         cmocka_unit_test(test_first_boot_survives_a_cut_at_every_operation),
         cmocka_unit_test(test_factory_reset_survives_a_cut_at_every_operation),
