@@ -34,6 +34,7 @@ set(SYSOTA_CORE_SOURCES
   service_download.c
   service_job.c
   service_publish.c
+  service_trust.c
   sigfile.c
   sys_ota.c
   trust.c

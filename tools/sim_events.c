@@ -146,7 +146,12 @@ void simcmd_print_event(simcmd_printer_t *p, ota_service_event_t ev, const ota_s
         simcmd_say(p, "verify v%u: ok (SHA-256 matches the manifest)", v);
         break;
     case OTA_EVENT_VERIFY_FAILED:
-        simcmd_say(p, "verify v%u: FAILED: the SHA-256 differs from the manifest's, the file is deleted", v);
+        if (d->reason == OTA_ERR_DIGEST) {
+            simcmd_say(p, "verify v%u: FAILED: the SHA-256 differs from the manifest's, the file is deleted", v);
+        } else {
+            simcmd_say(p, "verify v%u: FAILED: %s (%s), the file is deleted", v, ota_err_name(d->reason),
+                       ota_err_describe(d->reason));
+        }
         break;
     case OTA_EVENT_UPDATE_READY:
         simcmd_say(p, "update ready: v%u stored with row FE, running v%u marked F0 for the bootloader", v, run);
@@ -182,6 +187,9 @@ void simcmd_print_event(simcmd_printer_t *p, ota_service_event_t ev, const ota_s
         failed(p, "trigger refused", d);
         break;
     case OTA_EVENT_RESET:
+        break;
+    case OTA_EVENT_GOLDEN_REPLACED:
+        simcmd_say(p, "golden image replaced: factory.bin is now v%u (signed Golden entry)", v);
         break;
     }
 }

@@ -17,6 +17,7 @@
 #include "sysota/ota_config.h"
 #include "sysota/ota_layout.h"
 #include "sysota/ota_port.h"
+#include "sysota/ota_security.h"
 #include "sysota/ota_status.h"
 #include "sysota/ota_types.h"
 
@@ -30,6 +31,7 @@ typedef struct ota_boot_config {
     const ota_store_t *store;   /**< external store: images and the database */
     const ota_crypto_t *crypto; /**< SHA-256 */
     const ota_system_t *sys;    /**< log (may be NULL) */
+    const ota_keys_t *keys;     /**< trusted keys: a stored image is installed only with a valid signature; NULL or none: not checked */
     ota_layout_t layout;        /**< the boot control area and the application region */
     uint8_t max_attempts;       /**< boots of an unconfirmed image before rollback; 0: OTA_BOOT_MAX_ATTEMPTS */
     bool verify_on_jump;        /**< also hash program flash on the direct-jump path */

@@ -260,6 +260,13 @@ typedef struct ota_system {
     bool (*network_up)(void *ctx);
     /** One log line: a constant message and one number (a version, a code, a line). NULL: silent. */
     void (*log)(void *ctx, ota_log_level_t level, const char *msg, int32_t value);
+    /**
+     * Optional: the current time in seconds since 1970-01-01 UTC, from a
+     * source the device trusts (a secure RTC, an authenticated time
+     * protocol). OTA_OK, or an error while it has none yet. NULL: the device
+     * has no trusted time, and a manifest's "Expires" is not checked.
+     */
+    int (*utc_time)(void *ctx, uint64_t *seconds);
 } ota_system_t;
 
 #ifdef __cplusplus

@@ -21,6 +21,7 @@
 #include "sysota/ota_config.h"
 #include "sysota/ota_layout.h"
 #include "sysota/ota_port.h"
+#include "sysota/ota_security.h"
 #include "sysota/ota_types.h"
 
 #ifdef __cplusplus
@@ -48,7 +49,8 @@ typedef enum ota_service_event {
     OTA_EVENT_ROLLBACK,           /**< ota_service_rollback() done (reason OTA_OK) or failed */
     OTA_EVENT_CONFIRMED,          /**< the running image was confirmed (version) */
     OTA_EVENT_TRIGGER_FAILED,     /**< a manual trigger was refused (reason OTA_ERR_STATE) */
-    OTA_EVENT_RESET               /**< the system port's reset() is about to be called */
+    OTA_EVENT_RESET,              /**< the system port's reset() is about to be called */
+    OTA_EVENT_GOLDEN_REPLACED     /**< a signed Golden entry replaced the golden copy (version) */
 } ota_service_event_t;
 
 /** The small payload of every event. */
@@ -92,6 +94,8 @@ typedef struct ota_service_config {
     bool resume;                  /**< keep a partial download and continue it with a Range request */
     uint8_t max_images;           /**< database rows kept, golden included (2 .. OTA_DB_MAX_ROWS) */
 
+    const ota_keys_t *keys;       /**< the keys the device trusts; NULL or none: unsigned updates (compatibility) */
+    const char *hardware_id;      /**< this hardware's id: a manifest for another is refused; NULL: any */
     bool require_tls;             /**< refuse http:// (manifest and images) with OTA_ERR_TLS_REQUIRED */
     const void *trust_anchor;     /**< passed to the transport as is (ota_http_options_t); NULL: port default */
     bool insecure;                /**< skip TLS peer verification (tests only) */
@@ -136,6 +140,10 @@ typedef struct ota_service {
     ota_manifest_choice_t choice;
     ota_sha256_t sha;
     uint32_t running;     /* running version */
+    uint32_t manifest_seq; /* highest signed manifest Sequence accepted (from the record) */
+    uint32_t floor;       /* the device's floor (from the record) */
+    uint8_t sigfile[OTA_SIGFILE_LEN]; /* the manifest's detached signature */
+    uint8_t sig_len;      /* bytes of it received */
     uint32_t golden;      /* golden version, 0 when unknown */
     uint32_t next_check;  /* now_ms of the next periodic check */
     uint32_t t_start;     /* start of the current transfer */

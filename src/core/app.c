@@ -13,6 +13,7 @@
 
 #include "ota_bootctl.h"
 #include "ota_imgdb.h"
+#include "ota_trust.h"
 
 typedef struct app_ctx {
     ota_bootctl_t bootctl;
@@ -160,7 +161,12 @@ int ota_app_factory_reset(const ota_boot_config_t *cfg)
     }
     for (uint8_t i = 0; i < app.db.count; i++) {
         if (!ota_db_row_is_golden(&app.db.rows[i])) {
+            char sig[OTA_SIG_NAME_MAX];
+            ota_sig_name(app.db.rows[i].version, sig);
             err = cfg->store->remove(cfg->store->ctx, app.db.rows[i].name);
+            if (err == OTA_OK || err == OTA_ERR_NOT_FOUND) {
+                err = cfg->store->remove(cfg->store->ctx, sig); /* its signature, if it had one */
+            }
             if (err != OTA_OK && err != OTA_ERR_NOT_FOUND) {
                 return err;
             }

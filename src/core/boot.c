@@ -21,6 +21,7 @@
 
 #include <string.h>
 
+#include "ota_trust.h"
 #include "ota_util.h"
 #include "ota_file.h"
 #include "ota_bootctl.h"
@@ -29,8 +30,9 @@
 /* The bootloader's temporary file for the golden copy ('.'-names are temporary). */
 #define GOLDEN_TMP_NAME ".golden.tmp"
 
-/* Candidates: every database row, the image in program flash and the golden one. */
-#define BOOT_MAX_CANDIDATES (OTA_DB_MAX_ROWS + 2)
+/* Candidates: every database row, the image in program flash, and the golden
+ * one under its name and under the name of a replacement a cut interrupted. */
+#define BOOT_MAX_CANDIDATES (OTA_DB_MAX_ROWS + 3)
 
 typedef struct boot_candidate {
     uint32_t version;
@@ -63,7 +65,8 @@ static void boot_log(const ota_boot_t *boot, ota_log_level_t level, const char *
 static bool boot_image_fault(int err)
 {
     return err == OTA_ERR_DIGEST || err == OTA_ERR_VERIFY || err == OTA_ERR_TOO_LARGE ||
-           err == OTA_ERR_CORRUPT || err == OTA_ERR_NOT_FOUND;
+           err == OTA_ERR_CORRUPT || err == OTA_ERR_NOT_FOUND || err == OTA_ERR_SIGNATURE ||
+           err == OTA_ERR_UNSIGNED;
 }
 
 /*
@@ -406,6 +409,13 @@ static uint32_t candidates_build(boot_state_t *st, boot_candidate_t *list)
         c.golden = true;
         c.confirmed = true;
         candidates_insert(list, &count, &c);
+        /* A replacement cut between the record (which names the new golden
+         * image) and the rename over factory.bin: the new copy is here. */
+        uint32_t size;
+        if (boot->cfg.store->stat(boot->cfg.store->ctx, OTA_GOLDEN_NEW_NAME, &size) == OTA_OK) {
+            c.name = OTA_GOLDEN_NEW_NAME;
+            candidates_insert(list, &count, &c);
+        }
     }
     return count;
 }
@@ -506,6 +516,29 @@ static int db_align(boot_state_t *st)
 
 /* ---- install one candidate --------------------------------------------------------- */
 
+/* The signature kept beside a stored image verifies its digest under a
+ * trusted key: OTA_OK, OTA_ERR_UNSIGNED (none, or not whole), or the
+ * verification's error. */
+static int candidate_signature(ota_boot_t *boot, const boot_candidate_t *c)
+{
+    const ota_store_t *store = boot->cfg.store;
+    char name[OTA_SIG_NAME_MAX];
+    ota_sig_name(c->version, name);
+    int fh = store->open(store->ctx, name, OTA_STORE_READ);
+    if (fh < 0) {
+        return fh == OTA_ERR_NOT_FOUND ? OTA_ERR_UNSIGNED : fh;
+    }
+    int err = read_exact(boot, fh, OTA_SIG_LEN);
+    (void)store->close(store->ctx, fh);
+    if (err == OTA_ERR_DIGEST) {
+        return OTA_ERR_UNSIGNED; /* shorter than a signature */
+    }
+    if (err != OTA_OK) {
+        return err;
+    }
+    return ota_trust_verify(boot->cfg.crypto, boot->cfg.keys, NULL, c->digest, boot->buf);
+}
+
 /* An image of size bytes can be installed in the application region. */
 static int size_check(ota_boot_t *boot, uint32_t size, uint32_t version)
 {
@@ -574,6 +607,16 @@ static int install(boot_state_t *st, const boot_candidate_t *c, ota_boot_result_
         if (memcmp(digest, c->digest, OTA_SHA256_LEN) != 0) {
             boot_log(boot, OTA_LOG_ERROR, "boot: stored image fails its digest", (int32_t)c->version);
             return OTA_ERR_DIGEST;
+        }
+        /* The golden image's digest is the record's, in internal flash; any
+         * other image's comes from the store, so its signature must vouch
+         * for it (the store may have been changed since the download). */
+        if (!c->golden && ota_trust_provisioned(cfg->keys)) {
+            err = candidate_signature(boot, c);
+            if (err != OTA_OK) {
+                boot_log(boot, OTA_LOG_ERROR, "boot: stored image fails its signature", (int32_t)c->version);
+                return err;
+            }
         }
         st->flash_changing = true;
         err = record_disable(st);

@@ -45,6 +45,17 @@ int ota_key_id(const ota_crypto_t *crypto, const uint8_t key[OTA_PUBKEY_LEN], ui
 int ota_trust_verify(const ota_crypto_t *crypto, const ota_keys_t *keys, const uint8_t *key_id,
                      const uint8_t digest[OTA_SHA256_LEN], const uint8_t sig[OTA_SIG_LEN]);
 
+/**
+ * The store name of the signature kept beside a stored image of version:
+ * "v<version>.sig" (at most OTA_SIG_NAME_MAX bytes with its NUL). Image names
+ * taken from URLs never end in ".sig", so the two never collide.
+ */
+#define OTA_SIG_NAME_MAX 16
+void ota_sig_name(uint32_t version, char out[OTA_SIG_NAME_MAX]);
+
+/** The temporary name of a new golden copy while it replaces the old one (see the service). */
+#define OTA_GOLDEN_NEW_NAME ".golden.new"
+
 /** True when keys holds at least one key: the device takes signed updates only. */
 bool ota_trust_provisioned(const ota_keys_t *keys);
 

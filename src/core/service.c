@@ -16,6 +16,7 @@
 #include "ota_bootctl.h"
 #include "ota_imgdb.h"
 #include "ota_manifest.h"
+#include "ota_trust.h"
 
 void ota_service_config_defaults(ota_service_config_t *cfg)
 {
@@ -45,6 +46,8 @@ static const uint8_t svc_step_state[ST_COUNT] = {
     [ST_IDLE] = OTA_SERVICE_IDLE,
     [ST_MF_HEAD] = OTA_SERVICE_CHECKING,
     [ST_MF_BODY] = OTA_SERVICE_CHECKING,
+    [ST_SIG_HEAD] = OTA_SERVICE_CHECKING,
+    [ST_SIG_BODY] = OTA_SERVICE_CHECKING,
     [ST_MF_PARSE] = OTA_SERVICE_CHECKING,
     [ST_ERASE] = OTA_SERVICE_CHECKING,
     [ST_DECIDE] = OTA_SERVICE_CHECKING,
@@ -59,9 +62,15 @@ static const uint8_t svc_step_state[ST_COUNT] = {
     [ST_ADOPT_HASH] = OTA_SERVICE_PUBLISHING,
     [ST_ROOM] = OTA_SERVICE_PUBLISHING,
     [ST_RENAME] = OTA_SERVICE_PUBLISHING,
+    [ST_SIG_SAVE] = OTA_SERVICE_PUBLISHING,
     [ST_ROW] = OTA_SERVICE_PUBLISHING,
     [ST_MARK] = OTA_SERVICE_PUBLISHING,
     [ST_DONE] = OTA_SERVICE_PUBLISHING,
+    [ST_GOLDEN_STAGE] = OTA_SERVICE_PUBLISHING,
+    [ST_GOLDEN_RECORD] = OTA_SERVICE_PUBLISHING,
+    [ST_GOLDEN_COMMIT] = OTA_SERVICE_PUBLISHING,
+    [ST_GOLDEN_ROW] = OTA_SERVICE_PUBLISHING,
+    [ST_GOLDEN_FINISH] = OTA_SERVICE_MAINTENANCE,
     [ST_READY] = OTA_SERVICE_READY,
     [ST_RESET] = OTA_SERVICE_RESET,
 };
@@ -129,6 +138,8 @@ int ota_service_init(ota_service_t *svc, const ota_service_config_t *cfg, const 
         }
         svc->running = rec.version;
         svc->golden = rec.golden_version;
+        svc->manifest_seq = rec.manifest_seq;
+        svc->floor = rec.floor;
     } else if (cfg->running_version) {
         svc_log(svc, OTA_LOG_WARN, "ota: no boot control record, configured version", (int32_t)cfg->running_version);
         svc->running = cfg->running_version;
@@ -144,9 +155,29 @@ int ota_service_init(ota_service_t *svc, const ota_service_config_t *cfg, const 
         svc->golden = g->version;
     }
     svc_log(svc, OTA_LOG_INFO, "ota: running version", (int32_t)svc->running);
+    if (!svc_signed(svc)) {
+        /* Said once: this is the original's trust model, not a secure one. */
+        svc_log(svc, OTA_LOG_WARN, "ota: no keys: unsigned manifests and images are accepted (compatibility mode)",
+                0);
+    }
     /* Leftovers of a cut (half-written database or download temp files) go
      * first; interrupted downloads are kept for a resume. */
     svc_clean(svc, true, ST_IDLE);
+    uint32_t size;
+    const ota_store_t *st = ports->store;
+    if (st->stat(st->ctx, OTA_GOLDEN_NEW_NAME, &size) == OTA_OK) {
+        /* A golden replacement a cut interrupted: finish (or drop) it first. */
+        err = svc->port.crypto->sha256_start(svc->port.crypto->ctx, &svc->sha);
+        svc->sha_open = err == OTA_OK;
+        if (err == OTA_OK) {
+            svc->fh = err = st->open(st->ctx, OTA_GOLDEN_NEW_NAME, OTA_STORE_READ);
+        }
+        if (err >= 0) {
+            svc->step = ST_GOLDEN_FINISH;
+        } else {
+            svc_sha_release(svc);
+        }
+    }
     return OTA_OK;
 }
 
@@ -203,6 +234,12 @@ int ota_service_task(ota_service_t *svc)
     case ST_MF_BODY:
         svc_step_mf_body(svc);
         break;
+    case ST_SIG_HEAD:
+        svc_step_sig_head(svc);
+        break;
+    case ST_SIG_BODY:
+        svc_step_sig_body(svc);
+        break;
     case ST_MF_PARSE:
         svc_step_mf_parse(svc);
         break;
@@ -239,6 +276,9 @@ int ota_service_task(ota_service_t *svc)
     case ST_RENAME:
         svc_step_rename(svc);
         break;
+    case ST_SIG_SAVE:
+        svc_step_sig_save(svc);
+        break;
     case ST_ROW:
         svc_step_row(svc);
         break;
@@ -247,6 +287,21 @@ int ota_service_task(ota_service_t *svc)
         break;
     case ST_DONE:
         svc_step_done(svc);
+        break;
+    case ST_GOLDEN_STAGE:
+        svc_step_golden_stage(svc);
+        break;
+    case ST_GOLDEN_RECORD:
+        svc_step_golden_record(svc);
+        break;
+    case ST_GOLDEN_COMMIT:
+        svc_step_golden_commit(svc);
+        break;
+    case ST_GOLDEN_ROW:
+        svc_step_golden_row(svc);
+        break;
+    case ST_GOLDEN_FINISH:
+        svc_step_golden_finish(svc);
         break;
     }
     switch (ota_service_state(svc)) {

@@ -92,14 +92,26 @@ void svc_step_mf_body(ota_service_t *svc)
     }
     t->close(t->ctx);
     svc->http_open = false;
-    svc->step = ST_MF_PARSE;
+    if (svc_signed(svc)) {
+        svc_sig_start(svc); /* the signature before a single entry is read */
+    } else {
+        svc->step = ST_MF_PARSE;
+    }
 }
 
 void svc_step_mf_parse(ota_service_t *svc)
 {
     ota_manifest_choice_t *c = &svc->choice;
-    ota_manifest_policy_t policy = { .running = svc->running, .golden = svc->golden };
-    int err = ota_manifest_choose(svc->cfg.manifest_buf, svc->done, &policy, c);
+    ota_manifest_policy_t policy = {
+        .running = svc->running, .floor = svc->floor, .golden = svc->golden, .need_signature = svc_signed(svc)
+    };
+    int err = svc_signed(svc) ? svc_manifest_verify(svc) : OTA_OK;
+    if (err == OTA_OK) {
+        err = ota_manifest_choose(svc->cfg.manifest_buf, svc->done, &policy, c);
+    }
+    if (err == OTA_OK) {
+        err = svc_manifest_accept(svc);
+    }
 
     svc->done = 0;
     if (err == OTA_OK && c->rejected) {
@@ -197,6 +209,14 @@ void svc_step_decide(ota_service_t *svc)
     err = ota_url_file_name(u->url, svc->name, sizeof(svc->name));
     if (err == OTA_OK && svc->cfg.require_tls && !ota_url_is_https(u->url)) {
         err = OTA_ERR_TLS_REQUIRED;
+    }
+    if (err == OTA_OK && u->golden) {
+        /* A new golden copy: downloaded afresh, never a row's file. */
+        make_name(svc->tmp, ".dl_", u->version, u->digest, ".tmp");
+        svc->last_err = OTA_OK;
+        svc_after_decide(svc);
+        svc_emit(svc, OTA_EVENT_UPDATE_AVAILABLE, OTA_OK, u->version);
+        return;
     }
     if (err == OTA_OK) {
         err = svc_db_reload(svc);

@@ -9,6 +9,7 @@
  */
 #include <string.h>
 
+#include "ota_trust.h"
 #include "service_internal.h"
 #include "ota_imgdb.h"
 
@@ -16,7 +17,9 @@ static int find_stale(void *arg, const char *name, uint32_t size)
 {
     ota_service_t *svc = arg;
     (void)size;
-    if (name[0] != '.' || ota_db_name_equal(name, svc->tmp) ||
+    /* A new golden copy is left to svc_step_golden_finish, which knows
+     * whether the record already names it. */
+    if (name[0] != '.' || ota_db_name_equal(name, svc->tmp) || ota_db_name_equal(name, OTA_GOLDEN_NEW_NAME) ||
         (svc->clean_keep_dl && name[1] == 'd' && name[2] == 'l' && name[3] == '_') /* ".dl_": short-circuits at a NUL */ || strlen(name) > OTA_STORE_NAME_MAX) {
         return 0;
     }
@@ -123,13 +126,18 @@ static uint32_t dl_expected(const ota_service_t *svc)
     if (svc->total) {
         return svc->total - svc->range;
     }
+    if (svc->choice.update.size > svc->range) {
+        return svc->choice.update.size - svc->range;
+    }
     return svc->cfg.layout.app_size > svc->range ? svc->cfg.layout.app_size - svc->range : 0;
 }
 
-/* An image larger than the application region can never be installed. */
+/* An image larger than the application region can never be installed, and
+ * one larger than its manifest's Size is not the image signed for it. */
 static bool image_too_large(const ota_service_t *svc, uint32_t size)
 {
-    return svc->cfg.layout.app_size != 0 && size > svc->cfg.layout.app_size;
+    uint32_t exact = svc->choice.update.size;
+    return (svc->cfg.layout.app_size != 0 && size > svc->cfg.layout.app_size) || (exact != 0 && size > exact);
 }
 
 /* The server ignored the Range request and sends the whole image: start the
@@ -181,8 +189,12 @@ void svc_step_dl_head(ota_service_t *svc)
         }
         svc->total = r.content_length >= 0 ? svc->range + (uint32_t)r.content_length : 0;
         if (err == OTA_OK && image_too_large(svc, svc->total)) {
-            /* The bootloader could never install it: refuse before storing a byte. */
+            /* The bootloader could never install it, or it is not the image
+             * of the manifest's Size: refuse before storing a byte. */
             err = OTA_ERR_TOO_LARGE;
+        } else if (err == OTA_OK && svc->total != 0 && svc->choice.update.size != 0 &&
+                   svc->total < svc->choice.update.size) {
+            err = OTA_ERR_SHORT_BODY; /* announced shorter than the manifest's Size */
         }
         svc->step = ST_DL_BODY;
     }
@@ -227,7 +239,8 @@ void svc_step_dl_body(ota_service_t *svc)
             }
         }
     } else if (n == 0) {
-        if (svc->total && svc->done != svc->total) {
+        if ((svc->total && svc->done != svc->total) ||
+            (svc->choice.update.size != 0 && svc->done != svc->choice.update.size)) {
             n = OTA_ERR_SHORT_BODY;
         } else {
             t->close(t->ctx);

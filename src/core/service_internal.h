@@ -18,6 +18,8 @@ enum svc_step {
     ST_IDLE,
     ST_MF_HEAD,    /* manifest GET sent, waiting for the status line */
     ST_MF_BODY,    /* reading the manifest into its buffer */
+    ST_SIG_HEAD,   /* a device with keys: the manifest's ".sig" GET sent */
+    ST_SIG_BODY,   /* reading it */
     ST_MF_PARSE,
     ST_ERASE,      /* one EraseVer request per call */
     ST_DECIDE,
@@ -32,9 +34,15 @@ enum svc_step {
     ST_ADOPT_HASH, /* hashing an image file found without its database row */
     ST_ROOM,       /* evict one image per call while the store is at max_images */
     ST_RENAME,
+    ST_SIG_SAVE,   /* a device with keys: the image's signature beside it ("v<version>.sig") */
     ST_ROW,
     ST_MARK,
     ST_DONE,       /* announce "update ready", reset or wait */
+    ST_GOLDEN_STAGE,  /* a Golden entry: the verified download becomes ".golden.new" */
+    ST_GOLDEN_RECORD, /* the record's golden identity becomes the new image's */
+    ST_GOLDEN_COMMIT, /* ".golden.new" renamed over factory.bin */
+    ST_GOLDEN_ROW,    /* the database's golden row follows */
+    ST_GOLDEN_FINISH, /* at start-up: hash a ".golden.new" a cut left, finish or drop it */
     ST_READY,
     ST_RESET,
     ST_COUNT
@@ -85,6 +93,11 @@ void svc_after_decide(ota_service_t *svc);
  * image: OTA_ERR_STATE); OTA_ERR_NOT_FOUND without a row. */
 int svc_drop_version(ota_service_t *svc, uint32_t version);
 
+/* Hash the next chunk of the open file svc->fh into svc->sha: 1 while there
+ * is more; at its end the file is closed, *digest filled and OTA_OK
+ * returned; a negative error otherwise. */
+int svc_hash_chunk(ota_service_t *svc, uint8_t digest[OTA_SHA256_LEN]);
+
 /* svc_drop_version with its ERASED / ERASE_FAILED event. */
 int svc_evict(ota_service_t *svc, uint32_t version);
 
@@ -105,6 +118,21 @@ void svc_step_dl_rehash(ota_service_t *svc);
 void svc_step_dl_get(ota_service_t *svc);
 void svc_step_dl_head(ota_service_t *svc);
 void svc_step_dl_body(ota_service_t *svc);
+
+/* service_trust.c: what a device with keys does (all no-ops without) */
+bool svc_signed(const ota_service_t *svc);
+void svc_sig_start(ota_service_t *svc); /* the manifest's ".sig" GET */
+void svc_step_sig_head(ota_service_t *svc);
+void svc_step_sig_body(ota_service_t *svc);
+int svc_manifest_verify(ota_service_t *svc);    /* its signature over the bytes read */
+int svc_manifest_accept(ota_service_t *svc);    /* HardwareId, Expires, Sequence (recorded) */
+int svc_image_verify(ota_service_t *svc, const uint8_t digest[OTA_SHA256_LEN]);
+void svc_step_sig_save(ota_service_t *svc);
+void svc_step_golden_stage(ota_service_t *svc);
+void svc_step_golden_record(ota_service_t *svc);
+void svc_step_golden_commit(ota_service_t *svc);
+void svc_step_golden_row(ota_service_t *svc);
+void svc_step_golden_finish(ota_service_t *svc);
 
 /* service_publish.c */
 void svc_step_verify(ota_service_t *svc);

@@ -7,6 +7,7 @@
  */
 #include <string.h>
 
+#include "ota_trust.h"
 #include "ota_util.h"
 #include "service_internal.h"
 #include "ota_imgdb.h"
@@ -204,7 +205,33 @@ int svc_drop_version(ota_service_t *svc, uint32_t version)
             err = OTA_OK;
         }
     }
+    if (err == OTA_OK) {
+        /* Its signature, if it has one: after the file, for the same reason. */
+        char sig[OTA_SIG_NAME_MAX];
+        ota_sig_name(version, sig);
+        int rm = st->remove(st->ctx, sig);
+        err = rm == OTA_ERR_NOT_FOUND ? OTA_OK : rm;
+    }
     return err;
+}
+
+int svc_hash_chunk(ota_service_t *svc, uint8_t digest[OTA_SHA256_LEN])
+{
+    const ota_store_t *st = svc->port.store;
+    const ota_crypto_t *c = svc->port.crypto;
+    int n = st->read(st->ctx, svc->fh, svc->cfg.buf, svc->cfg.buf_size);
+
+    if (n > 0) {
+        svc->done += (uint32_t)n;
+        n = c->sha256_update(c->ctx, &svc->sha, svc->cfg.buf, (size_t)n);
+        return n == OTA_OK ? 1 : n;
+    }
+    svc_close_file(svc);
+    if (n < 0) {
+        return n;
+    }
+    svc->sha_open = false;
+    return c->sha256_finish(c->ctx, &svc->sha, digest);
 }
 
 int svc_evict(ota_service_t *svc, uint32_t version)

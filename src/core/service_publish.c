@@ -43,35 +43,31 @@ void svc_step_verify(ota_service_t *svc)
         svc_fail(svc, OTA_EVENT_VERIFY_FAILED, OTA_ERR_DIGEST);
         return;
     }
+    err = svc_image_verify(svc, digest);
+    if (err != OTA_OK) {
+        /* The bytes are the manifest's, but no trusted key signed them. */
+        svc_fail(svc, OTA_EVENT_VERIFY_FAILED, err);
+        return;
+    }
     svc_emit(svc, OTA_EVENT_VERIFY_SUCCESS, OTA_OK, svc->choice.update.version);
-    svc->step = ST_ROOM;
+    svc->step = svc->choice.update.golden ? ST_GOLDEN_STAGE : ST_ROOM;
 }
 
 void svc_step_adopt_hash(ota_service_t *svc)
 {
     const ota_store_t *st = svc->port.store;
-    const ota_crypto_t *c = svc->port.crypto;
     uint8_t digest[OTA_SHA256_LEN];
-    int n = st->read(st->ctx, svc->fh, svc->cfg.buf, svc->cfg.buf_size);
+    int n = svc_hash_chunk(svc, digest);
 
-    if (n > 0) {
-        svc->done += (uint32_t)n;
-        n = c->sha256_update(c->ctx, &svc->sha, svc->cfg.buf, (size_t)n);
-        if (n == OTA_OK) {
-            return;
-        }
-    }
-    if (n == 0) {
-        svc_close_file(svc);
-        svc->sha_open = false;
-        n = c->sha256_finish(c->ctx, &svc->sha, digest);
+    if (n == 1) {
+        return;
     }
     if (n < 0) {
         svc_fail(svc, OTA_EVENT_DOWNLOAD_FAILED, n);
         return;
     }
     svc_emit(svc, OTA_EVENT_VERIFY_START, OTA_OK, svc->choice.update.version);
-    if (memcmp(digest, svc->choice.update.digest, OTA_SHA256_LEN) == 0) {
+    if (memcmp(digest, svc->choice.update.digest, OTA_SHA256_LEN) == 0 && svc_image_verify(svc, digest) == OTA_OK) {
         svc_log(svc, OTA_LOG_INFO, "ota: adopting stored image without row", (int32_t)svc->choice.update.version);
         svc_emit(svc, OTA_EVENT_VERIFY_SUCCESS, OTA_OK, svc->choice.update.version);
         svc->adopt = true;
@@ -100,7 +96,7 @@ void svc_step_room(ota_service_t *svc)
         return;
     }
     if (svc->db.count < svc->cfg.max_images) {
-        svc->step = svc->adopt ? ST_ROW : ST_RENAME;
+        svc->step = !svc->adopt ? ST_RENAME : svc_signed(svc) ? ST_SIG_SAVE : ST_ROW;
         return;
     }
     for (unsigned i = 0; i < svc->db.count; i++) {
@@ -132,7 +128,7 @@ void svc_step_rename(ota_service_t *svc)
         return;
     }
     svc->tmp[0] = '\0';
-    svc->step = ST_ROW;
+    svc->step = svc_signed(svc) ? ST_SIG_SAVE : ST_ROW;
 }
 
 void svc_step_row(ota_service_t *svc)
@@ -166,11 +162,18 @@ void svc_step_mark(ota_service_t *svc)
     if (err == OTA_OK) {
         err = ota_bootctl_read(&svc->bc, &rec);
     }
-    if (err == OTA_OK && rec.status != OTA_STATUS_DISABLED) {
+    const ota_manifest_entry_t *u = &svc->choice.update;
+    uint32_t pending_floor = u->floor > rec.floor ? u->floor : 0;
+    if (err == OTA_OK && (rec.status != OTA_STATUS_DISABLED || rec.pending_version != (pending_floor ? u->version : 0) ||
+                          rec.pending_floor != pending_floor)) {
         /* One appended record: a cut before it completes leaves the old
          * record newest (valid image runs on, next check only redoes this
-         * mark); after it, the bootloader installs the 0xFE row. */
-        err = ota_bootctl_set_status(&svc->bc, OTA_STATUS_DISABLED);
+         * mark); after it, the bootloader installs the 0xFE row. The floor
+         * the release carries rides along, applied when it confirms. */
+        rec.status = OTA_STATUS_DISABLED;
+        rec.pending_version = pending_floor ? u->version : 0;
+        rec.pending_floor = pending_floor;
+        err = ota_bootctl_write(&svc->bc, &rec);
     }
     if (err != OTA_OK) {
         svc_fail(svc, OTA_EVENT_DOWNLOAD_FAILED, err);

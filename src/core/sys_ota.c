@@ -52,8 +52,9 @@ static const uint8_t g_map[] = {
     SYS_OTA_NONE,                        /* CONFIRMED */
     SYS_OTA_TRIGGER_OTA_FAILED,          /* TRIGGER_FAILED */
     SYS_OTA_NONE,                        /* RESET */
+    SYS_OTA_NONE,                        /* GOLDEN_REPLACED (the original has no such entry) */
 };
-_Static_assert(sizeof(g_map) == OTA_EVENT_RESET + 1, "one entry per ota_service_event_t");
+_Static_assert(sizeof(g_map) == OTA_EVENT_GOLDEN_REPLACED + 1, "one entry per ota_service_event_t");
 
 SYS_OTA_STATUS sys_ota_status_of(ota_service_event_t ev, int reason)
 {

@@ -5,6 +5,15 @@
 #include <string.h>
 
 #include "ota_trust.h"
+#include "ota_util.h"
+
+void ota_sig_name(uint32_t version, char out[OTA_SIG_NAME_MAX])
+{
+    uint32_t n = 0;
+    out[n++] = 'v';
+    n += ota_dec_format(version, out + n);
+    memcpy(out + n, ".sig", 5);
+}
 
 bool ota_trust_provisioned(const ota_keys_t *keys)
 {
