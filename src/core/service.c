@@ -81,7 +81,8 @@ _Static_assert(ST_COUNT <= UINT8_MAX, "ota_service_t.step is a uint8_t");
 /* Idle, or only tidying up before going idle: a trigger may be queued. */
 static bool svc_idle(const ota_service_t *svc)
 {
-    return svc->step == ST_IDLE || (svc->step == ST_CLEAN && svc->after_clean == ST_IDLE);
+    return svc->step == ST_IDLE ||
+           ((svc->step == ST_CLEAN || svc->step == ST_GOLDEN_FINISH) && svc->after_clean == ST_IDLE);
 }
 
 static void svc_boot_config(const ota_service_t *svc, ota_boot_config_t *b)

@@ -610,6 +610,89 @@ static void test_an_older_golden_entry_never_replaces_the_golden_copy(void **sta
     sec_close(s);
 }
 
+/* The bytes of the golden image the record names are in the store, under
+ * factory.bin or (a replacement a cut interrupted) ".golden.new". */
+static bool golden_verifiable(sec_t *s, uint32_t *version)
+{
+    ota_bootctl_record_t rec = fix_record(&s->f);
+    *version = rec.golden_version;
+    if (rec.golden_version != 1 && rec.golden_version != 6) {
+        return false;
+    }
+    const char *names[] = { OTA_GOLDEN_NAME, OTA_GOLDEN_NEW_NAME };
+    for (size_t i = 0; i < 2; i++) {
+        uint8_t *buf = malloc(FIX_IMAGE_SIZE + 1);
+        assert_non_null(buf);
+        const ota_store_t *st = &s->f.dev.store;
+        int fh = st->open(st->ctx, names[i], OTA_STORE_READ);
+        uint32_t got = 0;
+        if (fh >= 0) {
+            for (int n; (n = st->read(st->ctx, fh, buf + got, FIX_IMAGE_SIZE + 1 - got)) > 0;) {
+                got += (uint32_t)n;
+            }
+            st->close(st->ctx, fh);
+        }
+        bool same = got == FIX_IMAGE_SIZE && memcmp(buf, s->img[rec.golden_version], FIX_IMAGE_SIZE) == 0;
+        free(buf);
+        if (same) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static void test_a_cut_at_any_point_of_a_golden_replacement_keeps_a_golden_image(void **state)
+{
+    (void)state;
+    static const sim_cut_mode_t modes[] = { SIM_CUT_SKIP, SIM_CUT_WHOLE, SIM_CUT_TORN };
+    unsigned cuts = 0;
+    uint64_t ops = 0;
+    for (size_t m = 0; m < 3; m++) {
+        for (uint64_t k = 1;; k++) {
+            sec_t *s = sec_open();
+            char g[512];
+            entry(s, g, sizeof g, 6, (entry_opt_t){ .key = &s->key_a, .golden = true });
+            publish(s, 1, NULL, g, &s->key_a);
+            fix_start(&s->f);
+            fix_run(&s->f, 1); /* the start-up clean-up, before the count */
+            sim_power_seed(&s->f.dev.power, k);
+            assert_int_equal(sim_power_reset_count(&s->f.dev.power), OTA_OK);
+            assert_int_equal(sim_power_arm(&s->f.dev.power, k, modes[m]), OTA_OK);
+            fix_clear_events(&s->f);
+            assert_int_equal(ota_service_check_now(&s->f.svc), OTA_OK);
+            fix_run(&s->f, 1);
+            bool cut = !sim_power_is_on(&s->f.dev.power);
+            sim_power_arm(&s->f.dev.power, 0, SIM_CUT_SKIP);
+            if (!cut) {
+                assert_int_equal(fix_event(&s->f, OTA_EVENT_GOLDEN_REPLACED)->version, 6);
+                ops = k - 1;
+                sec_close(s);
+                break;
+            }
+            sim_device_reboot(&s->f.dev);
+            uint32_t gv = 0;
+            if (!golden_verifiable(s, &gv)) {
+                fail_msg("cut after op %llu (mode %zu): the record names golden v%u, and no file holds it",
+                         (unsigned long long)k, m, (unsigned)gv);
+            }
+            uint32_t running = boot_and_confirm(s);
+            assert_true(fix_flash_holds(&s->f, running));
+            /* The service finishes (or redoes) the replacement. */
+            check(s);
+            assert_true(golden_verifiable(s, &gv));
+            assert_int_equal(gv, 6);
+            assert_false(fix_store_has(&s->f, OTA_GOLDEN_NEW_NAME, NULL));
+            ota_db_t db = fix_db(&s->f);
+            assert_int_equal(ota_db_find_golden(&db)->version, 6);
+            sec_close(s);
+            cuts++;
+        }
+    }
+    print_message("golden replacement: %llu operations, %u cuts checked\n", (unsigned long long)ops, cuts);
+    assert_true(ops > 5);
+    assert_true(cuts >= 3 * ops);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -633,6 +716,7 @@ int main(void)
         cmocka_unit_test(test_keys_rotate_without_a_gap),
         cmocka_unit_test(test_a_signed_golden_entry_replaces_the_golden_copy_then_the_update_follows),
         cmocka_unit_test(test_an_older_golden_entry_never_replaces_the_golden_copy),
+        cmocka_unit_test(test_a_cut_at_any_point_of_a_golden_replacement_keeps_a_golden_image),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
