@@ -197,7 +197,9 @@ static void print_security(const simcmd_device_t *d, const status_t *s)
         printf(", hardware id %s", d->cfg.hardware_id);
     }
     printf("\n");
-    if (!s->have_rec) {
+    /* A device without keys shows its record's security state only once it has one. */
+    if (!s->have_rec ||
+        (d->cfg.keys.count == 0 && s->rec.manifest_seq == 0 && s->rec.floor == 0 && s->rec.pending_floor == 0)) {
         return;
     }
     if (s->rec.manifest_seq) {
