@@ -143,8 +143,8 @@ static void manifest_refusal(const simcmd_printer_t *p, int reason, char *out, s
     }
     switch (reason) {
     case OTA_ERR_SIGNATURE:
-        snprintf(out, cap, "the manifest is not the bytes its .sig signed (changed after signing, or another "
-                           "manifest's .sig)");
+        snprintf(out, cap, "its .sig does not verify over the manifest as served (changed after signing, "
+                           "another manifest's .sig, or not a signature file)");
         break;
     case OTA_ERR_UNSIGNED:
         snprintf(out, cap, "no .sig beside the manifest, or no entry with a Signature: this device takes "

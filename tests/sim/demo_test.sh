@@ -41,7 +41,7 @@ check: v7 on offer failed here before (row F0): not downloaded again (running v6
 erase v3: image and database row removed from the store
 check: manifest signature valid, Sequence 4 accepted
 check refused: OTA_ERR_SIGNATURE (signature does not verify)
-  the manifest is not the bytes its .sig signed (changed after signing, or another manifest's .sig); nothing of it is used
+  its .sig does not verify over the manifest as served (changed after signing, another manifest's .sig, or not a signature file); nothing of it is used
 run: idle not reached: the update check failed: OTA_ERR_SIGNATURE (signature does not verify)
 demo complete: every step happened.
 LINES

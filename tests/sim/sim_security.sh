@@ -123,7 +123,7 @@ sed -i 's/"Version": 3/"Version": 4/' www/manifest.json
 cmp -s www/manifest.json seq2.json && fail "the tampering changed nothing"
 expect_rc 1 "$SYSOTA" sim run dev --until idle
 expect_line '^check refused: OTA_ERR_SIGNATURE \(signature does not verify\)$'
-expect_line "^  the manifest is not the bytes its .sig signed"
+expect_line "^  its .sig does not verify over the manifest as served"
 expect_line 'run: idle not reached: the update check failed: OTA_ERR_SIGNATURE'
 expect_eq "sequence after a tampered manifest" "$(json dev 's["security"]["sequence"]')" 1
 
