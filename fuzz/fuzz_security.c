@@ -24,15 +24,7 @@
 
 #include "ota_codec.h"
 #include "ota_trust.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)              \
-    do {                         \
-        if (!(cond)) {           \
-            __builtin_trap();    \
-        }                        \
-    } while (0)
+#include "fuzz_check.h"
 
 /* 9999-12-31T23:59:59Z, the last second a date-time may write in UTC. */
 #define RFC3339_LAST_UTC 253402300799ull

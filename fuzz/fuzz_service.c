@@ -24,6 +24,7 @@
 #include "ota_bootctl.h"
 #include "ota_imgdb.h"
 #include "sysota/ota_service.h"
+#include "fuzz_check.h"
 
 /* ---- RAM flash: NOR rules are not the point here, only a place for the record ---- */
 
@@ -404,8 +405,6 @@ static void on_event(void *arg, ota_service_event_t ev, const ota_service_event_
         __builtin_trap(); /* published something that was not verified */
     }
 }
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
