@@ -11,15 +11,7 @@
 
 #include "ota_ihex.h"
 #include "ota_memmap.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                                                                                                    \
-    do {                                                                                                               \
-        if (!(cond)) {                                                                                                 \
-            __builtin_trap();                                                                                          \
-        }                                                                                                              \
-    } while (0)
+#include "fuzz_check.h"
 
 struct text {
     char *buf;

@@ -12,15 +12,7 @@
 
 #include "sysota/ota_error.h"
 #include "ota_manifest.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)              \
-    do {                         \
-        if (!(cond)) {           \
-            __builtin_trap();    \
-        }                        \
-    } while (0)
+#include "fuzz_check.h"
 
 struct seen {
     unsigned calls;

@@ -24,6 +24,7 @@
 #include "ota_bootctl.h"
 #include "ota_imgdb.h"
 #include "sysota/ota_service.h"
+#include "fuzz_check.h"
 
 /* ---- RAM flash: NOR rules are not the point here, only a place for the record ---- */
 
@@ -405,8 +406,6 @@ static void on_event(void *arg, ota_service_event_t ev, const ota_service_event_
     }
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static uint8_t buf[1024];
@@ -444,7 +443,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         .read = flash_read, .erase = flash_erase, .program = flash_program,
     };
     ota_transport_t transport = { NULL, tp_get, tp_response, tp_read, tp_close };
-    ota_system_t sys = { NULL, sys_now, sys_random, sys_reset, NULL, NULL };
+    ota_system_t sys = { .now_ms = sys_now, .random = sys_random, .reset = sys_reset }; /* no log, no trusted time */
     ota_service_ports_t ports = { &flash, &store, &transport, &crypto, &sys };
 
     uint8_t flags = take();

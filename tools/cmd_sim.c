@@ -18,6 +18,7 @@ struct simcmd_subcommand {
 static const struct simcmd_subcommand simcmd_subcommands[] = {
     { "init", simcmd_cmd_init, "create a device folder (internal flash + external store)" },
     { "config", simcmd_cmd_config, "show or change a device's configuration" },
+    { "keys", simcmd_cmd_keys, "show or change the public keys a device trusts (signed updates)" },
     { "flash", simcmd_cmd_flash, "program a factory image as an external programmer would" },
     { "run", simcmd_cmd_run, "power on: bootloader, then the application and its OTA service" },
     { "status", simcmd_cmd_status, "running image, database, store, counters of the last run" },

@@ -3,7 +3,8 @@
  * command (init, flash, run, status) finds the state the previous one left,
  * including the state a simulated power cut left.
  *
- *   DEV/device.conf    key=value: geometry, store size, service options, seed
+ *   DEV/device.conf    key=value: geometry, store size, service options, seed,
+ *                      the trusted keys (their points in hex) and the hardware id
  *   DEV/flash.bin      internal NOR flash (+ flash.bin.wu: programmed units)
  *   DEV/store/         external store, one host file per store file
  *   DEV/last_run       key=value results of the last `run` (for `status`)
@@ -61,6 +62,8 @@ typedef struct simcmd_config {
     bool insecure;
     char manifest_url[SIMCMD_URL_MAX];
     char ca_file[SIMCMD_PATH_MAX];
+    ota_keys_t keys;        /* the bootloader's and the service's; count 0: unsigned updates */
+    char hardware_id[OTA_HARDWARE_ID_MAX + 1]; /* the service's; "": any */
 } simcmd_config_t;
 
 /** The defaults of `sim init`. */
@@ -80,6 +83,26 @@ void simcmd_config_device(const simcmd_config_t *c, sim_device_config_t *dc);
 
 /** The keys fixed at init (geometry and layout): `sim config` refuses to change them. */
 bool simcmd_config_key_fixed(const char *key);
+
+/* ---- trusted keys (sim_keys.c) ----------------------------------------------- */
+
+/** A key id in hex, as the tools print it, plus the NUL. */
+#define SIMCMD_KEY_ID_HEX_SIZE (2 * OTA_KEY_ID_LEN + 1)
+
+/**
+ * Add the public key in path (PEM or DER, ECDSA P-256) to keys. Prints why
+ * a key is refused, prefixed "sysota sim cmd": a file that is not a public
+ * key, a key of another kind, the same key twice, or more than OTA_KEYS_MAX.
+ * OTA_OK or the error.
+ */
+int simcmd_keys_add(const char *cmd, ota_keys_t *keys, const char *path);
+
+/** The key id of point in hex (what `sysota key` and a manifest's .sig name). */
+int simcmd_key_id_hex(const ota_crypto_t *crypto, const uint8_t point[OTA_PUBKEY_LEN],
+                      char out[SIMCMD_KEY_ID_HEX_SIZE]);
+
+/** The key ids of keys as "id, id", or "none" (cap bytes). */
+void simcmd_keys_text(const ota_crypto_t *crypto, const ota_keys_t *keys, char *out, size_t cap);
 
 /** Read DEV/device.conf. OTA_ERR_NOT_FOUND when DEV is not a device; msg says why. */
 int simcmd_config_load(const char *dev, simcmd_config_t *c, char *msg, size_t cap);
@@ -253,9 +276,14 @@ typedef struct simcmd_printer {
     bool bar_open;      /* a bar line is on screen without its newline */
     unsigned next_pct;  /* non-terminal: next percentage worth a line */
     uint32_t running;   /* running version, for "check: ..." lines */
+    const simcmd_device_t *d; /* the device, to explain a refusal with its state; may be NULL */
+    uint32_t seq;       /* the manifest Sequence the record held at the last look */
 } simcmd_printer_t;
 
 void simcmd_printer_init(simcmd_printer_t *p);
+
+/** Explain refusals and signed checks with d's keys and record from now on. */
+void simcmd_printer_attach(simcmd_printer_t *p, const simcmd_device_t *d);
 
 /** printf a whole line (ends an open progress bar first). */
 void simcmd_say(simcmd_printer_t *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -316,6 +344,7 @@ int simcmd_cmd_flash(int argc, char **argv);
 int simcmd_cmd_run(int argc, char **argv);
 int simcmd_cmd_status(int argc, char **argv);
 int simcmd_cmd_mkimage(int argc, char **argv);
+int simcmd_cmd_keys(int argc, char **argv);
 
 /** Parse a number option (K/M suffixes) for cmd; prints the error. OTA_OK or an error. */
 int simcmd_opt_number(const char *cmd, const char *opt, const char *val, uint64_t max, uint64_t *out);

@@ -102,6 +102,8 @@ static void service_config(const simcmd_app_t *app, app_state_t *st, uint8_t *bu
     c->require_tls = cfg->require_tls;
     c->trust_anchor = cfg->ca_file[0] ? cfg->ca_file : NULL; /* the host transport's anchor: a CA file */
     c->insecure = cfg->insecure;
+    c->keys = bc->keys; /* the bootloader's: one set of keys per device */
+    c->hardware_id = cfg->hardware_id[0] ? cfg->hardware_id : NULL;
     c->buf = buf;
     c->buf_size = SIMCMD_DOWNLOAD_BUF;
     c->manifest_buf = mbuf;

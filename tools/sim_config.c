@@ -13,8 +13,13 @@
 #include <unistd.h>
 
 #include "ota_cliarg.h"
+#include "ota_hex.h"
 #include "ota_hostfile.h"
 #include "sim.h"
+
+/* A point in device.conf: 2 * OTA_PUBKEY_LEN hex digits. */
+#define POINT_HEX_LEN (2u * OTA_PUBKEY_LEN)
+_Static_assert(POINT_HEX_LEN == 130, "the messages below say 130 digits");
 
 void simcmd_config_defaults(simcmd_config_t *c)
 {
@@ -50,6 +55,50 @@ static int parse_num(const char *v, uint64_t lo, uint64_t hi, uint64_t *out)
 {
     int err = ota_cliarg_number(v, hi, out);
     return err == OTA_OK && *out >= lo ? OTA_OK : OTA_ERR_INVALID_ARG;
+}
+
+/*
+ * "keys": the points of the trusted keys in hex, comma-separated; "" for
+ * none. Only the shape is checked here (an uncompressed point, 04 first):
+ * `sim init` and `sim keys` took them from key files the host port checked
+ * as P-256, and a point off the curve verifies nothing.
+ */
+static int parse_keys(const char *v, ota_keys_t *out)
+{
+    ota_keys_t keys;
+    memset(&keys, 0, sizeof keys);
+    while (*v != '\0') {
+        const char *end = strchr(v, ',');
+        size_t len = end != NULL ? (size_t)(end - v) : strlen(v);
+        if (keys.count >= OTA_KEYS_MAX || len != POINT_HEX_LEN ||
+            ota_hex_decode(v, len, keys.point[keys.count], OTA_PUBKEY_LEN) != OTA_OK ||
+            keys.point[keys.count][0] != 0x04) {
+            return OTA_ERR_INVALID_ARG;
+        }
+        keys.count++;
+        v += len;
+        if (*v == ',') {
+            v++;
+        }
+    }
+    *out = keys;
+    return OTA_OK;
+}
+
+/* A hardware id: what a manifest's HardwareId must equal; one device.conf line. */
+static int parse_hardware_id(const char *v, char out[OTA_HARDWARE_ID_MAX + 1])
+{
+    size_t n = strlen(v);
+    if (n > OTA_HARDWARE_ID_MAX) {
+        return OTA_ERR_INVALID_ARG;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if ((unsigned char)v[i] < 0x20 || v[i] == 0x7F) {
+            return OTA_ERR_INVALID_ARG;
+        }
+    }
+    memcpy(out, v, n + 1);
+    return OTA_OK;
 }
 
 static bool pow2(uint64_t v)
@@ -136,6 +185,12 @@ int simcmd_config_set(simcmd_config_t *c, const char *key, const char *v, const 
         if (err == OTA_OK) {
             strcpy(c->ca_file, v);
         }
+    } else if (strcmp(key, "keys") == 0) {
+        *why = "the keys' points in hex (130 digits from 04), comma-separated, at most " SIMCMD_XSTR(OTA_KEYS_MAX);
+        err = parse_keys(v, &c->keys);
+    } else if (strcmp(key, "hardware_id") == 0) {
+        *why = "at most " SIMCMD_XSTR(OTA_HARDWARE_ID_MAX) " bytes, no control characters";
+        err = parse_hardware_id(v, c->hardware_id);
     } else {
         return OTA_ERR_NOT_FOUND;
     }
@@ -153,6 +208,7 @@ void simcmd_config_device(const simcmd_config_t *c, sim_device_config_t *dc)
     dc->store_capacity = c->store_size;
     dc->seed = c->seed;
     dc->max_attempts = (uint8_t)c->max_attempts;
+    dc->keys = c->keys.count ? &c->keys : NULL;
 }
 
 int simcmd_config_check(const simcmd_config_t *c, const char **why)
@@ -206,6 +262,13 @@ void simcmd_config_print(const simcmd_config_t *c, FILE *out)
     fprintf(out, "insecure=%s\n", c->insecure ? "yes" : "no");
     fprintf(out, "manifest_url=%s\n", c->manifest_url);
     fprintf(out, "ca_file=%s\n", c->ca_file);
+    fputs("keys=", out);
+    for (unsigned i = 0; i < c->keys.count && i < OTA_KEYS_MAX; i++) {
+        char hex[POINT_HEX_LEN + 1];
+        (void)ota_hex_encode(c->keys.point[i], OTA_PUBKEY_LEN, hex);
+        fprintf(out, "%s%s", i ? "," : "", hex);
+    }
+    fprintf(out, "\nhardware_id=%s\n", c->hardware_id);
 }
 
 /* Strip a trailing "\r\n" or "\n". */

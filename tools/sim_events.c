@@ -5,6 +5,8 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "sim.h"
@@ -17,6 +19,8 @@ void simcmd_printer_init(simcmd_printer_t *p)
     p->bar_open = false;
     p->next_pct = 25;
     p->running = 0;
+    p->d = NULL;
+    p->seq = 0;
 }
 
 static void end_bar(simcmd_printer_t *p)
@@ -94,27 +98,116 @@ static void failed(simcmd_printer_t *p, const char *what, const ota_service_even
     simcmd_say(p, "%s: %s (%s)", what, ota_err_name(d->reason), ota_err_describe(d->reason));
 }
 
+/* The record's security state, for explaining a refusal; zeros when there is none. */
+static ota_bootctl_record_t record_of(const simcmd_printer_t *p)
+{
+    ota_bootctl_record_t rec;
+    if (p->d == NULL || ota_app_running(&p->d->dev.boot_cfg, &rec) != OTA_OK) {
+        memset(&rec, 0, sizeof rec);
+    }
+    return rec;
+}
+
+void simcmd_printer_attach(simcmd_printer_t *p, const simcmd_device_t *d)
+{
+    p->d = d;
+    p->seq = record_of(p).manifest_seq;
+}
+
+/* A device with keys took a signed manifest: say so when its Sequence is new. */
+static void signed_check(simcmd_printer_t *p)
+{
+    if (p->d == NULL || p->d->cfg.keys.count == 0) {
+        return;
+    }
+    uint32_t seq = record_of(p).manifest_seq;
+    if (seq != p->seq) {
+        simcmd_say(p, "check: manifest signature valid, Sequence %u accepted", (unsigned)seq);
+        p->seq = seq;
+    }
+}
+
+/*
+ * Why a manifest was refused, in the device's own terms, for the reasons
+ * only a device with keys (or a hardware id, or a floor) gives. "" when the
+ * reason needs no more than its description.
+ */
+static void manifest_refusal(const simcmd_printer_t *p, int reason, char *out, size_t cap)
+{
+    const simcmd_device_t *d = p->d;
+    char ids[OTA_KEYS_MAX * (SIMCMD_KEY_ID_HEX_SIZE + 2)] = "none";
+    uint64_t now = 0;
+    out[0] = '\0';
+    if (d != NULL) {
+        simcmd_keys_text(&d->dev.crypto, &d->cfg.keys, ids, sizeof ids);
+    }
+    switch (reason) {
+    case OTA_ERR_SIGNATURE:
+        snprintf(out, cap, "its .sig does not verify over the manifest as served (changed after signing, "
+                           "another manifest's .sig, or not a signature file)");
+        break;
+    case OTA_ERR_UNSIGNED:
+        snprintf(out, cap, "no .sig beside the manifest, or no entry with a Signature: this device takes "
+                           "signed updates only");
+        break;
+    case OTA_ERR_KEY_UNKNOWN:
+        snprintf(out, cap, "its .sig names a key this device does not trust (it trusts %s)", ids);
+        break;
+    case OTA_ERR_REPLAY:
+        snprintf(out, cap, "this device has accepted Sequence %u: an older signed manifest is a replay",
+                 (unsigned)record_of(p).manifest_seq);
+        break;
+    case OTA_ERR_HARDWARE:
+        snprintf(out, cap, "its HardwareId is not this device's (%s)", d != NULL ? d->cfg.hardware_id : "?");
+        break;
+    case OTA_ERR_EXPIRED:
+        if (d != NULL && d->dev.sys.utc_time != NULL && d->dev.sys.utc_time(d->dev.sys.ctx, &now) == OTA_OK) {
+            char when[32];
+            time_t t = (time_t)now;
+            struct tm tm;
+            strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+            snprintf(out, cap, "its Expires is before the device's trusted time (%s)", when);
+        }
+        break;
+    case OTA_ERR_DOWNGRADE:
+        snprintf(out, cap, "every entry is below the device's floor (v%u)", (unsigned)record_of(p).floor);
+        break;
+    default:
+        break;
+    }
+}
+
 void simcmd_print_event(simcmd_printer_t *p, ota_service_event_t ev, const ota_service_event_data_t *d)
 {
     unsigned v = (unsigned)d->version;
     unsigned run = (unsigned)p->running;
     char what[64];
+    char why[192];
 
     switch (ev) {
     case OTA_EVENT_CHECK_START:
         break;
     case OTA_EVENT_CHECK_FAILED:
-        failed(p, "check failed", d);
+        manifest_refusal(p, d->reason, why, sizeof why);
+        if (why[0]) {
+            failed(p, "check refused", d);
+            simcmd_say(p, "  %s; nothing of it is used", why);
+        } else {
+            failed(p, "check failed", d);
+        }
         break;
     case OTA_EVENT_UPDATE_AVAILABLE:
+        signed_check(p);
         simcmd_say(p, "check: v%u available (running v%u)", v, run);
         break;
     case OTA_EVENT_NO_UPDATE:
+        signed_check(p);
         if (d->reason == OTA_ERR_STATE && v != 0) {
             simcmd_say(p, "check: v%u on offer failed here before (row F0): not downloaded again (running v%u)", v,
                     run);
         } else if (d->reason != OTA_OK) {
-            simcmd_say(p, "check: no update (running v%u; an entry was rejected: %s)", run, ota_err_name(d->reason));
+            simcmd_say(p, "check: no update (running v%u; an entry was rejected: %s (%s))", run,
+                       ota_err_name(d->reason), ota_err_describe(d->reason));
         } else {
             simcmd_say(p, "check: no update (running v%u)", run);
         }
@@ -143,7 +236,8 @@ void simcmd_print_event(simcmd_printer_t *p, ota_service_event_t ev, const ota_s
     case OTA_EVENT_VERIFY_START:
         break;
     case OTA_EVENT_VERIFY_SUCCESS:
-        simcmd_say(p, "verify v%u: ok (SHA-256 matches the manifest)", v);
+        simcmd_say(p, "verify v%u: ok (SHA-256 matches the manifest%s)", v,
+                   p->d != NULL && p->d->cfg.keys.count ? ", Signature by a trusted key" : "");
         break;
     case OTA_EVENT_VERIFY_FAILED:
         if (d->reason == OTA_ERR_DIGEST) {
@@ -151,6 +245,9 @@ void simcmd_print_event(simcmd_printer_t *p, ota_service_event_t ev, const ota_s
         } else {
             simcmd_say(p, "verify v%u: FAILED: %s (%s), the file is deleted", v, ota_err_name(d->reason),
                        ota_err_describe(d->reason));
+        }
+        if (d->reason == OTA_ERR_SIGNATURE) {
+            simcmd_say(p, "  the entry's Signature is not by a trusted key over the image's SHA-256");
         }
         break;
     case OTA_EVENT_UPDATE_READY:

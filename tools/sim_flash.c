@@ -10,10 +10,13 @@
 #include <string.h>
 #include <strings.h>
 
+#include "hostsign.h"
+#include "ota_file.h"
 #include "ota_filedigest.h"
 #include "ota_hostfile.h"
 #include "ota_ihex.h"
 #include "ota_memmap.h"
+#include "ota_trust.h"
 #include "sim.h"
 #include "sysota_cmd.h"
 
@@ -21,6 +24,7 @@ static void flash_usage(FILE *out)
 {
     fprintf(out,
             "usage: sysota sim flash DEV FACTORY.hex|FACTORY.bin [--version N]\n"
+            "                            [--sign-key KEY.pem | --signature FILE.sig64 | --unsigned-factory]\n"
             "\n"
             "Program a factory image as an external programmer would: the image into the\n"
             "application region, a factory boot control record (F8) into the boot control\n"
@@ -38,7 +42,20 @@ static void flash_usage(FILE *out)
             "\n"
             "  --version N   the image's version; needed unless the HEX file's boot control\n"
             "                page or a `sysota sim mkimage` header carries it, and refused\n"
-            "                when it disagrees with either\n");
+            "                when it disagrees with either\n"
+            "\n"
+            "A device with keys (`sim init --pubkey`) takes a factory image only when one of\n"
+            "its keys signed it: ECDSA P-256 over the SHA-256 of the bytes programmed (the\n"
+            "application region's), as `manifest add --sign-image` signs an update. The\n"
+            "signature is kept in the store as v<version>.sig, beside the golden copy.\n"
+            "  --sign-key KEY.pem         sign it here with the release key\n"
+            "  --signature FILE.sig64     its signature, 64 bytes r||s (an entry's base64\n"
+            "                             Signature, decoded)\n"
+            "  --unsigned-factory         program it unsigned all the same: the bootloader\n"
+            "                             trusts the factory (golden) image by the digest the\n"
+            "                             programmer writes into the boot control record, so it\n"
+            "                             boots and stays the last resort; what comes over the\n"
+            "                             air must still be signed\n");
 }
 
 static bool has_hex_suffix(const char *path)
@@ -218,10 +235,114 @@ static int choose_version(const char *file, const hex_image_t *h, const simcmd_i
     return OTA_OK;
 }
 
+/* How the factory image is signed: the options, then what they gave. */
+typedef struct factory_sig {
+    const char *sig_file;  /* --signature */
+    const char *sign_key;  /* --sign-key */
+    bool unsigned_ok;      /* --unsigned-factory */
+    bool have;             /* sig holds a signature */
+    uint8_t sig[OTA_SIG_LEN];
+    char by[SIMCMD_KEY_ID_HEX_SIZE]; /* the trusted key it verifies under, "" when none checked */
+} factory_sig_t;
+
+/* The signature the options give (none without --signature or --sign-key). */
+static int factory_sig_get(factory_sig_t *fs, const uint8_t digest[OTA_SHA256_LEN])
+{
+    if (fs->sig_file != NULL) {
+        char *data = NULL;
+        size_t n = 0;
+        int err = ota_hostfile_read(fs->sig_file, &data, &n);
+        if (err != OTA_OK) {
+            fprintf(stderr, "sysota sim flash: %s: %s\n", fs->sig_file, ota_err_describe(err));
+        } else if (n != OTA_SIG_LEN) {
+            fprintf(stderr,
+                    "sysota sim flash: %s: %zu bytes; a signature is %d bytes, r||s (an entry's Signature is\n"
+                    "  their base64: `base64 -d`)\n",
+                    fs->sig_file, n, OTA_SIG_LEN);
+            err = OTA_ERR_SIGNATURE;
+        } else {
+            memcpy(fs->sig, data, OTA_SIG_LEN);
+            fs->have = true;
+        }
+        free(data);
+        return err;
+    }
+    if (fs->sign_key != NULL) {
+        tool_key_t key = { NULL };
+        int err = tool_key_load_private(&key, fs->sign_key);
+        if (err != OTA_OK) {
+            fprintf(stderr, "sysota sim flash: %s: %s\n", fs->sign_key, tool_key_load_error_text(err));
+        } else if ((err = tool_sign_digest(&key, digest, fs->sig)) != OTA_OK) {
+            fprintf(stderr, "sysota sim flash: %s: signing failed\n", fs->sign_key);
+        } else {
+            fs->have = true;
+        }
+        tool_key_free(&key);
+        return err;
+    }
+    return OTA_OK;
+}
+
+/*
+ * The provisioning-time check of the factory image: on a device with keys,
+ * signed by one of them (the bootloader, later, trusts the golden image by
+ * the digest in the record the programmer writes). Prints why it refuses.
+ */
+static int factory_sig_check(factory_sig_t *fs, const simcmd_device_t *d, const char *file,
+                             const uint8_t digest[OTA_SHA256_LEN])
+{
+    const ota_keys_t *keys = &d->cfg.keys;
+    char ids[OTA_KEYS_MAX * (SIMCMD_KEY_ID_HEX_SIZE + 2)];
+    int err = factory_sig_get(fs, digest);
+    if (err != OTA_OK || keys->count == 0) {
+        return err;
+    }
+    simcmd_keys_text(&d->dev.crypto, keys, ids, sizeof ids);
+    if (!fs->have) {
+        if (fs->unsigned_ok) {
+            return OTA_OK;
+        }
+        fprintf(stderr,
+                "sysota sim flash: %s trusts key%s %s, and %s is not signed: give --sign-key KEY.pem or\n"
+                "  --signature FILE.sig64, or --unsigned-factory to program it unsigned all the same\n",
+                d->dir, keys->count == 1 ? "" : "s", ids, file);
+        return OTA_ERR_UNSIGNED;
+    }
+    /* Key by key, to say which one signed it. */
+    for (unsigned i = 0; i < keys->count && i < OTA_KEYS_MAX; i++) {
+        ota_keys_t one = { .count = 1 };
+        memcpy(one.point[0], keys->point[i], OTA_PUBKEY_LEN);
+        if (ota_trust_verify(&d->dev.crypto, &one, NULL, digest, fs->sig) == OTA_OK) {
+            (void)simcmd_key_id_hex(&d->dev.crypto, keys->point[i], fs->by);
+            return OTA_OK;
+        }
+    }
+    fprintf(stderr,
+            "sysota sim flash: the signature of %s does not verify over its SHA-256 with any key %s\n"
+            "  trusts (%s): signed with another key, or over other bytes\n",
+            file, d->dir, ids);
+    return OTA_ERR_SIGNATURE;
+}
+
+/* Keep the signature beside the golden copy, under the name the service gives an image's. */
+static int factory_sig_store(const factory_sig_t *fs, simcmd_device_t *d, uint32_t version, char *name)
+{
+    const ota_store_t *st = &d->dev.store;
+    ota_sig_name(version, name);
+    int fh = st->open(st->ctx, ".sig.tmp", OTA_STORE_WRITE);
+    if (fh < 0) {
+        return fh;
+    }
+    int err = st->write(st->ctx, fh, fs->sig, OTA_SIG_LEN);
+    return ota_file_publish(st, fh, err, ".sig.tmp", name);
+}
+
 int simcmd_cmd_flash(int argc, char **argv)
 {
     const char *dev = NULL, *file = NULL;
     uint64_t version_opt = 0;
+    factory_sig_t fs;
+    memset(&fs, 0, sizeof fs);
 
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -233,6 +354,14 @@ int simcmd_cmd_flash(int argc, char **argv)
             if (v == NULL || simcmd_opt_number("flash", a, v, UINT32_MAX, &version_opt) != OTA_OK || version_opt == 0) {
                 return SYSOTA_EXIT_USAGE;
             }
+        } else if (strcmp(a, "--signature") == 0 || strcmp(a, "--sign-key") == 0) {
+            const char *v = simcmd_opt_value("flash", argc, argv, &i);
+            if (v == NULL) {
+                return SYSOTA_EXIT_USAGE;
+            }
+            *(strcmp(a, "--sign-key") == 0 ? &fs.sign_key : &fs.sig_file) = v;
+        } else if (strcmp(a, "--unsigned-factory") == 0) {
+            fs.unsigned_ok = true;
         } else if (a[0] != '-' && dev == NULL) {
             dev = a;
         } else if (a[0] != '-' && file == NULL) {
@@ -247,12 +376,17 @@ int simcmd_cmd_flash(int argc, char **argv)
         flash_usage(stderr);
         return SYSOTA_EXIT_USAGE;
     }
+    if ((fs.sig_file != NULL) + (fs.sign_key != NULL) + fs.unsigned_ok > 1) {
+        fprintf(stderr, "sysota sim flash: --sign-key, --signature and --unsigned-factory exclude each other\n");
+        return SYSOTA_EXIT_USAGE;
+    }
     simcmd_device_t d;
     if (simcmd_device_open(&d, "flash", dev, NULL) != OTA_OK) {
         return SYSOTA_EXIT_INPUT;
     }
     hex_image_t h;
     memset(&h, 0, sizeof h);
+    char sig_name[OTA_SIG_NAME_MAX] = "";
     int err;
     if (has_hex_suffix(file)) {
         err = load_hex(file, &d, &h);
@@ -283,6 +417,14 @@ int simcmd_cmd_flash(int argc, char **argv)
         fprintf(stderr, "sysota sim flash: warning: %s: the image header says %u bytes, the file has %u\n", file,
                 (unsigned)info.size, (unsigned)len);
     }
+    uint8_t digest[OTA_SHA256_LEN];
+    if (err == OTA_OK) {
+        err = posix_crypto_sha256_buffer(&d.dev.crypto, img, len, digest);
+    }
+    if (err == OTA_OK) {
+        /* Before anything is erased: a refused image leaves the device as it was. */
+        err = factory_sig_check(&fs, &d, file, digest);
+    }
     if (err == OTA_OK) {
         /* The store accounts what it holds when it opens: empty it closed. */
         simcmd_device_close(&d);
@@ -294,14 +436,15 @@ int simcmd_cmd_flash(int argc, char **argv)
         if (err == OTA_OK) {
             err = sim_device_factory_program(&d.dev, img, len, version);
         }
+        if (err == OTA_OK && fs.have) {
+            err = factory_sig_store(&fs, &d, version, sig_name);
+        }
         if (err != OTA_OK) {
             fprintf(stderr, "sysota sim flash: %s: %s\n", dev, ota_err_describe(err));
         }
     }
     if (err == OTA_OK) {
-        uint8_t digest[OTA_SHA256_LEN];
         char hex[OTA_FILEDIGEST_HEX_SIZE];
-        (void)posix_crypto_sha256_buffer(&d.dev.crypto, img, len, digest);
         ota_filedigest_hex(digest, hex);
         printf("%s: programmed v%u, %u bytes at 0x%08X (HEX 0x%08X), SHA-256 %.16s...\n", dev, (unsigned)version,
                (unsigned)len, (unsigned)d.dev.boot_cfg.layout.app_addr, (unsigned)(d.cfg.hex_base + d.dev.boot_cfg.layout.app_addr),
@@ -317,6 +460,14 @@ int simcmd_cmd_flash(int argc, char **argv)
         if (simcmd_image) {
             printf("  application: %s\n", info.flags & SIMCMD_IMAGE_NO_CONFIRM ? "never confirms its first boot"
                                                                           : "confirms its first boot");
+        }
+        if (fs.have && fs.by[0]) {
+            printf("  signature: by trusted key %s, kept in the store as %s\n", fs.by, sig_name);
+        } else if (fs.have) {
+            printf("  signature: kept in the store as %s (not checked: the device trusts no key)\n", sig_name);
+        } else if (d.cfg.keys.count) {
+            printf("  unsigned factory image (--unsigned-factory): trusted by the digest in its boot control\n"
+                   "  record; updates must still be signed\n");
         }
         printf("next: sysota sim run %s  (the first boot keeps the golden copy in the store)\n", dev);
     }

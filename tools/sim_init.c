@@ -19,7 +19,8 @@ static void init_usage(FILE *out)
             "usage: sysota sim init DEV [--profile NAME] [--nvm-size N] [--sector N] [--write-unit N]\n"
             "                           [--bootctl-offset N] [--app-offset N] [--hex-base ADDR]\n"
             "                           [--store-size N] [--manifest URL] [--ca-file PATH] [--max-attempts N]\n"
-            "                           [--max-images N] [--interval S] [--seed S] [--force]\n"
+            "                           [--max-images N] [--interval S] [--seed S]\n"
+            "                           [--pubkey KEY.pub.pem [--pubkey KEY2.pub.pem]] [--hardware-id ID] [--force]\n"
             "\n"
             "Create the folder DEV holding a simulated device: internal NOR flash (a boot\n"
             "control sector and an application region) and an external store.\n"
@@ -42,8 +43,13 @@ static void init_usage(FILE *out)
             "  --interval S      seconds between periodic checks (default 3600; simulated time)\n"
             "  --seed S          seed of torn writes and poll jitter (default 1)\n"
             "  --hex-base ADDR   HEX address of flash offset 0 (default: the profile's)\n"
+            "  --pubkey FILE     a public key the device trusts (ECDSA P-256, PEM or DER; at most\n"
+            "                    %d, the old and the new one of a rotation): the bootloader and\n"
+            "                    the service then take signed manifests and images only.\n"
+            "                    Without: unsigned updates, as the original (`sim keys` changes it)\n"
+            "  --hardware-id ID  this hardware's id: a manifest whose HardwareId differs is refused\n"
             "  --force           re-initialise an existing device folder (erases it)\n",
-            OTA_BOOT_BUF_SIZE, OTA_BOOT_MAX_ATTEMPTS);
+            OTA_BOOT_BUF_SIZE, OTA_BOOT_MAX_ATTEMPTS, OTA_KEYS_MAX);
 }
 
 static const struct {
@@ -54,7 +60,7 @@ static const struct {
     { "--store-size", "store_size" },     { "--manifest", "manifest_url" }, { "--ca-file", "ca_file" },
     { "--max-attempts", "max_attempts" }, { "--max-images", "max_images" }, { "--interval", "interval_s" },
     { "--seed", "seed" },                 { "--hex-base", "hex_base" },     { "--bootctl-offset", "bootctl_offset" },
-    { "--app-offset", "app_offset" },
+    { "--app-offset", "app_offset" },     { "--hardware-id", "hardware_id" },
 };
 
 static int set_key(const char *cmd, simcmd_config_t *c, const char *key, const char *value)
@@ -159,6 +165,16 @@ int simcmd_cmd_init(int argc, char **argv)
             }
             continue;
         }
+        if (strcmp(a, "--pubkey") == 0) {
+            const char *v = simcmd_opt_value("init", argc, argv, &i);
+            if (v == NULL) {
+                return SYSOTA_EXIT_USAGE;
+            }
+            if (simcmd_keys_add("init", &cfg.keys, v) != OTA_OK) {
+                return SYSOTA_EXIT_INPUT;
+            }
+            continue;
+        }
         for (size_t k = 0; k < sizeof init_opts / sizeof init_opts[0]; k++) {
             if (strcmp(a, init_opts[k].opt) == 0) {
                 const char *v = simcmd_opt_value("init", argc, argv, &i);
@@ -200,7 +216,6 @@ int simcmd_cmd_init(int argc, char **argv)
         return SYSOTA_EXIT_INPUT;
     }
     ota_boot_config_t bc = d.dev.boot_cfg;
-    simcmd_device_close(&d);
 
     char nvm[32], sector[32], store[32];
     print_size(nvm, sizeof nvm, cfg.nvm_size);
@@ -223,7 +238,19 @@ int simcmd_cmd_init(int argc, char **argv)
            (unsigned)(cfg.hex_base + bc.layout.app_addr));
     printf("  external store  %s\n", cfg.store_size ? store : "unlimited");
     printf("  manifest        %s\n", cfg.manifest_url[0] ? cfg.manifest_url : "(none: set it with --manifest)");
-    printf("next: sysota sim flash %s FACTORY.hex|.bin\n", dev);
+    char keys[OTA_KEYS_MAX * (SIMCMD_KEY_ID_HEX_SIZE + 2)];
+    simcmd_keys_text(&d.dev.crypto, &cfg.keys, keys, sizeof keys);
+    if (cfg.keys.count) {
+        printf("  trusted keys    %s: signed manifests and images only\n", keys);
+    } else {
+        printf("  trusted keys    none: unsigned updates, as the original (--pubkey for signed ones)\n");
+    }
+    if (cfg.hardware_id[0]) {
+        printf("  hardware id     %s\n", cfg.hardware_id);
+    }
+    printf("next: sysota sim flash %s FACTORY.hex|.bin%s\n", dev,
+           cfg.keys.count ? " --sign-key KEY.pem (or --signature FILE.sig64)" : "");
+    simcmd_device_close(&d);
     return SYSOTA_EXIT_OK;
 }
 
@@ -237,7 +264,8 @@ static void config_usage(FILE *out)
                  "The geometry and layout (profile, nvm_size, sector_size, write_unit,\n"
                  "bootctl_offset, app_offset) are fixed at init.\n"
                  "Keys: store_size hex_base seed max_attempts max_images periodic interval_s\n"
-                 "      require_tls insecure manifest_url ca_file\n");
+                 "      require_tls insecure manifest_url ca_file hardware_id\n"
+                 "The trusted keys are shown here and changed with `sysota sim keys`.\n");
 }
 
 int simcmd_cmd_config(int argc, char **argv)
@@ -269,6 +297,11 @@ int simcmd_cmd_config(int argc, char **argv)
         key[eq - argv[i]] = '\0';
         if (simcmd_config_key_fixed(key)) {
             fprintf(stderr, "sysota sim config: %s is fixed at init (sysota sim init --force)\n", key);
+            return SYSOTA_EXIT_USAGE;
+        }
+        if (strcmp(key, "keys") == 0) {
+            /* sim keys reads key files and checks them as P-256 keys. */
+            fprintf(stderr, "sysota sim config: keys: use `sysota sim keys %s --pubkey KEY.pub.pem`\n", dev);
             return SYSOTA_EXIT_USAGE;
         }
         if (set_key("config", &cfg, key, eq + 1) != OTA_OK) {

@@ -14,7 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "ota_codec.h"
 #include "sim.h"
 #include "sysota_cmd.h"
 #include "transport_curl.h"
@@ -31,6 +33,8 @@ typedef struct run_opts {
     uint64_t seed;
     uint64_t timeout_s;
     bool verbose;
+    bool trusted_time;
+    uint64_t utc_start; /* the trusted time at power on */
 } run_opts_t;
 
 static const char *const until_names[] = { "boot", "idle", "ready", "confirmed" };
@@ -39,7 +43,8 @@ static void run_usage(FILE *out)
 {
     fprintf(out,
             "usage: sysota sim run DEV [--manifest URL] [--check-now] [--until EVENT] [--max-resets N]\n"
-            "                          [--cut-after N [--torn MODE]] [--seed S] [--timeout S] [-v]\n"
+            "                          [--cut-after N [--torn MODE]] [--seed S] [--timeout S]\n"
+            "                          [--trusted-time now|TIME] [-v]\n"
             "\n"
             "Power the device on: the bootloader runs, then the application and its OTA\n"
             "service, following resets as the real device would, until EVENT:\n"
@@ -57,6 +62,11 @@ static void run_usage(FILE *out)
             "                  torn (partly done: the default)\n"
             "  --seed S        seed of torn bytes and poll jitter (default: the device's)\n"
             "  --timeout S     give up after S seconds of real time (default 60)\n"
+            "  --trusted-time now|TIME  give the device a trusted clock (a secure RTC) set at\n"
+            "                  power on to the host's clock (now) or to TIME (RFC 3339, e.g.\n"
+            "                  2030-01-01T00:00:00Z), advancing with simulated time: a signed\n"
+            "                  manifest past its Expires is then refused. Without it the device\n"
+            "                  has no trusted time and Expires is not checked\n"
             "  -v, --verbose   also print the core's log lines\n"
             "\n"
             "Exit status: 0 EVENT reached, 1 not reached (the reason is printed), 2 usage,\n"
@@ -99,6 +109,18 @@ static int parse_run_opts(int argc, char **argv, run_opts_t *o)
                 return -1;
             }
             o->until = (simcmd_until_t)k;
+        } else if (strcmp(a, "--trusted-time") == 0) {
+            if ((v = simcmd_opt_value("run", argc, argv, &i)) == NULL) {
+                return -1;
+            }
+            o->trusted_time = true;
+            if (strcmp(v, "now") == 0) {
+                o->utc_start = (uint64_t)time(NULL);
+            } else if (ota_rfc3339_parse(v, strlen(v), &o->utc_start) != OTA_OK) {
+                fprintf(stderr, "sysota sim run: --trusted-time takes now or an RFC 3339 time "
+                                "(2030-01-01T00:00:00Z), not '%s'\n", v);
+                return -1;
+            }
         } else if (strcmp(a, "--torn") == 0) {
             if ((v = simcmd_opt_value("run", argc, argv, &i)) == NULL) {
                 return -1;
@@ -320,10 +342,14 @@ int simcmd_cmd_run(int argc, char **argv)
     }
     simcmd_printer_t out;
     simcmd_printer_init(&out);
+    simcmd_printer_attach(&out, d);
     if (o.verbose) {
         (void)posix_system_set_log(&d->dev.sys_posix, OTA_LOG_DEBUG, "", false, log_line, &out);
     }
     (void)posix_system_fake_clock(&d->dev.sys_posix, 0);
+    if (o.trusted_time) {
+        (void)sim_device_trusted_time(&d->dev, o.utc_start);
+    }
     (void)sim_power_reset_count(&d->dev.power);
     if (o.cut_after) {
         (void)sim_power_arm(&d->dev.power, o.cut_after, o.mode);

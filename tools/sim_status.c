@@ -45,7 +45,8 @@ static void status_usage(FILE *out)
                  "The running image (boot control record, and whether program flash holds it),\n"
                  "the image database, the store's files, and what the last `run` did.\n"
                  "--json keys: running.version, running.status (\"F8\"), running.flash_ok,\n"
-                 "images[] {name, version, status}, store[] {name, size}, last_run.ops, ...\n");
+                 "images[] {name, version, status}, store[] {name, size}, last_run.ops,\n"
+                 "security.keys[] (key ids), security.sequence, security.floor, ...\n");
 }
 
 static int collect_file(void *arg, const char *name, uint32_t size)
@@ -139,6 +140,18 @@ static void print_json(const simcmd_device_t *d, const status_t *s)
                ota_err_name(s->rec_err));
         printf("  \"golden\": {\"version\": 0},\n");
     }
+    printf("  \"security\": {\"keys\": [");
+    for (unsigned i = 0; i < d->cfg.keys.count && i < OTA_KEYS_MAX; i++) {
+        char id[SIMCMD_KEY_ID_HEX_SIZE];
+        (void)simcmd_key_id_hex(&d->dev.crypto, d->cfg.keys.point[i], id);
+        printf("%s\"%s\"", i ? ", " : "", id);
+    }
+    /* The record's security state; 0 without a record (nothing accepted, no floor). */
+    printf("], \"hardware_id\": ");
+    json_string(d->cfg.hardware_id);
+    printf(", \"sequence\": %u, \"floor\": %u, \"pending_floor\": %u, \"pending_version\": %u},\n",
+           s->have_rec ? (unsigned)s->rec.manifest_seq : 0u, s->have_rec ? (unsigned)s->rec.floor : 0u,
+           s->have_rec ? (unsigned)s->rec.pending_floor : 0u, s->have_rec ? (unsigned)s->rec.pending_version : 0u);
     printf("  \"database\": {\"ok\": %s, \"bad_lines\": %u},\n", s->db_err == OTA_OK ? "true" : "false",
            (unsigned)s->db.bad_lines);
     printf("  \"images\": [");
@@ -170,6 +183,41 @@ static void print_json(const simcmd_device_t *d, const status_t *s)
            (unsigned long long)l->store.bytes_read);
 }
 
+/* The keys and hardware id the device is built with, and the record's security state. */
+static void print_security(const simcmd_device_t *d, const status_t *s)
+{
+    char ids[OTA_KEYS_MAX * (SIMCMD_KEY_ID_HEX_SIZE + 2)];
+    simcmd_keys_text(&d->dev.crypto, &d->cfg.keys, ids, sizeof ids);
+    if (d->cfg.keys.count) {
+        printf("security: key%s %s (signed manifests and images only)", d->cfg.keys.count == 1 ? "" : "s", ids);
+    } else {
+        printf("security: no key (compatibility mode: unsigned manifests and images accepted)");
+    }
+    if (d->cfg.hardware_id[0]) {
+        printf(", hardware id %s", d->cfg.hardware_id);
+    }
+    printf("\n");
+    /* A device without keys shows its record's security state only once it has one. */
+    if (!s->have_rec ||
+        (d->cfg.keys.count == 0 && s->rec.manifest_seq == 0 && s->rec.floor == 0 && s->rec.pending_floor == 0)) {
+        return;
+    }
+    if (s->rec.manifest_seq) {
+        printf("  manifest Sequence %u accepted (an older one is refused)", (unsigned)s->rec.manifest_seq);
+    } else {
+        printf("  no signed manifest accepted yet");
+    }
+    if (s->rec.floor) {
+        printf("; floor v%u (nothing below it is installed)", (unsigned)s->rec.floor);
+    } else {
+        printf("; no floor");
+    }
+    if (s->rec.pending_floor) {
+        printf("; floor %u once v%u confirms", (unsigned)s->rec.pending_floor, (unsigned)s->rec.pending_version);
+    }
+    printf("\n");
+}
+
 static void print_text(const simcmd_device_t *d, const status_t *s)
 {
     char store[40] = "unlimited";
@@ -195,6 +243,7 @@ static void print_text(const simcmd_device_t *d, const status_t *s)
         printf("running: no boot control record (%s): %s\n", ota_err_name(s->rec_err),
                s->rec_err == OTA_ERR_NOT_FOUND ? "never flashed (sysota sim flash)" : "the bootloader will recover");
     }
+    print_security(d, s);
     if (s->db_err != OTA_OK) {
         printf("images: the database cannot be read (%s)\n", ota_err_name(s->db_err));
     } else {

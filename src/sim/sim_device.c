@@ -2,6 +2,7 @@
 #include "sim_device.h"
 #include "ota_bootctl.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #define DEFAULT_NVM_SIZE (1024u * 1024u)
@@ -159,6 +160,7 @@ int sim_device_open(sim_device_t *dev, const sim_device_config_t *cfg)
     dev->boot_cfg.layout.app_addr = lay.app_addr;
     dev->boot_cfg.layout.app_size = lay.app_size;
     dev->boot_cfg.max_attempts = cfg->max_attempts;
+    dev->boot_cfg.keys = cfg->keys;
     return OTA_OK;
 }
 
@@ -211,6 +213,24 @@ int sim_device_factory_program(sim_device_t *dev, const void *image, uint32_t le
         err = sim_nor_load(&dev->nor, bc->layout.bootctl_addr, slot, slot_size);
     }
     return err;
+}
+
+/* The system port's ctx is the device's posix_system_t: the device around it
+ * holds the time base. */
+static int sim_device_utc(void *ctx, uint64_t *seconds)
+{
+    const sim_device_t *dev = (const sim_device_t *)((const char *)ctx - offsetof(sim_device_t, sys_posix));
+    uint32_t elapsed = dev->sys.now_ms(ctx) - dev->utc_ms0; /* wraps like the clock */
+    *seconds = dev->utc_base + elapsed / 1000u;
+    return OTA_OK;
+}
+
+int sim_device_trusted_time(sim_device_t *dev, uint64_t utc_now)
+{
+    dev->utc_base = utc_now;
+    dev->utc_ms0 = dev->sys.now_ms(dev->sys.ctx);
+    dev->sys.utc_time = sim_device_utc;
+    return OTA_OK;
 }
 
 int sim_device_reboot(sim_device_t *dev)

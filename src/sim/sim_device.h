@@ -50,6 +50,7 @@ typedef struct sim_device_config {
     uint64_t store_capacity; /**< bytes; 0: unlimited */
     uint64_t seed;           /**< torn bytes and poll jitter */
     uint8_t max_attempts;    /**< bootloader's attempt limit; 0: OTA_BOOT_MAX_ATTEMPTS */
+    const ota_keys_t *keys;  /**< the keys the bootloader trusts (must outlive the device); NULL: none */
 } sim_device_config_t;
 
 /** Where a configuration puts things, defaults applied. */
@@ -86,6 +87,8 @@ typedef struct sim_device {
     ota_crypto_t crypto;
     ota_system_t sys;
     ota_boot_config_t boot_cfg; /**< the bootloader's view of this device */
+    uint64_t utc_base;      /**< trusted time (seconds since 1970) when now_ms read utc_ms0 */
+    uint32_t utc_ms0;
 } sim_device_t;
 
 /** Open (or create) a device. Returns OTA_OK or the first port error. */
@@ -101,6 +104,15 @@ int sim_device_close(sim_device_t *dev);
  * device is wiped first. No power faults, no counters.
  */
 int sim_device_factory_program(sim_device_t *dev, const void *image, uint32_t len, uint32_t version);
+
+/**
+ * Give the system port a trusted time (ota_system_t.utc_time): utc_now
+ * seconds since 1970-01-01 UTC at this moment of the device's clock, and
+ * advancing with it (the fake clock's simulated time included). Without
+ * this call the device has no trusted time, as most boards have not.
+ * Returns OTA_OK.
+ */
+int sim_device_trusted_time(sim_device_t *dev, uint64_t utc_now);
 
 /** Power back on after a cut (or a reset): the same as pressing reset. */
 int sim_device_reboot(sim_device_t *dev);

@@ -24,11 +24,12 @@ while IFS= read -r line; do
   fi
 done <<'LINES'
 boot: first boot after the factory programmer: golden copy of v1 kept in the store (factory.bin)
+check: manifest signature valid, Sequence 1 accepted
 check: v3 available (running v1)
 boot: installed v3 (first boot, attempt 1 of 3)
 check: v6 available (running v3)
 download v6: 100% 262144/262144 bytes
-verify v6: ok (SHA-256 matches the manifest)
+verify v6: ok (SHA-256 matches the manifest, Signature by a trusted key)
 update ready: v6 stored with row FE, running v3 marked F0 for the bootloader
 boot: installed v6 (first boot, attempt 1 of 3)
 app v6: confirmed (record and row F8)
@@ -38,11 +39,28 @@ boot: v7 was not confirmed within 3 boots: disabled (row F0), rolling back
 boot: installed v6 (confirmed before)
 check: v7 on offer failed here before (row F0): not downloaded again (running v6)
 erase v3: image and database row removed from the store
+check: manifest signature valid, Sequence 4 accepted
+check refused: OTA_ERR_SIGNATURE (signature does not verify)
+  its .sig does not verify over the manifest as served (changed after signing, another manifest's .sig, or not a signature file); nothing of it is used
+run: idle not reached: the update check failed: OTA_ERR_SIGNATURE (signature does not verify)
 demo complete: every step happened.
 LINES
-# Progress on the way (not a terminal: plain lines at each quarter).
-if ! grep -Eq '^download v6: [1-9][0-9]?% [0-9]+/262144 bytes$' "$WORK/out"; then
-  echo "FAIL: no progress line before 100% for v6"
+# Progress on the way (not a terminal: plain lines at each quarter), and the
+# lines that name the demo's key (a new one every time).
+while IFS= read -r re; do
+  if ! grep -Eq -- "$re" "$WORK/out"; then
+    echo "FAIL: the transcript has no line matching: $re"
+    missing=1
+  fi
+done <<'PATTERNS'
+^download v6: [1-9][0-9]?% [0-9]+/262144 bytes$
+^  trusted keys    [0-9a-f]{16}: signed manifests and images only$
+^  signature: by trusted key [0-9a-f]{16}, kept in the store as v1\.sig$
+^security: key [0-9a-f]{16} \(signed manifests and images only\)$
+PATTERNS
+# The genuine manifest served again after the tampered one: accepted, nothing to do.
+if ! grep -A8 '^=> refused before a single entry was read' "$WORK/out" | grep -q '^run: idle reached'; then
+  echo "FAIL: the genuine manifest was not accepted again after the tampered one"
   missing=1
 fi
 if [ "$missing" != 0 ]; then
