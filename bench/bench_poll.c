@@ -6,6 +6,14 @@
  * same relay: one plain `curl -s -o /dev/null URL` of the same manifest.
  * Over HTTP, then HTTPS. libcurl's HTTP-level counters are printed beside.
  *
+ * Then the same poll by a device provisioned with a key, of a signed
+ * manifest (the same entries, with the Sequence, Size and Signature a
+ * signed manifest carries) and its detached signature, which the device
+ * fetches with a second GET (manifest URL + ".sig"): the difference to the
+ * unsigned poll is the price of signed updates per poll. Reference: one curl
+ * command fetching both files over one connection, against curl fetching
+ * the unsigned manifest alone.
+ *
  * usage: bench_poll [--results FILE] [--tmpdir DIR]
  */
 #include <stdio.h>
@@ -17,6 +25,10 @@
 #include "bench_relay.h"
 #include "bench_util.h"
 #include "crypto_host.h"
+#include "hostsign.h"
+#include "ota_codec.h"
+#include "ota_hex.h"
+#include "ota_trust.h"
 #include "test_server.h"
 #include "transport_curl.h"
 
@@ -33,8 +45,8 @@ static void settle(void)
     nanosleep(&ts, NULL);
 }
 
-static int poll_ours(const char *work, const char *manifest_url, const char *ca_file, bench_relay_t *relay,
-                     uint64_t *sent, uint64_t *recv, posix_transport_curl_stats_t *http)
+static int poll_ours(const char *work, const char *manifest_url, const char *ca_file, const ota_keys_t *keys,
+                     bench_relay_t *relay, uint64_t *sent, uint64_t *recv, posix_transport_curl_stats_t *http)
 {
     bench_device_t d;
     int err = bench_device_open(&d, work, 0, RUNNING_VERSION, 4096u);
@@ -51,6 +63,7 @@ static int poll_ours(const char *work, const char *manifest_url, const char *ca_
         ota_service_ports_t ports = {&d.dev.flash, &d.dev.store, &tp, &d.dev.crypto, &d.dev.sys};
         bench_service_config(&d, &cfg, manifest_url, buf, sizeof buf, mbuf, sizeof mbuf);
         cfg.trust_anchor = ca_file;
+        cfg.keys = keys;
         bench_relay_reset(relay);
         err = bench_service_check(&svc, &cfg, &ports, 30.0, &chk);
         posix_transport_curl_stats(&tc, NULL, http);
@@ -67,14 +80,20 @@ static int poll_ours(const char *work, const char *manifest_url, const char *ca_
     return err != OTA_OK ? err : err2;
 }
 
-static int poll_reference(const char *manifest_url, const char *ca_file, bench_relay_t *relay, uint64_t *sent,
+/* One curl command fetching each URL of urls (NULL-terminated) over one connection. */
+static int poll_reference(const char *const *urls, const char *ca_file, bench_relay_t *relay, uint64_t *sent,
                           uint64_t *recv)
 {
-    char cmd[1024];
+    char cmd[2048];
+    int n = snprintf(cmd, sizeof cmd, "curl -s");
     if (ca_file != NULL) {
-        snprintf(cmd, sizeof cmd, "curl -s --cacert '%s' -o /dev/null '%s'", ca_file, manifest_url);
-    } else {
-        snprintf(cmd, sizeof cmd, "curl -s -o /dev/null '%s'", manifest_url);
+        n += snprintf(cmd + n, sizeof cmd - (size_t)n, " --cacert '%s'", ca_file);
+    }
+    for (; *urls != NULL && (size_t)n < sizeof cmd; urls++) {
+        n += snprintf(cmd + n, sizeof cmd - (size_t)n, " -o /dev/null '%s'", *urls);
+    }
+    if ((size_t)n >= sizeof cmd) {
+        return OTA_ERR_TOO_LARGE;
     }
     bench_relay_reset(relay);
     if (system(cmd) != 0) {
@@ -87,36 +106,115 @@ static int poll_reference(const char *manifest_url, const char *ca_file, bench_r
     return OTA_OK;
 }
 
-static int measure(const char *proto, const char *work, const char *url, const char *ca_file,
-                   bench_relay_t *relay, size_t manifest_len)
+/* What one way of polling came to: ours and curl's, in bytes. */
+typedef struct {
+    uint64_t sent, recv;         /* ours */
+    uint64_t ref_sent, ref_recv; /* curl */
+} poll_bytes_t;
+
+/* A poll of url by a device (keys: provisioned, NULL: none) and curl's
+ * fetch of ref_urls, both through relay. */
+static int poll_both(const char *proto, const char *work, const char *url, const char *const *ref_urls,
+                     const char *ca_file, const ota_keys_t *keys, bench_relay_t *relay, poll_bytes_t *out,
+                     posix_transport_curl_stats_t *http)
 {
-    uint64_t s = 0, r = 0, rs = 0, rr = 0;
-    posix_transport_curl_stats_t http;
-    memset(&http, 0, sizeof http);
-    int err = poll_ours(work, url, ca_file, relay, &s, &r, &http);
+    memset(http, 0, sizeof *http);
+    int err = poll_ours(work, url, ca_file, keys, relay, &out->sent, &out->recv, http);
     if (err == OTA_OK) {
-        err = poll_reference(url, ca_file, relay, &rs, &rr);
+        err = poll_reference(ref_urls, ca_file, relay, &out->ref_sent, &out->ref_recv);
     }
     if (err != OTA_OK) {
-        fprintf(stderr, "bench_poll: %s: %s\n", proto, ota_err_name(err));
+        fprintf(stderr, "bench_poll: %s%s: %s\n", proto, keys != NULL ? " (signed)" : "", ota_err_name(err));
+    }
+    return err;
+}
+
+static void figure(const char *proto, const char *name, double v, const char *unit)
+{
+    char key[64];
+    snprintf(key, sizeof key, "poll.%s.%s", proto, name);
+    bench_figure(key, v, unit);
+}
+
+/* The unsigned poll of base_url, then the signed one of signed_url. */
+static int measure(const char *proto, const char *work, const char *base_url, const char *signed_url,
+                   const char *ca_file, const ota_keys_t *keys, bench_relay_t *relay, size_t manifest_len,
+                   size_t signed_len)
+{
+    char sig_url[160];
+    snprintf(sig_url, sizeof sig_url, "%s.sig", signed_url);
+    const char *ref_plain[] = {base_url, NULL};
+    const char *ref_signed[] = {signed_url, sig_url, NULL};
+    poll_bytes_t p, sp;
+    posix_transport_curl_stats_t http, shttp;
+    int err = poll_both(proto, work, base_url, ref_plain, ca_file, NULL, relay, &p, &http);
+    if (err == OTA_OK) {
+        err = poll_both(proto, work, signed_url, ref_signed, ca_file, keys, relay, &sp, &shttp);
+    }
+    if (err != OTA_OK) {
         return err;
     }
-    char key[64];
     bench_note("poll %s: manifest body %zu bytes; HTTP-level (libcurl): %llu sent, %llu received, %llu request(s)",
                proto, manifest_len, (unsigned long long)http.wire_sent, (unsigned long long)http.wire_received,
                (unsigned long long)http.requests);
-#define FIG(name, v, unit)                                   \
-    do {                                                     \
-        snprintf(key, sizeof key, "poll.%s.%s", proto, name); \
-        bench_figure(key, (double)(v), unit);                \
-    } while (0)
-    FIG("sent", s, "bytes sent by the device (above TCP)");
-    FIG("received", r, "bytes received by the device (above TCP)");
-    FIG("total", s + r, "bytes, one check finding no update");
-    FIG("ref_total", rs + rr, "bytes, curl -s -o /dev/null of the manifest");
-    FIG("ratio", (double)(s + r) / (double)(rs + rr), "ours / curl");
-#undef FIG
+    figure(proto, "sent", (double)p.sent, "bytes sent by the device (above TCP)");
+    figure(proto, "received", (double)p.recv, "bytes received by the device (above TCP)");
+    figure(proto, "total", (double)(p.sent + p.recv), "bytes, one check finding no update");
+    figure(proto, "ref_total", (double)(p.ref_sent + p.ref_recv), "bytes, curl -s -o /dev/null of the manifest");
+    figure(proto, "ratio", (double)(p.sent + p.recv) / (double)(p.ref_sent + p.ref_recv), "ours / curl");
+    bench_note("signed poll %s: manifest body %zu bytes (%zu more: Sequence, Size and Signature), .sig %d bytes; "
+               "HTTP-level (libcurl): %llu sent, %llu received, %llu request(s)",
+               proto, signed_len, signed_len - manifest_len, OTA_SIGFILE_LEN, (unsigned long long)shttp.wire_sent,
+               (unsigned long long)shttp.wire_received, (unsigned long long)shttp.requests);
+    double ours = (double)(sp.sent + sp.recv), ref = (double)(sp.ref_sent + sp.ref_recv);
+    double extra = ours - (double)(p.sent + p.recv), ref_extra = ref - (double)(p.ref_sent + p.ref_recv);
+    figure(proto, "signed_total", ours, "bytes, one check of a signed manifest finding no update");
+    figure(proto, "signed_extra", extra, "bytes more than the unsigned check");
+    figure(proto, "signed_extra_body", (double)(signed_len - manifest_len), "of which the longer manifest body");
+    figure(proto, "signed_ref_total", ref, "bytes, one curl fetching the signed manifest and its .sig");
+    figure(proto, "signed_ref_extra", ref_extra, "bytes more than curl fetching the unsigned manifest");
+    figure(proto, "signed_ratio", extra / ref_extra, "extra bytes: ours / curl");
     return OTA_OK;
+}
+
+/* The manifest a fleet serves between releases: the running version and
+ * the one before it, nothing newer. With key: the signed form of the same
+ * entries, and its detached signature in sigfile. Returns the length. */
+static int make_manifest(char *out, size_t cap, const tool_key_t *key, uint8_t sigfile[OTA_SIGFILE_LEN])
+{
+    int n = snprintf(out, cap, "{%s\"ota\":[", key != NULL ? "\"Sequence\":1," : "");
+    for (uint32_t v = RUNNING_VERSION - 1u; v <= RUNNING_VERSION && n > 0 && (size_t)n < cap; v++) {
+        uint8_t digest[OTA_SHA256_LEN];
+        char hex[2 * OTA_SHA256_LEN + 1];
+        char b64[4 * ((OTA_SIG_LEN + 2) / 3) + 1];
+        memset(digest, (int)v, sizeof digest);
+        (void)ota_hex_encode(digest, sizeof digest, hex);
+        n += snprintf(out + n, cap - (size_t)n, "%s{\"Version\":%u,\"URL\":\"https://updates.example.com/fw/app_v%u.bin\","
+                      "\"Digest\":\"%s\",\"EraseVer\":false", v == RUNNING_VERSION ? "," : "", v, v, hex);
+        if (key != NULL) {
+            uint8_t sig[OTA_SIG_LEN];
+            if (tool_sign_digest(key, digest, sig) != OTA_OK ||
+                ota_base64_encode(sig, sizeof sig, b64, sizeof b64) < 0) {
+                return -1;
+            }
+            n += snprintf(out + n, cap - (size_t)n, ",\"Size\":204800,\"Signature\":\"%s\"", b64);
+        }
+        n += snprintf(out + n, cap - (size_t)n, "}");
+    }
+    n += snprintf(out + n, cap - (size_t)n, "]}\n");
+    if (n <= 0 || (size_t)n >= cap) {
+        return -1;
+    }
+    if (key != NULL) {
+        ota_sigfile_t sf;
+        uint8_t digest[OTA_SHA256_LEN], point[OTA_PUBKEY_LEN];
+        if (tool_sign_sha256(out, (size_t)n, digest) != OTA_OK || tool_sign_digest(key, digest, sf.sig) != OTA_OK ||
+            tool_key_point(key, point) != OTA_OK || tool_key_id(point, sf.key_id) != OTA_OK) {
+            return -1;
+        }
+        ota_sigfile_encode(&sf, sigfile);
+    }
+    return n;
 }
 
 int main(int argc, char **argv)
@@ -145,25 +243,34 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_poll: could not start nginx or the relays\n");
         goto out;
     }
-    /* What a fleet's manifest looks like between releases: the running
-     * version and the one before it, nothing newer. */
-    char json[1024];
-    int n = snprintf(json, sizeof json,
-                     "{\"ota\":[{\"Version\":%u,\"URL\":\"https://updates.example.com/fw/app_v%u.bin\","
-                     "\"Digest\":\"%064x\",\"EraseVer\":false},"
-                     "{\"Version\":%u,\"URL\":\"https://updates.example.com/fw/app_v%u.bin\","
-                     "\"Digest\":\"%064x\",\"EraseVer\":false}]}\n",
-                     RUNNING_VERSION - 1u, RUNNING_VERSION - 1u, 0u, RUNNING_VERSION, RUNNING_VERSION, 0u);
-    if (test_file_write(docroot, "manifest.json", json, (size_t)n, NULL, 0) != OTA_OK) {
+    tool_key_t key = {NULL};
+    ota_keys_t keys;
+    memset(&keys, 0, sizeof keys);
+    char json[1024], sjson[1024];
+    uint8_t sigfile[OTA_SIGFILE_LEN];
+    int n = make_manifest(json, sizeof json, NULL, NULL);
+    int sn = -1;
+    if (tool_key_generate(&key) == OTA_OK && tool_key_point(&key, keys.point[0]) == OTA_OK) {
+        keys.count = 1;
+        sn = make_manifest(sjson, sizeof sjson, &key, sigfile);
+    }
+    if (n < 0 || sn < 0 || test_file_write(docroot, "manifest.json", json, (size_t)n, NULL, 0) != OTA_OK ||
+        test_file_write(docroot, "signed.json", sjson, (size_t)sn, NULL, 0) != OTA_OK ||
+        test_file_write(docroot, "signed.json.sig", sigfile, sizeof sigfile, NULL, 0) != OTA_OK) {
+        fprintf(stderr, "bench_poll: could not write the manifests\n");
+        tool_key_free(&key);
         goto out;
     }
-    char url[128], tls_url[128];
+    tool_key_free(&key);
+    char url[128], tls_url[128], surl[128], tls_surl[128];
     /* 127.0.0.1 is also in the test certificate's names, so TLS verifies
      * through the relay exactly as it does directly. */
     snprintf(url, sizeof url, "http://127.0.0.1:%d/manifest.json", plain.port);
     snprintf(tls_url, sizeof tls_url, "https://127.0.0.1:%d/manifest.json", tls.port);
-    if (measure("http", work, url, NULL, &plain, (size_t)n) == OTA_OK &&
-        measure("https", work, tls_url, srv.ca_file, &tls, (size_t)n) == OTA_OK) {
+    snprintf(surl, sizeof surl, "http://127.0.0.1:%d/signed.json", plain.port);
+    snprintf(tls_surl, sizeof tls_surl, "https://127.0.0.1:%d/signed.json", tls.port);
+    if (measure("http", work, url, surl, NULL, &keys, &plain, (size_t)n, (size_t)sn) == OTA_OK &&
+        measure("https", work, tls_url, tls_surl, srv.ca_file, &keys, &tls, (size_t)n, (size_t)sn) == OTA_OK) {
         rc = 0;
     }
 out:

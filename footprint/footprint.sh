@@ -9,15 +9,22 @@
 #     machine's Debian archives first if there are none). Nothing fetched is
 #     ever committed; a later run reuses what is there;
 #  3. builds footprint/ (CMake, cortex-m4.cmake) into OUT_DIR/build: the
-#     bootloader alone and the service core alone, each with SHA-256, on
+#     bootloader alone and the service core alone, each with SHA-256, the
+#     signed bootloader (ECDSA P-256 verify through mbedTLS, ECDSA_DEFS
+#     below) and one signed bootloader per size switch (ECDSA_VARIANTS), on
 #     stub ports; the build fails if malloc or free is linked;
 #     (environment: FOOTPRINT_SVC_BUF, the service buffer, default 2048;
 #     FOOTPRINT_OTA_DEFS, e.g. "OTA_DB_MAX_ROWS=4;OTA_BOOT_BUF_SIZE=512")
 #  4. prints text/data/bss, the split by origin and the worst stack depth
-#     (footprint/report.py), and appends them to RESULTS_FILE if given.
-# Exit status: 0 when both images were built and measured, else non-zero
-# with a message saying which step failed (missed size targets are not
-# failures: they are figures).
+#     (footprint/report.py), and appends them to RESULTS_FILE if given;
+#  5. checks the signed bootloader's verify port on the host (verify_host.c
+#     built with cc -m32, the target's sizes): a valid signature verifies in
+#     the image's arena, altered ones are refused; prints the arena's peak,
+#     and, when an instruction counter is given (FOOTPRINT_COUNTER, default
+#     OUT_DIR/../bench/bench_verify), the instructions of one verify.
+# Exit status: 0 when every image was built and measured and the host check
+# passed, else non-zero with a message saying which step failed (missed size
+# targets are not failures: they are figures).
 set -euo pipefail
 
 if [ $# -lt 1 ]; then
@@ -41,7 +48,7 @@ export DEBIAN_FRONTEND=noninteractive
 say() { echo "footprint: $*"; }
 
 # 1. Packages: only the missing ones.
-"$here/../scripts/setup.sh" gcc-arm-none-eabi libnewlib-arm-none-eabi dpkg-dev libjsmn-dev
+"$here/../scripts/setup.sh" gcc-arm-none-eabi libnewlib-arm-none-eabi dpkg-dev libjsmn-dev gcc-multilib valgrind
 
 # 2. mbedTLS sources through apt-get source.
 src_root="$out/mbedtls-src"
@@ -109,6 +116,21 @@ say "mbedTLS sources: $mbedtls_dir"
 mkdir -p "$out/jsmn"
 cp /usr/include/jsmn.h "$out/jsmn/jsmn.h"
 
+# The signed bootloader's mbedTLS size switches (mbedtls_footprint_ecdsa_config.h
+# says what each one does), each measured as a variant from mbedTLS's
+# defaults ("name=DEF,DEF"), and the set the signed bootloader is built
+# with: no cached table for the base point and the smallest comb window
+# (less text and less than half the arena, for 17% more instructions), and
+# bignum's own division instead of libgcc's (less text, 25% more
+# instructions); the NIST reduction stays (832 bytes, five times the speed).
+ECDSA_DEFS="MBEDTLS_ECP_FIXED_POINT_OPTIM=0;MBEDTLS_ECP_WINDOW_SIZE=2;MBEDTLS_NO_UDBL_DIVISION"
+ECDSA_VARIANTS="defaults=;nonist=FP_NO_NIST_OPTIM;nofixed=MBEDTLS_ECP_FIXED_POINT_OPTIM=0;ecpwin2=MBEDTLS_ECP_WINDOW_SIZE=2"
+ECDSA_VARIANTS+=";ecpwin3=MBEDTLS_ECP_WINDOW_SIZE=3;mpiwin1=MBEDTLS_MPI_WINDOW_SIZE=1;noudbl=MBEDTLS_NO_UDBL_DIVISION"
+ECDSA_VARIANTS+=";noasm=FP_NO_ASM"
+# The verify's arena: the chosen set's peak on the host check (2780 bytes)
+# and some room; the host check fails if it is too small.
+ECDSA_HEAP=3072
+
 # 3. Build. A failure here (including a linked malloc/free) fails the figure.
 # The service's one buffer (download chunks and the manifest, which is
 # parsed before any download) is FOOTPRINT_SVC_BUF bytes, 2 KiB by default:
@@ -116,18 +138,62 @@ cp /usr/include/jsmn.h "$out/jsmn/jsmn.h"
 svc_buf=${FOOTPRINT_SVC_BUF:-2048}
 cmake -S "$here" -B "$out/build" -DCMAKE_TOOLCHAIN_FILE="$here/cortex-m4.cmake" \
   -DMBEDTLS_DIR="$mbedtls_dir" -DJSMN_DIR="$out/jsmn" -DFOOTPRINT_SVC_BUF="$svc_buf" \
-  -DFOOTPRINT_OTA_DEFS="${FOOTPRINT_OTA_DEFS:-}" >"$out/cmake.log" 2>&1 ||
+  -DFOOTPRINT_OTA_DEFS="${FOOTPRINT_OTA_DEFS:-}" -DFOOTPRINT_ECDSA_DEFS="$ECDSA_DEFS" \
+  -DFOOTPRINT_ECDSA_VARIANTS="$ECDSA_VARIANTS" -DFP_ECDSA_HEAP="$ECDSA_HEAP" >"$out/cmake.log" 2>&1 ||
   { cat "$out/cmake.log"; say "FAILED: configure"; exit 4; }
 if ! cmake --build "$out/build" -j "$jobs" >"$out/build.log" 2>&1; then
   grep -E "error|footprint:" "$out/build.log" || tail -n 30 "$out/build.log"
   say "FAILED: build (see $out/build.log)"
   exit 4
 fi
-grep "footprint:" "$out/build.log" || true
+grep "footprint:" "$out/build.log" | grep -v "boot_ecdsa_" || true
 say "$(arm-none-eabi-gcc --version | head -n 1); flags: -Os -mthumb -mcpu=cortex-m4 -ffunction-sections -fdata-sections, --gc-sections, nano.specs"
 say "core limits: ota_config.h defaults${FOOTPRINT_OTA_DEFS:+ with $FOOTPRINT_OTA_DEFS}; service buffer $svc_buf bytes (manifest limit $svc_buf)"
+say "signed bootloader: one provisioned key; mbedTLS verify with ${ECDSA_DEFS//;/ }; arena $ECDSA_HEAP bytes"
 
 # 4. Figures.
-for image in boot service; do
+for image in boot service boot_ecdsa; do
   /usr/bin/python3 "$here/report.py" --name "$image" --build "$out/build" ${results:+--results "$results"}
+done
+
+# 5. The verify on the host: the check, the arena's peak and the
+# instructions of one verify, for the signed bootloader and each variant.
+counter=${FOOTPRINT_COUNTER:-$out/../bench/bench_verify}
+if [ ! -x "$counter" ]; then
+  say "no instruction counter ($counter): build the benchmarks for the counts"
+  counter=""
+fi
+# The mbedTLS files of a verify: the image's own list.
+ecdsa_sources=$(cat "$here/ecdsa_sources.txt")
+host_check() { # NAME DEFS(;-separated) ARENA: build, check, count
+  local name=$1 arena=$3 defs=() d src=()
+  IFS=';' read -ra dl <<<"${2//,/;}"
+  for d in "${dl[@]}"; do [ -n "$d" ] && defs+=("-D$d"); done
+  for d in $ecdsa_sources platform_util.c; do src+=("$mbedtls_dir/library/$d"); done
+  local bin="$out/host/verify_$name"
+  mkdir -p "$out/host"
+  cc -m32 -Os -std=c11 -Wall -Wextra -Werror -DFP_HOST_CHECK "${defs[@]}" -DSTUB_ECDSA_HEAP="${arena}u" \
+     '-DMBEDTLS_CONFIG_FILE="mbedtls_footprint_ecdsa_config.h"' -I"$here" -I"$here/ports" -I"$here/../include" \
+     -I"$mbedtls_dir/include" "$here/verify_host.c" "$here/ports/stub_ecdsa.c" "${src[@]}" -o "$bin" \
+     2>"$bin.log" || { cat "$bin.log"; say "FAILED: host build of the verify ($name)"; return 1; }
+  local key="fp.$name" rc=0 lines
+  lines=$("$bin" "$key") || rc=$?
+  if [ -n "$counter" ]; then
+    lines+=$'\n'$("$counter" --count stub_ecdsa_verify --key "$key.verify_instr" -- "$bin" --one) || rc=1
+  fi
+  echo "$lines"
+  [ -z "$results" ] || echo "$lines" | awk '/^fp\./ { printf "%s %d\n", $1, $2 }' >>"$results"
+  return $rc
+}
+host_check boot_ecdsa "$ECDSA_DEFS" "$ECDSA_HEAP" | grep -v "^fp\.boot_ecdsa\.heap_blocks" ||
+  { say "FAILED: the host check of the signed bootloader's verify"; exit 5; }
+# The variants' host checks get an arena large enough for any of them, so
+# that their peaks are measured rather than refused.
+say "size switches, one at a time from mbedTLS's defaults (text in bytes; the verify's peak arena and instructions on the host check):"
+IFS=';' read -ra variants <<<"$ECDSA_VARIANTS"
+for v in "${variants[@]}"; do
+  name=boot_ecdsa_${v%%=*}
+  /usr/bin/python3 "$here/report.py" --name "$name" --build "$out/build" --brief ${results:+--results "$results"}
+  host_check "$name" "${v#*=}" 16384 | awk '/FAILED/ { print "    " $0; next } /heap_peak|verify_instr/ { printf "    %s %d\n", $1, $2 }' ||
+    say "FAILED: the host check of variant $name"
 done

@@ -37,20 +37,25 @@ def sizes(prefix, elf):
     return int(out[0]), int(out[1]), int(out[2])
 
 
+ORIGINS = ("core", "sha256", "ecdsa", "libc", "app")
+
+
 def origin(obj):
     if "libsysota_core_m4.a(" in obj:
         return "core"
-    if "libmbedsha_m4.a(" in obj:
+    if re.search(r"libmbedsha\w*_m4\.a\(", obj):
         return "sha256"
+    if re.search(r"libmbedecdsa\w*_m4\.a\(", obj):
+        return "ecdsa"
     if "libc_nano.a(" in obj or "libc.a(" in obj or "libgcc.a(" in obj or "libnosys" in obj:
         return "libc"
     return "app"
 
 
 def map_breakdown(map_path):
-    """{origin: {text, data, bss}} and {core file: text} from a GNU ld map."""
+    """{origin: {text, data, bss}} and {origin: {file: text}} from a GNU ld map."""
     by_origin = {}
-    core_files = {}
+    files = {}
     with open(map_path) as f:
         lines = f.read().split("\n")
     try:
@@ -86,11 +91,12 @@ def map_breakdown(map_path):
             continue
         o = origin(obj)
         by_origin.setdefault(o, {"text": 0, "data": 0, "bss": 0})[kind] += size
-        if o == "core" and kind == "text":
-            f = re.search(r"\(([^)]+)\.obj\)", obj)
-            key = f.group(1) if f else obj
-            core_files[key] = core_files.get(key, 0) + size
-    return by_origin, core_files
+        if kind == "text":
+            f = re.search(r"\(([^)]+?)(\.obj)?\)$", obj)
+            key = f.group(1) if f else os.path.basename(obj)
+            files.setdefault(o, {})
+            files[o][key] = files[o].get(key, 0) + size
+    return by_origin, files
 
 
 def parse_ci(path):
@@ -160,11 +166,18 @@ def lib_frames(prefix, elf):
     return frames
 
 
-def stack_depth(prefix, build, name, elf):
-    dirs = {"sysota_core_m4.dir": "core", "mbedsha_m4.dir": "sha256", "stubs_m4.dir": "app",
-            "%s_m4.dir" % name: "app"}
+def mbedtls_suffix(name):
+    """The suffix of the mbedTLS libraries an image links (CMakeLists.txt's fp_mbedtls)."""
+    return "" if name in ("boot", "service") else name[len("boot"):]
+
+
+def stack_depth(prefix, build, name, elf, roots):
+    """{root: (worst depth in bytes, path)} for each root function, and the analysis' notes."""
+    sfx = mbedtls_suffix(name)
+    dirs = {"sysota_core_m4.dir": "core", "mbedsha%s_m4.dir" % sfx: "sha256",
+            "mbedecdsa%s_m4.dir" % sfx: "ecdsa", "stubs_m4.dir": "app", "%s_m4.dir" % name: "app"}
     nodes, edges, comp = {}, [], {}
-    taken = {"core": set(), "sha256": set(), "app": set()}
+    taken = {"core": set(), "sha256": set(), "ecdsa": set(), "app": set()}
     for d, component in dirs.items():
         for ci in glob.glob(os.path.join(build, "CMakeFiles", d, "**", "*.ci"), recursive=True):
             n, e = parse_ci(ci)
@@ -231,26 +244,36 @@ def stack_depth(prefix, build, name, elf):
         memo[t] = (frame(t) + best, [t] + path)
         return memo[t]
 
-    depth, path = worst("Reset_Handler")
-    names = []
-    for t in path:
-        n = nodes.get(t, (t,))[0]
-        names.append("%s(%d)" % (n, frame(t)))
-    return depth, names, sorted(set(warnings))
+    out = {}
+    for root in roots:
+        depth, path = worst(root)
+        out[root] = (depth, ["%s(%d)" % (nodes.get(t, (t,))[0], frame(t)) for t in path])
+    return out, sorted(set(warnings))
+
+
+ORIGIN_TEXT = {"core": "the sysota core", "sha256": "mbedTLS sha256.c + platform_util.c",
+               "ecdsa": "mbedTLS's verify (ecdsa, ecp, bignum, their allocator)",
+               "libc": "newlib-nano / libgcc", "app": "main, start-up and stub ports"}
 
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--name", required=True, choices=["boot", "service"])
+    ap.add_argument("--name", required=True, help="boot, service, boot_ecdsa or boot_ecdsa_<variant>")
     ap.add_argument("--build", required=True)
     ap.add_argument("--results")
+    ap.add_argument("--brief", action="store_true", help="one line: text, its split, RAM, stack")
     ap.add_argument("--tool-prefix", default="arm-none-eabi-")
     a = ap.parse_args()
+    if not re.match(r"^(boot|service|boot_ecdsa(_[a-z0-9]+)?)$", a.name):
+        ap.error("unknown image %s" % a.name)
+    signed = a.name.startswith("boot_ecdsa")
     elf = os.path.join(a.build, "%s_m4.elf" % a.name)
     text, data, bss = sizes(a.tool_prefix, elf)
-    by_origin, core_files = map_breakdown(os.path.join(a.build, "%s_m4.map" % a.name))
-    depth, path, warnings = stack_depth(a.tool_prefix, a.build, a.name, elf)
-    key = "fp.%s" % ("boot" if a.name == "boot" else "svc")
+    by_origin, files = map_breakdown(os.path.join(a.build, "%s_m4.map" % a.name))
+    roots = ["Reset_Handler"] + (["stub_ecdsa_verify"] if signed else [])
+    depths, warnings = stack_depth(a.tool_prefix, a.build, a.name, elf, roots)
+    depth, path = depths["Reset_Handler"]
+    key = "fp.%s" % {"boot": "boot", "service": "svc"}.get(a.name, a.name)
     figures = [
         ("text", text, "bytes of flash (arm-none-eabi-size text)"),
         ("data", data, "bytes (initialised RAM)"),
@@ -258,23 +281,36 @@ def main():
         ("ram", data + bss, "bytes of static RAM (data + bss)"),
         ("stack", depth, "bytes, worst-case stack depth from Reset_Handler"),
     ]
-    for o in ("core", "sha256", "libc", "app"):
+    if signed:
+        figures.append(("stack_verify", depths["stub_ecdsa_verify"][0],
+                        "bytes, worst-case stack depth of one verify (from stub_ecdsa_verify)"))
+    for o in ORIGINS:
+        if o == "ecdsa" and not signed:
+            continue
         v = by_origin.get(o, {"text": 0, "data": 0, "bss": 0})
-        figures.append(("text_" + o, v["text"], "bytes of text from " + {
-            "core": "the sysota core", "sha256": "mbedTLS sha256.c + platform_util.c",
-            "libc": "newlib-nano / libgcc", "app": "main, start-up and stub ports"}[o]))
+        figures.append(("text_" + o, v["text"], "bytes of text from " + ORIGIN_TEXT[o]))
         figures.append(("ram_" + o, v["data"] + v["bss"], "bytes of static RAM from the same" + (
-            " (main's static ota_%s_t%s)" % (a.name, " and buffer" if a.name == "service" else "")
+            " (main's static ota_%s_t%s)" % ("service" if a.name == "service" else "boot",
+                                             " and buffer" if a.name == "service" else
+                                             " and the verify's arena" if signed else "")
             if o == "app" else "")))
-    lines = []
-    for k, v, unit in figures:
-        lines.append("%-40s %14.4f  %s" % ("%s.%s" % (key, k), v, unit))
-    print("\n".join(lines))
-    print("# %s core text by file: %s" % (a.name, ", ".join(
-        "%s %d" % (f, s) for f, s in sorted(core_files.items(), key=lambda x: -x[1]))))
-    print("# %s deepest call path: %s" % (a.name, " -> ".join(path)))
-    for w in warnings:
-        print("# %s stack note: %s" % (a.name, w))
+    if a.brief:
+        f = dict((k, v) for k, v, _ in figures)
+        print("%-22s text %6d = core %d + sha256 %d + ecdsa %d + libc %d + app %d; verify stack %d" % (
+            a.name, f["text"], f["text_core"], f["text_sha256"], f.get("text_ecdsa", 0), f["text_libc"],
+            f["text_app"], f.get("stack_verify", 0)))
+    else:
+        for k, v, unit in figures:
+            print("%-40s %14.4f  %s" % ("%s.%s" % (key, k), v, unit))
+        for o in ("core", "ecdsa", "libc"):
+            if files.get(o):
+                print("# %s %s text by file: %s" % (a.name, o, ", ".join(
+                    "%s %d" % (f, s) for f, s in sorted(files[o].items(), key=lambda x: -x[1]))))
+        print("# %s deepest call path: %s" % (a.name, " -> ".join(path)))
+        if signed:
+            print("# %s deepest verify path: %s" % (a.name, " -> ".join(depths["stub_ecdsa_verify"][1])))
+        for w in warnings:
+            print("# %s stack note: %s" % (a.name, w))
     if a.results:
         with open(a.results, "a") as f:
             for k, v, _ in figures:

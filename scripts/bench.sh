@@ -1,20 +1,24 @@
 #!/usr/bin/env bash
 # scripts/bench.sh BUILD_DIR   (what `make bench` runs, after `make build`)
 #
-# Prints the five figures of docs/performance.md, one "label number unit" line each,
+# Prints the six figures of docs/performance.md, one "label number unit" line each,
 # then a table of every figure beside its reference and target:
 #   1. end-to-end 64 MiB update over HTTP and HTTPS vs curl + sha256sum
 #   2. install work on the simulated flash (erases, programmed, store read)
 #   3. a boot with nothing to do (flash read, store calls, bytes hashed)
 #   4. Cortex-M4 footprint of the bootloader and of the service core
 #   5. poll cost: bytes of one check that finds no update
+#   6. signatures: the signed bootloader's footprint (built and measured by
+#      figure 4), one verify on the host (instructions counted by callgrind,
+#      stack), the extra bytes of a signed poll (measured by figure 5)
 # Benchmarks never pass or fail on time. The exit status is non-zero only
 # when a figure could not be measured at all (a benchmark or the footprint
 # build failed); the table says which.
 #
 # Packages only the benchmark needs (the curl command for the reference,
-# the Arm cross compiler and dpkg-dev for the footprint) are installed here
-# when missing, not by scripts/setup.sh.
+# valgrind for the instruction counts, the Arm cross compiler, dpkg-dev and
+# gcc-multilib for the footprint) are installed here when missing, not by
+# scripts/setup.sh.
 set -uo pipefail
 
 if [ $# -ne 1 ]; then
@@ -25,9 +29,9 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "$1" && pwd)
 results="$build/bench-results.txt"
 : >"$results"
-"$root/scripts/setup.sh" curl coreutils
+"$root/scripts/setup.sh" curl coreutils valgrind
 
-for b in bench_update bench_flash bench_poll; do
+for b in bench_update bench_flash bench_poll bench_verify; do
   if [ ! -x "$build/bench/$b" ]; then
     echo "bench: $build/bench/$b is missing (configure with -DSYSOTA_BENCH=ON)" >&2
     exit 2
@@ -50,11 +54,15 @@ section "1. End-to-end update on the host (64 MiB, median of 5)"
 section "2-3. Install work and a boot with nothing to do (simulated flash)"
 "$build/bench/bench_flash" --results "$results" --tmpdir "$tmp" || failed+=("2-3 flash")
 
-section "4. Footprint: Cortex-M4 (arm-none-eabi-gcc -Os -mthumb -mcpu=cortex-m4)"
-"$root/footprint/footprint.sh" "$build/footprint" "$results" || failed+=("4 footprint")
+section "4. Footprint: Cortex-M4 (arm-none-eabi-gcc -Os -mthumb -mcpu=cortex-m4), signed bootloader included"
+FOOTPRINT_COUNTER="$build/bench/bench_verify" "$root/footprint/footprint.sh" "$build/footprint" "$results" ||
+  failed+=("4 footprint")
 
-section "5. Poll cost (one check, no update)"
+section "5. Poll cost (one check, no update; unsigned, then signed)"
 "$build/bench/bench_poll" --results "$results" --tmpdir "$tmp" || failed+=("5 poll")
+
+section "6. Signatures: one ECDSA P-256 verify on the host (callgrind; footprint and signed poll above)"
+"$build/bench/bench_verify" --results "$results" --tmpdir "$tmp" || failed+=("6 verify")
 
 rm -rf "$tmp"
 section "Summary"

@@ -1,7 +1,9 @@
 /*
  * SHA-256 for the target: mbedTLS's sha256.c (built with
  * mbedtls_footprint_config.h: SHA-256 only, smaller variant). The context
- * lives in the caller's ota_sha256_t, so nothing is allocated.
+ * lives in the caller's ota_sha256_t, so nothing is allocated. Built with
+ * FOOTPRINT_ECDSA (the signed bootloader image) it also verifies signatures
+ * (stub_ecdsa.c).
  */
 #include "mbedtls/sha256.h"
 #include "stub_ports.h"
@@ -39,5 +41,9 @@ const ota_crypto_t stub_crypto = {
     .sha256_start = sha_start,
     .sha256_update = sha_update,
     .sha256_finish = sha_finish,
-    .verify = NULL,
+#if defined(FOOTPRINT_ECDSA)
+    .verify = stub_ecdsa_verify,
+#else
+    .verify = NULL, /* no signature support: a device with keys refuses everything */
+#endif
 };

@@ -24,8 +24,20 @@
 extern const ota_flash_t stub_flash;
 /** The external store: stands for the product's file system (littlefs, FatFs), not ours to size. */
 extern const ota_store_t stub_store;
-/** SHA-256 from mbedTLS's sha256.c, context in the caller's ota_sha256_t. */
+/**
+ * SHA-256 from mbedTLS's sha256.c, context in the caller's ota_sha256_t.
+ * Built with FOOTPRINT_ECDSA, verify is stub_ecdsa_verify; otherwise NULL.
+ */
 extern const ota_crypto_t stub_crypto;
+
+/** Bytes of the static arena mbedTLS's verify allocates from (host-checked upper bound of its peak). */
+#ifndef STUB_ECDSA_HEAP
+#define STUB_ECDSA_HEAP 4096u
+#endif
+
+/** ECDSA P-256 verify through mbedTLS (ota_crypto_t.verify), allocating from a static arena. */
+int stub_ecdsa_verify(void *ctx, const uint8_t key[OTA_PUBKEY_LEN], const uint8_t digest[OTA_SHA256_LEN],
+                      const uint8_t sig[OTA_SIG_LEN]);
 /** Cycle counter clock, AIRCR reset, no log. */
 extern const ota_system_t stub_system;
 /** HTTP(S): stands for the product's network stack (lwIP + mbedTLS TLS), left out of the service figure. */
