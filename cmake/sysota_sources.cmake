@@ -21,6 +21,7 @@ set(SYSOTA_CORE_SOURCES
   bootctl.c
   error.c
   file_publish.c
+  handover.c
   hex.c
   imgdb.c
   json_check.c

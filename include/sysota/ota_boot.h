@@ -28,7 +28,7 @@ extern "C" {
 /** Where things are and what the bootloader may use. */
 typedef struct ota_boot_config {
     const ota_flash_t *flash;   /**< internal flash: boot control sector + application region */
-    const ota_store_t *store;   /**< external store: images and the database */
+    const ota_store_t *store;   /**< external store: images and the database (the bootloader only reads images) */
     const ota_crypto_t *crypto; /**< SHA-256 */
     const ota_system_t *sys;    /**< log (may be NULL) */
     const ota_keys_t *keys;     /**< trusted keys: a stored image is installed only with a valid signature; NULL or none: not checked */
@@ -45,25 +45,25 @@ typedef struct ota_boot_result {
     uint8_t type;       /**< OTA_TYPE_* */
     bool installed;     /**< program flash was (re)programmed during this boot */
     bool direct;        /**< the direct-jump path (no install, no hashing) */
-    bool kept_golden;   /**< the golden copy was saved to the store during this boot */
-    uint8_t rejected;   /**< candidates that failed verification and were disabled */
+    uint8_t rejected;   /**< candidates passed over (failed verification, or their file could not be read) */
 } ota_boot_result_t;
 
 /** RAM the bootloader works in: give it a static one (no malloc). */
 typedef struct ota_boot {
     ota_boot_config_t cfg;
     ota_bootctl_t bootctl;
-    ota_db_t db;
-    bool db_ok;                      /**< the database was read; only then is it written */
     uint8_t buf[OTA_BOOT_BUF_SIZE];  /**< copy buffer */
 } ota_boot_t;
 
 /**
- * Decide and, when needed, install: direct jump when the boot control record
- * and the database both say OTA_STATUS_VALID; otherwise rank the candidates
- * (highest version first, golden last), verify, program, verify, record.
- * Returns OTA_OK with res filled, or OTA_ERR_NO_IMAGE (halt), or a port error
- * (a power cut in simulation).
+ * Decide and, when needed, install, from the boot control record alone:
+ * direct jump when it says OTA_STATUS_VALID; otherwise rank the candidates
+ * of its table (highest version first, the golden image last), verify,
+ * program, verify, record. The image database (CSV) is never read or
+ * written: decisions about stored images go into the record's table, and
+ * the service applies them to the database (ota_app_sync). Returns OTA_OK
+ * with res filled, OTA_ERR_NO_IMAGE (halt: nothing verifiable, or no boot
+ * control record at all), or a port error (a power cut in simulation).
  */
 int ota_boot_run(ota_boot_t *boot, const ota_boot_config_t *cfg, ota_boot_result_t *res);
 

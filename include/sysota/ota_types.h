@@ -19,9 +19,33 @@
 extern "C" {
 #endif
 
-/* ---- the boot control area (its record log in one flash sector) -------- */
+/* ---- the boot control area (its record log in two flash sectors) -------- */
 
-/** The record of the image in program flash. */
+/** Most stored images the boot control record lists (its candidate table). */
+#define OTA_BOOT_TABLE_MAX OTA_DB_MAX_ROWS
+
+/**
+ * Flag of a table entry: its status was decided through the record (by the
+ * bootloader, or by the application's confirm, rollback or factory reset)
+ * and the image database has not been told yet. The service applies it to
+ * the database at its next start (ota_app_sync).
+ */
+#define OTA_BOOT_ENTRY_AHEAD 0x01u
+
+/**
+ * One stored image as the bootloader sees it: the service writes the table
+ * from the image database, so the bootloader never parses the CSV.
+ */
+typedef struct ota_boot_entry {
+    uint32_t version;
+    uint32_t size;                     /**< bytes of the stored file; 0: the file was missing */
+    uint8_t status;                    /**< OTA_STATUS_* */
+    uint8_t flags;                     /**< OTA_BOOT_ENTRY_* */
+    char name[OTA_STORE_NAME_MAX + 1]; /**< store file name, NUL-terminated */
+    uint8_t digest[OTA_SHA256_LEN];
+} ota_boot_entry_t;
+
+/** The record of the image in program flash, and the candidate table. */
 typedef struct ota_bootctl_record {
     uint8_t status;        /**< OTA_STATUS_* of the image in program flash */
     uint8_t type;          /**< OTA_TYPE_PRODUCTION or OTA_TYPE_FACTORY */
@@ -38,9 +62,11 @@ typedef struct ota_bootctl_record {
     uint32_t floor;           /**< the downgrade floor: nothing below it is installed, 0: none */
     uint32_t pending_version; /**< the version whose confirmation raises the floor, 0: none */
     uint32_t pending_floor;   /**< the floor it raises to */
+    uint8_t table_count;      /**< entries of table[] in use */
+    ota_boot_entry_t table[OTA_BOOT_TABLE_MAX]; /**< the stored images but the golden one */
 } ota_bootctl_record_t;
 
-/** Sectors a boot control area may span: one, or two for a log that is never without a record. */
+/** Sectors of a boot control area: two, so that the log is never without a record. */
 #define OTA_BOOTCTL_SECTORS_MAX 2
 
 /** A handle on the boot control area. */

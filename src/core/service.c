@@ -123,14 +123,21 @@ int ota_service_init(ota_service_t *svc, const ota_service_config_t *cfg, const 
         svc->cfg.jitter_ms = svc->cfg.interval_ms / 2;
     }
 
+    ota_boot_config_t b;
+    svc_boot_config(svc, &b);
+    /* What the bootloader decided since the last start goes into the
+     * database, and the database's table into the record, before anything
+     * reads either. */
+    err = ota_app_sync(&b);
+    if (err != OTA_OK && err != OTA_ERR_NOT_FOUND && err != OTA_ERR_CORRUPT) {
+        return err;
+    }
     err = ota_bootctl_init(&svc->bc, ports->flash, cfg->layout.bootctl_addr, cfg->layout.bootctl_size);
     if (err == OTA_OK) {
         err = ota_bootctl_read(&svc->bc, &rec);
     }
     if (err == OTA_OK) {
         if (rec.status == OTA_STATUS_UNBOOTED && cfg->auto_confirm) {
-            ota_boot_config_t b;
-            svc_boot_config(svc, &b);
             err = ota_app_confirm(&b);
             if (err != OTA_OK) {
                 return err;

@@ -16,6 +16,7 @@
 
 #include "service_internal.h"
 #include "ota_bootctl.h"
+#include "ota_handover.h"
 #include "ota_imgdb.h"
 
 void svc_step_verify(ota_service_t *svc)
@@ -164,11 +165,16 @@ void svc_step_mark(ota_service_t *svc)
     }
     const ota_manifest_entry_t *u = &svc->choice.update;
     uint32_t pending_floor = u->floor > rec.floor ? u->floor : 0;
-    if (err == OTA_OK && (rec.status != OTA_STATUS_DISABLED || rec.pending_version != (pending_floor ? u->version : 0) ||
-                          rec.pending_floor != pending_floor)) {
+    bool table_changed = false;
+    if (err == OTA_OK) {
+        /* The table lists the new row for the bootloader. */
+        err = ota_handover_table(&rec, &svc->db, svc->port.store, &table_changed);
+    }
+    if (err == OTA_OK && (table_changed || rec.status != OTA_STATUS_DISABLED ||
+                          rec.pending_version != (pending_floor ? u->version : 0) || rec.pending_floor != pending_floor)) {
         /* One appended record: a cut before it completes leaves the old
          * record newest (valid image runs on, next check only redoes this
-         * mark); after it, the bootloader installs the 0xFE row. The floor
+         * mark); after it, the bootloader installs the 0xFE entry. The floor
          * the release carries rides along, applied when it confirms. */
         rec.status = OTA_STATUS_DISABLED;
         rec.pending_version = pending_floor ? u->version : 0;

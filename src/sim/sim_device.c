@@ -60,11 +60,9 @@ int sim_device_layout(const sim_device_config_t *cfg, sim_device_layout_t *out, 
     }
     /* 64-bit sums: an offset near 4 GiB must not wrap into "fits". */
     uint64_t bootctl_end = (uint64_t)cfg->bootctl_offset + out->sector_size;
+    /* Two sectors: the log is never without a record. */
     out->bootctl_size = 0;
-    if (cfg->bootctl_sectors > 2) {
-        return layout_error(why, "the boot control area is one or two sectors");
-    }
-    if (cfg->bootctl_sectors == 2 && bc_err == OTA_OK) {
+    if (bc_err == OTA_OK) {
         uint32_t second = 0;
         uint32_t second_start = 0;
         if (layout_sector(cfg, out->sector_size, bootctl_end, &second_start, &second) != OTA_OK ||
@@ -85,13 +83,13 @@ int sim_device_layout(const sim_device_config_t *cfg, sim_device_layout_t *out, 
         return layout_error(why, "bootctl_offset and app_offset must be multiples of sector_size");
     }
     if (bc_err != OTA_OK || bootctl_end > out->nvm_size) {
-        return layout_error(why, "the boot control sector is past the end of flash");
+        return layout_error(why, "the boot control area is past the end of flash");
     }
     /* The application region runs to the end of flash: the boot control
      * sector must lie below it, or an install would erase the record that
      * says what is installed. */
     if (app < bootctl_end) {
-        return layout_error(why, "the application region must start after the boot control sector");
+        return layout_error(why, "the application region must start after the boot control area");
     }
     if (app >= out->nvm_size || app_err != OTA_OK) {
         return layout_error(why, "no room for the application region");
@@ -194,23 +192,20 @@ int sim_device_factory_program(sim_device_t *dev, const void *image, uint32_t le
     rec.golden_size = len;
     memcpy(rec.golden_digest, rec.digest, OTA_SHA256_LEN);
 
-    /* A whole write unit (or more) of record: the programmer writes it as the
-     * first slot of the log. */
-    uint8_t slot[OTA_BOOTCTL_SLOT_MAX];
-    uint32_t slot_size = dev->flash.write_unit > OTA_BOOTCTL_RECORD_SIZE ? dev->flash.write_unit
-                                                                        : OTA_BOOTCTL_RECORD_SIZE;
-    if (slot_size > sizeof slot) {
+    /* The programmer writes the record as the first slots of the log. */
+    uint8_t slots[OTA_BOOTCTL_BUF_SIZE];
+    uint32_t slot_size = dev->flash.write_unit > OTA_BOOTCTL_SLOT_MIN ? dev->flash.write_unit : OTA_BOOTCTL_SLOT_MIN;
+    int rec_len = ota_bootctl_encode(&rec, slot_size, slots, sizeof slots);
+    if (rec_len < 0) {
         return OTA_ERR_NOT_SUPPORTED;
     }
-    memset(slot, 0xFF, slot_size);
-    ota_bootctl_encode(&rec, slot);
 
     err = sim_nor_wipe(&dev->nor);
     if (err == OTA_OK) {
         err = sim_nor_load(&dev->nor, bc->layout.app_addr, image, len);
     }
     if (err == OTA_OK) {
-        err = sim_nor_load(&dev->nor, bc->layout.bootctl_addr, slot, slot_size);
+        err = sim_nor_load(&dev->nor, bc->layout.bootctl_addr, slots, (uint32_t)rec_len);
     }
     return err;
 }

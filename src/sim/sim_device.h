@@ -43,9 +43,8 @@ typedef struct sim_device_config {
     const posix_flash_file_run_t *sectors; /**< sector map (see flash_file.h); NULL: uniform */
     size_t nsectors;         /**< runs in sectors */
     uint32_t write_unit;     /**< default 16 (PIC32MZ quad word) */
-    uint32_t bootctl_offset; /**< boot control area; default 0 */
-    uint8_t bootctl_sectors; /**< sectors of the boot control area: 1 (default) or 2 (never without a record) */
-    uint32_t app_offset;     /**< first byte of the application region; 0: right after the boot control sector */
+    uint32_t bootctl_offset; /**< boot control area (two sectors from here); default 0 */
+    uint32_t app_offset;     /**< first byte of the application region; 0: right after the boot control area */
     bool lenient;            /**< allow a write unit to be programmed twice (default: strict, refused) */
     uint64_t store_capacity; /**< bytes; 0: unlimited */
     uint64_t seed;           /**< torn bytes and poll jitter */
@@ -59,7 +58,7 @@ typedef struct sim_device_layout {
     uint32_t sector_size;  /**< the boot control sector's size */
     uint32_t write_unit;
     uint32_t bootctl_addr; /**< flash offset of the boot control area */
-    uint32_t bootctl_size; /**< its bytes when it spans two sectors; 0: one sector */
+    uint32_t bootctl_size; /**< its bytes (two sectors) */
     uint32_t app_addr;     /**< flash offset of the application region */
     uint32_t app_size;     /**< to the end of flash */
 } sim_device_layout_t;

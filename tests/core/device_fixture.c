@@ -12,6 +12,8 @@
 #include "ota_imgdb.h"
 #include "test_server.h"
 #include "ota_bootctl.h"
+#include "ota_handover.h"
+#include "sysota/ota_app.h"
 
 void fixture_open(fixture_t *f)
 {
@@ -78,8 +80,30 @@ void fixture_factory(fixture_t *f, uint32_t version, uint32_t size)
     free(img);
     ota_boot_result_t res;
     assert_int_equal(fixture_boot(f, &res), OTA_OK);
-    assert_true(res.kept_golden);
+    assert_true(res.direct);
     assert_int_equal(res.version, version);
+    /* The application's first start keeps the golden copy in the store. */
+    assert_int_equal(ota_app_sync(&f->dev.boot_cfg), OTA_OK);
+    uint32_t stored;
+    assert_int_equal(f->dev.store.stat(f->dev.store.ctx, OTA_GOLDEN_NAME, &stored), OTA_OK);
+    assert_int_equal(stored, size);
+}
+
+void fixture_table_sync(fixture_t *f)
+{
+    ota_bootctl_t bc;
+    ota_bootctl_record_t rec;
+    ota_db_t db;
+    bool changed;
+    assert_int_equal(ota_bootctl_init(&bc, &f->dev.flash, f->dev.boot_cfg.layout.bootctl_addr,
+                                      f->dev.boot_cfg.layout.bootctl_size),
+                     OTA_OK);
+    assert_int_equal(ota_bootctl_read(&bc, &rec), OTA_OK);
+    assert_int_equal(ota_db_load(&db, &f->dev.store, NULL), OTA_OK);
+    assert_int_equal(ota_handover_table(&rec, &db, &f->dev.store, &changed), OTA_OK);
+    if (changed) {
+        assert_int_equal(ota_bootctl_write(&bc, &rec), OTA_OK);
+    }
 }
 
 void fixture_store_write(fixture_t *f, const char *name, const void *data, uint32_t len)
@@ -125,6 +149,7 @@ void fixture_store_image(fixture_t *f, uint32_t version, uint32_t size, uint8_t 
     ota_db_t db;
     assert_int_equal(ota_db_load(&db, &f->dev.store, NULL), OTA_OK);
     assert_int_equal(ota_db_add(&db, &f->dev.store, name, status, version, digest), OTA_OK);
+    fixture_table_sync(f);
 }
 
 void fixture_mark_running_disabled(fixture_t *f)

@@ -30,9 +30,13 @@ void fixture_image(uint32_t version, uint8_t *out, uint32_t size);
 /* SHA-256 of fixture_image(version, size). */
 void fixture_digest(uint32_t version, uint32_t size, uint8_t out[32]);
 
-/* Factory-program golden image `version` of `size` bytes and boot once (keeps the golden copy). */
+/* Factory-program golden image `version` of `size` bytes, boot once and
+ * start the application side once (ota_app_sync keeps the golden copy). */
 void fixture_factory(fixture_t *f, uint32_t version, uint32_t size);
-/* Put image `version` in the store as "app_v<version>.bin" with a database row of `status`. */
+/* Give the boot control record the table of the database, as the service does. */
+void fixture_table_sync(fixture_t *f);
+/* Put image `version` in the store as "app_v<version>.bin" with a database
+ * row of `status`, and list it in the record's table. */
 void fixture_store_image(fixture_t *f, uint32_t version, uint32_t size, uint8_t status);
 /* What the service leaves after a download: the image stored with row FE and
  * the running image's record marked F0. */

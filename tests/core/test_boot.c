@@ -14,6 +14,8 @@
 #include "device_fixture.h"
 #include "sysota/ota_boot.h"
 #include "ota_bootctl.h"
+#include "ota_handover.h"
+#include "sysota/ota_app.h"
 
 #define IMG 10000u /* three sectors, not a multiple of the write unit */
 
@@ -58,7 +60,7 @@ static void test_first_boot_keeps_the_golden_copy_in_the_store(void **state)
     assert_int_equal(size, IMG);
 }
 
-static void test_direct_jump_when_record_and_database_both_say_valid(void **state)
+static void test_direct_jump_when_the_record_says_valid_without_touching_the_store(void **state)
 {
     fixture_t *f = *state;
     fixture_factory(f, 1, IMG);
@@ -72,16 +74,17 @@ static void test_direct_jump_when_record_and_database_both_say_valid(void **stat
     assert_int_equal(res.version, 1);
     assert_int_equal(res.boot_addr, f->dev.boot_cfg.layout.app_addr);
 
-    /* Nothing to do costs one read of the boot control sector and no image hash. */
+    /* Nothing to do costs one pass over the boot control area, no image
+     * hash, and nothing from the store: the database is not read. */
     sim_nor_counters_t fc;
     sim_nor_counters(&f->dev.nor, &fc);
-    assert_true(fc.bytes_read <= f->cfg.sector_size);
+    assert_true(fc.bytes_read <= 2u * f->cfg.sector_size + OTA_BOOTCTL_BUF_SIZE);
     assert_int_equal(fc.erases, 0);
     assert_int_equal(fc.programs, 0);
     sim_store_counters_t sc;
     sim_store_counters(&f->dev.store_sim, &sc);
     assert_int_equal(sc.mutating_ops, 0);
-    assert_true(sc.bytes_read < 1024); /* the database only */
+    assert_int_equal(sc.bytes_read, 0);
 }
 
 static void test_installs_the_highest_downloaded_version_first(void **state)
@@ -119,8 +122,9 @@ static void test_install_erases_only_the_sectors_the_image_covers_and_programs_i
     sim_nor_counters(&f->dev.nor, &fc);
     uint32_t sectors = (IMG + f->cfg.sector_size - 1) / f->cfg.sector_size;
     assert_int_equal(fc.erases, sectors);
-    /* The image, padded to the write unit, plus one record. */
-    assert_int_equal(fc.bytes_programmed, (IMG + 15u) / 16u * 16u + OTA_BOOTCTL_RECORD_SIZE);
+    /* The image, padded to the write unit, plus one record: with a table of
+     * one entry (app_v2.bin), two slots. */
+    assert_int_equal(fc.bytes_programmed, (IMG + 15u) / 16u * 16u + 2u * OTA_BOOTCTL_SLOT_MIN);
     assert_int_equal(fc.violations, 0);
     /* Verify before erasing, then copy: the image is read from the store twice. */
     sim_store_counters_t sc;
@@ -172,9 +176,17 @@ static void test_an_image_never_confirmed_rolls_back_after_the_attempt_limit(voi
     assert_true(res.installed);
     assert_int_equal(res.status, OTA_STATUS_VALID);
     assert_true(fixture_flash_holds(f, 2, IMG));
+    /* The decision is in the record's table; the application's next start
+     * writes it into the database. */
+    ota_bootctl_record_t rec = fixture_record(f);
+    assert_int_equal(ota_handover_entry(&rec, 3)->status, OTA_STATUS_DISABLED);
+    ota_db_t before = fixture_db(f);
+    assert_int_equal(row_of(&before, 3)->status, OTA_STATUS_DOWNLOADED);
+    assert_int_equal(ota_app_sync(&f->dev.boot_cfg), OTA_OK);
     ota_db_t db = fixture_db(f);
     assert_int_equal(row_of(&db, 3)->status, OTA_STATUS_DISABLED);
     assert_int_equal(row_of(&db, 2)->status, OTA_STATUS_VALID);
+    assert_int_equal(fixture_record(f).table[0].flags, 0); /* nothing ahead of the database any more */
     assert_int_equal(fixture_boot(f, &res), OTA_OK);
     assert_true(res.direct);
 }
@@ -215,6 +227,7 @@ static void test_a_stored_image_failing_its_digest_is_disabled_before_anything_i
     sim_nor_counters_t fc;
     sim_nor_counters(&f->dev.nor, &fc);
     assert_int_equal(fc.erases, 0);
+    assert_int_equal(ota_app_sync(&f->dev.boot_cfg), OTA_OK);
     ota_db_t db = fixture_db(f);
     assert_int_equal(row_of(&db, 2)->status, OTA_STATUS_DISABLED);
 }
@@ -266,6 +279,7 @@ static void test_bootloader_falls_back_to_golden_when_all_images_invalid(void **
     assert_int_equal(res.status, OTA_STATUS_VALID);
     assert_true(res.installed);
     assert_true(fixture_flash_holds(f, 1, IMG));
+    assert_int_equal(ota_app_sync(&f->dev.boot_cfg), OTA_OK);
     ota_db_t db = fixture_db(f);
     assert_int_equal(row_of(&db, 4)->status, OTA_STATUS_DISABLED);
     assert_int_equal(row_of(&db, 5)->status, OTA_STATUS_DISABLED);
@@ -304,6 +318,7 @@ static void test_an_image_larger_than_the_application_region_is_rejected(void **
     assert_int_equal(fixture_boot(f, &res), OTA_OK);
     assert_int_equal(res.version, 1);
     assert_int_equal(res.rejected, 1);
+    assert_int_equal(ota_app_sync(&f->dev.boot_cfg), OTA_OK);
     ota_db_t db = fixture_db(f);
     assert_int_equal(row_of(&db, 2)->status, OTA_STATUS_DISABLED);
 }
@@ -375,22 +390,21 @@ static void test_a_damaged_golden_row_never_stops_the_golden_image_in_flash(void
     fixture_factory(f, 1, IMG);
     corrupt_golden_row_digest(f);
 
-    /* The boot control record is the authority on the golden image: program
-     * flash still matches the record's golden digest, so it boots. */
+    /* The bootloader never reads the database: the record says valid. */
     ota_boot_result_t res;
     assert_int_equal(fixture_boot(f, &res), OTA_OK);
     assert_int_equal(res.version, 1);
     assert_int_equal(res.type, OTA_TYPE_FACTORY);
-    assert_false(res.installed);
+    assert_true(res.direct);
     assert_true(fixture_flash_holds(f, 1, IMG));
 
-    /* The row is repaired from the record: the next boot jumps directly. */
+    /* The application's start repairs the row from the record, the
+     * authority on the golden image. */
+    assert_int_equal(ota_app_sync(&f->dev.boot_cfg), OTA_OK);
     uint8_t digest[32];
     fixture_digest(1, IMG, digest);
     ota_db_t db = fixture_db(f);
     assert_memory_equal(row_of(&db, 1)->digest, digest, 32);
-    assert_int_equal(fixture_boot(f, &res), OTA_OK);
-    assert_true(res.direct);
 }
 
 static void test_a_damaged_golden_row_never_stops_a_rollback_to_golden(void **state)
@@ -587,7 +601,42 @@ static void test_a_corrupt_database_still_boots_the_verified_image_in_flash(void
     assert_int_equal(fc.erases, 0);
 }
 
-static void test_a_blank_boot_control_sector_is_recovered_from_the_database(void **state)
+/* The area's other sector may be anything (an erase a cut interrupted, or
+ * damage): the newest record is in the active one. */
+static void test_damage_to_the_other_sector_of_the_area_changes_nothing(void **state)
+{
+    fixture_t *f = *state;
+    f->cfg.lenient = true; /* so the test can clear bits anywhere */
+    fixture_reopen(f);
+    fixture_factory(f, 1, IMG);
+    fixture_publish(f, 2, IMG);
+    ota_boot_result_t res;
+    assert_int_equal(fixture_boot(f, &res), OTA_OK);
+    assert_int_equal(ota_app_confirm(&f->dev.boot_cfg), OTA_OK);
+
+    ota_bootctl_t bc;
+    assert_int_equal(ota_bootctl_init(&bc, &f->dev.flash, f->dev.boot_cfg.layout.bootctl_addr,
+                                      f->dev.boot_cfg.layout.bootctl_size),
+                     OTA_OK);
+    ota_bootctl_record_t rec;
+    assert_int_equal(ota_bootctl_read(&bc, &rec), OTA_OK);
+    uint32_t other = bc.sector_addr[1u - bc.active];
+    uint8_t garbage[64];
+    memset(garbage, 0x3C, sizeof garbage);
+    assert_int_equal(f->dev.flash.program(f->dev.flash.ctx, other + 256, garbage, sizeof garbage), OTA_OK);
+    assert_int_equal(fixture_boot(f, &res), OTA_OK);
+    assert_true(res.direct);
+    assert_int_equal(res.version, 2);
+    /* and the log goes on */
+    fixture_publish(f, 3, IMG);
+    assert_int_equal(fixture_boot(f, &res), OTA_OK);
+    assert_int_equal(res.version, 3);
+}
+
+/* With no trustworthy record (never provisioned, or internal flash damaged
+ * beyond what a cut can do) nothing says what any image should hash to:
+ * the bootloader boots nothing rather than something unverified. */
+static void test_without_a_boot_control_record_nothing_is_booted(void **state)
 {
     fixture_t *f = *state;
     fixture_factory(f, 1, IMG);
@@ -596,35 +645,47 @@ static void test_a_blank_boot_control_sector_is_recovered_from_the_database(void
     assert_int_equal(fixture_boot(f, &res), OTA_OK);
     assert_int_equal(ota_app_confirm(&f->dev.boot_cfg), OTA_OK);
 
-    assert_int_equal(f->dev.flash.erase(f->dev.flash.ctx, f->dev.boot_cfg.layout.bootctl_addr), OTA_OK);
+    for (uint32_t s = 0; s < 2; s++) {
+        assert_int_equal(f->dev.flash.erase(f->dev.flash.ctx, f->dev.boot_cfg.layout.bootctl_addr + s * 4096u), OTA_OK);
+    }
     sim_nor_reset_counters(&f->dev.nor);
-    assert_int_equal(fixture_boot(f, &res), OTA_OK);
-    assert_int_equal(res.version, 2);
-    assert_false(res.installed); /* recognised by its digest, not copied again */
-    ota_bootctl_record_t rec = fixture_record(f);
-    assert_int_equal(rec.version, 2);
-    assert_int_equal(rec.status, OTA_STATUS_VALID);
-    assert_int_equal(rec.golden_version, 1);
+    assert_int_equal(fixture_boot(f, &res), OTA_ERR_NO_IMAGE);
+    sim_nor_counters_t fc;
+    sim_nor_counters(&f->dev.nor, &fc);
+    assert_int_equal(fc.erases + fc.programs, 0);
 }
 
-static void test_a_corrupted_boot_control_sector_is_recovered_from_the_database(void **state)
+/* The production line's step: the image in program flash becomes the golden
+ * one; once only. */
+static void test_provisioning_records_the_image_in_flash_as_the_golden_one_once(void **state)
 {
     fixture_t *f = *state;
-    f->cfg.lenient = true; /* so the test can clear bits inside a programmed record */
-    fixture_reopen(f);
-    fixture_factory(f, 1, IMG);
-    /* Clear bits in the one record: its CRC fails. */
-    uint8_t zeros[16] = { 0 };
-    assert_int_equal(f->dev.flash.program(f->dev.flash.ctx, 32, zeros, sizeof zeros), OTA_OK);
-    ota_bootctl_record_t rec;
-    assert_int_equal(ota_app_running(&f->dev.boot_cfg, &rec), OTA_ERR_CORRUPT);
-
     ota_boot_result_t res;
+    assert_int_equal(fixture_boot(f, &res), OTA_ERR_NO_IMAGE); /* a blank device */
+    uint8_t *img = malloc(IMG);
+    fixture_image(4, img, IMG);
+    assert_int_equal(sim_nor_load(&f->dev.nor, f->dev.boot_cfg.layout.app_addr, img, IMG), OTA_OK);
+    free(img);
+    assert_int_equal(ota_app_provision(&f->dev.boot_cfg, 0, IMG), OTA_ERR_INVALID_ARG);
+    assert_int_equal(ota_app_provision(&f->dev.boot_cfg, 4, 0), OTA_ERR_INVALID_ARG);
+    assert_int_equal(ota_app_provision(&f->dev.boot_cfg, 4, f->dev.boot_cfg.layout.app_size + 1u), OTA_ERR_INVALID_ARG);
+    assert_int_equal(ota_app_provision(&f->dev.boot_cfg, 4, IMG), OTA_OK);
+    assert_int_equal(ota_app_provision(&f->dev.boot_cfg, 5, IMG), OTA_ERR_EXISTS);
+
     assert_int_equal(fixture_boot(f, &res), OTA_OK);
-    assert_int_equal(res.version, 1);
-    assert_false(res.installed);
-    rec = fixture_record(f);
-    assert_int_equal(rec.type, OTA_TYPE_FACTORY);
+    assert_true(res.direct);
+    assert_int_equal(res.version, 4);
+    assert_int_equal(res.type, OTA_TYPE_FACTORY);
+    ota_bootctl_record_t rec = fixture_record(f);
+    uint8_t digest[32];
+    fixture_digest(4, IMG, digest);
+    assert_memory_equal(rec.golden_digest, digest, 32);
+    assert_int_equal(rec.golden_size, IMG);
+    /* the first start keeps the copy, which a rollback can then install */
+    assert_int_equal(ota_app_sync(&f->dev.boot_cfg), OTA_OK);
+    uint32_t size;
+    assert_int_equal(f->dev.store.stat(f->dev.store.ctx, OTA_GOLDEN_NAME, &size), OTA_OK);
+    assert_int_equal(size, IMG);
 }
 
 static void test_nothing_valid_anywhere_halts_instead_of_jumping(void **state)
@@ -671,7 +732,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_first_boot_keeps_the_golden_copy_in_the_store, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_direct_jump_when_record_and_database_both_say_valid, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_direct_jump_when_the_record_says_valid_without_touching_the_store, setup, teardown),
         cmocka_unit_test_setup_teardown(test_installs_the_highest_downloaded_version_first, setup, teardown),
         cmocka_unit_test_setup_teardown(test_install_erases_only_the_sectors_the_image_covers_and_programs_it_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_an_unconfirmed_image_is_counted_then_confirmed_and_booted_directly, setup, teardown),
@@ -693,8 +754,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_an_image_that_never_confirms_never_raises_the_floor, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_store_that_fails_for_good_never_stops_the_image_in_flash, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_corrupt_database_still_boots_the_verified_image_in_flash, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_a_blank_boot_control_sector_is_recovered_from_the_database, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_a_corrupted_boot_control_sector_is_recovered_from_the_database, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_damage_to_the_other_sector_of_the_area_changes_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_without_a_boot_control_record_nothing_is_booted, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_provisioning_records_the_image_in_flash_as_the_golden_one_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nothing_valid_anywhere_halts_instead_of_jumping, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_write_unit_larger_than_a_record_still_works, setup, teardown),
     };

@@ -16,7 +16,9 @@
  *   - the golden copy in the store is intact and its row is valid;
  *   - the database parses with no bad line;
  *   - no write unit was programmed twice between erases;
- *   - booting on (and confirming) converges to the scenario's final image.
+ *   - booting on (and confirming) converges to the scenario's final image,
+ *     and the record's candidate table to the database (the hand-over
+ *     between them, in both directions, is inside every run).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -31,6 +33,8 @@
 #include "sysota/ota_boot.h"
 #include "ota_bootctl.h"
 #include "ota_imgdb.h"
+#include "ota_handover.h"
+#include "sysota/ota_app.h"
 
 #define GOLDEN 1u
 #define PREVIOUS 2u
@@ -68,42 +72,52 @@ static void setup_update(fixture_t *f)
     fixture_publish(f, NEW, size_of(NEW));
 }
 
-/* The same, with the boot control log one record short of full: the install's
- * writes compact (erase) the sector. */
-static void setup_update_full_log(fixture_t *f)
+/* Fill the active sector of the log with copies of its newest record (changed
+ * by edit, when not NULL) until one more record no longer fits: the
+ * install's first write moves the log to the other sector. */
+static void fill_log(fixture_t *f, void (*edit)(ota_bootctl_record_t *rec))
 {
-    setup_update(f);
     ota_bootctl_t bc;
     ota_bootctl_record_t rec;
-    assert_int_equal(ota_bootctl_init(&bc, &f->dev.flash, f->dev.boot_cfg.layout.bootctl_addr, f->dev.boot_cfg.layout.bootctl_size), OTA_OK);
-    assert_int_equal(ota_bootctl_read(&bc, &rec), OTA_OK);
-    while (bc.next_slot + 1u < bc.slots) {
-        assert_int_equal(ota_bootctl_write(&bc, &rec), OTA_OK);
-    }
-}
-
-/* The same on a boot control area of two sectors, with a security state in
- * the record (a manifest sequence, a floor, NEW's floor pending): the move
- * to the other sector must never lose it, not even during the erase. */
-static void setup_update_two_sectors(fixture_t *f)
-{
-    f->cfg.bootctl_sectors = 2;
-    fixture_reopen(f);
-    setup_update(f);
-    ota_bootctl_t bc;
-    ota_bootctl_record_t rec;
+    uint8_t buf[OTA_BOOTCTL_BUF_SIZE];
     assert_int_equal(ota_bootctl_init(&bc, &f->dev.flash, f->dev.boot_cfg.layout.bootctl_addr,
                                       f->dev.boot_cfg.layout.bootctl_size),
                      OTA_OK);
-    assert_int_equal(bc.sectors, 2);
     assert_int_equal(ota_bootctl_read(&bc, &rec), OTA_OK);
-    rec.manifest_seq = SEC_MANIFEST_SEQ;
-    rec.floor = SEC_FLOOR;
-    rec.pending_version = NEW;
-    rec.pending_floor = SEC_NEW_FLOOR;
+    if (edit != NULL) {
+        edit(&rec);
+    }
+    uint32_t span = (uint32_t)ota_bootctl_encode(&rec, bc.slot_size, buf, sizeof buf) / bc.slot_size;
+    uint8_t active = bc.active;
     do {
         assert_int_equal(ota_bootctl_write(&bc, &rec), OTA_OK);
-    } while (bc.next_slot + 1u < bc.slots);
+        assert_int_equal(bc.active, active);
+    } while (bc.next_slot + 2u * span <= bc.slots);
+}
+
+/* The same, with the active sector of the boot control log nearly full:
+ * the install's writes move the log to the other sector (an erase). */
+static void setup_update_full_log(fixture_t *f)
+{
+    setup_update(f);
+    fill_log(f, NULL);
+}
+
+static void add_security_state(ota_bootctl_record_t *rec)
+{
+    rec->manifest_seq = SEC_MANIFEST_SEQ;
+    rec->floor = SEC_FLOOR;
+    rec->pending_version = NEW;
+    rec->pending_floor = SEC_NEW_FLOOR;
+}
+
+/* The same with a security state in the record (a manifest sequence, a
+ * floor, NEW's floor pending): the move to the other sector must never lose
+ * it, not even during the erase. */
+static void setup_update_security_state(fixture_t *f)
+{
+    setup_update(f);
+    fill_log(f, add_security_state);
 }
 
 /* The new image was installed and never confirmed, and its attempts are spent. */
@@ -142,15 +156,20 @@ static const scenario_t scenarios[] = {
     { "update-full-log", setup_update_full_log, true, NEW, { NEW, PREVIOUS, GOLDEN }, false },
     { "rollback", setup_rollback, false, PREVIOUS, { NEW, PREVIOUS, GOLDEN }, false },
     { "first-boot", setup_first_boot, true, GOLDEN, { GOLDEN, GOLDEN, GOLDEN }, false },
-    { "update-two-sectors", setup_update_two_sectors, true, NEW, { NEW, PREVIOUS, GOLDEN }, true },
+    { "update-security", setup_update_security_state, true, NEW, { NEW, PREVIOUS, GOLDEN }, true },
 };
 
-/* What the device does after a reset in each scenario: boot, and (unless
- * the scenario's image never confirms) confirm a first boot; the factory-reset
- * scenario's application asks for it once. */
+/* What the device does after a reset in each scenario: boot; the
+ * application starts (the hand-over: the bootloader's decisions into the
+ * database, the database's table into the record, the golden copy kept on
+ * the first start) and, unless the scenario's image never confirms,
+ * confirms a first boot. */
 static int device_life(fixture_t *f, const scenario_t *s, ota_boot_result_t *res)
 {
     int err = fixture_boot(f, res);
+    if (err == OTA_OK) {
+        err = ota_app_sync(&f->dev.boot_cfg);
+    }
     if (err == OTA_OK && s->confirms && res->status == OTA_STATUS_UNBOOTED) {
         err = ota_app_confirm(&f->dev.boot_cfg);
     }
@@ -237,6 +256,25 @@ static void check_invariants(fixture_t *f, const scenario_t *s, const char *wher
     if (res.version != s->final || res.status != OTA_STATUS_VALID || !res.direct) {
         fail_msg("%s: ended on v%u (status %02X, direct %d), expected v%u confirmed", where,
                  (unsigned)res.version, res.status, res.direct, (unsigned)s->final);
+    }
+    /* The hand-over has converged: the record's table is the database's,
+     * with no decision left that the database does not show. */
+    ota_bootctl_record_t last = fixture_record(f);
+    ota_db_t final_db = fixture_db(f);
+    uint8_t listed = 0;
+    for (uint8_t i = 0; i < final_db.count; i++) {
+        const ota_db_row_t *row = &final_db.rows[i];
+        if (ota_db_row_is_golden(row)) {
+            continue;
+        }
+        const ota_boot_entry_t *e = ota_handover_entry(&last, row->version);
+        if (e == NULL || e->status != row->status || e->flags != 0 || memcmp(e->digest, row->digest, 32) != 0) {
+            fail_msg("%s: the table disagrees with the database on v%u", where, (unsigned)row->version);
+        }
+        listed++;
+    }
+    if (listed != last.table_count) {
+        fail_msg("%s: the table lists %u images, the database %u", where, (unsigned)last.table_count, (unsigned)listed);
     }
     if (s->security && fixture_record(f).floor != SEC_NEW_FLOOR) {
         fail_msg("%s: NEW confirmed but the floor is %u, not %u", where, (unsigned)fixture_record(f).floor,

@@ -16,6 +16,8 @@
 #include "device_fixture.h"
 #include "test_server.h"
 #include "ota_bootctl.h"
+#include "ota_handover.h"
+#include "sysota/ota_app.h"
 
 static void on_event(void *arg, ota_service_event_t ev, const ota_service_event_data_t *d)
 {
@@ -62,6 +64,8 @@ void fix_open_cap(svc_fix_t *f, uint32_t golden, uint64_t store_capacity)
     ota_boot_result_t res;
     assert_int_equal(fix_boot(f, &res), OTA_OK);
     assert_int_equal(res.version, golden);
+    /* The application's first start keeps the golden copy. */
+    assert_int_equal(ota_app_sync(&f->dev.boot_cfg), OTA_OK);
 }
 
 void fix_close(svc_fix_t *f)
@@ -141,6 +145,26 @@ void fix_store_image(svc_fix_t *f, uint32_t version, const char *name, uint8_t s
     fix_digest(version, FIX_IMAGE_SIZE, d);
     assert_int_equal(ota_db_load(&db, &f->dev.store, NULL), OTA_OK);
     assert_int_equal(ota_db_add(&db, &f->dev.store, name, status, version, d), OTA_OK);
+    fix_table_sync(f);
+}
+
+void fix_table_sync(svc_fix_t *f)
+{
+    ota_bootctl_t bc;
+    ota_bootctl_record_t rec;
+    ota_db_t db;
+    bool changed;
+    assert_int_equal(ota_bootctl_init(&bc, &f->dev.flash, f->dev.boot_cfg.layout.bootctl_addr,
+                                      f->dev.boot_cfg.layout.bootctl_size),
+                     OTA_OK);
+    if (ota_bootctl_read(&bc, &rec) != OTA_OK) {
+        return; /* not provisioned yet: nothing lists anything */
+    }
+    assert_int_equal(ota_db_load(&db, &f->dev.store, NULL), OTA_OK);
+    assert_int_equal(ota_handover_table(&rec, &db, &f->dev.store, &changed), OTA_OK);
+    if (changed) {
+        assert_int_equal(ota_bootctl_write(&bc, &rec), OTA_OK);
+    }
 }
 
 int fix_boot(svc_fix_t *f, ota_boot_result_t *res)
@@ -159,6 +183,7 @@ void fix_install(svc_fix_t *f, uint32_t version)
     assert_int_equal(ota_bootctl_set_status(&bc, OTA_STATUS_DISABLED), OTA_OK);
     assert_int_equal(fix_boot(f, &res), OTA_OK);
     assert_int_equal(res.version, version);
+    assert_int_equal(ota_app_sync(&f->dev.boot_cfg), OTA_OK);
     assert_int_equal(ota_app_confirm(&f->dev.boot_cfg), OTA_OK);
 }
 

@@ -55,6 +55,9 @@ void fix_digest_hex(uint32_t version, uint32_t size, char out[65]);
 
 /* Put image `version` in the store as `name` with a database row of `status` (name NULL: app_v<N>.bin). */
 void fix_store_image(svc_fix_t *f, uint32_t version, const char *name, uint8_t status);
+/* Give the boot control record the table of the database, as the service's
+ * mark does (nothing before the device is provisioned). */
+void fix_table_sync(svc_fix_t *f);
 /* Make `version` the running image: store it, boot (installs), confirm. */
 void fix_install(svc_fix_t *f, uint32_t version);
 /* Write raw bytes into a store file through the port (synced). */

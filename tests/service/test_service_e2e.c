@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "svc_fixture.h"
+#include "sysota/ota_app.h"
 #include "ota_imgdb.h"
 #include "test_server.h"
 #include "transport_curl.h"
@@ -208,6 +209,8 @@ static void test_an_unconfirmed_v6_rolls_back_to_v1_after_the_boot_attempts(void
     }
     assert_int_equal(res.version, 1);
     assert_true(fix_flash_holds(&e->f, 1));
+    /* the application's start writes the bootloader's decision into the database */
+    assert_int_equal(ota_app_sync(&e->f.dev.boot_cfg), OTA_OK);
     ota_db_t db = fix_db(&e->f);
     assert_int_equal(ota_db_find_version(&db, 6)->status, OTA_STATUS_DISABLED);
     /* and the service does not fetch the failed v6 again */
