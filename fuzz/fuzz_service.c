@@ -431,12 +431,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     rec.type = OTA_TYPE_FACTORY;
     rec.version = 1;
     rec.size = 16;
-    rec.boot_addr = 4096;
+    rec.boot_addr = 8192;
     rec.golden_version = 1;
     rec.golden_size = 16;
-    uint8_t slot[OTA_BOOTCTL_RECORD_SIZE];
-    ota_bootctl_encode(&rec, slot);
-    memcpy(flash_mem, slot, sizeof slot);
+    uint8_t slot[OTA_BOOTCTL_BUF_SIZE];
+    int rec_len = ota_bootctl_encode(&rec, OTA_BOOTCTL_SLOT_MIN, slot, sizeof slot);
+    CHECK(rec_len > 0);
+    memcpy(flash_mem, slot, (size_t)rec_len);
 
     ota_flash_t flash = {
         .size = FLASH_SIZE, .sector_size = 4096, .write_unit = 16,
@@ -450,9 +451,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ota_service_config_t cfg;
     ota_service_config_defaults(&cfg);
     cfg.manifest_url = "http://updates.example/manifest.json";
-    cfg.layout.bootctl_addr = 0;
-    cfg.layout.app_addr = 4096;
-    cfg.layout.app_size = FLASH_SIZE - 4096;
+    cfg.layout.bootctl_addr = 0; /* two sectors */
+    cfg.layout.app_addr = 8192;
+    cfg.layout.app_size = FLASH_SIZE - 8192;
     cfg.periodic = false;
     cfg.auto_update = (flags & 1u) != 0;
     cfg.resume = (flags & 2u) != 0;

@@ -35,6 +35,8 @@
 
 /** HEX address of internal flash offset 0 (PIC32MZ program flash, kseg0). */
 #define SIMCMD_DEFAULT_HEX_BASE 0x9D000000u
+/** Where the default device's application region starts: after its two 4 KiB boot control sectors. */
+#define SIMCMD_DEFAULT_APP_OFFSET 0x2000u
 /** The profile `sim init` uses without --profile (its addresses above). */
 #define SIMCMD_DEFAULT_PROFILE "pic32mz-ef"
 #define SIMCMD_PROFILE_NAME_MAX 32
@@ -331,6 +333,9 @@ typedef struct simcmd_app {
  * Run the application the bootloader handed over to (res) until it resets,
  * crashes, fails, loses power, or the until condition holds.
  */
+/* The application's start alone (ota_app_sync, and what it kept): MET, or
+ * why it could not start. simcmd_app_run begins with it. */
+simcmd_app_end_t simcmd_app_start(simcmd_app_t *app, const ota_boot_result_t *res);
 simcmd_app_end_t simcmd_app_run(simcmd_app_t *app, const ota_boot_result_t *res);
 
 /** Real monotonic milliseconds. */

@@ -155,6 +155,25 @@ static simcmd_app_end_t service_loop(simcmd_app_t *app, app_state_t *st, bool no
     }
 }
 
+simcmd_app_end_t simcmd_app_start(simcmd_app_t *app, const ota_boot_result_t *res)
+{
+    /* What every application does first: the database and the boot control
+     * record brought into line (the golden copy kept on the first start). */
+    const ota_store_t *store = &app->d->dev.store;
+    unsigned v = (unsigned)res->version;
+    uint32_t size;
+    bool had_golden = store->stat(store->ctx, OTA_GOLDEN_NAME, &size) == OTA_OK;
+    int err = ota_app_sync(&app->d->dev.boot_cfg);
+    if (err != OTA_OK) {
+        return fail(app, "bringing the database and the boot control record into line failed", err);
+    }
+    if (!had_golden && store->stat(store->ctx, OTA_GOLDEN_NAME, &size) == OTA_OK) {
+        simcmd_say(app->out, "app v%u: first start after the factory programmer: golden copy of v%u kept in the store (%s)",
+                   v, v, OTA_GOLDEN_NAME);
+    }
+    return SIMCMD_APP_MET;
+}
+
 simcmd_app_end_t simcmd_app_run(simcmd_app_t *app, const ota_boot_result_t *res)
 {
     const ota_flash_t *flash = &app->d->dev.flash;
@@ -171,6 +190,10 @@ simcmd_app_end_t simcmd_app_run(simcmd_app_t *app, const ota_boot_result_t *res)
     }
     bool no_confirm = simcmd_image_parse(hdr, sizeof hdr, &info) == OTA_OK && (info.flags & SIMCMD_IMAGE_NO_CONFIRM);
     bool first_boot = res->status == OTA_STATUS_UNBOOTED;
+    simcmd_app_end_t started = simcmd_app_start(app, res);
+    if (started != SIMCMD_APP_MET) {
+        return started;
+    }
 
     if (first_boot && !no_confirm) {
         simcmd_say(out, "app v%u: unconfirmed boot, self-test passed", v);

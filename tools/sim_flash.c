@@ -72,7 +72,7 @@ static int report_outside(void *arg, uint32_t lo, uint64_t end)
     return 0;
 }
 
-/* Flash below the application region other than the boot control sector:
+/* Flash below the application region other than the boot control area:
  * on a W1 laid out for Microchip's OTA service, its bootloader. */
 struct below_app {
     const char *path;
@@ -100,25 +100,38 @@ typedef struct hex_image {
     simcmd_fwhdr_t page;
 } hex_image_t;
 
+/* Where the original keeps its boot control page: right below the
+ * application, the last sector of sysota's two-sector area (HEX address). */
+static uint64_t boot_page_addr(const simcmd_device_t *d)
+{
+    const ota_boot_config_t *bc = &d->dev.boot_cfg;
+    return (uint64_t)d->cfg.hex_base + bc->layout.bootctl_addr + bc->layout.bootctl_size - d->cfg.sector_size;
+}
+
 /*
- * The boot control sector's bytes: accepted only as the page an application
+ * The boot control area's bytes: accepted only as the page an application
  * built for Microchip's OTA service carries (its header says the version
  * and what the application is); the record written there is sysota's own.
  */
 static int read_boot_page(const char *path, const ota_memmap_t *map, const simcmd_device_t *d, hex_image_t *out)
 {
     const ota_boot_config_t *bc = &d->dev.boot_cfg;
-    uint64_t lo = (uint64_t)d->cfg.hex_base + bc->layout.bootctl_addr;
-    uint64_t end = lo + d->cfg.sector_size;
+    uint64_t area = (uint64_t)d->cfg.hex_base + bc->layout.bootctl_addr;
+    uint64_t end = area + bc->layout.bootctl_size;
+    uint64_t lo = boot_page_addr(d);
     uint64_t app_lo = (uint64_t)d->cfg.hex_base + bc->layout.app_addr;
     uint64_t last = 0;
     char why[160] = "";
     uint8_t page[SIMCMD_FWHDR_PAGE_SIZE];
-    if (ota_memmap_last_in(map, (uint32_t)lo, end, &last) != OTA_OK) {
+    if (ota_memmap_last_in(map, (uint32_t)area, end, &last) != OTA_OK) {
         return OTA_OK; /* nothing there */
     }
     int err = OTA_ERR_RANGE;
-    if (d->cfg.sector_size < SIMCMD_FWHDR_PAGE_SIZE || last > lo + SIMCMD_FWHDR_PAGE_SIZE) {
+    if (ota_memmap_last_in(map, (uint32_t)area, lo, &last) == OTA_OK) {
+        snprintf(why, sizeof why, "the original's header page is the first %u bytes of the sector below the application",
+                 SIMCMD_FWHDR_PAGE_SIZE);
+    } else if (ota_memmap_last_in(map, (uint32_t)lo, end, &last) != OTA_OK || d->cfg.sector_size < SIMCMD_FWHDR_PAGE_SIZE ||
+               last > lo + SIMCMD_FWHDR_PAGE_SIZE) {
         snprintf(why, sizeof why, "the original's header page is the sector's first %u bytes", SIMCMD_FWHDR_PAGE_SIZE);
     } else if (ota_memmap_read(map, (uint32_t)lo, page, sizeof page, 0xFF) == OTA_OK &&
                simcmd_fwhdr_parse(page, &out->page, why, sizeof why) == OTA_OK) {
@@ -132,10 +145,10 @@ static int read_boot_page(const char *path, const ota_memmap_t *map, const simcm
         err = OTA_ERR_INVALID_ARG;
     }
     fprintf(stderr,
-            "sysota sim flash: %s has data in the boot control sector (HEX 0x%08X-0x%08X)\n"
+            "sysota sim flash: %s has data in the boot control area (HEX 0x%08X-0x%08X)\n"
             "  that is not an OTA application's FIRMWARE_IMAGE_HEADER v1 page: %s\n"
             "  (the simulated programmer writes the boot control record there itself)\n",
-            path, (unsigned)lo, (unsigned)(end - 1), why);
+            path, (unsigned)area, (unsigned)(end - 1), why);
     return err;
 }
 
@@ -183,7 +196,7 @@ static int load_hex(const char *path, const simcmd_device_t *d, hex_image_t *out
     if (err == OTA_OK) {
         struct below_app below = { path, flash_lo, bootctl_lo };
         (void)ota_memmap_outside(&map, 0, 0, report_below_app, &below);
-        below.lo = bootctl_lo + d->cfg.sector_size;
+        below.lo = bootctl_lo + bc->layout.bootctl_size;
         below.end = app_lo;
         (void)ota_memmap_outside(&map, 0, 0, report_below_app, &below);
         (void)ota_memmap_outside(&map, (uint32_t)flash_lo, app_end, report_outside, (void *)path);
@@ -452,7 +465,7 @@ int simcmd_cmd_flash(int argc, char **argv)
         if (h.have_page) {
             printf("  boot control page at 0x%08X: original FIRMWARE_IMAGE_HEADER v1, version %u, type %s; replaced by "
                    "a sysota record\n",
-                   (unsigned)(d.cfg.hex_base + d.dev.boot_cfg.layout.bootctl_addr), (unsigned)h.page.version,
+                   (unsigned)boot_page_addr(&d), (unsigned)h.page.version,
                    simcmd_fwhdr_type_name(h.page.type));
         }
         printf("  boot control record: factory image v%u (version from %s), status F8; external store blank\n",
@@ -469,7 +482,7 @@ int simcmd_cmd_flash(int argc, char **argv)
             printf("  unsigned factory image (--unsigned-factory): trusted by the digest in its boot control\n"
                    "  record; updates must still be signed\n");
         }
-        printf("next: sysota sim run %s  (the first boot keeps the golden copy in the store)\n", dev);
+        printf("next: sysota sim run %s  (the first start of the application keeps the golden copy in the store)\n", dev);
     }
     free(img);
     simcmd_device_close(&d);

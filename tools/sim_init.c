@@ -228,11 +228,11 @@ int simcmd_cmd_init(int argc, char **argv)
         printf("    not used      0x%08X-0x%08X (HEX 0x%08X): the part's bootloader (sysota's runs on the host)\n", 0u,
                (unsigned)bc.layout.bootctl_addr - 1u, (unsigned)cfg.hex_base);
     }
-    printf("    boot control  0x%08X-0x%08X (HEX 0x%08X)\n", (unsigned)bc.layout.bootctl_addr,
-           (unsigned)(bc.layout.bootctl_addr + cfg.sector_size - 1u), (unsigned)(cfg.hex_base + bc.layout.bootctl_addr));
-    if (bc.layout.app_addr > bc.layout.bootctl_addr + cfg.sector_size) {
-        printf("    not used      0x%08X-0x%08X\n", (unsigned)(bc.layout.bootctl_addr + cfg.sector_size),
-               (unsigned)bc.layout.app_addr - 1u);
+    uint32_t bootctl_end = bc.layout.bootctl_addr + bc.layout.bootctl_size;
+    printf("    boot control  0x%08X-0x%08X (HEX 0x%08X, two sectors)\n", (unsigned)bc.layout.bootctl_addr,
+           (unsigned)(bootctl_end - 1u), (unsigned)(cfg.hex_base + bc.layout.bootctl_addr));
+    if (bc.layout.app_addr > bootctl_end) {
+        printf("    not used      0x%08X-0x%08X\n", (unsigned)bootctl_end, (unsigned)bc.layout.app_addr - 1u);
     }
     printf("    application   0x%08X-0x%08X (HEX 0x%08X)\n", (unsigned)bc.layout.app_addr, (unsigned)cfg.nvm_size - 1u,
            (unsigned)(cfg.hex_base + bc.layout.app_addr));

@@ -22,8 +22,9 @@ static void mkimage_usage(FILE *out)
             "\n"
             "Make a simulated application image: a header the simulator reads to know\n"
             "how the application behaves, then filler. FILE ending in .hex is Intel HEX\n"
-            "placed at ADDR (default 0x%08X: the application region of a device with\n"
-            "4 KiB sectors and hex_base 0x%08X); any other name is a raw binary.\n"
+            "placed at ADDR (default 0x%08X: the application region of the default\n"
+            "device, after its two 4 KiB boot control sectors at hex_base 0x%08X); any\n"
+            "other name is a raw binary.\n"
             "\n"
             "  --version N     the image's version (1 .. 4294967295)\n"
             "  --size BYTES    image size, K and M suffixes allowed (at least %u)\n"
@@ -34,7 +35,7 @@ static void mkimage_usage(FILE *out)
             "                  to merge into a factory image; the simulated device runs\n"
             "                  sysota's bootloader itself and does not program these bytes\n"
             "  -o FILE         output (written atomically)\n",
-            SIMCMD_DEFAULT_HEX_BASE + 4096u, SIMCMD_DEFAULT_HEX_BASE, SIMCMD_IMAGE_HEADER_SIZE, SIMCMD_BOOT_FLASH_ADDR);
+            SIMCMD_DEFAULT_HEX_BASE + SIMCMD_DEFAULT_APP_OFFSET, SIMCMD_DEFAULT_HEX_BASE, SIMCMD_IMAGE_HEADER_SIZE, SIMCMD_BOOT_FLASH_ADDR);
 }
 
 static bool has_hex_suffix(const char *path)
@@ -112,7 +113,7 @@ static int mkimage_bootloader(const char *out, uint32_t addr)
 int simcmd_cmd_mkimage(int argc, char **argv)
 {
     const char *out = NULL;
-    uint64_t version = 0, size = 0, addr = SIMCMD_DEFAULT_HEX_BASE + 4096u;
+    uint64_t version = 0, size = 0, addr = SIMCMD_DEFAULT_HEX_BASE + SIMCMD_DEFAULT_APP_OFFSET;
     bool no_confirm = false, bootloader = false, have_addr = false;
 
     for (int i = 1; i < argc; i++) {

@@ -13,25 +13,25 @@ static const simcmd_profile_t profiles[] = {
     {
         .name = "pic32mz-ef",
         .summary = "PIC32MZ EF program flash seen through kseg0 (0x9D000000):\n"
-                   "boot control in its first sector, the application right after",
+                   "boot control in its first two sectors, the application right after",
         .hex_base = 0x9D000000u,
         .nvm_size = 1024u * 1024u,
         .sector_size = 4096u,
         .write_unit = 16u,
         .bootctl_offset = 0u,
-        .app_offset = 0u, /* right after the boot control sector, whatever --sector says */
+        .app_offset = 0u, /* right after the boot control area, whatever --sector says */
     },
     {
         .name = "pic32mz-w1",
         .summary = "PIC32MZ W1 as Microchip's OTA service lays it out: program\n"
-                   "flash at the physical 0x10000000, its bootloader below\n"
-                   "0x10020000, the boot control page at 0x10020000, the\n"
-                   "application from 0x10021000; 4 KiB pages",
+                   "flash at the physical 0x10000000, the boot control page at\n"
+                   "0x10020000 (sysota's area: 0x1001F000-0x10020FFF, two pages),\n"
+                   "the application from 0x10021000; 4 KiB pages",
         .hex_base = 0x10000000u,
         .nvm_size = 1024u * 1024u,
         .sector_size = 4096u,
         .write_unit = 16u,
-        .bootctl_offset = 0x20000u,
+        .bootctl_offset = 0x1F000u, /* two pages, the second the original's */
         .app_offset = 0x21000u,
     },
 };

@@ -48,7 +48,8 @@ static void run_usage(FILE *out)
             "\n"
             "Power the device on: the bootloader runs, then the application and its OTA\n"
             "service, following resets as the real device would, until EVENT:\n"
-            "  boot       the bootloader handed over to an application\n"
+            "  boot       the bootloader handed over and the application started (the\n"
+            "             database brought in line with what the bootloader did)\n"
             "  idle       an update check finished and nothing is pending (default)\n"
             "  ready      an update is downloaded, verified and published, before the reset\n"
             "  confirmed  the running image is confirmed and a check after it found nothing\n"
@@ -181,19 +182,15 @@ static void print_boot(simcmd_printer_t *out, const simcmd_device_t *d, bool had
     ota_bootctl_record_t now;
     bool have_now = ota_app_running(&d->dev.boot_cfg, &now) == OTA_OK;
 
-    if (res->kept_golden) {
-        simcmd_say(out, "boot: first boot after the factory programmer: golden copy of v%u kept in the store (%s)", v,
-                OTA_GOLDEN_NAME);
-    }
     if (had_before && before->status == OTA_STATUS_UNBOOTED && before->attempts >= max) {
-        simcmd_say(out, "boot: v%u was not confirmed within %u boots: disabled (row F0), rolling back",
+        simcmd_say(out, "boot: v%u was not confirmed within %u boots: disabled (its table entry F0), rolling back",
                 (unsigned)before->version, max);
     }
     if (res->rejected) {
-        simcmd_say(out, "boot: %u candidate(s) failed verification and were disabled", (unsigned)res->rejected);
+        simcmd_say(out, "boot: %u candidate(s) passed over (failed verification or unreadable)", (unsigned)res->rejected);
     }
     if (res->direct) {
-        simcmd_say(out, "boot: v%u confirmed (record and row F8): direct jump", v);
+        simcmd_say(out, "boot: v%u confirmed (record F8): direct jump", v);
     } else if (res->installed && res->status == OTA_STATUS_UNBOOTED) {
         simcmd_say(out, "boot: installed v%u (first boot, attempt 1 of %u)", v, max);
     } else if (res->installed) {
@@ -288,12 +285,9 @@ static void run_device(const run_opts_t *o, simcmd_device_t *d, const ota_transp
             break;
         }
         print_boot(out, d, had_before, &before, &res);
-        if (o->until == SIMCMD_UNTIL_BOOT) {
-            r->exit = SYSOTA_EXIT_OK;
-            r->result = "ok";
-            break;
-        }
-        simcmd_app_end_t end = simcmd_app_run(&app, &res);
+        /* --until boot: the device is up once its application has started
+         * (which brings the database in line with what the bootloader did). */
+        simcmd_app_end_t end = o->until == SIMCMD_UNTIL_BOOT ? simcmd_app_start(&app, &res) : simcmd_app_run(&app, &res);
         if (end == SIMCMD_APP_CUT) {
             power_cut(r, d, out);
             break;

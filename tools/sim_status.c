@@ -134,6 +134,15 @@ static void print_json(const simcmd_device_t *d, const status_t *s)
                (unsigned)s->rec.size, (unsigned)(d->cfg.hex_base + s->rec.boot_addr), hex,
                s->flash_ok ? "true" : "false");
         printf("  \"golden\": {\"version\": %u},\n", (unsigned)s->rec.golden_version);
+        printf("  \"table\": [");
+        for (unsigned i = 0; i < s->rec.table_count; i++) {
+            const ota_boot_entry_t *e = &s->rec.table[i];
+            printf("%s\n    {\"name\": ", i ? "," : "");
+            json_string(e->name);
+            printf(", \"version\": %u, \"size\": %u, \"status\": \"%02X\", \"ahead\": %s}", (unsigned)e->version,
+                   (unsigned)e->size, e->status, (e->flags & OTA_BOOT_ENTRY_AHEAD) ? "true" : "false");
+        }
+        printf("%s],\n", s->rec.table_count ? "\n  " : "");
     } else {
         printf("  \"running\": {\"record\": false, \"version\": 0, \"status\": \"FF\", \"error\": \"%s\", "
                "\"flash_ok\": false},\n",
@@ -239,9 +248,18 @@ static void print_text(const simcmd_device_t *d, const status_t *s)
             printf("  boots while unconfirmed: %u of %u\n", s->rec.attempts, (unsigned)d->cfg.max_attempts);
         }
         printf("golden: v%u\n", (unsigned)s->rec.golden_version);
+        printf("boot control table (what the bootloader chooses from): %u image%s\n", (unsigned)s->rec.table_count,
+               s->rec.table_count == 1 ? "" : "s");
+        for (unsigned i = 0; i < s->rec.table_count; i++) {
+            const ota_boot_entry_t *e = &s->rec.table[i];
+            printf("  v%-4u %02X %-10s %s, %u bytes%s\n", (unsigned)e->version, e->status,
+                   simcmd_status_name(e->status), e->name, (unsigned)e->size,
+                   (e->flags & OTA_BOOT_ENTRY_AHEAD) ? " (decided at boot; the database follows at the next start)" : "");
+        }
     } else {
         printf("running: no boot control record (%s): %s\n", ota_err_name(s->rec_err),
-               s->rec_err == OTA_ERR_NOT_FOUND ? "never flashed (sysota sim flash)" : "the bootloader will recover");
+               s->rec_err == OTA_ERR_NOT_FOUND ? "never flashed (sysota sim flash)"
+                                               : "the bootloader will boot nothing until it is flashed again");
     }
     print_security(d, s);
     if (s->db_err != OTA_OK) {

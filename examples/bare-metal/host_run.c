@@ -1,7 +1,7 @@
 /*
  * The example run on a PC. It plays the factory (the first image, version
- * 1, put in the store with its database row, as a production line would
- * program the external flash), the update server (a manifest offering
+ * 1, programmed into internal flash and recorded as the golden image, as a
+ * production line would), the update server (a manifest offering
  * version 2), and the power switch: it powers the board on until the
  * device runs version 2, confirmed. Exit status 0 when it does.
  */
@@ -42,30 +42,16 @@ static void digest_hex(const uint8_t *img, char out[2 * OTA_SHA256_LEN + 1])
     }
 }
 
-static int store_put(const char *name, const void *data, uint32_t len)
-{
-    int fh = port_store.open(NULL, name, OTA_STORE_WRITE);
-    if (fh < 0) {
-        return fh;
-    }
-    int err = port_store.write(NULL, fh, data, len);
-    if (err == OTA_OK) {
-        err = port_store.sync(NULL, fh);
-    }
-    int cl = port_store.close(NULL, fh);
-    return err != OTA_OK ? err : cl;
-}
-
-/* The factory: version 1 as the golden image, and its database row (status valid). */
+/* The factory: version 1 programmed into the application region and
+ * recorded as the golden image (the first start keeps its copy in the store). */
 static int factory(void)
 {
-    char hex[2 * OTA_SHA256_LEN + 1];
-    char row[128];
     make_image(image_v1, 1);
-    digest_hex(image_v1, hex);
-    snprintf(row, sizeof row, "%s,%02X,1,%s\n", OTA_GOLDEN_NAME, OTA_STATUS_VALID, hex);
-    int err = store_put(OTA_GOLDEN_NAME, image_v1, IMAGE_SIZE);
-    return err != OTA_OK ? err : store_put(OTA_DB_NAME, row, (uint32_t)strlen(row));
+    uint8_t padded[(IMAGE_SIZE + 15u) / 16u * 16u];
+    memset(padded, 0xFF, sizeof padded);
+    memcpy(padded, image_v1, IMAGE_SIZE);
+    int err = port_flash.program(NULL, EXAMPLE_APP_ADDR, padded, sizeof padded);
+    return err != OTA_OK ? err : ota_app_provision(&example_boot_config, 1, IMAGE_SIZE);
 }
 
 /* The update server: version 2 and the manifest naming it. */

@@ -6,8 +6,9 @@
  *
  * Internal flash (offsets of the flash port, 128 KiB, 4 KiB sectors):
  *   0x00000 .. 0x03FFF  the bootloader (this example's bootloader.c)
- *   0x04000 .. 0x04FFF  boot control sector (sysota's record log)
- *   0x05000 .. 0x1FFFF  application region
+ *   0x04000 .. 0x05FFF  boot control area: two sectors (sysota's record log
+ *                       and candidate table; never erased both at once)
+ *   0x06000 .. 0x1FFFF  application region
  */
 #ifndef EXAMPLE_PORTS_H
 #define EXAMPLE_PORTS_H
@@ -21,7 +22,7 @@
 #define EXAMPLE_FLASH_SIZE (128u * 1024u)
 #define EXAMPLE_SECTOR_SIZE 4096u
 #define EXAMPLE_BOOTCTL_ADDR 0x04000u
-#define EXAMPLE_APP_ADDR 0x05000u
+#define EXAMPLE_APP_ADDR 0x06000u
 #define EXAMPLE_APP_SIZE (EXAMPLE_FLASH_SIZE - EXAMPLE_APP_ADDR)
 
 /** The memory map, shared by the bootloader's and the service's configuration. */

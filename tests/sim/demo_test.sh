@@ -23,7 +23,7 @@ while IFS= read -r line; do
     missing=1
   fi
 done <<'LINES'
-boot: first boot after the factory programmer: golden copy of v1 kept in the store (factory.bin)
+app v1: first start after the factory programmer: golden copy of v1 kept in the store (factory.bin)
 check: manifest signature valid, Sequence 1 accepted
 check: v3 available (running v1)
 boot: installed v3 (first boot, attempt 1 of 3)
@@ -35,7 +35,7 @@ boot: installed v6 (first boot, attempt 1 of 3)
 app v6: confirmed (record and row F8)
 check: v7 available (running v6)
 boot: v7 not confirmed yet: attempt 3 of 3
-boot: v7 was not confirmed within 3 boots: disabled (row F0), rolling back
+boot: v7 was not confirmed within 3 boots: disabled (its table entry F0), rolling back
 boot: installed v6 (confirmed before)
 check: v7 on offer failed here before (row F0): not downloaded again (running v6)
 erase v3: image and database row removed from the store

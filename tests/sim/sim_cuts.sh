@@ -12,7 +12,7 @@ manifest manifest.json 2
 "$SYSOTA" sim init dev --manifest "$URL/manifest.json" >/dev/null
 "$SYSOTA" sim flash dev v1.bin >/dev/null
 
-# Cut at the first store write of the first boot (keeping the golden copy).
+# Cut at the first store write of the first start (keeping the golden copy).
 expect_rc 3 "$SYSOTA" sim run dev --until boot --cut-after 1 --torn whole
 expect_line '^power cut after operation 1$'
 expect_eq "last_run after a cut" "$(json dev 's["last_run"]["ops"], s["last_run"]["result"], s["last_run"]["cut_after"], s["last_run"]["cut_mode"]')" "1 cut 1 whole"

@@ -88,7 +88,7 @@ publish old 2 --floor 2
 sign old --hardware-id board-a
 expect_rc 0 "$SYSOTA" manifest check "$WORK/www/manifest.json" --pubkey old.pub.pem --images "$WORK/www"
 expect_rc 0 "$SYSOTA" sim run dev --until ready
-expect_line '^boot: first boot after the factory programmer: golden copy of v1 kept'
+expect_line '^app v1: first start after the factory programmer: golden copy of v1 kept'
 expect_line '^check: manifest signature valid, Sequence 1 accepted$'
 expect_line '^verify v2: ok \(SHA-256 matches the manifest, Signature by a trusted key\)$'
 expect_eq "security while v2 waits" "$(json dev 's["security"]["sequence"], s["security"]["floor"], s["security"]["pending_floor"], s["security"]["pending_version"]')" "1 0 2 2"
@@ -97,7 +97,7 @@ expect_eq "security while v2 waits" "$(json dev 's["security"]["sequence"], s["s
 cp -a dev swapped
 cp swapped/store/v1.sig swapped/store/v2.sig
 expect_rc 0 "$SYSOTA" sim run swapped --until boot
-expect_line '^boot: 1 candidate\(s\) failed verification and were disabled$'
+expect_line '^boot: 1 candidate\(s\) passed over \(failed verification or unreadable\)$'
 expect_eq "swapped: still v1" "$(json swapped 's["running"]["version"], [i["status"] for i in s["images"] if i["version"] == 2]')" "1 ['F0']"
 expect_rc 0 "$SYSOTA" sim run dev --until confirmed
 expect_line '^boot: installed v2 \(first boot, attempt 1 of 3\)$'

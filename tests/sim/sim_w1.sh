@@ -48,7 +48,7 @@ ota_hex ota_v2.hex page_v2.bin app_v2.bin
 
 # init: the W1 addresses.
 expect_rc 0 "$SYSOTA" sim init w1 --profile pic32mz-w1 --manifest "$URL/manifest.json"
-expect_line 'boot control +0x00020000-0x00020FFF \(HEX 0x10020000\)'
+expect_line 'boot control +0x0001F000-0x00020FFF \(HEX 0x1001F000, two sectors\)'
 expect_line 'application +0x00021000-0x000FFFFF \(HEX 0x10021000\)'
 
 # flash: the page gives the version and is not programmed; the bootloader's
@@ -61,7 +61,7 @@ expect_line 'factory image v1 \(version from the boot control page\), status F8'
 "$PY" - w1/flash.bin page_v1.bin app_v1.bin <<'PYEOF' || fail "flash.bin is not laid out as a W1"
 import sys
 flash, pg, app = (open(p, "rb").read() for p in sys.argv[1:4])
-assert flash[:0x20000] == b"\xff" * 0x20000, "the bootloader's part of flash was written"
+assert flash[:0x1F000] == b"\xff" * 0x1F000, "the bootloader's part of flash was written"
 assert flash[0x20000:0x21000] != pg, "the original page was programmed as it is"
 assert flash[0x21000:0x21000 + len(app)] == app, "the application is not at 0x21000"
 PYEOF
@@ -88,9 +88,9 @@ expect_line '^app v2: confirmed \(record and row F8\)$'
 expect_eq "running after the update" "$(json w1 's["running"]["version"], s["running"]["status"], s["running"]["boot_addr"], s["running"]["flash_ok"]')" \
   "2 F8 0x10021000 True"
 expect_eq "the W1 addresses in status" "$(json w1 's["device"]["profile"], s["device"]["hex_base"], s["device"]["boot_control"], s["device"]["application"]')" \
-  "pic32mz-w1 0x10000000 0x10020000 0x10021000"
+  "pic32mz-w1 0x10000000 0x1001F000 0x10021000"
 expect_rc 0 "$SYSOTA" sim status w1
-expect_line '^layout \(pic32mz-w1\): boot control at HEX 0x10020000, application at HEX 0x10021000'
+expect_line '^layout \(pic32mz-w1\): boot control at HEX 0x1001F000, application at HEX 0x10021000'
 expect_line '^running: v2, status F8 \(valid\), production image, 204800 bytes at HEX 0x10021000'
 
 # --version: agreeing with the page is fine (and said), disagreeing refused.
@@ -135,7 +135,7 @@ expect_line "that is not an OTA application's FIRMWARE_IMAGE_HEADER v1 page: "
 real=$REALWORLD/PIC32MZW1_Curiosity_OOB.X.production.hex
 if [ -n "$REALWORLD" ] && [ -f "$real" ]; then
   expect_rc 1 "$SYSOTA" sim flash w1 "$real"
-  expect_line 'has data in the boot control sector \(HEX 0x10020000-0x10020FFF\)'
+  expect_line 'has data in the boot control area \(HEX 0x1001F000-0x10020FFF\)'
   expect_line 'byte 3 \(image type\) is 0x[0-9A-F]{2}, not 0..3'
 else
   echo "(no real W1 HEX file: that part skipped)"
