@@ -19,17 +19,18 @@ set(SYSOTA_CORE_SOURCES
   base64.c
   boot.c
   bootctl.c
+  datetime.c
   error.c
   file_publish.c
   handover.c
   hex.c
+  http.c
   imgdb.c
   json_check.c
   json_string.c
   layout.c
   manifest.c
   name.c
-  rfc3339.c
   service.c
   service_check.c
   service_download.c
