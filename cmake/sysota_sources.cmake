@@ -35,6 +35,7 @@ set(SYSOTA_CORE_SOURCES
   service_check.c
   service_download.c
   service_job.c
+  service_poll.c
   service_publish.c
   service_trust.c
   sigfile.c
