@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "bench_util.h"
+#include "crypto_host.h"
+#include "ota_hex.h"
 
 void bench_image(uint32_t version, uint8_t *out, uint32_t size)
 {
@@ -18,6 +20,44 @@ void bench_image(uint32_t version, uint8_t *out, uint32_t size)
         x ^= x << 5;
         out[i] = (uint8_t)(x >> 7);
     }
+}
+
+int bench_image_publish(const char *docroot, uint32_t version, uint32_t size, char digest_hex[65])
+{
+    char name[32];
+    uint8_t digest[OTA_SHA256_LEN];
+    ota_crypto_t crypto;
+    uint8_t *img = malloc(size);
+    if (img == NULL) {
+        return OTA_ERR_NO_SPACE;
+    }
+    bench_image(version, img, size);
+    snprintf(name, sizeof name, "app_v%u.bin", (unsigned)version);
+    int err = posix_crypto_openssl(&crypto);
+    if (err == OTA_OK) {
+        err = posix_crypto_sha256_buffer(&crypto, img, size, digest);
+    }
+    if (err == OTA_OK) {
+        err = test_file_write(docroot, name, img, size, NULL, 0);
+    }
+    free(img);
+    if (err == OTA_OK) {
+        err = ota_hex_encode(digest, sizeof digest, digest_hex);
+    }
+    return err;
+}
+
+int bench_manifest_publish(const char *docroot, const char *name, uint32_t version, const char *url,
+                           const char *digest_hex)
+{
+    char json[1024];
+    int n = snprintf(json, sizeof json,
+                     "{\"ota\":[{\"Version\":%u,\"URL\":\"%s\",\"Digest\":\"%s\",\"EraseVer\":false}]}\n",
+                     (unsigned)version, url, digest_hex);
+    if (n < 0 || (size_t)n >= sizeof json) {
+        return OTA_ERR_TOO_LARGE;
+    }
+    return test_file_write(docroot, name, json, (size_t)n, NULL, 0);
 }
 
 int bench_device_open(bench_device_t *d, const char *parent, uint32_t nvm_size, uint32_t golden,
@@ -56,6 +96,11 @@ int bench_device_open(bench_device_t *d, const char *parent, uint32_t nvm_size, 
     return err;
 }
 
+uint32_t bench_nvm_for(uint32_t image_size)
+{
+    return 2u * 4096u + (image_size + 4095u) / 4096u * 4096u;
+}
+
 int bench_device_close(bench_device_t *d)
 {
     int err = sim_device_close(&d->dev);
@@ -88,6 +133,12 @@ static void on_event(void *arg, ota_service_event_t ev, const ota_service_event_
         break;
     case OTA_EVENT_NO_UPDATE:
         c->no_update = true;
+        c->not_modified = data->not_modified;
+        break;
+    case OTA_EVENT_DOWNLOAD_PROGRESS:
+        if (c->on_progress != NULL) {
+            c->on_progress(c->progress_arg, data->done, data->total);
+        }
         break;
     case OTA_EVENT_CHECK_FAILED:
     case OTA_EVENT_DOWNLOAD_FAILED:
@@ -103,7 +154,11 @@ static void on_event(void *arg, ota_service_event_t ev, const ota_service_event_
 int bench_service_check(ota_service_t *svc, ota_service_config_t *cfg, const ota_service_ports_t *ports,
                         double timeout_s, bench_check_t *out)
 {
+    void (*hook)(void *, uint32_t, uint32_t) = out->on_progress;
+    void *hook_arg = out->progress_arg;
     memset(out, 0, sizeof *out);
+    out->on_progress = hook;
+    out->progress_arg = hook_arg;
     cfg->on_event = on_event;
     cfg->event_arg = out;
     int err = ota_service_init(svc, cfg, ports);

@@ -36,28 +36,52 @@ typedef struct bench_device {
 int bench_device_open(bench_device_t *d, const char *parent, uint32_t nvm_size, uint32_t golden,
                       uint32_t golden_size);
 
+/**
+ * Internal flash for a device that must install an image of image_size
+ * bytes (the service refuses one larger than the application region): the
+ * boot control area's two 4 KiB sectors, then the image in whole sectors.
+ */
+uint32_t bench_nvm_for(uint32_t image_size);
+
 /** Close the device and remove its directory. Returns OTA_OK or the first error. */
 int bench_device_close(bench_device_t *d);
 
 /** Deterministic image bytes of a version (the golden image and the staged ones). */
 void bench_image(uint32_t version, uint8_t *out, uint32_t size);
 
+/**
+ * Serve image `version` of size bytes as docroot/app_v<version>.bin; its
+ * SHA-256 in hex (65 bytes with the NUL) in digest_hex. OTA_OK or an error.
+ */
+int bench_image_publish(const char *docroot, uint32_t version, uint32_t size, char digest_hex[65]);
+
+/** docroot/name: a manifest offering version at url with its digest. OTA_OK or an error. */
+int bench_manifest_publish(const char *docroot, const char *name, uint32_t version, const char *url,
+                           const char *digest_hex);
+
 /** What one check of the service came to. */
 typedef struct bench_check {
     bool ready;            /**< OTA_EVENT_UPDATE_READY was seen */
     bool no_update;        /**< OTA_EVENT_NO_UPDATE was seen */
+    bool not_modified;     /**< ... for a 304: the manifest unchanged since the last check */
     int failure;           /**< reason of a *_FAILED / DATABASE_FULL event, OTA_OK if none */
     double t_start;        /**< bench_now_s() just before ota_service_check_now() */
     double t_ready;        /**< bench_now_s() at UPDATE_READY */
     double t_end;          /**< bench_now_s() when the service went quiet */
     uint32_t task_calls;
+    /** Set by the caller before bench_service_check (kept by it; zero-
+     *  initialise the struct otherwise): called on every DOWNLOAD_PROGRESS
+     *  with the bytes stored and expected. */
+    void (*on_progress)(void *arg, uint32_t done, uint32_t total);
+    void *progress_arg;
 } bench_check_t;
 
 /**
  * Initialise svc on d with cfg (on_event is replaced by the benchmark's
  * own), let it finish its start-up clean pass, then run one check: call
  * ota_service_check_now() and ota_service_task() until the service is
- * quiet, or timeout_s passes (OTA_ERR_TIMEOUT). *out says what happened.
+ * quiet, or timeout_s passes (OTA_ERR_TIMEOUT). *out says what happened
+ * (its on_progress hook, if set, is kept and called).
  * Returns OTA_OK when the check ran to its end (whatever it found).
  */
 int bench_service_check(ota_service_t *svc, ota_service_config_t *cfg, const ota_service_ports_t *ports,

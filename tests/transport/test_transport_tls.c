@@ -15,6 +15,9 @@
 
 #include <cmocka.h>
 
+#include <errno.h>
+#include <sys/socket.h>
+
 #include "test_server.h"
 #include "transport_check.h"
 #include "transport_curl.h"
@@ -166,6 +169,38 @@ static void test_a_handshake_the_server_never_answers_keeps_response_returning(v
     check_peer_close(&peer);
 }
 
+static void test_the_client_hello_is_not_padded_to_512_bytes(void **state)
+{
+    /* OpenSSL's padding would make the record exactly 512 bytes long; ours
+     * is only what the hello needs. */
+    fixture_t *f = *state;
+    check_peer_t peer;
+    check_peer_listen(&peer, "https");
+    ota_http_options_t opt = {.trust_anchor = nginx.ca_file, .connect_timeout_ms = NEVER_MS};
+    assert_int_equal(f->tp.get(f->tp.ctx, peer.url, &opt), OTA_OK);
+    while ((peer.fd = accept4(peer.lfd, NULL, NULL, SOCK_NONBLOCK)) < 0) {
+        assert_true(errno == EAGAIN || errno == EWOULDBLOCK);
+        check_again(&f->tp, false, 1);
+    }
+    uint8_t head[5];
+    size_t have = 0;
+    while (have < sizeof head) {
+        ssize_t n = recv(peer.fd, head + have, sizeof head - have, 0);
+        if (n > 0) {
+            have += (size_t)n;
+        } else {
+            assert_true(n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK));
+            check_again(&f->tp, false, 1);
+        }
+    }
+    assert_int_equal(head[0], 0x16); /* a handshake record */
+    unsigned len = (unsigned)head[3] << 8 | head[4];
+    printf("ClientHello record: %u bytes\n", len);
+    assert_true(len < 480);
+    f->tp.close(f->tp.ctx);
+    check_peer_close(&peer);
+}
+
 static void test_https_range_gets_206_and_the_tail(void **state)
 {
     fixture_t *f = *state;
@@ -306,6 +341,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_https_with_the_test_ca_is_verified_and_delivers_the_body, check_transport_setup_defaults, check_transport_teardown),
         cmocka_unit_test_setup_teardown(test_a_new_connection_to_the_same_server_resumes_the_tls_session, check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_the_client_hello_is_not_padded_to_512_bytes, check_transport_setup_defaults, check_transport_teardown),
         cmocka_unit_test_setup_teardown(test_tls_sessions_outlive_a_request_that_ended_on_a_refused_redirect, check_transport_setup_defaults, check_transport_teardown),
         cmocka_unit_test_setup_teardown(test_https_to_localhost_matches_the_certificate_name, check_transport_setup_defaults, check_transport_teardown),
         cmocka_unit_test_setup_teardown(test_https_with_a_self_signed_certificate_is_refused, check_transport_setup_defaults, check_transport_teardown),

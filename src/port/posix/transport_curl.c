@@ -12,6 +12,7 @@
 
 #include <curl/curl.h>
 #include <limits.h>
+#include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -29,6 +30,7 @@
 static pthread_once_t global_once = PTHREAD_ONCE_INIT;
 static CURLcode global_rc = CURLE_FAILED_INIT;
 static bool tls_is_openssl; /* libcurl's verify results are OpenSSL's X509_V_ERR_* codes */
+static bool tls_is_our_openssl; /* libcurl's TLS contexts are those of the OpenSSL we link */
 
 static void global_init(void)
 {
@@ -38,6 +40,7 @@ static void global_init(void)
     /* The forks keep OpenSSL's verify codes. */
     tls_is_openssl = strncmp(ssl, "OpenSSL", 7) == 0 || strncmp(ssl, "LibreSSL", 8) == 0 ||
                      strncmp(ssl, "BoringSSL", 9) == 0 || strncmp(ssl, "quictls", 7) == 0;
+    tls_is_our_openssl = strncmp(ssl, "OpenSSL", 7) == 0;
 }
 
 static uint64_t now_ms(void)
@@ -390,6 +393,20 @@ static void drive(posix_transport_curl_t *t, bool may_wait)
 
 /* ---- ota_transport_t ------------------------------------------------- */
 
+/*
+ * OpenSSL pads a ClientHello of 256..511 bytes to 512 (SSL_OP_ALL includes
+ * the padding, a workaround for one load balancer of 2014): some 200 bytes
+ * on every handshake, a third of a resumed poll's. Our ClientHello goes
+ * unpadded.
+ */
+static CURLcode tls_context(CURL *easy, void *ssl_ctx, void *arg)
+{
+    (void)easy;
+    (void)arg;
+    SSL_CTX_clear_options((SSL_CTX *)ssl_ctx, SSL_OP_TLSEXT_PADDING);
+    return CURLE_OK;
+}
+
 static bool is_http_url(const char *url)
 {
     return strncasecmp(url, "http://", 7) == 0 || strncasecmp(url, "https://", 8) == 0;
@@ -486,6 +503,9 @@ static int set_options(posix_transport_curl_t *t, const char *url, const ota_htt
     SET(CURLOPT_BUFFERSIZE, (long)t->cfg.buffer_size);
     SET(CURLOPT_CONNECTTIMEOUT_MS, (long)connect_ms);
     SET(CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+    if (tls_is_our_openssl) {
+        SET(CURLOPT_SSL_CTX_FUNCTION, tls_context); /* the context is an SSL_CTX only then */
+    }
     SET(CURLOPT_SSL_VERIFYPEER, opt->insecure ? 0L : 1L);
     SET(CURLOPT_SSL_VERIFYHOST, opt->insecure ? 0L : 2L);
     if (ca != NULL) {

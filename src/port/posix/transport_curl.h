@@ -31,7 +31,9 @@
  *    the transport: the manifest and the image of one check travel on one
  *    connection, and a later poll that needs a new connection resumes the
  *    TLS session (an abbreviated handshake) for as long as the transport
- *    lives.
+ *    lives. With libcurl on OpenSSL, the ClientHello is not padded to 512
+ *    bytes (OpenSSL's workaround for one old load balancer): some 200
+ *    bytes less on every handshake.
  *  - Errors: OTA_ERR_NET (refused, reset, DNS, malformed reply),
  *    OTA_ERR_TIMEOUT (connect timeout, or no byte received for
  *    idle_timeout_ms while the caller kept reading), a TLS failure
