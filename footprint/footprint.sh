@@ -136,9 +136,13 @@ ECDSA_HEAP=3072
 # parsed before any download) is FOOTPRINT_SVC_BUF bytes, 2 KiB by default:
 # that is also the largest manifest the image accepts.
 svc_buf=${FOOTPRINT_SVC_BUF:-2048}
+# Measured as MCUboot's figure is, without log text (the lines keep their
+# level and value: OTA_LOG_TEXT in ota_config.h). Set FOOTPRINT_OTA_DEFS=
+# (empty) to measure with it.
+ota_defs=${FOOTPRINT_OTA_DEFS-OTA_LOG_TEXT=0}
 cmake -S "$here" -B "$out/build" -DCMAKE_TOOLCHAIN_FILE="$here/cortex-m4.cmake" \
   -DMBEDTLS_DIR="$mbedtls_dir" -DJSMN_DIR="$out/jsmn" -DFOOTPRINT_SVC_BUF="$svc_buf" \
-  -DFOOTPRINT_OTA_DEFS="${FOOTPRINT_OTA_DEFS:-}" -DFOOTPRINT_ECDSA_DEFS="$ECDSA_DEFS" \
+  -DFOOTPRINT_OTA_DEFS="$ota_defs" -DFOOTPRINT_ECDSA_DEFS="$ECDSA_DEFS" \
   -DFOOTPRINT_ECDSA_VARIANTS="$ECDSA_VARIANTS" -DFP_ECDSA_HEAP="$ECDSA_HEAP" >"$out/cmake.log" 2>&1 ||
   { cat "$out/cmake.log"; say "FAILED: configure"; exit 4; }
 if ! cmake --build "$out/build" -j "$jobs" >"$out/build.log" 2>&1; then
@@ -148,7 +152,7 @@ if ! cmake --build "$out/build" -j "$jobs" >"$out/build.log" 2>&1; then
 fi
 grep "footprint:" "$out/build.log" | grep -v "boot_ecdsa_" || true
 say "$(arm-none-eabi-gcc --version | head -n 1); flags: -Os -mthumb -mcpu=cortex-m4 -ffunction-sections -fdata-sections, --gc-sections, nano.specs"
-say "core limits: ota_config.h defaults${FOOTPRINT_OTA_DEFS:+ with $FOOTPRINT_OTA_DEFS}; service buffer $svc_buf bytes (manifest limit $svc_buf)"
+say "core limits: ota_config.h defaults${ota_defs:+ with $ota_defs}; service buffer $svc_buf bytes (manifest limit $svc_buf)"
 say "signed bootloader: one provisioned key; mbedTLS verify with ${ECDSA_DEFS//;/ }; arena $ECDSA_HEAP bytes"
 
 # 4. Figures.

@@ -55,4 +55,13 @@
 #define OTA_BOOT_BUF_SIZE 256
 #endif
 
+/**
+ * 1: the core's log lines carry their text; 0: they carry "" and only their
+ * level and value, which drops about 800 bytes of strings from a
+ * bootloader with no console to print them on.
+ */
+#ifndef OTA_LOG_TEXT
+#define OTA_LOG_TEXT 1
+#endif
+
 #endif /* SYSOTA_OTA_CONFIG_H */
