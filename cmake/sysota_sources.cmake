@@ -19,6 +19,9 @@ set(SYSOTA_CORE_SOURCES
   base64.c
   boot.c
   bootctl.c
+  delta_io.c
+  delta_jojo.c
+  delta_vcdiff.c
   error.c
   file_publish.c
   hex.c
