@@ -64,6 +64,7 @@ list(TRANSFORM SYSOTA_PUBLIC_HEADERS PREPEND ${SYSOTA_SOURCE_ROOT}/include/sysot
 set(SYSOTA_TOOLSLIB_SOURCES
   cliarg.c
   filedigest.c
+  hostdelta.c
   hostfile.c
   ihex_read.c
   ihex_write.c
