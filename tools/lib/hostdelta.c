@@ -15,20 +15,31 @@ extern char **environ;
 struct mem {
     const uint8_t *base;
     const uint8_t *patch;
+    size_t base_len, patch_len;
     uint8_t *out;
     size_t len, cap, max;
 };
 
-/* The decoder asks only for bytes inside the sizes it was given. */
+/* The decoder asks only for bytes inside the sizes it was given, and reads
+ * back only output already written; a request outside them would be a
+ * decoder bug, answered OTA_ERR_RANGE (which the fuzz targets watch for). */
 static int mem_base_read(void *ctx, uint32_t off, void *buf, uint32_t len)
 {
-    memcpy(buf, ((struct mem *)ctx)->base + off, len);
+    struct mem *m = ctx;
+    if (off > m->base_len || len > m->base_len - off) {
+        return OTA_ERR_RANGE;
+    }
+    memcpy(buf, m->base + off, len);
     return OTA_OK;
 }
 
 static int mem_patch_read(void *ctx, uint32_t off, void *buf, uint32_t len)
 {
-    memcpy(buf, ((struct mem *)ctx)->patch + off, len);
+    struct mem *m = ctx;
+    if (off > m->patch_len || len > m->patch_len - off) {
+        return OTA_ERR_RANGE;
+    }
+    memcpy(buf, m->patch + off, len);
     return OTA_OK;
 }
 
@@ -52,10 +63,13 @@ static int mem_out_write(void *ctx, const void *buf, uint32_t len)
     return OTA_OK;
 }
 
-/* Only what out_write took: the decoder never asks for more. */
 static int mem_out_read(void *ctx, uint32_t off, void *buf, uint32_t len)
 {
-    memcpy(buf, ((struct mem *)ctx)->out + off, len);
+    struct mem *m = ctx;
+    if (off > m->len || len > m->len - off) {
+        return OTA_ERR_RANGE;
+    }
+    memcpy(buf, m->out + off, len);
     return OTA_OK;
 }
 
@@ -68,7 +82,7 @@ int ota_hostdelta_apply(ota_delta_format_t format, const uint8_t *base, size_t b
                         size_t patch_len, uint32_t work_len, size_t out_max, uint8_t **out, size_t *out_len,
                         uint64_t *steps)
 {
-    struct mem m = { base, patch, NULL, 0, 0, out_max };
+    struct mem m = { base, patch, base_len, patch_len, NULL, 0, 0, out_max };
     ota_delta_io_t io = { &m, (uint32_t)base_len, (uint32_t)patch_len, mem_base_read, mem_patch_read,
                           mem_out_write, mem_out_read };
     ota_delta_t d;

@@ -32,7 +32,9 @@ ota_delta_format_t ota_hostdelta_detect(const uint8_t *patch, size_t len);
  * OTA_ERR_NOT_SUPPORTED), OTA_ERR_TOO_LARGE when the image would pass
  * out_max bytes, OTA_ERR_INVALID_ARG for sizes of 4 GiB or more,
  * OTA_ERR_NO_SPACE when out of memory; *out is then NULL. *steps (may be
- * NULL) counts the decoder's steps.
+ * NULL) counts the decoder's steps. OTA_ERR_RANGE only when the decoder
+ * asked for bytes outside the base, the patch or the output written so
+ * far, which it must never do.
  */
 int ota_hostdelta_apply(ota_delta_format_t format, const uint8_t *base, size_t base_len, const uint8_t *patch,
                         size_t patch_len, uint32_t work_len, size_t out_max, uint8_t **out, size_t *out_len,
