@@ -9,13 +9,14 @@
 #     machine's Debian archives first if there are none). Nothing fetched is
 #     ever committed; a later run reuses what is there;
 #  3. builds footprint/ (CMake, cortex-m4.cmake) into OUT_DIR/build: the
-#     bootloader alone and the service core alone, each with SHA-256, on
-#     stub ports; the build fails if malloc or free is linked;
+#     bootloader alone and the service core alone, each with SHA-256, and
+#     the two delta-patch decoders alone, on stub ports; the build fails if
+#     malloc or free is linked;
 #     (environment: FOOTPRINT_SVC_BUF, the service buffer, default 2048;
 #     FOOTPRINT_OTA_DEFS, e.g. "OTA_DB_MAX_ROWS=4;OTA_BOOT_BUF_SIZE=512")
 #  4. prints text/data/bss, the split by origin and the worst stack depth
 #     (footprint/report.py), and appends them to RESULTS_FILE if given.
-# Exit status: 0 when both images were built and measured, else non-zero
+# Exit status: 0 when all three images were built and measured, else non-zero
 # with a message saying which step failed (missed size targets are not
 # failures: they are figures).
 set -euo pipefail
@@ -128,6 +129,6 @@ say "$(arm-none-eabi-gcc --version | head -n 1); flags: -Os -mthumb -mcpu=cortex
 say "core limits: ota_config.h defaults${FOOTPRINT_OTA_DEFS:+ with $FOOTPRINT_OTA_DEFS}; service buffer $svc_buf bytes (manifest limit $svc_buf)"
 
 # 4. Figures.
-for image in boot service; do
+for image in boot service delta; do
   /usr/bin/python3 "$here/report.py" --name "$image" --build "$out/build" ${results:+--results "$results"}
 done

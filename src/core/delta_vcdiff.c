@@ -226,24 +226,21 @@ static int vcd_exec(ota_delta_t *d, uint32_t room)
         v->data_pos += n;
     } else if (h->type == VCD_RUN) {
         memset(dst, v->run_byte, n);
-    } else if (v->copy_addr < v->src_len) {
-        /* From the source segment: the base, or earlier output. */
-        uint32_t off = v->src_pos + v->copy_addr;
-        if (n > v->src_len - v->copy_addr) {
-            n = v->src_len - v->copy_addr;
-        }
-        if (v->win_ind & VCD_SOURCE) {
-            err = d->io->base_read(d->io->ctx, off, dst, n);
-        } else {
-            err = vcd_out_fetch(d, off, dst, &n);
-        }
     } else {
-        /* From this target window, up to the byte being written. */
-        uint32_t t = v->copy_addr - v->src_len;
-        if (n > v->tgt_done - t) {
-            n = v->tgt_done - t;
+        /* A copy from the source segment (the base, or earlier output), or
+         * from this target window up to the byte being written. */
+        uint32_t off = v->src_pos + v->copy_addr, avail = v->src_len - v->copy_addr;
+        bool from_base = (v->win_ind & VCD_SOURCE) != 0;
+        if (v->copy_addr >= v->src_len) {
+            uint32_t t = v->copy_addr - v->src_len;
+            off = v->win_out + t;
+            avail = v->tgt_done - t;
+            from_base = false;
         }
-        err = vcd_out_fetch(d, v->win_out + t, dst, &n);
+        if (n > avail) {
+            n = avail;
+        }
+        err = from_base ? d->io->base_read(d->io->ctx, off, dst, n) : vcd_out_fetch(d, off, dst, &n);
     }
     if (err != OTA_OK) {
         return err;
