@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # scripts/bench.sh BUILD_DIR   (what `make bench` runs, after `make build`)
 #
-# Prints the five figures of docs/performance.md, one "label number unit" line each,
+# Prints the six figures of docs/performance.md, one "label number unit" line each,
 # then a table of every figure beside its reference and target:
 #   1. end-to-end 64 MiB update over HTTP and HTTPS vs curl + sha256sum
 #   2. install work on the simulated flash (erases, programmed, store read)
 #   3. a boot with nothing to do (flash read, store calls, bytes hashed)
-#   4. Cortex-M4 footprint of the bootloader and of the service core
+#   4. Cortex-M4 footprint of the bootloader, of the service core and of
+#      the delta decoders
 #   5. poll cost: bytes of one check that finds no update
+#   6. delta updates: patch bytes beside the full image, apply time beside
+#      xdelta3 -d (on the delta vectors beside the repository)
 # Benchmarks never pass or fail on time. The exit status is non-zero only
 # when a figure could not be measured at all (a benchmark or the footprint
 # build failed); the table says which.
@@ -27,7 +30,7 @@ results="$build/bench-results.txt"
 : >"$results"
 "$root/scripts/setup.sh" curl coreutils
 
-for b in bench_update bench_flash bench_poll; do
+for b in bench_update bench_flash bench_poll bench_delta; do
   if [ ! -x "$build/bench/$b" ]; then
     echo "bench: $build/bench/$b is missing (configure with -DSYSOTA_BENCH=ON)" >&2
     exit 2
@@ -55,6 +58,9 @@ section "4. Footprint: Cortex-M4 (arm-none-eabi-gcc -Os -mthumb -mcpu=cortex-m4)
 
 section "5. Poll cost (one check, no update)"
 "$build/bench/bench_poll" --results "$results" --tmpdir "$tmp" || failed+=("5 poll")
+
+section "6. Delta updates (patch bytes; apply on the host beside xdelta3 -d, median of 5)"
+"$build/bench/bench_delta" --results "$results" --tmpdir "$tmp" || failed+=("6 delta")
 
 rm -rf "$tmp"
 section "Summary"
