@@ -154,9 +154,9 @@ static int bench_pair(const char *dir, const char *pair, const char *work, doubl
         figure(pair, "vcdiff_ratio", full > 0 ? (double)v_len / full : 0, "");
         figure(pair, "jojo_ratio", full > 0 ? (double)j_len / full : 0, "");
         double o = bench_median(ours, RUNS), jo = bench_median(jj, RUNS), x = bench_median(ref, RUNS);
-        figure(pair, "vcdiff_apply_s", o, "s");
-        figure(pair, "jojo_apply_s", jo, "s");
-        figure(pair, "xdelta3_apply_s", x, "s");
+        figure(pair, "vcdiff_apply_ms", 1e3 * o, "ms");
+        figure(pair, "jojo_apply_ms", 1e3 * jo, "ms");
+        figure(pair, "xdelta3_apply_ms", 1e3 * x, "ms");
         totals[0] += full;
         totals[1] += (double)v_len;
         totals[2] += o;
@@ -210,7 +210,7 @@ int main(int argc, char **argv)
     for (int r = 0; r < RUNS; r++) {
         start[r] = time_process(xv);
     }
-    bench_figure("delta.xdelta3_start_s", bench_median(start, RUNS), "s");
+    bench_figure("delta.xdelta3_start_ms", 1e3 * bench_median(start, RUNS), "ms");
     /* totals over the synthetic pairs and over all: image bytes, VCDIFF
      * bytes, our time, xdelta3's, JojoDiff bytes */
     double syn[5] = { 0 }, all[5] = { 0 };
@@ -239,8 +239,8 @@ int main(int argc, char **argv)
     bench_figure("delta.syn.full_bytes", syn[0], "B");
     bench_figure("delta.syn.vcdiff_bytes", syn[1], "B");
     bench_figure("delta.syn.jojo_bytes", syn[4], "B");
-    bench_figure("delta.all.vcdiff_apply_s", all[2], "s");
-    bench_figure("delta.all.xdelta3_apply_s", all[3], "s");
+    bench_figure("delta.all.vcdiff_apply_ms", 1e3 * all[2], "ms");
+    bench_figure("delta.all.xdelta3_apply_ms", 1e3 * all[3], "ms");
     bench_results_close();
     return failed;
 }

@@ -53,15 +53,15 @@ ROWS = [
      "full image", "ratio<=", 0.25, "B"),
     ("6", "S140 7.2.0 -> 7.3.0: JojoDiff patch", "delta.s140.jojo_bytes", "delta.s140.full_bytes",
      "full image", None, None, "B"),
-    ("6", "S140: apply VCDIFF on the host", "delta.s140.vcdiff_apply_s", "delta.s140.xdelta3_apply_s",
-     "xdelta3 -d, a process", None, None, "s"),
-    ("6", "S140: apply JojoDiff on the host", "delta.s140.jojo_apply_s", None, "", None, None, "s"),
+    ("6", "S140: apply VCDIFF on the host", "delta.s140.vcdiff_apply_ms", "delta.s140.xdelta3_apply_ms",
+     "xdelta3 -d, a process", None, None, "ms"),
+    ("6", "S140: apply JojoDiff on the host", "delta.s140.jojo_apply_ms", None, "", None, None, "ms"),
     ("6", "synthetic pairs: VCDIFF patches", "delta.syn.vcdiff_bytes", "delta.syn.full_bytes",
      "full images", None, None, "B"),
     ("6", "synthetic pairs: JojoDiff patches", "delta.syn.jojo_bytes", "delta.syn.full_bytes",
      "full images", None, None, "B"),
-    ("6", "all pairs: apply VCDIFF on the host", "delta.all.vcdiff_apply_s", "delta.all.xdelta3_apply_s",
-     "xdelta3 -d, a process", None, None, "s"),
+    ("6", "all pairs: apply VCDIFF on the host", "delta.all.vcdiff_apply_ms", "delta.all.xdelta3_apply_ms",
+     "xdelta3 -d, a process", None, None, "ms"),
 ]
 
 
