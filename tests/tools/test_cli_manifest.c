@@ -60,16 +60,6 @@ static int teardown(void **state)
     return 0;
 }
 
-static void sha256sum_of(const char *path, char hex[65])
-{
-    tt_run_t r;
-    const char *argv[] = { "sha256sum", path, NULL };
-    assert_int_equal(tt_run(&r, argv), 0);
-    memcpy(hex, r.out, 64);
-    hex[64] = '\0';
-    tt_run_free(&r);
-}
-
 static int run(tt_run_t *r, const char *const *args)
 {
     return tt_run_sysota(r, args);
@@ -90,7 +80,7 @@ static void test_add_creates_the_manifest_with_the_sha256_of_the_image(void **st
                            "--url", "http://192.168.43.173:8000/app_v3.bin", NULL };
     assert_int_equal(run(&r, args), 0);
     char digest[65];
-    sha256sum_of(f->image, digest);
+    tt_sha256sum(f->image, digest);
     char want[1024];
     snprintf(want, sizeof want,
              "{\n  \"ota\": [\n    { \"Version\": 3, \"URL\": \"http://192.168.43.173:8000/app_v3.bin\", "
@@ -127,7 +117,7 @@ static void test_add_replaces_the_entry_of_its_version_and_keeps_the_others(void
     expect_in(r.out, "(2 entries,");
     tt_run_free(&r);
     char digest[65];
-    sha256sum_of(f->image, digest);
+    tt_sha256sum(f->image, digest);
     char want[1024];
     snprintf(want, sizeof want,
              "{\n  \"ota\": [\n    { \"Version\": 3, \"URL\": \"https://h/app_v3.bin\", \"Digest\": \"%s\", "
@@ -513,7 +503,7 @@ static void test_add_sign_image_writes_size_floor_golden_and_a_signature_openssl
     tt_run_free(&r);
 
     char digest_hex[65], want[512], b64[89];
-    sha256sum_of(f->image, digest_hex);
+    tt_sha256sum(f->image, digest_hex);
     signature_text(f, 3, b64);
     snprintf(want, sizeof want,
              "    { \"Version\": 3, \"URL\": \"http://h/app_v3.bin\", \"Digest\": \"%s\", \"Size\": 12, "
@@ -722,7 +712,7 @@ static void test_check_fails_for_an_entry_signature_over_another_image(void **st
     edit(f, sig3, sig4); /* version 3 now carries the signature of version 4's image */
     sign_quietly(f, f->key);
     char digest[65], line[160];
-    sha256sum_of(f->image, digest);
+    tt_sha256sum(f->image, digest);
     snprintf(line, sizeof line, "ota[0]: Signature does not verify over Digest %s with any given key\n", digest);
     expect_one_problem(f, line);
 }
@@ -914,9 +904,9 @@ static void test_add_patch_from_makes_a_vcdiff_patch_and_records_every_digest(vo
     assert_true(patch_len < 2000);
 
     char d1[65], d2[65], dp[65], want[2048];
-    sha256sum_of(v1, d1);
-    sha256sum_of(v2, d2);
-    sha256sum_of(patch, dp);
+    tt_sha256sum(v1, d1);
+    tt_sha256sum(v2, d2);
+    tt_sha256sum(patch, dp);
     snprintf(want, sizeof want,
              "    { \"Version\": 2, \"URL\": \"http://h/app_v2.bin\", \"Digest\": \"%s\", \"Size\": 20000, "
              "\"EraseVer\": false, \"Patch\": [ { \"BaseVersion\": 1, \"BaseVerDigest\": \"%s\", "
@@ -973,7 +963,7 @@ static void test_add_patch_takes_a_jojodiff_patch_file(void **state)
     expect_in(r.out, "Patch: from version 1 (jojodiff), ");
     tt_run_free(&r);
     char dp[65], want[256];
-    sha256sum_of(patch, dp);
+    tt_sha256sum(patch, dp);
     snprintf(want, sizeof want, "\"PatchDigest\": \"%s\"", dp);
     char *text = tt_read_file(f->manifest, NULL);
     expect_in(text, want);

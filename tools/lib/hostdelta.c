@@ -23,24 +23,25 @@ struct mem {
 /* The decoder asks only for bytes inside the sizes it was given, and reads
  * back only output already written; a request outside them would be a
  * decoder bug, answered OTA_ERR_RANGE (which the fuzz targets watch for). */
+static int copy_out(const uint8_t *from, size_t from_len, uint32_t off, void *buf, uint32_t len)
+{
+    if (off > from_len || len > from_len - off) {
+        return OTA_ERR_RANGE;
+    }
+    memcpy(buf, from + off, len);
+    return OTA_OK;
+}
+
 static int mem_base_read(void *ctx, uint32_t off, void *buf, uint32_t len)
 {
     struct mem *m = ctx;
-    if (off > m->base_len || len > m->base_len - off) {
-        return OTA_ERR_RANGE;
-    }
-    memcpy(buf, m->base + off, len);
-    return OTA_OK;
+    return copy_out(m->base, m->base_len, off, buf, len);
 }
 
 static int mem_patch_read(void *ctx, uint32_t off, void *buf, uint32_t len)
 {
     struct mem *m = ctx;
-    if (off > m->patch_len || len > m->patch_len - off) {
-        return OTA_ERR_RANGE;
-    }
-    memcpy(buf, m->patch + off, len);
-    return OTA_OK;
+    return copy_out(m->patch, m->patch_len, off, buf, len);
 }
 
 static int mem_out_write(void *ctx, const void *buf, uint32_t len)
@@ -66,11 +67,7 @@ static int mem_out_write(void *ctx, const void *buf, uint32_t len)
 static int mem_out_read(void *ctx, uint32_t off, void *buf, uint32_t len)
 {
     struct mem *m = ctx;
-    if (off > m->len || len > m->len - off) {
-        return OTA_ERR_RANGE;
-    }
-    memcpy(buf, m->out + off, len);
-    return OTA_OK;
+    return copy_out(m->out, m->len, off, buf, len);
 }
 
 ota_delta_format_t ota_hostdelta_detect(const uint8_t *patch, size_t len)
