@@ -19,6 +19,9 @@ set(SYSOTA_CORE_SOURCES
   base64.c
   boot.c
   bootctl.c
+  delta_io.c
+  delta_jojo.c
+  delta_vcdiff.c
   error.c
   file_publish.c
   handover.c
@@ -62,6 +65,7 @@ list(TRANSFORM SYSOTA_PUBLIC_HEADERS PREPEND ${SYSOTA_SOURCE_ROOT}/include/sysot
 set(SYSOTA_TOOLSLIB_SOURCES
   cliarg.c
   filedigest.c
+  hostdelta.c
   hostfile.c
   ihex_read.c
   ihex_write.c

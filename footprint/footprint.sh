@@ -11,8 +11,9 @@
 #  3. builds footprint/ (CMake, cortex-m4.cmake) into OUT_DIR/build: the
 #     bootloader alone and the service core alone, each with SHA-256, the
 #     signed bootloader (ECDSA P-256 verify through mbedTLS, ECDSA_DEFS
-#     below) and one signed bootloader per size switch (ECDSA_VARIANTS), on
-#     stub ports; the build fails if malloc or free is linked;
+#     below), one signed bootloader per size switch (ECDSA_VARIANTS), and
+#     the two delta-patch decoders alone, on stub ports; the build fails if
+#     malloc or free is linked;
 #     (environment: FOOTPRINT_SVC_BUF, the service buffer, default 2048;
 #     FOOTPRINT_OTA_DEFS, e.g. "OTA_DB_MAX_ROWS=4;OTA_BOOT_BUF_SIZE=512")
 #  4. prints text/data/bss, the split by origin and the worst stack depth
@@ -156,7 +157,7 @@ say "core limits: ota_config.h defaults${ota_defs:+ with $ota_defs}; service buf
 say "signed bootloader: one provisioned key; mbedTLS verify with ${ECDSA_DEFS//;/ }; arena $ECDSA_HEAP bytes"
 
 # 4. Figures.
-for image in boot service boot_ecdsa; do
+for image in boot service boot_ecdsa delta; do
   /usr/bin/python3 "$here/report.py" --name "$image" --build "$out/build" ${results:+--results "$results"}
 done
 

@@ -6,11 +6,14 @@
 #   1. end-to-end 64 MiB update over HTTP and HTTPS vs curl + sha256sum
 #   2. install work on the simulated flash (erases, programmed, store read)
 #   3. a boot with nothing to do (flash read, store calls, bytes hashed)
-#   4. Cortex-M4 footprint of the bootloader and of the service core
+#   4. Cortex-M4 footprint of the bootloader, of the service core and of
+#      the delta decoders
 #   5. poll cost: bytes of one check that finds no update
 #   6. signatures: the signed bootloader's footprint (built and measured by
 #      figure 4), one verify on the host (instructions counted by callgrind,
 #      stack), the extra bytes of a signed poll (measured by figure 5)
+#   7. delta updates: patch bytes beside the full image, apply time beside
+#      xdelta3 -d (on the delta vectors beside the repository)
 # Benchmarks never pass or fail on time. The exit status is non-zero only
 # when a figure could not be measured at all (a benchmark or the footprint
 # build failed); the table says which.
@@ -31,7 +34,7 @@ results="$build/bench-results.txt"
 : >"$results"
 "$root/scripts/setup.sh" curl coreutils valgrind
 
-for b in bench_update bench_flash bench_poll bench_verify; do
+for b in bench_update bench_flash bench_poll bench_verify bench_delta; do
   if [ ! -x "$build/bench/$b" ]; then
     echo "bench: $build/bench/$b is missing (configure with -DSYSOTA_BENCH=ON)" >&2
     exit 2
@@ -63,6 +66,8 @@ section "5. Poll cost (one check, no update; unsigned, then signed)"
 
 section "6. Signatures: one ECDSA P-256 verify on the host (callgrind; footprint and signed poll above)"
 "$build/bench/bench_verify" --results "$results" --tmpdir "$tmp" || failed+=("6 verify")
+section "7. Delta updates (patch bytes; apply on the host beside xdelta3 -d, median of 5)"
+"$build/bench/bench_delta" --results "$results" --tmpdir "$tmp" || failed+=("7 delta")
 
 rm -rf "$tmp"
 section "Summary"

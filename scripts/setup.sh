@@ -16,6 +16,7 @@ PACKAGES=(
   python3                                 # python3 -m http.server, the server Microchip's guide suggests
   clang libclang-rt-14-dev                # libFuzzer fuzz targets
   srecord                                 # srec_cat: independent reference for hex2bin/merge
+  xdelta3                                 # VCDIFF encoder behind `sysota delta make`; reference decoder
 )
 
 if [ $# -gt 0 ]; then

@@ -13,6 +13,7 @@
 #include "ota_cliarg.h"
 #include "ota_codec.h"
 #include "ota_filedigest.h"
+#include "ota_hostdelta.h"
 #include "ota_hostfile.h"
 #include "ota_mfdoc.h"
 #include "ota_manifest.h"
@@ -31,6 +32,8 @@ static void usage(FILE *out)
     fprintf(out,
             "usage: sysota manifest add MANIFEST.json --image FILE --version N --url URL\n"
             "                           [--floor N] [--golden] [--sign-image KEY.pem]\n"
+            "                           [--patch-from OLD.bin --patch-url URL [--base-version N]\n"
+            "                            [--format jojodiff|vcdiff] [--patch PATCHFILE]]\n"
             "       sysota manifest add MANIFEST.json --version N --erase [--image FILE --url URL]\n"
             "       sysota manifest sign MANIFEST.json --key KEY.pem [--hardware-id ID] [--expires TIME]\n"
             "       sysota manifest check MANIFEST.json [--pubkey KEY.pub.pem]... [--images DIR]\n"
@@ -38,10 +41,19 @@ static void usage(FILE *out)
             "add    create MANIFEST.json if missing, compute the SHA-256 and size of FILE, and\n"
             "       add the entry for version N (replacing any entry with that version).\n"
             "       Written atomically, one entry a line, keys in a fixed order: Version,\n"
-            "       URL, Digest, Size, Floor, Golden, EraseVer, Signature.\n"
+            "       URL, Digest, Size, Floor, Golden, EraseVer, Signature, Patch.\n"
             "       --floor N: once this image is confirmed, the device refuses anything\n"
             "       below version N. --golden: the image replaces the device's golden copy.\n"
             "       --sign-image: Signature, by KEY.pem over the image's SHA-256.\n"
+            "       --patch-from: also a Patch record, so that a device holding OLD.bin\n"
+            "       downloads only the patch at --patch-url: BaseVersion (--base-version, or\n"
+            "       the version of the entry whose Digest is OLD.bin's), BaseVerDigest,\n"
+            "       PatchURL, PatchDigest, TargetDigest, Format (written for vcdiff only;\n"
+            "       jojodiff is the default) and PatchSize. --patch: the patch file, its\n"
+            "       format from --format or its first bytes; without it a VCDIFF patch is\n"
+            "       made with xdelta3 and written beside FILE under PatchURL's file name.\n"
+            "       The patch must rebuild FILE through the device's decoder. Records for\n"
+            "       other bases are kept while FILE stays the same image.\n"
             "       With --erase the entry asks devices to erase version N from their\n"
             "       store; --image and --url are then optional.\n"
             "sign   set the next Sequence (1 when there is none), rewrite MANIFEST.json, and\n"
@@ -51,7 +63,9 @@ static void usage(FILE *out)
             "       devices refuse it after that time. Both are kept until given again.\n"
             "check  validate MANIFEST.json with the device's parser and list every problem\n"
             "       with its entry index; with --images, also compare each entry's Digest\n"
-            "       and Size with the file in DIR named by the last segment of its URL.\n"
+            "       and Size with the file in DIR named by the last segment of its URL\n"
+            "       (and each Patch record's PatchDigest and PatchSize likewise). A Patch\n"
+            "       record's TargetDigest must be its entry's Digest.\n"
             "       With --pubkey (up to %d keys, as a device holds), check as a device with\n"
             "       those keys: MANIFEST.json.sig by one of them and valid, a Sequence, and\n"
             "       every image entry's Signature valid under one of them.\n"
@@ -289,19 +303,30 @@ static int load_signing_key(const char *cmd, const char *path, tool_key_t *key, 
 /* add                                                                      */
 /* ------------------------------------------------------------------------ */
 
+/* A URL given as option opt, refused when devices would refuse it; the
+ * store name it gives into name. */
+static int check_url(const char *cmd, const char *opt, const char *url, char name[OTA_STORE_NAME_MAX + 1])
+{
+    int err;
+    if (strlen(url) > OTA_URL_MAX) {
+        fprintf(stderr, "%s: %s is %zu bytes; devices accept at most %d\n", cmd, opt, strlen(url), OTA_URL_MAX);
+        return SYSOTA_EXIT_INPUT;
+    }
+    if ((err = ota_url_file_name(url, name, OTA_STORE_NAME_MAX + 1)) != OTA_OK) {
+        fprintf(stderr, "%s: %s '%s': devices would refuse it: %s (%s)\n", cmd, opt, url, ota_err_describe(err),
+                ota_err_name(err));
+        return SYSOTA_EXIT_INPUT;
+    }
+    return SYSOTA_EXIT_OK;
+}
+
 /* The entry's URL, refused when devices would refuse it. */
 static int add_url(const char *cmd, ota_manifest_entry_t *e, const char *url, const char *image)
 {
     char name[OTA_STORE_NAME_MAX + 1];
-    int err;
-    if (strlen(url) > OTA_URL_MAX) {
-        fprintf(stderr, "%s: --url is %zu bytes; devices accept at most %d\n", cmd, strlen(url), OTA_URL_MAX);
-        return SYSOTA_EXIT_INPUT;
-    }
-    if ((err = ota_url_file_name(url, name, sizeof name)) != OTA_OK) {
-        fprintf(stderr, "%s: --url '%s': devices would refuse it: %s (%s)\n", cmd, url, ota_err_describe(err),
-                ota_err_name(err));
-        return SYSOTA_EXIT_INPUT;
+    int status = check_url(cmd, "--url", url, name);
+    if (status != SYSOTA_EXIT_OK) {
+        return status;
     }
     memcpy(e->url, url, strlen(url) + 1);
     const char *base = image != NULL ? strrchr(image, '/') : NULL;
@@ -346,16 +371,158 @@ static int add_image(const char *cmd, ota_manifest_entry_t *e, const char *image
     return status;
 }
 
+/* What --patch-from and its companions say. */
+struct patch_opts {
+    const char *from;    /* --patch-from OLD.bin */
+    const char *url;     /* --patch-url */
+    const char *base;    /* --base-version */
+    const char *format;  /* --format */
+    const char *file;    /* --patch */
+};
+
+/* path's folder + "/" + name (malloc'ed), or name alone for a bare path. */
+static char *beside(const char *path, const char *name)
+{
+    const char *slash = strrchr(path, '/');
+    size_t dir = slash != NULL ? (size_t)(slash - path) + 1 : 0;
+    char *s = malloc(dir + strlen(name) + 1);
+    if (s != NULL) {
+        memcpy(s, path, dir);
+        strcpy(s + dir, name);
+    }
+    return s;
+}
+
+/* The patch: read from --patch, or made by xdelta3 and saved beside the image. */
+static int patch_bytes(const char *cmd, const struct patch_opts *po, const char *image, const char *name,
+                       ota_delta_format_t *format, char **patch, size_t *len)
+{
+    if (po->file != NULL) {
+        int err = ota_hostfile_read(po->file, patch, len);
+        if (err != OTA_OK) {
+            fprintf(stderr, "%s: %s: %s\n", cmd, po->file, err == OTA_ERR_NOT_FOUND ? "no such file" : strerror(errno));
+            return SYSOTA_EXIT_INPUT;
+        }
+        *format = po->format != NULL ? (strcmp(po->format, "vcdiff") == 0 ? OTA_DELTA_VCDIFF : OTA_DELTA_JOJODIFF)
+                                     : ota_hostdelta_detect((const uint8_t *)*patch, *len);
+        return SYSOTA_EXIT_OK;
+    }
+    if (po->format != NULL && strcmp(po->format, "jojodiff") == 0) {
+        fprintf(stderr, "%s: --format jojodiff without --patch: %s\n", cmd, SYSOTA_NO_JOJO_ENCODER);
+        return SYSOTA_EXIT_USAGE;
+    }
+    *format = OTA_DELTA_VCDIFF;
+    int err = ota_hostdelta_xdelta3(po->from, image, (uint8_t **)patch, len);
+    if (err != OTA_OK) {
+        fprintf(stderr, "%s: %s\n", cmd,
+                err == OTA_ERR_NOT_FOUND ? "xdelta3 is not installed (Debian package xdelta3; scripts/setup.sh "
+                                           "installs it), or give the patch with --patch"
+                                         : "xdelta3 failed to make the patch");
+        return SYSOTA_EXIT_INPUT;
+    }
+    char *out = beside(image, name);
+    if (out == NULL || ota_hostfile_save(out, *patch, *len) != OTA_OK) {
+        fprintf(stderr, "%s: %s: cannot write: %s\n", cmd, out != NULL ? out : name, strerror(errno));
+        free(out);
+        return SYSOTA_EXIT_INPUT;
+    }
+    printf("Patch file: %s (made by xdelta3 -e -9 -S none)\n", out);
+    free(out);
+    return SYSOTA_EXIT_OK;
+}
+
+/*
+ * The Patch record of --patch-from for entry e (its image at image): every
+ * digest computed here, and the patch applied with the device's decoder,
+ * which must rebuild the image exactly. doc gives BaseVersion when
+ * --base-version does not.
+ */
+static int make_patch_record(const char *cmd, const struct patch_opts *po, const ota_mfdoc_t *doc,
+                             const ota_manifest_entry_t *e, const char *image, ota_mfdoc_patch_t *rec)
+{
+    char name[OTA_STORE_NAME_MAX + 1];
+    char *old = NULL, *img = NULL, *patch = NULL;
+    size_t old_len = 0, img_len = 0, patch_len = 0;
+    ota_delta_format_t format = OTA_DELTA_JOJODIFF;
+
+    memset(rec, 0, sizeof *rec);
+    int status = check_url(cmd, "--patch-url", po->url, name);
+    if (status == SYSOTA_EXIT_OK && po->base != NULL &&
+        !version_arg(cmd, "--base-version", po->base, &rec->base_version)) {
+        status = SYSOTA_EXIT_USAGE;
+    }
+    int err = OTA_OK;
+    if (status == SYSOTA_EXIT_OK && ((err = ota_hostfile_read(po->from, &old, &old_len)) != OTA_OK ||
+                                     (err = ota_hostfile_read(image, &img, &img_len)) != OTA_OK)) {
+        fprintf(stderr, "%s: %s: %s\n", cmd, old == NULL ? po->from : image,
+                err == OTA_ERR_NOT_FOUND ? "no such file" : strerror(errno));
+        status = SYSOTA_EXIT_INPUT;
+    }
+    if (status == SYSOTA_EXIT_OK && (tool_sign_sha256(old, old_len, rec->base_digest) != OTA_OK ||
+                                     tool_sign_sha256(img, img_len, rec->target_digest) != OTA_OK)) {
+        fprintf(stderr, "%s: libcrypto could not hash\n", cmd);
+        status = SYSOTA_EXIT_INPUT;
+    }
+    for (size_t i = 0; status == SYSOTA_EXIT_OK && po->base == NULL && i < doc->count; i++) {
+        const ota_manifest_entry_t *b = &doc->entries[i];
+        if (!b->erase && b->has_digest && memcmp(b->digest, rec->base_digest, OTA_SHA256_LEN) == 0) {
+            rec->base_version = b->version;
+        }
+    }
+    if (status == SYSOTA_EXIT_OK && rec->base_version == 0) {
+        fprintf(stderr, "%s: no entry of %s has the Digest of %s: give its version with --base-version N\n", cmd,
+                "the manifest", po->from);
+        status = SYSOTA_EXIT_INPUT;
+    }
+    if (status == SYSOTA_EXIT_OK && rec->base_version == e->version) {
+        fprintf(stderr, "%s: --patch-from is version %lu itself: a patch needs an older image\n", cmd,
+                (unsigned long)e->version);
+        status = SYSOTA_EXIT_USAGE;
+    }
+    if (status == SYSOTA_EXIT_OK) {
+        status = patch_bytes(cmd, po, image, name, &format, &patch, &patch_len);
+    }
+    if (status == SYSOTA_EXIT_OK && (patch_len == 0 || patch_len > UINT32_MAX)) {
+        fprintf(stderr, "%s: the patch is %zu bytes; PatchSize is 1 byte to 4 GiB - 1\n", cmd, patch_len);
+        status = SYSOTA_EXIT_INPUT;
+    }
+    if (status == SYSOTA_EXIT_OK) {
+        status = sysota_delta_check(cmd, format, (const uint8_t *)old, old_len, (const uint8_t *)patch, patch_len,
+                                    (const uint8_t *)img, img_len);
+    }
+    if (status == SYSOTA_EXIT_OK && tool_sign_sha256(patch, patch_len, rec->patch_digest) != OTA_OK) {
+        fprintf(stderr, "%s: libcrypto could not hash\n", cmd);
+        status = SYSOTA_EXIT_INPUT;
+    }
+    if (status == SYSOTA_EXIT_OK) {
+        memcpy(rec->url, po->url, strlen(po->url) + 1);
+        rec->size = (uint32_t)patch_len;
+        rec->format = (uint8_t)format;
+        if (patch_len >= img_len) {
+            fprintf(stderr, "%s: warning: the patch (%zu bytes) is no smaller than the image (%zu bytes)\n", cmd,
+                    patch_len, img_len);
+        }
+    }
+    free(old);
+    free(img);
+    free(patch);
+    return status;
+}
+
 static int manifest_add(int argc, char **argv)
 {
     const char *cmd = "sysota manifest add";
     const char *path, *image = NULL, *url = NULL, *version_s = NULL, *floor_s = NULL, *sign_key = NULL;
     bool erase = false, golden = false;
+    struct patch_opts po = { NULL, NULL, NULL, NULL, NULL };
     const struct opt opts[] = {
         { "--image", NULL, &image, NULL, 0 },      { "--url", NULL, &url, NULL, 0 },
         { "--version", NULL, &version_s, NULL, 0 }, { "--erase", &erase, NULL, NULL, 0 },
         { "--floor", NULL, &floor_s, NULL, 0 },    { "--golden", &golden, NULL, NULL, 0 },
-        { "--sign-image", NULL, &sign_key, NULL, 0 }, { NULL, NULL, NULL, NULL, 0 },
+        { "--sign-image", NULL, &sign_key, NULL, 0 }, { "--patch-from", NULL, &po.from, NULL, 0 },
+        { "--patch-url", NULL, &po.url, NULL, 0 }, { "--base-version", NULL, &po.base, NULL, 0 },
+        { "--format", NULL, &po.format, NULL, 0 }, { "--patch", NULL, &po.file, NULL, 0 },
+        { NULL, NULL, NULL, NULL, 0 },
     };
     int status = parse_opts(argc, argv, cmd, opts, &path);
     if (status != SYSOTA_EXIT_OK) {
@@ -367,8 +534,19 @@ static int manifest_add(int argc, char **argv)
         usage(stderr);
         return SYSOTA_EXIT_USAGE;
     }
-    if (erase && (golden || floor_s != NULL || sign_key != NULL)) {
-        fprintf(stderr, "%s: --golden, --floor and --sign-image describe an image to install, not --erase\n", cmd);
+    if (erase && (golden || floor_s != NULL || sign_key != NULL || po.from != NULL)) {
+        fprintf(stderr, "%s: --golden, --floor, --sign-image and --patch-from describe an image to install, not "
+                        "--erase\n", cmd);
+        return SYSOTA_EXIT_USAGE;
+    }
+    if (po.from == NULL ? (po.url != NULL || po.base != NULL || po.format != NULL || po.file != NULL)
+                        : po.url == NULL) {
+        fprintf(stderr, "%s: --patch-from OLD.bin and --patch-url URL go together; --base-version, --format and "
+                        "--patch only with them\n", cmd);
+        return SYSOTA_EXIT_USAGE;
+    }
+    if (po.format != NULL && strcmp(po.format, "vcdiff") != 0 && strcmp(po.format, "jojodiff") != 0) {
+        fprintf(stderr, "%s: --format '%s': jojodiff or vcdiff\n", cmd, po.format);
         return SYSOTA_EXIT_USAGE;
     }
     ota_manifest_entry_t e;
@@ -395,9 +573,20 @@ static int manifest_add(int argc, char **argv)
     char *text = NULL;
     int len = 0;
     int replaced = 0;
+    ota_mfdoc_patch_t rec;
     status = load_for_edit(cmd, path, true, &doc);
+    if (status == SYSOTA_EXIT_OK && po.from != NULL) {
+        status = make_patch_record(cmd, &po, &doc, &e, image, &rec);
+    }
     if (status == SYSOTA_EXIT_OK && (replaced = ota_mfdoc_set(&doc, &e)) < 0) {
         fprintf(stderr, "%s: %s\n", cmd, ota_err_describe(replaced));
+        status = SYSOTA_EXIT_INPUT;
+    }
+    int err = OTA_OK;
+    if (status == SYSOTA_EXIT_OK && po.from != NULL && (err = ota_mfdoc_add_patch(&doc, e.version, &rec)) < 0) {
+        fprintf(stderr, "%s: %s\n", cmd,
+                err == OTA_ERR_FULL ? "the entry has patch records for as many bases as the tool keeps"
+                                    : ota_err_describe(err));
         status = SYSOTA_EXIT_INPUT;
     }
     if (status == SYSOTA_EXIT_OK) {
@@ -417,6 +606,13 @@ static int manifest_add(int argc, char **argv)
         }
         if (e.has_signature) {
             printf("Signature: by key %s\n", signer.id_hex);
+        }
+        if (po.from != NULL) {
+            char hex[OTA_FILEDIGEST_HEX_SIZE];
+            ota_filedigest_hex(rec.patch_digest, hex);
+            printf("Patch: from version %lu (%s), %lu bytes, %.1f%% of the image\nPatchDigest: %s\n",
+                   (unsigned long)rec.base_version, sysota_delta_format_name((ota_delta_format_t)rec.format),
+                   (unsigned long)rec.size, 100.0 * (double)rec.size / (double)e.size, hex);
         }
         /* A signed manifest's .sig covers the old bytes: devices with keys
          * refuse the pair until it is signed again. */
@@ -584,54 +780,99 @@ static void check_versions(const ota_mfdoc_t *doc, struct problems *p)
     }
 }
 
-static void check_image(const ota_manifest_entry_t *e, unsigned index, struct problems *p, const char *file)
+/* What a file served beside the manifest must be: an entry's image or a patch. */
+struct served {
+    const char *kind;       /* "image" or "Patch[k]" */
+    const char *digest_key; /* "Digest" or "PatchDigest" */
+    const char *size_key;   /* "Size" or "PatchSize" */
+    const uint8_t *digest;
+    uint32_t size;          /* 0: not given */
+};
+
+static void check_file(const struct served *w, unsigned index, struct problems *p, const char *file)
 {
     uint8_t digest[OTA_FILEDIGEST_LEN];
     uint64_t size = 0;
     int err = ota_filedigest_file(file, digest, &size);
     if (err == OTA_ERR_NOT_FOUND) {
-        fprintf(stderr, "%s: ota[%u]: image %s: no such file\n", p->path, index, file);
+        fprintf(stderr, "%s: ota[%u]: %s %s: no such file\n", p->path, index, w->kind, file);
         p->count++;
         return;
     }
     if (err != OTA_OK) {
-        fprintf(stderr, "%s: ota[%u]: image %s: cannot read: %s\n", p->path, index, file, strerror(errno));
+        fprintf(stderr, "%s: ota[%u]: %s %s: cannot read: %s\n", p->path, index, w->kind, file, strerror(errno));
         p->count++;
         return;
     }
-    if (memcmp(digest, e->digest, sizeof digest) != 0) {
+    if (memcmp(digest, w->digest, sizeof digest) != 0) {
         char have[OTA_FILEDIGEST_HEX_SIZE], want[OTA_FILEDIGEST_HEX_SIZE];
         ota_filedigest_hex(digest, have);
-        ota_filedigest_hex(e->digest, want);
-        fprintf(stderr, "%s: ota[%u]: Digest %s does not match image %s (sha256 %s)\n", p->path, index, want, file,
-                have);
+        ota_filedigest_hex(w->digest, want);
+        fprintf(stderr, "%s: ota[%u]: %s %s does not match %s %s (sha256 %s)\n", p->path, index, w->digest_key,
+                want, w->kind, file, have);
         p->count++;
     }
-    if (e->size != 0 && size != e->size) {
-        fprintf(stderr, "%s: ota[%u]: Size %lu does not match image %s (%llu bytes)\n", p->path, index,
-                (unsigned long)e->size, file, (unsigned long long)size);
+    if (w->size != 0 && size != w->size) {
+        fprintf(stderr, "%s: ota[%u]: %s %lu does not match %s %s (%llu bytes)\n", p->path, index, w->size_key,
+                (unsigned long)w->size, w->kind, file, (unsigned long long)size);
         p->count++;
     }
+}
+
+/* The file named by url's last segment in dir, checked against w. */
+static void check_served(const struct served *w, const char *url, unsigned index, struct problems *p,
+                         const char *dir)
+{
+    char name[OTA_STORE_NAME_MAX + 1];
+    if (ota_url_file_name(url, name, sizeof name) != OTA_OK) {
+        return; /* the parser has refused such a URL already */
+    }
+    size_t n = strlen(dir) + strlen(name) + 2;
+    char *file = malloc(n);
+    if (file == NULL) {
+        fprintf(stderr, "sysota manifest check: out of memory\n");
+        p->count++;
+        return;
+    }
+    snprintf(file, n, "%s/%s", dir, name);
+    check_file(w, index, p, file);
+    free(file);
 }
 
 static void check_images(const ota_mfdoc_t *doc, struct problems *p, const char *dir)
 {
     for (size_t i = 0; i < doc->count; i++) {
         const ota_manifest_entry_t *e = &doc->entries[i];
-        char name[OTA_STORE_NAME_MAX + 1];
-        if (!e->has_digest || e->url[0] == '\0' || ota_url_file_name(e->url, name, sizeof name) != OTA_OK) {
+        if (!e->has_digest || e->url[0] == '\0') {
             continue; /* an erase entry without an image */
         }
-        size_t n = strlen(dir) + strlen(name) + 2;
-        char *file = malloc(n);
-        if (file == NULL) {
-            fprintf(stderr, "sysota manifest check: out of memory\n");
-            p->count++;
-            return;
+        struct served image = { "image", "Digest", "Size", e->digest, e->size };
+        check_served(&image, e->url, doc->index[i], p, dir);
+        for (unsigned k = 0; k < doc->patches[i].count; k++) {
+            const ota_mfdoc_patch_t *r = &doc->patches[i].p[k];
+            char kind[32];
+            snprintf(kind, sizeof kind, "Patch[%u]", k);
+            struct served patch = { kind, "PatchDigest", "PatchSize", r->patch_digest, r->size };
+            check_served(&patch, r->url, doc->index[i], p, dir);
         }
-        snprintf(file, n, "%s/%s", dir, name);
-        check_image(e, doc->index[i], p, file);
-        free(file);
+    }
+}
+
+/* A patch record rebuilds its entry's image, so its TargetDigest is the
+ * entry's Digest: a device would fetch the patch, rebuild, and throw the
+ * result away. */
+static void check_patch_targets(const ota_mfdoc_t *doc, struct problems *p)
+{
+    for (size_t i = 0; i < doc->count; i++) {
+        for (unsigned k = 0; k < doc->patches[i].count; k++) {
+            const ota_mfdoc_patch_t *r = &doc->patches[i].p[k];
+            if (!doc->entries[i].has_digest ||
+                memcmp(r->target_digest, doc->entries[i].digest, OTA_SHA256_LEN) != 0) {
+                fprintf(stderr, "%s: ota[%u]: Patch[%u]: TargetDigest is not the entry's Digest\n", p->path,
+                        doc->index[i], k);
+                p->count++;
+            }
+        }
     }
 }
 
@@ -834,6 +1075,7 @@ static int manifest_check(int argc, char **argv)
                choice.rejected);
     }
     check_versions(&doc, &p);
+    check_patch_targets(&doc, &p);
     if (images != NULL) {
         check_images(&doc, &p, images);
     }

@@ -155,6 +155,7 @@ static void test_set_replaces_the_same_version_in_place_and_drops_its_repeats(vo
     assert_int_equal(ota_mfdoc_set(&doc, &e2), 0);
     /* a repeat, as a hand-edited file might hold */
     doc.entries[doc.count] = e5b;
+    doc.patches[doc.count].count = 0;
     doc.index[doc.count] = 3;
     doc.count++;
     assert_int_equal(ota_mfdoc_set(&doc, &e5c), 1);
@@ -373,6 +374,157 @@ static void test_signed_entries_read_back_and_ten_fit_the_devices_limits(void **
     ota_mfdoc_free(&doc);
 }
 
+/* A patch record with recognisable digests. */
+static ota_mfdoc_patch_t patch_record(uint32_t base_version, const char *url, uint8_t seed, uint8_t format,
+                                      uint32_t size)
+{
+    ota_mfdoc_patch_t p;
+    memset(&p, 0, sizeof p);
+    p.base_version = base_version;
+    snprintf(p.url, sizeof p.url, "%s", url);
+    memset(p.base_digest, seed, OTA_SHA256_LEN);
+    memset(p.patch_digest, seed + 1, OTA_SHA256_LEN);
+    memset(p.target_digest, seed + 2, OTA_SHA256_LEN);
+    p.format = format;
+    p.size = size;
+    return p;
+}
+
+static void test_patch_records_end_the_entry_in_the_originals_key_order(void **state)
+{
+    (void)state;
+    ota_mfdoc_t doc;
+    ota_mfdoc_init(&doc);
+    ota_manifest_entry_t a = entry(3, "http://h/app_v3.bin", 0x33, false);
+    assert_int_equal(ota_mfdoc_set(&doc, &a), 0);
+    ota_mfdoc_patch_t jojo = patch_record(1, "http://h/v1_v3.jdiff", 0x11, OTA_DELTA_JOJODIFF, 0);
+    ota_mfdoc_patch_t vcd = patch_record(2, "http://h/v2_v3.vcdiff", 0x21, OTA_DELTA_VCDIFF, 31175);
+    assert_int_equal(ota_mfdoc_add_patch(&doc, 3, &jojo), 0);
+    assert_int_equal(ota_mfdoc_add_patch(&doc, 3, &vcd), 0);
+    char buf[2048];
+    assert_true(ota_mfdoc_format(&doc, buf, sizeof buf) > 0);
+    assert_string_equal(buf, "{\n"
+                             "  \"ota\": [\n"
+                             "    { \"Version\": 3, \"URL\": \"http://h/app_v3.bin\", "
+                             "\"Digest\": \"3333333333333333333333333333333333333333333333333333333333333333\", "
+                             "\"EraseVer\": false, \"Patch\": [ "
+                             "{ \"BaseVersion\": 1, "
+                             "\"BaseVerDigest\": \"1111111111111111111111111111111111111111111111111111111111111111\", "
+                             "\"PatchURL\": \"http://h/v1_v3.jdiff\", "
+                             "\"PatchDigest\": \"1212121212121212121212121212121212121212121212121212121212121212\", "
+                             "\"TargetDigest\": \"1313131313131313131313131313131313131313131313131313131313131313\" }, "
+                             "{ \"BaseVersion\": 2, "
+                             "\"BaseVerDigest\": \"2121212121212121212121212121212121212121212121212121212121212121\", "
+                             "\"PatchURL\": \"http://h/v2_v3.vcdiff\", "
+                             "\"PatchDigest\": \"2222222222222222222222222222222222222222222222222222222222222222\", "
+                             "\"TargetDigest\": \"2323232323232323232323232323232323232323232323232323232323232323\", "
+                             "\"Format\": \"vcdiff\", \"PatchSize\": 31175 } ] }\n"
+                             "  ]\n"
+                             "}\n");
+    /* and it reads back, record for record */
+    ota_mfdoc_t back;
+    ota_mfdoc_init(&back);
+    unsigned rejected = 1;
+    assert_int_equal(ota_mfdoc_load(&back, buf, strlen(buf), NULL, NULL, &rejected), OTA_OK);
+    assert_int_equal(rejected, 0);
+    assert_int_equal(back.count, 1);
+    assert_int_equal(back.patches[0].count, 2);
+    assert_memory_equal(&back.patches[0].p[0], &jojo, sizeof jojo);
+    assert_memory_equal(&back.patches[0].p[1], &vcd, sizeof vcd);
+    ota_mfdoc_free(&back);
+    ota_mfdoc_free(&doc);
+}
+
+static void test_add_patch_replaces_the_same_base_and_set_keeps_records_of_the_same_image(void **state)
+{
+    (void)state;
+    ota_mfdoc_t doc;
+    ota_mfdoc_init(&doc);
+    ota_manifest_entry_t a = entry(3, "http://h/app_v3.bin", 0x33, false);
+    assert_int_equal(ota_mfdoc_set(&doc, &a), 0);
+    ota_mfdoc_patch_t p1 = patch_record(1, "http://h/p1.bin", 0x10, OTA_DELTA_JOJODIFF, 0);
+    ota_mfdoc_patch_t p1b = patch_record(1, "http://h/p1b.bin", 0x40, OTA_DELTA_VCDIFF, 9);
+    assert_int_equal(ota_mfdoc_add_patch(&doc, 9, &p1), OTA_ERR_NOT_FOUND);
+    assert_int_equal(ota_mfdoc_add_patch(&doc, 3, &p1), 0);
+    assert_int_equal(ota_mfdoc_add_patch(&doc, 3, &p1b), 1);
+    assert_int_equal(doc.patches[0].count, 1);
+    assert_string_equal(doc.patches[0].p[0].url, "http://h/p1b.bin");
+    for (uint32_t b = 2; b <= OTA_MFDOC_PATCHES_MAX; b++) {
+        ota_mfdoc_patch_t p = patch_record(b, "http://h/p.bin", (uint8_t)b, OTA_DELTA_JOJODIFF, 0);
+        assert_int_equal(ota_mfdoc_add_patch(&doc, 3, &p), 0);
+    }
+    ota_mfdoc_patch_t extra = patch_record(99, "http://h/p.bin", 0x99, OTA_DELTA_JOJODIFF, 0);
+    assert_int_equal(ota_mfdoc_add_patch(&doc, 3, &extra), OTA_ERR_FULL);
+    /* the same image again (a new URL, say): the records still rebuild it */
+    ota_manifest_entry_t same = entry(3, "http://cdn/app_v3.bin", 0x33, false);
+    assert_int_equal(ota_mfdoc_set(&doc, &same), 1);
+    assert_int_equal(doc.patches[0].count, OTA_MFDOC_PATCHES_MAX);
+    /* another image under that version: they would rebuild the old one */
+    ota_manifest_entry_t other = entry(3, "http://h/app_v3.bin", 0x34, false);
+    assert_int_equal(ota_mfdoc_set(&doc, &other), 1);
+    assert_int_equal(doc.patches[0].count, 0);
+    ota_mfdoc_free(&doc);
+}
+
+/* A record an edit could not write back is reported, never dropped. */
+static void test_load_reports_patch_records_it_cannot_read(void **state)
+{
+    (void)state;
+    static const char *const bad[] = {
+        "\"Patch\": {}",
+        "\"Patch\": [1]",
+        "\"Patch\": [{\"BaseVerDigest\": \"%s\", \"PatchURL\": \"http://h/p.bin\", \"PatchDigest\": \"%s\", "
+        "\"TargetDigest\": \"%s\"}]",
+        "\"Patch\": [{\"BaseVersion\": 0, \"BaseVerDigest\": \"%s\", \"PatchURL\": \"http://h/p.bin\", "
+        "\"PatchDigest\": \"%s\", \"TargetDigest\": \"%s\"}]",
+        "\"Patch\": [{\"BaseVersion\": 1, \"BaseVerDigest\": \"%s0\", \"PatchURL\": \"http://h/p.bin\", "
+        "\"PatchDigest\": \"%s\", \"TargetDigest\": \"%s\"}]",
+        "\"Patch\": [{\"BaseVersion\": 1, \"BaseVerDigest\": \"%s\", \"PatchURL\": \"http://h/\", "
+        "\"PatchDigest\": \"%s\", \"TargetDigest\": \"%s\"}]",
+        "\"Patch\": [{\"BaseVersion\": 1, \"BaseVerDigest\": \"%s\", \"PatchURL\": \"http://h/p.bin\", "
+        "\"PatchDigest\": \"%s\", \"TargetDigest\": \"%s\", \"Format\": \"bsdiff\"}]",
+        "\"Patch\": [{\"BaseVersion\": 1, \"BaseVerDigest\": \"%s\", \"PatchURL\": \"http://h/p.bin\", "
+        "\"PatchDigest\": \"%s\", \"TargetDigest\": \"%s\", \"PatchSize\": -1}]",
+        "\"Patch\": [{\"BaseVersion\": 1, \"BaseVersion\": 2, \"BaseVerDigest\": \"%s\", "
+        "\"PatchURL\": \"http://h/p.bin\", \"PatchDigest\": \"%s\", \"TargetDigest\": \"%s\"}]",
+        "\"Patch\": [{}, {}, {}, {}, {}]",
+    };
+    const char *hex = "0101010101010101010101010101010101010101010101010101010101010101";
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char patch[1024], json[2048];
+        snprintf(patch, sizeof patch, bad[i], hex, hex, hex);
+        snprintf(json, sizeof json,
+                 "{\"ota\":[{\"Version\":1,\"URL\":\"http://h/a.bin\",\"Digest\":\"%s\"},"
+                 "{\"Version\":2,\"URL\":\"http://h/b.bin\",\"Digest\":\"%s\",%s}]}",
+                 hex, hex, patch);
+        ota_mfdoc_t doc;
+        ota_mfdoc_init(&doc);
+        struct seen s = { .n = 0 };
+        unsigned rejected = 0;
+        assert_int_equal(ota_mfdoc_load(&doc, json, strlen(json), note, &s, &rejected), OTA_OK);
+        if (rejected != 1 || s.n != 1 || s.index[0] != 1 || s.err[0] != OTA_ERR_ENTRY) {
+            fail_msg("not reported: %s", patch);
+        }
+        ota_mfdoc_free(&doc);
+    }
+    /* a good record, with a key the tool does not know, passes */
+    char json[1024];
+    snprintf(json, sizeof json,
+             "{\"ota\":[{\"Version\":2,\"URL\":\"http://h/b.bin\",\"Digest\":\"%s\",\"Patch\":"
+             "[{\"BaseVersion\":1,\"BaseVerDigest\":\"%s\",\"PatchURL\":\"http://h/p.bin\",\"PatchDigest\":"
+             "\"%s\",\"TargetDigest\":\"%s\",\"Comment\":[1]}]}]}",
+             hex, hex, hex, hex);
+    ota_mfdoc_t doc;
+    ota_mfdoc_init(&doc);
+    unsigned rejected = 1;
+    assert_int_equal(ota_mfdoc_load(&doc, json, strlen(json), NULL, NULL, &rejected), OTA_OK);
+    assert_int_equal(rejected, 0);
+    assert_int_equal(doc.patches[0].count, 1);
+    assert_int_equal(doc.patches[0].p[0].base_version, 1);
+    assert_int_equal(doc.patches[0].p[0].format, OTA_DELTA_JOJODIFF);
+    ota_mfdoc_free(&doc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -388,6 +540,9 @@ int main(void)
         cmocka_unit_test(test_load_keeps_the_manifests_own_keys_and_writes_expires_in_utc),
         cmocka_unit_test(test_times_are_written_to_the_second_in_utc_up_to_the_year_9999),
         cmocka_unit_test(test_signed_entries_read_back_and_ten_fit_the_devices_limits),
+        cmocka_unit_test(test_patch_records_end_the_entry_in_the_originals_key_order),
+        cmocka_unit_test(test_add_patch_replaces_the_same_base_and_set_keeps_records_of_the_same_image),
+        cmocka_unit_test(test_load_reports_patch_records_it_cannot_read),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -22,6 +22,12 @@
  * Digest, Size, Floor and Signature only when present, Golden only when
  * true, EraseVer always. The short keys lead and the 88-character
  * signature ends the line, so that entries line up in a diff.
+ * An entry that can be rebuilt from an older image (a delta update) ends
+ * with its "Patch" array, on the same line: one record per base image,
+ * each with the keys BaseVersion, BaseVerDigest, PatchURL, PatchDigest,
+ * TargetDigest, in that order as the original writes them, then Format
+ * (only "vcdiff": "jojodiff", the original's format, is the default) and
+ * PatchSize (when known).
  * "Expires" is written in UTC ("Z"), whatever offset it was read with: the
  * same instant, so a device reads the same time.
  *
@@ -38,16 +44,38 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ota_delta.h"
 #include "ota_manifest.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
+/** Patch records one entry may carry here. */
+#define OTA_MFDOC_PATCHES_MAX 4
+
+/** One record of an entry's "Patch" array: how to rebuild the entry's image from an older one. */
+typedef struct ota_mfdoc_patch {
+    uint32_t base_version;                 /**< "BaseVersion": the image a device must hold */
+    uint32_t size;                         /**< "PatchSize": the patch's length; 0 when not given */
+    uint8_t format;                        /**< "Format": an ota_delta_format_t, OTA_DELTA_JOJODIFF when not given */
+    uint8_t base_digest[OTA_SHA256_LEN];   /**< "BaseVerDigest": that image's SHA-256 */
+    uint8_t patch_digest[OTA_SHA256_LEN];  /**< "PatchDigest": the patch file's SHA-256 */
+    uint8_t target_digest[OTA_SHA256_LEN]; /**< "TargetDigest": the rebuilt image's, the entry's Digest */
+    char url[OTA_URL_MAX + 1];             /**< "PatchURL" */
+} ota_mfdoc_patch_t;
+
+/** An entry's patch records, in array order. */
+typedef struct ota_mfdoc_patches {
+    unsigned count;
+    ota_mfdoc_patch_t p[OTA_MFDOC_PATCHES_MAX];
+} ota_mfdoc_patches_t;
+
 /** A manifest: its own keys and its entries, in array order. */
 typedef struct ota_mfdoc {
     ota_manifest_header_t header; /**< Sequence, HardwareId, Expires (each with its has_ flag) */
     ota_manifest_entry_t *entries;
+    ota_mfdoc_patches_t *patches; /**< patches[i]: the records of entries[i] */
     unsigned *index; /**< index[i]: where entries[i] stood in the "ota" array it was loaded from
                           (for messages; an entry appended by ota_mfdoc_set gets its own position) */
     size_t count;
@@ -70,6 +98,13 @@ void ota_mfdoc_free(ota_mfdoc_t *doc);
  * what ota_manifest_parse returns (OTA_OK even when elements were rejected:
  * *rejected, if not NULL, counts them), or OTA_ERR_NO_SPACE when out of
  * memory.
+ * The "Patch" records of each accepted entry are read here too, as strictly
+ * as the entry's own keys (BaseVersion 1..2^32-1; the digests 64 hex
+ * digits; PatchURL a URL the device takes; Format "jojodiff" or "vcdiff";
+ * PatchSize 1..2^32-1; at most OTA_MFDOC_PATCHES_MAX records, no key
+ * twice; unknown keys ignored). An entry with a record that breaks these
+ * rules is reported (OTA_ERR_ENTRY, "Patch[k]: ...") and counted as
+ * rejected: an edit would otherwise drop what it cannot read.
  */
 int ota_mfdoc_load(ota_mfdoc_t *doc, const char *json, size_t len, ota_mfdoc_problem_fn fn, void *arg,
                    unsigned *rejected);
@@ -77,10 +112,20 @@ int ota_mfdoc_load(ota_mfdoc_t *doc, const char *json, size_t len, ota_mfdoc_pro
 /**
  * Put entry e into doc: it replaces the first entry with the same version
  * (in place, so the order of the others is kept) and any further ones are
- * removed; otherwise it is appended. Returns 1 when it replaced, 0 when it
- * appended, or OTA_ERR_NO_SPACE.
+ * removed; otherwise it is appended. A replaced entry's patch records are
+ * kept when its Digest is e's (they still rebuild that image), else
+ * dropped. Returns 1 when it replaced, 0 when it appended, or
+ * OTA_ERR_NO_SPACE.
  */
 int ota_mfdoc_set(ota_mfdoc_t *doc, const ota_manifest_entry_t *e);
+
+/**
+ * Add patch record p to the entry of version: it replaces a record with
+ * the same BaseVersion, else is appended. Returns 1 when it replaced, 0
+ * when it appended, OTA_ERR_NOT_FOUND (no such entry) or OTA_ERR_FULL
+ * (OTA_MFDOC_PATCHES_MAX records already).
+ */
+int ota_mfdoc_add_patch(ota_mfdoc_t *doc, uint32_t version, const ota_mfdoc_patch_t *p);
 
 /**
  * Write doc as JSON (see above) into buf of cap bytes, NUL-terminated.
@@ -88,7 +133,7 @@ int ota_mfdoc_set(ota_mfdoc_t *doc, const ota_manifest_entry_t *e);
  * small. The keys and their order are those above; "URL" is left out when it
  * is empty, "Digest" when has_digest is false (both allowed only for an
  * erase entry), "Size" and "Floor" when 0, "Signature" when has_signature is
- * false.
+ * false, "Patch" when the entry has no patch record.
  */
 int ota_mfdoc_format(const ota_mfdoc_t *doc, char *buf, size_t cap);
 
