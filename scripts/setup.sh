@@ -16,6 +16,9 @@ PACKAGES=(
   python3                                 # python3 -m http.server, the server Microchip's guide suggests
   clang libclang-rt-14-dev                # libFuzzer fuzz targets
   srecord                                 # srec_cat: independent reference for hex2bin/merge
+  gcc-arm-none-eabi libnewlib-arm-none-eabi  # the Cortex-M4 target build (newlib-nano)
+  qemu-system-arm                         # runs it: the mps2-an386 board, tests with the label "target"
+  dpkg-dev                                # apt-get source mbedtls: mbedTLS compiled for the target
 )
 
 if [ $# -gt 0 ]; then
