@@ -9,7 +9,9 @@
 
 #include <mbedtls/memory_buffer_alloc.h>
 
+#include "board.h"
 #include "crypto_mbedtls.h"
+#include "semihost.h"
 
 static unsigned char arena[MPS2_CRYPTO_ARENA];
 static bool arena_ready;
@@ -26,6 +28,13 @@ void *mps2_crypto_no_calloc(size_t n, size_t size)
 void mps2_crypto_no_free(void *p)
 {
     (void)p;
+}
+
+void mps2_crypto_fatal(int status)
+{
+    (void)status;
+    semihost_puts("crypto: mbedTLS's arena is corrupted\n");
+    mps2_exit(MPS2_EXIT_FAULT);
 }
 
 int mps2_crypto_port(ota_crypto_t *out)

@@ -36,6 +36,9 @@ void *mps2_crypto_no_calloc(size_t n, size_t size);
 void mps2_crypto_no_free(void *p);
 #define MBEDTLS_PLATFORM_STD_CALLOC mps2_crypto_no_calloc
 #define MBEDTLS_PLATFORM_STD_FREE mps2_crypto_no_free
+/* The arena allocator stops the program when its blocks are corrupted: a fault of the board. */
+void mps2_crypto_fatal(int status);
+#define MBEDTLS_PLATFORM_EXIT_MACRO mps2_crypto_fatal
 
 #include "mbedtls/check_config.h"
 

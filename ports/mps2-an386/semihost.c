@@ -10,7 +10,6 @@
 enum {
     SYS_OPEN = 0x01,
     SYS_CLOSE = 0x02,
-    SYS_WRITE0 = 0x04,
     SYS_WRITE = 0x05,
     SYS_READ = 0x06,
     SYS_SEEK = 0x0A,
@@ -32,12 +31,8 @@ static int32_t call(uint32_t op, const void *arg)
     return (int32_t)r0;
 }
 
-void semihost_puts(const char *s)
-{
-    (void)call(SYS_WRITE0, s);
-}
-
-/* Handle 1 is not the console in semihosting: ":tt" opened for writing is. */
+/* Handle 1 is not the console in semihosting: ":tt" opened for writing is,
+ * and QEMU sends it to its stdout (SYS_WRITE0's text would go to stderr). */
 static int console(void)
 {
     static int tt = -1;
@@ -53,6 +48,11 @@ void semihost_print(const char *s, uint32_t len)
     if (fh >= 0) {
         (void)semihost_write(fh, s, len);
     }
+}
+
+void semihost_puts(const char *s)
+{
+    semihost_print(s, (uint32_t)strlen(s));
 }
 
 void semihost_print_int(int32_t v)
