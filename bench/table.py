@@ -42,6 +42,18 @@ ROWS = [
      "one curl GET", None, None, "B"),
     ("5", "poll, no update, HTTPS: bytes", "poll.https.total", "poll.https.ref_total",
      "one curl GET", None, None, "B"),
+    ("6", "board bootloader ELF: text (SHA-256 + ECDSA)", "tgt.boot.text", "fp.boot.text",
+     "stub-port build", None, None, "B"),
+    ("6", "board bootloader: static RAM (stack out)", "tgt.boot.ram", "fp.boot.ram",
+     "stub-port build", None, None, "B"),
+    ("6", "board bootloader: stack high-water", "tgt.boot.stack_hwm", "fp.boot.stack",
+     "static bound", None, None, "B"),
+    ("6", "board application: OTA part text", "tgt.app.ota_text", "fp.svc.text",
+     "stub-port build", None, None, "B"),
+    ("6", "board application: stack high-water", "tgt.app.stack_hwm", "fp.svc.stack",
+     "static bound", None, None, "B"),
+    ("6", "boot: instructions to the jump, direct", "tgt.boot.insn_direct", None, "", None, None, ""),
+    ("6", "boot: instructions to the jump, install 256 KiB", "tgt.boot.insn_install", None, "", None, None, ""),
 ]
 
 
