@@ -12,12 +12,11 @@
  * A directory outlives posix_store_dir_close (a fixture reopens the same
  * path and finds its files) until test_tmpdir_remove drops it.
  */
-#include "store_dir.h"
+#include "store_dir_impl.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "ota_name.h"
 #include "ram_dirs.h"
 
 /* One file: its bytes and where it is. An open handle keeps a removed or
@@ -139,22 +138,27 @@ int ram_dirs_remove(const char *prefix)
     return found;
 }
 
-int posix_store_dir_check_name(const char *name)
-{
-    if (name == NULL) {
-        return OTA_ERR_NAME;
-    }
-    return ota_name_check(name, strnlen(name, OTA_STORE_NAME_MAX + 1), NULL);
-}
-
+/* The open handle fh: its open file and its flags. */
 static int handle_enter(posix_store_dir_t *st, int fh, ram_open_t **o, unsigned *flags)
 {
-    if (fh < 0 || fh >= POSIX_STORE_DIR_MAX_OPEN || st->handles[fh].fd < 0) {
-        return OTA_ERR_INVALID_ARG;
+    posix_store_dir_handle_t *h;
+    int rc = posix_store_dir_handle(st, fh, &h);
+    if (rc == OTA_OK) {
+        *o = &opens[h->fd];
+        *flags = h->flags;
     }
-    *o = &opens[st->handles[fh].fd];
-    *flags = st->handles[fh].flags;
-    return OTA_OK;
+    return rc;
+}
+
+/* The file called name in st's directory: OTA_ERR_NAME, OTA_ERR_NOT_FOUND or OTA_OK. */
+static int named_file(posix_store_dir_t *st, const char *name, ram_file_t **f)
+{
+    int rc = posix_store_dir_check_name(name);
+    if (rc != OTA_OK) {
+        return rc;
+    }
+    *f = file_find(st->dirfd, name);
+    return *f != NULL ? OTA_OK : OTA_ERR_NOT_FOUND;
 }
 
 /* ---- the ota_store_t functions ------------------------------------------ */
@@ -162,22 +166,15 @@ static int handle_enter(posix_store_dir_t *st, int fh, ram_open_t **o, unsigned 
 static int ram_open(void *ctx, const char *name, unsigned flags)
 {
     posix_store_dir_t *st = ctx;
-    if (flags != OTA_STORE_READ && flags != OTA_STORE_WRITE && flags != OTA_STORE_APPEND) {
-        return OTA_ERR_INVALID_ARG;
-    }
-    int rc = posix_store_dir_check_name(name);
-    if (rc != OTA_OK) {
-        return rc;
-    }
-    int slot = 0;
-    while (slot < POSIX_STORE_DIR_MAX_OPEN && st->handles[slot].fd >= 0) {
-        slot++;
+    int slot = posix_store_dir_open_slot(st, name, flags);
+    if (slot < 0) {
+        return slot;
     }
     int fd = 0;
     while (fd < RAM_MAX_OPEN && opens[fd].file != NULL) {
         fd++;
     }
-    if (slot == POSIX_STORE_DIR_MAX_OPEN || fd == RAM_MAX_OPEN) {
+    if (fd == RAM_MAX_OPEN) {
         return OTA_ERR_FULL;
     }
     ram_file_t *f = file_find(st->dirfd, name);
@@ -319,13 +316,10 @@ static int ram_rename(void *ctx, const char *from, const char *to)
 static int ram_remove(void *ctx, const char *name)
 {
     posix_store_dir_t *st = ctx;
-    int rc = posix_store_dir_check_name(name);
+    ram_file_t *f;
+    int rc = named_file(st, name, &f);
     if (rc != OTA_OK) {
         return rc;
-    }
-    ram_file_t *f = file_find(st->dirfd, name);
-    if (f == NULL) {
-        return OTA_ERR_NOT_FOUND;
     }
     st->used -= f->size;
     file_unlink(f);
@@ -334,17 +328,13 @@ static int ram_remove(void *ctx, const char *name)
 
 static int ram_stat(void *ctx, const char *name, uint32_t *size)
 {
-    posix_store_dir_t *st = ctx;
-    int rc = posix_store_dir_check_name(name);
+    ram_file_t *f;
+    int rc = named_file(ctx, name, &f);
+    if (rc == OTA_OK && size == NULL) {
+        rc = OTA_ERR_INVALID_ARG;
+    }
     if (rc != OTA_OK) {
         return rc;
-    }
-    if (size == NULL) {
-        return OTA_ERR_INVALID_ARG;
-    }
-    ram_file_t *f = file_find(st->dirfd, name);
-    if (f == NULL) {
-        return OTA_ERR_NOT_FOUND;
     }
     *size = f->size;
     return OTA_OK;
@@ -366,21 +356,12 @@ static int ram_list(void *ctx, ota_store_list_cb cb, void *arg)
 
 /* ---- lifetime ---------------------------------------------------------- */
 
-static void reset_fields(posix_store_dir_t *st)
-{
-    memset(st, 0, sizeof(*st));
-    st->dirfd = -1;
-    for (int i = 0; i < POSIX_STORE_DIR_MAX_OPEN; i++) {
-        st->handles[i].fd = -1;
-    }
-}
-
 int posix_store_dir_open(posix_store_dir_t *st, const posix_store_dir_config_t *cfg)
 {
     if (st == NULL || cfg == NULL || cfg->dir == NULL || cfg->dir[0] == '\0') {
         return OTA_ERR_INVALID_ARG;
     }
-    reset_fields(st);
+    posix_store_dir_reset(st);
     st->cfg = *cfg;
     st->dirfd = dir_find(cfg->dir, true);
     if (st->dirfd < 0) {
@@ -403,7 +384,7 @@ int posix_store_dir_close(posix_store_dir_t *st)
             (void)ram_close(st, i);
         }
     }
-    reset_fields(st);
+    posix_store_dir_reset(st);
     return OTA_OK;
 }
 
@@ -423,34 +404,12 @@ int posix_store_dir_port(posix_store_dir_t *st, ota_store_t *out)
     return OTA_OK;
 }
 
-uint64_t posix_store_dir_used(const posix_store_dir_t *st)
-{
-    return st->used;
-}
-
-int posix_store_dir_open_handles(const posix_store_dir_t *st)
-{
-    int n = 0;
-    for (int i = 0; i < POSIX_STORE_DIR_MAX_OPEN; i++) {
-        n += st->handles[i].fd >= 0;
-    }
-    return n;
-}
-
-bool posix_store_dir_fits(const posix_store_dir_t *st, uint64_t len)
-{
-    return st->cfg.capacity == 0 || (st->used <= st->cfg.capacity && len <= st->cfg.capacity - st->used);
-}
-
 int posix_store_dir_truncate(posix_store_dir_t *st, const char *name, uint64_t len)
 {
-    int rc = posix_store_dir_check_name(name);
+    ram_file_t *f;
+    int rc = named_file(st, name, &f);
     if (rc != OTA_OK) {
         return rc;
-    }
-    ram_file_t *f = file_find(st->dirfd, name);
-    if (f == NULL) {
-        return OTA_ERR_NOT_FOUND;
     }
     if (len > f->size) {
         return OTA_ERR_INVALID_ARG;
