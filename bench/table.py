@@ -81,6 +81,18 @@ ROWS = [
      "full images", None, None, "B"),
     ("7", "all pairs: apply VCDIFF on the host", "delta.all.vcdiff_apply_ms", "delta.all.xdelta3_apply_ms",
      "xdelta3 -d, a process", None, None, "ms"),
+    ("8", "board bootloader ELF: text (SHA-256 + ECDSA)", "tgt.boot.text", "fp.boot.text",
+     "stub-port build", None, None, "B"),
+    ("8", "board bootloader: static RAM (stack out)", "tgt.boot.ram", "fp.boot.ram",
+     "stub-port build", None, None, "B"),
+    ("8", "board bootloader: stack high-water", "tgt.boot.stack_hwm", "fp.boot.stack",
+     "static bound", None, None, "B"),
+    ("8", "board application: OTA part text", "tgt.app.ota_text", "fp.svc.text",
+     "stub-port build", None, None, "B"),
+    ("8", "board application: stack high-water", "tgt.app.stack_hwm", "fp.svc.stack",
+     "static bound", None, None, "B"),
+    ("8", "boot: instructions to the jump, direct", "tgt.boot.insn_direct", None, "", None, None, ""),
+    ("8", "boot: instructions to the jump, install 256 KiB", "tgt.boot.insn_install", None, "", None, None, ""),
 ]
 
 

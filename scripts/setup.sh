@@ -17,6 +17,9 @@ PACKAGES=(
   clang libclang-rt-14-dev                # libFuzzer fuzz targets
   srecord                                 # srec_cat: independent reference for hex2bin/merge
   xdelta3                                 # VCDIFF encoder behind `sysota delta make`; reference decoder
+  gcc-arm-none-eabi libnewlib-arm-none-eabi  # the Cortex-M4 target build (newlib-nano)
+  qemu-system-arm                         # runs it: the mps2-an386 board, tests with the label "target"
+  dpkg-dev                                # apt-get source mbedtls: mbedTLS compiled for the target
 )
 
 if [ $# -gt 0 ]; then

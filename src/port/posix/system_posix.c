@@ -123,7 +123,9 @@ int posix_system_take_reset(posix_system_t *sys)
 int posix_system_set_log(posix_system_t *sys, ota_log_level_t level, const char *prefix,
                              bool to_stderr, posix_system_log_cb cb, void *arg)
 {
-    if ((int)level < (int)OTA_LOG_ERROR || (int)level > (int)OTA_LOG_DEBUG) {
+    /* Unsigned: one test for both ends, also where an enum is a byte
+     * (arm-none-eabi's short enums), and "below ERROR" cannot be written. */
+    if ((unsigned)level > (unsigned)OTA_LOG_DEBUG) {
         return OTA_ERR_INVALID_ARG;
     }
     sys->level = level;
