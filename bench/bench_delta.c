@@ -23,8 +23,8 @@
 #include <unistd.h>
 
 #include "bench_util.h"
-#include "ota_hostdelta.h"
-#include "ota_hostfile.h"
+#include "tool_hostdelta.h"
+#include "tool_hostfile.h"
 
 #define RUNS 5
 #define WORK 4096u
@@ -88,12 +88,12 @@ static double time_ours(const char *old, const char *patch, ota_delta_format_t f
     size_t o_len = 0, p_len = 0, n = 0;
     uint8_t *img = NULL;
     double t0 = bench_now_s();
-    int err = ota_hostfile_read(old, &o, &o_len);
+    int err = tool_hostfile_read(old, &o, &o_len);
     if (err == OTA_OK) {
-        err = ota_hostfile_read(patch, &p, &p_len);
+        err = tool_hostfile_read(patch, &p, &p_len);
     }
     if (err == OTA_OK) {
-        err = ota_hostdelta_apply(format, (const uint8_t *)o, o_len, (const uint8_t *)p, p_len, WORK, UINT32_MAX,
+        err = tool_hostdelta_apply(format, (const uint8_t *)o, o_len, (const uint8_t *)p, p_len, WORK, UINT32_MAX,
                                   &img, &n, NULL);
     }
     FILE *f = err == OTA_OK ? fopen(out, "wb") : NULL;
@@ -127,13 +127,13 @@ static int bench_pair(const char *dir, const char *pair, const char *work, doubl
     size_t want_len = 0, j_len = 0, v_len = 0;
     int err = OTA_ERR_NO_SPACE;
     if (old != NULL && new != NULL && jojo != NULL && vcd != NULL && out != NULL) {
-        err = ota_hostfile_read(new, &want, &want_len);
+        err = tool_hostfile_read(new, &want, &want_len);
     }
     if (err == OTA_OK) {
-        err = ota_hostfile_read(jojo, &j, &j_len);
+        err = tool_hostfile_read(jojo, &j, &j_len);
     }
     if (err == OTA_OK) {
-        err = ota_hostfile_read(vcd, &v, &v_len);
+        err = tool_hostfile_read(vcd, &v, &v_len);
     }
     double ours[RUNS], jj[RUNS], ref[RUNS];
     char *argv[] = { "xdelta3", "-d", "-f", "-s", old, vcd, out, NULL };

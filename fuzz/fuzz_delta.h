@@ -7,7 +7,7 @@
  * core's decoder. Besides the sanitizers' own checks (the base is in a heap
  * buffer of exactly its size, the patch is libFuzzer's), it traps when:
  *  - the decoder asks for bytes outside the base, the patch or the output
- *    written so far (ota_hostdelta_apply then says OTA_ERR_RANGE);
+ *    written so far (tool_hostdelta_apply then says OTA_ERR_RANGE);
  *  - it ends with anything but OTA_OK, OTA_ERR_CORRUPT,
  *    OTA_ERR_NOT_SUPPORTED or this harness's output cap (OTA_ERR_TOO_LARGE);
  *  - a work buffer of 1 byte gives another result or another image than
@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ota_hostdelta.h"
+#include "tool_hostdelta.h"
 
 #define FUZZ_DELTA_BASE_SIZE 8192u
 /* Output beyond this is cut short: a patch may legitimately ask for much
@@ -54,10 +54,10 @@ static inline int fuzz_delta_one(ota_delta_format_t format, const uint8_t *data,
     uint8_t *base = fuzz_delta_base();
     uint8_t *out = NULL, *out1 = NULL;
     size_t len = 0, len1 = 0;
-    int err = ota_hostdelta_apply(format, base, FUZZ_DELTA_BASE_SIZE, data + 1, size - 1, work[data[0] % 8],
+    int err = tool_hostdelta_apply(format, base, FUZZ_DELTA_BASE_SIZE, data + 1, size - 1, work[data[0] % 8],
                                   FUZZ_DELTA_OUT_MAX, &out, &len, NULL);
     FUZZ_CHECK(err == OTA_OK || err == OTA_ERR_CORRUPT || err == OTA_ERR_NOT_SUPPORTED || err == OTA_ERR_TOO_LARGE);
-    int err1 = ota_hostdelta_apply(format, base, FUZZ_DELTA_BASE_SIZE, data + 1, size - 1, 1, FUZZ_DELTA_OUT_MAX,
+    int err1 = tool_hostdelta_apply(format, base, FUZZ_DELTA_BASE_SIZE, data + 1, size - 1, 1, FUZZ_DELTA_OUT_MAX,
                                    &out1, &len1, NULL);
     /* The cap is met at a flush, which comes sooner with a small buffer:
      * only results that did not meet it compare. */

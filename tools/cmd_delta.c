@@ -10,9 +10,9 @@
 #include <string.h>
 
 #include "hostsign.h"
-#include "ota_filedigest.h"
-#include "ota_hostdelta.h"
-#include "ota_hostfile.h"
+#include "tool_filedigest.h"
+#include "tool_hostdelta.h"
+#include "tool_hostfile.h"
 #include "sysota_cmd.h"
 
 /* The work buffer of `delta apply`: one flash page, as a device would lend. */
@@ -94,7 +94,7 @@ static int parse(int argc, char **argv, const char *cmd, struct args *a)
 
 static int load(const char *cmd, const char *path, char **data, size_t *len)
 {
-    int err = ota_hostfile_read(path, data, len);
+    int err = tool_hostfile_read(path, data, len);
     if (err != OTA_OK) {
         fprintf(stderr, "%s: %s: %s\n", cmd, path, err == OTA_ERR_NOT_FOUND ? "no such file" : strerror(errno));
         return SYSOTA_EXIT_INPUT;
@@ -124,9 +124,9 @@ static const char *apply_error_text(ota_delta_format_t f, int err)
 static void print_digest(const char *label, const void *data, size_t len)
 {
     uint8_t sha[OTA_SHA256_LEN];
-    char hex[OTA_FILEDIGEST_HEX_SIZE];
+    char hex[TOOL_FILEDIGEST_HEX_SIZE];
     if (tool_sign_sha256(data, len, sha) == OTA_OK) {
-        ota_filedigest_hex(sha, hex);
+        tool_filedigest_hex(sha, hex);
         printf("%s: %s\n", label, hex);
     }
 }
@@ -136,7 +136,7 @@ int sysota_delta_check(const char *cmd, ota_delta_format_t format, const uint8_t
 {
     uint8_t *out = NULL;
     size_t out_len = 0;
-    int err = ota_hostdelta_apply(format, base, base_len, patch, patch_len, APPLY_WORK, UINT32_MAX, &out, &out_len,
+    int err = tool_hostdelta_apply(format, base, base_len, patch, patch_len, APPLY_WORK, UINT32_MAX, &out, &out_len,
                                   NULL);
     if (err != OTA_OK) {
         fprintf(stderr, "%s: the %s patch does not apply: %s (%s)\n", cmd, sysota_delta_format_name(format),
@@ -174,12 +174,12 @@ static int delta_make(int argc, char **argv)
         status = load(cmd, a.in[1], &new, &new_len);
     }
     if (status == SYSOTA_EXIT_OK) {
-        int err = ota_hostdelta_xdelta3(a.in[0], a.in[1], &patch, &patch_len);
+        int err = tool_hostdelta_xdelta3(a.in[0], a.in[1], &patch, &patch_len);
         if (err == OTA_ERR_NOT_FOUND) {
             fprintf(stderr, "%s: %s is not installed (Debian package xdelta3; scripts/setup.sh installs it)\n", cmd,
-                    OTA_HOSTDELTA_XDELTA3);
+                    TOOL_HOSTDELTA_XDELTA3);
         } else if (err != OTA_OK) {
-            fprintf(stderr, "%s: %s failed: %s\n", cmd, OTA_HOSTDELTA_XDELTA3, ota_err_describe(err));
+            fprintf(stderr, "%s: %s failed: %s\n", cmd, TOOL_HOSTDELTA_XDELTA3, ota_err_describe(err));
         }
         status = err == OTA_OK ? SYSOTA_EXIT_OK : SYSOTA_EXIT_INPUT;
     }
@@ -187,7 +187,7 @@ static int delta_make(int argc, char **argv)
         status = sysota_delta_check(cmd, OTA_DELTA_VCDIFF, (const uint8_t *)old, old_len, patch, patch_len,
                                     (const uint8_t *)new, new_len);
     }
-    if (status == SYSOTA_EXIT_OK && ota_hostfile_save(a.out, patch, patch_len) != OTA_OK) {
+    if (status == SYSOTA_EXIT_OK && tool_hostfile_save(a.out, patch, patch_len) != OTA_OK) {
         fprintf(stderr, "%s: %s: cannot write: %s\n", cmd, a.out, strerror(errno));
         status = SYSOTA_EXIT_INPUT;
     }
@@ -226,15 +226,15 @@ static int delta_apply(int argc, char **argv)
     ota_delta_format_t format = OTA_DELTA_JOJODIFF;
     if (status == SYSOTA_EXIT_OK) {
         format = a.format != NULL ? (strcmp(a.format, "vcdiff") == 0 ? OTA_DELTA_VCDIFF : OTA_DELTA_JOJODIFF)
-                                  : ota_hostdelta_detect((const uint8_t *)patch, patch_len);
-        int err = ota_hostdelta_apply(format, (const uint8_t *)old, old_len, (const uint8_t *)patch, patch_len,
+                                  : tool_hostdelta_detect((const uint8_t *)patch, patch_len);
+        int err = tool_hostdelta_apply(format, (const uint8_t *)old, old_len, (const uint8_t *)patch, patch_len,
                                       APPLY_WORK, UINT32_MAX, &out, &out_len, NULL);
         if (err != OTA_OK) {
             fprintf(stderr, "%s: %s: %s (%s)\n", cmd, a.in[1], apply_error_text(format, err), ota_err_name(err));
             status = SYSOTA_EXIT_INPUT;
         }
     }
-    if (status == SYSOTA_EXIT_OK && ota_hostfile_save(a.out, out, out_len) != OTA_OK) {
+    if (status == SYSOTA_EXIT_OK && tool_hostfile_save(a.out, out, out_len) != OTA_OK) {
         fprintf(stderr, "%s: %s: cannot write: %s\n", cmd, a.out, strerror(errno));
         status = SYSOTA_EXIT_INPUT;
     }

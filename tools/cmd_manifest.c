@@ -10,12 +10,12 @@
 #include <time.h>
 
 #include "hostsign.h"
-#include "ota_cliarg.h"
+#include "tool_cliarg.h"
 #include "ota_codec.h"
-#include "ota_filedigest.h"
-#include "ota_hostdelta.h"
-#include "ota_hostfile.h"
-#include "ota_mfdoc.h"
+#include "tool_filedigest.h"
+#include "tool_hostdelta.h"
+#include "tool_hostfile.h"
+#include "tool_mfdoc.h"
 #include "ota_manifest.h"
 #include "ota_trust.h"
 #include "sysota_cmd.h"
@@ -140,7 +140,7 @@ static int parse_opts(int argc, char **argv, const char *cmd, const struct opt *
 static bool version_arg(const char *cmd, const char *opt, const char *s, uint32_t *out)
 {
     uint64_t v;
-    if (ota_cliarg_number(s, UINT32_MAX, &v) != OTA_OK || v == 0) {
+    if (tool_cliarg_number(s, UINT32_MAX, &v) != OTA_OK || v == 0) {
         fprintf(stderr, "%s: %s '%s': not a version in 1..4294967295\n", cmd, opt, s);
         return false;
     }
@@ -179,11 +179,11 @@ static void report_problem(void *arg, unsigned index, int err, const char *what)
  * device rejects would silently vanish on rewrite, so they stop the edit.
  * A missing file is an empty document when missing_ok.
  */
-static int load_for_edit(const char *cmd, const char *path, bool missing_ok, ota_mfdoc_t *doc)
+static int load_for_edit(const char *cmd, const char *path, bool missing_ok, tool_mfdoc_t *doc)
 {
     char *old = NULL;
     size_t old_len = 0;
-    int err = ota_hostfile_read(path, &old, &old_len);
+    int err = tool_hostfile_read(path, &old, &old_len);
     if (err == OTA_ERR_NOT_FOUND && missing_ok) {
         return SYSOTA_EXIT_OK;
     }
@@ -192,7 +192,7 @@ static int load_for_edit(const char *cmd, const char *path, bool missing_ok, ota
         return SYSOTA_EXIT_INPUT;
     }
     struct problems p = { path, 0 };
-    err = ota_mfdoc_load(doc, old, old_len, report_problem, &p, NULL);
+    err = tool_mfdoc_load(doc, old, old_len, report_problem, &p, NULL);
     free(old);
     if (err != OTA_OK || p.count > 0) {
         if (err != OTA_OK) {
@@ -210,10 +210,10 @@ static int load_for_edit(const char *cmd, const char *path, bool missing_ok, ota
  * device would not take all of it. What we write must read back, entry for
  * entry, on a device.
  */
-static int format_for_devices(const char *cmd, const char *path, const ota_mfdoc_t *doc, char **text, int *len)
+static int format_for_devices(const char *cmd, const char *path, const tool_mfdoc_t *doc, char **text, int *len)
 {
     *text = malloc(FORMAT_CAP);
-    *len = *text == NULL ? OTA_ERR_NO_SPACE : ota_mfdoc_format(doc, *text, FORMAT_CAP);
+    *len = *text == NULL ? OTA_ERR_NO_SPACE : tool_mfdoc_format(doc, *text, FORMAT_CAP);
     if (*len < 0) {
         fprintf(stderr, "%s: %s\n", cmd, ota_err_describe(*len));
         return SYSOTA_EXIT_INPUT;
@@ -228,12 +228,12 @@ static int format_for_devices(const char *cmd, const char *path, const ota_mfdoc
                 OTA_MANIFEST_MAX_SIZE);
         return SYSOTA_EXIT_INPUT;
     }
-    ota_mfdoc_t check;
-    ota_mfdoc_init(&check);
+    tool_mfdoc_t check;
+    tool_mfdoc_init(&check);
     unsigned rejected = 0;
-    int err = ota_mfdoc_load(&check, *text, (size_t)*len, NULL, NULL, &rejected);
+    int err = tool_mfdoc_load(&check, *text, (size_t)*len, NULL, NULL, &rejected);
     if (err == OTA_ERR_TOO_LARGE) {
-        ota_mfdoc_free(&check);
+        tool_mfdoc_free(&check);
         fprintf(stderr,
                 "%s: %s would need more JSON tokens than devices parse (OTA_MANIFEST_MAX_TOKENS, %d): "
                 "%zu entries with these keys are too many\n",
@@ -245,7 +245,7 @@ static int format_for_devices(const char *cmd, const char *path, const ota_mfdoc
                 check.header.sequence == doc->header.sequence &&
                 check.header.has_hardware_id == doc->header.has_hardware_id &&
                 check.header.has_expires == doc->header.has_expires && check.header.expires == doc->header.expires;
-    ota_mfdoc_free(&check);
+    tool_mfdoc_free(&check);
     if (!same) {
         fprintf(stderr, "%s: internal error: the written manifest does not read back\n", cmd);
         return SYSOTA_EXIT_INPUT;
@@ -255,7 +255,7 @@ static int format_for_devices(const char *cmd, const char *path, const ota_mfdoc
 
 static int save(const char *cmd, const char *path, const void *data, size_t len)
 {
-    if (ota_hostfile_save(path, data, len) != OTA_OK) {
+    if (tool_hostfile_save(path, data, len) != OTA_OK) {
         fprintf(stderr, "%s: %s: cannot write: %s\n", cmd, path, strerror(errno));
         return SYSOTA_EXIT_INPUT;
     }
@@ -342,7 +342,7 @@ static int add_image(const char *cmd, ota_manifest_entry_t *e, const char *image
                      tool_key_info_t *signer)
 {
     uint64_t size = 0;
-    int err = ota_filedigest_file(image, e->digest, &size);
+    int err = tool_filedigest_file(image, e->digest, &size);
     if (err != OTA_OK) {
         fprintf(stderr, "%s: %s: %s\n", cmd, image, err == OTA_ERR_NOT_FOUND ? "no such file" : strerror(errno));
         return SYSOTA_EXIT_INPUT;
@@ -398,13 +398,13 @@ static int patch_bytes(const char *cmd, const struct patch_opts *po, const char 
                        ota_delta_format_t *format, char **patch, size_t *len)
 {
     if (po->file != NULL) {
-        int err = ota_hostfile_read(po->file, patch, len);
+        int err = tool_hostfile_read(po->file, patch, len);
         if (err != OTA_OK) {
             fprintf(stderr, "%s: %s: %s\n", cmd, po->file, err == OTA_ERR_NOT_FOUND ? "no such file" : strerror(errno));
             return SYSOTA_EXIT_INPUT;
         }
         *format = po->format != NULL ? (strcmp(po->format, "vcdiff") == 0 ? OTA_DELTA_VCDIFF : OTA_DELTA_JOJODIFF)
-                                     : ota_hostdelta_detect((const uint8_t *)*patch, *len);
+                                     : tool_hostdelta_detect((const uint8_t *)*patch, *len);
         return SYSOTA_EXIT_OK;
     }
     if (po->format != NULL && strcmp(po->format, "jojodiff") == 0) {
@@ -412,7 +412,7 @@ static int patch_bytes(const char *cmd, const struct patch_opts *po, const char 
         return SYSOTA_EXIT_USAGE;
     }
     *format = OTA_DELTA_VCDIFF;
-    int err = ota_hostdelta_xdelta3(po->from, image, (uint8_t **)patch, len);
+    int err = tool_hostdelta_xdelta3(po->from, image, (uint8_t **)patch, len);
     if (err != OTA_OK) {
         fprintf(stderr, "%s: %s\n", cmd,
                 err == OTA_ERR_NOT_FOUND ? "xdelta3 is not installed (Debian package xdelta3; scripts/setup.sh "
@@ -421,7 +421,7 @@ static int patch_bytes(const char *cmd, const struct patch_opts *po, const char 
         return SYSOTA_EXIT_INPUT;
     }
     char *out = beside(image, name);
-    if (out == NULL || ota_hostfile_save(out, *patch, *len) != OTA_OK) {
+    if (out == NULL || tool_hostfile_save(out, *patch, *len) != OTA_OK) {
         fprintf(stderr, "%s: %s: cannot write: %s\n", cmd, out != NULL ? out : name, strerror(errno));
         free(out);
         return SYSOTA_EXIT_INPUT;
@@ -437,8 +437,8 @@ static int patch_bytes(const char *cmd, const struct patch_opts *po, const char 
  * which must rebuild the image exactly. doc gives BaseVersion when
  * --base-version does not.
  */
-static int make_patch_record(const char *cmd, const struct patch_opts *po, const ota_mfdoc_t *doc,
-                             const ota_manifest_entry_t *e, const char *image, ota_mfdoc_patch_t *rec)
+static int make_patch_record(const char *cmd, const struct patch_opts *po, const tool_mfdoc_t *doc,
+                             const ota_manifest_entry_t *e, const char *image, tool_mfdoc_patch_t *rec)
 {
     char name[OTA_STORE_NAME_MAX + 1];
     char *old = NULL, *img = NULL, *patch = NULL;
@@ -452,8 +452,8 @@ static int make_patch_record(const char *cmd, const struct patch_opts *po, const
         status = SYSOTA_EXIT_USAGE;
     }
     int err = OTA_OK;
-    if (status == SYSOTA_EXIT_OK && ((err = ota_hostfile_read(po->from, &old, &old_len)) != OTA_OK ||
-                                     (err = ota_hostfile_read(image, &img, &img_len)) != OTA_OK)) {
+    if (status == SYSOTA_EXIT_OK && ((err = tool_hostfile_read(po->from, &old, &old_len)) != OTA_OK ||
+                                     (err = tool_hostfile_read(image, &img, &img_len)) != OTA_OK)) {
         fprintf(stderr, "%s: %s: %s\n", cmd, old == NULL ? po->from : image,
                 err == OTA_ERR_NOT_FOUND ? "no such file" : strerror(errno));
         status = SYSOTA_EXIT_INPUT;
@@ -568,22 +568,22 @@ static int manifest_add(int argc, char **argv)
         return status;
     }
 
-    ota_mfdoc_t doc;
-    ota_mfdoc_init(&doc);
+    tool_mfdoc_t doc;
+    tool_mfdoc_init(&doc);
     char *text = NULL;
     int len = 0;
     int replaced = 0;
-    ota_mfdoc_patch_t rec;
+    tool_mfdoc_patch_t rec;
     status = load_for_edit(cmd, path, true, &doc);
     if (status == SYSOTA_EXIT_OK && po.from != NULL) {
         status = make_patch_record(cmd, &po, &doc, &e, image, &rec);
     }
-    if (status == SYSOTA_EXIT_OK && (replaced = ota_mfdoc_set(&doc, &e)) < 0) {
+    if (status == SYSOTA_EXIT_OK && (replaced = tool_mfdoc_set(&doc, &e)) < 0) {
         fprintf(stderr, "%s: %s\n", cmd, ota_err_describe(replaced));
         status = SYSOTA_EXIT_INPUT;
     }
     int err = OTA_OK;
-    if (status == SYSOTA_EXIT_OK && po.from != NULL && (err = ota_mfdoc_add_patch(&doc, e.version, &rec)) < 0) {
+    if (status == SYSOTA_EXIT_OK && po.from != NULL && (err = tool_mfdoc_add_patch(&doc, e.version, &rec)) < 0) {
         fprintf(stderr, "%s: %s\n", cmd,
                 err == OTA_ERR_FULL ? "the entry has patch records for as many bases as the tool keeps"
                                     : ota_err_describe(err));
@@ -596,20 +596,20 @@ static int manifest_add(int argc, char **argv)
         status = save(cmd, path, text, (size_t)len);
     }
     if (status == SYSOTA_EXIT_OK) {
-        char digest_hex[OTA_FILEDIGEST_HEX_SIZE];
+        char digest_hex[TOOL_FILEDIGEST_HEX_SIZE];
         printf("%s version %lu%s in %s (%zu entr%s, %d bytes)\n", replaced ? "Replaced" : "Added",
                (unsigned long)e.version, erase ? " (erase request)" : "", path, doc.count,
                doc.count == 1 ? "y" : "ies", len);
         if (e.has_digest) {
-            ota_filedigest_hex(e.digest, digest_hex);
+            tool_filedigest_hex(e.digest, digest_hex);
             printf("Digest: %s\nSize: %lu bytes\n", digest_hex, (unsigned long)e.size);
         }
         if (e.has_signature) {
             printf("Signature: by key %s\n", signer.id_hex);
         }
         if (po.from != NULL) {
-            char hex[OTA_FILEDIGEST_HEX_SIZE];
-            ota_filedigest_hex(rec.patch_digest, hex);
+            char hex[TOOL_FILEDIGEST_HEX_SIZE];
+            tool_filedigest_hex(rec.patch_digest, hex);
             printf("Patch: from version %lu (%s), %lu bytes, %.1f%% of the image\nPatchDigest: %s\n",
                    (unsigned long)rec.base_version, sysota_delta_format_name((ota_delta_format_t)rec.format),
                    (unsigned long)rec.size, 100.0 * (double)rec.size / (double)e.size, hex);
@@ -624,7 +624,7 @@ static int manifest_add(int argc, char **argv)
         free(sig);
     }
     free(text);
-    ota_mfdoc_free(&doc);
+    tool_mfdoc_free(&doc);
     return status;
 }
 
@@ -660,8 +660,8 @@ static int sign_header(const char *cmd, ota_manifest_header_t *h, const char *ha
         h->expires = when;
         h->has_expires = true;
     } else if (h->has_expires && h->expires <= (uint64_t)time(NULL)) {
-        char when[OTA_MFDOC_TIME_SIZE];
-        (void)ota_mfdoc_time_text(h->expires, when);
+        char when[TOOL_MFDOC_TIME_SIZE];
+        (void)tool_mfdoc_time_text(h->expires, when);
         fprintf(stderr, "%s: the manifest's Expires %s is past: give a new --expires\n", cmd, when);
         return SYSOTA_EXIT_INPUT;
     }
@@ -700,8 +700,8 @@ static int manifest_sign(int argc, char **argv)
         usage(stderr);
         return SYSOTA_EXIT_USAGE;
     }
-    ota_mfdoc_t doc;
-    ota_mfdoc_init(&doc);
+    tool_mfdoc_t doc;
+    tool_mfdoc_init(&doc);
     tool_key_t key = { NULL };
     tool_key_info_t info;
     char *text = NULL, *sig_name = NULL;
@@ -750,7 +750,7 @@ static int manifest_sign(int argc, char **argv)
     free(sig_name);
     free(text);
     tool_key_free(&key);
-    ota_mfdoc_free(&doc);
+    tool_mfdoc_free(&doc);
     return status;
 }
 
@@ -759,7 +759,7 @@ static int manifest_sign(int argc, char **argv)
 /* ------------------------------------------------------------------------ */
 
 /* Entry-level checks beyond the parser's: what a device would do oddly. */
-static void check_versions(const ota_mfdoc_t *doc, struct problems *p)
+static void check_versions(const tool_mfdoc_t *doc, struct problems *p)
 {
     for (size_t i = 0; i < doc->count; i++) {
         for (size_t j = 0; j < i; j++) {
@@ -791,9 +791,9 @@ struct served {
 
 static void check_file(const struct served *w, unsigned index, struct problems *p, const char *file)
 {
-    uint8_t digest[OTA_FILEDIGEST_LEN];
+    uint8_t digest[TOOL_FILEDIGEST_LEN];
     uint64_t size = 0;
-    int err = ota_filedigest_file(file, digest, &size);
+    int err = tool_filedigest_file(file, digest, &size);
     if (err == OTA_ERR_NOT_FOUND) {
         fprintf(stderr, "%s: ota[%u]: %s %s: no such file\n", p->path, index, w->kind, file);
         p->count++;
@@ -805,9 +805,9 @@ static void check_file(const struct served *w, unsigned index, struct problems *
         return;
     }
     if (memcmp(digest, w->digest, sizeof digest) != 0) {
-        char have[OTA_FILEDIGEST_HEX_SIZE], want[OTA_FILEDIGEST_HEX_SIZE];
-        ota_filedigest_hex(digest, have);
-        ota_filedigest_hex(w->digest, want);
+        char have[TOOL_FILEDIGEST_HEX_SIZE], want[TOOL_FILEDIGEST_HEX_SIZE];
+        tool_filedigest_hex(digest, have);
+        tool_filedigest_hex(w->digest, want);
         fprintf(stderr, "%s: ota[%u]: %s %s does not match %s %s (sha256 %s)\n", p->path, index, w->digest_key,
                 want, w->kind, file, have);
         p->count++;
@@ -839,7 +839,7 @@ static void check_served(const struct served *w, const char *url, unsigned index
     free(file);
 }
 
-static void check_images(const ota_mfdoc_t *doc, struct problems *p, const char *dir)
+static void check_images(const tool_mfdoc_t *doc, struct problems *p, const char *dir)
 {
     for (size_t i = 0; i < doc->count; i++) {
         const ota_manifest_entry_t *e = &doc->entries[i];
@@ -849,7 +849,7 @@ static void check_images(const ota_mfdoc_t *doc, struct problems *p, const char 
         struct served image = { "image", "Digest", "Size", e->digest, e->size };
         check_served(&image, e->url, doc->index[i], p, dir);
         for (unsigned k = 0; k < doc->patches[i].count; k++) {
-            const ota_mfdoc_patch_t *r = &doc->patches[i].p[k];
+            const tool_mfdoc_patch_t *r = &doc->patches[i].p[k];
             char kind[32];
             snprintf(kind, sizeof kind, "Patch[%u]", k);
             struct served patch = { kind, "PatchDigest", "PatchSize", r->patch_digest, r->size };
@@ -861,11 +861,11 @@ static void check_images(const ota_mfdoc_t *doc, struct problems *p, const char 
 /* A patch record rebuilds its entry's image, so its TargetDigest is the
  * entry's Digest: a device would fetch the patch, rebuild, and throw the
  * result away. */
-static void check_patch_targets(const ota_mfdoc_t *doc, struct problems *p)
+static void check_patch_targets(const tool_mfdoc_t *doc, struct problems *p)
 {
     for (size_t i = 0; i < doc->count; i++) {
         for (unsigned k = 0; k < doc->patches[i].count; k++) {
-            const ota_mfdoc_patch_t *r = &doc->patches[i].p[k];
+            const tool_mfdoc_patch_t *r = &doc->patches[i].p[k];
             if (!doc->entries[i].has_digest ||
                 memcmp(r->target_digest, doc->entries[i].digest, OTA_SHA256_LEN) != 0) {
                 fprintf(stderr, "%s: ota[%u]: Patch[%u]: TargetDigest is not the entry's Digest\n", p->path,
@@ -933,7 +933,7 @@ static void check_sigfile(const char *text, size_t len, const struct trusted *t,
         return;
     }
     p->count++; /* taken back when every step passes */
-    int err = ota_hostfile_read(name, &raw, &raw_len);
+    int err = tool_hostfile_read(name, &raw, &raw_len);
     if (err == OTA_ERR_NOT_FOUND) {
         fprintf(stderr, "%s: no such file: devices with keys refuse an unsigned manifest (`sysota manifest sign`)\n",
                 name);
@@ -971,7 +971,7 @@ static void check_sigfile(const char *text, size_t len, const struct trusted *t,
 }
 
 /* What a device with keys requires besides the .sig. */
-static void check_signatures(const ota_mfdoc_t *doc, const struct trusted *t, struct problems *p)
+static void check_signatures(const tool_mfdoc_t *doc, const struct trusted *t, struct problems *p)
 {
     if (!doc->header.has_sequence) {
         fprintf(stderr, "%s: no Sequence: devices with keys refuse the manifest (`sysota manifest sign` sets it)\n",
@@ -988,8 +988,8 @@ static void check_signatures(const ota_mfdoc_t *doc, const struct trusted *t, st
                     p->path, doc->index[i]);
             p->count++;
         } else if (verifying_key(t, e->digest, e->signature) < 0) {
-            char hex[OTA_FILEDIGEST_HEX_SIZE];
-            ota_filedigest_hex(e->digest, hex);
+            char hex[TOOL_FILEDIGEST_HEX_SIZE];
+            tool_filedigest_hex(e->digest, hex);
             fprintf(stderr, "%s: ota[%u]: Signature does not verify over Digest %s with any given key\n", p->path,
                     doc->index[i], hex);
             p->count++;
@@ -998,7 +998,7 @@ static void check_signatures(const ota_mfdoc_t *doc, const struct trusted *t, st
 }
 
 /* The manifest's own keys: what they tell a device. */
-static void check_header(const ota_mfdoc_t *doc, struct problems *p)
+static void check_header(const tool_mfdoc_t *doc, struct problems *p)
 {
     const ota_manifest_header_t *h = &doc->header;
     if (h->has_sequence) {
@@ -1008,8 +1008,8 @@ static void check_header(const ota_mfdoc_t *doc, struct problems *p)
         printf("HardwareId: %s\n", h->hardware_id);
     }
     if (h->has_expires) {
-        char when[OTA_MFDOC_TIME_SIZE];
-        (void)ota_mfdoc_time_text(h->expires, when);
+        char when[TOOL_MFDOC_TIME_SIZE];
+        (void)tool_mfdoc_time_text(h->expires, when);
         if (h->expires <= (uint64_t)time(NULL)) {
             fprintf(stderr, "%s: Expires %s is past: devices refuse the manifest\n", p->path, when);
             p->count++;
@@ -1045,16 +1045,16 @@ static int manifest_check(int argc, char **argv)
     }
     char *text = NULL;
     size_t len = 0;
-    int err = ota_hostfile_read(path, &text, &len);
+    int err = tool_hostfile_read(path, &text, &len);
     if (err != OTA_OK) {
         fprintf(stderr, "%s: %s: %s\n", cmd, path, err == OTA_ERR_NOT_FOUND ? "no such file" : strerror(errno));
         return SYSOTA_EXIT_INPUT;
     }
 
     struct problems p = { path, 0 };
-    ota_mfdoc_t doc;
-    ota_mfdoc_init(&doc);
-    err = ota_mfdoc_load(&doc, text, len, report_problem, &p, NULL);
+    tool_mfdoc_t doc;
+    tool_mfdoc_init(&doc);
+    err = tool_mfdoc_load(&doc, text, len, report_problem, &p, NULL);
     if (err != OTA_OK) {
         if (err == OTA_ERR_TOO_LARGE && len > OTA_MANIFEST_MAX_SIZE) {
             fprintf(stderr, "%s: %zu bytes; devices accept at most %d\n", path, len, OTA_MANIFEST_MAX_SIZE);
@@ -1062,7 +1062,7 @@ static int manifest_check(int argc, char **argv)
             fprintf(stderr, "%s: %s\n", path, parse_error_text(err));
         }
         free(text);
-        ota_mfdoc_free(&doc);
+        tool_mfdoc_free(&doc);
         return SYSOTA_EXIT_INPUT;
     }
     /* What a device would make of it, from the same code the device runs. */
@@ -1092,7 +1092,7 @@ static int manifest_check(int argc, char **argv)
         printf("Erase request: version %lu\n", (unsigned long)choice.erase[k]);
     }
     free(text);
-    ota_mfdoc_free(&doc);
+    tool_mfdoc_free(&doc);
     if (p.count > 0) {
         fprintf(stderr, "%s: %u problem%s\n", path, p.count, p.count == 1 ? "" : "s");
         return SYSOTA_EXIT_INPUT;

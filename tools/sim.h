@@ -193,20 +193,6 @@ int simcmd_last_run_load(const char *dev, simcmd_last_run_t *r);
 /** Remove DEV/last_run (after `flash`). */
 void simcmd_last_run_clear(const char *dev);
 
-/** Little-endian 32-bit fields of the image formats below. */
-static inline uint32_t simcmd_le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static inline void simcmd_put_le32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-    p[2] = (uint8_t)(v >> 16);
-    p[3] = (uint8_t)(v >> 24);
-}
-
 /* ---- the simulated image format (sim_image.c) ------------------------------- */
 
 /*

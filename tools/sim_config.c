@@ -12,9 +12,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ota_cliarg.h"
+#include "tool_cliarg.h"
 #include "ota_hex.h"
-#include "ota_hostfile.h"
+#include "tool_hostfile.h"
 #include "sim.h"
 
 /* A point in device.conf: 2 * OTA_PUBKEY_LEN hex digits. */
@@ -53,7 +53,7 @@ static int parse_bool(const char *v, bool *out)
 
 static int parse_num(const char *v, uint64_t lo, uint64_t hi, uint64_t *out)
 {
-    int err = ota_cliarg_number(v, hi, out);
+    int err = tool_cliarg_number(v, hi, out);
     return err == OTA_OK && *out >= lo ? OTA_OK : OTA_ERR_INVALID_ARG;
 }
 
@@ -327,17 +327,17 @@ int simcmd_config_load(const char *dev, simcmd_config_t *c, char *msg, size_t ca
 
 static int simcmd_write_text(const char *path, const char *text, size_t len)
 {
-    ota_hostfile_out_t out;
-    int err = ota_hostfile_begin(&out, path);
+    tool_hostfile_out_t out;
+    int err = tool_hostfile_begin(&out, path);
     if (err != OTA_OK) {
         return err;
     }
-    err = ota_hostfile_write(&out, text, len);
+    err = tool_hostfile_write(&out, text, len);
     if (err != OTA_OK) {
-        ota_hostfile_abort(&out);
+        tool_hostfile_abort(&out);
         return err;
     }
-    return ota_hostfile_commit(&out);
+    return tool_hostfile_commit(&out);
 }
 
 int simcmd_config_save(const char *dev, const simcmd_config_t *c)

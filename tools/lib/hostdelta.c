@@ -1,7 +1,7 @@
 /*
- * Delta patches applied in memory (ota_hostdelta.h).
+ * Delta patches applied in memory (tool_hostdelta.h).
  */
-#include "ota_hostdelta.h"
+#include "tool_hostdelta.h"
 
 #include <errno.h>
 #include <spawn.h>
@@ -70,12 +70,12 @@ static int mem_out_read(void *ctx, uint32_t off, void *buf, uint32_t len)
     return copy_out(m->out, m->len, off, buf, len);
 }
 
-ota_delta_format_t ota_hostdelta_detect(const uint8_t *patch, size_t len)
+ota_delta_format_t tool_hostdelta_detect(const uint8_t *patch, size_t len)
 {
-    return len >= 3 && memcmp(patch, OTA_HOSTDELTA_VCDIFF_MAGIC, 3) == 0 ? OTA_DELTA_VCDIFF : OTA_DELTA_JOJODIFF;
+    return len >= 3 && memcmp(patch, TOOL_HOSTDELTA_VCDIFF_MAGIC, 3) == 0 ? OTA_DELTA_VCDIFF : OTA_DELTA_JOJODIFF;
 }
 
-int ota_hostdelta_apply(ota_delta_format_t format, const uint8_t *base, size_t base_len, const uint8_t *patch,
+int tool_hostdelta_apply(ota_delta_format_t format, const uint8_t *base, size_t base_len, const uint8_t *patch,
                         size_t patch_len, uint32_t work_len, size_t out_max, uint8_t **out, size_t *out_len,
                         uint64_t *steps)
 {
@@ -118,9 +118,9 @@ int ota_hostdelta_apply(ota_delta_format_t format, const uint8_t *base, size_t b
     return OTA_OK;
 }
 
-int ota_hostdelta_xdelta3(const char *old_path, const char *new_path, uint8_t **patch, size_t *len)
+int tool_hostdelta_xdelta3(const char *old_path, const char *new_path, uint8_t **patch, size_t *len)
 {
-    char *argv[] = { OTA_HOSTDELTA_XDELTA3, "-e", "-9", "-S", "none", "-D", "-c", "-s", (char *)old_path,
+    char *argv[] = { TOOL_HOSTDELTA_XDELTA3, "-e", "-9", "-S", "none", "-D", "-c", "-s", (char *)old_path,
                      (char *)new_path, NULL };
     posix_spawn_file_actions_t fa;
     int fd[2];
@@ -135,7 +135,7 @@ int ota_hostdelta_xdelta3(const char *old_path, const char *new_path, uint8_t **
     posix_spawn_file_actions_adddup2(&fa, fd[1], STDOUT_FILENO);
     posix_spawn_file_actions_addclose(&fa, fd[0]);
     posix_spawn_file_actions_addclose(&fa, fd[1]);
-    int rc = posix_spawnp(&pid, OTA_HOSTDELTA_XDELTA3, &fa, NULL, argv, environ);
+    int rc = posix_spawnp(&pid, TOOL_HOSTDELTA_XDELTA3, &fa, NULL, argv, environ);
     posix_spawn_file_actions_destroy(&fa);
     close(fd[1]);
     if (rc != 0) {

@@ -1,7 +1,7 @@
 /*
- * Manifest documents for the host tools (see ota_mfdoc.h).
+ * Manifest documents for the host tools (see tool_mfdoc.h).
  */
-#include "ota_mfdoc.h"
+#include "tool_mfdoc.h"
 #include "ota_codec.h"
 #include "ota_hex.h"
 #include "ota_json.h"
@@ -18,7 +18,7 @@
 #include <string.h>
 #include <time.h>
 
-void ota_mfdoc_init(ota_mfdoc_t *doc)
+void tool_mfdoc_init(tool_mfdoc_t *doc)
 {
     memset(&doc->header, 0, sizeof doc->header);
     doc->entries = NULL;
@@ -28,15 +28,15 @@ void ota_mfdoc_init(ota_mfdoc_t *doc)
     doc->cap = 0;
 }
 
-void ota_mfdoc_free(ota_mfdoc_t *doc)
+void tool_mfdoc_free(tool_mfdoc_t *doc)
 {
     free(doc->entries);
     free(doc->patches);
     free(doc->index);
-    ota_mfdoc_init(doc);
+    tool_mfdoc_init(doc);
 }
 
-static int append(ota_mfdoc_t *doc, const ota_manifest_entry_t *e, unsigned index)
+static int append(tool_mfdoc_t *doc, const ota_manifest_entry_t *e, unsigned index)
 {
     if (doc->count == doc->cap) {
         size_t cap = doc->cap ? doc->cap * 2 : 8;
@@ -45,7 +45,7 @@ static int append(ota_mfdoc_t *doc, const ota_manifest_entry_t *e, unsigned inde
             return OTA_ERR_NO_SPACE;
         }
         doc->entries = grown;
-        ota_mfdoc_patches_t *grown_patches = realloc(doc->patches, cap * sizeof *grown_patches);
+        tool_mfdoc_patches_t *grown_patches = realloc(doc->patches, cap * sizeof *grown_patches);
         if (grown_patches == NULL) {
             return OTA_ERR_NO_SPACE; /* entries grew: harmless, cap stays */
         }
@@ -64,8 +64,8 @@ static int append(ota_mfdoc_t *doc, const ota_manifest_entry_t *e, unsigned inde
 }
 
 struct load_ctx {
-    ota_mfdoc_t *doc;
-    ota_mfdoc_problem_fn fn;
+    tool_mfdoc_t *doc;
+    tool_mfdoc_problem_fn fn;
     void *arg;
     unsigned rejected;
     int err;
@@ -126,7 +126,7 @@ static const char *const patch_keys[PK_COUNT] = { "BaseVersion", "BaseVerDigest"
                                                   "TargetDigest", "Format", "PatchSize" };
 
 /* One record (the object at token obj): NULL, or what is wrong with it. */
-static const char *read_patch(const char *js, const jsmntok_t *t, int ntok, int obj, ota_mfdoc_patch_t *p)
+static const char *read_patch(const char *js, const jsmntok_t *t, int ntok, int obj, tool_mfdoc_patch_t *p)
 {
     int val[PK_COUNT];
     char name[OTA_STORE_NAME_MAX + 1];
@@ -182,7 +182,7 @@ static const char *read_patch(const char *js, const jsmntok_t *t, int ntok, int 
 }
 
 /* The records of the entry (the object at token obj) into *out. */
-static const char *read_patches(const char *js, const jsmntok_t *t, int ntok, int obj, ota_mfdoc_patches_t *out,
+static const char *read_patches(const char *js, const jsmntok_t *t, int ntok, int obj, tool_mfdoc_patches_t *out,
                                 char *what, size_t what_cap)
 {
     out->count = 0;
@@ -195,8 +195,8 @@ static const char *read_patches(const char *js, const jsmntok_t *t, int ntok, in
         if (t[arr].type != JSMN_ARRAY) {
             return "Patch: not an array";
         }
-        if (t[arr].size > OTA_MFDOC_PATCHES_MAX) {
-            snprintf(what, what_cap, "Patch: more than %d records", OTA_MFDOC_PATCHES_MAX);
+        if (t[arr].size > TOOL_MFDOC_PATCHES_MAX) {
+            snprintf(what, what_cap, "Patch: more than %d records", TOOL_MFDOC_PATCHES_MAX);
             return what;
         }
         int rec = arr + 1;
@@ -217,7 +217,7 @@ static const char *read_patches(const char *js, const jsmntok_t *t, int ntok, in
  * appended (the device's parser, which read them, ignores that key). The
  * document is known to be well-formed and a manifest.
  */
-static int load_patches(ota_mfdoc_t *doc, size_t first, const char *js, size_t len, struct load_ctx *c)
+static int load_patches(tool_mfdoc_t *doc, size_t first, const char *js, size_t len, struct load_ctx *c)
 {
     jsmn_parser parser;
     jsmn_init(&parser);
@@ -257,7 +257,7 @@ static int load_patches(ota_mfdoc_t *doc, size_t first, const char *js, size_t l
     return OTA_OK;
 }
 
-int ota_mfdoc_load(ota_mfdoc_t *doc, const char *json, size_t len, ota_mfdoc_problem_fn fn, void *arg,
+int tool_mfdoc_load(tool_mfdoc_t *doc, const char *json, size_t len, tool_mfdoc_problem_fn fn, void *arg,
                    unsigned *rejected)
 {
     struct load_ctx c = { doc, fn, arg, 0, OTA_OK };
@@ -276,7 +276,7 @@ int ota_mfdoc_load(ota_mfdoc_t *doc, const char *json, size_t len, ota_mfdoc_pro
     return c.err != OTA_OK ? c.err : err;
 }
 
-int ota_mfdoc_set(ota_mfdoc_t *doc, const ota_manifest_entry_t *e)
+int tool_mfdoc_set(tool_mfdoc_t *doc, const ota_manifest_entry_t *e)
 {
     size_t first = doc->count;
     for (size_t i = 0; i < doc->count; i++) {
@@ -306,20 +306,20 @@ int ota_mfdoc_set(ota_mfdoc_t *doc, const ota_manifest_entry_t *e)
     return 1;
 }
 
-int ota_mfdoc_add_patch(ota_mfdoc_t *doc, uint32_t version, const ota_mfdoc_patch_t *p)
+int tool_mfdoc_add_patch(tool_mfdoc_t *doc, uint32_t version, const tool_mfdoc_patch_t *p)
 {
     for (size_t i = 0; i < doc->count; i++) {
         if (doc->entries[i].version != version) {
             continue;
         }
-        ota_mfdoc_patches_t *ps = &doc->patches[i];
+        tool_mfdoc_patches_t *ps = &doc->patches[i];
         for (unsigned k = 0; k < ps->count; k++) {
             if (ps->p[k].base_version == p->base_version) {
                 ps->p[k] = *p;
                 return 1;
             }
         }
-        if (ps->count == OTA_MFDOC_PATCHES_MAX) {
+        if (ps->count == TOOL_MFDOC_PATCHES_MAX) {
             return OTA_ERR_FULL;
         }
         ps->p[ps->count++] = *p;
@@ -373,7 +373,7 @@ static void put_string(struct out *o, const char *s)
     put(o, "\"", 1);
 }
 
-int ota_mfdoc_time_text(uint64_t seconds, char out[OTA_MFDOC_TIME_SIZE])
+int tool_mfdoc_time_text(uint64_t seconds, char out[TOOL_MFDOC_TIME_SIZE])
 {
     /* 9999-12-31T23:59:59Z, the last instant RFC 3339's four-digit year holds */
     const uint64_t last = 253402300799u;
@@ -387,10 +387,10 @@ int ota_mfdoc_time_text(uint64_t seconds, char out[OTA_MFDOC_TIME_SIZE])
     }
     int n = snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
                      tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-    if (n != OTA_MFDOC_TIME_SIZE - 1) {
+    if (n != TOOL_MFDOC_TIME_SIZE - 1) {
         return OTA_ERR_RANGE;
     }
-    memcpy(out, text, OTA_MFDOC_TIME_SIZE);
+    memcpy(out, text, TOOL_MFDOC_TIME_SIZE);
     return OTA_OK;
 }
 
@@ -415,8 +415,8 @@ static void put_header(struct out *o, const ota_manifest_header_t *h)
         puts_(o, ",");
     }
     if (h->has_expires) {
-        char when[OTA_MFDOC_TIME_SIZE];
-        if (ota_mfdoc_time_text(h->expires, when) != OTA_OK) {
+        char when[TOOL_MFDOC_TIME_SIZE];
+        if (tool_mfdoc_time_text(h->expires, when) != OTA_OK) {
             o->full = true; /* the parser never yields such a time; refuse rather than drop it */
             return;
         }
@@ -435,11 +435,11 @@ static void put_digest(struct out *o, const char *key, const uint8_t digest[OTA_
 }
 
 /* ', "Patch": [ {...}, ... ]' at the end of an entry's line. */
-static void put_patches(struct out *o, const ota_mfdoc_patches_t *ps)
+static void put_patches(struct out *o, const tool_mfdoc_patches_t *ps)
 {
     puts_(o, ", \"Patch\": [");
     for (unsigned k = 0; k < ps->count; k++) {
-        const ota_mfdoc_patch_t *p = &ps->p[k];
+        const tool_mfdoc_patch_t *p = &ps->p[k];
         puts_(o, k == 0 ? " { \"BaseVersion\": " : ", { \"BaseVersion\": ");
         put_u32(o, p->base_version);
         put_digest(o, ", \"BaseVerDigest\": ", p->base_digest);
@@ -459,7 +459,7 @@ static void put_patches(struct out *o, const ota_mfdoc_patches_t *ps)
     puts_(o, " ]");
 }
 
-static void put_entry(struct out *o, const ota_manifest_entry_t *e, const ota_mfdoc_patches_t *ps)
+static void put_entry(struct out *o, const ota_manifest_entry_t *e, const tool_mfdoc_patches_t *ps)
 {
     puts_(o, "{ \"Version\": ");
     put_u32(o, e->version);
@@ -494,7 +494,7 @@ static void put_entry(struct out *o, const ota_manifest_entry_t *e, const ota_mf
     puts_(o, " }");
 }
 
-int ota_mfdoc_format(const ota_mfdoc_t *doc, char *buf, size_t cap)
+int tool_mfdoc_format(const tool_mfdoc_t *doc, char *buf, size_t cap)
 {
     struct out o = { buf, cap, 0, cap == 0 };
     if (cap > 0) {

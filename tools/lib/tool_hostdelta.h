@@ -16,13 +16,13 @@ extern "C" {
 #endif
 
 /** The first bytes of every VCDIFF patch (the fourth is its version). */
-#define OTA_HOSTDELTA_VCDIFF_MAGIC "\xD6\xC3\xC4"
+#define TOOL_HOSTDELTA_VCDIFF_MAGIC "\xD6\xC3\xC4"
 
 /**
  * The format of a patch by its first bytes: VCDIFF when they are the
  * VCDIFF magic, else JojoDiff (which has no magic at all).
  */
-ota_delta_format_t ota_hostdelta_detect(const uint8_t *patch, size_t len);
+ota_delta_format_t tool_hostdelta_detect(const uint8_t *patch, size_t len);
 
 /**
  * Apply patch (patch_len bytes) to base (base_len) in the given format,
@@ -36,12 +36,12 @@ ota_delta_format_t ota_hostdelta_detect(const uint8_t *patch, size_t len);
  * asked for bytes outside the base, the patch or the output written so
  * far, which it must never do.
  */
-int ota_hostdelta_apply(ota_delta_format_t format, const uint8_t *base, size_t base_len, const uint8_t *patch,
+int tool_hostdelta_apply(ota_delta_format_t format, const uint8_t *base, size_t base_len, const uint8_t *patch,
                         size_t patch_len, uint32_t work_len, size_t out_max, uint8_t **out, size_t *out_len,
                         uint64_t *steps);
 
 /** The encoder `sysota delta make` runs for VCDIFF (Debian's xdelta3). */
-#define OTA_HOSTDELTA_XDELTA3 "xdelta3"
+#define TOOL_HOSTDELTA_XDELTA3 "xdelta3"
 
 /**
  * A VCDIFF patch from old_path to new_path, made by running
@@ -52,7 +52,7 @@ int ota_hostdelta_apply(ota_delta_format_t format, const uint8_t *base, size_t b
  * xdelta3 is not installed, OTA_ERR_IO when it failed (its own message went
  * to stderr), OTA_ERR_NO_SPACE when out of memory.
  */
-int ota_hostdelta_xdelta3(const char *old_path, const char *new_path, uint8_t **patch, size_t *len);
+int tool_hostdelta_xdelta3(const char *old_path, const char *new_path, uint8_t **patch, size_t *len);
 
 #ifdef __cplusplus
 }

@@ -52,10 +52,10 @@ extern "C" {
 #endif
 
 /** Patch records one entry may carry here. */
-#define OTA_MFDOC_PATCHES_MAX 4
+#define TOOL_MFDOC_PATCHES_MAX 4
 
 /** One record of an entry's "Patch" array: how to rebuild the entry's image from an older one. */
-typedef struct ota_mfdoc_patch {
+typedef struct tool_mfdoc_patch {
     uint32_t base_version;                 /**< "BaseVersion": the image a device must hold */
     uint32_t size;                         /**< "PatchSize": the patch's length; 0 when not given */
     uint8_t format;                        /**< "Format": an ota_delta_format_t, OTA_DELTA_JOJODIFF when not given */
@@ -63,33 +63,33 @@ typedef struct ota_mfdoc_patch {
     uint8_t patch_digest[OTA_SHA256_LEN];  /**< "PatchDigest": the patch file's SHA-256 */
     uint8_t target_digest[OTA_SHA256_LEN]; /**< "TargetDigest": the rebuilt image's, the entry's Digest */
     char url[OTA_URL_MAX + 1];             /**< "PatchURL" */
-} ota_mfdoc_patch_t;
+} tool_mfdoc_patch_t;
 
 /** An entry's patch records, in array order. */
-typedef struct ota_mfdoc_patches {
+typedef struct tool_mfdoc_patches {
     unsigned count;
-    ota_mfdoc_patch_t p[OTA_MFDOC_PATCHES_MAX];
-} ota_mfdoc_patches_t;
+    tool_mfdoc_patch_t p[TOOL_MFDOC_PATCHES_MAX];
+} tool_mfdoc_patches_t;
 
 /** A manifest: its own keys and its entries, in array order. */
-typedef struct ota_mfdoc {
+typedef struct tool_mfdoc {
     ota_manifest_header_t header; /**< Sequence, HardwareId, Expires (each with its has_ flag) */
     ota_manifest_entry_t *entries;
-    ota_mfdoc_patches_t *patches; /**< patches[i]: the records of entries[i] */
+    tool_mfdoc_patches_t *patches; /**< patches[i]: the records of entries[i] */
     unsigned *index; /**< index[i]: where entries[i] stood in the "ota" array it was loaded from
-                          (for messages; an entry appended by ota_mfdoc_set gets its own position) */
+                          (for messages; an entry appended by tool_mfdoc_set gets its own position) */
     size_t count;
     size_t cap;
-} ota_mfdoc_t;
+} tool_mfdoc_t;
 
 /** Told about each element of the "ota" array the device would reject. */
-typedef void (*ota_mfdoc_problem_fn)(void *arg, unsigned index, int err, const char *what);
+typedef void (*tool_mfdoc_problem_fn)(void *arg, unsigned index, int err, const char *what);
 
 /** Make an empty document (no entry, no header key). Never fails. */
-void ota_mfdoc_init(ota_mfdoc_t *doc);
+void tool_mfdoc_init(tool_mfdoc_t *doc);
 
 /** Release the entries; the document is empty again. */
-void ota_mfdoc_free(ota_mfdoc_t *doc);
+void tool_mfdoc_free(tool_mfdoc_t *doc);
 
 /**
  * Append the accepted entries of the manifest json (len bytes) to doc, take
@@ -101,12 +101,12 @@ void ota_mfdoc_free(ota_mfdoc_t *doc);
  * The "Patch" records of each accepted entry are read here too, as strictly
  * as the entry's own keys (BaseVersion 1..2^32-1; the digests 64 hex
  * digits; PatchURL a URL the device takes; Format "jojodiff" or "vcdiff";
- * PatchSize 1..2^32-1; at most OTA_MFDOC_PATCHES_MAX records, no key
+ * PatchSize 1..2^32-1; at most TOOL_MFDOC_PATCHES_MAX records, no key
  * twice; unknown keys ignored). An entry with a record that breaks these
  * rules is reported (OTA_ERR_ENTRY, "Patch[k]: ...") and counted as
  * rejected: an edit would otherwise drop what it cannot read.
  */
-int ota_mfdoc_load(ota_mfdoc_t *doc, const char *json, size_t len, ota_mfdoc_problem_fn fn, void *arg,
+int tool_mfdoc_load(tool_mfdoc_t *doc, const char *json, size_t len, tool_mfdoc_problem_fn fn, void *arg,
                    unsigned *rejected);
 
 /**
@@ -117,15 +117,15 @@ int ota_mfdoc_load(ota_mfdoc_t *doc, const char *json, size_t len, ota_mfdoc_pro
  * dropped. Returns 1 when it replaced, 0 when it appended, or
  * OTA_ERR_NO_SPACE.
  */
-int ota_mfdoc_set(ota_mfdoc_t *doc, const ota_manifest_entry_t *e);
+int tool_mfdoc_set(tool_mfdoc_t *doc, const ota_manifest_entry_t *e);
 
 /**
  * Add patch record p to the entry of version: it replaces a record with
  * the same BaseVersion, else is appended. Returns 1 when it replaced, 0
  * when it appended, OTA_ERR_NOT_FOUND (no such entry) or OTA_ERR_FULL
- * (OTA_MFDOC_PATCHES_MAX records already).
+ * (TOOL_MFDOC_PATCHES_MAX records already).
  */
-int ota_mfdoc_add_patch(ota_mfdoc_t *doc, uint32_t version, const ota_mfdoc_patch_t *p);
+int tool_mfdoc_add_patch(tool_mfdoc_t *doc, uint32_t version, const tool_mfdoc_patch_t *p);
 
 /**
  * Write doc as JSON (see above) into buf of cap bytes, NUL-terminated.
@@ -135,16 +135,16 @@ int ota_mfdoc_add_patch(ota_mfdoc_t *doc, uint32_t version, const ota_mfdoc_patc
  * erase entry), "Size" and "Floor" when 0, "Signature" when has_signature is
  * false, "Patch" when the entry has no patch record.
  */
-int ota_mfdoc_format(const ota_mfdoc_t *doc, char *buf, size_t cap);
+int tool_mfdoc_format(const tool_mfdoc_t *doc, char *buf, size_t cap);
 
 /** Characters of an "Expires" time as written ("2027-01-31T00:00:00Z"), plus the NUL. */
-#define OTA_MFDOC_TIME_SIZE 21
+#define TOOL_MFDOC_TIME_SIZE 21
 
 /**
  * seconds since 1970 (UTC) as "Expires" is written: RFC 3339 in UTC, to the
  * second. OTA_OK, or OTA_ERR_RANGE past the year 9999 (out is then "").
  */
-int ota_mfdoc_time_text(uint64_t seconds, char out[OTA_MFDOC_TIME_SIZE]);
+int tool_mfdoc_time_text(uint64_t seconds, char out[TOOL_MFDOC_TIME_SIZE]);
 
 #ifdef __cplusplus
 }
