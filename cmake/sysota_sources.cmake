@@ -29,6 +29,7 @@ set(SYSOTA_CORE_SOURCES
   imgdb.c
   json_check.c
   json_string.c
+  json_walk.c
   layout.c
   manifest.c
   name.c
@@ -74,13 +75,14 @@ set(SYSOTA_TOOLSLIB_SOURCES
 )
 list(TRANSFORM SYSOTA_TOOLSLIB_SOURCES PREPEND ${SYSOTA_SOURCE_ROOT}/tools/lib/)
 
-# jsmn.h, the header-only JSON tokeniser of the manifest parser: sets the
+# jsmn.h, the header-only JSON tokeniser of the host tools' manifest editor
+# (the core needs nothing but the C compiler's headers): sets the
 # cache variable JSMN_INCLUDE_DIR, or stops the configure saying how to get it.
 function(sysota_find_jsmn)
-  find_path(JSMN_INCLUDE_DIR jsmn.h DOC "folder holding jsmn.h (the core's JSON tokeniser)")
+  find_path(JSMN_INCLUDE_DIR jsmn.h DOC "folder holding jsmn.h (the host tools' JSON tokeniser)")
   if(NOT JSMN_INCLUDE_DIR)
     message(FATAL_ERROR
-      "jsmn.h not found. The core's manifest parser needs this one header (jsmn, MIT licence).\n"
+      "jsmn.h not found. The host tools' manifest editor needs this one header (jsmn, MIT licence).\n"
       "  Debian/Ubuntu: apt-get install libjsmn-dev   (or run scripts/setup.sh)\n"
       "  elsewhere:     put jsmn.h from https://github.com/zserge/jsmn in a folder and\n"
       "                 configure with -DJSMN_INCLUDE_DIR=<that folder>")

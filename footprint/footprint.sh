@@ -3,7 +3,7 @@
 #
 # The Cortex-M4 footprint build (figure 4 of `make bench`):
 #  1. installs what it needs and is missing (gcc-arm-none-eabi,
-#     libnewlib-arm-none-eabi, dpkg-dev for apt-get source, libjsmn-dev);
+#     libnewlib-arm-none-eabi, dpkg-dev for apt-get source);
 #  2. fetches mbedTLS's sources with Debian's own client, `apt-get source
 #     mbedtls`, into OUT_DIR/mbedtls-src (scripts/mbedtls-source.sh, which
 #     the target build uses too). Nothing fetched is ever committed; a later
@@ -44,7 +44,7 @@ jobs=2
 say() { echo "footprint: $*"; }
 
 # 1. Packages: only the missing ones.
-"$here/../scripts/setup.sh" gcc-arm-none-eabi libnewlib-arm-none-eabi dpkg-dev libjsmn-dev gcc-multilib valgrind
+"$here/../scripts/setup.sh" gcc-arm-none-eabi libnewlib-arm-none-eabi dpkg-dev gcc-multilib valgrind
 
 # 2. mbedTLS sources through apt-get source (scripts/mbedtls-source.sh).
 mbedtls_dir=$("$here/../scripts/mbedtls-source.sh" "$out/mbedtls-src" | tail -n 1) || {
@@ -52,11 +52,6 @@ mbedtls_dir=$("$here/../scripts/mbedtls-source.sh" "$out/mbedtls-src" | tail -n 
   exit 3
 }
 say "mbedTLS sources: $mbedtls_dir"
-
-# jsmn is header-only: the target build gets a copy of the host's header,
-# so no host include directory is ever on the cross compiler's path.
-mkdir -p "$out/jsmn"
-cp /usr/include/jsmn.h "$out/jsmn/jsmn.h"
 
 # The signed bootloader's mbedTLS size switches (mbedtls_footprint_ecdsa_config.h
 # says what each one does), each measured as a variant from mbedTLS's
@@ -83,7 +78,7 @@ svc_buf=${FOOTPRINT_SVC_BUF:-2048}
 # (empty) to measure with it.
 ota_defs=${FOOTPRINT_OTA_DEFS-OTA_LOG_TEXT=0}
 cmake -S "$here" -B "$out/build" -DCMAKE_TOOLCHAIN_FILE="$here/../cmake/cortex-m4.cmake" \
-  -DMBEDTLS_DIR="$mbedtls_dir" -DJSMN_DIR="$out/jsmn" -DFOOTPRINT_SVC_BUF="$svc_buf" \
+  -DMBEDTLS_DIR="$mbedtls_dir" -DFOOTPRINT_SVC_BUF="$svc_buf" \
   -DFOOTPRINT_OTA_DEFS="$ota_defs" -DFOOTPRINT_ECDSA_DEFS="$ECDSA_DEFS" \
   -DFOOTPRINT_ECDSA_VARIANTS="$ECDSA_VARIANTS" -DFP_ECDSA_HEAP="$ECDSA_HEAP" >"$out/cmake.log" 2>&1 ||
   { cat "$out/cmake.log"; say "FAILED: configure"; exit 4; }

@@ -4,7 +4,7 @@
 # The target build (target/CMakeLists.txt) into BUILD_DIR, as the host
 # build's CTest runs it before the tests with the label "target": mbedTLS's
 # sources through `apt-get source` (scripts/mbedtls-source.sh, into
-# BUILD_DIR/mbedtls-src), a copy of jsmn.h, then configure and build with
+# BUILD_DIR/mbedtls-src), then configure and build with
 # cmake/cortex-m4.cmake. With SYSOTA (the host tool), the board's firmware
 # trusts a signing key made for this build: BUILD_DIR/keys/signing.pem (kept
 # once made), its public half built in from BUILD_DIR/keys/mps2_pubkey.h.
@@ -36,13 +36,10 @@ command -v arm-none-eabi-gcc >/dev/null 2>&1 ||
   skip "newlib for arm-none-eabi is not installed (scripts/setup.sh installs libnewlib-arm-none-eabi)"
 command -v qemu-system-arm >/dev/null 2>&1 ||
   skip "qemu-system-arm is not installed (scripts/setup.sh installs it)"
-[ -e /usr/include/jsmn.h ] || skip "jsmn.h is not installed (scripts/setup.sh installs libjsmn-dev)"
 
 mbedtls_dir=$("$root/scripts/mbedtls-source.sh" "$out/mbedtls-src" | tail -n 1) ||
   skip "no mbedTLS sources: 'apt-get source mbedtls' failed (see $out/mbedtls-src/apt-get-source.log)"
 
-mkdir -p "$out/jsmn"
-cp /usr/include/jsmn.h "$out/jsmn/jsmn.h"
 
 key_header=
 if [ $# -eq 2 ]; then
@@ -58,7 +55,7 @@ if [ $# -eq 2 ]; then
 fi
 
 cmake -S "$here" -B "$out/build" -DCMAKE_TOOLCHAIN_FILE="$root/cmake/cortex-m4.cmake" \
-  -DMBEDTLS_DIR="$mbedtls_dir" -DJSMN_DIR="$out/jsmn" -DMPS2_PUBKEY_HEADER="$key_header" >"$out/cmake.log" 2>&1 ||
+  -DMBEDTLS_DIR="$mbedtls_dir" -DMPS2_PUBKEY_HEADER="$key_header" >"$out/cmake.log" 2>&1 ||
   { cat "$out/cmake.log"; echo "target build: configure failed"; exit 1; }
 cmake --build "$out/build" -j 2 >"$out/build.log" 2>&1 ||
   { grep -E "error|warning" "$out/build.log" || tail -n 40 "$out/build.log"; echo "target build: build failed (see $out/build.log)"; exit 1; }

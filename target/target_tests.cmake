@@ -9,6 +9,7 @@ set(SYSOTA_TARGET_CORE_TESTS
   test_imgdb
   test_boot
   test_manifest
+  test_json
   test_layout
   test_codec
   test_power_sweep

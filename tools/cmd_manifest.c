@@ -155,7 +155,7 @@ static bool version_arg(const char *cmd, const char *opt, const char *s, uint32_
 static const char *parse_error_text(int err)
 {
     switch (err) {
-    case OTA_ERR_TOO_LARGE: return "larger than the device accepts (OTA_MANIFEST_MAX_SIZE bytes or tokens)";
+    case OTA_ERR_TOO_LARGE: return "larger than the device accepts (OTA_MANIFEST_MAX_SIZE bytes, or nested too deep)";
     case OTA_ERR_JSON: return "not well-formed JSON";
     case OTA_ERR_MANIFEST: return "no \"ota\" array, or a bad Sequence, HardwareId or Expires";
     default: return ota_err_describe(err);
@@ -234,10 +234,8 @@ static int format_for_devices(const char *cmd, const char *path, const tool_mfdo
     int err = tool_mfdoc_load(&check, *text, (size_t)*len, NULL, NULL, &rejected);
     if (err == OTA_ERR_TOO_LARGE) {
         tool_mfdoc_free(&check);
-        fprintf(stderr,
-                "%s: %s would need more JSON tokens than devices parse (OTA_MANIFEST_MAX_TOKENS, %d): "
-                "%zu entries with these keys are too many\n",
-                cmd, path, OTA_MANIFEST_MAX_TOKENS, doc->count);
+        fprintf(stderr, "%s: %s would be more than devices parse (%zu entries): %s\n", cmd, path, doc->count,
+                ota_err_describe(err));
         return SYSOTA_EXIT_INPUT;
     }
     bool same = err == OTA_OK && rejected == 0 && check.count == doc->count &&

@@ -15,11 +15,6 @@
 #define OTA_MANIFEST_MAX_ENTRIES 16
 #endif
 
-/** jsmn tokens for one manifest (bounds the parser's stack use). */
-#ifndef OTA_MANIFEST_MAX_TOKENS
-#define OTA_MANIFEST_MAX_TOKENS 160
-#endif
-
 /** Longest image URL, in bytes without the NUL. */
 #ifndef OTA_URL_MAX
 #define OTA_URL_MAX 200

@@ -17,6 +17,7 @@
 
 #include "sysota/ota_error.h"
 #include "ota_hex.h"
+#include "ota_json.h"
 #include "ota_manifest.h"
 
 /* The sample manifest of Microchip's guide, byte for byte (17 lines, its blank line holds 4 spaces). */
@@ -873,45 +874,55 @@ static int count_cb(void *arg, unsigned index, const ota_manifest_entry_t *entry
     return 0;
 }
 
-static void test_a_manifest_needing_too_many_tokens_is_too_large(void **state)
+/* No token budget: a manifest of many small values is read whole, every
+ * element of the array reported, up to the size limit alone. */
+static void test_a_manifest_of_many_small_values_is_read_whole(void **state)
 {
     size_t n = 0;
     unsigned count = 0;
     (void)state;
 
-    /* top object + key + array + its elements: OTA_MANIFEST_MAX_TOKENS - 3 elements fit exactly */
     n += (size_t)snprintf(doc + n, sizeof doc - n, "{\"ota\":[");
-    for (int i = 0; i < OTA_MANIFEST_MAX_TOKENS - 3; i++) {
-        n += (size_t)snprintf(doc + n, sizeof doc - n, "%s0", i ? "," : "");
+    int elements = 0;
+    while (n + 4 < OTA_MANIFEST_MAX_SIZE) {
+        n += (size_t)snprintf(doc + n, sizeof doc - n, "%s0", elements ? "," : "");
+        elements++;
     }
     n += (size_t)snprintf(doc + n, sizeof doc - n, "]}");
     assert_true(n <= OTA_MANIFEST_MAX_SIZE);
     char *buf = exact_copy(doc, n);
     assert_int_equal(ota_manifest_parse(buf, n, NULL, count_cb, &count), OTA_OK);
     free(buf);
-    assert_int_equal(count, OTA_MANIFEST_MAX_TOKENS - 3);
-
-    n -= 2;
-    n += (size_t)snprintf(doc + n, sizeof doc - n, ",0]}");
-    assert_true(n <= OTA_MANIFEST_MAX_SIZE);
-    expect_document_error(doc, n, OTA_ERR_TOO_LARGE);
+    assert_int_equal(count, (unsigned)elements);
+    assert_true(elements > 1000);
 }
 
-static void test_nesting_deeper_than_the_token_budget_is_too_large(void **state)
+static void test_nesting_deeper_than_the_depth_limit_is_too_large(void **state)
 {
     size_t n = 0;
     (void)state;
 
-    n += (size_t)snprintf(doc + n, sizeof doc - n, "{\"ota\":[],\"deep\":");
-    for (int i = 0; i < OTA_MANIFEST_MAX_TOKENS; i++) {
-        doc[n++] = '[';
+    /* OTA_JSON_DEPTH_MAX levels in all are accepted, one more is not. */
+    for (int extra = 0; extra <= 1; extra++) {
+        n = 0;
+        n += (size_t)snprintf(doc + n, sizeof doc - n, "{\"ota\":[],\"deep\":");
+        int levels = OTA_JSON_DEPTH_MAX - 1 + extra; /* the top object is one */
+        for (int i = 0; i < levels; i++) {
+            doc[n++] = '[';
+        }
+        for (int i = 0; i < levels; i++) {
+            doc[n++] = ']';
+        }
+        doc[n++] = '}';
+        assert_true(n <= OTA_MANIFEST_MAX_SIZE);
+        if (extra) {
+            expect_document_error(doc, n, OTA_ERR_TOO_LARGE);
+        } else {
+            char *buf = exact_copy(doc, n);
+            assert_int_equal(ota_manifest_parse(buf, n, NULL, NULL, NULL), OTA_OK);
+            free(buf);
+        }
     }
-    for (int i = 0; i < OTA_MANIFEST_MAX_TOKENS; i++) {
-        doc[n++] = ']';
-    }
-    doc[n++] = '}';
-    assert_true(n <= OTA_MANIFEST_MAX_SIZE);
-    expect_document_error(doc, n, OTA_ERR_TOO_LARGE);
 }
 
 static void test_entries_beyond_the_maximum_are_rejected_as_full(void **state)
@@ -1149,8 +1160,8 @@ int main(void)
         cmocka_unit_test(test_well_formed_json_without_an_ota_array_is_not_a_manifest),
         cmocka_unit_test(test_an_empty_ota_array_is_a_manifest_with_nothing_to_do),
         cmocka_unit_test(test_a_manifest_over_the_size_limit_is_refused_and_one_at_the_limit_is_read),
-        cmocka_unit_test(test_a_manifest_needing_too_many_tokens_is_too_large),
-        cmocka_unit_test(test_nesting_deeper_than_the_token_budget_is_too_large),
+        cmocka_unit_test(test_a_manifest_of_many_small_values_is_read_whole),
+        cmocka_unit_test(test_nesting_deeper_than_the_depth_limit_is_too_large),
         cmocka_unit_test(test_entries_beyond_the_maximum_are_rejected_as_full),
         cmocka_unit_test(test_the_callback_sees_every_element_in_order_and_may_stop_early),
         cmocka_unit_test(test_parse_and_choose_refuse_null_arguments),

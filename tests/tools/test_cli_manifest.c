@@ -212,37 +212,6 @@ static void test_add_stops_at_the_devices_entry_limit_and_leaves_no_temporary_fi
     assert_int_equal(count_files(f->dir), 2); /* the image and the manifest */
 }
 
-static void test_add_stops_at_the_parsers_token_limit_before_the_entry_limit(void **state)
-{
-    struct fixture *f = *state;
-    tt_run_t r;
-    /* An image entry (Version, URL, Digest, Size, EraseVer) is 11 JSON
-     * tokens; the document adds 3 (object, "ota", array). */
-    const int fit = (OTA_MANIFEST_MAX_TOKENS - 3) / 11;
-    assert_true(fit < OTA_MANIFEST_MAX_ENTRIES); /* else the test above covers it */
-    for (int v = 1; v <= fit + 1; v++) {
-        char version[16];
-        snprintf(version, sizeof version, "%d", v);
-        const char *args[] = { "manifest", "add", f->manifest, "--image", f->image, "--version", version,
-                               "--url", "http://h/app_v3.bin", NULL };
-        int status = run(&r, args);
-        if (v <= fit) {
-            assert_int_equal(status, 0);
-        } else {
-            assert_int_equal(status, 1);
-            expect_in(r.err, "would need more JSON tokens than devices parse (OTA_MANIFEST_MAX_TOKENS, 160)");
-        }
-        tt_run_free(&r);
-    }
-    const char *check[] = { "manifest", "check", f->manifest, NULL };
-    assert_int_equal(run(&r, check), 0);
-    char line[64];
-    snprintf(line, sizeof line, "%d entries accepted, 0 rejected", fit);
-    expect_in(r.out, line);
-    tt_run_free(&r);
-    assert_int_equal(count_files(f->dir), 2);
-}
-
 static void test_check_accepts_the_seed_sample_manifest(void **state)
 {
     struct fixture *f = *state;
@@ -1065,7 +1034,6 @@ int main(void)
         T(test_add_refuses_a_manifest_with_entries_devices_reject_and_leaves_it_alone),
         T(test_add_refuses_urls_and_versions_devices_refuse),
         T(test_add_stops_at_the_devices_entry_limit_and_leaves_no_temporary_file),
-        T(test_add_stops_at_the_parsers_token_limit_before_the_entry_limit),
         T(test_check_accepts_the_seed_sample_manifest),
         T(test_check_lists_every_problem_with_its_entry_index),
         T(test_check_with_images_compares_each_digest_with_the_local_file),

@@ -34,12 +34,11 @@
  * One line per entry keeps a manifest under version control readable as a
  * diff, and keeps OTA_MANIFEST_MAX_ENTRIES unsigned entries within
  * OTA_MANIFEST_MAX_SIZE where an indented layout would not. A signed entry
- * with its Size and Floor takes about 300 bytes (a 40-character URL) and 15
- * JSON tokens: with the default limits, the parser's OTA_MANIFEST_MAX_TOKENS
- * (160) then binds before the size does, at 10 such entries.
+ * with its Size and Floor takes about 300 bytes (a 40-character URL): with
+ * the default limits, OTA_MANIFEST_MAX_SIZE (4 KiB) holds 13 such entries.
  */
-#ifndef SYSOTA_TOOLS_OTA_MFDOC_H
-#define SYSOTA_TOOLS_OTA_MFDOC_H
+#ifndef SYSOTA_TOOLS_TOOL_MFDOC_H
+#define SYSOTA_TOOLS_TOOL_MFDOC_H
 
 #include <stddef.h>
 #include <stdint.h>
