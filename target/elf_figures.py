@@ -26,9 +26,9 @@ BOARD_FILES = ("board.c", "startup.c", "semihost.c")
 
 
 def origin(obj):
-    if "libtgt_core.a(" in obj:
+    if "libtgt_core.a(" in obj or "libsysota_core.a(" in obj:
         return "core"
-    if "libtgt_mbedcrypto.a(" in obj:
+    if "mbedcrypto.a(" in obj:
         return "mbedtls"
     if "libc_nano.a(" in obj or "libc.a(" in obj or "libgcc.a(" in obj:
         return "libc"
