@@ -34,6 +34,7 @@ set(SYSOTA_CORE_SOURCES
   manifest.c
   name.c
   rfc3339.c
+  rollout.c
   service.c
   service_check.c
   service_download.c

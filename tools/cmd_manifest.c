@@ -31,7 +31,7 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "usage: sysota manifest add MANIFEST.json --image FILE --version N --url URL\n"
-            "                           [--floor N] [--golden] [--sign-image KEY.pem]\n"
+            "                           [--floor N] [--golden] [--sign-image KEY.pem] [--rollout PCT]\n"
             "                           [--patch-from OLD.bin --patch-url URL [--base-version N]\n"
             "                            [--format jojodiff|vcdiff] [--patch PATCHFILE]]\n"
             "       sysota manifest add MANIFEST.json --version N --erase [--image FILE --url URL]\n"
@@ -44,6 +44,9 @@ static void usage(FILE *out)
             "       URL, Digest, Size, Floor, Golden, EraseVer, Signature, Patch.\n"
             "       --floor N: once this image is confirmed, the device refuses anything\n"
             "       below version N. --golden: the image replaces the device's golden copy.\n"
+            "       --rollout PCT: only PCT %% of the fleet takes it (a stable hash of each\n"
+            "       device's id and the version); add the entry again with a higher PCT to\n"
+            "       widen the same cohort (and sign the manifest again).\n"
             "       --sign-image: Signature, by KEY.pem over the image's SHA-256.\n"
             "       --patch-from: also a Patch record, so that a device holding OLD.bin\n"
             "       downloads only the patch at --patch-url: BaseVersion (--base-version, or\n"
@@ -511,6 +514,7 @@ static int manifest_add(int argc, char **argv)
 {
     const char *cmd = "sysota manifest add";
     const char *path, *image = NULL, *url = NULL, *version_s = NULL, *floor_s = NULL, *sign_key = NULL;
+    const char *rollout_s = NULL;
     bool erase = false, golden = false;
     struct patch_opts po = { NULL, NULL, NULL, NULL, NULL };
     const struct opt opts[] = {
@@ -520,6 +524,7 @@ static int manifest_add(int argc, char **argv)
         { "--sign-image", NULL, &sign_key, NULL, 0 }, { "--patch-from", NULL, &po.from, NULL, 0 },
         { "--patch-url", NULL, &po.url, NULL, 0 }, { "--base-version", NULL, &po.base, NULL, 0 },
         { "--format", NULL, &po.format, NULL, 0 }, { "--patch", NULL, &po.file, NULL, 0 },
+        { "--rollout", NULL, &rollout_s, NULL, 0 },
         { NULL, NULL, NULL, NULL, 0 },
     };
     int status = parse_opts(argc, argv, cmd, opts, &path);
@@ -532,9 +537,9 @@ static int manifest_add(int argc, char **argv)
         usage(stderr);
         return SYSOTA_EXIT_USAGE;
     }
-    if (erase && (golden || floor_s != NULL || sign_key != NULL || po.from != NULL)) {
-        fprintf(stderr, "%s: --golden, --floor, --sign-image and --patch-from describe an image to install, not "
-                        "--erase\n", cmd);
+    if (erase && (golden || floor_s != NULL || sign_key != NULL || po.from != NULL || rollout_s != NULL)) {
+        fprintf(stderr, "%s: --golden, --floor, --sign-image, --patch-from and --rollout describe an image to "
+                        "install, not --erase\n", cmd);
         return SYSOTA_EXIT_USAGE;
     }
     if (po.from == NULL ? (po.url != NULL || po.base != NULL || po.format != NULL || po.file != NULL)
@@ -554,6 +559,15 @@ static int manifest_add(int argc, char **argv)
     if (!version_arg(cmd, "--version", version_s, &e.version) ||
         (floor_s != NULL && !version_arg(cmd, "--floor", floor_s, &e.floor))) {
         return SYSOTA_EXIT_USAGE;
+    }
+    if (rollout_s != NULL) {
+        uint64_t pct;
+        if (tool_cliarg_number(rollout_s, 100, &pct) != OTA_OK) {
+            fprintf(stderr, "%s: --rollout '%s': a percentage of the fleet, 0..100\n", cmd, rollout_s);
+            return SYSOTA_EXIT_USAGE;
+        }
+        e.has_rollout = true;
+        e.rollout = (uint8_t)pct;
     }
     if (e.floor > e.version) {
         fprintf(stderr, "%s: --floor %lu is above --version %lu: a device could not keep the image it confirms\n",

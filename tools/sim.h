@@ -66,6 +66,7 @@ typedef struct simcmd_config {
     char ca_file[SIMCMD_PATH_MAX];
     ota_keys_t keys;        /* the bootloader's and the service's; count 0: unsigned updates */
     char hardware_id[OTA_HARDWARE_ID_MAX + 1]; /* the service's; "": any */
+    char device_id[OTA_DEVICE_ID_MAX + 1];     /* the system port's, for staged rollouts; "": none */
 } simcmd_config_t;
 
 /** The defaults of `sim init`. */

@@ -85,11 +85,11 @@ static int parse_keys(const char *v, ota_keys_t *out)
     return OTA_OK;
 }
 
-/* A hardware id: what a manifest's HardwareId must equal; one device.conf line. */
-static int parse_hardware_id(const char *v, char out[OTA_HARDWARE_ID_MAX + 1])
+/* A hardware or device id (at most max bytes): one device.conf line. */
+static int parse_id(const char *v, char *out, size_t max)
 {
     size_t n = strlen(v);
-    if (n > OTA_HARDWARE_ID_MAX) {
+    if (n > max) {
         return OTA_ERR_INVALID_ARG;
     }
     for (size_t i = 0; i < n; i++) {
@@ -190,7 +190,10 @@ int simcmd_config_set(simcmd_config_t *c, const char *key, const char *v, const 
         err = parse_keys(v, &c->keys);
     } else if (strcmp(key, "hardware_id") == 0) {
         *why = "at most " SIMCMD_XSTR(OTA_HARDWARE_ID_MAX) " bytes, no control characters";
-        err = parse_hardware_id(v, c->hardware_id);
+        err = parse_id(v, c->hardware_id, OTA_HARDWARE_ID_MAX);
+    } else if (strcmp(key, "device_id") == 0) {
+        *why = "at most " SIMCMD_XSTR(OTA_DEVICE_ID_MAX) " bytes, no control characters";
+        err = parse_id(v, c->device_id, OTA_DEVICE_ID_MAX);
     } else {
         return OTA_ERR_NOT_FOUND;
     }
@@ -269,6 +272,7 @@ void simcmd_config_print(const simcmd_config_t *c, FILE *out)
         fprintf(out, "%s%s", i ? "," : "", hex);
     }
     fprintf(out, "\nhardware_id=%s\n", c->hardware_id);
+    fprintf(out, "device_id=%s\n", c->device_id);
 }
 
 /* Strip a trailing "\r\n" or "\n". */
@@ -400,6 +404,7 @@ int simcmd_device_open(simcmd_device_t *d, const char *cmd, const char *dev, con
     }
     /* The core's log lines are for --verbose; commands print their own. */
     (void)posix_system_set_log(&d->dev.sys_posix, OTA_LOG_ERROR, "", false, NULL, NULL);
+    (void)posix_system_set_device_id(&d->dev.sys_posix, d->cfg.device_id, strlen(d->cfg.device_id));
     return OTA_OK;
 }
 

@@ -125,6 +125,8 @@ static void print_json(const simcmd_device_t *d, const status_t *s)
            (unsigned)(d->cfg.hex_base + bc->layout.bootctl_addr), (unsigned)(d->cfg.hex_base + bc->layout.app_addr),
            (unsigned)bc->layout.app_size);
     json_string(d->cfg.manifest_url);
+    printf(", \"device_id\": ");
+    json_string(d->cfg.device_id);
     printf("},\n");
     if (s->have_rec) {
         tool_filedigest_hex(s->rec.digest, hex);
@@ -236,6 +238,9 @@ static void print_text(const simcmd_device_t *d, const status_t *s)
     const ota_boot_config_t *bc = &d->dev.boot_cfg;
     printf("device %s: flash %u bytes (%u-byte sectors, %u-byte write unit), store %s\n", d->dir,
            (unsigned)d->cfg.nvm_size, (unsigned)d->cfg.sector_size, (unsigned)d->cfg.write_unit, store);
+    if (d->cfg.device_id[0]) {
+        printf("device id: %s (staged rollouts)\n", d->cfg.device_id);
+    }
     printf("layout (%s): boot control at HEX 0x%08X, application at HEX 0x%08X (%u bytes)\n", d->cfg.profile,
            (unsigned)(d->cfg.hex_base + bc->layout.bootctl_addr), (unsigned)(d->cfg.hex_base + bc->layout.app_addr),
            (unsigned)bc->layout.app_size);

@@ -20,6 +20,11 @@
 #define OTA_URL_MAX 200
 #endif
 
+/** Longest device identity a staged rollout hashes (ota_system_t.device_id), in bytes. */
+#ifndef OTA_DEVICE_ID_MAX
+#define OTA_DEVICE_ID_MAX 64
+#endif
+
 /** Longest "HardwareId" of a manifest (and of a device's own id), in bytes without the NUL. */
 #ifndef OTA_HARDWARE_ID_MAX
 #define OTA_HARDWARE_ID_MAX 32

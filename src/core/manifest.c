@@ -19,6 +19,7 @@
 
 #include "ota_codec.h"
 #include "ota_json.h"
+#include "ota_rollout.h"
 #include "ota_url.h"
 #include "ota_util.h"
 #include "sysota/ota_error.h"
@@ -41,6 +42,7 @@ enum entry_key {
     KEY_FLOOR,
     KEY_SIGNATURE,
     KEY_GOLDEN,
+    KEY_ROLLOUT,
     KEY_COUNT,
     KEY_OTHER = KEY_COUNT
 };
@@ -57,6 +59,7 @@ static const struct {
     [KEY_FLOOR] = { "Floor", "Floor: duplicate key" },
     [KEY_SIGNATURE] = { "Signature", "Signature: duplicate key" },
     [KEY_GOLDEN] = { "Golden", "Golden: duplicate key" },
+    [KEY_ROLLOUT] = { "Rollout", "Rollout: duplicate key" },
 };
 
 static enum entry_key key_id(ota_json_span_t key)
@@ -262,6 +265,15 @@ static int parse_entry(ota_json_span_t obj, ota_manifest_entry_t *e, const char 
         *what = "Floor: not a version in 1..4294967295";
         return OTA_ERR_ENTRY;
     }
+    if (HAS(val[KEY_ROLLOUT])) {
+        uint32_t pct;
+        if (!parse_u32(val[KEY_ROLLOUT], &pct) || pct > 100u) {
+            *what = "Rollout: not a percentage in 0..100";
+            return OTA_ERR_ENTRY;
+        }
+        e->rollout = (uint8_t)pct;
+        e->has_rollout = true;
+    }
     if (HAS(val[KEY_SIGNATURE])) {
         if (!parse_signature(val[KEY_SIGNATURE], e->signature)) {
             *what = "Signature: not the base64 of 64 bytes";
@@ -430,6 +442,11 @@ static int choose_cb(void *arg, unsigned index, const ota_manifest_entry_t *entr
     }
     if (err != OTA_OK) {
         choose_reject(out, index, err, what);
+        return 0;
+    }
+    if (!entry->erase && entry->has_rollout &&
+        !ota_rollout_includes(p->device_id, p->device_id_len, entry->version, entry->rollout)) {
+        out->held_back++; /* not for this device yet: as if the entry were not there */
         return 0;
     }
     out->accepted++; /* at most OTA_MANIFEST_MAX_ENTRIES <= 255 */

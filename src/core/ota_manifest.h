@@ -82,13 +82,18 @@ typedef struct ota_manifest_policy {
     uint32_t floor;      /**< the device's downgrade floor: a lower version is refused (0: none) */
     uint32_t golden;     /**< the golden image's version: a Golden entry must be above it */
     bool need_signature; /**< a device with keys: an entry (not an erase) without Signature is refused */
+    const char *device_id; /**< the device's identity for staged rollouts, or NULL */
+    size_t device_id_len;  /**< its length; 0: none (only entries rolled out to everyone are taken) */
 } ota_manifest_policy_t;
 
 /**
  * Parse and choose. Every accepted EraseVer entry becomes an erase request
  * (each version listed once, in manifest order). Entries refused by the
  * policy count as rejected (OTA_ERR_UNSIGNED: no Signature on a device that
- * needs one; OTA_ERR_DOWNGRADE: below the floor). Among the others:
+ * needs one; OTA_ERR_DOWNGRADE: below the floor). An entry whose "Rollout"
+ * does not include this device (ota_rollout.h) counts as held back, as if
+ * it were not there: a lower version rolled out further may be the choice.
+ * Among the others:
  *  - a Golden entry above the golden version (the highest such) is the
  *    choice, before any update: the golden copy is replaced first;
  *  - else the highest version strictly above the running one, the first

@@ -481,6 +481,10 @@ static void put_entry(struct out *o, const ota_manifest_entry_t *e, const tool_m
     if (e->golden) {
         puts_(o, ", \"Golden\": true");
     }
+    if (e->has_rollout) {
+        puts_(o, ", \"Rollout\": ");
+        put_u32(o, e->rollout);
+    }
     puts_(o, e->erase ? ", \"EraseVer\": true" : ", \"EraseVer\": false");
     if (e->has_signature) {
         char b64[(OTA_SIG_LEN + 2) / 3 * 4 + 1];
