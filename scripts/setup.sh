@@ -16,6 +16,7 @@ PACKAGES=(
   python3                                 # python3 -m http.server, the server Microchip's guide suggests
   clang libclang-rt-14-dev                # libFuzzer fuzz targets
   srecord                                 # srec_cat: independent reference for hex2bin/merge
+  iproute2 nftables                       # the lossy-link tests: network namespace, tc tbf, random drops
 )
 
 if [ $# -gt 0 ]; then
