@@ -14,6 +14,11 @@
 #
 # Inside CMD (SYSOTA_LINK names the link, SYSOTA_LINK_TOOL is this script):
 #   lossy_link.sh down [SECONDS]   drop every packet both ways (for SECONDS, then up)
+#   lossy_link.sh down --after BYTES
+#                                  from the moment BYTES more have gone from the server
+#                                  to the device, drop what the server sends (the link
+#                                  fails at a count, whenever the caller looks); returns
+#                                  at once: outage_lost turning non-zero says it happened
 #   lossy_link.sh up               carry packets again
 #   lossy_link.sh stats            key=value lines, each way, since the link was made:
 #       down_bytes/down_packets    delivered from the server to the device
@@ -30,12 +35,16 @@
 #     link's size and a random drop loses one segment, not a 64 KB burst;
 #   - one tbf on the loopback carries both ways: the device's requests and
 #     ACKs share the rate with the data (about 3 % of it on a download);
-#     its queue holds 500 ms at the rate, and TCP overflowing it is part of
-#     what a slow link does;
+#     its queue holds 100 ms at the rate (TCP overflowing it is part of what
+#     a slow link does): with a longer queue TCP's retransmission timer fires
+#     while segments still wait in it, and the copies it sends cross the
+#     link as bytes no one asked for (measured: 6 KB more per 256 KiB at
+#     200 ms, and up to 50 KB in a download cut by an outage at 500 ms);
 #   - every packet passes the namespace's output hook and then its input
 #     hook once: the output chain drops the device's packets at random, the
 #     input chain the server's, so each way loses PERCENT once;
-#   - "down" puts a drop rule in a chain the output hook jumps to first.
+#   - "down" puts a drop rule in a chain the output hook jumps to first;
+#     "down --after" a quota rule in one the input hook jumps to first.
 #
 # A run killed with SIGKILL (a CTest timeout) cannot clean up: the next run
 # removes namespaces left by runs that no longer exist.
@@ -104,6 +113,7 @@ table $TABLE {
   counter up_lost { }
   counter outage_lost { }
   chain outage { }
+  chain outage_in { }
   chain output {
     type filter hook output priority 0; policy accept;
     jump outage
@@ -111,6 +121,7 @@ table $TABLE {
   }
   chain input {
     type filter hook input priority 0; policy accept;
+    jump outage_in
     ct direction reply numgen random mod 100 < $1 counter name down_lost drop
     ct direction reply counter name down_delivered
     ct direction original counter name up_delivered
@@ -148,7 +159,7 @@ run() {
   trap 'exit 130' INT
   err=$({ ip -n "$name" link set lo mtu 1500 && ip -n "$name" link set lo gso_max_segs 1 &&
     ip -n "$name" link set lo up; } 2>&1) || skip "cannot set up the namespace's loopback: $err"
-  err=$(tc -n "$name" qdisc add dev lo root tbf rate "$rate" burst 4kb latency 500ms 2>&1) ||
+  err=$(tc -n "$name" qdisc add dev lo root tbf rate "$rate" burst 4kb latency 100ms 2>&1) ||
     skip "tc cannot rate-limit with tbf: $err"
   err=$(ruleset "$loss" | ip netns exec "$name" nft -f - 2>&1) ||
     skip "nft cannot drop packets at random: $err"
@@ -186,11 +197,19 @@ stats() {
 }
 
 link_down() {
-  nft flush chain $TABLE outage && nft add rule $TABLE outage counter name outage_lost drop
+  link_up && nft add rule $TABLE outage counter name outage_lost drop
+}
+
+# The quota counts the server's bytes as they arrive from now on (on the
+# input hook: what the output hook sees includes what the tbf queue drops
+# and TCP sends again), and drops them once over.
+link_down_after() {
+  link_up &&
+    nft add rule $TABLE outage_in ct direction reply quota over "$1" bytes counter name outage_lost drop
 }
 
 link_up() {
-  nft flush chain $TABLE outage
+  nft flush chain $TABLE outage && nft flush chain $TABLE outage_in
 }
 
 case "${1:-}" in
@@ -200,6 +219,13 @@ case "${1:-}" in
     ;;
   down)
     inside down
+    if [ "${2:-}" = --after ]; then
+      case "${3:-}" in
+        '' | *[!0-9]*) die "down --after takes a number of bytes" ;;
+      esac
+      link_down_after "$3"
+      exit
+    fi
     link_down || exit 1
     if [ $# -ge 2 ]; then
       sleep "$2"
@@ -215,7 +241,7 @@ case "${1:-}" in
     stats
     ;;
   *)
-    echo "usage: $0 run [--rate R] [--loss P] -- CMD... | down [SECONDS] | up | stats" >&2
+    echo "usage: $0 run [--rate R] [--loss P] -- CMD... | down [SECONDS] | down --after BYTES | up | stats" >&2
     exit 2
     ;;
 esac
