@@ -61,6 +61,10 @@ ROWS = [
      "curl, both files", None, None, "B"),
     ("6", "signed poll, HTTPS: extra bytes", "poll.https.signed_extra", "poll.https.signed_ref_extra",
      "curl, both files", None, None, "B"),
+    ("9", "update 256 KiB, 256 kbit/s, 5 % loss: check -> ready", "lossy.ours_s", "lossy.ref_s",
+     "curl --retry -C - && sha256sum", "ratio<=", 1.2, "s"),
+    ("9", "update 256 KiB, lossy link: bytes both ways", "lossy.ours_bytes", "lossy.ref_bytes",
+     "curl --retry -C -", None, None, "B"),
 ]
 
 

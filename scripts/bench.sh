@@ -11,6 +11,8 @@
 #   6. signatures: the signed bootloader's footprint (built and measured by
 #      figure 4), one verify on the host (instructions counted by callgrind,
 #      stack), the extra bytes of a signed poll (measured by figure 5)
+#   9. a 256 KiB update over 256 kbit/s with 5 % loss each way vs curl --retry -C -
+#      (inside tests/support/lossy_link.sh's network namespace)
 # Benchmarks never pass or fail on time. The exit status is non-zero only
 # when a figure could not be measured at all (a benchmark or the footprint
 # build failed); the table says which.
@@ -31,7 +33,7 @@ results="$build/bench-results.txt"
 : >"$results"
 "$root/scripts/setup.sh" curl coreutils valgrind
 
-for b in bench_update bench_flash bench_poll bench_verify; do
+for b in bench_update bench_flash bench_poll bench_verify bench_lossy; do
   if [ ! -x "$build/bench/$b" ]; then
     echo "bench: $build/bench/$b is missing (configure with -DSYSOTA_BENCH=ON)" >&2
     exit 2
@@ -63,6 +65,15 @@ section "5. Poll cost (one check, no update; unsigned, then signed)"
 
 section "6. Signatures: one ECDSA P-256 verify on the host (callgrind; footprint and signed poll above)"
 "$build/bench/bench_verify" --results "$results" --tmpdir "$tmp" || failed+=("6 verify")
+
+section "9. Update over a slow, lossy link (256 KiB, 256 kbit/s, 5 % loss each way, median of 5)"
+"$root/tests/support/lossy_link.sh" run --rate 256kbit --loss 5 -- \
+  "$build/bench/bench_lossy" --results "$results" --tmpdir "$tmp"
+case $? in
+  0) ;;
+  77) failed+=("9 lossy link (no network namespace here: see the SKIP line)") ;;
+  *) failed+=("9 lossy link") ;;
+esac
 
 rm -rf "$tmp"
 section "Summary"
