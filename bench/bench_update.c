@@ -21,7 +21,6 @@
 #include "bench_device.h"
 #include "bench_util.h"
 #include "crypto_host.h"
-#include "ota_hex.h"
 #include "sysota/ota_service.h"
 #include "test_server.h"
 #include "transport_curl.h"
@@ -47,11 +46,7 @@ typedef struct job {
 static int run_ours(const job_t *job, double *secs)
 {
     bench_device_t d;
-    /* Internal flash big enough to install the image (the service refuses an
-     * image larger than the application region): the boot control sector
-     * plus the image, rounded to whole sectors. */
-    uint32_t nvm = (job->size + 4095u) / 4096u * 4096u + 4096u;
-    int err = bench_device_open(&d, job->work, nvm, 1, GOLDEN_SIZE);
+    int err = bench_device_open(&d, job->work, bench_device_nvm_for(job->size), 1, GOLDEN_SIZE);
     if (err != OTA_OK) {
         fprintf(stderr, "bench_update: device: %s\n", ota_err_name(err));
         return err;
@@ -116,15 +111,6 @@ static int run_reference(const job_t *job, double *secs)
     }
     *secs = t1 - t0;
     return OTA_OK;
-}
-
-static int write_manifest(const char *docroot, const char *name, const char *url, const char *hex)
-{
-    char json[1024];
-    int n = snprintf(json, sizeof json,
-                     "{\"ota\":[{\"Version\":%u,\"URL\":\"%s\",\"Digest\":\"%s\",\"EraseVer\":false}]}\n",
-                     UPDATE_VERSION, url, hex);
-    return test_file_write(docroot, name, json, (size_t)n, NULL, 0);
 }
 
 static int measure(const char *proto, const job_t *job, int runs)
@@ -195,22 +181,11 @@ int main(int argc, char **argv)
     int rc = 1;
     test_server_t srv = {0};
     uint32_t size = size_mib * 1024u * 1024u;
-    uint8_t *img = malloc(size);
-    if (img == NULL || bench_mkdir(docroot) != OTA_OK) {
-        goto out;
-    }
-    bench_image(UPDATE_VERSION, img, size);
-    uint8_t digest[OTA_SHA256_LEN];
-    ota_crypto_t crypto;
-    (void)posix_crypto_openssl(&crypto);
     job_t job = {.work = work, .size = size};
-    if (posix_crypto_sha256_buffer(&crypto, img, size, digest) != OTA_OK ||
-        test_file_write(docroot, "app_v2.bin", img, size, NULL, 0) != OTA_OK) {
+    if (bench_mkdir(docroot) != OTA_OK ||
+        bench_publish_image(docroot, "app_v2.bin", UPDATE_VERSION, size, job.digest_hex) != OTA_OK) {
         goto out;
     }
-    free(img);
-    img = NULL;
-    ota_hex_encode(digest, sizeof digest, job.digest_hex);
     if (test_server_start(&srv, TEST_SERVER_NGINX, docroot) != OTA_OK) {
         fprintf(stderr, "bench_update: nginx did not start\n");
         goto out;
@@ -220,8 +195,8 @@ int main(int argc, char **argv)
     test_server_url(tls_url, sizeof tls_url, srv.tls_url, "app_v2.bin");
     test_server_url(mf, sizeof mf, srv.url, "manifest.json");
     test_server_url(tls_mf, sizeof tls_mf, srv.tls_url, "manifest-tls.json");
-    if (write_manifest(docroot, "manifest.json", url, job.digest_hex) != OTA_OK ||
-        write_manifest(docroot, "manifest-tls.json", tls_url, job.digest_hex) != OTA_OK) {
+    if (bench_write_manifest(docroot, "manifest.json", UPDATE_VERSION, url, job.digest_hex) != OTA_OK ||
+        bench_write_manifest(docroot, "manifest-tls.json", UPDATE_VERSION, tls_url, job.digest_hex) != OTA_OK) {
         goto out;
     }
     bench_note("update: %u MiB image, %d runs each, store and curl output in %s", size_mib, runs, work);
@@ -241,7 +216,6 @@ int main(int argc, char **argv)
     }
     rc = 0;
 out:
-    free(img);
     if (srv.pid > 0) {
         test_server_stop(&srv);
     }

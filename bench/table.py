@@ -93,6 +93,10 @@ ROWS = [
      "static bound", None, None, "B"),
     ("8", "boot: instructions to the jump, direct", "tgt.boot.insn_direct", None, "", None, None, ""),
     ("8", "boot: instructions to the jump, install 256 KiB", "tgt.boot.insn_install", None, "", None, None, ""),
+    ("9", "update 256 KiB, 256 kbit/s, 5 % loss: check -> ready", "lossy.ours_s", "lossy.ref_s",
+     "curl --retry -C - && sha256sum", "ratio<=", 1.2, "s"),
+    ("9", "update 256 KiB, lossy link: bytes both ways", "lossy.ours_bytes", "lossy.ref_bytes",
+     "curl --retry -C -", None, None, "B"),
 ]
 
 

@@ -77,7 +77,14 @@ svc_buf=${FOOTPRINT_SVC_BUF:-2048}
 # level and value: OTA_LOG_TEXT in ota_config.h). Set FOOTPRINT_OTA_DEFS=
 # (empty) to measure with it.
 ota_defs=${FOOTPRINT_OTA_DEFS-OTA_LOG_TEXT=0}
-cmake -S "$here" -B "$out/build" -DCMAKE_TOOLCHAIN_FILE="$here/../cmake/cortex-m4.cmake" \
+# A build folder configured with another toolchain file (it moved to
+# cmake/) cannot be reconfigured: start it afresh.
+toolchain="$here/../cmake/cortex-m4.cmake"
+if [ -f "$out/build/CMakeCache.txt" ] &&
+   ! grep -q "^CMAKE_TOOLCHAIN_FILE:[A-Z]*=$(cd "$(dirname "$toolchain")" && pwd)/cortex-m4.cmake\$" "$out/build/CMakeCache.txt"; then
+  rm -rf "$out/build"
+fi
+cmake -S "$here" -B "$out/build" -DCMAKE_TOOLCHAIN_FILE="$(cd "$(dirname "$toolchain")" && pwd)/cortex-m4.cmake" \
   -DMBEDTLS_DIR="$mbedtls_dir" -DFOOTPRINT_SVC_BUF="$svc_buf" \
   -DFOOTPRINT_OTA_DEFS="$ota_defs" -DFOOTPRINT_ECDSA_DEFS="$ECDSA_DEFS" \
   -DFOOTPRINT_ECDSA_VARIANTS="$ECDSA_VARIANTS" -DFP_ECDSA_HEAP="$ECDSA_HEAP" >"$out/cmake.log" 2>&1 ||

@@ -17,6 +17,8 @@
 #   8. the real firmware on a Cortex-M4 under QEMU (ports/mps2-an386): sizes
 #      of the bootloader and application ELF files, their stack high-water
 #      marks, instructions from reset to the jump (direct, install 256 KiB)
+#   9. a 256 KiB update over 256 kbit/s with 5 % loss each way vs curl --retry -C -
+#      (inside tests/support/lossy_link.sh's network namespace)
 # Benchmarks never pass or fail on time. The exit status is non-zero only
 # when a figure could not be measured at all (a benchmark or the footprint
 # build failed); the table says which.
@@ -37,7 +39,7 @@ results="$build/bench-results.txt"
 : >"$results"
 "$root/scripts/setup.sh" curl coreutils valgrind
 
-for b in bench_update bench_flash bench_poll bench_verify bench_delta; do
+for b in bench_update bench_flash bench_poll bench_verify bench_delta bench_lossy; do
   if [ ! -x "$build/bench/$b" ]; then
     echo "bench: $build/bench/$b is missing (configure with -DSYSOTA_BENCH=ON)" >&2
     exit 2
@@ -73,6 +75,15 @@ section "7. Delta updates (patch bytes; apply on the host beside xdelta3 -d, med
 "$build/bench/bench_delta" --results "$results" --tmpdir "$tmp" || failed+=("7 delta")
 section "8. The real firmware on a Cortex-M4 under QEMU (mps2-an386, -icount)"
 "$root/target/bench.sh" "$build" "$results" || failed+=("8 board")
+
+section "9. Update over a slow, lossy link (256 KiB, 256 kbit/s, 5 % loss each way, median of 5)"
+"$root/tests/support/lossy_link.sh" run --rate 256kbit --loss 5 -- \
+  "$build/bench/bench_lossy" --results "$results" --tmpdir "$tmp"
+case $? in
+  0) ;;
+  77) failed+=("9 lossy link (no network namespace here: see the SKIP line)") ;;
+  *) failed+=("9 lossy link") ;;
+esac
 
 rm -rf "$tmp"
 section "Summary"

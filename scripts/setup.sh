@@ -20,6 +20,7 @@ PACKAGES=(
   gcc-arm-none-eabi libnewlib-arm-none-eabi  # the Cortex-M4 target build (newlib-nano)
   qemu-system-arm                         # runs it: the mps2-an386 board, tests with the label "target"
   dpkg-dev                                # apt-get source mbedtls: mbedTLS compiled for the target
+  iproute2 nftables                       # the lossy-link tests: network namespace, tc tbf, random drops
 )
 
 if [ $# -gt 0 ]; then

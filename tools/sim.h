@@ -60,6 +60,12 @@ typedef struct simcmd_config {
     uint32_t max_images;    /* service: rows kept, golden included */
     bool periodic;
     uint32_t interval_s;
+    /* the service's network limits (ota_service_config_t's fields of the same
+     * names; defaults from ota_service_config_defaults) */
+    uint32_t connect_timeout_ms;
+    uint32_t idle_timeout_ms;
+    uint32_t min_rate;       /* bytes a second; 0: no rate limit */
+    uint32_t rate_window_ms;
     bool require_tls;
     bool insecure;
     char manifest_url[SIMCMD_URL_MAX];
@@ -311,6 +317,8 @@ typedef struct simcmd_app {
     const char *manifest_url;  /* NULL or "": none */
     simcmd_until_t until;
     bool check_now;            /* ask for a check at once (else the periodic timer does) */
+    uint32_t retries;          /* failed checks/downloads the run lives through (--retries) */
+    uint32_t failures;         /* failed checks/downloads so far in this run */
     uint64_t deadline_ms;      /* simcmd_now_ms() at which the run gives up */
     char why[256];             /* set for SIMCMD_APP_FAILED and SIMCMD_APP_TIMEOUT */
     uint32_t version;          /* the running version, once known */

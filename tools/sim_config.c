@@ -30,6 +30,13 @@ void simcmd_config_defaults(simcmd_config_t *c)
     c->max_images = 3;
     c->periodic = true;
     c->interval_s = 3600;
+    /* The network limits start as the service's own defaults. */
+    ota_service_config_t svc;
+    ota_service_config_defaults(&svc);
+    c->connect_timeout_ms = svc.connect_timeout_ms;
+    c->idle_timeout_ms = svc.idle_timeout_ms;
+    c->min_rate = svc.min_rate;
+    c->rate_window_ms = svc.rate_window_ms;
 }
 
 int simcmd_path(char *out, size_t cap, const char *dev, const char *name)
@@ -164,6 +171,18 @@ int simcmd_config_set(simcmd_config_t *c, const char *key, const char *v, const 
         *why = "seconds, 1 .. 2000000";
         err = parse_num(v, 1, 2000000, &n);
         c->interval_s = (uint32_t)n;
+    } else if (strcmp(key, "connect_timeout_ms") == 0 || strcmp(key, "idle_timeout_ms") == 0 ||
+               strcmp(key, "rate_window_ms") == 0) {
+        /* 0 would mean "no limit" to the service: a device that may wait
+         * forever on a dead link is not one to simulate by accident. */
+        *why = "milliseconds, 1 .. 86400000";
+        err = parse_num(v, 1, 86400000u, &n);
+        *(key[0] == 'c' ? &c->connect_timeout_ms : key[0] == 'i' ? &c->idle_timeout_ms : &c->rate_window_ms) =
+            (uint32_t)n;
+    } else if (strcmp(key, "min_rate") == 0) {
+        *why = "bytes a second, 0 (no minimum) .. 2^32-1";
+        err = parse_num(v, 0, UINT32_MAX, &n);
+        c->min_rate = (uint32_t)n;
     } else if (strcmp(key, "periodic") == 0) {
         *why = "yes or no";
         err = parse_bool(v, &c->periodic);
@@ -261,6 +280,10 @@ void simcmd_config_print(const simcmd_config_t *c, FILE *out)
     fprintf(out, "max_images=%" PRIu32 "\n", c->max_images);
     fprintf(out, "periodic=%s\n", c->periodic ? "yes" : "no");
     fprintf(out, "interval_s=%" PRIu32 "\n", c->interval_s);
+    fprintf(out, "connect_timeout_ms=%" PRIu32 "\n", c->connect_timeout_ms);
+    fprintf(out, "idle_timeout_ms=%" PRIu32 "\n", c->idle_timeout_ms);
+    fprintf(out, "min_rate=%" PRIu32 "\n", c->min_rate);
+    fprintf(out, "rate_window_ms=%" PRIu32 "\n", c->rate_window_ms);
     fprintf(out, "require_tls=%s\n", c->require_tls ? "yes" : "no");
     fprintf(out, "insecure=%s\n", c->insecure ? "yes" : "no");
     fprintf(out, "manifest_url=%s\n", c->manifest_url);

@@ -269,6 +269,7 @@ static void config_usage(FILE *out)
                  "The geometry and layout (profile, nvm_size, sector_size, write_unit,\n"
                  "bootctl_offset, app_offset) are fixed at init.\n"
                  "Keys: store_size hex_base seed max_attempts max_images periodic interval_s\n"
+                 "      connect_timeout_ms idle_timeout_ms min_rate rate_window_ms\n"
                  "      require_tls insecure manifest_url ca_file hardware_id device_id\n"
                  "The trusted keys are shown here and changed with `sysota sim keys`.\n");
 }
