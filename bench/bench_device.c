@@ -22,44 +22,6 @@ void bench_image(uint32_t version, uint8_t *out, uint32_t size)
     }
 }
 
-int bench_image_publish(const char *docroot, uint32_t version, uint32_t size, char digest_hex[65])
-{
-    char name[32];
-    uint8_t digest[OTA_SHA256_LEN];
-    ota_crypto_t crypto;
-    uint8_t *img = malloc(size);
-    if (img == NULL) {
-        return OTA_ERR_NO_SPACE;
-    }
-    bench_image(version, img, size);
-    snprintf(name, sizeof name, "app_v%u.bin", (unsigned)version);
-    int err = posix_crypto_openssl(&crypto);
-    if (err == OTA_OK) {
-        err = posix_crypto_sha256_buffer(&crypto, img, size, digest);
-    }
-    if (err == OTA_OK) {
-        err = test_file_write(docroot, name, img, size, NULL, 0);
-    }
-    free(img);
-    if (err == OTA_OK) {
-        err = ota_hex_encode(digest, sizeof digest, digest_hex);
-    }
-    return err;
-}
-
-int bench_manifest_publish(const char *docroot, const char *name, uint32_t version, const char *url,
-                           const char *digest_hex)
-{
-    char json[1024];
-    int n = snprintf(json, sizeof json,
-                     "{\"ota\":[{\"Version\":%u,\"URL\":\"%s\",\"Digest\":\"%s\",\"EraseVer\":false}]}\n",
-                     (unsigned)version, url, digest_hex);
-    if (n < 0 || (size_t)n >= sizeof json) {
-        return OTA_ERR_TOO_LARGE;
-    }
-    return test_file_write(docroot, name, json, (size_t)n, NULL, 0);
-}
-
 int bench_device_open(bench_device_t *d, const char *parent, uint32_t nvm_size, uint32_t golden,
                       uint32_t golden_size)
 {
@@ -96,9 +58,11 @@ int bench_device_open(bench_device_t *d, const char *parent, uint32_t nvm_size, 
     return err;
 }
 
-uint32_t bench_nvm_for(uint32_t image_size)
+uint32_t bench_device_nvm_for(uint32_t image_size)
 {
-    return 2u * 4096u + (image_size + 4095u) / 4096u * 4096u;
+    /* The service refuses an image larger than the application region, which
+     * starts after the boot control area's two 4 KiB sectors. */
+    return (image_size + 4095u) / 4096u * 4096u + 2u * 4096u;
 }
 
 int bench_device_close(bench_device_t *d)
@@ -106,6 +70,41 @@ int bench_device_close(bench_device_t *d)
     int err = sim_device_close(&d->dev);
     int err2 = test_tmpdir_remove(d->dir);
     return err != OTA_OK ? err : err2;
+}
+
+int bench_publish_image(const char *docroot, const char *name, uint32_t version, uint32_t size,
+                        char digest_hex[65])
+{
+    uint8_t digest[OTA_SHA256_LEN];
+    ota_crypto_t crypto;
+    uint8_t *img = malloc(size ? size : 1u);
+    if (img == NULL) {
+        return OTA_ERR_NO_SPACE;
+    }
+    bench_image(version, img, size);
+    (void)posix_crypto_openssl(&crypto);
+    int err = posix_crypto_sha256_buffer(&crypto, img, size, digest);
+    if (err == OTA_OK) {
+        err = test_file_write(docroot, name, img, size, NULL, 0);
+    }
+    free(img);
+    if (err == OTA_OK) {
+        ota_hex_encode(digest, sizeof digest, digest_hex);
+    }
+    return err;
+}
+
+int bench_write_manifest(const char *docroot, const char *name, uint32_t version, const char *url,
+                         const char *digest_hex)
+{
+    char json[1024];
+    int n = snprintf(json, sizeof json,
+                     "{\"ota\":[{\"Version\":%u,\"URL\":\"%s\",\"Digest\":\"%s\",\"EraseVer\":false}]}\n",
+                     (unsigned)version, url, digest_hex);
+    if (n < 0 || (size_t)n >= sizeof json) {
+        return OTA_ERR_TOO_LARGE;
+    }
+    return test_file_write(docroot, name, json, (size_t)n, NULL, 0);
 }
 
 void bench_service_config(const bench_device_t *d, ota_service_config_t *cfg, const char *manifest_url,

@@ -37,11 +37,10 @@ int bench_device_open(bench_device_t *d, const char *parent, uint32_t nvm_size, 
                       uint32_t golden_size);
 
 /**
- * Internal flash for a device that must install an image of image_size
- * bytes (the service refuses one larger than the application region): the
- * boot control area's two 4 KiB sectors, then the image in whole sectors.
+ * Flash size for bench_device_open that can install an image of image_size
+ * bytes: the two-sector boot control area plus the image in whole sectors.
  */
-uint32_t bench_nvm_for(uint32_t image_size);
+uint32_t bench_device_nvm_for(uint32_t image_size);
 
 /** Close the device and remove its directory. Returns OTA_OK or the first error. */
 int bench_device_close(bench_device_t *d);
@@ -50,14 +49,18 @@ int bench_device_close(bench_device_t *d);
 void bench_image(uint32_t version, uint8_t *out, uint32_t size);
 
 /**
- * Serve image `version` of size bytes as docroot/app_v<version>.bin; its
- * SHA-256 in hex (65 bytes with the NUL) in digest_hex. OTA_OK or an error.
+ * Write docroot/name: bench_image(version) of size bytes, and put its SHA-256
+ * in hex into digest_hex. Returns OTA_OK or the first error.
  */
-int bench_image_publish(const char *docroot, uint32_t version, uint32_t size, char digest_hex[65]);
+int bench_publish_image(const char *docroot, const char *name, uint32_t version, uint32_t size,
+                        char digest_hex[65]);
 
-/** docroot/name: a manifest offering version at url with its digest. OTA_OK or an error. */
-int bench_manifest_publish(const char *docroot, const char *name, uint32_t version, const char *url,
-                           const char *digest_hex);
+/**
+ * Write docroot/name: a manifest offering one image (version, url, digest
+ * in hex). Returns OTA_OK or the error of writing it.
+ */
+int bench_write_manifest(const char *docroot, const char *name, uint32_t version, const char *url,
+                         const char *digest_hex);
 
 /** What one check of the service came to. */
 typedef struct bench_check {

@@ -26,6 +26,7 @@
 #include "bench_util.h"
 #include "sysota/ota_boot.h"
 #include "ota_bootctl.h"
+#include "ota_handover.h"
 #include "ota_imgdb.h"
 #include "test_server.h"
 
@@ -71,12 +72,23 @@ static int stage_update(rig_t *r, uint32_t version)
     if (err == OTA_OK) {
         err = ota_db_add(&db, st, name, OTA_STATUS_DOWNLOADED, version, digest);
     }
+    /* The service's mark: the record F0, its table listing the new row. */
     ota_bootctl_t bc;
+    ota_bootctl_record_t rec;
+    bool changed;
     if (err == OTA_OK) {
-        err = ota_bootctl_init(&bc, &r->d.dev.flash, r->d.dev.boot_cfg.layout.bootctl_addr, r->d.dev.boot_cfg.layout.bootctl_size);
+        err = ota_bootctl_init(&bc, &r->d.dev.flash, r->d.dev.boot_cfg.layout.bootctl_addr,
+                               r->d.dev.boot_cfg.layout.bootctl_size);
     }
     if (err == OTA_OK) {
-        err = ota_bootctl_set_status(&bc, OTA_STATUS_DISABLED);
+        err = ota_bootctl_read(&bc, &rec);
+    }
+    if (err == OTA_OK) {
+        err = ota_handover_table(&rec, &db, st, &changed);
+    }
+    if (err == OTA_OK) {
+        rec.status = OTA_STATUS_DISABLED;
+        err = ota_bootctl_write(&bc, &rec);
     }
     return err;
 }

@@ -1,5 +1,5 @@
 /*
- * Benchmark 7: what a power cut in the middle of a download costs. A
+ * Benchmark 10: what a power cut in the middle of a download costs. A
  * simulated device downloads a SIZE KiB image (default 1024) from a local
  * nginx over the real libcurl transport, with the service's default sync
  * interval (64 KiB) and an MCU-sized chunk buffer (4 KiB); the power is cut
@@ -52,7 +52,7 @@ static int run_cut(const char *work, const char *manifest_url, uint32_t size, ui
                    uint64_t *again)
 {
     bench_device_t d;
-    int err = bench_device_open(&d, work, bench_nvm_for(size), 1, GOLDEN_SIZE);
+    int err = bench_device_open(&d, work, bench_device_nvm_for(size), 1, GOLDEN_SIZE);
     if (err != OTA_OK) {
         return err;
     }
@@ -128,14 +128,14 @@ int main(int argc, char **argv)
     test_server_t srv = {0};
     uint32_t size = size_kib * 1024u;
     char url[160], mf_url[160], hex[65];
-    if (bench_image_publish(docroot, UPDATE_VERSION, size, hex) != OTA_OK ||
+    if (bench_publish_image(docroot, "app_v2.bin", UPDATE_VERSION, size, hex) != OTA_OK ||
         test_server_start(&srv, TEST_SERVER_NGINX, docroot) != OTA_OK) {
         fprintf(stderr, "bench_resume: could not publish the image or start nginx\n");
         goto out;
     }
     test_server_url(url, sizeof url, srv.url, "app_v2.bin");
     test_server_url(mf_url, sizeof mf_url, srv.url, "manifest.json");
-    if (bench_manifest_publish(docroot, "manifest.json", UPDATE_VERSION, url, hex) != OTA_OK) {
+    if (bench_write_manifest(docroot, "manifest.json", UPDATE_VERSION, url, hex) != OTA_OK) {
         goto out;
     }
     static const unsigned percent[] = {50, 90};

@@ -46,7 +46,7 @@ typedef struct job {
 static int run_ours(const job_t *job, double *secs)
 {
     bench_device_t d;
-    int err = bench_device_open(&d, job->work, bench_nvm_for(job->size), 1, GOLDEN_SIZE);
+    int err = bench_device_open(&d, job->work, bench_device_nvm_for(job->size), 1, GOLDEN_SIZE);
     if (err != OTA_OK) {
         fprintf(stderr, "bench_update: device: %s\n", ota_err_name(err));
         return err;
@@ -173,15 +173,17 @@ int main(int argc, char **argv)
         return 2;
     }
     char work[BENCH_PATH_MAX], docroot[BENCH_PATH_MAX + 8];
-    int begun = bench_begin_www(&opts, "update", work, sizeof work, docroot, sizeof docroot);
+    int begun = bench_begin(&opts, "update", work, sizeof work);
     if (begun != 0) {
         return begun;
     }
+    snprintf(docroot, sizeof docroot, "%s/www", work);
     int rc = 1;
     test_server_t srv = {0};
     uint32_t size = size_mib * 1024u * 1024u;
     job_t job = {.work = work, .size = size};
-    if (bench_image_publish(docroot, UPDATE_VERSION, size, job.digest_hex) != OTA_OK) {
+    if (bench_mkdir(docroot) != OTA_OK ||
+        bench_publish_image(docroot, "app_v2.bin", UPDATE_VERSION, size, job.digest_hex) != OTA_OK) {
         goto out;
     }
     if (test_server_start(&srv, TEST_SERVER_NGINX, docroot) != OTA_OK) {
@@ -193,8 +195,8 @@ int main(int argc, char **argv)
     test_server_url(tls_url, sizeof tls_url, srv.tls_url, "app_v2.bin");
     test_server_url(mf, sizeof mf, srv.url, "manifest.json");
     test_server_url(tls_mf, sizeof tls_mf, srv.tls_url, "manifest-tls.json");
-    if (bench_manifest_publish(docroot, "manifest.json", UPDATE_VERSION, url, job.digest_hex) != OTA_OK ||
-        bench_manifest_publish(docroot, "manifest-tls.json", UPDATE_VERSION, tls_url, job.digest_hex) != OTA_OK) {
+    if (bench_write_manifest(docroot, "manifest.json", UPDATE_VERSION, url, job.digest_hex) != OTA_OK ||
+        bench_write_manifest(docroot, "manifest-tls.json", UPDATE_VERSION, tls_url, job.digest_hex) != OTA_OK) {
         goto out;
     }
     bench_note("update: %u MiB image, %d runs each, store and curl output in %s", size_mib, runs, work);

@@ -1,9 +1,11 @@
 # Shared build helpers.
 
-# Our own code builds with every warning as an error.
+# Our own code builds with every warning as an error (the target build,
+# target/CMakeLists.txt, uses the same list).
+set(SYSOTA_WARNING_FLAGS -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wcast-align
+                         -Wpointer-arith)
 function(sysota_warnings target)
-  target_compile_options(${target} PRIVATE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes
-                                           -Wmissing-prototypes -Wcast-align -Wpointer-arith)
+  target_compile_options(${target} PRIVATE ${SYSOTA_WARNING_FLAGS})
 endfunction()
 
 # Host code (the host port, simulator, tools, tests, benchmarks) is strict

@@ -20,6 +20,9 @@ set(SYSOTA_CORE_SOURCES
   boot.c
   bootctl.c
   datetime.c
+  delta_io.c
+  delta_jojo.c
+  delta_vcdiff.c
   error.c
   file_publish.c
   handover.c
@@ -28,9 +31,11 @@ set(SYSOTA_CORE_SOURCES
   imgdb.c
   json_check.c
   json_string.c
+  json_walk.c
   layout.c
   manifest.c
   name.c
+  rollout.c
   service.c
   service_check.c
   service_download.c
@@ -64,6 +69,7 @@ list(TRANSFORM SYSOTA_PUBLIC_HEADERS PREPEND ${SYSOTA_SOURCE_ROOT}/include/sysot
 set(SYSOTA_TOOLSLIB_SOURCES
   cliarg.c
   filedigest.c
+  hostdelta.c
   hostfile.c
   ihex_read.c
   ihex_write.c
@@ -72,13 +78,14 @@ set(SYSOTA_TOOLSLIB_SOURCES
 )
 list(TRANSFORM SYSOTA_TOOLSLIB_SOURCES PREPEND ${SYSOTA_SOURCE_ROOT}/tools/lib/)
 
-# jsmn.h, the header-only JSON tokeniser of the manifest parser: sets the
+# jsmn.h, the header-only JSON tokeniser of the host tools' manifest editor
+# (the core needs nothing but the C compiler's headers): sets the
 # cache variable JSMN_INCLUDE_DIR, or stops the configure saying how to get it.
 function(sysota_find_jsmn)
-  find_path(JSMN_INCLUDE_DIR jsmn.h DOC "folder holding jsmn.h (the core's JSON tokeniser)")
+  find_path(JSMN_INCLUDE_DIR jsmn.h DOC "folder holding jsmn.h (the host tools' JSON tokeniser)")
   if(NOT JSMN_INCLUDE_DIR)
     message(FATAL_ERROR
-      "jsmn.h not found. The core's manifest parser needs this one header (jsmn, MIT licence).\n"
+      "jsmn.h not found. The host tools' manifest editor needs this one header (jsmn, MIT licence).\n"
       "  Debian/Ubuntu: apt-get install libjsmn-dev   (or run scripts/setup.sh)\n"
       "  elsewhere:     put jsmn.h from https://github.com/zserge/jsmn in a folder and\n"
       "                 configure with -DJSMN_INCLUDE_DIR=<that folder>")

@@ -3,16 +3,17 @@
 #
 # The Cortex-M4 footprint build (figure 4 of `make bench`):
 #  1. installs what it needs and is missing (gcc-arm-none-eabi,
-#     libnewlib-arm-none-eabi, dpkg-dev for apt-get source, libjsmn-dev);
+#     libnewlib-arm-none-eabi, dpkg-dev for apt-get source);
 #  2. fetches mbedTLS's sources with Debian's own client, `apt-get source
-#     mbedtls`, into OUT_DIR/mbedtls-src (enabling deb-src lines for the
-#     machine's Debian archives first if there are none). Nothing fetched is
-#     ever committed; a later run reuses what is there;
-#  3. builds footprint/ (CMake, cortex-m4.cmake) into OUT_DIR/build: the
+#     mbedtls`, into OUT_DIR/mbedtls-src (scripts/mbedtls-source.sh, which
+#     the target build uses too). Nothing fetched is ever committed; a later
+#     run reuses what is there;
+#  3. builds footprint/ (CMake, cmake/cortex-m4.cmake) into OUT_DIR/build: the
 #     bootloader alone and the service core alone, each with SHA-256, the
 #     signed bootloader (ECDSA P-256 verify through mbedTLS, ECDSA_DEFS
-#     below) and one signed bootloader per size switch (ECDSA_VARIANTS), on
-#     stub ports; the build fails if malloc or free is linked;
+#     below), one signed bootloader per size switch (ECDSA_VARIANTS), and
+#     the two delta-patch decoders alone, on stub ports; the build fails if
+#     malloc or free is linked;
 #     (environment: FOOTPRINT_SVC_BUF, the service buffer, default 2048;
 #     FOOTPRINT_OTA_DEFS, e.g. "OTA_DB_MAX_ROWS=4;OTA_BOOT_BUF_SIZE=512")
 #  4. prints text/data/bss, the split by origin and the worst stack depth
@@ -39,82 +40,18 @@ if [ -n "$results" ]; then
   results=$(cd "$(dirname "$results")" && pwd)/$(basename "$results")
 fi
 jobs=2
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then
-  SUDO="sudo"
-fi
-export DEBIAN_FRONTEND=noninteractive
 
 say() { echo "footprint: $*"; }
 
 # 1. Packages: only the missing ones.
-"$here/../scripts/setup.sh" gcc-arm-none-eabi libnewlib-arm-none-eabi dpkg-dev libjsmn-dev gcc-multilib valgrind
+"$here/../scripts/setup.sh" gcc-arm-none-eabi libnewlib-arm-none-eabi dpkg-dev gcc-multilib valgrind
 
-# 2. mbedTLS sources through apt-get source.
-src_root="$out/mbedtls-src"
-find_tree() { find "$src_root" -mindepth 2 -maxdepth 3 -path '*/library/sha256.c' 2>/dev/null | head -n 1; }
-sha_c=$(find_tree || true)
-if [ -z "$sha_c" ]; then
-  # deb-src lines for the Debian archives this machine already uses, in a
-  # file of our own (the system's own lists are left as they are).
-  src_list=/etc/apt/sources.list.d/sysota-deb-src.sources
-  if ! apt-get source --print-uris mbedtls >/dev/null 2>&1 && [ ! -e "$src_list" ]; then
-    say "enabling deb-src for the Debian archives ($src_list)"
-    /usr/bin/python3 - "$src_list" <<'PY' | $SUDO tee "$src_list" >/dev/null
-import glob, re, sys
-out = []
-# deb822 files: copy each Debian stanza with Types: deb-src.
-for path in sorted(glob.glob("/etc/apt/sources.list.d/*.sources")):
-    if path == sys.argv[1]:
-        continue
-    for stanza in re.split(r"\n\s*\n", open(path).read()):
-        fields = [l for l in stanza.splitlines() if l.strip() and not l.lstrip().startswith("#")]
-        d = dict(l.split(":", 1) for l in fields if ":" in l and not l.startswith(" "))
-        types = d.get("Types", "").split()
-        if "deb" in types and "/debian" in d.get("URIs", ""):
-            out.append("\n".join("Types: deb-src" if l.startswith("Types:") else l for l in fields))
-# one-line lists: the same, as one stanza each.
-for path in ["/etc/apt/sources.list"] + sorted(glob.glob("/etc/apt/sources.list.d/*.list")):
-    try:
-        lines = open(path).read().splitlines()
-    except OSError:
-        continue
-    for l in lines:
-        m = re.match(r"^deb\s+(\[[^\]]*\]\s+)?(\S+)\s+(\S+)\s+(.+)$", l.strip())
-        if m and "/debian" in m.group(2):
-            opts = m.group(1) or ""
-            stanza = ["Types: deb-src", "URIs: " + m.group(2), "Suites: " + m.group(3),
-                      "Components: " + m.group(4)]
-            sb = re.search(r"signed-by=(\S+?)\]?$", opts.strip("[] "))
-            if sb:
-                stanza.append("Signed-By: " + sb.group(1))
-            out.append("\n".join(stanza))
-print("\n\n".join(out))
-PY
-    $SUDO apt-get update -qq || true
-  fi
-  rm -rf "$src_root"
-  mkdir -p "$src_root"
-  say "fetching mbedTLS sources: apt-get source mbedtls"
-  if ! (cd "$src_root" && apt-get source -qq mbedtls >"$src_root/apt-get-source.log" 2>&1); then
-    say "FAILED: 'apt-get source mbedtls' did not work (no deb-src access to a Debian mirror?)."
-    say "        See $src_root/apt-get-source.log. The Cortex-M4 footprint figure is not available;"
-    say "        it is never fetched any other way."
-    exit 3
-  fi
-  sha_c=$(find_tree || true)
-  if [ -z "$sha_c" ]; then
-    say "FAILED: apt-get source mbedtls gave no library/sha256.c (see $src_root)"
-    exit 3
-  fi
-fi
-mbedtls_dir=$(dirname "$(dirname "$sha_c")")
+# 2. mbedTLS sources through apt-get source (scripts/mbedtls-source.sh).
+mbedtls_dir=$("$here/../scripts/mbedtls-source.sh" "$out/mbedtls-src" | tail -n 1) || {
+  say "FAILED: no mbedTLS sources; the Cortex-M4 footprint figure is not available."
+  exit 3
+}
 say "mbedTLS sources: $mbedtls_dir"
-
-# jsmn is header-only: the target build gets a copy of the host's header,
-# so no host include directory is ever on the cross compiler's path.
-mkdir -p "$out/jsmn"
-cp /usr/include/jsmn.h "$out/jsmn/jsmn.h"
 
 # The signed bootloader's mbedTLS size switches (mbedtls_footprint_ecdsa_config.h
 # says what each one does), each measured as a variant from mbedTLS's
@@ -136,9 +73,20 @@ ECDSA_HEAP=3072
 # parsed before any download) is FOOTPRINT_SVC_BUF bytes, 2 KiB by default:
 # that is also the largest manifest the image accepts.
 svc_buf=${FOOTPRINT_SVC_BUF:-2048}
-cmake -S "$here" -B "$out/build" -DCMAKE_TOOLCHAIN_FILE="$here/cortex-m4.cmake" \
-  -DMBEDTLS_DIR="$mbedtls_dir" -DJSMN_DIR="$out/jsmn" -DFOOTPRINT_SVC_BUF="$svc_buf" \
-  -DFOOTPRINT_OTA_DEFS="${FOOTPRINT_OTA_DEFS:-}" -DFOOTPRINT_ECDSA_DEFS="$ECDSA_DEFS" \
+# Measured as MCUboot's figure is, without log text (the lines keep their
+# level and value: OTA_LOG_TEXT in ota_config.h). Set FOOTPRINT_OTA_DEFS=
+# (empty) to measure with it.
+ota_defs=${FOOTPRINT_OTA_DEFS-OTA_LOG_TEXT=0}
+# A build folder configured with another toolchain file (it moved to
+# cmake/) cannot be reconfigured: start it afresh.
+toolchain="$here/../cmake/cortex-m4.cmake"
+if [ -f "$out/build/CMakeCache.txt" ] &&
+   ! grep -q "^CMAKE_TOOLCHAIN_FILE:[A-Z]*=$(cd "$(dirname "$toolchain")" && pwd)/cortex-m4.cmake\$" "$out/build/CMakeCache.txt"; then
+  rm -rf "$out/build"
+fi
+cmake -S "$here" -B "$out/build" -DCMAKE_TOOLCHAIN_FILE="$(cd "$(dirname "$toolchain")" && pwd)/cortex-m4.cmake" \
+  -DMBEDTLS_DIR="$mbedtls_dir" -DFOOTPRINT_SVC_BUF="$svc_buf" \
+  -DFOOTPRINT_OTA_DEFS="$ota_defs" -DFOOTPRINT_ECDSA_DEFS="$ECDSA_DEFS" \
   -DFOOTPRINT_ECDSA_VARIANTS="$ECDSA_VARIANTS" -DFP_ECDSA_HEAP="$ECDSA_HEAP" >"$out/cmake.log" 2>&1 ||
   { cat "$out/cmake.log"; say "FAILED: configure"; exit 4; }
 if ! cmake --build "$out/build" -j "$jobs" >"$out/build.log" 2>&1; then
@@ -148,11 +96,11 @@ if ! cmake --build "$out/build" -j "$jobs" >"$out/build.log" 2>&1; then
 fi
 grep "footprint:" "$out/build.log" | grep -v "boot_ecdsa_" || true
 say "$(arm-none-eabi-gcc --version | head -n 1); flags: -Os -mthumb -mcpu=cortex-m4 -ffunction-sections -fdata-sections, --gc-sections, nano.specs"
-say "core limits: ota_config.h defaults${FOOTPRINT_OTA_DEFS:+ with $FOOTPRINT_OTA_DEFS}; service buffer $svc_buf bytes (manifest limit $svc_buf)"
+say "core limits: ota_config.h defaults${ota_defs:+ with $ota_defs}; service buffer $svc_buf bytes (manifest limit $svc_buf)"
 say "signed bootloader: one provisioned key; mbedTLS verify with ${ECDSA_DEFS//;/ }; arena $ECDSA_HEAP bytes"
 
 # 4. Figures.
-for image in boot service boot_ecdsa; do
+for image in boot service boot_ecdsa delta; do
   /usr/bin/python3 "$here/report.py" --name "$image" --build "$out/build" ${results:+--results "$results"}
 done
 

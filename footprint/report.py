@@ -3,7 +3,8 @@
 
     report.py --name boot --build BUILD/footprint [--results FILE] [--tool-prefix arm-none-eabi-]
 
-Prints, for BUILD/<name>_m4.elf:
+Prints, for BUILD/<name>_m4.elf (boot, service, or delta: the two delta-patch
+decoders alone):
   - text / data / bss from arm-none-eabi-size (static RAM = data + bss);
   - text and static RAM split by origin (sysota core, mbedTLS SHA-256,
     libc/libgcc, "app": main + start-up + stub ports; main holds the core's
@@ -15,6 +16,9 @@ Prints, for BUILD/<name>_m4.elf:
     core callback whose address is taken; from mbedTLS, what mbedTLS itself
     takes the address of. The figure is an upper bound. Library functions (no call graph) are charged the
     pushes and stack adjustments of their disassembly.
+For delta also each decoder's text with the code both share (delta_io.c)
+and its state in RAM (an ota_delta_t, a union of the formats' states;
+sizes read with nm -S from footprint/delta_sizes.c's object).
 Figures are also appended to FILE as "fp.<name>.<figure> <value>".
 """
 import argparse
@@ -256,15 +260,38 @@ ORIGIN_TEXT = {"core": "the sysota core", "sha256": "mbedTLS sha256.c + platform
                "libc": "newlib-nano / libgcc", "app": "main, start-up and stub ports"}
 
 
+def delta_figures(prefix, build, core_files):
+    """Each decoder's text (its file plus the shared delta_io.c) and state."""
+    objs = glob.glob(os.path.join(build, "CMakeFiles", "delta_sizes_m4.dir", "**", "*.obj"), recursive=True)
+    if not objs:
+        sys.exit("report.py: no delta_sizes object in %s" % build)
+    state = {}
+    for line in run([prefix + "nm", "-S", objs[0]]).splitlines():
+        f = line.split()
+        if len(f) == 4 and f[3].startswith("footprint_delta_"):
+            state[f[3]] = int(f[1], 16)
+    io = core_files.get("delta_io.c", 0)
+    return [
+        ("text_shared", io, "bytes of text both decoders share (delta_io.c: init, step, reader, flush)"),
+        ("jojo_text", core_files.get("delta_jojo.c", 0) + io, "bytes of text: JojoDiff decoder with the shared part"),
+        ("vcdiff_text", core_files.get("delta_vcdiff.c", 0) + io,
+         "bytes of text: VCDIFF decoder with the shared part"),
+        ("state", state["footprint_delta_state"], "bytes of RAM: ota_delta_t (either format), work buffer not counted"),
+        ("jojo_state", state["footprint_delta_jojo_state"], "bytes of RAM the JojoDiff state needs alone"),
+        ("vcdiff_state", state["footprint_delta_vcdiff_state"],
+         "bytes of RAM the VCDIFF state needs alone (1536 of them its same cache)"),
+    ]
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--name", required=True, help="boot, service, boot_ecdsa or boot_ecdsa_<variant>")
+    ap.add_argument("--name", required=True, help="boot, service, delta, boot_ecdsa or boot_ecdsa_<variant>")
     ap.add_argument("--build", required=True)
     ap.add_argument("--results")
     ap.add_argument("--brief", action="store_true", help="one line: text, its split, RAM, stack")
     ap.add_argument("--tool-prefix", default="arm-none-eabi-")
     a = ap.parse_args()
-    if not re.match(r"^(boot|service|boot_ecdsa(_[a-z0-9]+)?)$", a.name):
+    if not re.match(r"^(boot|service|delta|boot_ecdsa(_[a-z0-9]+)?)$", a.name):
         ap.error("unknown image %s" % a.name)
     signed = a.name.startswith("boot_ecdsa")
     elf = os.path.join(a.build, "%s_m4.elf" % a.name)
@@ -294,6 +321,8 @@ def main():
                                              " and buffer" if a.name == "service" else
                                              " and the verify's arena" if signed else "")
             if o == "app" else "")))
+    if a.name == "delta":
+        figures += delta_figures(a.tool_prefix, a.build, files.get("core", {}))
     if a.brief:
         f = dict((k, v) for k, v, _ in figures)
         print("%-22s text %6d = core %d + sha256 %d + ecdsa %d + libc %d + app %d; verify stack %d" % (

@@ -1,18 +1,26 @@
 #!/usr/bin/env bash
 # scripts/bench.sh BUILD_DIR   (what `make bench` runs, after `make build`)
 #
-# Prints the seven figures of docs/performance.md, one "label number unit" line each,
+# Prints the ten figures of docs/performance.md, one "label number unit" line each,
 # then a table of every figure beside its reference and target:
 #   1. end-to-end 64 MiB update over HTTP and HTTPS vs curl + sha256sum
 #   2. install work on the simulated flash (erases, programmed, store read)
 #   3. a boot with nothing to do (flash read, store calls, bytes hashed)
-#   4. Cortex-M4 footprint of the bootloader and of the service core
+#   4. Cortex-M4 footprint of the bootloader, of the service core and of
+#      the delta decoders
 #   5. poll cost: bytes of one check that finds no update, and of the next
 #      one (conditional: a 304, on a resumed TLS session over HTTPS)
 #   6. signatures: the signed bootloader's footprint (built and measured by
 #      figure 4), one verify on the host (instructions counted by callgrind,
 #      stack), the extra bytes of a signed poll (measured by figure 5)
-#   7. a power cut during a download: the bytes fetched again (<= the sync interval)
+#   7. delta updates: patch bytes beside the full image, apply time beside
+#      xdelta3 -d (on the delta vectors beside the repository)
+#   8. the real firmware on a Cortex-M4 under QEMU (ports/mps2-an386): sizes
+#      of the bootloader and application ELF files, their stack high-water
+#      marks, instructions from reset to the jump (direct, install 256 KiB)
+#   9. a 256 KiB update over 256 kbit/s with 5 % loss each way vs curl --retry -C -
+#      (inside tests/support/lossy_link.sh's network namespace)
+#  10. a power cut during a download: the bytes fetched again (<= the sync interval)
 # Benchmarks never pass or fail on time. The exit status is non-zero only
 # when a figure could not be measured at all (a benchmark or the footprint
 # build failed); the table says which.
@@ -33,7 +41,7 @@ results="$build/bench-results.txt"
 : >"$results"
 "$root/scripts/setup.sh" curl coreutils valgrind
 
-for b in bench_update bench_flash bench_poll bench_verify bench_resume; do
+for b in bench_update bench_flash bench_poll bench_verify bench_delta bench_lossy bench_resume; do
   if [ ! -x "$build/bench/$b" ]; then
     echo "bench: $build/bench/$b is missing (configure with -DSYSOTA_BENCH=ON)" >&2
     exit 2
@@ -65,9 +73,22 @@ section "5. Poll cost (one check, no update, then the next one: a 304; unsigned,
 
 section "6. Signatures: one ECDSA P-256 verify on the host (callgrind; footprint and signed poll above)"
 "$build/bench/bench_verify" --results "$results" --tmpdir "$tmp" || failed+=("6 verify")
+section "7. Delta updates (patch bytes; apply on the host beside xdelta3 -d, median of 5)"
+"$build/bench/bench_delta" --results "$results" --tmpdir "$tmp" || failed+=("7 delta")
+section "8. The real firmware on a Cortex-M4 under QEMU (mps2-an386, -icount)"
+"$root/target/bench.sh" "$build" "$results" || failed+=("8 board")
 
-section "7. A power cut during a download (1 MiB, cut at 50 % and 90 %): bytes fetched again"
-"$build/bench/bench_resume" --results "$results" --tmpdir "$tmp" || failed+=("7 resume")
+section "9. Update over a slow, lossy link (256 KiB, 256 kbit/s, 5 % loss each way, median of 5)"
+"$root/tests/support/lossy_link.sh" run --rate 256kbit --loss 5 -- \
+  "$build/bench/bench_lossy" --results "$results" --tmpdir "$tmp"
+case $? in
+  0) ;;
+  77) failed+=("9 lossy link (no network namespace here: see the SKIP line)") ;;
+  *) failed+=("9 lossy link") ;;
+esac
+
+section "10. A power cut during a download (1 MiB, cut at 50 % and 90 %): bytes fetched again"
+"$build/bench/bench_resume" --results "$results" --tmpdir "$tmp" || failed+=("10 resume")
 
 rm -rf "$tmp"
 section "Summary"

@@ -16,6 +16,11 @@ PACKAGES=(
   python3                                 # python3 -m http.server, the server Microchip's guide suggests
   clang libclang-rt-14-dev                # libFuzzer fuzz targets
   srecord                                 # srec_cat: independent reference for hex2bin/merge
+  xdelta3                                 # VCDIFF encoder behind `sysota delta make`; reference decoder
+  gcc-arm-none-eabi libnewlib-arm-none-eabi  # the Cortex-M4 target build (newlib-nano)
+  qemu-system-arm                         # runs it: the mps2-an386 board, tests with the label "target"
+  dpkg-dev                                # apt-get source mbedtls: mbedTLS compiled for the target
+  iproute2 nftables                       # the lossy-link tests: network namespace, tc tbf, random drops
 )
 
 if [ $# -gt 0 ]; then

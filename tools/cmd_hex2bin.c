@@ -7,11 +7,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "ota_cliarg.h"
-#include "ota_filedigest.h"
-#include "ota_hostfile.h"
-#include "ota_ihex.h"
-#include "ota_memmap.h"
+#include "tool_cliarg.h"
+#include "tool_filedigest.h"
+#include "tool_hostfile.h"
+#include "tool_ihex.h"
+#include "tool_memmap.h"
 #include "sysota_cmd.h"
 
 /* A default window (lowest..highest address) larger than this is almost
@@ -46,17 +46,17 @@ static void usage(FILE *out)
 }
 
 struct out_sink {
-    ota_hostfile_out_t *file;
-    ota_filedigest_t *digest;
+    tool_hostfile_out_t *file;
+    tool_filedigest_t *digest;
     uint64_t written;
 };
 
 static int out_write(void *arg, const uint8_t *data, size_t len)
 {
     struct out_sink *s = arg;
-    int err = ota_hostfile_write(s->file, data, len);
+    int err = tool_hostfile_write(s->file, data, len);
     if (err == OTA_OK) {
-        err = ota_filedigest_update(s->digest, data, len);
+        err = tool_filedigest_update(s->digest, data, len);
     }
     s->written += len;
     return err;
@@ -103,7 +103,7 @@ static int list_held(void *arg, uint32_t lo, uint64_t end)
 /* "IN: no data in window ...; the file holds A-B, C-D": the usual cause is a
  * window given in another address view (kseg0 0x9D000000 for a file at the
  * physical 0x1D000000), which the ranges make plain. */
-static void report_empty_window(const ota_memmap_t *map, const char *in, uint64_t start, uint64_t end, bool empty)
+static void report_empty_window(const tool_memmap_t *map, const char *in, uint64_t start, uint64_t end, bool empty)
 {
     if (empty) {
         fprintf(stderr, "sysota hex2bin: %s: the file holds no data\n", in);
@@ -117,7 +117,7 @@ static void report_empty_window(const ota_memmap_t *map, const char *in, uint64_
                 (unsigned long long)start);
     }
     struct held_list h = { 0 };
-    long total = ota_memmap_outside(map, 0, 0, list_held, &h);
+    long total = tool_memmap_outside(map, 0, 0, list_held, &h);
     if (total > HELD_SHOWN) {
         fprintf(stderr, ", ... (%ld ranges in all)", total);
     }
@@ -131,7 +131,7 @@ static bool number_arg(const char *opt, const char *value, uint64_t max, uint64_
         fprintf(stderr, "sysota hex2bin: %s needs a value\n", opt);
         return false;
     }
-    int err = ota_cliarg_number(value, max, out);
+    int err = tool_cliarg_number(value, max, out);
     if (err != OTA_OK) {
         fprintf(stderr, "sysota hex2bin: %s '%s': %s\n", opt, value,
                 err == OTA_ERR_RANGE ? "too large" : "not a number (use 0x.. for hex, K/M suffixes)");
@@ -163,7 +163,7 @@ int sysota_cmd_hex2bin(int argc, char **argv)
             i++;
             has_start = true;
         } else if (strcmp(a, "--size") == 0) {
-            if (!number_arg(a, i + 1 < argc ? argv[i + 1] : NULL, OTA_MEMMAP_END, &size)) {
+            if (!number_arg(a, i + 1 < argc ? argv[i + 1] : NULL, TOOL_MEMMAP_END, &size)) {
                 return SYSOTA_EXIT_USAGE;
             }
             if (size == 0) {
@@ -190,23 +190,23 @@ int sysota_cmd_hex2bin(int argc, char **argv)
         usage(stderr);
         return SYSOTA_EXIT_USAGE;
     }
-    if (has_start && has_size && start + size > OTA_MEMMAP_END) {
+    if (has_start && has_size && start + size > TOOL_MEMMAP_END) {
         fprintf(stderr, "sysota hex2bin: window 0x%08llX + 0x%llX passes the 4 GiB address space\n",
                 (unsigned long long)start, (unsigned long long)size);
         return SYSOTA_EXIT_USAGE;
     }
 
-    ota_memmap_t map;
-    ota_memmap_init(&map);
-    ota_ihex_result_t res;
-    int err = ota_ihex_load(in, &map, &res);
+    tool_memmap_t map;
+    tool_memmap_init(&map);
+    tool_ihex_result_t res;
+    int err = tool_ihex_load(in, &map, &res);
     if (err != OTA_OK) {
         if (res.line > 0) {
             fprintf(stderr, "sysota hex2bin: %s:%lu: %s\n", in, res.line, res.msg);
         } else {
             fprintf(stderr, "sysota hex2bin: %s: %s\n", in, res.msg);
         }
-        ota_memmap_free(&map);
+        tool_memmap_free(&map);
         return SYSOTA_EXIT_INPUT;
     }
     if (res.start_differs > 0) {
@@ -216,7 +216,7 @@ int sysota_cmd_hex2bin(int argc, char **argv)
 
     uint32_t lo = 0;
     uint64_t hi = 0;
-    bool empty = ota_memmap_bounds(&map, &lo, &hi) != OTA_OK;
+    bool empty = tool_memmap_bounds(&map, &lo, &hi) != OTA_OK;
     if (!has_start) {
         start = empty ? 0 : lo;
     }
@@ -231,59 +231,59 @@ int sysota_cmd_hex2bin(int argc, char **argv)
                     "to choose a window. Data present:\n",
                     in, (unsigned long long)start, (unsigned long long)(end - 1),
                     (unsigned long long)((end - start) >> 20));
-            ota_memmap_outside(&map, 0, 0, list_range, NULL);
-            ota_memmap_free(&map);
+            tool_memmap_outside(&map, 0, 0, list_range, NULL);
+            tool_memmap_free(&map);
             return SYSOTA_EXIT_INPUT;
         }
     }
-    if (end > OTA_MEMMAP_END) {
+    if (end > TOOL_MEMMAP_END) {
         fprintf(stderr, "sysota hex2bin: the window passes the 4 GiB address space\n");
-        ota_memmap_free(&map);
+        tool_memmap_free(&map);
         return SYSOTA_EXIT_USAGE;
     }
 
     /* Checked before the output file exists: a window without data leaves
      * nothing behind, not an empty (or all-0xFF) image to publish. */
     uint64_t last;
-    if (empty || ota_memmap_last_in(&map, (uint32_t)start, end, &last) != OTA_OK) {
+    if (empty || tool_memmap_last_in(&map, (uint32_t)start, end, &last) != OTA_OK) {
         report_empty_window(&map, in, start, end, empty);
-        ota_memmap_free(&map);
+        tool_memmap_free(&map);
         return SYSOTA_EXIT_INPUT;
     }
     struct drop_report drop = { in };
-    ota_memmap_outside(&map, (uint32_t)start, end, report_dropped, &drop);
+    tool_memmap_outside(&map, (uint32_t)start, end, report_dropped, &drop);
     uint64_t out_end = pad ? end : last;
 
-    ota_hostfile_out_t file;
-    ota_filedigest_t digest = { NULL };
-    err = ota_hostfile_begin(&file, out);
+    tool_hostfile_out_t file;
+    tool_filedigest_t digest = { NULL };
+    err = tool_hostfile_begin(&file, out);
     if (err != OTA_OK) {
         fprintf(stderr, "sysota hex2bin: %s: cannot create: %s\n", out, strerror(errno));
-        ota_memmap_free(&map);
+        tool_memmap_free(&map);
         return SYSOTA_EXIT_INPUT;
     }
-    err = ota_filedigest_start(&digest);
+    err = tool_filedigest_start(&digest);
     struct out_sink sink = { &file, &digest, 0 };
     if (err == OTA_OK) {
-        err = ota_memmap_emit(&map, (uint32_t)start, out_end, 0xFF, out_write, &sink);
+        err = tool_memmap_emit(&map, (uint32_t)start, out_end, 0xFF, out_write, &sink);
     }
-    uint8_t sha[OTA_FILEDIGEST_LEN];
+    uint8_t sha[TOOL_FILEDIGEST_LEN];
     if (err == OTA_OK) {
-        err = ota_filedigest_finish(&digest, sha);
+        err = tool_filedigest_finish(&digest, sha);
     }
-    ota_memmap_free(&map);
+    tool_memmap_free(&map);
     if (err != OTA_OK) {
-        ota_filedigest_abort(&digest);
-        ota_hostfile_abort(&file);
+        tool_filedigest_abort(&digest);
+        tool_hostfile_abort(&file);
         fprintf(stderr, "sysota hex2bin: %s: write failed: %s\n", out, ota_err_describe(err));
         return SYSOTA_EXIT_INPUT;
     }
-    if (ota_hostfile_commit(&file) != OTA_OK) {
+    if (tool_hostfile_commit(&file) != OTA_OK) {
         fprintf(stderr, "sysota hex2bin: %s: cannot write: %s\n", out, strerror(errno));
         return SYSOTA_EXIT_INPUT;
     }
-    char hex[OTA_FILEDIGEST_HEX_SIZE];
-    ota_filedigest_hex(sha, hex);
+    char hex[TOOL_FILEDIGEST_HEX_SIZE];
+    tool_filedigest_hex(sha, hex);
     printf("Window: 0x%08llX-0x%08llX\n", (unsigned long long)start, (unsigned long long)(out_end - 1));
     printf("Size: %llu bytes\n", (unsigned long long)sink.written);
     printf("Digest: %s\n", hex);

@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 
 #include "hostsign.h"
-#include "ota_hostfile.h"
+#include "tool_hostfile.h"
 #include "sysota_cmd.h"
 
 /* The generated header: comment, guard, two macros and 5 lines of bytes. */
@@ -215,7 +215,7 @@ static int key_pub(int argc, char **argv)
             status = SYSOTA_EXIT_INPUT;
         } else if (a.out == NULL) {
             fwrite(text, 1, (size_t)len, stdout);
-        } else if (ota_hostfile_save(a.out, text, (size_t)len) != OTA_OK) {
+        } else if (tool_hostfile_save(a.out, text, (size_t)len) != OTA_OK) {
             fprintf(stderr, "sysota key pub: %s: cannot write: %s\n", a.out, strerror(errno));
             status = SYSOTA_EXIT_INPUT;
         } else {

@@ -9,10 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ota_cliarg.h"
-#include "ota_hostfile.h"
-#include "ota_ihex.h"
-#include "ota_memmap.h"
+#include "tool_cliarg.h"
+#include "tool_hostfile.h"
+#include "tool_ihex.h"
+#include "tool_memmap.h"
 #include "sysota_cmd.h"
 
 /* Ranges listed in the summary before "...". */
@@ -39,19 +39,19 @@ static void usage(FILE *out)
 
 static int write_text(void *arg, const char *text, size_t len)
 {
-    return ota_hostfile_write(arg, text, len);
+    return tool_hostfile_write(arg, text, len);
 }
 
 struct input {
     const char *path;
-    ota_memmap_t map;
-    ota_ihex_result_t res;
+    tool_memmap_t map;
+    tool_ihex_result_t res;
 };
 
 static void free_inputs(struct input *inputs, int n)
 {
     for (int k = 0; k < n; k++) {
-        ota_memmap_free(&inputs[k].map);
+        tool_memmap_free(&inputs[k].map);
     }
     free(inputs);
 }
@@ -60,7 +60,7 @@ static void free_inputs(struct input *inputs, int n)
 static int holder_of(const struct input *inputs, int before, uint32_t addr)
 {
     for (int k = 0; k < before; k++) {
-        if (ota_memmap_find(&inputs[k].map, addr) >= 0) {
+        if (tool_memmap_find(&inputs[k].map, addr) >= 0) {
             return k;
         }
     }
@@ -70,7 +70,7 @@ static int holder_of(const struct input *inputs, int before, uint32_t addr)
 int sysota_cmd_merge(int argc, char **argv)
 {
     const char *out = NULL;
-    uint64_t record_size = OTA_IHEX_RECORD_SIZE;
+    uint64_t record_size = TOOL_IHEX_RECORD_SIZE;
     struct input *inputs = calloc((size_t)argc, sizeof *inputs);
     int n = 0;
     if (inputs == NULL) {
@@ -91,10 +91,10 @@ int sysota_cmd_merge(int argc, char **argv)
             }
             out = argv[++i];
         } else if (strcmp(a, "--record-size") == 0) {
-            if (i + 1 >= argc || ota_cliarg_number(argv[i + 1], OTA_IHEX_RECORD_SIZE_MAX, &record_size) != OTA_OK ||
+            if (i + 1 >= argc || tool_cliarg_number(argv[i + 1], TOOL_IHEX_RECORD_SIZE_MAX, &record_size) != OTA_OK ||
                 record_size == 0) {
                 fprintf(stderr, "sysota merge: --record-size needs a number from 1 to %d\n",
-                        OTA_IHEX_RECORD_SIZE_MAX);
+                        TOOL_IHEX_RECORD_SIZE_MAX);
                 free(inputs);
                 return SYSOTA_EXIT_USAGE;
             }
@@ -106,7 +106,7 @@ int sysota_cmd_merge(int argc, char **argv)
             return SYSOTA_EXIT_USAGE;
         } else {
             inputs[n].path = a;
-            ota_memmap_init(&inputs[n].map);
+            tool_memmap_init(&inputs[n].map);
             n++;
         }
     }
@@ -117,12 +117,12 @@ int sysota_cmd_merge(int argc, char **argv)
         return SYSOTA_EXIT_USAGE;
     }
 
-    ota_memmap_t merged;
-    ota_memmap_init(&merged);
+    tool_memmap_t merged;
+    tool_memmap_init(&merged);
     int status = SYSOTA_EXIT_OK;
     for (int k = 0; k < n && status == SYSOTA_EXIT_OK; k++) {
         struct input *in = &inputs[k];
-        int err = ota_ihex_load(in->path, &in->map, &in->res);
+        int err = tool_ihex_load(in->path, &in->map, &in->res);
         if (err != OTA_OK) {
             if (in->res.line > 0) {
                 fprintf(stderr, "sysota merge: %s:%lu: %s\n", in->path, in->res.line, in->res.msg);
@@ -132,8 +132,8 @@ int sysota_cmd_merge(int argc, char **argv)
             status = SYSOTA_EXIT_INPUT;
             break;
         }
-        ota_memmap_conflict_t c;
-        err = ota_memmap_merge(&merged, &in->map, &c);
+        tool_memmap_conflict_t c;
+        err = tool_memmap_merge(&merged, &in->map, &c);
         if (err == OTA_ERR_EXISTS) {
             int other = holder_of(inputs, k, c.first);
             const char *other_path = other >= 0 ? inputs[other].path : "an earlier input";
@@ -155,10 +155,10 @@ int sysota_cmd_merge(int argc, char **argv)
         }
     }
 
-    ota_ihex_write_opts_t opts = { .record_size = (unsigned)record_size };
+    tool_ihex_write_opts_t opts = { .record_size = (unsigned)record_size };
     int start_from = -1;
     for (int k = 0; k < n && status == SYSOTA_EXIT_OK; k++) {
-        const ota_ihex_result_t *r = &inputs[k].res;
+        const tool_ihex_result_t *r = &inputs[k].res;
         if (!r->has_start) {
             continue;
         }
@@ -179,16 +179,16 @@ int sysota_cmd_merge(int argc, char **argv)
     }
 
     if (status == SYSOTA_EXIT_OK) {
-        ota_hostfile_out_t file;
-        int err = ota_hostfile_begin(&file, out);
+        tool_hostfile_out_t file;
+        int err = tool_hostfile_begin(&file, out);
         if (err != OTA_OK) {
             fprintf(stderr, "sysota merge: %s: cannot create: %s\n", out, strerror(errno));
             status = SYSOTA_EXIT_INPUT;
-        } else if ((err = ota_ihex_write(&merged, &opts, write_text, &file)) != OTA_OK) {
-            ota_hostfile_abort(&file);
+        } else if ((err = tool_ihex_write(&merged, &opts, write_text, &file)) != OTA_OK) {
+            tool_hostfile_abort(&file);
             fprintf(stderr, "sysota merge: %s: write failed: %s\n", out, ota_err_describe(err));
             status = SYSOTA_EXIT_INPUT;
-        } else if (ota_hostfile_commit(&file) != OTA_OK) {
+        } else if (tool_hostfile_commit(&file) != OTA_OK) {
             fprintf(stderr, "sysota merge: %s: cannot write: %s\n", out, strerror(errno));
             status = SYSOTA_EXIT_INPUT;
         }
@@ -196,9 +196,9 @@ int sysota_cmd_merge(int argc, char **argv)
 
     if (status == SYSOTA_EXIT_OK) {
         printf("Merged %d file%s into %s: %llu bytes in %zu range%s\n", n, n == 1 ? "" : "s", out,
-               (unsigned long long)ota_memmap_size(&merged), merged.count, merged.count == 1 ? "" : "s");
+               (unsigned long long)tool_memmap_size(&merged), merged.count, merged.count == 1 ? "" : "s");
         for (size_t k = 0; k < merged.count && k < SUMMARY_RANGES; k++) {
-            const ota_memrun_t *r = &merged.runs[k];
+            const tool_memrun_t *r = &merged.runs[k];
             printf("  0x%08X-0x%08llX (%llu bytes)\n", (unsigned)r->addr,
                    (unsigned long long)(r->addr + r->len - 1), (unsigned long long)r->len);
         }
@@ -206,7 +206,7 @@ int sysota_cmd_merge(int argc, char **argv)
             printf("  ... and %zu more\n", merged.count - SUMMARY_RANGES);
         }
     }
-    ota_memmap_free(&merged);
+    tool_memmap_free(&merged);
     free_inputs(inputs, n);
     return status;
 }

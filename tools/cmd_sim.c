@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "ota_cliarg.h"
+#include "tool_cliarg.h"
 #include "sim.h"
 #include "sysota_cmd.h"
 
@@ -59,7 +59,7 @@ int sysota_cmd_sim(int argc, char **argv)
 
 int simcmd_opt_number(const char *cmd, const char *opt, const char *val, uint64_t max, uint64_t *out)
 {
-    int err = ota_cliarg_number(val, max, out);
+    int err = tool_cliarg_number(val, max, out);
     if (err == OTA_ERR_RANGE) {
         fprintf(stderr, "sysota sim %s: %s %s: at most %llu\n", cmd, opt, val, (unsigned long long)max);
     } else if (err != OTA_OK) {

@@ -15,6 +15,7 @@ static const struct subcommand subcommands[] = {
     { "merge", sysota_cmd_merge, "merge Intel HEX files (bootloader + application) into one factory image" },
     { "manifest", sysota_cmd_manifest, "create, update, sign and check an OTA manifest" },
     { "key", sysota_cmd_key, "make a signing key; its public key as PEM or as a C array for a device" },
+    { "delta", sysota_cmd_delta, "make a delta patch (VCDIFF, by xdelta3), or apply one with the device's decoder" },
     { "sim", sysota_cmd_sim, "a simulated device: init, flash, run, status, mkimage" },
 };
 

@@ -60,12 +60,19 @@ typedef struct simcmd_config {
     uint32_t max_images;    /* service: rows kept, golden included */
     bool periodic;
     uint32_t interval_s;
+    /* the service's network limits (ota_service_config_t's fields of the same
+     * names; defaults from ota_service_config_defaults) */
+    uint32_t connect_timeout_ms;
+    uint32_t idle_timeout_ms;
+    uint32_t min_rate;       /* bytes a second; 0: no rate limit */
+    uint32_t rate_window_ms;
     bool require_tls;
     bool insecure;
     char manifest_url[SIMCMD_URL_MAX];
     char ca_file[SIMCMD_PATH_MAX];
     ota_keys_t keys;        /* the bootloader's and the service's; count 0: unsigned updates */
     char hardware_id[OTA_HARDWARE_ID_MAX + 1]; /* the service's; "": any */
+    char device_id[OTA_DEVICE_ID_MAX + 1];     /* the system port's, for staged rollouts; "": none */
 } simcmd_config_t;
 
 /** The defaults of `sim init`. */
@@ -193,20 +200,6 @@ int simcmd_last_run_load(const char *dev, simcmd_last_run_t *r);
 /** Remove DEV/last_run (after `flash`). */
 void simcmd_last_run_clear(const char *dev);
 
-/** Little-endian 32-bit fields of the image formats below. */
-static inline uint32_t simcmd_le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static inline void simcmd_put_le32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-    p[2] = (uint8_t)(v >> 16);
-    p[3] = (uint8_t)(v >> 24);
-}
-
 /* ---- the simulated image format (sim_image.c) ------------------------------- */
 
 /*
@@ -324,6 +317,8 @@ typedef struct simcmd_app {
     const char *manifest_url;  /* NULL or "": none */
     simcmd_until_t until;
     bool check_now;            /* ask for a check at once (else the periodic timer does) */
+    uint32_t retries;          /* failed checks/downloads the run lives through (--retries) */
+    uint32_t failures;         /* failed checks/downloads so far in this run */
     uint64_t deadline_ms;      /* simcmd_now_ms() at which the run gives up */
     char why[256];             /* set for SIMCMD_APP_FAILED and SIMCMD_APP_TIMEOUT */
     uint32_t version;          /* the running version, once known */

@@ -75,6 +75,15 @@ static void on_event(void *arg, ota_service_event_t ev, const ota_service_event_
     case OTA_EVENT_VERIFY_FAILED:
     case OTA_EVENT_DATABASE_FULL:
         st->check_ended = true;
+        if (app->failures < app->retries) {
+            /* A device in the field lives on: the service is idle again and
+             * its next check (simulated time runs fast until then) tries
+             * again, resuming a download the network cut. */
+            app->failures++;
+            simcmd_say(app->out, "retry: failure %u of at most %u; the service tries again at its next check",
+                       (unsigned)app->failures, (unsigned)app->retries);
+            break;
+        }
         st->failed = true;
         snprintf(app->why, sizeof app->why, "%s: %s (%s)",
                  ev == OTA_EVENT_CHECK_FAILED      ? "the update check failed"
@@ -97,6 +106,10 @@ static void service_config(const simcmd_app_t *app, app_state_t *st, uint8_t *bu
     c->layout = bc->layout;
     c->periodic = cfg->periodic;
     c->interval_ms = cfg->interval_s * 1000u;
+    c->connect_timeout_ms = cfg->connect_timeout_ms;
+    c->idle_timeout_ms = cfg->idle_timeout_ms;
+    c->min_rate = cfg->min_rate;
+    c->rate_window_ms = cfg->rate_window_ms;
     c->auto_confirm = false; /* the application confirms after its self-test */
     c->max_images = (uint8_t)cfg->max_images;
     c->require_tls = cfg->require_tls;

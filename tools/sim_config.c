@@ -12,9 +12,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ota_cliarg.h"
+#include "tool_cliarg.h"
 #include "ota_hex.h"
-#include "ota_hostfile.h"
+#include "tool_hostfile.h"
 #include "sim.h"
 
 /* A point in device.conf: 2 * OTA_PUBKEY_LEN hex digits. */
@@ -30,6 +30,13 @@ void simcmd_config_defaults(simcmd_config_t *c)
     c->max_images = 3;
     c->periodic = true;
     c->interval_s = 3600;
+    /* The network limits start as the service's own defaults. */
+    ota_service_config_t svc;
+    ota_service_config_defaults(&svc);
+    c->connect_timeout_ms = svc.connect_timeout_ms;
+    c->idle_timeout_ms = svc.idle_timeout_ms;
+    c->min_rate = svc.min_rate;
+    c->rate_window_ms = svc.rate_window_ms;
 }
 
 int simcmd_path(char *out, size_t cap, const char *dev, const char *name)
@@ -53,7 +60,7 @@ static int parse_bool(const char *v, bool *out)
 
 static int parse_num(const char *v, uint64_t lo, uint64_t hi, uint64_t *out)
 {
-    int err = ota_cliarg_number(v, hi, out);
+    int err = tool_cliarg_number(v, hi, out);
     return err == OTA_OK && *out >= lo ? OTA_OK : OTA_ERR_INVALID_ARG;
 }
 
@@ -85,11 +92,11 @@ static int parse_keys(const char *v, ota_keys_t *out)
     return OTA_OK;
 }
 
-/* A hardware id: what a manifest's HardwareId must equal; one device.conf line. */
-static int parse_hardware_id(const char *v, char out[OTA_HARDWARE_ID_MAX + 1])
+/* A hardware or device id (at most max bytes): one device.conf line. */
+static int parse_id(const char *v, char *out, size_t max)
 {
     size_t n = strlen(v);
-    if (n > OTA_HARDWARE_ID_MAX) {
+    if (n > max) {
         return OTA_ERR_INVALID_ARG;
     }
     for (size_t i = 0; i < n; i++) {
@@ -164,6 +171,18 @@ int simcmd_config_set(simcmd_config_t *c, const char *key, const char *v, const 
         *why = "seconds, 1 .. 2000000";
         err = parse_num(v, 1, 2000000, &n);
         c->interval_s = (uint32_t)n;
+    } else if (strcmp(key, "connect_timeout_ms") == 0 || strcmp(key, "idle_timeout_ms") == 0 ||
+               strcmp(key, "rate_window_ms") == 0) {
+        /* 0 would mean "no limit" to the service: a device that may wait
+         * forever on a dead link is not one to simulate by accident. */
+        *why = "milliseconds, 1 .. 86400000";
+        err = parse_num(v, 1, 86400000u, &n);
+        *(key[0] == 'c' ? &c->connect_timeout_ms : key[0] == 'i' ? &c->idle_timeout_ms : &c->rate_window_ms) =
+            (uint32_t)n;
+    } else if (strcmp(key, "min_rate") == 0) {
+        *why = "bytes a second, 0 (no minimum) .. 2^32-1";
+        err = parse_num(v, 0, UINT32_MAX, &n);
+        c->min_rate = (uint32_t)n;
     } else if (strcmp(key, "periodic") == 0) {
         *why = "yes or no";
         err = parse_bool(v, &c->periodic);
@@ -190,7 +209,10 @@ int simcmd_config_set(simcmd_config_t *c, const char *key, const char *v, const 
         err = parse_keys(v, &c->keys);
     } else if (strcmp(key, "hardware_id") == 0) {
         *why = "at most " SIMCMD_XSTR(OTA_HARDWARE_ID_MAX) " bytes, no control characters";
-        err = parse_hardware_id(v, c->hardware_id);
+        err = parse_id(v, c->hardware_id, OTA_HARDWARE_ID_MAX);
+    } else if (strcmp(key, "device_id") == 0) {
+        *why = "at most " SIMCMD_XSTR(OTA_DEVICE_ID_MAX) " bytes, no control characters";
+        err = parse_id(v, c->device_id, OTA_DEVICE_ID_MAX);
     } else {
         return OTA_ERR_NOT_FOUND;
     }
@@ -258,6 +280,10 @@ void simcmd_config_print(const simcmd_config_t *c, FILE *out)
     fprintf(out, "max_images=%" PRIu32 "\n", c->max_images);
     fprintf(out, "periodic=%s\n", c->periodic ? "yes" : "no");
     fprintf(out, "interval_s=%" PRIu32 "\n", c->interval_s);
+    fprintf(out, "connect_timeout_ms=%" PRIu32 "\n", c->connect_timeout_ms);
+    fprintf(out, "idle_timeout_ms=%" PRIu32 "\n", c->idle_timeout_ms);
+    fprintf(out, "min_rate=%" PRIu32 "\n", c->min_rate);
+    fprintf(out, "rate_window_ms=%" PRIu32 "\n", c->rate_window_ms);
     fprintf(out, "require_tls=%s\n", c->require_tls ? "yes" : "no");
     fprintf(out, "insecure=%s\n", c->insecure ? "yes" : "no");
     fprintf(out, "manifest_url=%s\n", c->manifest_url);
@@ -269,6 +295,7 @@ void simcmd_config_print(const simcmd_config_t *c, FILE *out)
         fprintf(out, "%s%s", i ? "," : "", hex);
     }
     fprintf(out, "\nhardware_id=%s\n", c->hardware_id);
+    fprintf(out, "device_id=%s\n", c->device_id);
 }
 
 /* Strip a trailing "\r\n" or "\n". */
@@ -327,17 +354,17 @@ int simcmd_config_load(const char *dev, simcmd_config_t *c, char *msg, size_t ca
 
 static int simcmd_write_text(const char *path, const char *text, size_t len)
 {
-    ota_hostfile_out_t out;
-    int err = ota_hostfile_begin(&out, path);
+    tool_hostfile_out_t out;
+    int err = tool_hostfile_begin(&out, path);
     if (err != OTA_OK) {
         return err;
     }
-    err = ota_hostfile_write(&out, text, len);
+    err = tool_hostfile_write(&out, text, len);
     if (err != OTA_OK) {
-        ota_hostfile_abort(&out);
+        tool_hostfile_abort(&out);
         return err;
     }
-    return ota_hostfile_commit(&out);
+    return tool_hostfile_commit(&out);
 }
 
 int simcmd_config_save(const char *dev, const simcmd_config_t *c)
@@ -400,6 +427,7 @@ int simcmd_device_open(simcmd_device_t *d, const char *cmd, const char *dev, con
     }
     /* The core's log lines are for --verbose; commands print their own. */
     (void)posix_system_set_log(&d->dev.sys_posix, OTA_LOG_ERROR, "", false, NULL, NULL);
+    (void)posix_system_set_device_id(&d->dev.sys_posix, d->cfg.device_id, strlen(d->cfg.device_id));
     return OTA_OK;
 }
 

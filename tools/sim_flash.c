@@ -12,10 +12,10 @@
 
 #include "hostsign.h"
 #include "ota_file.h"
-#include "ota_filedigest.h"
-#include "ota_hostfile.h"
-#include "ota_ihex.h"
-#include "ota_memmap.h"
+#include "tool_filedigest.h"
+#include "tool_hostfile.h"
+#include "tool_ihex.h"
+#include "tool_memmap.h"
 #include "ota_trust.h"
 #include "sim.h"
 #include "sysota_cmd.h"
@@ -113,7 +113,7 @@ static uint64_t boot_page_addr(const simcmd_device_t *d)
  * built for Microchip's OTA service carries (its header says the version
  * and what the application is); the record written there is sysota's own.
  */
-static int read_boot_page(const char *path, const ota_memmap_t *map, const simcmd_device_t *d, hex_image_t *out)
+static int read_boot_page(const char *path, const tool_memmap_t *map, const simcmd_device_t *d, hex_image_t *out)
 {
     const ota_boot_config_t *bc = &d->dev.boot_cfg;
     uint64_t area = (uint64_t)d->cfg.hex_base + bc->layout.bootctl_addr;
@@ -123,17 +123,17 @@ static int read_boot_page(const char *path, const ota_memmap_t *map, const simcm
     uint64_t last = 0;
     char why[160] = "";
     uint8_t page[SIMCMD_FWHDR_PAGE_SIZE];
-    if (ota_memmap_last_in(map, (uint32_t)area, end, &last) != OTA_OK) {
+    if (tool_memmap_last_in(map, (uint32_t)area, end, &last) != OTA_OK) {
         return OTA_OK; /* nothing there */
     }
     int err = OTA_ERR_RANGE;
-    if (ota_memmap_last_in(map, (uint32_t)area, lo, &last) == OTA_OK) {
+    if (tool_memmap_last_in(map, (uint32_t)area, lo, &last) == OTA_OK) {
         snprintf(why, sizeof why, "the original's header page is the first %u bytes of the sector below the application",
                  SIMCMD_FWHDR_PAGE_SIZE);
-    } else if (ota_memmap_last_in(map, (uint32_t)lo, end, &last) != OTA_OK || d->cfg.sector_size < SIMCMD_FWHDR_PAGE_SIZE ||
+    } else if (tool_memmap_last_in(map, (uint32_t)lo, end, &last) != OTA_OK || d->cfg.sector_size < SIMCMD_FWHDR_PAGE_SIZE ||
                last > lo + SIMCMD_FWHDR_PAGE_SIZE) {
         snprintf(why, sizeof why, "the original's header page is the sector's first %u bytes", SIMCMD_FWHDR_PAGE_SIZE);
-    } else if (ota_memmap_read(map, (uint32_t)lo, page, sizeof page, 0xFF) == OTA_OK &&
+    } else if (tool_memmap_read(map, (uint32_t)lo, page, sizeof page, 0xFF) == OTA_OK &&
                simcmd_fwhdr_parse(page, &out->page, why, sizeof why) == OTA_OK) {
         if (simcmd_fwhdr_boot_addr_is(&out->page, (uint32_t)app_lo)) {
             out->have_page = true;
@@ -156,8 +156,8 @@ static int read_boot_page(const char *path, const ota_memmap_t *map, const simcm
  * the last byte present (gaps 0xFF), and the boot control page if any. */
 static int load_hex(const char *path, const simcmd_device_t *d, hex_image_t *out)
 {
-    ota_memmap_t map;
-    ota_ihex_result_t res;
+    tool_memmap_t map;
+    tool_ihex_result_t res;
     memset(&map, 0, sizeof map);
     memset(&res, 0, sizeof res);
     memset(out, 0, sizeof *out);
@@ -168,40 +168,40 @@ static int load_hex(const char *path, const simcmd_device_t *d, hex_image_t *out
     uint64_t app_end = app_lo + bc->layout.app_size;
     uint64_t last = 0;
 
-    int err = ota_ihex_load(path, &map, &res);
+    int err = tool_ihex_load(path, &map, &res);
     if (err != OTA_OK) {
         if (res.line) {
             fprintf(stderr, "sysota sim flash: %s:%lu: %s\n", path, res.line, res.msg);
         } else {
             fprintf(stderr, "sysota sim flash: %s: %s\n", path, res.msg[0] ? res.msg : ota_err_describe(err));
         }
-        ota_memmap_free(&map);
+        tool_memmap_free(&map);
         return err;
     }
     err = read_boot_page(path, &map, d, out);
     if (err != OTA_OK) {
-        ota_memmap_free(&map);
+        tool_memmap_free(&map);
         return err;
     }
-    err = ota_memmap_last_in(&map, (uint32_t)app_lo, app_end, &last);
+    err = tool_memmap_last_in(&map, (uint32_t)app_lo, app_end, &last);
     if (err != OTA_OK) {
         fprintf(stderr, "sysota sim flash: %s has no data in the application region (HEX 0x%08X-0x%08llX)\n", path,
                 (unsigned)app_lo, (unsigned long long)(app_end - 1));
-        ota_memmap_free(&map);
+        tool_memmap_free(&map);
         return err;
     }
     out->len = (uint32_t)(last - app_lo);
     out->img = malloc(out->len);
-    err = out->img == NULL ? OTA_ERR_NO_SPACE : ota_memmap_read(&map, (uint32_t)app_lo, out->img, out->len, 0xFF);
+    err = out->img == NULL ? OTA_ERR_NO_SPACE : tool_memmap_read(&map, (uint32_t)app_lo, out->img, out->len, 0xFF);
     if (err == OTA_OK) {
         struct below_app below = { path, flash_lo, bootctl_lo };
-        (void)ota_memmap_outside(&map, 0, 0, report_below_app, &below);
+        (void)tool_memmap_outside(&map, 0, 0, report_below_app, &below);
         below.lo = bootctl_lo + bc->layout.bootctl_size;
         below.end = app_lo;
-        (void)ota_memmap_outside(&map, 0, 0, report_below_app, &below);
-        (void)ota_memmap_outside(&map, (uint32_t)flash_lo, app_end, report_outside, (void *)path);
+        (void)tool_memmap_outside(&map, 0, 0, report_below_app, &below);
+        (void)tool_memmap_outside(&map, (uint32_t)flash_lo, app_end, report_outside, (void *)path);
     }
-    ota_memmap_free(&map);
+    tool_memmap_free(&map);
     return err;
 }
 
@@ -264,7 +264,7 @@ static int factory_sig_get(factory_sig_t *fs, const uint8_t digest[OTA_SHA256_LE
     if (fs->sig_file != NULL) {
         char *data = NULL;
         size_t n = 0;
-        int err = ota_hostfile_read(fs->sig_file, &data, &n);
+        int err = tool_hostfile_read(fs->sig_file, &data, &n);
         if (err != OTA_OK) {
             fprintf(stderr, "sysota sim flash: %s: %s\n", fs->sig_file, ota_err_describe(err));
         } else if (n != OTA_SIG_LEN) {
@@ -406,7 +406,7 @@ int simcmd_cmd_flash(int argc, char **argv)
     } else {
         char *data = NULL;
         size_t n = 0;
-        err = ota_hostfile_read(file, &data, &n);
+        err = tool_hostfile_read(file, &data, &n);
         if (err != OTA_OK) {
             fprintf(stderr, "sysota sim flash: %s: %s\n", file, ota_err_describe(err));
         } else if (n == 0 || n > d.dev.boot_cfg.layout.app_size) {
@@ -457,8 +457,8 @@ int simcmd_cmd_flash(int argc, char **argv)
         }
     }
     if (err == OTA_OK) {
-        char hex[OTA_FILEDIGEST_HEX_SIZE];
-        ota_filedigest_hex(digest, hex);
+        char hex[TOOL_FILEDIGEST_HEX_SIZE];
+        tool_filedigest_hex(digest, hex);
         printf("%s: programmed v%u, %u bytes at 0x%08X (HEX 0x%08X), SHA-256 %.16s...\n", dev, (unsigned)version,
                (unsigned)len, (unsigned)d.dev.boot_cfg.layout.app_addr, (unsigned)(d.cfg.hex_base + d.dev.boot_cfg.layout.app_addr),
                hex);

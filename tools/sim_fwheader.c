@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ota_util.h"
 #include "sim.h"
 
 #define FWHDR_STATUS 0u
@@ -67,9 +68,9 @@ int simcmd_fwhdr_parse(const uint8_t *page, simcmd_fwhdr_t *out, char *why, size
     out->slot = page[FWHDR_SLOT];
     out->order = page[FWHDR_ORDER];
     out->type = page[FWHDR_TYPE];
-    out->size = simcmd_le32(page + FWHDR_SIZE);
-    out->version = simcmd_le32(page + FWHDR_VERSION);
-    out->boot_addr = simcmd_le32(page + FWHDR_BOOT_ADDR);
+    out->size = ota_le32_get(page + FWHDR_SIZE);
+    out->version = ota_le32_get(page + FWHDR_VERSION);
+    out->boot_addr = ota_le32_get(page + FWHDR_BOOT_ADDR);
     memcpy(out->digest, page + FWHDR_DIGEST, sizeof out->digest);
     out->status_copy = page[FWHDR_STATUS_COPY];
     snprintf(why, cap, "%s", "");

@@ -8,24 +8,12 @@
  */
 #include <string.h>
 
+#include "ota_util.h"
 #include "sim.h"
 
 static const uint8_t simcmd_magic[8] = { 'S', 'O', 'T', 'A', '-', 'S', 'I', 'M' };
 
 #define SIMCMD_IMAGE_FORMAT 1u
-
-static uint32_t crc32_ieee(const uint8_t *p, size_t n)
-{
-    uint32_t crc = 0xFFFFFFFFu;
-    for (size_t i = 0; i < n; i++) {
-        crc ^= p[i];
-        for (int b = 0; b < 8; b++) {
-            crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
-        }
-    }
-    return ~crc;
-}
-
 
 int simcmd_image_build(uint8_t *buf, uint32_t size, uint32_t version, uint32_t flags)
 {
@@ -34,11 +22,11 @@ int simcmd_image_build(uint8_t *buf, uint32_t size, uint32_t version, uint32_t f
     }
     memset(buf, 0, SIMCMD_IMAGE_HEADER_SIZE);
     memcpy(buf, simcmd_magic, sizeof simcmd_magic);
-    simcmd_put_le32(buf + 8, SIMCMD_IMAGE_FORMAT);
-    simcmd_put_le32(buf + 12, flags);
-    simcmd_put_le32(buf + 16, version);
-    simcmd_put_le32(buf + 20, size);
-    simcmd_put_le32(buf + 28, crc32_ieee(buf, 28));
+    ota_le32_put(buf + 8, SIMCMD_IMAGE_FORMAT);
+    ota_le32_put(buf + 12, flags);
+    ota_le32_put(buf + 16, version);
+    ota_le32_put(buf + 20, size);
+    ota_le32_put(buf + 28, ota_crc32(buf, 28));
     /* xorshift32 seeded by version and flags: v7 and a no-confirm v7 differ. */
     uint32_t x = version * 2654435761u ^ (flags + 1u) * 0x85EBCA6Bu;
     if (x == 0) {
@@ -56,11 +44,11 @@ int simcmd_image_build(uint8_t *buf, uint32_t size, uint32_t version, uint32_t f
 int simcmd_image_parse(const uint8_t *buf, size_t len, simcmd_image_info_t *out)
 {
     if (len < SIMCMD_IMAGE_HEADER_SIZE || memcmp(buf, simcmd_magic, sizeof simcmd_magic) != 0 ||
-        simcmd_le32(buf + 8) != SIMCMD_IMAGE_FORMAT || simcmd_le32(buf + 28) != crc32_ieee(buf, 28)) {
+        ota_le32_get(buf + 8) != SIMCMD_IMAGE_FORMAT || ota_le32_get(buf + 28) != ota_crc32(buf, 28)) {
         return OTA_ERR_NOT_FOUND;
     }
-    out->flags = simcmd_le32(buf + 12);
-    out->version = simcmd_le32(buf + 16);
-    out->size = simcmd_le32(buf + 20);
+    out->flags = ota_le32_get(buf + 12);
+    out->version = ota_le32_get(buf + 16);
+    out->size = ota_le32_get(buf + 20);
     return OTA_OK;
 }

@@ -48,6 +48,8 @@ static void init_usage(FILE *out)
             "                    the service then take signed manifests and images only.\n"
             "                    Without: unsigned updates, as the original (`sim keys` changes it)\n"
             "  --hardware-id ID  this hardware's id: a manifest whose HardwareId differs is refused\n"
+            "  --device-id ID    this device's own id (a serial number): it decides which entries\n"
+            "                    with a Rollout percentage the device takes (none: only 100 %%)\n"
             "  --force           re-initialise an existing device folder (erases it)\n",
             OTA_BOOT_BUF_SIZE, OTA_BOOT_MAX_ATTEMPTS, OTA_KEYS_MAX);
 }
@@ -60,7 +62,7 @@ static const struct {
     { "--store-size", "store_size" },     { "--manifest", "manifest_url" }, { "--ca-file", "ca_file" },
     { "--max-attempts", "max_attempts" }, { "--max-images", "max_images" }, { "--interval", "interval_s" },
     { "--seed", "seed" },                 { "--hex-base", "hex_base" },     { "--bootctl-offset", "bootctl_offset" },
-    { "--app-offset", "app_offset" },     { "--hardware-id", "hardware_id" },
+    { "--app-offset", "app_offset" },     { "--hardware-id", "hardware_id" }, { "--device-id", "device_id" },
 };
 
 static int set_key(const char *cmd, simcmd_config_t *c, const char *key, const char *value)
@@ -245,6 +247,9 @@ int simcmd_cmd_init(int argc, char **argv)
     } else {
         printf("  trusted keys    none: unsigned updates, as the original (--pubkey for signed ones)\n");
     }
+    if (cfg.device_id[0]) {
+        printf("  device id       %s (for staged rollouts)\n", cfg.device_id);
+    }
     if (cfg.hardware_id[0]) {
         printf("  hardware id     %s\n", cfg.hardware_id);
     }
@@ -264,7 +269,8 @@ static void config_usage(FILE *out)
                  "The geometry and layout (profile, nvm_size, sector_size, write_unit,\n"
                  "bootctl_offset, app_offset) are fixed at init.\n"
                  "Keys: store_size hex_base seed max_attempts max_images periodic interval_s\n"
-                 "      require_tls insecure manifest_url ca_file hardware_id\n"
+                 "      connect_timeout_ms idle_timeout_ms min_rate rate_window_ms\n"
+                 "      require_tls insecure manifest_url ca_file hardware_id device_id\n"
                  "The trusted keys are shown here and changed with `sysota sim keys`.\n");
 }
 

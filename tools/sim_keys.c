@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "ota_hex.h"
-#include "ota_hostfile.h"
+#include "tool_hostfile.h"
 #include "ota_trust.h"
 #include "sim.h"
 #include "sysota_cmd.h"
@@ -51,7 +51,7 @@ static const char *refusal(int err, const char *data)
     if (err == OTA_ERR_NOT_SUPPORTED) {
         return "a key, but not ECDSA P-256 (the only kind a sysota device verifies)";
     }
-    /* ota_hostfile_read ends the text with a NUL; a DER file stops early, harmlessly. */
+    /* tool_hostfile_read ends the text with a NUL; a DER file stops early, harmlessly. */
     if (strstr(data, "PRIVATE KEY") != NULL) {
         return "a private key: a device holds the public half only (`sysota key pub KEY.pem -o KEY.pub.pem`)";
     }
@@ -74,7 +74,7 @@ int simcmd_keys_add(const char *cmd, ota_keys_t *keys, const char *path)
                 cmd, path, OTA_KEYS_MAX);
         return OTA_ERR_TOO_LARGE;
     }
-    int err = ota_hostfile_read(path, &data, &len);
+    int err = tool_hostfile_read(path, &data, &len);
     if (err != OTA_OK) {
         fprintf(stderr, "sysota sim %s: %s: %s\n", cmd, path, strerror(errno));
         return err;

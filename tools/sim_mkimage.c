@@ -7,10 +7,10 @@
 #include <string.h>
 #include <strings.h>
 
-#include "ota_filedigest.h"
-#include "ota_hostfile.h"
-#include "ota_ihex.h"
-#include "ota_memmap.h"
+#include "tool_filedigest.h"
+#include "tool_hostfile.h"
+#include "tool_ihex.h"
+#include "tool_memmap.h"
 #include "sim.h"
 #include "sysota_cmd.h"
 
@@ -46,48 +46,48 @@ static bool has_hex_suffix(const char *path)
 
 static int hex_sink(void *arg, const char *text, size_t len)
 {
-    return ota_hostfile_write(arg, text, len);
+    return tool_hostfile_write(arg, text, len);
 }
 
 /* Write data as FILE: Intel HEX at addr for .hex names, else raw bytes. */
 static int write_image_file(const char *path, const uint8_t *data, uint32_t len, uint32_t addr)
 {
-    ota_hostfile_out_t out;
-    int err = ota_hostfile_begin(&out, path);
+    tool_hostfile_out_t out;
+    int err = tool_hostfile_begin(&out, path);
     if (err != OTA_OK) {
         return err;
     }
     if (has_hex_suffix(path)) {
-        ota_memmap_t map;
+        tool_memmap_t map;
         memset(&map, 0, sizeof map);
-        err = ota_memmap_put(&map, addr, data, len, NULL);
+        err = tool_memmap_put(&map, addr, data, len, NULL);
         if (err == OTA_OK) {
-            ota_ihex_write_opts_t opt;
+            tool_ihex_write_opts_t opt;
             memset(&opt, 0, sizeof opt);
-            err = ota_ihex_write(&map, &opt, hex_sink, &out);
+            err = tool_ihex_write(&map, &opt, hex_sink, &out);
         }
-        ota_memmap_free(&map);
+        tool_memmap_free(&map);
     } else {
-        err = ota_hostfile_write(&out, data, len);
+        err = tool_hostfile_write(&out, data, len);
     }
     if (err != OTA_OK) {
-        ota_hostfile_abort(&out);
+        tool_hostfile_abort(&out);
         return err;
     }
-    return ota_hostfile_commit(&out);
+    return tool_hostfile_commit(&out);
 }
 
 static void print_digest(const uint8_t *data, uint32_t len)
 {
-    ota_filedigest_t d;
-    uint8_t digest[OTA_FILEDIGEST_LEN];
-    char hex[OTA_FILEDIGEST_HEX_SIZE];
-    if (ota_filedigest_start(&d) == OTA_OK && ota_filedigest_update(&d, data, len) == OTA_OK &&
-        ota_filedigest_finish(&d, digest) == OTA_OK) {
-        ota_filedigest_hex(digest, hex);
+    tool_filedigest_t d;
+    uint8_t digest[TOOL_FILEDIGEST_LEN];
+    char hex[TOOL_FILEDIGEST_HEX_SIZE];
+    if (tool_filedigest_start(&d) == OTA_OK && tool_filedigest_update(&d, data, len) == OTA_OK &&
+        tool_filedigest_finish(&d, digest) == OTA_OK) {
+        tool_filedigest_hex(digest, hex);
         printf("Digest: %s\n", hex);
     } else {
-        ota_filedigest_abort(&d);
+        tool_filedigest_abort(&d);
     }
 }
 

@@ -32,6 +32,7 @@ typedef struct run_opts {
     bool have_seed;
     uint64_t seed;
     uint64_t timeout_s;
+    uint64_t retries;
     bool verbose;
     bool trusted_time;
     uint64_t utc_start; /* the trusted time at power on */
@@ -43,7 +44,7 @@ static void run_usage(FILE *out)
 {
     fprintf(out,
             "usage: sysota sim run DEV [--manifest URL] [--check-now] [--until EVENT] [--max-resets N]\n"
-            "                          [--cut-after N [--torn MODE]] [--seed S] [--timeout S]\n"
+            "                          [--retries N] [--cut-after N [--torn MODE]] [--seed S] [--timeout S]\n"
             "                          [--trusted-time now|TIME] [-v]\n"
             "\n"
             "Power the device on: the bootloader runs, then the application and its OTA\n"
@@ -57,6 +58,9 @@ static void run_usage(FILE *out)
             "  --manifest URL  poll this manifest instead of the configured one\n"
             "  --check-now     check at once instead of at the periodic timer's first tick\n"
             "  --max-resets N  give up after N resets (default 10)\n"
+            "  --retries N     live through N failed checks or downloads (default 0: the\n"
+            "                  first ends the run): the service tries again at its next\n"
+            "                  periodic check and resumes a download the network cut\n"
             "  --cut-after N   cut the power after the N-th flash or store write of this run\n"
             "                  (flash erase/program and store writes in one count); exit 3\n"
             "  --torn MODE     what the N-th operation does: skip (not done), whole (done),\n"
@@ -132,12 +136,12 @@ static int parse_run_opts(int argc, char **argv, run_opts_t *o)
             }
             have_mode = true;
         } else if (strcmp(a, "--max-resets") == 0 || strcmp(a, "--cut-after") == 0 || strcmp(a, "--seed") == 0 ||
-                   strcmp(a, "--timeout") == 0) {
+                   strcmp(a, "--timeout") == 0 || strcmp(a, "--retries") == 0) {
             if ((v = simcmd_opt_value("run", argc, argv, &i)) == NULL) {
                 return -1;
             }
             uint64_t *dst = a[2] == 'm' ? &o->max_resets : a[2] == 'c' ? &o->cut_after : a[2] == 's' ? &o->seed
-                                                                                                   : &o->timeout_s;
+                            : a[2] == 'r' ? &o->retries : &o->timeout_s;
             uint64_t max = a[2] == 's' ? UINT64_MAX : a[2] == 't' ? 86400u : UINT32_MAX;
             if (simcmd_opt_number("run", a, v, max, dst) != OTA_OK) {
                 return -1;
@@ -256,6 +260,7 @@ static void run_device(const run_opts_t *o, simcmd_device_t *d, const ota_transp
     app.manifest_url = o->manifest != NULL ? o->manifest : d->cfg.manifest_url;
     app.until = o->until;
     app.check_now = o->check_now;
+    app.retries = (uint32_t)o->retries;
     app.deadline_ms = simcmd_now_ms() + o->timeout_s * 1000u;
     r->exit = SYSOTA_EXIT_INPUT;
     r->result = "failed";

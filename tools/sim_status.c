@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ota_filedigest.h"
+#include "tool_filedigest.h"
 #include "sim.h"
 #include "sysota_cmd.h"
 #include "ota_imgdb.h"
@@ -114,7 +114,7 @@ static const char *type_name(uint8_t type)
 
 static void print_json(const simcmd_device_t *d, const status_t *s)
 {
-    char hex[OTA_FILEDIGEST_HEX_SIZE];
+    char hex[TOOL_FILEDIGEST_HEX_SIZE];
     const ota_boot_config_t *bc = &d->dev.boot_cfg;
     printf("{\n  \"device\": {\"profile\": \"%s\", \"nvm_size\": %u, \"sector_size\": %u, \"write_unit\": %u, "
            "\"store_size\": %llu, \"max_attempts\": %u,\n"
@@ -125,9 +125,11 @@ static void print_json(const simcmd_device_t *d, const status_t *s)
            (unsigned)(d->cfg.hex_base + bc->layout.bootctl_addr), (unsigned)(d->cfg.hex_base + bc->layout.app_addr),
            (unsigned)bc->layout.app_size);
     json_string(d->cfg.manifest_url);
+    printf(", \"device_id\": ");
+    json_string(d->cfg.device_id);
     printf("},\n");
     if (s->have_rec) {
-        ota_filedigest_hex(s->rec.digest, hex);
+        tool_filedigest_hex(s->rec.digest, hex);
         printf("  \"running\": {\"record\": true, \"version\": %u, \"status\": \"%02X\", \"type\": \"%s\", "
                "\"attempts\": %u, \"size\": %u, \"boot_addr\": \"0x%08X\", \"digest\": \"%s\", \"flash_ok\": %s},\n",
                (unsigned)s->rec.version, s->rec.status, type_name(s->rec.type), s->rec.attempts,
@@ -166,7 +168,7 @@ static void print_json(const simcmd_device_t *d, const status_t *s)
     printf("  \"images\": [");
     for (unsigned i = 0; i < s->db.count; i++) {
         const ota_db_row_t *r = &s->db.rows[i];
-        ota_filedigest_hex(r->digest, hex);
+        tool_filedigest_hex(r->digest, hex);
         printf("%s\n    {\"name\": ", i ? "," : "");
         json_string(r->name);
         printf(", \"version\": %u, \"status\": \"%02X\", \"digest\": \"%s\"}", (unsigned)r->version, r->status, hex);
@@ -236,6 +238,9 @@ static void print_text(const simcmd_device_t *d, const status_t *s)
     const ota_boot_config_t *bc = &d->dev.boot_cfg;
     printf("device %s: flash %u bytes (%u-byte sectors, %u-byte write unit), store %s\n", d->dir,
            (unsigned)d->cfg.nvm_size, (unsigned)d->cfg.sector_size, (unsigned)d->cfg.write_unit, store);
+    if (d->cfg.device_id[0]) {
+        printf("device id: %s (staged rollouts)\n", d->cfg.device_id);
+    }
     printf("layout (%s): boot control at HEX 0x%08X, application at HEX 0x%08X (%u bytes)\n", d->cfg.profile,
            (unsigned)(d->cfg.hex_base + bc->layout.bootctl_addr), (unsigned)(d->cfg.hex_base + bc->layout.app_addr),
            (unsigned)bc->layout.app_size);

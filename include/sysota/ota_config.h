@@ -15,14 +15,14 @@
 #define OTA_MANIFEST_MAX_ENTRIES 16
 #endif
 
-/** jsmn tokens for one manifest (bounds the parser's stack use). */
-#ifndef OTA_MANIFEST_MAX_TOKENS
-#define OTA_MANIFEST_MAX_TOKENS 160
-#endif
-
 /** Longest image URL, in bytes without the NUL. */
 #ifndef OTA_URL_MAX
 #define OTA_URL_MAX 200
+#endif
+
+/** Longest device identity a staged rollout hashes (ota_system_t.device_id), in bytes. */
+#ifndef OTA_DEVICE_ID_MAX
+#define OTA_DEVICE_ID_MAX 64
 #endif
 
 /** Longest "HardwareId" of a manifest (and of a device's own id), in bytes without the NUL. */
@@ -87,6 +87,15 @@
 /** Bytes of the copy / hash buffer the bootloader uses (a multiple of the write unit). */
 #ifndef OTA_BOOT_BUF_SIZE
 #define OTA_BOOT_BUF_SIZE 256
+#endif
+
+/**
+ * 1: the core's log lines carry their text; 0: they carry "" and only their
+ * level and value, which drops about 800 bytes of strings from a
+ * bootloader with no console to print them on.
+ */
+#ifndef OTA_LOG_TEXT
+#define OTA_LOG_TEXT 1
 #endif
 
 #endif /* SYSOTA_OTA_CONFIG_H */

@@ -312,6 +312,15 @@ typedef struct ota_system {
      * has no trusted time, and a manifest's "Expires" is not checked.
      */
     int (*utc_time)(void *ctx, uint64_t *seconds);
+    /**
+     * Optional: this device's identity for staged rollouts (a serial
+     * number, a MAC address): copy it into buf (at most cap bytes, no NUL
+     * needed) and return its length, 1..cap; it must never change over the
+     * device's life, or the device may move between cohorts. An error or
+     * NULL: no identity, and the device takes only entries rolled out to
+     * everyone.
+     */
+    int (*device_id)(void *ctx, char *buf, uint32_t cap);
 } ota_system_t;
 
 #ifdef __cplusplus

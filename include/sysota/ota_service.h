@@ -169,6 +169,8 @@ typedef struct ota_service {
     uint8_t sigfile[OTA_SIGFILE_LEN]; /* the manifest's detached signature */
     uint8_t sig_len;      /* bytes of it received */
     uint32_t golden;      /* golden version, 0 when unknown */
+    char device_id[OTA_DEVICE_ID_MAX]; /* the system port's identity, for staged rollouts (not NUL-terminated) */
+    uint8_t device_id_len;             /* its length; 0: none */
     uint32_t next_check;  /* now_ms of the next periodic check */
     uint32_t retry_after; /* ms a 429 or 503 of the current job asked to wait, 0: none */
     uint32_t synced;      /* bytes of the temporary file made durable (download) */

@@ -110,6 +110,8 @@ typedef struct ota_manifest_entry {
     uint32_t version;                /**< 1 .. 2^32-1 */
     uint32_t size;                   /**< "Size": the image's exact length; 0 when not given */
     uint32_t floor;                  /**< "Floor": the device's floor once this image is confirmed; 0: none */
+    bool has_rollout;                /**< "Rollout" was given */
+    uint8_t rollout;                 /**< "Rollout": the percentage of the fleet that takes it, 0..100 */
     bool erase;                      /**< "EraseVer": true */
     bool golden;                     /**< "Golden": true: the image replaces the golden copy */
     bool has_digest;                 /**< false only for an erase entry without "Digest" */
@@ -138,6 +140,7 @@ typedef struct ota_manifest_choice {
     uint32_t erase[OTA_MANIFEST_MAX_ENTRIES]; /**< versions to erase from the store */
     uint8_t accepted;                /**< entries accepted */
     uint8_t rejected;                /**< entries rejected */
+    uint8_t held_back;               /**< entries this device is not in the rollout of (not counted as rejected) */
     int first_reject_err;            /**< reason of the first rejected entry, OTA_OK if none */
     const char *first_reject_what;   /**< its description, NULL if none */
     unsigned first_reject_index;     /**< its index in the "ota" array */

@@ -249,13 +249,13 @@ static int install(boot_state_t *st, const boot_candidate_t *c, ota_boot_result_
             return OTA_ERR_NOT_FOUND; /* the file was missing when the table was written */
         }
         if (size > cfg->layout.app_size) {
-            boot_log(boot, OTA_LOG_ERROR, "boot: image larger than the application region", (int32_t)c->version);
+            boot_log(boot, OTA_LOG_ERROR, OTA_TEXT("boot: image larger than the application region"), (int32_t)c->version);
             return OTA_ERR_TOO_LARGE;
         }
         /* Verify the stored file BEFORE erasing anything. */
         err = boot_verify(boot, c->name, size, c->digest);
         if (err == OTA_ERR_DIGEST) {
-            boot_log(boot, OTA_LOG_ERROR, "boot: stored image fails its digest", (int32_t)c->version);
+            boot_log(boot, OTA_LOG_ERROR, OTA_TEXT("boot: stored image fails its digest"), (int32_t)c->version);
         }
         /* The golden image's digest is the record's, in internal flash; any
          * other image's was listed from the store's database, so its
@@ -263,7 +263,7 @@ static int install(boot_state_t *st, const boot_candidate_t *c, ota_boot_result_
         if (err == OTA_OK && !c->golden && ota_trust_provisioned(cfg->keys)) {
             err = candidate_signature(boot, c);
             if (err != OTA_OK) {
-                boot_log(boot, OTA_LOG_ERROR, "boot: stored image fails its signature", (int32_t)c->version);
+                boot_log(boot, OTA_LOG_ERROR, OTA_TEXT("boot: stored image fails its signature"), (int32_t)c->version);
             }
         }
         if (err != OTA_OK) {
@@ -286,7 +286,7 @@ static int install(boot_state_t *st, const boot_candidate_t *c, ota_boot_result_
         if (err == OTA_OK) {
             err = boot_verify(boot, NULL, size, c->digest);
             if (err == OTA_ERR_DIGEST) {
-                boot_log(boot, OTA_LOG_ERROR, "boot: programmed flash fails its digest", (int32_t)c->version);
+                boot_log(boot, OTA_LOG_ERROR, OTA_TEXT("boot: programmed flash fails its digest"), (int32_t)c->version);
                 err = OTA_ERR_VERIFY;
             }
         }
@@ -324,7 +324,7 @@ static int boot_try(boot_state_t *st, const boot_candidate_t *c, ota_boot_entry_
     ota_boot_t *boot = st->boot;
     int err = install(st, c, res);
     if (err == OTA_OK) {
-        boot_log(boot, OTA_LOG_INFO, res->installed ? "boot: installed" : "boot: flash already holds", (int32_t)c->version);
+        boot_log(boot, OTA_LOG_INFO, res->installed ? OTA_TEXT("boot: installed") : OTA_TEXT("boot: flash already holds"), (int32_t)c->version);
         result_from_record(&st->rec, res);
         return OTA_OK;
     }
@@ -332,7 +332,7 @@ static int boot_try(boot_state_t *st, const boot_candidate_t *c, ota_boot_entry_
         return err; /* program flash half-written: the next boot redoes it */
     }
     res->rejected++;
-    boot_log(boot, OTA_LOG_WARN, "boot: candidate passed over", err);
+    boot_log(boot, OTA_LOG_WARN, OTA_TEXT("boot: candidate passed over"), err);
     if (entry != NULL && boot_image_fault(err)) {
         /* The image itself is bad: never try it again. Any other error (a
          * store that failed a read) says nothing about the image. Written
@@ -398,7 +398,7 @@ static int boot_program_mode(boot_state_t *st, ota_boot_result_t *res)
      * under the name of a replacement a cut interrupted between the record
      * (which names the new golden image) and the rename over factory.bin. */
     if (rec->golden_version != 0 && below_floor(st, rec->golden_version)) {
-        boot_log(boot, OTA_LOG_WARN, "boot: the golden image is below the floor, not a candidate",
+        boot_log(boot, OTA_LOG_WARN, OTA_TEXT("boot: the golden image is below the floor, not a candidate"),
                  (int32_t)rec->golden_version);
     } else if (rec->golden_version != 0) {
         static const char *const names[] = { OTA_GOLDEN_NAME, OTA_GOLDEN_NEW_NAME };
@@ -420,7 +420,7 @@ static int boot_program_mode(boot_state_t *st, ota_boot_result_t *res)
          * verify the same images again. */
         (void)record_write(st);
     }
-    boot_log(boot, OTA_LOG_ERROR, "boot: no valid image, halting", 0);
+    boot_log(boot, OTA_LOG_ERROR, OTA_TEXT("boot: no valid image, halting"), 0);
     return OTA_ERR_NO_IMAGE;
 }
 
@@ -451,7 +451,7 @@ int ota_boot_run(ota_boot_t *boot, const ota_boot_config_t *cfg, ota_boot_result
     if (err == OTA_ERR_NOT_FOUND || err == OTA_ERR_CORRUPT) {
         /* Never provisioned, or internal flash damaged: nothing here says
          * what any image should hash to, so nothing can be verified. */
-        boot_log(boot, OTA_LOG_ERROR, "boot: no boot control record, halting", err);
+        boot_log(boot, OTA_LOG_ERROR, OTA_TEXT("boot: no boot control record, halting"), err);
         return OTA_ERR_NO_IMAGE;
     }
     if (err != OTA_OK) {
@@ -480,7 +480,7 @@ int ota_boot_run(ota_boot_t *boot, const ota_boot_config_t *cfg, ota_boot_result
             result_from_record(&st.rec, res);
             return OTA_OK;
         }
-        boot_log(boot, OTA_LOG_WARN, "boot: image never confirmed, rolling back", (int32_t)st.rec.version);
+        boot_log(boot, OTA_LOG_WARN, OTA_TEXT("boot: image never confirmed, rolling back"), (int32_t)st.rec.version);
         /* One record: the image's entry disabled and program mode. A cut
          * before it lands leaves the record FC at the limit, which comes
          * back here. */

@@ -39,6 +39,7 @@
  */
 #include "ota_bootctl.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #include "ota_util.h"
@@ -62,6 +63,40 @@
 #define OFF_PENDING_VERSION 104u
 #define OFF_PENDING_FLOOR 108u
 #define OFF_LENGTH 112u
+
+/* The record's 32-bit fields and where each sits: one loop encodes them
+ * all and one decodes them (a bootloader's flash is the scarce thing). */
+typedef struct bootctl_word {
+    uint8_t at;    /* offset in the record */
+    uint8_t field; /* offsetof in ota_bootctl_record_t */
+} bootctl_word_t;
+
+#define BOOTCTL_WORD(off, name) { (off), (uint8_t)offsetof(ota_bootctl_record_t, name) }
+static const bootctl_word_t bootctl_words[] = {
+    BOOTCTL_WORD(OFF_SEQ, seq),
+    BOOTCTL_WORD(OFF_VERSION, version),
+    BOOTCTL_WORD(OFF_SIZE, size),
+    BOOTCTL_WORD(OFF_BOOT_ADDR, boot_addr),
+    BOOTCTL_WORD(OFF_GOLDEN_VERSION, golden_version),
+    BOOTCTL_WORD(OFF_GOLDEN_SIZE, golden_size),
+    /* format 2 and later: */
+    BOOTCTL_WORD(OFF_MANIFEST_SEQ, manifest_seq),
+    BOOTCTL_WORD(OFF_FLOOR, floor),
+    BOOTCTL_WORD(OFF_PENDING_VERSION, pending_version),
+    BOOTCTL_WORD(OFF_PENDING_FLOOR, pending_floor),
+};
+#define BOOTCTL_WORDS_FORMAT_1 6u
+_Static_assert(offsetof(ota_bootctl_record_t, pending_floor) <= 0xFFu, "field offsets fit the table");
+
+static uint32_t *bootctl_word(ota_bootctl_record_t *rec, unsigned i)
+{
+    return (uint32_t *)(void *)((uint8_t *)rec + bootctl_words[i].field);
+}
+
+static uint32_t bootctl_word_get(const ota_bootctl_record_t *rec, unsigned i)
+{
+    return *(const uint32_t *)(const void *)((const uint8_t *)rec + bootctl_words[i].field);
+}
 #define OFF_TABLE_COUNT 114u
 #define OFF_CRC_OLD 124u /* formats 1 and 2 */
 
@@ -93,18 +128,11 @@ int ota_bootctl_encode(const ota_bootctl_record_t *rec, uint32_t slot_size, uint
     out[OFF_STATUS] = rec->status;
     out[OFF_TYPE] = rec->type;
     out[OFF_ATTEMPTS] = rec->attempts;
-    ota_le32_put(out + OFF_SEQ, rec->seq);
-    ota_le32_put(out + OFF_VERSION, rec->version);
-    ota_le32_put(out + OFF_SIZE, rec->size);
-    ota_le32_put(out + OFF_BOOT_ADDR, rec->boot_addr);
+    for (unsigned i = 0; i < sizeof bootctl_words / sizeof bootctl_words[0]; i++) {
+        ota_le32_put(out + bootctl_words[i].at, bootctl_word_get(rec, i));
+    }
     memcpy(out + OFF_DIGEST, rec->digest, OTA_SHA256_LEN);
-    ota_le32_put(out + OFF_GOLDEN_VERSION, rec->golden_version);
-    ota_le32_put(out + OFF_GOLDEN_SIZE, rec->golden_size);
     memcpy(out + OFF_GOLDEN_DIGEST, rec->golden_digest, OTA_SHA256_LEN);
-    ota_le32_put(out + OFF_MANIFEST_SEQ, rec->manifest_seq);
-    ota_le32_put(out + OFF_FLOOR, rec->floor);
-    ota_le32_put(out + OFF_PENDING_VERSION, rec->pending_version);
-    ota_le32_put(out + OFF_PENDING_FLOOR, rec->pending_floor);
     out[OFF_LENGTH] = (uint8_t)len;
     out[OFF_LENGTH + 1u] = (uint8_t)(len >> 8);
     out[OFF_TABLE_COUNT] = rec->table_count;
@@ -166,23 +194,16 @@ int ota_bootctl_decode(const uint8_t *in, uint32_t avail, ota_bootctl_record_t *
     rec->status = in[OFF_STATUS];
     rec->type = in[OFF_TYPE];
     rec->attempts = in[OFF_ATTEMPTS];
-    rec->seq = ota_le32_get(in + OFF_SEQ);
-    rec->version = ota_le32_get(in + OFF_VERSION);
-    rec->size = ota_le32_get(in + OFF_SIZE);
-    rec->boot_addr = ota_le32_get(in + OFF_BOOT_ADDR);
     memcpy(rec->digest, in + OFF_DIGEST, OTA_SHA256_LEN);
-    rec->golden_version = ota_le32_get(in + OFF_GOLDEN_VERSION);
-    rec->golden_size = ota_le32_get(in + OFF_GOLDEN_SIZE);
     memcpy(rec->golden_digest, in + OFF_GOLDEN_DIGEST, OTA_SHA256_LEN);
-    if (in[OFF_FORMAT] == OTA_BOOTCTL_FORMAT_1) {
-        return OTA_OK; /* no security fields, no table */
+    /* Format 1 has no security fields: they stay 0. */
+    unsigned words = in[OFF_FORMAT] == OTA_BOOTCTL_FORMAT_1 ? BOOTCTL_WORDS_FORMAT_1
+                                                           : (unsigned)(sizeof bootctl_words / sizeof bootctl_words[0]);
+    for (unsigned i = 0; i < words; i++) {
+        *bootctl_word(rec, i) = ota_le32_get(in + bootctl_words[i].at);
     }
-    rec->manifest_seq = ota_le32_get(in + OFF_MANIFEST_SEQ);
-    rec->floor = ota_le32_get(in + OFF_FLOOR);
-    rec->pending_version = ota_le32_get(in + OFF_PENDING_VERSION);
-    rec->pending_floor = ota_le32_get(in + OFF_PENDING_FLOOR);
-    if (in[OFF_FORMAT] == OTA_BOOTCTL_FORMAT_2) {
-        return OTA_OK; /* no table */
+    if (in[OFF_FORMAT] != OTA_BOOTCTL_FORMAT) {
+        return OTA_OK; /* formats 1 and 2: no table */
     }
     /* The CRC matched, so these bytes are what a writer encoded; the bounds
      * are still checked, as for any input, before a byte is copied. */

@@ -5,6 +5,7 @@
 #include "sysota/ota_layout.h"
 
 #include "ota_bootctl.h"
+#include "ota_util.h"
 
 int ota_flash_sector(const ota_flash_t *flash, uint32_t addr, uint32_t *start, uint32_t *size)
 {
@@ -45,23 +46,23 @@ int ota_layout_check(const ota_layout_t *layout, const ota_flash_t *flash, const
     uint32_t size;
 
     if (layout == NULL || flash == NULL) {
-        return layout_refuse(why, "layout: no layout or no flash");
+        return layout_refuse(why, OTA_TEXT("layout: no layout or no flash"));
     }
     ota_bootctl_t bc;
     if (ota_bootctl_init(&bc, flash, layout->bootctl_addr, layout->bootctl_size) != OTA_OK) {
-        return layout_refuse(why, "layout: the boot control area is not one or two whole sectors of the flash");
+        return layout_refuse(why, OTA_TEXT("layout: the boot control area is not one or two whole sectors of the flash"));
     }
     uint32_t bootctl_end = bc.sector_addr[bc.sectors - 1u] + bc.sector_size[bc.sectors - 1u];
     if (layout->app_size == 0 || layout->app_addr >= flash->size || layout->app_size > flash->size - layout->app_addr) {
-        return layout_refuse(why, "layout: the application region is empty or past the end of the flash");
+        return layout_refuse(why, OTA_TEXT("layout: the application region is empty or past the end of the flash"));
     }
     if (ota_flash_sector(flash, layout->app_addr, &start, &size) != OTA_OK || start != layout->app_addr) {
-        return layout_refuse(why, "layout: the application region does not start on a sector");
+        return layout_refuse(why, OTA_TEXT("layout: the application region does not start on a sector"));
     }
     /* An install erases the application region: it must not hold the record
      * that says what is installed. */
     if (layout->app_addr < bootctl_end && layout->bootctl_addr < layout->app_addr + layout->app_size) {
-        return layout_refuse(why, "layout: the application region overlaps the boot control area");
+        return layout_refuse(why, OTA_TEXT("layout: the application region overlaps the boot control area"));
     }
     if (why != NULL) {
         *why = "";

@@ -1,6 +1,7 @@
 /*
  * Internal to the core: JSON text, checked strictly and read without
- * allocation (json_check.c, json_string.c). The manifest parser uses it.
+ * allocation or tokens (json_check.c, json_walk.c, json_string.c). The
+ * manifest parser uses it.
  */
 #ifndef SYSOTA_OTA_JSON_H
 #define SYSOTA_OTA_JSON_H
@@ -13,11 +14,10 @@
 #include "sysota/ota_error.h"
 
 /*
- * Deepest nesting ota_json_check() tracks. Every '{' or '[' costs the
- * tokeniser one token, so a document nested deeper than the token budget
- * could not be tokenised anyway: same answer, OTA_ERR_TOO_LARGE.
+ * Deepest nesting ota_json_check() accepts (OTA_ERR_TOO_LARGE beyond): a
+ * manifest needs four levels; the bitmap costs one bit a level.
  */
-#define OTA_JSON_DEPTH_MAX OTA_MANIFEST_MAX_TOKENS
+#define OTA_JSON_DEPTH_MAX 32
 
 /** JSON whitespace: space, tab, LF, CR (not form feed). */
 bool ota_json_is_ws(char c);
@@ -29,6 +29,57 @@ bool ota_json_is_ws(char c);
  * stack is one bit per open container: its memory is fixed.
  */
 int ota_json_check(const char *js, size_t len);
+
+/*
+ * Walking checked text: once ota_json_check() accepted a document, its
+ * values are found by scanning it again from a position, with no tokens
+ * and no recursion (a container is skipped by counting brackets outside
+ * strings). Only ever call these on text ota_json_check() accepted.
+ */
+
+/** A value in checked text: its first byte and its length (a string with its quotes). */
+typedef struct ota_json_span {
+    const char *p;
+    size_t len;
+} ota_json_span_t;
+
+/** The kinds of value, told by the first byte. */
+typedef enum ota_json_kind {
+    OTA_JSON_OBJECT,
+    OTA_JSON_ARRAY,
+    OTA_JSON_STRING,
+    OTA_JSON_NUMBER,
+    OTA_JSON_TRUE,
+    OTA_JSON_FALSE,
+    OTA_JSON_NULL
+} ota_json_kind_t;
+
+/** Walks the members of an object or the elements of an array. */
+typedef struct ota_json_iter {
+    const char *p;   /* next byte to look at */
+    const char *end; /* the container's closing bracket */
+} ota_json_iter_t;
+
+/** The top-level value of len bytes of checked text. */
+ota_json_span_t ota_json_root(const char *js, size_t len);
+
+/** The kind of a value. */
+ota_json_kind_t ota_json_kind(ota_json_span_t v);
+
+/** A string value's contents, between its quotes (still escaped). */
+ota_json_span_t ota_json_contents(ota_json_span_t v);
+
+/** Start walking the object or array v. */
+void ota_json_iter_init(ota_json_iter_t *it, ota_json_span_t v);
+
+/**
+ * The next member of an object: true with *key (its contents, still
+ * escaped) and *val; false after the last one.
+ */
+bool ota_json_next_member(ota_json_iter_t *it, ota_json_span_t *key, ota_json_span_t *val);
+
+/** The next element of an array: true with *val; false after the last one. */
+bool ota_json_next_element(ota_json_iter_t *it, ota_json_span_t *val);
 
 /** Reads the contents of one string value (between its quotes) byte by byte. */
 typedef struct ota_json_str {

@@ -1,14 +1,13 @@
 /*
- * Internal to the core: parse and validate the server's JSON manifest with
- * jsmn, into fixed buffers, and choose what to do with it.
+ * Internal to the core: parse and validate the server's JSON manifest in
+ * place, into fixed buffers, and choose what to do with it.
  *
  *   { "ota": [ { "Version": 3, "URL": "http://host:8000/app_v3.bin",
  *                "Digest": "<64 hex>", "EraseVer": false } ] }
  *
- * Pure: no port is called, no malloc, no recursion. Stack use of a parse is
- * OTA_MANIFEST_MAX_TOKENS * 16 bytes (jsmn tokens: 2560 bytes by default)
- * plus one ota_manifest_entry_t and small change: 3.5 KB in all with the
- * defaults (gcc -fstack-usage, x86-64), plus the callback's own use.
+ * Pure: no port is called, no malloc, no recursion, no tokens: the text is
+ * checked, then walked in place (json_walk.c). Stack use of a parse is one
+ * ota_manifest_entry_t and small change, plus the callback's own use.
  *
  * JSON is checked strictly (RFC 8259) before anything is read from it: one
  * top-level value and only whitespace around it, no trailing or missing
@@ -59,7 +58,7 @@ typedef int (*ota_manifest_entry_cb)(void *arg, unsigned index, const ota_manife
  * Parse a manifest of len bytes (need not be NUL-terminated).
  * Returns OTA_OK when the document is a manifest (even if every entry was
  * rejected), OTA_ERR_TOO_LARGE when len exceeds OTA_MANIFEST_MAX_SIZE or the
- * document needs more than OTA_MANIFEST_MAX_TOKENS tokens, OTA_ERR_JSON when
+ * document nests deeper than OTA_JSON_DEPTH_MAX (32) levels, OTA_ERR_JSON when
  * it is not well-formed JSON, OTA_ERR_MANIFEST when it is not a manifest.
  * OTA_ERR_INVALID_ARG when json is NULL. Nothing is read beyond json[len-1];
  * no callback is made unless the whole document is well-formed and its own
@@ -83,13 +82,18 @@ typedef struct ota_manifest_policy {
     uint32_t floor;      /**< the device's downgrade floor: a lower version is refused (0: none) */
     uint32_t golden;     /**< the golden image's version: a Golden entry must be above it */
     bool need_signature; /**< a device with keys: an entry (not an erase) without Signature is refused */
+    const char *device_id; /**< the device's identity for staged rollouts, or NULL */
+    size_t device_id_len;  /**< its length; 0: none (only entries rolled out to everyone are taken) */
 } ota_manifest_policy_t;
 
 /**
  * Parse and choose. Every accepted EraseVer entry becomes an erase request
  * (each version listed once, in manifest order). Entries refused by the
  * policy count as rejected (OTA_ERR_UNSIGNED: no Signature on a device that
- * needs one; OTA_ERR_DOWNGRADE: below the floor). Among the others:
+ * needs one; OTA_ERR_DOWNGRADE: below the floor). An entry whose "Rollout"
+ * does not include this device (ota_rollout.h) counts as held back, as if
+ * it were not there: a lower version rolled out further may be the choice.
+ * Among the others:
  *  - a Golden entry above the golden version (the highest such) is the
  *    choice, before any update: the golden copy is replaced first;
  *  - else the highest version strictly above the running one, the first

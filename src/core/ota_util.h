@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sysota/ota_config.h"
 #include "sysota/ota_port.h"
 
 /** Store v little-endian at p (4 bytes, any alignment). */
@@ -53,6 +54,12 @@ uint32_t ota_dec_format(uint32_t v, char out[10]);
  * overflow past 2^32-1. OTA_OK or OTA_ERR_INVALID_ARG.
  */
 int ota_dec_parse(const char *s, size_t len, uint32_t *out);
+
+/**
+ * A log line's text, or "" when the build drops the text (OTA_LOG_TEXT 0):
+ * the literal is then never referenced, so the image does not carry it.
+ */
+#define OTA_TEXT(s) (OTA_LOG_TEXT ? (s) : "")
 
 /** One line through the system port's log, if there is one (sys may be NULL). */
 static inline void ota_log(const ota_system_t *sys, ota_log_level_t level, const char *msg, int32_t value)

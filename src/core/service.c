@@ -177,6 +177,12 @@ int ota_service_init(ota_service_t *svc, const ota_service_config_t *cfg, const 
     if (g && !svc->golden) {
         svc->golden = g->version;
     }
+    if (ports->sys->device_id != NULL) {
+        int n = ports->sys->device_id(ports->sys->ctx, svc->device_id, sizeof svc->device_id);
+        /* An identity the port could not give, or longer than the buffer
+         * (it may have been cut): none, rather than a wrong cohort. */
+        svc->device_id_len = n > 0 && n <= (int)sizeof svc->device_id ? (uint8_t)n : 0u;
+    }
     svc_log(svc, OTA_LOG_INFO, "ota: running version", (int32_t)svc->running);
     if (!svc_signed(svc)) {
         /* Said once: this is the original's trust model, not a secure one. */

@@ -127,7 +127,8 @@ void svc_step_mf_parse(ota_service_t *svc)
 {
     ota_manifest_choice_t *c = &svc->choice;
     ota_manifest_policy_t policy = {
-        .running = svc->running, .floor = svc->floor, .golden = svc->golden, .need_signature = svc_signed(svc)
+        .running = svc->running, .floor = svc->floor, .golden = svc->golden, .need_signature = svc_signed(svc),
+        .device_id = svc->device_id, .device_id_len = svc->device_id_len
     };
     int err = svc_signed(svc) ? svc_manifest_verify(svc) : OTA_OK;
     if (err == OTA_OK) {
@@ -138,6 +139,10 @@ void svc_step_mf_parse(ota_service_t *svc)
     }
 
     svc->done = 0;
+    if (err == OTA_OK && c->held_back) {
+        /* Not an error: this device's turn in a staged rollout has not come. */
+        svc_log(svc, OTA_LOG_INFO, "ota: entries held back by their rollout", (int32_t)c->held_back);
+    }
     if (err == OTA_OK && c->rejected) {
         svc_log(svc, OTA_LOG_WARN, c->first_reject_what ? c->first_reject_what : "ota: entry rejected",
                 (int32_t)c->first_reject_index);

@@ -13,7 +13,8 @@
  *   7   0
  *   8   what the manifest's outcome depended on besides the manifest: the
  *       running version, the golden version, the floor (4 bytes each), and
- *       a CRC-32 of the manifest URL, the hardware id and the keys
+ *       a CRC-32 of the manifest URL, the device id, the hardware id and
+ *       the keys
  *   24  the reason and the version its NO_UPDATE carried (4 bytes each)
  *   32  the manifest's validator, NUL-padded      (OTA_HTTP_VALIDATOR_MAX + 1)
  *   ..  the temporary file the download validator belongs to (OTA_STORE_NAME_MAX + 1)
@@ -123,11 +124,14 @@ static void ps_put_text(uint8_t *field, const char *text, size_t cap)
 }
 
 /* What a manifest's outcome depends on besides its bytes and the device's
- * versions: where it comes from and what the device trusts. */
+ * versions: where it comes from, what the device trusts, and the identity
+ * its staged rollouts are drawn for. */
 static uint32_t config_crc(const ota_service_t *svc)
 {
     const ota_service_config_t *c = &svc->cfg;
     uint32_t crc = ota_crc32((const uint8_t *)c->manifest_url, strlen(c->manifest_url) + 1u);
+    crc = ota_crc32_continue(crc, &svc->device_id_len, 1);
+    crc = ota_crc32_continue(crc, (const uint8_t *)svc->device_id, svc->device_id_len);
     if (c->hardware_id != NULL) {
         crc = ota_crc32_continue(crc, (const uint8_t *)c->hardware_id, strlen(c->hardware_id) + 1u);
     }

@@ -23,8 +23,8 @@ if [ -n "$listed" ]; then
   done
 fi
 
-allowed_headers='^(stdint\.h|stddef\.h|stdbool\.h|string\.h|limits\.h|jsmn\.h|sysota/[a-z_]+\.h|[a-z_]+\.h)$'
-system_ok='^(stdint\.h|stddef\.h|stdbool\.h|string\.h|limits\.h|jsmn\.h)$'
+allowed_headers='^(stdint\.h|stddef\.h|stdbool\.h|string\.h|limits\.h|sysota/[a-z_]+\.h|[a-z_]+\.h)$'
+system_ok='^(stdint\.h|stddef\.h|stdbool\.h|string\.h|limits\.h)$'
 while IFS= read -r line; do
   file=${line%%:*}
   header=$(printf '%s' "$line" | sed -E 's/.*#[[:space:]]*include[[:space:]]*[<"]([^>"]+)[>"].*/\1/')

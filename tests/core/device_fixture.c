@@ -10,7 +10,7 @@
 #include <cmocka.h>
 
 #include "ota_imgdb.h"
-#include "test_server.h"
+#include "test_tmpdir.h"
 #include "ota_bootctl.h"
 #include "ota_handover.h"
 #include "sysota/ota_app.h"

@@ -49,13 +49,8 @@ static void write_db_text(fixture_t *f, const char *text)
 
 static void read_db_text(fixture_t *f, char *out, size_t cap)
 {
-    char path[400];
-    snprintf(path, sizeof path, "%s/%s", f->store_path, OTA_DB_NAME);
-    FILE *fp = fopen(path, "rb");
-    assert_non_null(fp);
-    size_t n = fread(out, 1, cap - 1, fp);
+    uint32_t n = fixture_store_read(f, OTA_DB_NAME, out, (uint32_t)cap - 1u);
     out[n] = '\0';
-    fclose(fp);
 }
 
 static void test_a_missing_database_is_an_empty_one(void **state)

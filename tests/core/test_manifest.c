@@ -17,7 +17,9 @@
 
 #include "sysota/ota_error.h"
 #include "ota_hex.h"
+#include "ota_json.h"
 #include "ota_manifest.h"
+#include "ota_rollout.h"
 
 /* The sample manifest of Microchip's guide, byte for byte (17 lines, its blank line holds 4 spaces). */
 static const char seed_sample[] =
@@ -873,45 +875,55 @@ static int count_cb(void *arg, unsigned index, const ota_manifest_entry_t *entry
     return 0;
 }
 
-static void test_a_manifest_needing_too_many_tokens_is_too_large(void **state)
+/* No token budget: a manifest of many small values is read whole, every
+ * element of the array reported, up to the size limit alone. */
+static void test_a_manifest_of_many_small_values_is_read_whole(void **state)
 {
     size_t n = 0;
     unsigned count = 0;
     (void)state;
 
-    /* top object + key + array + its elements: OTA_MANIFEST_MAX_TOKENS - 3 elements fit exactly */
     n += (size_t)snprintf(doc + n, sizeof doc - n, "{\"ota\":[");
-    for (int i = 0; i < OTA_MANIFEST_MAX_TOKENS - 3; i++) {
-        n += (size_t)snprintf(doc + n, sizeof doc - n, "%s0", i ? "," : "");
+    int elements = 0;
+    while (n + 4 < OTA_MANIFEST_MAX_SIZE) {
+        n += (size_t)snprintf(doc + n, sizeof doc - n, "%s0", elements ? "," : "");
+        elements++;
     }
     n += (size_t)snprintf(doc + n, sizeof doc - n, "]}");
     assert_true(n <= OTA_MANIFEST_MAX_SIZE);
     char *buf = exact_copy(doc, n);
     assert_int_equal(ota_manifest_parse(buf, n, NULL, count_cb, &count), OTA_OK);
     free(buf);
-    assert_int_equal(count, OTA_MANIFEST_MAX_TOKENS - 3);
-
-    n -= 2;
-    n += (size_t)snprintf(doc + n, sizeof doc - n, ",0]}");
-    assert_true(n <= OTA_MANIFEST_MAX_SIZE);
-    expect_document_error(doc, n, OTA_ERR_TOO_LARGE);
+    assert_int_equal(count, (unsigned)elements);
+    assert_true(elements > 1000);
 }
 
-static void test_nesting_deeper_than_the_token_budget_is_too_large(void **state)
+static void test_nesting_deeper_than_the_depth_limit_is_too_large(void **state)
 {
     size_t n = 0;
     (void)state;
 
-    n += (size_t)snprintf(doc + n, sizeof doc - n, "{\"ota\":[],\"deep\":");
-    for (int i = 0; i < OTA_MANIFEST_MAX_TOKENS; i++) {
-        doc[n++] = '[';
+    /* OTA_JSON_DEPTH_MAX levels in all are accepted, one more is not. */
+    for (int extra = 0; extra <= 1; extra++) {
+        n = 0;
+        n += (size_t)snprintf(doc + n, sizeof doc - n, "{\"ota\":[],\"deep\":");
+        int levels = OTA_JSON_DEPTH_MAX - 1 + extra; /* the top object is one */
+        for (int i = 0; i < levels; i++) {
+            doc[n++] = '[';
+        }
+        for (int i = 0; i < levels; i++) {
+            doc[n++] = ']';
+        }
+        doc[n++] = '}';
+        assert_true(n <= OTA_MANIFEST_MAX_SIZE);
+        if (extra) {
+            expect_document_error(doc, n, OTA_ERR_TOO_LARGE);
+        } else {
+            char *buf = exact_copy(doc, n);
+            assert_int_equal(ota_manifest_parse(buf, n, NULL, NULL, NULL), OTA_OK);
+            free(buf);
+        }
     }
-    for (int i = 0; i < OTA_MANIFEST_MAX_TOKENS; i++) {
-        doc[n++] = ']';
-    }
-    doc[n++] = '}';
-    assert_true(n <= OTA_MANIFEST_MAX_SIZE);
-    expect_document_error(doc, n, OTA_ERR_TOO_LARGE);
 }
 
 static void test_entries_beyond_the_maximum_are_rejected_as_full(void **state)
@@ -1114,9 +1126,80 @@ static void test_hex_decodes_either_case_and_refuses_anything_else(void **state)
     assert_string_equal(text, DIG);
 }
 
+/* ---- staged rollouts ----------------------------------------------------------- */
+
+static void test_rollout_is_a_percentage_in_0_to_100(void **state)
+{
+    (void)state;
+    ota_manifest_entry_t e;
+    expect_accepted_between_good("{\"Version\":5,\"URL\":\"http://h/a.bin\",\"Digest\":\"" DIG "\",\"Rollout\":0}", &e);
+    assert_true(e.has_rollout);
+    assert_int_equal(e.rollout, 0);
+    expect_accepted_between_good("{\"Version\":5,\"URL\":\"http://h/a.bin\",\"Digest\":\"" DIG "\",\"Rollout\":100}", &e);
+    assert_int_equal(e.rollout, 100);
+    expect_accepted_between_good("{\"Version\":5,\"URL\":\"http://h/a.bin\",\"Digest\":\"" DIG "\"}", &e);
+    assert_false(e.has_rollout);
+    const char *bad[] = { "101", "-1", "10.5", "\"10\"", "1e1", "true", "null" };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char entry[256];
+        snprintf(entry, sizeof entry, "{\"Version\":5,\"URL\":\"http://h/a.bin\",\"Digest\":\"" DIG "\",\"Rollout\":%s}",
+                 bad[i]);
+        expect_rejected_between_good(entry, OTA_ERR_ENTRY, "Rollout:");
+    }
+}
+
+/* An identity whose bucket for version v is b (found by search: the hash is fixed). */
+static size_t id_in_bucket(uint32_t v, unsigned lo, unsigned hi, char *id)
+{
+    for (unsigned i = 0;; i++) {
+        size_t n = (size_t)sprintf(id, "dev-%u", i);
+        uint8_t b = ota_rollout_bucket(id, n, v);
+        if (b >= lo && b <= hi) {
+            return n;
+        }
+    }
+}
+
+static void test_an_entry_not_rolled_out_to_this_device_is_held_back_and_a_lower_one_chosen(void **state)
+{
+    (void)state;
+    const char *text = "{\"ota\":["
+                       "{\"Version\":5,\"URL\":\"http://h/a5.bin\",\"Digest\":\"" DIG "\"},"
+                       "{\"Version\":6,\"URL\":\"http://h/a6.bin\",\"Digest\":\"" DIG "\",\"Rollout\":10}]}";
+    char in[32];
+    char out[32];
+    ota_manifest_policy_t p = { .running = 4 };
+    ota_manifest_choice_t c;
+
+    /* In the first 10 % for v6: v6. */
+    p.device_id = in;
+    p.device_id_len = id_in_bucket(6, 0, 9, in);
+    assert_int_equal(choose_policy(text, &p, &c), OTA_OK);
+    assert_int_equal(c.update.version, 6);
+    assert_int_equal(c.held_back, 0);
+    /* Not in it: v6 is as if absent, v5 (everyone's) is the choice; nothing is rejected. */
+    p.device_id = out;
+    p.device_id_len = id_in_bucket(6, 10, 99, out);
+    assert_int_equal(choose_policy(text, &p, &c), OTA_OK);
+    assert_true(c.has_update);
+    assert_int_equal(c.update.version, 5);
+    assert_int_equal(c.held_back, 1);
+    assert_int_equal(c.rejected, 0);
+    /* No identity: only what is rolled out to everyone. */
+    p.device_id = NULL;
+    p.device_id_len = 0;
+    assert_int_equal(choose_policy(text, &p, &c), OTA_OK);
+    assert_int_equal(c.update.version, 5);
+    /* Erase requests are never held back. */
+    assert_int_equal(choose_policy("{\"ota\":[{\"Version\":3,\"EraseVer\":true,\"Rollout\":0}]}", &p, &c), OTA_OK);
+    assert_int_equal(c.erase_count, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_rollout_is_a_percentage_in_0_to_100),
+        cmocka_unit_test(test_an_entry_not_rolled_out_to_this_device_is_held_back_and_a_lower_one_chosen),
         cmocka_unit_test(test_seed_sample_is_accepted_as_written_and_v6_is_chosen_over_v1),
         cmocka_unit_test(test_seed_sample_offers_nothing_to_a_device_already_running_v6),
         cmocka_unit_test(test_seed_sample_entries_carry_version_url_and_decoded_digest),
@@ -1149,8 +1232,8 @@ int main(void)
         cmocka_unit_test(test_well_formed_json_without_an_ota_array_is_not_a_manifest),
         cmocka_unit_test(test_an_empty_ota_array_is_a_manifest_with_nothing_to_do),
         cmocka_unit_test(test_a_manifest_over_the_size_limit_is_refused_and_one_at_the_limit_is_read),
-        cmocka_unit_test(test_a_manifest_needing_too_many_tokens_is_too_large),
-        cmocka_unit_test(test_nesting_deeper_than_the_token_budget_is_too_large),
+        cmocka_unit_test(test_a_manifest_of_many_small_values_is_read_whole),
+        cmocka_unit_test(test_nesting_deeper_than_the_depth_limit_is_too_large),
         cmocka_unit_test(test_entries_beyond_the_maximum_are_rejected_as_full),
         cmocka_unit_test(test_the_callback_sees_every_element_in_order_and_may_stop_early),
         cmocka_unit_test(test_parse_and_choose_refuse_null_arguments),

@@ -15,6 +15,7 @@
 
 #include "fake_transport.h"
 #include "svc_fixture.h"
+#include "ota_rollout.h"
 #include "ota_hex.h"
 #include "ota_imgdb.h"
 #include "ota_bootctl.h"
@@ -1230,9 +1231,57 @@ static void test_a_shared_manifest_buffer_limits_the_manifest_to_the_chunk_buffe
     t_close(t);
 }
 
+/* A staged rollout: the service hashes the system port's device id; raising
+ * Rollout in the file brings the same device in, nothing else changes. */
+static void test_a_device_takes_a_staged_entry_once_the_rollout_reaches_it(void **state)
+{
+    (void)state;
+    t_t *t = t_open(1, 0);
+    /* An id whose bucket for v2 is 60: out at Rollout 50, in at 70. */
+    char id[32];
+    size_t n = 0;
+    for (unsigned i = 0;; i++) {
+        n = (size_t)snprintf(id, sizeof id, "serial-%u", i);
+        if (ota_rollout_bucket(id, n, 2) == 60) {
+            break;
+        }
+    }
+    assert_int_equal(posix_system_set_device_id(&t->f.dev.sys_posix, id, n), OTA_OK);
+    char entry[512];
+    char json[700];
+    int len = fix_entry(entry, sizeof entry, 2, t->url[2], false);
+    assert_true(len > 1);
+    entry[len - 1] = '\0'; /* drop the closing brace: a key follows */
+
+    snprintf(json, sizeof json, "{\"ota\": [%s, \"Rollout\": 50}]}", entry);
+    t_manifest_text(t, json);
+    fix_start(&t->f);
+    t_check(t);
+    assert_true(fix_find(&t->f, OTA_EVENT_NO_UPDATE, 0) >= 0);
+    assert_int_equal(ota_service_last_error(&t->f.svc), OTA_OK);
+    assert_nothing_published(t, 2, OTA_STATUS_VALID);
+
+    snprintf(json, sizeof json, "{\"ota\": [%s, \"Rollout\": 70}]}", entry);
+    t_manifest_text(t, json);
+    fix_clear_events(&t->f);
+    t_check(t);
+    assert_int_equal(fix_event(&t->f, OTA_EVENT_UPDATE_READY)->version, 2);
+
+    /* Without an id the device waits for 100. */
+    t_t *u = t_open(1, 0);
+    snprintf(json, sizeof json, "{\"ota\": [%s, \"Rollout\": 99}]}", entry);
+    t_manifest_text(u, json);
+    fix_start(&u->f);
+    t_check(u);
+    assert_true(fix_find(&u->f, OTA_EVENT_NO_UPDATE, 0) >= 0);
+    t_close(u);
+    t_close(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_a_device_takes_a_staged_entry_once_the_rollout_reaches_it),
         cmocka_unit_test(test_no_update_when_the_manifest_offers_only_the_running_version),
         cmocka_unit_test(test_update_takes_the_highest_entry_stores_row_FE_marks_running_F0_and_resets),
         cmocka_unit_test(test_erase_requests_remove_stored_versions_but_never_the_running_or_golden_one),

@@ -297,6 +297,13 @@ static void test_no_304_stands_for_a_manifest_read_by_another_device_state(void 
     fix_start(&t->f);
     check(t);
     assert_string_equal(manifest(t)->sent_if_none_match, "");
+    check(t);
+    assert_string_equal(manifest(t)->sent_if_none_match, "\"m1\"");
+    /* Another identity: staged rollouts draw another cohort for it. */
+    assert_int_equal(posix_system_set_device_id(&t->f.dev.sys_posix, "SN-2", 4), OTA_OK);
+    fix_start(&t->f);
+    check(t);
+    assert_string_equal(manifest(t)->sent_if_none_match, "");
     p_close(t);
 }
 

@@ -57,6 +57,20 @@ expect_rc 0 "$SYSOTA" sim config dev
 expect_line '^manifest_url=http://127.0.0.1:9/m.json$'
 expect_line '^max_images=4$'
 expect_line '^max_attempts=2$'
+# The service's network limits start as its defaults and can be changed;
+# 0 (no timeout at all) is refused.
+expect_line '^connect_timeout_ms=10000$'
+expect_line '^idle_timeout_ms=20000$'
+expect_line '^min_rate=1024$'
+expect_line '^rate_window_ms=30000$'
+expect_rc 0 "$SYSOTA" sim config dev idle_timeout_ms=5000 min_rate=0 rate_window_ms=60000 connect_timeout_ms=3000
+expect_rc 0 "$SYSOTA" sim config dev
+expect_line '^idle_timeout_ms=5000$'
+expect_line '^min_rate=0$'
+expect_line '^rate_window_ms=60000$'
+expect_line '^connect_timeout_ms=3000$'
+expect_rc 2 "$SYSOTA" sim config dev idle_timeout_ms=0
+expect_line 'milliseconds, 1 \.\. 86400000'
 expect_rc 2 "$SYSOTA" sim config dev sector_size=8192
 expect_rc 2 "$SYSOTA" sim config dev max_images=1
 expect_rc 2 "$SYSOTA" sim config dev no_such_key=1

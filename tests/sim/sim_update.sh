@@ -16,6 +16,14 @@ expect_line 'check failed: OTA_ERR_HTTP_STATUS'
 expect_line 'run: idle not reached: the update check failed: OTA_ERR_HTTP_STATUS'
 expect_eq "result of a failed run" "$(json dev 's["last_run"]["result"]')" failed
 
+# --retries N: the run lives through N failures, each followed by the
+# service's next periodic check (simulated time), and ends at the next one.
+expect_rc 1 "$SYSOTA" sim run dev --until idle --check-now --retries 2
+expect_eq "checks of a run with 2 retries" "$(grep -c '^check failed: OTA_ERR_HTTP_STATUS' "$WORK/out")" 3
+expect_line '^retry: failure 1 of at most 2; the service tries again at its next check$'
+expect_line '^retry: failure 2 of at most 2; '
+expect_line 'run: idle not reached: the update check failed: OTA_ERR_HTTP_STATUS'
+
 # --until ready: downloaded (progress by quarters), verified, published; not yet installed.
 manifest manifest.json 2
 expect_rc 0 "$SYSOTA" sim run dev --until ready

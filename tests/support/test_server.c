@@ -7,7 +7,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -76,38 +75,6 @@ const char *test_source_dir(void)
 {
     const char *env = getenv("SYSOTA_SOURCE_DIR");
     return (env != NULL && env[0] != '\0') ? env : SYSOTA_TEST_SOURCE_DIR;
-}
-
-int test_tmpdir_make(char *out, size_t cap, const char *tag)
-{
-    const char *base = getenv("TMPDIR");
-    if (base == NULL || base[0] == '\0') {
-        base = "/tmp";
-    }
-    if (fmt(out, cap, "%s/sysota-%s-XXXXXX", base, tag != NULL ? tag : "test") != OTA_OK) {
-        return OTA_ERR_TOO_LARGE;
-    }
-    if (mkdtemp(out) == NULL) {
-        complain("mkdtemp %s: %s", out, strerror(errno));
-        return OTA_ERR_IO;
-    }
-    return OTA_OK;
-}
-
-static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path) == 0 ? 0 : -1;
-}
-
-int test_tmpdir_remove(const char *dir)
-{
-    if (dir == NULL || dir[0] == '\0' || strcmp(dir, "/") == 0) {
-        return OTA_ERR_INVALID_ARG;
-    }
-    return nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS) == 0 ? OTA_OK : OTA_ERR_IO;
 }
 
 int test_file_write(const char *dir, const char *name, const void *data, size_t len,

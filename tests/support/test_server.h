@@ -36,6 +36,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "test_tmpdir.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -110,12 +112,6 @@ int test_server_url(char *out, size_t cap, const char *base, const char *path);
 
 /** The sysota source tree: $SYSOTA_SOURCE_DIR, else the compile-time path. */
 const char *test_source_dir(void);
-
-/** Make a fresh private directory under $TMPDIR (or /tmp); its path in out. */
-int test_tmpdir_make(char *out, size_t cap, const char *tag);
-
-/** Remove a directory tree (tests' temporary directories only). */
-int test_tmpdir_remove(const char *dir);
 
 /** Write len bytes to dir/name, replacing it. The path in path_out if not NULL. */
 int test_file_write(const char *dir, const char *name, const void *data, size_t len,

@@ -32,18 +32,6 @@ static char *fmt(const char *f, uint64_t v)
     return s;
 }
 
-/* The sha256sum program's digest of path: a reference independent of libcrypto's use in tools/lib. */
-static void sha256sum_of(const char *path, char hex[65])
-{
-    tt_run_t r;
-    const char *argv[] = { "sha256sum", path, NULL };
-    assert_int_equal(tt_run(&r, argv), 0);
-    assert_true(strlen(r.out) >= 64);
-    memcpy(hex, r.out, 64);
-    hex[64] = '\0';
-    tt_run_free(&r);
-}
-
 /* Run hex2bin on hex with window w; compare with what srec_cat makes of the same file. */
 static void check_against_srec_cat(const hg_image_t *img, const char *hex, size_t hexlen, const struct window *w)
 {
@@ -116,7 +104,7 @@ static void check_against_srec_cat(const hg_image_t *img, const char *hex, size_
         snprintf(line, sizeof line, "Size: %zu bytes\n", got_len);
         assert_non_null(strstr(r.out, line));
         char digest[65];
-        sha256sum_of(out, digest);
+        tt_sha256sum(out, digest); /* a reference independent of libcrypto's use in tools/lib */
         snprintf(line, sizeof line, "Digest: %s\n", digest);
         assert_non_null(strstr(r.out, line));
         tt_run_free(&rr);

@@ -60,16 +60,6 @@ static int teardown(void **state)
     return 0;
 }
 
-static void sha256sum_of(const char *path, char hex[65])
-{
-    tt_run_t r;
-    const char *argv[] = { "sha256sum", path, NULL };
-    assert_int_equal(tt_run(&r, argv), 0);
-    memcpy(hex, r.out, 64);
-    hex[64] = '\0';
-    tt_run_free(&r);
-}
-
 static int run(tt_run_t *r, const char *const *args)
 {
     return tt_run_sysota(r, args);
@@ -90,7 +80,7 @@ static void test_add_creates_the_manifest_with_the_sha256_of_the_image(void **st
                            "--url", "http://192.168.43.173:8000/app_v3.bin", NULL };
     assert_int_equal(run(&r, args), 0);
     char digest[65];
-    sha256sum_of(f->image, digest);
+    tt_sha256sum(f->image, digest);
     char want[1024];
     snprintf(want, sizeof want,
              "{\n  \"ota\": [\n    { \"Version\": 3, \"URL\": \"http://192.168.43.173:8000/app_v3.bin\", "
@@ -127,7 +117,7 @@ static void test_add_replaces_the_entry_of_its_version_and_keeps_the_others(void
     expect_in(r.out, "(2 entries,");
     tt_run_free(&r);
     char digest[65];
-    sha256sum_of(f->image, digest);
+    tt_sha256sum(f->image, digest);
     char want[1024];
     snprintf(want, sizeof want,
              "{\n  \"ota\": [\n    { \"Version\": 3, \"URL\": \"https://h/app_v3.bin\", \"Digest\": \"%s\", "
@@ -220,37 +210,6 @@ static void test_add_stops_at_the_devices_entry_limit_and_leaves_no_temporary_fi
     assert_null(strstr(text, "\"Version\": 17,"));
     free(text);
     assert_int_equal(count_files(f->dir), 2); /* the image and the manifest */
-}
-
-static void test_add_stops_at_the_parsers_token_limit_before_the_entry_limit(void **state)
-{
-    struct fixture *f = *state;
-    tt_run_t r;
-    /* An image entry (Version, URL, Digest, Size, EraseVer) is 11 JSON
-     * tokens; the document adds 3 (object, "ota", array). */
-    const int fit = (OTA_MANIFEST_MAX_TOKENS - 3) / 11;
-    assert_true(fit < OTA_MANIFEST_MAX_ENTRIES); /* else the test above covers it */
-    for (int v = 1; v <= fit + 1; v++) {
-        char version[16];
-        snprintf(version, sizeof version, "%d", v);
-        const char *args[] = { "manifest", "add", f->manifest, "--image", f->image, "--version", version,
-                               "--url", "http://h/app_v3.bin", NULL };
-        int status = run(&r, args);
-        if (v <= fit) {
-            assert_int_equal(status, 0);
-        } else {
-            assert_int_equal(status, 1);
-            expect_in(r.err, "would need more JSON tokens than devices parse (OTA_MANIFEST_MAX_TOKENS, 160)");
-        }
-        tt_run_free(&r);
-    }
-    const char *check[] = { "manifest", "check", f->manifest, NULL };
-    assert_int_equal(run(&r, check), 0);
-    char line[64];
-    snprintf(line, sizeof line, "%d entries accepted, 0 rejected", fit);
-    expect_in(r.out, line);
-    tt_run_free(&r);
-    assert_int_equal(count_files(f->dir), 2);
 }
 
 static void test_check_accepts_the_seed_sample_manifest(void **state)
@@ -513,7 +472,7 @@ static void test_add_sign_image_writes_size_floor_golden_and_a_signature_openssl
     tt_run_free(&r);
 
     char digest_hex[65], want[512], b64[89];
-    sha256sum_of(f->image, digest_hex);
+    tt_sha256sum(f->image, digest_hex);
     signature_text(f, 3, b64);
     snprintf(want, sizeof want,
              "    { \"Version\": 3, \"URL\": \"http://h/app_v3.bin\", \"Digest\": \"%s\", \"Size\": 12, "
@@ -722,7 +681,7 @@ static void test_check_fails_for_an_entry_signature_over_another_image(void **st
     edit(f, sig3, sig4); /* version 3 now carries the signature of version 4's image */
     sign_quietly(f, f->key);
     char digest[65], line[160];
-    sha256sum_of(f->image, digest);
+    tt_sha256sum(f->image, digest);
     snprintf(line, sizeof line, "ota[0]: Signature does not verify over Digest %s with any given key\n", digest);
     expect_one_problem(f, line);
 }
@@ -853,6 +812,219 @@ static void test_sign_refuses_what_devices_would_refuse_and_leaves_the_files_alo
     free(after);
 }
 
+/* ---- Patch records (--patch-from) ------------------------------------------ */
+
+/* app_v1.bin (20000 bytes) and app_v2.bin: v1 with 500 bytes changed at 8000. */
+static void write_two_versions(struct fixture *f, char **v1, char **v2, uint8_t **v2_data)
+{
+    static uint8_t a[20000], b[20000];
+    uint64_t rng = 99;
+    for (size_t i = 0; i < sizeof a; i++) {
+        a[i] = b[i] = (uint8_t)tt_rand(&rng);
+    }
+    for (size_t i = 8000; i < 8500; i++) {
+        b[i] = (uint8_t)tt_rand(&rng);
+    }
+    *v1 = tt_path(f->dir, "app_v1.bin");
+    *v2 = tt_path(f->dir, "app_v2.bin");
+    tt_write_file(*v1, a, sizeof a);
+    tt_write_file(*v2, b, sizeof b);
+    if (v2_data != NULL) {
+        *v2_data = b;
+    }
+}
+
+static void add_v1(struct fixture *f, const char *v1)
+{
+    tt_run_t r;
+    const char *args[] = { "manifest", "add", f->manifest, "--image", v1, "--version", "1",
+                           "--url", "http://h/app_v1.bin", NULL };
+    assert_int_equal(run(&r, args), 0);
+    tt_run_free(&r);
+}
+
+static void test_add_patch_from_makes_a_vcdiff_patch_and_records_every_digest(void **state)
+{
+    struct fixture *f = *state;
+    char *v1, *v2;
+    uint8_t *v2_data;
+    write_two_versions(f, &v1, &v2, &v2_data);
+    add_v1(f, v1);
+    tt_run_t r;
+    const char *args[] = { "manifest", "add", f->manifest, "--image", v2, "--version", "2", "--url",
+                           "http://h/app_v2.bin", "--patch-from", v1, "--patch-url", "http://h/v1_to_v2.vcdiff",
+                           NULL };
+    assert_int_equal(run(&r, args), 0);
+    expect_in(r.out, "Patch: from version 1 (vcdiff), ");
+    tt_run_free(&r);
+
+    /* the patch beside the image, under PatchURL's name, decoded by xdelta3 itself */
+    char *patch = tt_path(f->dir, "v1_to_v2.vcdiff");
+    char *out = tt_path(f->dir, "rebuilt.bin");
+    const char *xd[] = { "xdelta3", "-d", "-f", "-s", v1, patch, out, NULL };
+    assert_int_equal(tt_run(&r, xd), 0);
+    tt_run_free(&r);
+    size_t n = 0, patch_len = 0;
+    char *rebuilt = tt_read_file(out, &n);
+    assert_int_equal(n, 20000);
+    assert_memory_equal(rebuilt, v2_data, n);
+    free(rebuilt);
+    free(tt_read_file(patch, &patch_len));
+    assert_true(patch_len < 2000);
+
+    char d1[65], d2[65], dp[65], want[2048];
+    tt_sha256sum(v1, d1);
+    tt_sha256sum(v2, d2);
+    tt_sha256sum(patch, dp);
+    snprintf(want, sizeof want,
+             "    { \"Version\": 2, \"URL\": \"http://h/app_v2.bin\", \"Digest\": \"%s\", \"Size\": 20000, "
+             "\"EraseVer\": false, \"Patch\": [ { \"BaseVersion\": 1, \"BaseVerDigest\": \"%s\", "
+             "\"PatchURL\": \"http://h/v1_to_v2.vcdiff\", \"PatchDigest\": \"%s\", \"TargetDigest\": \"%s\", "
+             "\"Format\": \"vcdiff\", \"PatchSize\": %zu } ] }\n",
+             d2, d1, dp, d2, patch_len);
+    char *text = tt_read_file(f->manifest, NULL);
+    expect_in(text, want);
+    free(text);
+
+    const char *check[] = { "manifest", "check", f->manifest, "--images", f->dir, NULL };
+    assert_int_equal(run(&r, check), 0);
+    tt_run_free(&r);
+    /* a patch file changed after the fact is caught */
+    tt_write_file(patch, "not the patch", 13);
+    assert_int_equal(run(&r, check), 1);
+    expect_in(r.err, "PatchDigest");
+    expect_in(r.err, "PatchSize");
+    tt_run_free(&r);
+    free(patch);
+    free(out);
+    free(v1);
+    free(v2);
+}
+
+/* A JojoDiff patch from jdiff is taken as it is: format from its bytes, no
+ * Format key (the original's default), the base version as given. */
+static void test_add_patch_takes_a_jojodiff_patch_file(void **state)
+{
+    struct fixture *f = *state;
+    char *v1, *v2;
+    uint8_t *v2_data;
+    write_two_versions(f, &v1, &v2, &v2_data);
+    /* EQL 8000, INS the 500 new bytes, DEL 500, EQL the last 11500 */
+    uint8_t jojo[600];
+    size_t n = 0;
+    memcpy(jojo + n, "\xA7\xA3\xFD\x1F\x40\xA7\xA5", 7);
+    n += 7;
+    for (size_t i = 8000; i < 8500; i++) {
+        if (v2_data[i] == 0xA7) {
+            jojo[n++] = 0xA7; /* an A7 in data is written twice */
+        }
+        jojo[n++] = v2_data[i];
+    }
+    memcpy(jojo + n, "\xA7\xA4\xFD\x01\xF4\xA7\xA3\xFD\x2C\xEC", 10);
+    n += 10;
+    char *patch = tt_path(f->dir, "v1_v2.jdiff");
+    tt_write_file(patch, jojo, n);
+    tt_run_t r;
+    const char *args[] = { "manifest", "add", f->manifest, "--image", v2, "--version", "2", "--url",
+                           "http://h/app_v2.bin", "--patch-from", v1, "--patch-url", "http://h/v1_v2.jdiff",
+                           "--patch", patch, "--base-version", "1", NULL };
+    assert_int_equal(run(&r, args), 0);
+    expect_in(r.out, "Patch: from version 1 (jojodiff), ");
+    tt_run_free(&r);
+    char dp[65], want[256];
+    tt_sha256sum(patch, dp);
+    snprintf(want, sizeof want, "\"PatchDigest\": \"%s\"", dp);
+    char *text = tt_read_file(f->manifest, NULL);
+    expect_in(text, want);
+    snprintf(want, sizeof want, "\", \"PatchSize\": %zu } ] }", n);
+    expect_in(text, want);
+    assert_null(strstr(text, "Format"));
+    free(text);
+    free(patch);
+    free(v1);
+    free(v2);
+}
+
+static void test_add_keeps_the_patch_records_of_other_entries(void **state)
+{
+    struct fixture *f = *state;
+    char *v1, *v2;
+    write_two_versions(f, &v1, &v2, NULL);
+    add_v1(f, v1);
+    tt_run_t r;
+    const char *v2args[] = { "manifest", "add", f->manifest, "--image", v2, "--version", "2", "--url",
+                             "http://h/app_v2.bin", "--patch-from", v1, "--patch-url", "http://h/p12.vcdiff", NULL };
+    assert_int_equal(run(&r, v2args), 0);
+    tt_run_free(&r);
+    char *before = tt_read_file(f->manifest, NULL);
+    const char *v3args[] = { "manifest", "add", f->manifest, "--image", f->image, "--version", "3", "--url",
+                             "http://h/app_v3.bin", NULL };
+    assert_int_equal(run(&r, v3args), 0);
+    tt_run_free(&r);
+    char *after = tt_read_file(f->manifest, NULL);
+    const char *v2line = strstr(before, "    { \"Version\": 2");
+    assert_non_null(v2line);
+    size_t len = (size_t)(strchr(v2line, '\n') - v2line);
+    assert_non_null(strstr(after, "\"Patch\": ["));
+    assert_int_equal(strncmp(strstr(after, "    { \"Version\": 2"), v2line, len), 0);
+    free(before);
+    free(after);
+    free(v1);
+    free(v2);
+}
+
+static void test_add_patch_refuses_what_would_not_rebuild_the_image(void **state)
+{
+    struct fixture *f = *state;
+    char *v1, *v2;
+    write_two_versions(f, &v1, &v2, NULL);
+    add_v1(f, v1);
+    char *before = tt_read_file(f->manifest, NULL);
+    char *patch = tt_path(f->dir, "wrong.jdiff");
+    tt_write_file(patch, "\xA7\xA3\x09", 3); /* EQL 10: ten bytes, not app_v2.bin */
+    tt_run_t r;
+
+    const char *wrong[] = { "manifest", "add", f->manifest, "--image", v2, "--version", "2", "--url",
+                            "http://h/app_v2.bin", "--patch-from", v1, "--patch-url", "http://h/wrong.jdiff",
+                            "--patch", patch, NULL };
+    assert_int_equal(run(&r, wrong), 1);
+    expect_in(r.err, "does not rebuild the image");
+    tt_run_free(&r);
+
+    const char *jojo[] = { "manifest", "add", f->manifest, "--image", v2, "--version", "2", "--url",
+                           "http://h/app_v2.bin", "--patch-from", v1, "--patch-url", "http://h/p.jdiff",
+                           "--format", "jojodiff", NULL };
+    assert_int_equal(run(&r, jojo), 2);
+    expect_in(r.err, "jdiff 0.8.5");
+    tt_run_free(&r);
+
+    /* a base the manifest does not know, without --base-version */
+    const char *unknown[] = { "manifest", "add", f->manifest, "--image", v2, "--version", "2", "--url",
+                              "http://h/app_v2.bin", "--patch-from", f->image, "--patch-url", "http://h/p.vcdiff",
+                              NULL };
+    assert_int_equal(run(&r, unknown), 1);
+    expect_in(r.err, "--base-version");
+    tt_run_free(&r);
+
+    const char *lone[] = { "manifest", "add", f->manifest, "--image", v2, "--version", "2", "--url",
+                           "http://h/app_v2.bin", "--patch-url", "http://h/p.vcdiff", NULL };
+    assert_int_equal(run(&r, lone), 2);
+    tt_run_free(&r);
+    const char *bad_url[] = { "manifest", "add", f->manifest, "--image", v2, "--version", "2", "--url",
+                              "http://h/app_v2.bin", "--patch-from", v1, "--patch-url", "ftp://h/p.vcdiff", NULL };
+    assert_int_equal(run(&r, bad_url), 1);
+    expect_in(r.err, "--patch-url");
+    tt_run_free(&r);
+
+    char *after = tt_read_file(f->manifest, NULL);
+    assert_string_equal(after, before);
+    free(before);
+    free(after);
+    free(patch);
+    free(v1);
+    free(v2);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -862,7 +1034,6 @@ int main(void)
         T(test_add_refuses_a_manifest_with_entries_devices_reject_and_leaves_it_alone),
         T(test_add_refuses_urls_and_versions_devices_refuse),
         T(test_add_stops_at_the_devices_entry_limit_and_leaves_no_temporary_file),
-        T(test_add_stops_at_the_parsers_token_limit_before_the_entry_limit),
         T(test_check_accepts_the_seed_sample_manifest),
         T(test_check_lists_every_problem_with_its_entry_index),
         T(test_check_with_images_compares_each_digest_with_the_local_file),
@@ -881,6 +1052,10 @@ int main(void)
         T(test_check_fails_without_a_sig_file_or_a_sequence_and_for_a_malformed_sig),
         T(test_check_reports_an_expired_manifest),
         T(test_sign_refuses_what_devices_would_refuse_and_leaves_the_files_alone),
+        T(test_add_patch_from_makes_a_vcdiff_patch_and_records_every_digest),
+        T(test_add_patch_takes_a_jojodiff_patch_file),
+        T(test_add_keeps_the_patch_records_of_other_entries),
+        T(test_add_patch_refuses_what_would_not_rebuild_the_image),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,12 +9,12 @@
 
 #include <cmocka.h>
 
-#include "ota_cliarg.h"
+#include "tool_cliarg.h"
 
 static uint64_t number(const char *s)
 {
     uint64_t v = 0;
-    assert_int_equal(ota_cliarg_number(s, UINT64_MAX, &v), OTA_OK);
+    assert_int_equal(tool_cliarg_number(s, UINT64_MAX, &v), OTA_OK);
     return v;
 }
 
@@ -47,7 +47,7 @@ static void test_malformed_numbers_are_refused(void **state)
     uint64_t v = 7;
     static const char *const bad[] = { "", "0x", "x10", "12a", "0x1G", "1KK", "-1", " 1", "1 ", "K" };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        assert_int_equal(ota_cliarg_number(bad[i], UINT64_MAX, &v), OTA_ERR_INVALID_ARG);
+        assert_int_equal(tool_cliarg_number(bad[i], UINT64_MAX, &v), OTA_ERR_INVALID_ARG);
     }
     assert_int_equal(v, 7);
 }
@@ -56,10 +56,10 @@ static void test_values_above_the_maximum_are_out_of_range(void **state)
 {
     (void)state;
     uint64_t v = 0;
-    assert_int_equal(ota_cliarg_number("0xFFFFFFFF", 0xFFFFFFFFu, &v), OTA_OK);
-    assert_int_equal(ota_cliarg_number("0x100000000", 0xFFFFFFFFu, &v), OTA_ERR_RANGE);
-    assert_int_equal(ota_cliarg_number("4194304K", 0xFFFFFFFFu, &v), OTA_ERR_RANGE);
-    assert_int_equal(ota_cliarg_number("99999999999999999999999", UINT64_MAX, &v), OTA_ERR_RANGE);
+    assert_int_equal(tool_cliarg_number("0xFFFFFFFF", 0xFFFFFFFFu, &v), OTA_OK);
+    assert_int_equal(tool_cliarg_number("0x100000000", 0xFFFFFFFFu, &v), OTA_ERR_RANGE);
+    assert_int_equal(tool_cliarg_number("4194304K", 0xFFFFFFFFu, &v), OTA_ERR_RANGE);
+    assert_int_equal(tool_cliarg_number("99999999999999999999999", UINT64_MAX, &v), OTA_ERR_RANGE);
 }
 
 int main(void)

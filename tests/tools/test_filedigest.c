@@ -11,17 +11,17 @@
 
 #include <cmocka.h>
 
-#include "ota_filedigest.h"
+#include "tool_filedigest.h"
 #include "tool_test_util.h"
 
-static void digest_file_text(const char *content, size_t len, char hex[OTA_FILEDIGEST_HEX_SIZE], uint64_t *size)
+static void digest_file_text(const char *content, size_t len, char hex[TOOL_FILEDIGEST_HEX_SIZE], uint64_t *size)
 {
     char *dir = tt_tempdir();
     char *path = tt_path(dir, "f.bin");
     tt_write_file(path, content, len);
-    uint8_t d[OTA_FILEDIGEST_LEN];
-    assert_int_equal(ota_filedigest_file(path, d, size), OTA_OK);
-    ota_filedigest_hex(d, hex);
+    uint8_t d[TOOL_FILEDIGEST_LEN];
+    assert_int_equal(tool_filedigest_file(path, d, size), OTA_OK);
+    tool_filedigest_hex(d, hex);
     tt_rmdir(dir);
     free(path);
     free(dir);
@@ -30,7 +30,7 @@ static void digest_file_text(const char *content, size_t len, char hex[OTA_FILED
 static void test_the_digest_of_an_empty_file_is_the_empty_sha256(void **state)
 {
     (void)state;
-    char hex[OTA_FILEDIGEST_HEX_SIZE];
+    char hex[TOOL_FILEDIGEST_HEX_SIZE];
     uint64_t size = 99;
     digest_file_text("", 0, hex, &size);
     assert_string_equal(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
@@ -40,7 +40,7 @@ static void test_the_digest_of_an_empty_file_is_the_empty_sha256(void **state)
 static void test_the_digest_of_abc_is_the_fips_vector(void **state)
 {
     (void)state;
-    char hex[OTA_FILEDIGEST_HEX_SIZE];
+    char hex[TOOL_FILEDIGEST_HEX_SIZE];
     uint64_t size = 0;
     digest_file_text("abc", 3, hex, &size);
     assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
@@ -54,33 +54,33 @@ static void test_a_file_larger_than_the_read_buffer_hashes_like_a_stream(void **
     size_t n = 1000000;
     char *a = malloc(n);
     memset(a, 'a', n);
-    char hex[OTA_FILEDIGEST_HEX_SIZE];
+    char hex[TOOL_FILEDIGEST_HEX_SIZE];
     uint64_t size = 0;
     digest_file_text(a, n, hex, &size);
     assert_string_equal(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
     assert_int_equal(size, n);
 
-    ota_filedigest_t d;
-    assert_int_equal(ota_filedigest_start(&d), OTA_OK);
+    tool_filedigest_t d;
+    assert_int_equal(tool_filedigest_start(&d), OTA_OK);
     for (size_t done = 0; done < n; done += 333) {
-        assert_int_equal(ota_filedigest_update(&d, a + done, n - done < 333 ? n - done : 333), OTA_OK);
+        assert_int_equal(tool_filedigest_update(&d, a + done, n - done < 333 ? n - done : 333), OTA_OK);
     }
-    uint8_t out[OTA_FILEDIGEST_LEN];
-    assert_int_equal(ota_filedigest_finish(&d, out), OTA_OK);
-    char hex2[OTA_FILEDIGEST_HEX_SIZE];
-    ota_filedigest_hex(out, hex2);
+    uint8_t out[TOOL_FILEDIGEST_LEN];
+    assert_int_equal(tool_filedigest_finish(&d, out), OTA_OK);
+    char hex2[TOOL_FILEDIGEST_HEX_SIZE];
+    tool_filedigest_hex(out, hex2);
     assert_string_equal(hex2, hex);
     /* finish released it: using it again is a state error, not a crash */
-    assert_int_equal(ota_filedigest_update(&d, "x", 1), OTA_ERR_STATE);
-    ota_filedigest_abort(&d);
+    assert_int_equal(tool_filedigest_update(&d, "x", 1), OTA_ERR_STATE);
+    tool_filedigest_abort(&d);
     free(a);
 }
 
 static void test_a_missing_file_is_not_found(void **state)
 {
     (void)state;
-    uint8_t d[OTA_FILEDIGEST_LEN];
-    assert_int_equal(ota_filedigest_file("/nonexistent/f.bin", d, NULL), OTA_ERR_NOT_FOUND);
+    uint8_t d[TOOL_FILEDIGEST_LEN];
+    assert_int_equal(tool_filedigest_file("/nonexistent/f.bin", d, NULL), OTA_ERR_NOT_FOUND);
 }
 
 int main(void)

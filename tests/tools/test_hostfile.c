@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "ota_hostfile.h"
+#include "tool_hostfile.h"
 #include "tool_test_util.h"
 
 static int entries(const char *dir)
@@ -37,15 +37,15 @@ static void test_commit_replaces_the_file_and_leaves_no_temporary(void **state)
     char *path = tt_path(dir, "m.json");
     tt_write_file(path, "old", 3);
     mode_t old_mask = umask(022);
-    ota_hostfile_out_t out;
-    assert_int_equal(ota_hostfile_begin(&out, path), OTA_OK);
-    assert_int_equal(ota_hostfile_write(&out, "new ", 4), OTA_OK);
+    tool_hostfile_out_t out;
+    assert_int_equal(tool_hostfile_begin(&out, path), OTA_OK);
+    assert_int_equal(tool_hostfile_write(&out, "new ", 4), OTA_OK);
     /* Until the commit, readers still see the old file. */
     char *seen = tt_read_file(path, NULL);
     assert_string_equal(seen, "old");
     free(seen);
-    assert_int_equal(ota_hostfile_write(&out, "content", 7), OTA_OK);
-    assert_int_equal(ota_hostfile_commit(&out), OTA_OK);
+    assert_int_equal(tool_hostfile_write(&out, "content", 7), OTA_OK);
+    assert_int_equal(tool_hostfile_commit(&out), OTA_OK);
     seen = tt_read_file(path, NULL);
     assert_string_equal(seen, "new content");
     free(seen);
@@ -66,11 +66,11 @@ static void test_abort_keeps_the_old_file_and_removes_the_temporary(void **state
     char *dir = tt_tempdir();
     char *path = tt_path(dir, "out.bin");
     tt_write_file(path, "old", 3);
-    ota_hostfile_out_t out;
-    assert_int_equal(ota_hostfile_begin(&out, path), OTA_OK);
-    assert_int_equal(ota_hostfile_write(&out, "partial", 7), OTA_OK);
+    tool_hostfile_out_t out;
+    assert_int_equal(tool_hostfile_begin(&out, path), OTA_OK);
+    assert_int_equal(tool_hostfile_write(&out, "partial", 7), OTA_OK);
     assert_int_equal(entries(dir), 2);
-    ota_hostfile_abort(&out);
+    tool_hostfile_abort(&out);
     char *seen = tt_read_file(path, NULL);
     assert_string_equal(seen, "old");
     free(seen);
@@ -83,8 +83,8 @@ static void test_abort_keeps_the_old_file_and_removes_the_temporary(void **state
 static void test_begin_fails_in_a_missing_directory(void **state)
 {
     (void)state;
-    ota_hostfile_out_t out;
-    assert_int_equal(ota_hostfile_begin(&out, "/nonexistent/dir/x.bin"), OTA_ERR_IO);
+    tool_hostfile_out_t out;
+    assert_int_equal(tool_hostfile_begin(&out, "/nonexistent/dir/x.bin"), OTA_ERR_IO);
 }
 
 static void test_read_returns_the_bytes_with_a_terminating_nul(void **state)
@@ -100,13 +100,13 @@ static void test_read_returns_the_bytes_with_a_terminating_nul(void **state)
     tt_write_file(path, data, n);
     char *got;
     size_t len;
-    assert_int_equal(ota_hostfile_read(path, &got, &len), OTA_OK);
+    assert_int_equal(tool_hostfile_read(path, &got, &len), OTA_OK);
     assert_int_equal(len, n);
     assert_memory_equal(got, data, n);
     assert_int_equal(got[n], '\0');
     free(got);
     free(data);
-    assert_int_equal(ota_hostfile_read("/nonexistent/x", &got, &len), OTA_ERR_NOT_FOUND);
+    assert_int_equal(tool_hostfile_read("/nonexistent/x", &got, &len), OTA_ERR_NOT_FOUND);
     assert_null(got);
     tt_rmdir(dir);
     free(path);

@@ -160,6 +160,17 @@ char *tt_read_file(const char *path, size_t *len)
     return buf;
 }
 
+void tt_sha256sum(const char *path, char hex[65])
+{
+    tt_run_t r;
+    const char *argv[] = { "sha256sum", path, NULL };
+    assert_int_equal(tt_run(&r, argv), 0);
+    assert_true(strlen(r.out) >= 64);
+    memcpy(hex, r.out, 64);
+    hex[64] = '\0';
+    tt_run_free(&r);
+}
+
 uint64_t tt_rand(uint64_t *state)
 {
     uint64_t x = *state;

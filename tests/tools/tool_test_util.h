@@ -37,6 +37,13 @@ void tt_write_file(const char *path, const void *data, size_t len);
 /** The file's bytes (NUL-terminated) or NULL when it does not exist; free() it. */
 char *tt_read_file(const char *path, size_t *len);
 
+/**
+ * The SHA-256 of a file as the `sha256sum` program prints it (64 lowercase
+ * hex digits and a NUL): a reference that shares nothing with the tools'
+ * own hashing. Fails the test if it cannot run.
+ */
+void tt_sha256sum(const char *path, char hex[65]);
+
 /** xorshift64*: reproducible pseudo-random numbers from a seed. */
 uint64_t tt_rand(uint64_t *state);
 

@@ -1,12 +1,12 @@
 /*
- * Command-line numbers (see ota_cliarg.h).
+ * Command-line numbers (see tool_cliarg.h).
  */
-#include "ota_cliarg.h"
+#include "tool_cliarg.h"
 
 #include <stdbool.h>
 #include <stddef.h>
 
-int ota_cliarg_number(const char *s, uint64_t max, uint64_t *out)
+int tool_cliarg_number(const char *s, uint64_t max, uint64_t *out)
 {
     if (s == NULL || *s == '\0') {
         return OTA_ERR_INVALID_ARG;

@@ -1,14 +1,14 @@
 /*
- * SHA-256 through libcrypto's EVP interface (see ota_filedigest.h).
+ * SHA-256 through libcrypto's EVP interface (see tool_filedigest.h).
  */
-#include "ota_filedigest.h"
+#include "tool_filedigest.h"
 
 #include <errno.h>
 #include <stdio.h>
 
 #include <openssl/evp.h>
 
-int ota_filedigest_start(ota_filedigest_t *d)
+int tool_filedigest_start(tool_filedigest_t *d)
 {
     EVP_MD_CTX *md = EVP_MD_CTX_new();
     d->md = md;
@@ -16,13 +16,13 @@ int ota_filedigest_start(ota_filedigest_t *d)
         return OTA_ERR_NO_SPACE;
     }
     if (EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
-        ota_filedigest_abort(d);
+        tool_filedigest_abort(d);
         return OTA_ERR_IO;
     }
     return OTA_OK;
 }
 
-int ota_filedigest_update(ota_filedigest_t *d, const void *data, size_t len)
+int tool_filedigest_update(tool_filedigest_t *d, const void *data, size_t len)
 {
     if (d->md == NULL) {
         return OTA_ERR_STATE;
@@ -33,31 +33,31 @@ int ota_filedigest_update(ota_filedigest_t *d, const void *data, size_t len)
     return OTA_OK;
 }
 
-int ota_filedigest_finish(ota_filedigest_t *d, uint8_t out[OTA_FILEDIGEST_LEN])
+int tool_filedigest_finish(tool_filedigest_t *d, uint8_t out[TOOL_FILEDIGEST_LEN])
 {
     if (d->md == NULL) {
         return OTA_ERR_STATE;
     }
     unsigned int n = 0;
     int ok = EVP_DigestFinal_ex(d->md, out, &n);
-    ota_filedigest_abort(d);
-    return ok == 1 && n == OTA_FILEDIGEST_LEN ? OTA_OK : OTA_ERR_IO;
+    tool_filedigest_abort(d);
+    return ok == 1 && n == TOOL_FILEDIGEST_LEN ? OTA_OK : OTA_ERR_IO;
 }
 
-void ota_filedigest_abort(ota_filedigest_t *d)
+void tool_filedigest_abort(tool_filedigest_t *d)
 {
     EVP_MD_CTX_free(d->md);
     d->md = NULL;
 }
 
-int ota_filedigest_file(const char *path, uint8_t out[OTA_FILEDIGEST_LEN], uint64_t *size)
+int tool_filedigest_file(const char *path, uint8_t out[TOOL_FILEDIGEST_LEN], uint64_t *size)
 {
     FILE *f = fopen(path, "rb");
     if (f == NULL) {
         return errno == ENOENT ? OTA_ERR_NOT_FOUND : OTA_ERR_IO;
     }
-    ota_filedigest_t d;
-    int err = ota_filedigest_start(&d);
+    tool_filedigest_t d;
+    int err = tool_filedigest_start(&d);
     uint64_t total = 0;
     unsigned char buf[65536];
     while (err == OTA_OK) {
@@ -66,7 +66,7 @@ int ota_filedigest_file(const char *path, uint8_t out[OTA_FILEDIGEST_LEN], uint6
             break;
         }
         total += n;
-        err = ota_filedigest_update(&d, buf, n);
+        err = tool_filedigest_update(&d, buf, n);
     }
     if (err == OTA_OK && ferror(f)) {
         err = OTA_ERR_IO;
@@ -74,22 +74,22 @@ int ota_filedigest_file(const char *path, uint8_t out[OTA_FILEDIGEST_LEN], uint6
     int saved = errno;
     fclose(f);
     if (err != OTA_OK) {
-        ota_filedigest_abort(&d);
+        tool_filedigest_abort(&d);
         errno = saved;
         return err;
     }
     if (size != NULL) {
         *size = total;
     }
-    return ota_filedigest_finish(&d, out);
+    return tool_filedigest_finish(&d, out);
 }
 
-void ota_filedigest_hex(const uint8_t digest[OTA_FILEDIGEST_LEN], char out[OTA_FILEDIGEST_HEX_SIZE])
+void tool_filedigest_hex(const uint8_t digest[TOOL_FILEDIGEST_LEN], char out[TOOL_FILEDIGEST_HEX_SIZE])
 {
     static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < OTA_FILEDIGEST_LEN; i++) {
+    for (size_t i = 0; i < TOOL_FILEDIGEST_LEN; i++) {
         out[2 * i] = digits[digest[i] >> 4];
         out[2 * i + 1] = digits[digest[i] & 0xF];
     }
-    out[2 * OTA_FILEDIGEST_LEN] = '\0';
+    out[2 * TOOL_FILEDIGEST_LEN] = '\0';
 }

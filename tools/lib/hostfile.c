@@ -1,7 +1,7 @@
 /*
- * Whole-file reads and atomic replacement (see ota_hostfile.h for why).
+ * Whole-file reads and atomic replacement (see tool_hostfile.h for why).
  */
-#include "ota_hostfile.h"
+#include "tool_hostfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-int ota_hostfile_read(const char *path, char **data, size_t *len)
+int tool_hostfile_read(const char *path, char **data, size_t *len)
 {
     *data = NULL;
     *len = 0;
@@ -65,7 +65,7 @@ static char *dup_string(const char *s)
     return d;
 }
 
-static void release(ota_hostfile_out_t *out)
+static void release(tool_hostfile_out_t *out)
 {
     free(out->path);
     free(out->tmp);
@@ -74,7 +74,7 @@ static void release(ota_hostfile_out_t *out)
     out->f = NULL;
 }
 
-int ota_hostfile_begin(ota_hostfile_out_t *out, const char *path)
+int tool_hostfile_begin(tool_hostfile_out_t *out, const char *path)
 {
     out->f = NULL;
     out->path = dup_string(path);
@@ -110,7 +110,7 @@ int ota_hostfile_begin(ota_hostfile_out_t *out, const char *path)
     return OTA_OK;
 }
 
-int ota_hostfile_write(ota_hostfile_out_t *out, const void *data, size_t len)
+int tool_hostfile_write(tool_hostfile_out_t *out, const void *data, size_t len)
 {
     if (len > 0 && fwrite(data, 1, len, out->f) != len) {
         return OTA_ERR_IO;
@@ -118,7 +118,7 @@ int ota_hostfile_write(ota_hostfile_out_t *out, const void *data, size_t len)
     return OTA_OK;
 }
 
-void ota_hostfile_abort(ota_hostfile_out_t *out)
+void tool_hostfile_abort(tool_hostfile_out_t *out)
 {
     if (out->f != NULL) {
         fclose(out->f);
@@ -155,13 +155,13 @@ static void sync_parent_dir(const char *path)
     free(dir);
 }
 
-int ota_hostfile_commit(ota_hostfile_out_t *out)
+int tool_hostfile_commit(tool_hostfile_out_t *out)
 {
     /* The data must be on disk before the rename makes it visible: else a
      * power cut could leave the new name pointing at an empty file. */
     if (fflush(out->f) != 0 || fsync(fileno(out->f)) != 0) {
         int saved = errno;
-        ota_hostfile_abort(out);
+        tool_hostfile_abort(out);
         errno = saved;
         return OTA_ERR_IO;
     }
@@ -186,19 +186,19 @@ int ota_hostfile_commit(ota_hostfile_out_t *out)
     return OTA_OK;
 }
 
-int ota_hostfile_save(const char *path, const void *data, size_t len)
+int tool_hostfile_save(const char *path, const void *data, size_t len)
 {
-    ota_hostfile_out_t out;
-    int err = ota_hostfile_begin(&out, path);
+    tool_hostfile_out_t out;
+    int err = tool_hostfile_begin(&out, path);
     if (err != OTA_OK) {
         return err;
     }
-    err = ota_hostfile_write(&out, data, len);
+    err = tool_hostfile_write(&out, data, len);
     if (err != OTA_OK) {
         int saved = errno;
-        ota_hostfile_abort(&out);
+        tool_hostfile_abort(&out);
         errno = saved;
         return err;
     }
-    return ota_hostfile_commit(&out);
+    return tool_hostfile_commit(&out);
 }

@@ -21,9 +21,9 @@
 #include <openssl/params.h>
 #include <openssl/pem.h>
 
-#include "ota_filedigest.h"
+#include "tool_filedigest.h"
 #include "ota_hex.h"
-#include "ota_hostfile.h"
+#include "tool_hostfile.h"
 
 /* Each half of r||s. */
 #define SIG_HALF (OTA_SIG_LEN / 2)
@@ -55,7 +55,7 @@ static int load_pem(tool_key_t *key, const char *path, bool want_private)
     char *text = NULL;
     size_t len = 0;
     key->pkey = NULL;
-    int err = ota_hostfile_read(path, &text, &len);
+    int err = tool_hostfile_read(path, &text, &len);
     if (err != OTA_OK) {
         return err;
     }
@@ -153,18 +153,18 @@ int tool_key_public_pem(const tool_key_t *key, char **text, size_t *len)
  * is set before a byte of the key is written. */
 static int save_private_pem(const char *path, const char *text, size_t len)
 {
-    ota_hostfile_out_t out;
-    int err = ota_hostfile_begin(&out, path);
+    tool_hostfile_out_t out;
+    int err = tool_hostfile_begin(&out, path);
     if (err != OTA_OK) {
         return err;
     }
-    if (fchmod(fileno(out.f), 0600) != 0 || ota_hostfile_write(&out, text, len) != OTA_OK) {
+    if (fchmod(fileno(out.f), 0600) != 0 || tool_hostfile_write(&out, text, len) != OTA_OK) {
         int saved = errno;
-        ota_hostfile_abort(&out);
+        tool_hostfile_abort(&out);
         errno = saved;
         return OTA_ERR_IO;
     }
-    return ota_hostfile_commit(&out);
+    return tool_hostfile_commit(&out);
 }
 
 static int save_pem(const tool_key_t *key, const char *path, bool private_half)
@@ -176,7 +176,7 @@ static int save_pem(const tool_key_t *key, const char *path, bool private_half)
         errno = EIO;
         return err;
     }
-    err = private_half ? save_private_pem(path, text, len) : ota_hostfile_save(path, text, len);
+    err = private_half ? save_private_pem(path, text, len) : tool_hostfile_save(path, text, len);
     OPENSSL_cleanse(text, len);
     free(text);
     return err;
@@ -212,16 +212,16 @@ int tool_key_point(const tool_key_t *key, uint8_t point[OTA_PUBKEY_LEN])
 
 int tool_sign_sha256(const void *data, size_t len, uint8_t digest[OTA_SHA256_LEN])
 {
-    ota_filedigest_t d;
-    int err = ota_filedigest_start(&d);
+    tool_filedigest_t d;
+    int err = tool_filedigest_start(&d);
     if (err == OTA_OK) {
-        err = ota_filedigest_update(&d, data, len);
+        err = tool_filedigest_update(&d, data, len);
     }
     if (err != OTA_OK) {
-        ota_filedigest_abort(&d);
+        tool_filedigest_abort(&d);
         return err;
     }
-    return ota_filedigest_finish(&d, digest);
+    return tool_filedigest_finish(&d, digest);
 }
 
 int tool_key_id(const uint8_t point[OTA_PUBKEY_LEN], uint8_t id[OTA_KEY_ID_LEN])

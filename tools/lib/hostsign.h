@@ -55,7 +55,7 @@ int tool_key_load_public(tool_key_t *key, const char *path);
 const char *tool_key_load_error_text(int err);
 
 /**
- * Write key's private half as PEM to path, atomically (ota_hostfile.h) and
+ * Write key's private half as PEM to path, atomically (tool_hostfile.h) and
  * readable by its owner only. OTA_OK, OTA_ERR_INVALID_ARG (a public key
  * only), OTA_ERR_IO (errno tells why).
  */

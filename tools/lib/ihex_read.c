@@ -1,7 +1,7 @@
 /*
- * Intel HEX reader (see ota_ihex.h for the address rules).
+ * Intel HEX reader (see tool_ihex.h for the address rules).
  */
-#include "ota_ihex.h"
+#include "tool_ihex.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ota_hostfile.h"
+#include "tool_hostfile.h"
 
 enum {
     REC_DATA = 0x00,
@@ -24,8 +24,8 @@ enum {
 #define RECORD_MAX_BYTES (1 + 2 + 1 + 255 + 1)
 
 struct parser {
-    ota_memmap_t *map;
-    ota_ihex_result_t *res;
+    tool_memmap_t *map;
+    tool_ihex_result_t *res;
     bool segment_mode; /* the last base record was 02 */
     uint32_t base;     /* segment << 4, or upper << 16 */
     bool seen_eof;
@@ -34,7 +34,7 @@ struct parser {
 #if defined(__GNUC__)
 __attribute__((format(printf, 4, 5)))
 #endif
-static int fail(ota_ihex_result_t *res, int err, unsigned long line, const char *fmt, ...)
+static int fail(tool_ihex_result_t *res, int err, unsigned long line, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -72,9 +72,9 @@ static const char *show_char(char c, char buf[8])
 
 static int put_bytes(struct parser *p, unsigned long line, uint32_t addr, const uint8_t *data, size_t len)
 {
-    int err = ota_memmap_put(p->map, addr, data, len, &p->res->conflict);
+    int err = tool_memmap_put(p->map, addr, data, len, &p->res->conflict);
     if (err == OTA_ERR_EXISTS) {
-        const ota_memmap_conflict_t *c = &p->res->conflict;
+        const tool_memmap_conflict_t *c = &p->res->conflict;
         if (c->count == 1) {
             return fail(p->res, err, line,
                         "byte at 0x%08X given twice with different values (0x%02X before, 0x%02X here)",
@@ -110,8 +110,8 @@ static int put_data(struct parser *p, unsigned long line, uint16_t offset, const
     /* Linear: carries into the next page; wraps only at 4 GiB. */
     uint64_t addr = (uint64_t)p->base + offset;
     size_t first = len;
-    if (addr + len > OTA_MEMMAP_END) {
-        first = (size_t)(OTA_MEMMAP_END - addr);
+    if (addr + len > TOOL_MEMMAP_END) {
+        first = (size_t)(TOOL_MEMMAP_END - addr);
     }
     int err = put_bytes(p, line, (uint32_t)addr, data, first);
     if (err == OTA_OK && first < len) {
@@ -134,7 +134,7 @@ static const char *type_name(unsigned type)
 
 static int parse_record(struct parser *p, unsigned long line, const char *s, size_t n)
 {
-    ota_ihex_result_t *res = p->res;
+    tool_ihex_result_t *res = p->res;
     char cbuf[8];
     if (s[0] != ':') {
         return fail(res, OTA_ERR_CORRUPT, line, "a record must start with ':', found %s at column 1",
@@ -218,7 +218,7 @@ static int parse_record(struct parser *p, unsigned long line, const char *s, siz
     }
 }
 
-int ota_ihex_parse(const char *text, size_t len, ota_memmap_t *map, ota_ihex_result_t *res)
+int tool_ihex_parse(const char *text, size_t len, tool_memmap_t *map, tool_ihex_result_t *res)
 {
     memset(res, 0, sizeof *res);
     struct parser p = { .map = map, .res = res };
@@ -252,17 +252,17 @@ int ota_ihex_parse(const char *text, size_t len, ota_memmap_t *map, ota_ihex_res
     return OTA_OK;
 }
 
-int ota_ihex_load(const char *path, ota_memmap_t *map, ota_ihex_result_t *res)
+int tool_ihex_load(const char *path, tool_memmap_t *map, tool_ihex_result_t *res)
 {
     char *text;
     size_t len;
-    int err = ota_hostfile_read(path, &text, &len);
+    int err = tool_hostfile_read(path, &text, &len);
     if (err != OTA_OK) {
         memset(res, 0, sizeof *res);
         const char *why = err == OTA_ERR_NO_SPACE ? "out of memory" : strerror(errno);
         return fail(res, err == OTA_ERR_NO_SPACE ? err : OTA_ERR_IO, 0, "cannot read: %s", why);
     }
-    err = ota_ihex_parse(text, len, map, res);
+    err = tool_ihex_parse(text, len, map, res);
     free(text);
     return err;
 }

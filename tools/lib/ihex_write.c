@@ -1,15 +1,15 @@
 /*
- * Intel HEX writer (see ota_ihex.h).
+ * Intel HEX writer (see tool_ihex.h).
  */
-#include "ota_ihex.h"
+#include "tool_ihex.h"
 
 #include <stdbool.h>
 
 
 /* ":" + 2 * (5 + 255) digits + "\n" + NUL */
-#define LINE_MAX_CHARS (1 + 2 * (5 + OTA_IHEX_RECORD_SIZE_MAX) + 2)
+#define LINE_MAX_CHARS (1 + 2 * (5 + TOOL_IHEX_RECORD_SIZE_MAX) + 2)
 
-static int emit_record(ota_ihex_sink_fn sink, void *arg, uint8_t type, uint16_t offset, const uint8_t *data,
+static int emit_record(tool_ihex_sink_fn sink, void *arg, uint8_t type, uint16_t offset, const uint8_t *data,
                        size_t len)
 {
     static const char digits[] = "0123456789ABCDEF";
@@ -31,15 +31,15 @@ static int emit_record(ota_ihex_sink_fn sink, void *arg, uint8_t type, uint16_t 
     return sink(arg, line, n);
 }
 
-int ota_ihex_write(const ota_memmap_t *map, const ota_ihex_write_opts_t *opt, ota_ihex_sink_fn sink,
+int tool_ihex_write(const tool_memmap_t *map, const tool_ihex_write_opts_t *opt, tool_ihex_sink_fn sink,
                    void *arg)
 {
-    static const ota_ihex_write_opts_t defaults = { 0 };
+    static const tool_ihex_write_opts_t defaults = { 0 };
     if (opt == NULL) {
         opt = &defaults;
     }
-    unsigned size = opt->record_size ? opt->record_size : OTA_IHEX_RECORD_SIZE;
-    if (size > OTA_IHEX_RECORD_SIZE_MAX || sink == NULL ||
+    unsigned size = opt->record_size ? opt->record_size : TOOL_IHEX_RECORD_SIZE;
+    if (size > TOOL_IHEX_RECORD_SIZE_MAX || sink == NULL ||
         (opt->has_start && opt->start_type != 3 && opt->start_type != 5)) {
         return OTA_ERR_INVALID_ARG;
     }
@@ -47,7 +47,7 @@ int ota_ihex_write(const ota_memmap_t *map, const ota_ihex_write_opts_t *opt, ot
     bool aligned = (size & (size - 1)) == 0;
     uint32_t upper = 0; /* readers start with upper address 0 */
     for (size_t k = 0; k < map->count; k++) {
-        const ota_memrun_t *r = &map->runs[k];
+        const tool_memrun_t *r = &map->runs[k];
         uint64_t pos = r->addr;
         uint64_t end = pos + r->len;
         while (pos < end) {

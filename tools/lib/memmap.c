@@ -1,19 +1,19 @@
 /*
- * Sparse memory image as sorted runs (see ota_memmap.h for the design).
+ * Sparse memory image as sorted runs (see tool_memmap.h for the design).
  */
-#include "ota_memmap.h"
+#include "tool_memmap.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
-static uint64_t run_end(const ota_memrun_t *r)
+static uint64_t run_end(const tool_memrun_t *r)
 {
     return (uint64_t)r->addr + r->len;
 }
 
 /* Index of the first run whose end is >= addr (it touches or follows addr). */
-static size_t first_touching(const ota_memmap_t *map, uint64_t addr)
+static size_t first_touching(const tool_memmap_t *map, uint64_t addr)
 {
     size_t lo = 0, hi = map->count;
     while (lo < hi) {
@@ -28,7 +28,7 @@ static size_t first_touching(const ota_memmap_t *map, uint64_t addr)
 }
 
 /* Index of the first run whose end is > addr (it holds or follows addr). */
-static size_t first_after(const ota_memmap_t *map, uint64_t addr)
+static size_t first_after(const tool_memmap_t *map, uint64_t addr)
 {
     size_t lo = 0, hi = map->count;
     while (lo < hi) {
@@ -42,29 +42,29 @@ static size_t first_after(const ota_memmap_t *map, uint64_t addr)
     return lo;
 }
 
-void ota_memmap_init(ota_memmap_t *map)
+void tool_memmap_init(tool_memmap_t *map)
 {
     map->runs = NULL;
     map->count = 0;
     map->cap = 0;
 }
 
-void ota_memmap_free(ota_memmap_t *map)
+void tool_memmap_free(tool_memmap_t *map)
 {
     for (size_t i = 0; i < map->count; i++) {
         free(map->runs[i].base);
     }
     free(map->runs);
-    ota_memmap_init(map);
+    tool_memmap_init(map);
 }
 
 /* Compare the put against runs [i, j); fill *c and return true on any difference. */
-static bool find_conflict(const ota_memmap_t *map, size_t i, size_t j, uint32_t addr, const uint8_t *data,
-                          uint64_t end, ota_memmap_conflict_t *c)
+static bool find_conflict(const tool_memmap_t *map, size_t i, size_t j, uint32_t addr, const uint8_t *data,
+                          uint64_t end, tool_memmap_conflict_t *c)
 {
     bool found = false;
     for (size_t k = i; k < j; k++) {
-        const ota_memrun_t *r = &map->runs[k];
+        const tool_memrun_t *r = &map->runs[k];
         uint64_t lo = r->addr > addr ? r->addr : addr;
         uint64_t hi = run_end(r) < end ? run_end(r) : end;
         for (uint64_t a = lo; a < hi; a++) {
@@ -87,13 +87,13 @@ static bool find_conflict(const ota_memmap_t *map, size_t i, size_t j, uint32_t 
     return found;
 }
 
-static int reserve_runs(ota_memmap_t *map)
+static int reserve_runs(tool_memmap_t *map)
 {
     if (map->count < map->cap) {
         return OTA_OK;
     }
     size_t cap = map->cap ? map->cap * 2 : 16;
-    ota_memrun_t *runs = realloc(map->runs, cap * sizeof *runs);
+    tool_memrun_t *runs = realloc(map->runs, cap * sizeof *runs);
     if (runs == NULL) {
         return OTA_ERR_NO_SPACE;
     }
@@ -102,7 +102,7 @@ static int reserve_runs(ota_memmap_t *map)
     return OTA_OK;
 }
 
-static int insert_run(ota_memmap_t *map, size_t at, uint32_t addr, const uint8_t *data, size_t len)
+static int insert_run(tool_memmap_t *map, size_t at, uint32_t addr, const uint8_t *data, size_t len)
 {
     int err = reserve_runs(map);
     if (err != OTA_OK) {
@@ -116,20 +116,20 @@ static int insert_run(ota_memmap_t *map, size_t at, uint32_t addr, const uint8_t
     }
     memcpy(base, data, len);
     memmove(&map->runs[at + 1], &map->runs[at], (map->count - at) * sizeof map->runs[0]);
-    map->runs[at] = (ota_memrun_t){ .addr = addr, .len = len, .data = base, .base = base, .cap = cap };
+    map->runs[at] = (tool_memrun_t){ .addr = addr, .len = len, .data = base, .base = base, .cap = cap };
     map->count++;
     return OTA_OK;
 }
 
-int ota_memmap_put(ota_memmap_t *map, uint32_t addr, const void *bytes, size_t len,
-                   ota_memmap_conflict_t *conflict)
+int tool_memmap_put(tool_memmap_t *map, uint32_t addr, const void *bytes, size_t len,
+                   tool_memmap_conflict_t *conflict)
 {
     const uint8_t *data = bytes;
     if (len == 0) {
         return OTA_OK;
     }
     uint64_t end = (uint64_t)addr + len;
-    if (end > OTA_MEMMAP_END) {
+    if (end > TOOL_MEMMAP_END) {
         return OTA_ERR_RANGE;
     }
     size_t i = first_touching(map, addr);
@@ -137,7 +137,7 @@ int ota_memmap_put(ota_memmap_t *map, uint32_t addr, const void *bytes, size_t l
     while (j < map->count && map->runs[j].addr <= end) {
         j++;
     }
-    ota_memmap_conflict_t scratch;
+    tool_memmap_conflict_t scratch;
     if (find_conflict(map, i, j, addr, data, end, conflict ? conflict : &scratch)) {
         return OTA_ERR_EXISTS;
     }
@@ -159,7 +159,7 @@ int ota_memmap_put(ota_memmap_t *map, uint32_t addr, const void *bytes, size_t l
             b = k;
         }
     }
-    ota_memrun_t *rb = &map->runs[b];
+    tool_memrun_t *rb = &map->runs[b];
     uint64_t front_need = rb->addr - new_lo;
     uint64_t back_need = new_end - run_end(rb);
     uint64_t front_room = (uint64_t)(rb->data - rb->base);
@@ -191,7 +191,7 @@ int ota_memmap_put(ota_memmap_t *map, uint32_t addr, const void *bytes, size_t l
     if (new_base != rb->base) {
         free(rb->base);
     }
-    map->runs[i] = (ota_memrun_t){
+    map->runs[i] = (tool_memrun_t){
         .addr = (uint32_t)new_lo, .len = new_len, .data = new_data, .base = new_base, .cap = new_cap
     };
     memmove(&map->runs[i + 1], &map->runs[j], (map->count - j) * sizeof map->runs[0]);
@@ -199,11 +199,11 @@ int ota_memmap_put(ota_memmap_t *map, uint32_t addr, const void *bytes, size_t l
     return OTA_OK;
 }
 
-int ota_memmap_merge(ota_memmap_t *dst, const ota_memmap_t *src, ota_memmap_conflict_t *conflict)
+int tool_memmap_merge(tool_memmap_t *dst, const tool_memmap_t *src, tool_memmap_conflict_t *conflict)
 {
     for (size_t k = 0; k < src->count; k++) {
-        const ota_memrun_t *r = &src->runs[k];
-        int err = ota_memmap_put(dst, r->addr, r->data, (size_t)r->len, conflict);
+        const tool_memrun_t *r = &src->runs[k];
+        int err = tool_memmap_put(dst, r->addr, r->data, (size_t)r->len, conflict);
         if (err != OTA_OK) {
             return err;
         }
@@ -211,7 +211,7 @@ int ota_memmap_merge(ota_memmap_t *dst, const ota_memmap_t *src, ota_memmap_conf
     return OTA_OK;
 }
 
-uint64_t ota_memmap_size(const ota_memmap_t *map)
+uint64_t tool_memmap_size(const tool_memmap_t *map)
 {
     uint64_t total = 0;
     for (size_t k = 0; k < map->count; k++) {
@@ -220,7 +220,7 @@ uint64_t ota_memmap_size(const ota_memmap_t *map)
     return total;
 }
 
-int ota_memmap_bounds(const ota_memmap_t *map, uint32_t *lo, uint64_t *end)
+int tool_memmap_bounds(const tool_memmap_t *map, uint32_t *lo, uint64_t *end)
 {
     if (map->count == 0) {
         return OTA_ERR_NOT_FOUND;
@@ -230,7 +230,7 @@ int ota_memmap_bounds(const ota_memmap_t *map, uint32_t *lo, uint64_t *end)
     return OTA_OK;
 }
 
-long ota_memmap_find(const ota_memmap_t *map, uint32_t addr)
+long tool_memmap_find(const tool_memmap_t *map, uint32_t addr)
 {
     size_t k = first_after(map, addr);
     if (k < map->count && map->runs[k].addr <= addr) {
@@ -239,7 +239,7 @@ long ota_memmap_find(const ota_memmap_t *map, uint32_t addr)
     return OTA_ERR_NOT_FOUND;
 }
 
-int ota_memmap_last_in(const ota_memmap_t *map, uint32_t start, uint64_t end, uint64_t *last_end)
+int tool_memmap_last_in(const tool_memmap_t *map, uint32_t start, uint64_t end, uint64_t *last_end)
 {
     /* The last run that starts before end is the only candidate. */
     size_t lo = 0, hi = map->count;
@@ -254,7 +254,7 @@ int ota_memmap_last_in(const ota_memmap_t *map, uint32_t start, uint64_t end, ui
     if (lo == 0 || end <= start) {
         return OTA_ERR_NOT_FOUND;
     }
-    const ota_memrun_t *r = &map->runs[lo - 1];
+    const tool_memrun_t *r = &map->runs[lo - 1];
     if (run_end(r) <= start) {
         return OTA_ERR_NOT_FOUND;
     }
@@ -262,12 +262,12 @@ int ota_memmap_last_in(const ota_memmap_t *map, uint32_t start, uint64_t end, ui
     return OTA_OK;
 }
 
-long ota_memmap_outside(const ota_memmap_t *map, uint32_t start, uint64_t end, ota_memmap_range_fn fn,
+long tool_memmap_outside(const tool_memmap_t *map, uint32_t start, uint64_t end, tool_memmap_range_fn fn,
                         void *arg)
 {
     long reported = 0;
     for (size_t k = 0; k < map->count; k++) {
-        const ota_memrun_t *r = &map->runs[k];
+        const tool_memrun_t *r = &map->runs[k];
         uint64_t re = run_end(r);
         if (r->addr < start) {
             reported++;
@@ -286,7 +286,7 @@ long ota_memmap_outside(const ota_memmap_t *map, uint32_t start, uint64_t end, o
     return reported;
 }
 
-static int emit_fill(uint64_t n, uint8_t fill, ota_memmap_sink_fn sink, void *arg)
+static int emit_fill(uint64_t n, uint8_t fill, tool_memmap_sink_fn sink, void *arg)
 {
     uint8_t chunk[4096];
     memset(chunk, fill, sizeof chunk);
@@ -301,10 +301,10 @@ static int emit_fill(uint64_t n, uint8_t fill, ota_memmap_sink_fn sink, void *ar
     return OTA_OK;
 }
 
-int ota_memmap_emit(const ota_memmap_t *map, uint32_t start, uint64_t end, uint8_t fill,
-                    ota_memmap_sink_fn sink, void *arg)
+int tool_memmap_emit(const tool_memmap_t *map, uint32_t start, uint64_t end, uint8_t fill,
+                    tool_memmap_sink_fn sink, void *arg)
 {
-    if (end < start || end > OTA_MEMMAP_END || sink == NULL) {
+    if (end < start || end > TOOL_MEMMAP_END || sink == NULL) {
         return OTA_ERR_INVALID_ARG;
     }
     uint64_t pos = start;
@@ -313,7 +313,7 @@ int ota_memmap_emit(const ota_memmap_t *map, uint32_t start, uint64_t end, uint8
         if (k >= map->count || map->runs[k].addr >= end) {
             return emit_fill(end - pos, fill, sink, arg);
         }
-        const ota_memrun_t *r = &map->runs[k];
+        const tool_memrun_t *r = &map->runs[k];
         if (r->addr > pos) {
             int err = emit_fill(r->addr - pos, fill, sink, arg);
             if (err != OTA_OK) {
@@ -344,8 +344,8 @@ static int read_sink(void *arg, const uint8_t *data, size_t len)
     return OTA_OK;
 }
 
-int ota_memmap_read(const ota_memmap_t *map, uint32_t addr, uint8_t *out, size_t len, uint8_t fill)
+int tool_memmap_read(const tool_memmap_t *map, uint32_t addr, uint8_t *out, size_t len, uint8_t fill)
 {
     struct read_cursor c = { out };
-    return ota_memmap_emit(map, addr, (uint64_t)addr + len, fill, read_sink, &c);
+    return tool_memmap_emit(map, addr, (uint64_t)addr + len, fill, read_sink, &c);
 }

@@ -1,6 +1,7 @@
 /*
- * Host crypto providers: SHA-256 through mbedTLS or OpenSSL, ECDSA P-256
- * verification through mbedTLS's pk layer.
+ * Host crypto providers: SHA-256 through mbedTLS (src/port/mbedtls, shared
+ * with the devices) or OpenSSL, ECDSA P-256 verification through mbedTLS's
+ * ecdsa layer with either; public keys read through mbedTLS's pk layer.
  */
 #include "crypto_host.h"
 
@@ -8,66 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <mbedtls/ecdsa.h>
 #include <mbedtls/ecp.h>
 #include <mbedtls/pk.h>
-#include <mbedtls/sha256.h>
-#include <mbedtls/version.h>
 #include <openssl/evp.h>
 
-/* ---- mbedTLS SHA-256 ------------------------------------------------------ */
-
-_Static_assert(sizeof(mbedtls_sha256_context) <= sizeof(((ota_sha256_t *)0)->opaque),
-               "mbedtls_sha256_context must fit in ota_sha256_t");
-
-/* mbedTLS 3 renamed the *_ret functions back to the plain names. */
-#if MBEDTLS_VERSION_NUMBER >= 0x03000000
-#define SHA256_STARTS mbedtls_sha256_starts
-#define SHA256_UPDATE mbedtls_sha256_update
-#define SHA256_FINISH mbedtls_sha256_finish
-#else
-#define SHA256_STARTS mbedtls_sha256_starts_ret
-#define SHA256_UPDATE mbedtls_sha256_update_ret
-#define SHA256_FINISH mbedtls_sha256_finish_ret
-#endif
-
-static mbedtls_sha256_context *mbed_ctx(ota_sha256_t *sha)
-{
-    return (mbedtls_sha256_context *)(void *)sha->opaque.u64;
-}
-
-static int mbed_start(void *ctx, ota_sha256_t *sha)
-{
-    (void)ctx;
-    mbedtls_sha256_context *c = mbed_ctx(sha);
-    mbedtls_sha256_init(c);
-    if (SHA256_STARTS(c, 0) != 0) {
-        mbedtls_sha256_free(c);
-        return OTA_ERR_IO;
-    }
-    return OTA_OK;
-}
-
-static int mbed_update(void *ctx, ota_sha256_t *sha, const void *data, size_t len)
-{
-    (void)ctx;
-    if (len == 0) {
-        return OTA_OK;
-    }
-    if (data == NULL) {
-        return OTA_ERR_INVALID_ARG;
-    }
-    return SHA256_UPDATE(mbed_ctx(sha), data, len) == 0 ? OTA_OK : OTA_ERR_IO;
-}
-
-static int mbed_finish(void *ctx, ota_sha256_t *sha, uint8_t out[OTA_SHA256_LEN])
-{
-    (void)ctx;
-    mbedtls_sha256_context *c = mbed_ctx(sha);
-    int rc = SHA256_FINISH(c, out) == 0 ? OTA_OK : OTA_ERR_IO;
-    mbedtls_sha256_free(c);
-    return rc;
-}
+#include "crypto_mbedtls.h"
 
 /* ---- OpenSSL SHA-256 ------------------------------------------------------ */
 
@@ -119,66 +65,18 @@ static int ossl_finish(void *ctx, ota_sha256_t *sha, uint8_t out[OTA_SHA256_LEN]
 
 /* ---- constructors ------------------------------------------------------- */
 
-/*
- * ECDSA P-256 over a digest as it stands, through mbedTLS's ecdsa layer
- * (the device-side library): both providers use it, so the signature check
- * is the one a device runs whichever SHA-256 the host picked.
- */
-static int mbed_verify(void *ctx, const uint8_t key[OTA_PUBKEY_LEN], const uint8_t digest[OTA_SHA256_LEN],
-                       const uint8_t sig[OTA_SIG_LEN])
-{
-    mbedtls_ecp_group grp;
-    mbedtls_ecp_point q;
-    mbedtls_mpi r;
-    mbedtls_mpi s;
-    (void)ctx;
-    if (key == NULL || digest == NULL || sig == NULL) {
-        return OTA_ERR_INVALID_ARG;
-    }
-    mbedtls_ecp_group_init(&grp);
-    mbedtls_ecp_point_init(&q);
-    mbedtls_mpi_init(&r);
-    mbedtls_mpi_init(&s);
-    int rc = mbedtls_ecp_group_load(&grp, MBEDTLS_ECP_DP_SECP256R1);
-    if (rc == 0) {
-        rc = mbedtls_ecp_point_read_binary(&grp, &q, key, OTA_PUBKEY_LEN);
-    }
-    if (rc == 0) {
-        rc = mbedtls_ecp_check_pubkey(&grp, &q);
-    }
-    if (rc == 0) {
-        rc = mbedtls_mpi_read_binary(&r, sig, OTA_SIG_LEN / 2);
-    }
-    if (rc == 0) {
-        rc = mbedtls_mpi_read_binary(&s, sig + OTA_SIG_LEN / 2, OTA_SIG_LEN / 2);
-    }
-    if (rc == 0) {
-        rc = mbedtls_ecdsa_verify(&grp, digest, OTA_SHA256_LEN, &q, &r, &s);
-    }
-    mbedtls_mpi_free(&s);
-    mbedtls_mpi_free(&r);
-    mbedtls_ecp_point_free(&q);
-    mbedtls_ecp_group_free(&grp);
-    return rc == 0 ? OTA_OK : OTA_ERR_SIGNATURE;
-}
-
 int posix_crypto_mbedtls(ota_crypto_t *out)
 {
-    memset(out, 0, sizeof(*out));
-    out->sha256_start = mbed_start;
-    out->sha256_update = mbed_update;
-    out->sha256_finish = mbed_finish;
-    out->verify = mbed_verify;
-    return OTA_OK;
+    return ota_crypto_mbedtls_port(out);
 }
 
 int posix_crypto_openssl(ota_crypto_t *out)
 {
-    memset(out, 0, sizeof(*out));
+    /* mbedTLS's signature check, the one a device runs, with OpenSSL's hash. */
+    (void)ota_crypto_mbedtls_port(out);
     out->sha256_start = ossl_start;
     out->sha256_update = ossl_update;
     out->sha256_finish = ossl_finish;
-    out->verify = mbed_verify;
     return OTA_OK;
 }
 
@@ -200,21 +98,7 @@ const char *posix_crypto_default_name(void)
 #endif
 }
 
-int posix_crypto_sha256_buffer(const ota_crypto_t *crypto, const void *data, size_t len,
-                             uint8_t out[OTA_SHA256_LEN])
-{
-    ota_sha256_t sha;
-    int rc = crypto->sha256_start(crypto->ctx, &sha);
-    if (rc != OTA_OK) {
-        return rc;
-    }
-    rc = crypto->sha256_update(crypto->ctx, &sha, data, len);
-    /* Finish even after a failed update: it releases the context. */
-    int frc = crypto->sha256_finish(crypto->ctx, &sha, out);
-    return rc != OTA_OK ? rc : frc;
-}
-
-/* ---- ECDSA P-256 verification ------------------------------------------- */
+/* ---- public keys ------------------------------------------------------------ */
 
 static bool looks_like_pem(const uint8_t *data, size_t len)
 {

@@ -1,8 +1,7 @@
 /*
  * Directory store: one host file per store file (see store_dir.h).
  */
-#include "store_dir.h"
-#include "ota_name.h"
+#include "store_dir_impl.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -29,15 +28,6 @@ static int errno_to_ota(int e)
     }
 }
 
-/* The core's store name rule: one rule for what the core writes and for what
- * this store accepts or lists. */
-int posix_store_dir_check_name(const char *name)
-{
-    if (name == NULL) {
-        return OTA_ERR_NAME;
-    }
-    return ota_name_check(name, strnlen(name, OTA_STORE_NAME_MAX + 1), NULL);
-}
 
 /* Size of a regular file; OTA_ERR_NOT_FOUND when absent or not a regular file. */
 static int file_size(posix_store_dir_t *st, const char *name, uint64_t *size)
@@ -69,15 +59,6 @@ static int sync_dir(posix_store_dir_t *st)
     if (!st->cfg.no_fsync && fsync(st->dirfd) != 0) {
         return OTA_ERR_IO;
     }
-    return OTA_OK;
-}
-
-static int handle_enter(posix_store_dir_t *st, int fh, posix_store_dir_handle_t **h)
-{
-    if (fh < 0 || fh >= POSIX_STORE_DIR_MAX_OPEN || st->handles[fh].fd < 0) {
-        return OTA_ERR_INVALID_ARG;
-    }
-    *h = &st->handles[fh];
     return OTA_OK;
 }
 
@@ -130,26 +111,15 @@ static int do_open(posix_store_dir_t *st, const char *name, unsigned flags, int 
 static int dir_open(void *ctx, const char *name, unsigned flags)
 {
     posix_store_dir_t *st = ctx;
-    if (flags != OTA_STORE_READ && flags != OTA_STORE_WRITE && flags != OTA_STORE_APPEND) {
-        return OTA_ERR_INVALID_ARG;
-    }
-    int rc = posix_store_dir_check_name(name);
-    if (rc != OTA_OK) {
-        return rc;
-    }
-    for (int i = 0; i < POSIX_STORE_DIR_MAX_OPEN; i++) {
-        if (st->handles[i].fd < 0) {
-            return do_open(st, name, flags, i);
-        }
-    }
-    return OTA_ERR_FULL;
+    int slot = posix_store_dir_open_slot(st, name, flags);
+    return slot < 0 ? slot : do_open(st, name, flags, slot);
 }
 
 static int dir_read(void *ctx, int fh, void *buf, uint32_t len)
 {
     posix_store_dir_t *st = ctx;
     posix_store_dir_handle_t *h;
-    int rc = handle_enter(st, fh, &h);
+    int rc = posix_store_dir_handle(st, fh, &h);
     if (rc != OTA_OK) {
         return rc;
     }
@@ -197,7 +167,7 @@ static int dir_write(void *ctx, int fh, const void *buf, uint32_t len)
 {
     posix_store_dir_t *st = ctx;
     posix_store_dir_handle_t *h;
-    int rc = handle_enter(st, fh, &h);
+    int rc = posix_store_dir_handle(st, fh, &h);
     if (rc != OTA_OK) {
         return rc;
     }
@@ -232,7 +202,7 @@ static int dir_sync(void *ctx, int fh)
 {
     posix_store_dir_t *st = ctx;
     posix_store_dir_handle_t *h;
-    int rc = handle_enter(st, fh, &h);
+    int rc = posix_store_dir_handle(st, fh, &h);
     if (rc != OTA_OK) {
         return rc;
     }
@@ -246,7 +216,7 @@ static int dir_close(void *ctx, int fh)
 {
     posix_store_dir_t *st = ctx;
     posix_store_dir_handle_t *h;
-    int rc = handle_enter(st, fh, &h);
+    int rc = posix_store_dir_handle(st, fh, &h);
     if (rc != OTA_OK) {
         return rc;
     }
@@ -358,21 +328,12 @@ static int dir_list(void *ctx, ota_store_list_cb cb, void *arg)
 
 /* ---- lifetime ---------------------------------------------------------- */
 
-static void reset_fields(posix_store_dir_t *st)
-{
-    memset(st, 0, sizeof(*st));
-    st->dirfd = -1;
-    for (int i = 0; i < POSIX_STORE_DIR_MAX_OPEN; i++) {
-        st->handles[i].fd = -1;
-    }
-}
-
 int posix_store_dir_open(posix_store_dir_t *st, const posix_store_dir_config_t *cfg)
 {
     if (st == NULL || cfg == NULL || cfg->dir == NULL || cfg->dir[0] == '\0') {
         return OTA_ERR_INVALID_ARG;
     }
-    reset_fields(st);
+    posix_store_dir_reset(st);
     st->cfg = *cfg;
     st->dir = strdup(cfg->dir);
     if (st->dir == NULL) {
@@ -403,7 +364,7 @@ int posix_store_dir_close(posix_store_dir_t *st)
         rc = OTA_ERR_IO;
     }
     free(st->dir);
-    reset_fields(st);
+    posix_store_dir_reset(st);
     return rc;
 }
 
@@ -421,25 +382,6 @@ int posix_store_dir_port(posix_store_dir_t *st, ota_store_t *out)
     out->stat = dir_stat;
     out->list = dir_list;
     return OTA_OK;
-}
-
-uint64_t posix_store_dir_used(const posix_store_dir_t *st)
-{
-    return st->used;
-}
-
-int posix_store_dir_open_handles(const posix_store_dir_t *st)
-{
-    int n = 0;
-    for (int i = 0; i < POSIX_STORE_DIR_MAX_OPEN; i++) {
-        n += st->handles[i].fd >= 0;
-    }
-    return n;
-}
-
-bool posix_store_dir_fits(const posix_store_dir_t *st, uint64_t len)
-{
-    return st->cfg.capacity == 0 || (st->used <= st->cfg.capacity && len <= st->cfg.capacity - st->used);
 }
 
 int posix_store_dir_truncate(posix_store_dir_t *st, const char *name, uint64_t len)

@@ -74,6 +74,19 @@ int posix_system_init(posix_system_t *sys, uint64_t seed)
     return OTA_OK;
 }
 
+static int sys_device_id(void *ctx, char *buf, uint32_t cap)
+{
+    const posix_system_t *sys = ctx;
+    if (sys->device_id_len == 0) {
+        return OTA_ERR_NOT_FOUND;
+    }
+    if (sys->device_id_len > cap) {
+        return OTA_ERR_TOO_LARGE;
+    }
+    memcpy(buf, sys->device_id, sys->device_id_len);
+    return (int)sys->device_id_len;
+}
+
 int posix_system_port(posix_system_t *sys, ota_system_t *out)
 {
     memset(out, 0, sizeof(*out));
@@ -83,6 +96,19 @@ int posix_system_port(posix_system_t *sys, ota_system_t *out)
     out->reset = sys_reset;
     out->network_up = sys_network_up;
     out->log = sys_log;
+    out->device_id = sys_device_id;
+    return OTA_OK;
+}
+
+int posix_system_set_device_id(posix_system_t *sys, const char *id, size_t len)
+{
+    if (len > sizeof sys->device_id || (len > 0 && id == NULL)) {
+        return OTA_ERR_TOO_LARGE;
+    }
+    if (len > 0) {
+        memcpy(sys->device_id, id, len);
+    }
+    sys->device_id_len = (uint8_t)len;
     return OTA_OK;
 }
 
@@ -123,7 +149,9 @@ int posix_system_take_reset(posix_system_t *sys)
 int posix_system_set_log(posix_system_t *sys, ota_log_level_t level, const char *prefix,
                              bool to_stderr, posix_system_log_cb cb, void *arg)
 {
-    if ((int)level < (int)OTA_LOG_ERROR || (int)level > (int)OTA_LOG_DEBUG) {
+    /* Unsigned: one test for both ends, also where an enum is a byte
+     * (arm-none-eabi's short enums), and "below ERROR" cannot be written. */
+    if ((unsigned)level > (unsigned)OTA_LOG_DEBUG) {
         return OTA_ERR_INVALID_ARG;
     }
     sys->level = level;

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "sysota/ota_config.h"
 #include "sysota/ota_port.h"
 
 #ifdef __cplusplus
@@ -41,6 +42,8 @@ typedef struct posix_system {
     char prefix[POSIX_SYSTEM_PREFIX_MAX + 1];
     posix_system_log_cb log_cb;
     void *log_arg;
+    char device_id[OTA_DEVICE_ID_MAX]; /* not NUL-terminated */
+    uint8_t device_id_len;             /* 0: none (device_id() then fails) */
 } posix_system_t;
 
 /**
@@ -52,6 +55,12 @@ int posix_system_init(posix_system_t *sys, uint64_t seed);
 
 /** Fill *out with the ota_system_t view of sys (ctx = sys). Returns OTA_OK. */
 int posix_system_port(posix_system_t *sys, ota_system_t *out);
+
+/**
+ * The identity device_id() gives (for staged rollouts): len bytes of id,
+ * 1..OTA_DEVICE_ID_MAX; len 0 removes it. OTA_ERR_TOO_LARGE beyond.
+ */
+int posix_system_set_device_id(posix_system_t *sys, const char *id, size_t len);
 
 /** Switch to a fake clock that reads start_ms until advanced. Returns OTA_OK. */
 int posix_system_fake_clock(posix_system_t *sys, uint32_t start_ms);

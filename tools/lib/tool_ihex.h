@@ -1,6 +1,6 @@
 /*
  * sysota host tools: Intel HEX reading and writing, into and out of a
- * sparse ota_memmap_t.
+ * sparse tool_memmap_t.
  *
  * Record types 00 (data), 01 (end of file), 02 (extended segment address),
  * 03 (start segment address), 04 (extended linear address) and 05 (start
@@ -31,32 +31,32 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ota_memmap.h"
+#include "tool_memmap.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 /** Default and largest data bytes per written record. */
-#define OTA_IHEX_RECORD_SIZE 16
-#define OTA_IHEX_RECORD_SIZE_MAX 255
+#define TOOL_IHEX_RECORD_SIZE 16
+#define TOOL_IHEX_RECORD_SIZE_MAX 255
 
 /** What a parse found, and why it stopped when it failed. */
-typedef struct ota_ihex_result {
+typedef struct tool_ihex_result {
     unsigned long line;              /**< 1-based line of the problem; 0 when there is none */
     char msg[240];                   /**< the problem, without file name or line; "" when none */
-    ota_memmap_conflict_t conflict;  /**< where, when the error is OTA_ERR_EXISTS */
+    tool_memmap_conflict_t conflict;  /**< where, when the error is OTA_ERR_EXISTS */
     unsigned long records;           /**< records read (every type) */
     uint64_t data_bytes;             /**< bytes in data records, repeats included */
     bool has_start;                  /**< a start record (03 or 05) was seen */
     uint8_t start_type;              /**< 3 or 5: the first start record's type */
     uint32_t start_value;            /**< its 4 data bytes, big-endian (CS:IP for 03, EIP for 05) */
     unsigned long start_differs;     /**< later start records with another type or value (ignored) */
-} ota_ihex_result_t;
+} tool_ihex_result_t;
 
 /**
  * Parse len bytes of Intel HEX text and put every data byte into map
- * (which may already hold bytes: the union is taken, as ota_memmap_put).
+ * (which may already hold bytes: the union is taken, as tool_memmap_put).
  * Lines end with "\n" or "\r\n"; empty lines are skipped. Returns OTA_OK, or
  * with res->line and res->msg set:
  *  - OTA_ERR_CORRUPT: a line that is not a valid record (no ':', a non-hex
@@ -68,24 +68,24 @@ typedef struct ota_ihex_result {
  *  - OTA_ERR_NO_SPACE: out of memory.
  * res may not be NULL. On error map keeps what was put before the bad line.
  */
-int ota_ihex_parse(const char *text, size_t len, ota_memmap_t *map, ota_ihex_result_t *res);
+int tool_ihex_parse(const char *text, size_t len, tool_memmap_t *map, tool_ihex_result_t *res);
 
 /**
- * Read the file at path and parse it as ota_ihex_parse. Also OTA_ERR_IO
+ * Read the file at path and parse it as tool_ihex_parse. Also OTA_ERR_IO
  * (res->msg says why, res->line is 0) when the file cannot be read.
  */
-int ota_ihex_load(const char *path, ota_memmap_t *map, ota_ihex_result_t *res);
+int tool_ihex_load(const char *path, tool_memmap_t *map, tool_ihex_result_t *res);
 
-/** Options of ota_ihex_write. Zero-initialise for the defaults. */
-typedef struct ota_ihex_write_opts {
-    unsigned record_size;   /**< data bytes per record, 1..255; 0: OTA_IHEX_RECORD_SIZE */
+/** Options of tool_ihex_write. Zero-initialise for the defaults. */
+typedef struct tool_ihex_write_opts {
+    unsigned record_size;   /**< data bytes per record, 1..255; 0: TOOL_IHEX_RECORD_SIZE */
     bool has_start;         /**< write a start record before the end-of-file record */
     uint8_t start_type;     /**< 3 or 5 */
     uint32_t start_value;   /**< its 4 bytes, big-endian */
-} ota_ihex_write_opts_t;
+} tool_ihex_write_opts_t;
 
 /** Receives the next len characters of output. Return OTA_OK, or an error to stop. */
-typedef int (*ota_ihex_sink_fn)(void *arg, const char *text, size_t len);
+typedef int (*tool_ihex_sink_fn)(void *arg, const char *text, size_t len);
 
 /**
  * Write map as Intel HEX, one record a line ending in "\n": data records of
@@ -96,7 +96,7 @@ typedef int (*ota_ihex_sink_fn)(void *arg, const char *text, size_t len);
  * the end-of-file record. Returns OTA_OK, OTA_ERR_INVALID_ARG for a bad
  * option, or the first error the sink returns.
  */
-int ota_ihex_write(const ota_memmap_t *map, const ota_ihex_write_opts_t *opt, ota_ihex_sink_fn sink,
+int tool_ihex_write(const tool_memmap_t *map, const tool_ihex_write_opts_t *opt, tool_ihex_sink_fn sink,
                    void *arg);
 
 #ifdef __cplusplus

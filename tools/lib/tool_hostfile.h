@@ -25,24 +25,24 @@ extern "C" {
  * OTA_ERR_NOT_FOUND when there is no such file, OTA_ERR_NO_SPACE when out of
  * memory, or OTA_ERR_IO; errno then tells why.
  */
-int ota_hostfile_read(const char *path, char **data, size_t *len);
+int tool_hostfile_read(const char *path, char **data, size_t *len);
 
 /** An output file being written; it appears at its path only on commit. */
-typedef struct ota_hostfile_out {
+typedef struct tool_hostfile_out {
     FILE *f;
     char *path; /**< the destination */
     char *tmp;  /**< the temporary file next to it */
-} ota_hostfile_out_t;
+} tool_hostfile_out_t;
 
 /**
  * Start writing path: create a temporary file in the same directory (so
  * that the final rename stays within one file system). Returns OTA_OK or
  * OTA_ERR_IO (errno tells why) / OTA_ERR_NO_SPACE.
  */
-int ota_hostfile_begin(ota_hostfile_out_t *out, const char *path);
+int tool_hostfile_begin(tool_hostfile_out_t *out, const char *path);
 
 /** Append len bytes. OTA_OK or OTA_ERR_IO. */
-int ota_hostfile_write(ota_hostfile_out_t *out, const void *data, size_t len);
+int tool_hostfile_write(tool_hostfile_out_t *out, const void *data, size_t len);
 
 /**
  * Flush and fsync the temporary file, rename it over path, and fsync the
@@ -50,16 +50,16 @@ int ota_hostfile_write(ota_hostfile_out_t *out, const void *data, size_t len);
  * the temporary file is removed and path is untouched. Always releases out.
  * Returns OTA_OK or OTA_ERR_IO.
  */
-int ota_hostfile_commit(ota_hostfile_out_t *out);
+int tool_hostfile_commit(tool_hostfile_out_t *out);
 
 /** Give up: remove the temporary file, release out. path is untouched. */
-void ota_hostfile_abort(ota_hostfile_out_t *out);
+void tool_hostfile_abort(tool_hostfile_out_t *out);
 
 /**
  * The whole of begin, write and commit for len bytes already in memory.
  * Returns OTA_OK, or the first failure (errno tells why); path is then untouched.
  */
-int ota_hostfile_save(const char *path, const void *data, size_t len);
+int tool_hostfile_save(const char *path, const void *data, size_t len);
 
 #ifdef __cplusplus
 }

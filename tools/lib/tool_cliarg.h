@@ -20,7 +20,7 @@ extern "C" {
  * OTA_OK with *out set, or OTA_ERR_INVALID_ARG (malformed) / OTA_ERR_RANGE
  * (above max).
  */
-int ota_cliarg_number(const char *s, uint64_t max, uint64_t *out);
+int tool_cliarg_number(const char *s, uint64_t max, uint64_t *out);
 
 #ifdef __cplusplus
 }

@@ -15,36 +15,36 @@
 extern "C" {
 #endif
 
-#define OTA_FILEDIGEST_LEN 32
+#define TOOL_FILEDIGEST_LEN 32
 /** Characters of a digest in hex, plus the NUL. */
-#define OTA_FILEDIGEST_HEX_SIZE (2 * OTA_FILEDIGEST_LEN + 1)
+#define TOOL_FILEDIGEST_HEX_SIZE (2 * TOOL_FILEDIGEST_LEN + 1)
 
 /** One SHA-256 computation in progress. */
-typedef struct ota_filedigest {
+typedef struct tool_filedigest {
     void *md; /**< libcrypto's EVP_MD_CTX */
-} ota_filedigest_t;
+} tool_filedigest_t;
 
 /** Begin a SHA-256. OTA_OK, or OTA_ERR_NO_SPACE when libcrypto cannot allocate. */
-int ota_filedigest_start(ota_filedigest_t *d);
+int tool_filedigest_start(tool_filedigest_t *d);
 
 /** Hash len more bytes. OTA_OK or OTA_ERR_IO (libcrypto failed). */
-int ota_filedigest_update(ota_filedigest_t *d, const void *data, size_t len);
+int tool_filedigest_update(tool_filedigest_t *d, const void *data, size_t len);
 
 /** Write the digest into out and release d. OTA_OK or OTA_ERR_IO. */
-int ota_filedigest_finish(ota_filedigest_t *d, uint8_t out[OTA_FILEDIGEST_LEN]);
+int tool_filedigest_finish(tool_filedigest_t *d, uint8_t out[TOOL_FILEDIGEST_LEN]);
 
 /** Release d without a result (after an error elsewhere). Safe to call twice. */
-void ota_filedigest_abort(ota_filedigest_t *d);
+void tool_filedigest_abort(tool_filedigest_t *d);
 
 /**
  * SHA-256 of the whole file at path into out, its size in *size (may be
  * NULL). OTA_OK, OTA_ERR_NOT_FOUND when the file does not exist, OTA_ERR_IO
  * (errno tells why) or OTA_ERR_NO_SPACE.
  */
-int ota_filedigest_file(const char *path, uint8_t out[OTA_FILEDIGEST_LEN], uint64_t *size);
+int tool_filedigest_file(const char *path, uint8_t out[TOOL_FILEDIGEST_LEN], uint64_t *size);
 
 /** The digest as 64 lowercase hex digits and a NUL, the manifest's form. */
-void ota_filedigest_hex(const uint8_t digest[OTA_FILEDIGEST_LEN], char out[OTA_FILEDIGEST_HEX_SIZE]);
+void tool_filedigest_hex(const uint8_t digest[TOOL_FILEDIGEST_LEN], char out[TOOL_FILEDIGEST_HEX_SIZE]);
 
 #ifdef __cplusplus
 }
