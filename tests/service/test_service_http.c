@@ -245,6 +245,41 @@ static void test_nginx_http_update_to_the_highest_of_several_entries_then_reset(
     h_close(h);
 }
 
+/* The connection serial numbers of nginx's last n requests, oldest first. */
+static void last_connections(unsigned *conn, int n)
+{
+    static char log[1 << 20];
+    assert_int_equal(test_server_access_log(&nginx, log, sizeof log), OTA_OK);
+    size_t at = strlen(log);
+    int ends = 0;
+    while (at > 0 && !(log[at - 1] == '\n' && ++ends > n)) {
+        at--;
+    }
+    const char *line = log + at;
+    for (int i = 0; i < n; i++) {
+        assert_int_equal(sscanf(line, "%u", &conn[i]), 1);
+        line = strchr(line, '\n') + 1;
+    }
+}
+
+static void test_a_checks_manifest_and_image_travel_on_one_connection(void **state)
+{
+    (void)state;
+    const char *bases[] = {nginx.url, nginx.tls_url};
+    for (size_t i = 0; i < sizeof bases / sizeof bases[0]; i++) {
+        h_t *h = h_open(1);
+        h->f.cfg.trust_anchor = nginx.ca_file;
+        int v[] = {6};
+        h_manifest_of(h, bases[i], "one.json", 1, v);
+        h_check(h);
+        assert_ready(h, 6);
+        unsigned conn[2];
+        last_connections(conn, 2); /* the manifest's GET, then the image's */
+        assert_int_equal(conn[1], conn[0]);
+        h_close(h);
+    }
+}
+
 static void test_nginx_https_with_the_test_ca_and_tls_required_updates(void **state)
 {
     (void)state;
@@ -758,6 +793,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_nginx_http_no_update_when_only_the_running_version_is_offered),
         cmocka_unit_test(test_nginx_http_update_to_the_highest_of_several_entries_then_reset),
+        cmocka_unit_test(test_a_checks_manifest_and_image_travel_on_one_connection),
         cmocka_unit_test(test_nginx_https_with_the_test_ca_and_tls_required_updates),
         cmocka_unit_test(test_https_with_a_self_signed_or_wrong_ca_certificate_is_refused),
         cmocka_unit_test(test_a_refused_certificate_is_reported_with_its_reason),
