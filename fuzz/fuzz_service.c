@@ -469,7 +469,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         .read = flash_read, .erase = flash_erase, .program = flash_program,
     };
     ota_transport_t transport = { NULL, tp_get, tp_response, tp_read, tp_close };
-    ota_system_t sys = { .now_ms = sys_now, .random = sys_random, .reset = sys_reset, .utc_time = sys_utc }; /* no log */
+    /* no log */
+    ota_system_t sys = { .now_ms = sys_now, .random = sys_random, .reset = sys_reset, .utc_time = sys_utc };
     ota_service_ports_t ports = { &flash, &store, &transport, &crypto, &sys };
 
     uint8_t flags = take();

@@ -83,9 +83,11 @@ static int ps_load(const ota_service_t *svc, uint8_t ps[PS_SIZE])
         n = OTA_ERR_CORRUPT;
     }
     (void)st->close(st->ctx, fh);
+    /* Each text field ends with its NUL, so that reading it back stays inside. */
+    bool terminated = ps[PS_MF_VALIDATOR + OTA_HTTP_VALIDATOR_MAX] == 0 && ps[PS_DL_NAME + OTA_STORE_NAME_MAX] == 0 &&
+                      ps[PS_DL_VALIDATOR + OTA_HTTP_VALIDATOR_MAX] == 0;
     if (n == OTA_OK && (memcmp(ps, "OTAP", 4) != 0 || ps[4] != PS_FORMAT ||
-                        ota_le32_get(ps + PS_CRC) != ota_crc32(ps, PS_CRC) || ps[PS_MF_VALIDATOR + OTA_HTTP_VALIDATOR_MAX] ||
-                        ps[PS_DL_NAME + OTA_STORE_NAME_MAX] || ps[PS_DL_VALIDATOR + OTA_HTTP_VALIDATOR_MAX])) {
+                        ota_le32_get(ps + PS_CRC) != ota_crc32(ps, PS_CRC) || !terminated)) {
         n = OTA_ERR_CORRUPT;
     }
     if (n != OTA_OK) {
