@@ -132,6 +132,12 @@ static void on_event(void *arg, ota_service_event_t ev, const ota_service_event_
         break;
     case OTA_EVENT_NO_UPDATE:
         c->no_update = true;
+        c->not_modified = data->not_modified;
+        break;
+    case OTA_EVENT_DOWNLOAD_PROGRESS:
+        if (c->on_progress != NULL) {
+            c->on_progress(c->progress_arg, data->done, data->total);
+        }
         break;
     case OTA_EVENT_CHECK_FAILED:
     case OTA_EVENT_DOWNLOAD_FAILED:
@@ -147,7 +153,11 @@ static void on_event(void *arg, ota_service_event_t ev, const ota_service_event_
 int bench_service_check(ota_service_t *svc, ota_service_config_t *cfg, const ota_service_ports_t *ports,
                         double timeout_s, bench_check_t *out)
 {
+    void (*hook)(void *, uint32_t, uint32_t) = out->on_progress;
+    void *hook_arg = out->progress_arg;
     memset(out, 0, sizeof *out);
+    out->on_progress = hook;
+    out->progress_arg = hook_arg;
     cfg->on_event = on_event;
     cfg->event_arg = out;
     int err = ota_service_init(svc, cfg, ports);

@@ -66,18 +66,25 @@ int bench_write_manifest(const char *docroot, const char *name, uint32_t version
 typedef struct bench_check {
     bool ready;            /**< OTA_EVENT_UPDATE_READY was seen */
     bool no_update;        /**< OTA_EVENT_NO_UPDATE was seen */
+    bool not_modified;     /**< ... for a 304: the manifest unchanged since the last check */
     int failure;           /**< reason of a *_FAILED / DATABASE_FULL event, OTA_OK if none */
     double t_start;        /**< bench_now_s() just before ota_service_check_now() */
     double t_ready;        /**< bench_now_s() at UPDATE_READY */
     double t_end;          /**< bench_now_s() when the service went quiet */
     uint32_t task_calls;
+    /** Set by the caller before bench_service_check (kept by it; zero-
+     *  initialise the struct otherwise): called on every DOWNLOAD_PROGRESS
+     *  with the bytes stored and expected. */
+    void (*on_progress)(void *arg, uint32_t done, uint32_t total);
+    void *progress_arg;
 } bench_check_t;
 
 /**
  * Initialise svc on d with cfg (on_event is replaced by the benchmark's
  * own), let it finish its start-up clean pass, then run one check: call
  * ota_service_check_now() and ota_service_task() until the service is
- * quiet, or timeout_s passes (OTA_ERR_TIMEOUT). *out says what happened.
+ * quiet, or timeout_s passes (OTA_ERR_TIMEOUT). *out says what happened
+ * (its on_progress hook, if set, is kept and called).
  * Returns OTA_OK when the check ran to its end (whatever it found).
  */
 int bench_service_check(ota_service_t *svc, ota_service_config_t *cfg, const ota_service_ports_t *ports,

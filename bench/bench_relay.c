@@ -7,7 +7,9 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <string.h>
+#include <stdbool.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "sysota/ota_error.h"
@@ -50,8 +52,9 @@ static void pair_close(pair_t *p)
     p->client = p->server = -1;
 }
 
-/* Pass one read's worth from `from` to `to`. -1 when the pair is finished. */
-static int pump(int from, int to, atomic_uint_least64_t *counter)
+/* Pass one read's worth from `from` to `to`, counted in counter and, for
+ * the newest connection, in last too. -1 when the pair is finished. */
+static int pump(int from, int to, atomic_uint_least64_t *counter, atomic_uint_least64_t *last)
 {
     uint8_t buf[16384];
     ssize_t n = read(from, buf, sizeof buf);
@@ -64,6 +67,9 @@ static int pump(int from, int to, atomic_uint_least64_t *counter)
     /* Counted before it is passed on: once the peer holds the bytes, a
      * reader of the counters already sees them. */
     atomic_fetch_add(counter, (uint_least64_t)n);
+    if (last != NULL) {
+        atomic_fetch_add(last, (uint_least64_t)n);
+    }
     return write_all(to, buf, (size_t)n);
 }
 
@@ -90,6 +96,9 @@ static void accept_one(bench_relay_t *r, pair_t *pairs)
         return;
     }
     atomic_fetch_add(&r->connections, 1u);
+    atomic_store(&r->last_to_server, 0u);
+    atomic_store(&r->last_to_client, 0u);
+    atomic_store(&r->last_slot, slot);
     pairs[slot].client = c;
     pairs[slot].server = s;
 }
@@ -128,15 +137,26 @@ static void *relay_main(void *arg)
             break;
         }
         if (fds[0].revents != 0) {
-            break;
+            char cmd = 'x';
+            if (read(r->stop_pipe[0], &cmd, 1) != 1 || cmd != 'd') {
+                break; /* stop */
+            }
+            for (int i = 0; i < BENCH_RELAY_MAX_CONN; i++) {
+                if (pairs[i].client >= 0) {
+                    pair_close(&pairs[i]);
+                }
+            }
+            atomic_fetch_add(&r->drops, 1u);
+            continue;
         }
         for (int k = 2; k < n; k++) {
             pair_t *p = &pairs[map[k] / 2];
             if (fds[k].revents == 0 || p->client < 0) {
                 continue;
             }
-            int rc = (map[k] % 2 == 0) ? pump(p->client, p->server, &r->to_server)
-                                       : pump(p->server, p->client, &r->to_client);
+            bool newest = map[k] / 2 == atomic_load(&r->last_slot);
+            int rc = (map[k] % 2 == 0) ? pump(p->client, p->server, &r->to_server, newest ? &r->last_to_server : NULL)
+                                       : pump(p->server, p->client, &r->to_client, newest ? &r->last_to_client : NULL);
             if (rc != 0) {
                 /* HTTP frames its bodies, so nothing is lost by closing both
                  * ends when either one ends. */
@@ -164,6 +184,10 @@ int bench_relay_start(bench_relay_t *r, int target_port)
     atomic_init(&r->to_server, 0u);
     atomic_init(&r->to_client, 0u);
     atomic_init(&r->connections, 0u);
+    atomic_init(&r->last_to_server, 0u);
+    atomic_init(&r->last_to_client, 0u);
+    atomic_init(&r->last_slot, -1);
+    atomic_init(&r->drops, 0u);
     struct sockaddr_in a = loopback(0);
     socklen_t alen = sizeof a;
     r->listen_fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -208,6 +232,28 @@ void bench_relay_reset(bench_relay_t *r)
     atomic_store(&r->to_server, 0u);
     atomic_store(&r->to_client, 0u);
     atomic_store(&r->connections, 0u);
+    atomic_store(&r->last_to_server, 0u);
+    atomic_store(&r->last_to_client, 0u);
+    atomic_store(&r->last_slot, -1);
+}
+
+void bench_relay_last(bench_relay_t *r, uint64_t *sent, uint64_t *received)
+{
+    *sent = atomic_load(&r->last_to_server);
+    *received = atomic_load(&r->last_to_client);
+}
+
+void bench_relay_drop(bench_relay_t *r)
+{
+    unsigned before = atomic_load(&r->drops);
+    if (!r->running || write(r->stop_pipe[1], "d", 1) != 1) {
+        return;
+    }
+    /* The relay thread does it between two polls of its sockets: soon. */
+    struct timespec ts = {0, 1000 * 1000};
+    while (atomic_load(&r->drops) == before) {
+        nanosleep(&ts, NULL);
+    }
 }
 
 uint64_t bench_relay_sent(bench_relay_t *r)

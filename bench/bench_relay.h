@@ -33,6 +33,10 @@ typedef struct bench_relay {
     atomic_uint_least64_t to_server;   /**< bytes the clients sent */
     atomic_uint_least64_t to_client;   /**< bytes the server sent back */
     atomic_uint_least64_t connections; /**< connections accepted */
+    atomic_uint_least64_t last_to_server; /**< bytes the newest connection's client sent */
+    atomic_uint_least64_t last_to_client; /**< bytes the newest connection's server sent back */
+    atomic_int last_slot;               /**< the newest connection's slot in the relay thread */
+    atomic_uint drops;                  /**< bench_relay_drop() calls the thread has carried out */
 } bench_relay_t;
 
 /** Listen on a free port of 127.0.0.1 and relay to target_port. Returns OTA_OK or OTA_ERR_IO. */
@@ -52,6 +56,21 @@ uint64_t bench_relay_received(bench_relay_t *r);
 
 /** Connections accepted since start or reset. */
 uint64_t bench_relay_connections(bench_relay_t *r);
+
+/**
+ * Bytes of the newest connection alone (accepted last), from its clients
+ * (*sent) and to it (*received): one exchange of a client that made
+ * several connections (curl with a first URL on a connection the server
+ * closes, then a second one). Zero before any connection since reset.
+ */
+void bench_relay_last(bench_relay_t *r, uint64_t *sent, uint64_t *received);
+
+/**
+ * Close every connection being relayed, both ends, and return once done:
+ * what a server's idle timeout does between two polls an hour apart. The
+ * client finds its kept connection gone and opens a new one.
+ */
+void bench_relay_drop(bench_relay_t *r);
 
 #ifdef __cplusplus
 }

@@ -56,7 +56,7 @@ static int run_ours(const job_t *job, double *secs)
     ota_crypto_t crypto;
     ota_service_config_t cfg;
     static ota_service_t svc;
-    bench_check_t chk;
+    bench_check_t chk = {.ready = false};
     (void)posix_crypto_openssl(&crypto);
     err = posix_transport_curl_init(&tc, NULL, &tp);
     if (err == OTA_OK) {

@@ -124,3 +124,15 @@ int bench_begin(const bench_opts_t *o, const char *tag, char *work, size_t cap)
     snprintf(name, sizeof name, "bench-%s", tag);
     return test_tmpdir_make(work, cap, name) == OTA_OK ? 0 : 1;
 }
+
+int bench_begin_www(const bench_opts_t *o, const char *tag, char *work, size_t cap, char *docroot, size_t dcap)
+{
+    int begun = bench_begin(o, tag, work, cap);
+    if (begun != 0) {
+        return begun;
+    }
+    if ((size_t)snprintf(docroot, dcap, "%s/www", work) >= dcap || bench_mkdir(docroot) != OTA_OK) {
+        return 1;
+    }
+    return 0;
+}

@@ -61,6 +61,9 @@ bool bench_opts_take(bench_opts_t *o, int argc, char **argv, int *i);
  */
 int bench_begin(const bench_opts_t *o, const char *tag, char *work, size_t cap);
 
+/** bench_begin, and docroot (dcap bytes) = "<work>/www", made: what a server will serve. */
+int bench_begin_www(const bench_opts_t *o, const char *tag, char *work, size_t cap, char *docroot, size_t dcap);
+
 #ifdef __cplusplus
 }
 #endif

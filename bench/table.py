@@ -50,6 +50,10 @@ ROWS = [
      "one curl GET", None, None, "B"),
     ("5", "poll, no update, HTTPS: bytes", "poll.https.total", "poll.https.ref_total",
      "one curl GET", None, None, "B"),
+    ("5", "next poll, 304, HTTP: bytes", "poll.http.cond_total", "poll.http.cond_ref_total",
+     "curl, the same If-None-Match GET", "<=", 300, "B"),
+    ("5", "next poll, 304, HTTPS, TLS session resumed: bytes", "poll.https.cond_total",
+     "poll.https.cond_ref_total", "curl, the same on a resumed session", "<=", 1000, "B"),
     ("6", "signed bootloader: text (ECDSA P-256)", "fp.boot_ecdsa.text", 8396,
      "MCUboot ECDSA P-256 8.2 KB", "<=", 8192, "B"),
     ("6", "signed bootloader: static RAM (arena in)", "fp.boot_ecdsa.ram", None, "", None, None, "B"),
@@ -97,6 +101,10 @@ ROWS = [
      "curl --retry -C - && sha256sum", "ratio<=", 1.2, "s"),
     ("9", "update 256 KiB, lossy link: bytes both ways", "lossy.ours_bytes", "lossy.ref_bytes",
      "curl --retry -C -", None, None, "B"),
+    ("10", "power cut at 50 % of 1 MiB: bytes fetched again", "resume.cut50.again", "resume.sync_interval",
+     "sync interval", "ratio<=", 1.0, "B"),
+    ("10", "power cut at 90 % of 1 MiB: bytes fetched again", "resume.cut90.again", "resume.sync_interval",
+     "sync interval", "ratio<=", 1.0, "B"),
 ]
 
 

@@ -19,6 +19,7 @@ set(SYSOTA_CORE_SOURCES
   base64.c
   boot.c
   bootctl.c
+  datetime.c
   delta_io.c
   delta_jojo.c
   delta_vcdiff.c
@@ -26,6 +27,7 @@ set(SYSOTA_CORE_SOURCES
   file_publish.c
   handover.c
   hex.c
+  http.c
   imgdb.c
   json_check.c
   json_string.c
@@ -33,12 +35,12 @@ set(SYSOTA_CORE_SOURCES
   layout.c
   manifest.c
   name.c
-  rfc3339.c
   rollout.c
   service.c
   service_check.c
   service_download.c
   service_job.c
+  service_poll.c
   service_publish.c
   service_trust.c
   sigfile.c

@@ -2,9 +2,11 @@
  * libFuzzer target: the parsers of what a server sends a device with keys,
  * before any signature is checked: the manifest's detached signature file
  * (ota_sigfile_parse), an entry's base64 Signature (ota_base64_decode) and
- * the manifest's Expires (ota_rfc3339_parse).
+ * the manifest's Expires (ota_rfc3339_parse); and the HTTP header values
+ * any device reads (ota_http.h: an HTTP date, Retry-After, Content-Range,
+ * the validator kept).
  *
- * Every input goes through all three, from a heap copy of exactly its
+ * Every input goes through all of them, from a heap copy of exactly its
  * length, so that a read one byte past it is the sanitizer's report.
  * Beyond no crash, the round trips their headers promise are checked:
  *  - a signature file that parses is the encoding of what it parsed to, and
@@ -15,7 +17,11 @@
  *    written past;
  *  - a date-time that parses is between 1970 and the end of 9999 (give or
  *    take its offset), and written back as "YYYY-MM-DDTHH:MM:SSZ" parses to
- *    the same second.
+ *    the same second; an HTTP date likewise, written back as IMF-fixdate;
+ *  - a header value (as a transport hands it over: in its field, with its
+ *    NUL) gives a Retry-After wait no longer than the cap, a Content-Range
+ *    whose first byte is below its length, and a validator that is the
+ *    field's own text.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -23,6 +29,7 @@
 #include <time.h>
 
 #include "ota_codec.h"
+#include "ota_http.h"
 #include "ota_trust.h"
 #include "fuzz_check.h"
 
@@ -94,9 +101,24 @@ static void check_base64(const uint8_t *in, size_t size)
     free(dec);
 }
 
+/* t, a second a parser returned, written back in format (expect_len
+ * characters) parses to t again. */
+static void check_written_back(uint64_t t, int (*parse)(const char *, size_t, uint64_t *), const char *format,
+                               size_t expect_len)
+{
+    uint64_t back = 0;
+    char text[40];
+    time_t tt = (time_t)t;
+    struct tm tm;
+    CHECK(gmtime_r(&tt, &tm) != NULL);
+    size_t n = strftime(text, sizeof text, format, &tm);
+    CHECK(n == expect_len);
+    CHECK(parse(text, n, &back) == OTA_OK && back == t);
+}
+
 static void check_rfc3339(const uint8_t *in, size_t size)
 {
-    uint64_t t = 0, back = 0;
+    uint64_t t = 0;
     if (ota_rfc3339_parse((const char *)in, size, &t) != OTA_OK) {
         return;
     }
@@ -104,13 +126,48 @@ static void check_rfc3339(const uint8_t *in, size_t size)
     if (t > RFC3339_LAST_UTC) {
         return; /* in the year 10000 in UTC: not writable as a date-time */
     }
-    char text[32];
-    time_t tt = (time_t)t;
-    struct tm tm;
-    CHECK(gmtime_r(&tt, &tm) != NULL);
-    size_t n = strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    CHECK(n == 20);
-    CHECK(ota_rfc3339_parse(text, n, &back) == OTA_OK && back == t);
+    check_written_back(t, ota_rfc3339_parse, "%Y-%m-%dT%H:%M:%SZ", 20);
+}
+
+static void check_http_date(const uint8_t *in, size_t size)
+{
+    uint64_t t = 0;
+    if (ota_http_date_parse((const char *)in, size, &t) == OTA_OK) {
+        CHECK(t <= RFC3339_LAST_UTC);
+        check_written_back(t, ota_http_date_parse, "%a, %d %b %Y %H:%M:%S GMT", 29);
+    }
+}
+
+static int fuzz_utc(void *ctx, uint64_t *seconds)
+{
+    (void)ctx;
+    *seconds = 1796188770u;
+    return OTA_OK;
+}
+
+static void check_http_fields(const uint8_t *in, size_t size)
+{
+    ota_http_response_t r;
+    memset(&r, 0, sizeof r);
+    size_t n = size < OTA_HTTP_RETRY_AFTER_MAX ? size : OTA_HTTP_RETRY_AFTER_MAX;
+    memcpy(r.retry_after, in, n);
+    n = size < OTA_HTTP_CONTENT_RANGE_MAX ? size : OTA_HTTP_CONTENT_RANGE_MAX;
+    memcpy(r.content_range, in, n);
+    n = size < OTA_HTTP_VALIDATOR_MAX ? size : OTA_HTTP_VALIDATOR_MAX;
+    memcpy(r.etag, in, n);
+
+    ota_system_t sys = { .utc_time = fuzz_utc };
+    uint32_t ms = 0;
+    if (ota_http_retry_after(r.retry_after, &sys, 21600000u, &ms) == OTA_OK) {
+        CHECK(ms <= 21600000u);
+    }
+    uint32_t first = 0, length = 0;
+    if (ota_http_content_range(r.content_range, &first, &length) == OTA_OK) {
+        CHECK(length == 0 || first < length);
+    }
+    char v[OTA_HTTP_VALIDATOR_MAX + 1];
+    int kind = ota_http_validator(&r, (size & 1u) != 0, v);
+    CHECK(kind == OTA_HTTP_VALIDATOR_NONE ? v[0] == '\0' : strcmp(v, r.etag) == 0);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -124,6 +181,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check_sigfile(in, size);
     check_base64(in, size);
     check_rfc3339(in, size);
+    check_http_date(in, size);
+    check_http_fields(in, size);
     free(in);
     return 0;
 }

@@ -6,7 +6,12 @@
  *
  * Input: [flags] then responses, one per GET, each
  *   [status selector][length mode][len lo][len hi] + len body bytes.
- * When the input runs out, a GET fails with OTA_ERR_NET.
+ * The selector's low 4 bits pick the status (304, 429 and 503 among them);
+ * bits 4, 5 and 6 give the response an ETag, a Retry-After and a
+ * Content-Range, each the first bytes of the body taken as text (the
+ * service must read them without trusting them). When the input runs out,
+ * a GET fails with OTA_ERR_NET. The device has a trusted time, so that a
+ * Retry-After date is read too.
  *
  * Invariants (trap on violation):
  *   - whenever "update ready" is reported, the published file's SHA-256
@@ -271,6 +276,7 @@ static size_t in_len, in_pos;
 static struct {
     bool open;
     int status;
+    uint8_t headers;
     int64_t announced;
     const uint8_t *body;
     uint32_t body_len, sent;
@@ -286,11 +292,14 @@ static int tp_get(void *ctx, const char *url, const ota_http_options_t *opt)
 {
     (void)ctx;
     (void)url;
-    static const int statuses[] = { 200, 206, 404, 500, 200, 416, 200, 302 };
+    static const int statuses[] = { 200, 206, 404, 500, 200, 416, 200, 302,
+                                    304, 429, 503, 200, 206, 200, 304, 200 };
     if (srv.open || in_pos + 4u > in_len) {
         return OTA_ERR_NET;
     }
-    srv.status = statuses[take() & 7u];
+    uint8_t selector = take();
+    srv.status = statuses[selector & 15u];
+    srv.headers = (uint8_t)(selector >> 4);
     uint8_t mode = take() & 3u;
     uint32_t n = take();
     n |= (uint32_t)take() << 8;
@@ -315,6 +324,15 @@ static int tp_response(void *ctx, ota_http_response_t *resp)
     }
     resp->status = srv.status;
     resp->content_length = srv.announced;
+    char *fields[3] = { resp->etag, resp->retry_after, resp->content_range };
+    size_t caps[3] = { sizeof resp->etag, sizeof resp->retry_after, sizeof resp->content_range };
+    for (int i = 0; i < 3; i++) {
+        if (srv.headers & (1u << i)) {
+            size_t n = srv.body_len < caps[i] - 1u ? srv.body_len : caps[i] - 1u;
+            memcpy(fields[i], srv.body, n);
+            fields[i][n] = '\0';
+        }
+    }
     return OTA_OK;
 }
 
@@ -367,6 +385,13 @@ static uint32_t sys_random(void *ctx)
 {
     (void)ctx;
     return 12345u;
+}
+
+static int sys_utc(void *ctx, uint64_t *seconds)
+{
+    (void)ctx;
+    *seconds = 1796188770u + clock_ms / 1000u;
+    return OTA_OK;
 }
 
 static void sys_reset(void *ctx)
@@ -444,7 +469,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         .read = flash_read, .erase = flash_erase, .program = flash_program,
     };
     ota_transport_t transport = { NULL, tp_get, tp_response, tp_read, tp_close };
-    ota_system_t sys = { .now_ms = sys_now, .random = sys_random, .reset = sys_reset }; /* no log, no trusted time */
+    /* no log */
+    ota_system_t sys = { .now_ms = sys_now, .random = sys_random, .reset = sys_reset, .utc_time = sys_utc };
     ota_service_ports_t ports = { &flash, &store, &transport, &crypto, &sys };
 
     uint8_t flags = take();
@@ -454,7 +480,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cfg.layout.bootctl_addr = 0; /* two sectors */
     cfg.layout.app_addr = 8192;
     cfg.layout.app_size = FLASH_SIZE - 8192;
-    cfg.periodic = false;
+    cfg.periodic = (flags & 0x80u) != 0; /* the backoff's schedule, driven by the failures */
+    cfg.interval_ms = 60000;
     cfg.auto_update = (flags & 1u) != 0;
     cfg.resume = (flags & 2u) != 0;
     cfg.auto_reset = (flags & 4u) != 0;

@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # scripts/bench.sh BUILD_DIR   (what `make bench` runs, after `make build`)
 #
-# Prints the six figures of docs/performance.md, one "label number unit" line each,
+# Prints the ten figures of docs/performance.md, one "label number unit" line each,
 # then a table of every figure beside its reference and target:
 #   1. end-to-end 64 MiB update over HTTP and HTTPS vs curl + sha256sum
 #   2. install work on the simulated flash (erases, programmed, store read)
 #   3. a boot with nothing to do (flash read, store calls, bytes hashed)
 #   4. Cortex-M4 footprint of the bootloader, of the service core and of
 #      the delta decoders
-#   5. poll cost: bytes of one check that finds no update
+#   5. poll cost: bytes of one check that finds no update, and of the next
+#      one (conditional: a 304, on a resumed TLS session over HTTPS)
 #   6. signatures: the signed bootloader's footprint (built and measured by
 #      figure 4), one verify on the host (instructions counted by callgrind,
 #      stack), the extra bytes of a signed poll (measured by figure 5)
@@ -19,6 +20,7 @@
 #      marks, instructions from reset to the jump (direct, install 256 KiB)
 #   9. a 256 KiB update over 256 kbit/s with 5 % loss each way vs curl --retry -C -
 #      (inside tests/support/lossy_link.sh's network namespace)
+#  10. a power cut during a download: the bytes fetched again (<= the sync interval)
 # Benchmarks never pass or fail on time. The exit status is non-zero only
 # when a figure could not be measured at all (a benchmark or the footprint
 # build failed); the table says which.
@@ -39,7 +41,7 @@ results="$build/bench-results.txt"
 : >"$results"
 "$root/scripts/setup.sh" curl coreutils valgrind
 
-for b in bench_update bench_flash bench_poll bench_verify bench_delta bench_lossy; do
+for b in bench_update bench_flash bench_poll bench_verify bench_delta bench_lossy bench_resume; do
   if [ ! -x "$build/bench/$b" ]; then
     echo "bench: $build/bench/$b is missing (configure with -DSYSOTA_BENCH=ON)" >&2
     exit 2
@@ -66,7 +68,7 @@ section "4. Footprint: Cortex-M4 (arm-none-eabi-gcc -Os -mthumb -mcpu=cortex-m4)
 FOOTPRINT_COUNTER="$build/bench/bench_verify" "$root/footprint/footprint.sh" "$build/footprint" "$results" ||
   failed+=("4 footprint")
 
-section "5. Poll cost (one check, no update; unsigned, then signed)"
+section "5. Poll cost (one check, no update, then the next one: a 304; unsigned, then signed)"
 "$build/bench/bench_poll" --results "$results" --tmpdir "$tmp" || failed+=("5 poll")
 
 section "6. Signatures: one ECDSA P-256 verify on the host (callgrind; footprint and signed poll above)"
@@ -84,6 +86,9 @@ case $? in
   77) failed+=("9 lossy link (no network namespace here: see the SKIP line)") ;;
   *) failed+=("9 lossy link") ;;
 esac
+
+section "10. A power cut during a download (1 MiB, cut at 50 % and 90 %): bytes fetched again"
+"$build/bench/bench_resume" --results "$results" --tmpdir "$tmp" || failed+=("10 resume")
 
 rm -rf "$tmp"
 section "Summary"

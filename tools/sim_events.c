@@ -202,7 +202,9 @@ void simcmd_print_event(simcmd_printer_t *p, ota_service_event_t ev, const ota_s
         break;
     case OTA_EVENT_NO_UPDATE:
         signed_check(p);
-        if (d->reason == OTA_ERR_STATE && v != 0) {
+        if (d->not_modified) {
+            simcmd_say(p, "check: manifest unchanged since the last check (HTTP 304): no update (running v%u)", run);
+        } else if (d->reason == OTA_ERR_STATE && v != 0) {
             simcmd_say(p, "check: v%u on offer failed here before (row F0): not downloaded again (running v%u)", v,
                     run);
         } else if (d->reason != OTA_OK) {

@@ -93,6 +93,70 @@ static void test_every_byte_is_passed_on_unchanged_and_counted_per_direction(voi
     assert_int_equal(bench_relay_stop(&r), OTA_OK);
 }
 
+/* A client connected through the relay, and the server's end of it. */
+static void connect_through(bench_relay_t *r, int server, int *c, int *s)
+{
+    *c = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = lo(r->port);
+    assert_int_equal(connect(*c, (struct sockaddr *)&a, sizeof a), 0);
+    *s = accept(server, NULL, NULL);
+    assert_true(*s >= 0);
+}
+
+static void test_the_newest_connection_is_counted_on_its_own_too(void **state)
+{
+    (void)state;
+    int port, c1, s1, c2, s2;
+    int server = listen_any(&port);
+    bench_relay_t r;
+    uint8_t buf[64] = {0};
+    uint64_t sent, received;
+    assert_int_equal(bench_relay_start(&r, port), OTA_OK);
+    connect_through(&r, server, &c1, &s1);
+    assert_int_equal(write(c1, buf, 30), 30);
+    read_exactly(s1, buf, 30);
+    connect_through(&r, server, &c2, &s2);
+    /* the relay sees the second connection once bytes flow on it */
+    assert_int_equal(write(c2, buf, 7), 7);
+    read_exactly(s2, buf, 7);
+    assert_int_equal(write(s2, buf, 5), 5);
+    read_exactly(c2, buf, 5);
+    assert_int_equal(write(c1, buf, 11), 11); /* the older one keeps going */
+    read_exactly(s1, buf, 11);
+    bench_relay_last(&r, &sent, &received);
+    assert_int_equal(sent, 7);
+    assert_int_equal(received, 5);
+    assert_int_equal(bench_relay_sent(&r), 48);
+    assert_int_equal(bench_relay_connections(&r), 2);
+    close(c1);
+    close(s1);
+    close(c2);
+    close(s2);
+    close(server);
+    assert_int_equal(bench_relay_stop(&r), OTA_OK);
+}
+
+static void test_drop_closes_every_relayed_connection(void **state)
+{
+    (void)state;
+    int port, c, s;
+    int server = listen_any(&port);
+    bench_relay_t r;
+    uint8_t buf[8] = {0};
+    assert_int_equal(bench_relay_start(&r, port), OTA_OK);
+    connect_through(&r, server, &c, &s);
+    assert_int_equal(write(c, buf, 3), 3);
+    read_exactly(s, buf, 3);
+    bench_relay_drop(&r);
+    /* Both ends see the end of the stream, as after a server's idle close. */
+    assert_int_equal(read(c, buf, sizeof buf), 0);
+    assert_int_equal(read(s, buf, sizeof buf), 0);
+    close(c);
+    close(s);
+    close(server);
+    assert_int_equal(bench_relay_stop(&r), OTA_OK);
+}
+
 static void test_a_relay_that_never_started_stops_without_touching_any_descriptor(void **state)
 {
     (void)state;
@@ -112,6 +176,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_byte_is_passed_on_unchanged_and_counted_per_direction),
         cmocka_unit_test(test_a_relay_that_never_started_stops_without_touching_any_descriptor),
+        cmocka_unit_test(test_the_newest_connection_is_counted_on_its_own_too),
+        cmocka_unit_test(test_drop_closes_every_relayed_connection),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

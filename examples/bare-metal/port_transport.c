@@ -51,8 +51,15 @@ int port_transport_serve(const char *url, const void *data, uint32_t len)
  * firmware's built-in CA set) unless opt->insecure, and map a refusal to
  * OTA_ERR_TLS or a reason (OTA_ERR_TLS_EXPIRED, ...); send
  * "Range: bytes=<range_start>-" when range_start > 0 and the extra header
- * lines; follow up to max_redirects redirects, never from https to http
+ * lines, and "If-None-Match", "If-Modified-Since" and (with a Range)
+ * "If-Range" when those options are set (the strings stay valid until
+ * close()); follow up to max_redirects redirects, never from https to http
  * (OTA_ERR_REDIRECT); honour the connect and idle timeouts (OTA_ERR_TIMEOUT).
+ * Keep the socket open after the response when the server allows it (HTTP
+ * keep-alive), and the TLS session (mbedtls_ssl_get_session after the
+ * handshake, mbedtls_ssl_set_session before the next one; with
+ * MBEDTLS_SSL_SESSION_TICKETS the server's ticket rides along): the next
+ * poll then costs an abbreviated handshake instead of a full one.
  */
 static int tp_get(void *ctx, const char *url, const ota_http_options_t *opt)
 {
@@ -89,6 +96,11 @@ static int tp_get(void *ctx, const char *url, const ota_http_options_t *opt)
  * The final response's status and announced body length (-1 when the
  * server gave none), once its headers have arrived: OTA_ERR_AGAIN before,
  * an error if the request failed (OTA_ERR_NET, OTA_ERR_TLS..., OTA_ERR_TIMEOUT).
+ * The caller zeroed *resp: the real driver copies the values of ETag,
+ * Last-Modified, Retry-After and Content-Range into their fields as the
+ * header lines go by (a value too long for its field: leave it empty and
+ * set its OTA_HTTP_HDR_* bit in truncated), and the URL it ended at into
+ * final_url. A driver that leaves them empty costs full polls, not safety.
  */
 static int tp_response(void *ctx, ota_http_response_t *resp)
 {
@@ -98,6 +110,7 @@ static int tp_response(void *ctx, ota_http_response_t *resp)
     }
     resp->status = req.status;
     resp->content_length = (int64_t)(req.len - req.pos);
+    /* No validators here: every poll is a full one, every resume plain. */
     return OTA_OK;
 }
 

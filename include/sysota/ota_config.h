@@ -30,6 +30,31 @@
 #define OTA_HARDWARE_ID_MAX 32
 #endif
 
+/**
+ * Longest HTTP validator kept, in bytes without the NUL: an "ETag" (quotes
+ * and a "W/" prefix included) or a "Last-Modified" date. A longer one is
+ * treated as absent: the poll is then unconditional and a resume has no
+ * If-Range, never a cut-short validator.
+ */
+#ifndef OTA_HTTP_VALIDATOR_MAX
+#define OTA_HTTP_VALIDATOR_MAX 64
+#endif
+
+/** Longest "Retry-After" value kept (delta-seconds or an HTTP date), in bytes without the NUL. */
+#ifndef OTA_HTTP_RETRY_AFTER_MAX
+#define OTA_HTTP_RETRY_AFTER_MAX 32
+#endif
+
+/** Longest "Content-Range" value kept ("bytes 0-99/100"), in bytes without the NUL. */
+#ifndef OTA_HTTP_CONTENT_RANGE_MAX
+#define OTA_HTTP_CONTENT_RANGE_MAX 48
+#endif
+
+/** Longest final URL (after redirects) a transport reports, in bytes without the NUL. */
+#ifndef OTA_HTTP_URL_MAX
+#define OTA_HTTP_URL_MAX OTA_URL_MAX
+#endif
+
 /** Most rows in the image database (stored images, golden included). */
 #ifndef OTA_DB_MAX_ROWS
 #define OTA_DB_MAX_ROWS 8
@@ -43,6 +68,15 @@
 /** Name of the image database in the store. */
 #ifndef OTA_DB_NAME
 #define OTA_DB_NAME "image_database.csv"
+#endif
+
+/**
+ * Name of the service's poll state in the store: the validators of the
+ * last manifest processed and of the download in progress (docs/service.md).
+ * Reserved: no image may take it.
+ */
+#ifndef OTA_POLL_STATE_NAME
+#define OTA_POLL_STATE_NAME "poll.state"
 #endif
 
 /** Default number of boots of an unconfirmed (0xFC) image before rollback. */

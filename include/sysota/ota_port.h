@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sysota/ota_config.h"
 #include "sysota/ota_error.h"
 
 #ifdef __cplusplus
@@ -169,12 +170,51 @@ typedef struct ota_http_options {
     uint8_t max_redirects;
     uint32_t connect_timeout_ms; /**< 0: port default */
     uint32_t idle_timeout_ms;  /**< abort when no byte arrives for this long; 0: port default */
+    /*
+     * Conditional requests. Each value is a validator exactly as a server
+     * sent it in an earlier response (ETag with its quotes and any "W/",
+     * or a Last-Modified date); NULL: the header is not sent. Like the URL,
+     * the strings stay valid until close(), so a port may send the request
+     * in a later call.
+     */
+    const char *if_none_match;     /**< send "If-None-Match: <value>"; a match gives 304 and no body */
+    const char *if_modified_since; /**< send "If-Modified-Since: <value>"; not newer gives 304 */
+    const char *if_range;          /**< with range_start > 0: send "If-Range: <value>"; a changed
+                                        file then answers 200 with the whole body instead of 206 */
 } ota_http_options_t;
 
-/** What the server said, once its headers have arrived. */
+/** Bits of ota_http_response_t.truncated, one per header field. */
+#define OTA_HTTP_HDR_ETAG          0x01u
+#define OTA_HTTP_HDR_LAST_MODIFIED 0x02u
+#define OTA_HTTP_HDR_RETRY_AFTER   0x04u
+#define OTA_HTTP_HDR_CONTENT_RANGE 0x08u
+#define OTA_HTTP_HDR_FINAL_URL     0x10u
+
+/**
+ * What the server said, once its headers have arrived. The core zeroes the
+ * whole struct before every response() call, so a port fills only what it
+ * knows: a field it leaves empty reads as "header absent", and the core
+ * then works without it (an unconditional poll, a resume without If-Range,
+ * the backoff's own delay). Header fields are those of the final response
+ * (after redirects), NUL-terminated, with the spaces around the value
+ * removed and nothing else changed. A value too long for its field is never
+ * cut short: the field stays empty and its OTA_HTTP_HDR_* bit is set in
+ * truncated. A header sent twice: the last one counts.
+ */
 typedef struct ota_http_response {
-    int status;                /**< HTTP status code, e.g. 200, 206, 404 */
+    int status;                /**< HTTP status code, e.g. 200, 206, 304, 404 */
     int64_t content_length;    /**< body length announced by the server, -1 if unknown */
+    /** "ETag" (the port fills it for every status, 304 included) */
+    char etag[OTA_HTTP_VALIDATOR_MAX + 1];
+    /** "Last-Modified" */
+    char last_modified[OTA_HTTP_VALIDATOR_MAX + 1];
+    /** "Retry-After" as sent: delta-seconds or an HTTP date (the core reads it on 429 and 503) */
+    char retry_after[OTA_HTTP_RETRY_AFTER_MAX + 1];
+    /** "Content-Range" of a 206 (or 416): "bytes <first>-<last>/<length>" */
+    char content_range[OTA_HTTP_CONTENT_RANGE_MAX + 1];
+    /** The URL the final response came from (the request's own without redirects); "" if unknown */
+    char final_url[OTA_HTTP_URL_MAX + 1];
+    uint8_t truncated;         /**< OTA_HTTP_HDR_* of the headers that came but did not fit */
 } ota_http_response_t;
 
 typedef struct ota_transport {
@@ -182,11 +222,16 @@ typedef struct ota_transport {
     /**
      * Start a GET of url (http:// or https://). Returns quickly: connecting
      * and receiving happen in later read() calls. One request at a time.
+     * Keep the connection (and the TLS session) for the next request to the
+     * same host where the stack allows: a check's manifest and image GETs
+     * then share one connection, and a poll resumes the last TLS session
+     * instead of a full handshake (docs/service.md, "What a poll costs").
      */
     int (*get)(void *ctx, const char *url, const ota_http_options_t *opt);
     /**
-     * Status and announced length of the current response. OTA_ERR_AGAIN
-     * until the headers have arrived; an error if the request failed.
+     * Status, announced length and headers of the current response, in
+     * *resp (zeroed by the caller). OTA_ERR_AGAIN until the headers have
+     * arrived; an error if the request failed.
      */
     int (*response)(void *ctx, ota_http_response_t *resp);
     /**

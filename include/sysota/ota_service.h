@@ -33,7 +33,8 @@ typedef enum ota_service_event {
     OTA_EVENT_CHECK_START = 0,    /**< a manifest GET starts */
     OTA_EVENT_CHECK_FAILED,       /**< the manifest could not be fetched or parsed (reason) */
     OTA_EVENT_UPDATE_AVAILABLE,   /**< a version above the running one is offered (version) */
-    OTA_EVENT_NO_UPDATE,          /**< nothing to do (reason: first rejected entry's error, or OTA_OK) */
+    OTA_EVENT_NO_UPDATE,          /**< nothing to do (reason: first rejected entry's error, or OTA_OK);
+                                       not_modified: the server said 304, the manifest is the one last processed */
     OTA_EVENT_DOWNLOAD_START,     /**< image download starts (version; done > 0 when resuming) */
     OTA_EVENT_DOWNLOAD_PROGRESS,  /**< bytes stored so far (done) of total (0: unknown) */
     OTA_EVENT_DOWNLOAD_SUCCESS,   /**< the whole body is stored */
@@ -53,12 +54,23 @@ typedef enum ota_service_event {
     OTA_EVENT_GOLDEN_REPLACED     /**< a signed Golden entry replaced the golden copy (version) */
 } ota_service_event_t;
 
+/** ota_service_event_data_t.next_check_ms when the service checks only when asked (periodic off). */
+#define OTA_SERVICE_NO_CHECK UINT32_MAX
+
 /** The small payload of every event. */
 typedef struct ota_service_event_data {
     int reason;       /**< OTA_OK or the OTA_ERR_* that caused the event */
     uint32_t version; /**< the version concerned, 0 when none */
     uint32_t done;    /**< download progress: bytes stored */
     uint32_t total;   /**< bytes expected, 0 when the server did not say */
+    /**
+     * ms from this event to the next periodic check: after a failure the
+     * backoff's (or the server's Retry-After), otherwise the regular
+     * interval's; OTA_SERVICE_NO_CHECK when periodic checks are off.
+     * ota_service_check_now() checks at once whatever it says.
+     */
+    uint32_t next_check_ms;
+    bool not_modified; /**< NO_UPDATE: answered 304, no manifest body was fetched or parsed */
 } ota_service_event_data_t;
 
 /** Event callback; runs inside ota_service_task() or the API call that caused it. */
@@ -91,7 +103,19 @@ typedef struct ota_service_config {
     bool auto_update;             /**< download as soon as found; false: wait for download_now() */
     bool auto_reset;              /**< reset once the update is ready; false: wait for reset_now() */
     bool auto_confirm;            /**< confirm a first-boot (0xFC) image at init */
-    bool resume;                  /**< keep a partial download and continue it with a Range request */
+    bool resume;                  /**< keep a partial download and continue it with a Range request
+                                       (and If-Range, so that a file changed meanwhile starts over) */
+    uint32_t sync_interval;       /**< bytes: the download is made durable (store sync) at least this often,
+                                       so a power cut costs at most this much again (default 64 KiB);
+                                       0: only when it fails or ends */
+    uint16_t full_check_every;    /**< the manifest is fetched in full at least every this many checks
+                                       (default 24); between, a check sends the validator of the last
+                                       manifest processed and a 304 ends it. 1: every check in full
+                                       (no conditional polls), 0: never forced */
+    uint32_t backoff_base_ms;     /**< after a failed check or download the next periodic check comes
+                                       after a random wait in [0, base * 2^(failures-1)] (default 60 s);
+                                       0: failures keep the regular interval */
+    uint32_t backoff_max_ms;      /**< the backoff's ceiling, and of a server's Retry-After (default 6 h) */
     uint8_t max_images;           /**< database rows kept, golden included (2 .. OTA_DB_MAX_ROWS) */
 
     const ota_keys_t *keys;       /**< the keys the device trusts; NULL or none: unsigned updates (compatibility) */
@@ -148,6 +172,10 @@ typedef struct ota_service {
     char device_id[OTA_DEVICE_ID_MAX]; /* the system port's identity, for staged rollouts (not NUL-terminated) */
     uint8_t device_id_len;             /* its length; 0: none */
     uint32_t next_check;  /* now_ms of the next periodic check */
+    uint32_t retry_after; /* ms a 429 or 503 of the current job asked to wait, 0: none */
+    uint32_t synced;      /* bytes of the temporary file made durable (download) */
+    int32_t mf_reason;    /* the NO_UPDATE reason and version recorded with the manifest validator sent */
+    uint32_t mf_version;
     uint32_t t_start;     /* start of the current transfer */
     uint32_t t_last;      /* last byte received */
     uint32_t t_window;    /* start of the current rate window */
@@ -159,15 +187,27 @@ typedef struct ota_service {
     uint32_t mf_max;      /* effective manifest limit */
     int fh;               /* open store handle, -1 when none */
     int last_err;
+    uint16_t since_full;  /* checks since the manifest was last fetched in full */
+    uint8_t failures;     /* failed jobs in a row (the backoff's exponent) */
+    uint8_t vkind;        /* what validator holds (enum in the core), 0: nothing */
+    bool cond_sent;       /* the manifest GET carries the validator of the last manifest processed */
+    bool mf_fetched;      /* this job read a manifest in full (its validator may be recorded) */
     uint8_t step;         /* internal state */
     uint8_t after_clean;  /* state entered when the clean pass ends */
     uint8_t erase_i;
     bool http_open, sha_open, check_req, force_dl, adopt, clean_keep_dl, net_was_up;
     char name[OTA_STORE_NAME_MAX + 1]; /* final store name of the update */
     char tmp[OTA_STORE_NAME_MAX + 1];  /* its temporary name ".dl_<ver>_<8 hex>.tmp" */
+    /* The current GET's validator: the one it sends (If-None-Match, If-Range),
+     * then the one its response carried, kept until it is recorded. */
+    char validator[OTA_HTTP_VALIDATOR_MAX + 1];
 } ota_service_t;
 
-/** Fill cfg with the defaults (periodic hourly, auto update and reset, resume, 4 KiB manifest). */
+/**
+ * Fill cfg with the defaults (periodic hourly, auto update and reset, resume
+ * synced every 64 KiB, conditional polls with a full one every 24th,
+ * backoff from 1 min to 6 h, 4 KiB manifest).
+ */
 void ota_service_config_defaults(ota_service_config_t *cfg);
 
 /**

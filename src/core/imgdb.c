@@ -89,16 +89,6 @@ int ota_db_format_row(const ota_db_row_t *row, char *buf, uint32_t cap)
     return (int)need;
 }
 
-/* Length of a caller's name, looking no further than one byte past the
- * longest valid name (so an unterminated buffer is refused, not overrun). */
-static size_t strnlen_bounded(const char *name)
-{
-    size_t n = 0;
-    while (n <= OTA_STORE_NAME_MAX && name[n] != '\0') {
-        n++;
-    }
-    return n;
-}
 
 /* One of the five status values: any other byte is a damaged row. */
 static bool status_known(uint8_t status)
@@ -288,7 +278,7 @@ int ota_db_save(const ota_db_t *db, const ota_store_t *store)
 int ota_db_add(ota_db_t *db, const ota_store_t *store, const char *name, uint8_t status,
                uint32_t version, const uint8_t digest[OTA_SHA256_LEN])
 {
-    if (name == NULL || ota_name_check_image(name, strnlen_bounded(name), NULL) != OTA_OK) {
+    if (name == NULL || ota_name_check_image(name, ota_strnlen(name, OTA_STORE_NAME_MAX + 1u), NULL) != OTA_OK) {
         return OTA_ERR_NAME;
     }
     if (version == 0) {

@@ -1,6 +1,6 @@
 /*
- * Internal to the core: text codecs of the manifest's security fields
- * (base64.c, rfc3339.c). Pure, bounded, allocation-free.
+ * Internal to the core: text codecs of the manifest's security fields and
+ * of HTTP dates (base64.c, datetime.c). Pure, bounded, allocation-free.
  */
 #ifndef SYSOTA_OTA_CODEC_H
 #define SYSOTA_OTA_CODEC_H
@@ -34,5 +34,14 @@ int ota_base64_encode(const uint8_t *in, size_t len, char *out, size_t cap);
  * the next second. OTA_OK or OTA_ERR_INVALID_ARG.
  */
 int ota_rfc3339_parse(const char *s, size_t len, uint64_t *unix_seconds);
+
+/**
+ * An HTTP date in the one form servers send today, IMF-fixdate ("Sun, 06
+ * Nov 1994 08:49:37 GMT": English names, two-digit day, GMT), as seconds
+ * since 1970. The day's name is checked to be one, not to match the date.
+ * The obsolete RFC 850 and asctime forms are refused. OTA_OK or
+ * OTA_ERR_INVALID_ARG.
+ */
+int ota_http_date_parse(const char *s, size_t len, uint64_t *unix_seconds);
 
 #endif /* SYSOTA_OTA_CODEC_H */

@@ -33,6 +33,19 @@ static inline uint32_t ota_le32_get(const uint8_t *p)
  */
 uint32_t ota_crc32(const uint8_t *p, size_t len);
 
+/**
+ * The CRC-32 of what crc covered followed by len more bytes at p (crc 0:
+ * none before), so ota_crc32_continue(ota_crc32(a), b) == ota_crc32(a b).
+ */
+uint32_t ota_crc32_continue(uint32_t crc, const uint8_t *p, size_t len);
+
+/**
+ * Length of the string at s, looking at no more than max bytes: max when
+ * there is no NUL among them (so an unterminated buffer is measured, not
+ * overrun).
+ */
+size_t ota_strnlen(const char *s, size_t max);
+
 /** Decimal digits of v into out (no NUL). Returns the digit count, 1..10. */
 uint32_t ota_dec_format(uint32_t v, char out[10]);
 

@@ -31,6 +31,10 @@ void ota_service_config_defaults(ota_service_config_t *cfg)
     cfg->auto_update = true;
     cfg->auto_reset = true;
     cfg->resume = true;
+    cfg->sync_interval = 64u * 1024u;
+    cfg->full_check_every = 24;
+    cfg->backoff_base_ms = 60u * 1000u;
+    cfg->backoff_max_ms = 6u * 3600u * 1000u;
     cfg->max_images = 3;
     cfg->connect_timeout_ms = 10000u;
     cfg->idle_timeout_ms = 20000u;
@@ -122,6 +126,17 @@ int ota_service_init(ota_service_t *svc, const ota_service_config_t *cfg, const 
     if (svc->cfg.jitter_ms > svc->cfg.interval_ms / 2) {
         svc->cfg.jitter_ms = svc->cfg.interval_ms / 2;
     }
+    /* Clock differences are compared as int32_t: no wait may reach 2^31 ms. */
+    if (svc->cfg.backoff_max_ms > INT32_MAX) {
+        svc->cfg.backoff_max_ms = INT32_MAX;
+    }
+    if (svc->cfg.full_check_every != 0 && ports->sys->random != NULL) {
+        /* The count of checks since a full fetch lives in RAM: started at
+         * a random point, a device restarted before every check still
+         * fetches in full one check in full_check_every on average, and a
+         * fleet restarted together does not do it together. */
+        svc->since_full = (uint16_t)(ports->sys->random(ports->sys->ctx) % svc->cfg.full_check_every);
+    }
 
     ota_boot_config_t b;
     svc_boot_config(svc, &b);
@@ -195,12 +210,10 @@ int ota_service_init(ota_service_t *svc, const ota_service_config_t *cfg, const 
     return OTA_OK;
 }
 
-static void svc_schedule(ota_service_t *svc, uint32_t now)
+/* A check should start now: asked for, or the periodic one is due. */
+static bool svc_check_due(const ota_service_t *svc, bool up)
 {
-    uint32_t j = svc->cfg.jitter_ms;
-    uint32_t r = svc->port.sys->random ? svc->port.sys->random(svc->port.sys->ctx) : 0;
-    /* interval - jitter + [0, 2*jitter]: a fleet does not poll in lockstep. */
-    svc->next_check = now + svc->cfg.interval_ms - j + (j ? r % (2u * j + 1u) : 0u);
+    return up && (svc->check_req || (svc->cfg.periodic && (int32_t)(svc_now(svc) - svc->next_check) >= 0));
 }
 
 int ota_service_task(ota_service_t *svc)
@@ -216,7 +229,7 @@ int ota_service_task(ota_service_t *svc)
     now = svc_now(svc);
     up = s->network_up ? s->network_up(s->ctx) : true;
     if (up && !svc->net_was_up) {
-        svc->next_check = now + svc->cfg.first_check_ms;
+        svc_network_up(svc, now);
     }
     svc->net_was_up = up;
     if (!up && svc->http_open) {
@@ -228,12 +241,12 @@ int ota_service_task(ota_service_t *svc)
     switch ((enum svc_step)svc->step) {
     case ST_IDLE:
     case ST_AVAILABLE:
-        if (up && (svc->check_req || (svc->cfg.periodic && (int32_t)(now - svc->next_check) >= 0))) {
+        if (svc_check_due(svc, up)) {
             svc_schedule(svc, now);
             svc_start_check(svc);
             return 1;
         }
-        return svc->check_req && up ? 1 : 0;
+        return 0;
     case ST_READY:
     case ST_RESET:
     case ST_COUNT:
@@ -321,7 +334,7 @@ int ota_service_task(ota_service_t *svc)
     switch (ota_service_state(svc)) {
     case OTA_SERVICE_IDLE:
     case OTA_SERVICE_AVAILABLE:
-        return svc->check_req && up ? 1 : 0; /* a trigger queued by a callback runs next */
+        return svc_check_due(svc, up) ? 1 : 0; /* a trigger queued by a callback, or a check due, runs next */
     case OTA_SERVICE_READY:
     case OTA_SERVICE_RESET:
         return 0;

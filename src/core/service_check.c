@@ -7,6 +7,7 @@
  */
 #include <string.h>
 
+#include "ota_http.h"
 #include "ota_url.h"
 #include "ota_util.h"
 #include "service_internal.h"
@@ -29,6 +30,7 @@ void svc_start_check(ota_service_t *svc)
         return;
     }
     svc_http_options(svc, &opt, 0);
+    svc_poll_condition(svc, &opt);
     err = t->get(t->ctx, svc->cfg.manifest_url, &opt);
     if (err < 0) {
         svc_fail(svc, OTA_EVENT_CHECK_FAILED, err);
@@ -38,21 +40,43 @@ void svc_start_check(ota_service_t *svc)
     svc_transfer_start(svc);
 }
 
-void svc_step_mf_head(ota_service_t *svc)
+/* 304 to a conditional GET: the manifest is the one last processed, whose
+ * outcome for this device was "no update". Nothing is read or parsed. */
+static void mf_not_modified(ota_service_t *svc)
 {
     const ota_transport_t *t = svc->port.transport;
+    t->close(t->ctx);
+    svc->http_open = false;
+    svc->since_full++;
+    svc->last_err = OTA_OK;
+    svc->force_dl = false;
+    svc_backoff(svc, false);
+    svc_emit_not_modified(svc, svc->mf_reason, svc->mf_version);
+    svc_clean(svc, false, ST_IDLE);
+}
+
+void svc_step_mf_head(ota_service_t *svc)
+{
     ota_http_response_t r;
-    int err = t->response(t->ctx, &r);
+    int err = svc_response(svc, &r);
 
     if (err == OTA_ERR_AGAIN) {
         err = svc_transfer_check(svc, 0, svc->mf_max, svc->cfg.manifest_timeout_ms);
     } else if (err == OTA_OK) {
+        if (r.status == 304 && svc->cond_sent) {
+            mf_not_modified(svc);
+            return;
+        }
         if (r.status != 200) {
-            svc_log(svc, OTA_LOG_WARN, "ota: manifest HTTP status", r.status);
-            err = OTA_ERR_HTTP_STATUS;
+            err = svc_status_error(svc, &r, "ota: manifest HTTP status");
         } else if (r.content_length > (int64_t)svc->mf_max) {
             err = OTA_ERR_TOO_LARGE;
         } else {
+            /* Kept until the check's outcome is known: recorded only if it
+             * ends in "no update" (svc_poll_remember). */
+            svc->since_full = 0;
+            svc->mf_fetched = true;
+            svc->vkind = (uint8_t)ota_http_validator(&r, false, svc->validator);
             svc->done = 0;
             svc->step = ST_MF_BODY;
         }
@@ -207,6 +231,10 @@ void svc_step_decide(ota_service_t *svc)
     if (!svc->choice.has_update) {
         svc->last_err = OTA_OK;
         svc->force_dl = false;
+        /* The whole manifest is behind us (signature, Sequence, erase
+         * requests): only now may a 304 stand for it. */
+        svc_poll_remember(svc, svc->choice.first_reject_err, 0);
+        svc_backoff(svc, false);
         svc_emit(svc, OTA_EVENT_NO_UPDATE, svc->choice.first_reject_err, 0);
         svc_clean(svc, false, ST_IDLE);
         return;
@@ -244,6 +272,11 @@ void svc_step_decide(ota_service_t *svc)
         if (ota_db_find_name(&svc->db, svc->name)) {
             err = OTA_ERR_EXISTS;
         }
+    }
+    if (err == OTA_ERR_STATE) {
+        /* The version on offer failed here before: the answer stays "no
+         * update" for as long as this manifest and this device do. */
+        svc_poll_remember(svc, err, u->version);
     }
     if (err != OTA_OK) {
         svc_fail(svc, err == OTA_ERR_STATE ? OTA_EVENT_NO_UPDATE : OTA_EVENT_CHECK_FAILED, err);

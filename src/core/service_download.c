@@ -9,6 +9,7 @@
  */
 #include <string.h>
 
+#include "ota_http.h"
 #include "ota_trust.h"
 #include "service_internal.h"
 #include "ota_imgdb.h"
@@ -58,19 +59,15 @@ void svc_step_dl_open(ota_service_t *svc)
     uint32_t size = 0;
     int err;
 
-    svc->done = svc->total = svc->range = 0;
+    svc->done = svc->total = svc->range = svc->synced = 0;
     err = svc->port.crypto->sha256_start(svc->port.crypto->ctx, &svc->sha);
     svc->sha_open = err == OTA_OK;
-    if (err == OTA_OK) {
-        if (svc->cfg.resume && st->stat(st->ctx, svc->tmp, &size) == OTA_OK && size > 0) {
-            svc->fh = err = st->open(st->ctx, svc->tmp, OTA_STORE_READ);
-            svc->step = ST_DL_REHASH;
-        } else {
-            /* Creates an empty temp file: a cut leaves it for the next
-             * clean pass or resume, nothing published. */
-            svc->fh = err = st->open(st->ctx, svc->tmp, OTA_STORE_WRITE);
-            svc->step = ST_DL_GET;
-        }
+    if (err == OTA_OK && svc->cfg.resume && st->stat(st->ctx, svc->tmp, &size) == OTA_OK && size > 0) {
+        svc->fh = err = st->open(st->ctx, svc->tmp, OTA_STORE_READ);
+        svc->step = ST_DL_REHASH;
+    } else if (err == OTA_OK) {
+        /* The file is opened once the response says what it will hold. */
+        svc->step = ST_DL_GET;
     }
     if (err < 0) {
         svc_fail(svc, OTA_EVENT_DOWNLOAD_FAILED, err);
@@ -90,9 +87,8 @@ void svc_step_dl_rehash(ota_service_t *svc)
         n = c->sha256_update(c->ctx, &svc->sha, svc->cfg.buf, (size_t)n);
     } else if (n == 0) {
         svc_close_file(svc);
-        /* Opening for append changes nothing until the first write. */
-        svc->fh = n = st->open(st->ctx, svc->tmp, OTA_STORE_APPEND);
-        svc->range = svc->done;
+        /* What a cut left was durable, or it would not be here. */
+        svc->range = svc->synced = svc->done;
         svc->step = ST_DL_GET;
         svc_log(svc, OTA_LOG_INFO, "ota: resuming download at", (int32_t)svc->done);
     }
@@ -109,6 +105,12 @@ void svc_step_dl_get(ota_service_t *svc)
 
     svc_emit(svc, OTA_EVENT_DOWNLOAD_START, OTA_OK, svc->choice.update.version);
     svc_http_options(svc, &opt, svc->range);
+    if (svc->range > 0) {
+        /* The rest of the file the stored bytes came from, or (a changed
+         * file) the whole new one: never the tail of another. */
+        svc_dl_validator_load(svc);
+        opt.if_range = svc->validator[0] ? svc->validator : NULL;
+    }
     err = t->get(t->ctx, svc->choice.update.url, &opt);
     if (err < 0) {
         svc_fail(svc, OTA_EVENT_DOWNLOAD_FAILED, err);
@@ -140,22 +142,56 @@ static bool image_too_large(const ota_service_t *svc, uint32_t size)
     return (svc->cfg.layout.app_size != 0 && size > svc->cfg.layout.app_size) || (exact != 0 && size > exact);
 }
 
-/* The server ignored the Range request and sends the whole image: start the
- * file and the hash over. */
-static int dl_restart(ota_service_t *svc)
+/* The body of a 200 starts the file from byte 0: after a Range request
+ * the server ignored Range, or (If-Range) the file changed since the
+ * stored bytes came. Either way they go, and so does their hash. */
+static int dl_start_over(ota_service_t *svc)
 {
     const ota_store_t *st = svc->port.store;
     int err;
 
-    svc_log(svc, OTA_LOG_INFO, "ota: server ignored Range, full download", 200);
-    svc_close_file(svc);
+    svc_log(svc, OTA_LOG_INFO, "ota: whole file sent, download starts over", 200);
     svc_sha_release(svc);
-    svc->done = svc->range = 0;
-    /* Truncates the temp file: a cut leaves an empty or partial prefix. */
-    svc->fh = err = st->open(st->ctx, svc->tmp, OTA_STORE_WRITE);
-    if (err >= 0) {
+    svc->done = svc->range = svc->synced = 0;
+    /* Removed (atomic and durable) before the new validator is recorded:
+     * a cut in between can never leave the old bytes under the new one. */
+    err = st->remove(st->ctx, svc->tmp);
+    if (err == OTA_OK || err == OTA_ERR_NOT_FOUND) {
         err = svc->port.crypto->sha256_start(svc->port.crypto->ctx, &svc->sha);
         svc->sha_open = err == OTA_OK;
+    }
+    return err;
+}
+
+/* A 206 must start where the stored bytes end; a server that sends
+ * another range would splice the file. */
+static int dl_check_range(const ota_service_t *svc, const ota_http_response_t *r)
+{
+    uint32_t first, length;
+    if (r->content_range[0] == '\0') {
+        return OTA_OK; /* not told (a port that does not report it): the digest decides */
+    }
+    if (ota_http_content_range(r->content_range, &first, &length) != OTA_OK || first != svc->range) {
+        svc_log(svc, OTA_LOG_WARN, "ota: 206 for another range than asked", (int32_t)svc->range);
+        return OTA_ERR_NET;
+    }
+    return OTA_OK;
+}
+
+/* Open the temporary file for the body of r: from byte 0 (its validator
+ * recorded first), or at the end of the stored bytes. */
+static int dl_open_body(ota_service_t *svc, const ota_http_response_t *r)
+{
+    const ota_store_t *st = svc->port.store;
+    int err = OTA_OK;
+
+    if (svc->range == 0 && svc->cfg.resume) {
+        err = svc_dl_validator_record(svc, r);
+    }
+    if (err == OTA_OK) {
+        /* WRITE creates (or empties) the file, APPEND changes nothing until
+         * the first write: a cut leaves the stored prefix and no more. */
+        svc->fh = err = st->open(st->ctx, svc->tmp, svc->range ? OTA_STORE_APPEND : OTA_STORE_WRITE);
     }
     return err < 0 ? err : OTA_OK;
 }
@@ -164,30 +200,34 @@ void svc_step_dl_head(ota_service_t *svc)
 {
     const ota_transport_t *t = svc->port.transport;
     ota_http_response_t r;
-    int err = t->response(t->ctx, &r);
+    int err = svc_response(svc, &r);
 
     if (err == OTA_ERR_AGAIN) {
         err = svc_transfer_check(svc, 0, dl_expected(svc), svc->cfg.download_timeout_ms);
     } else if (err == OTA_OK) {
         if (r.status == 416 && svc->range) {
             /* Nothing left past our length: the file may already be whole
-             * (a cut after its last write). The digest decides. */
+             * (a cut after its last write). The digest decides, on bytes
+             * made durable by the verify step's sync. */
             t->close(t->ctx);
             svc->http_open = false;
             svc->total = svc->done;
-            svc->step = ST_VERIFY;
-            return;
+            err = dl_open_body(svc, &r);
+            if (err == OTA_OK) {
+                svc->step = ST_VERIFY;
+                return;
+            }
+        } else if (r.status == 200 && svc->range) {
+            err = dl_start_over(svc);
+        } else if (r.status == 206 && svc->range) {
+            err = dl_check_range(svc, &r);
+        } else if (r.status != 200) {
+            err = svc_status_error(svc, &r, "ota: image HTTP status");
         }
-        if (r.status == 200 && svc->range) {
-            err = dl_restart(svc);
-        } else if (r.status != 200 && !(r.status == 206 && svc->range)) {
-            svc_log(svc, OTA_LOG_WARN, "ota: image HTTP status", r.status);
-            err = OTA_ERR_HTTP_STATUS;
-        }
-        if (r.content_length > (int64_t)(UINT32_MAX - svc->range)) {
+        if (err == OTA_OK && r.content_length > (int64_t)(UINT32_MAX - svc->range)) {
             err = OTA_ERR_TOO_LARGE;
         }
-        svc->total = r.content_length >= 0 ? svc->range + (uint32_t)r.content_length : 0;
+        svc->total = r.content_length >= 0 && err == OTA_OK ? svc->range + (uint32_t)r.content_length : 0;
         if (err == OTA_OK && image_too_large(svc, svc->total)) {
             /* The bootloader could never install it, or it is not the image
              * of the manifest's Size: refuse before storing a byte. */
@@ -195,6 +235,9 @@ void svc_step_dl_head(ota_service_t *svc)
         } else if (err == OTA_OK && svc->total != 0 && svc->choice.update.size != 0 &&
                    svc->total < svc->choice.update.size) {
             err = OTA_ERR_SHORT_BODY; /* announced shorter than the manifest's Size */
+        }
+        if (err == OTA_OK) {
+            err = dl_open_body(svc, &r);
         }
         svc->step = ST_DL_BODY;
     }
@@ -222,13 +265,20 @@ void svc_step_dl_body(ota_service_t *svc)
             n = c->sha256_update(c->ctx, &svc->sha, svc->cfg.buf, (size_t)n) == OTA_OK ? n : OTA_ERR_IO;
         }
         if (n > 0) {
-            /* Not synced: a cut loses a suffix of the temp file, and a
-             * resume re-hashes whatever prefix survived. */
+            /* A cut loses at most the unsynced suffix of the temp file, and
+             * a resume re-hashes whatever prefix survived. */
             int err = st->write(st->ctx, svc->fh, svc->cfg.buf, (uint32_t)n);
+            svc->done += err < 0 ? 0u : (uint32_t)n;
+            if (err == OTA_OK && svc->cfg.sync_interval &&
+                (uint64_t)(svc->done - svc->synced) + svc->cfg.buf_size > svc->cfg.sync_interval) {
+                /* Synced before the next read could leave more than
+                 * sync_interval bytes exposed to a cut. */
+                err = st->sync(st->ctx, svc->fh);
+                svc->synced = svc->done;
+            }
             if (err < 0) {
                 n = err;
             } else {
-                svc->done += (uint32_t)n;
                 svc_emit(svc, OTA_EVENT_DOWNLOAD_PROGRESS, OTA_OK, svc->choice.update.version);
                 /* A server trickling bytes never trips the idle timeout: the
                  * rate and the whole-download limit do. */

@@ -52,6 +52,9 @@ enum svc_step {
 
 void svc_log(const ota_service_t *svc, ota_log_level_t level, const char *msg, int32_t value);
 void svc_emit(ota_service_t *svc, ota_service_event_t ev, int reason, uint32_t version);
+/* The NO_UPDATE of a 304: the reason and version the manifest's own had,
+ * with not_modified set. */
+void svc_emit_not_modified(ota_service_t *svc, int reason, uint32_t version);
 uint32_t svc_now(const ota_service_t *svc);
 
 /* Abandon the current job: close the transfer and the file, release the
@@ -70,6 +73,13 @@ void svc_transfer_start(ota_service_t *svc);
 int svc_transfer_check(ota_service_t *svc, uint32_t got, uint32_t expected, uint32_t limit_ms);
 
 void svc_http_options(const ota_service_t *svc, ota_http_options_t *opt, uint32_t range);
+/* The current GET's response into *r, zeroed first (a port fills only what
+ * it knows); the transport's answer: OTA_OK, OTA_ERR_AGAIN or an error. */
+int svc_response(ota_service_t *svc, ota_http_response_t *r);
+/* An HTTP status the step cannot use: logged (what: "ota: manifest HTTP
+ * status", ...), a 429's or 503's Retry-After kept for the backoff.
+ * Returns OTA_ERR_HTTP_STATUS. */
+int svc_status_error(ota_service_t *svc, const ota_http_response_t *r, const char *what);
 int svc_db_reload(ota_service_t *svc);
 bool svc_protected(const ota_service_t *svc, const ota_db_row_t *row);
 void svc_sha_release(ota_service_t *svc);
@@ -100,6 +110,33 @@ int svc_hash_chunk(ota_service_t *svc, uint8_t digest[OTA_SHA256_LEN]);
 
 /* svc_drop_version with its ERASED / ERASE_FAILED event. */
 int svc_evict(ota_service_t *svc, uint32_t version);
+
+/* ---- service_poll.c: the poll state file and the schedule ---------------- */
+
+/* Before the manifest GET: make it conditional (the validator of the last
+ * manifest processed, if it still applies to this device), or not. */
+void svc_poll_condition(ota_service_t *svc, ota_http_options_t *opt);
+/* A check ended in NO_UPDATE (reason, version) after a full fetch: record the
+ * manifest's validator held in svc->validator, with what the outcome
+ * depended on. Only now: a manifest cut short, refused, or leading to a
+ * download must be fetched in full again. */
+void svc_poll_remember(ota_service_t *svc, int reason, uint32_t version);
+/* Before a resumed GET: svc->validator (and vkind) = the validator recorded
+ * for svc->tmp's bytes, or none. */
+void svc_dl_validator_load(ota_service_t *svc);
+/* A download starts from byte 0 with response r: record its validator (one
+ * If-Range can use) for svc->tmp before a byte is stored, or take back an
+ * older one. OTA_OK or the store's error. */
+int svc_dl_validator_record(ota_service_t *svc, const ota_http_response_t *r);
+/* The next periodic check: interval +- jitter from now. */
+void svc_schedule(ota_service_t *svc, uint32_t now);
+/* The network came up: the first check soon, unless a backoff runs longer. */
+void svc_network_up(ota_service_t *svc, uint32_t now);
+/* A job ended: failed pushes the next check out (backoff, Retry-After),
+ * success forgets the failures and keeps the regular schedule. */
+void svc_backoff(ota_service_t *svc, bool failed);
+/* Keep a 429's or 503's Retry-After for the backoff. */
+void svc_retry_after(ota_service_t *svc, const ota_http_response_t *r);
 
 /* ---- the steps, one function each, by file -------------------------------- */
 

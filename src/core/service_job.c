@@ -17,16 +17,34 @@ void svc_log(const ota_service_t *svc, ota_log_level_t level, const char *msg, i
     ota_log(svc->port.sys, level, msg, value);
 }
 
-void svc_emit(ota_service_t *svc, ota_service_event_t ev, int reason, uint32_t version)
+static void svc_emit_data(ota_service_t *svc, ota_service_event_t ev, int reason, uint32_t version,
+                          bool not_modified)
 {
     ota_service_event_data_t d;
+    memset(&d, 0, sizeof d);
     d.reason = reason;
     d.version = version;
     d.done = svc->done;
     d.total = svc->total;
+    d.not_modified = not_modified;
+    d.next_check_ms = OTA_SERVICE_NO_CHECK;
+    if (svc->cfg.periodic) {
+        int32_t left = (int32_t)(svc->next_check - svc_now(svc));
+        d.next_check_ms = left > 0 ? (uint32_t)left : 0u;
+    }
     if (svc->cfg.on_event) {
         svc->cfg.on_event(svc->cfg.event_arg, ev, &d);
     }
+}
+
+void svc_emit(ota_service_t *svc, ota_service_event_t ev, int reason, uint32_t version)
+{
+    svc_emit_data(svc, ev, reason, version, false);
+}
+
+void svc_emit_not_modified(ota_service_t *svc, int reason, uint32_t version)
+{
+    svc_emit_data(svc, OTA_EVENT_NO_UPDATE, reason, version, true);
 }
 
 uint32_t svc_now(const ota_service_t *svc)
@@ -43,6 +61,20 @@ void svc_http_options(const ota_service_t *svc, ota_http_options_t *opt, uint32_
     opt->connect_timeout_ms = svc->cfg.connect_timeout_ms;
     opt->idle_timeout_ms = svc->cfg.idle_timeout_ms;
     opt->max_redirects = svc->cfg.max_redirects;
+}
+
+int svc_response(ota_service_t *svc, ota_http_response_t *r)
+{
+    const ota_transport_t *t = svc->port.transport;
+    memset(r, 0, sizeof *r);
+    return t->response(t->ctx, r);
+}
+
+int svc_status_error(ota_service_t *svc, const ota_http_response_t *r, const char *what)
+{
+    svc_log(svc, OTA_LOG_WARN, what, r->status);
+    svc_retry_after(svc, r);
+    return OTA_ERR_HTTP_STATUS;
 }
 
 void svc_transfer_start(ota_service_t *svc)
@@ -158,6 +190,9 @@ void svc_fail(ota_service_t *svc, ota_service_event_t ev, int err)
     svc->last_err = err;
     svc_log(svc, OTA_LOG_WARN, "ota: failed", err);
     svc->step = ST_IDLE;
+    /* A version refused for this device (disabled after a failed install)
+     * is an answer, not a failure to back off from. */
+    svc_backoff(svc, ev != OTA_EVENT_NO_UPDATE);
     svc_emit(svc, ev, err, svc->choice.has_update ? svc->choice.update.version : 0);
 }
 
@@ -178,6 +213,10 @@ void svc_job_reset(ota_service_t *svc)
     svc->name[0] = '\0';
     svc->adopt = false;
     svc->done = svc->total = 0;
+    svc->retry_after = 0;
+    svc->vkind = 0;
+    svc->validator[0] = '\0';
+    svc->mf_fetched = false;
 }
 
 /* Remove a version's row, then its file. In this order a cut in between

@@ -60,9 +60,8 @@ void svc_sig_start(ota_service_t *svc)
 
 void svc_step_sig_head(ota_service_t *svc)
 {
-    const ota_transport_t *t = svc->port.transport;
     ota_http_response_t r;
-    int err = t->response(t->ctx, &r);
+    int err = svc_response(svc, &r);
 
     if (err == OTA_ERR_AGAIN) {
         err = svc_transfer_check(svc, 0, OTA_SIGFILE_LEN, svc->cfg.manifest_timeout_ms);
@@ -71,7 +70,7 @@ void svc_step_sig_head(ota_service_t *svc)
             svc_log(svc, OTA_LOG_WARN, "ota: the manifest has no signature", r.status);
             err = OTA_ERR_UNSIGNED;
         } else if (r.status != 200) {
-            err = OTA_ERR_HTTP_STATUS;
+            err = svc_status_error(svc, &r, "ota: signature HTTP status");
         } else {
             svc->step = ST_SIG_BODY;
         }

@@ -1,9 +1,11 @@
 /* The core's shared helpers (ota_util.h). */
 #include "ota_util.h"
 
-uint32_t ota_crc32(const uint8_t *p, size_t len)
+#include <string.h>
+
+uint32_t ota_crc32_continue(uint32_t crc, const uint8_t *p, size_t len)
 {
-    uint32_t crc = 0xFFFFFFFFu;
+    crc = ~crc;
     for (size_t i = 0; i < len; i++) {
         crc ^= p[i];
         for (int b = 0; b < 8; b++) {
@@ -11,6 +13,17 @@ uint32_t ota_crc32(const uint8_t *p, size_t len)
         }
     }
     return ~crc;
+}
+
+uint32_t ota_crc32(const uint8_t *p, size_t len)
+{
+    return ota_crc32_continue(0, p, len);
+}
+
+size_t ota_strnlen(const char *s, size_t max)
+{
+    const char *nul = memchr(s, '\0', max);
+    return nul != NULL ? (size_t)(nul - s) : max;
 }
 
 uint32_t ota_dec_format(uint32_t v, char out[10])

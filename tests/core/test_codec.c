@@ -1,7 +1,8 @@
 /*
  * The codecs of the security fields, as a specification: base64 as RFC 4648
- * writes it and nothing looser, RFC 3339 date-times to seconds since the
- * epoch, and the detached manifest signature's fixed layout.
+ * writes it and nothing looser, RFC 3339 date-times and HTTP dates to
+ * seconds since the epoch, and the detached manifest signature's fixed
+ * layout.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -116,6 +117,49 @@ static void test_rfc3339_refuses_what_is_not_a_date_time(void **state)
     }
 }
 
+static void test_http_dates_are_seconds_since_the_epoch(void **state)
+{
+    static const struct {
+        const char *text;
+        uint64_t t;
+    } ok[] = {
+        { "Thu, 01 Jan 1970 00:00:00 GMT", 0 },
+        { "Sun, 06 Nov 1994 08:49:37 GMT", 784111777 },
+        { "Wed, 02 Dec 2026 05:19:30 GMT", 1796188770 },
+        { "Tue, 29 Feb 2000 12:00:00 GMT", 951825600 },
+        { "Mon, 29 Feb 2000 12:00:00 GMT", 951825600 }, /* the day's name is not checked against the date */
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        uint64_t t = 0;
+        assert_int_equal(ota_http_date_parse(ok[i].text, strlen(ok[i].text), &t), OTA_OK);
+        assert_int_equal(t, ok[i].t);
+    }
+}
+
+static void test_http_dates_other_than_imf_fixdate_are_refused(void **state)
+{
+    static const char *const bad[] = {
+        "Sunday, 06-Nov-94 08:49:37 GMT", /* RFC 850, obsolete */
+        "Sun Nov  6 08:49:37 1994",       /* asctime, obsolete */
+        "Sun, 06 Nov 1994 08:49:37 UTC",
+        "Sun, 6 Nov 1994 08:49:37 GMT",
+        "sun, 06 Nov 1994 08:49:37 GMT",
+        "Sun, 06 nov 1994 08:49:37 GMT",
+        "Sun, 31 Nov 1994 08:49:37 GMT",  /* November has 30 days */
+        "Sun, 06 Nov 1994 24:49:37 GMT",
+        "Sun, 06 Nov 1969 08:49:37 GMT",  /* before the epoch */
+        "Sun, 06 Nov 1994 08:49:37 GMT ",
+        "Xyz, 06 Nov 1994 08:49:37 GMT",
+        "",
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        uint64_t t;
+        assert_int_equal(ota_http_date_parse(bad[i], strlen(bad[i]), &t), OTA_ERR_INVALID_ARG);
+    }
+}
+
 static void test_a_sig_file_round_trips_and_any_other_shape_is_refused(void **state)
 {
     ota_sigfile_t sf;
@@ -159,6 +203,8 @@ int main(void)
         cmocka_unit_test(test_base64_never_writes_past_the_buffer),
         cmocka_unit_test(test_rfc3339_date_times_are_seconds_since_the_epoch),
         cmocka_unit_test(test_rfc3339_refuses_what_is_not_a_date_time),
+        cmocka_unit_test(test_http_dates_are_seconds_since_the_epoch),
+        cmocka_unit_test(test_http_dates_other_than_imf_fixdate_are_refused),
         cmocka_unit_test(test_a_sig_file_round_trips_and_any_other_shape_is_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1055,7 +1055,7 @@ static void test_unsafe_or_reserved_file_names_are_name_errors(void **state)
         "http://h/%2e%2e", "http://h/a%2fb.bin", "http://h/a%2Fb", "http://h/d/a\\b.bin", "http://h/..\\..\\x",
         "http://h/a\tb", "http://h/a\x7f", "http://h/a b", "http://h/a:b", "http://h/a*b", "http://h/a\"b",
         "http://h/\xc3\xa9.bin", "http://h/app.", "http://h/factory.bin", "http://h/FACTORY.BIN",
-        "http://h/image_database.csv", "http://h/Image_Database.CSV",
+        "http://h/image_database.csv", "http://h/Image_Database.CSV", "http://h/poll.state", "http://h/POLL.State",
         "http://h/abcdefghijklmnopqrstuvwxyz0123456", /* 33 characters */
     };
     (void)state;

@@ -223,6 +223,36 @@ static void test_a_device_without_keys_takes_unsigned_updates_as_the_original_do
     sec_close(s);
 }
 
+static void test_an_unchanged_signed_manifest_is_neither_fetched_nor_verified_again_until_a_full_check(void **state)
+{
+    (void)state;
+    sec_t *s = sec_open();
+    publish_one(s, 1, 1); /* the running version: nothing to do */
+    strcpy(fake_route(&s->ft, MF_URL)->etag, "\"s1\"");
+    s->f.cfg.full_check_every = 3;
+    check(s);
+    assert_false(fix_event(&s->f, OTA_EVENT_NO_UPDATE)->not_modified);
+    assert_int_equal(fake_gets_of(&s->ft, SIG_URL), 1);
+    /* A 304 stands for the manifest this device verified: no .sig. */
+    for (int i = 0; i < 2; i++) {
+        fix_clear_events(&s->f);
+        assert_int_equal(ota_service_check_now(&s->f.svc), OTA_OK);
+        fix_run(&s->f, 1);
+        assert_true(fix_event(&s->f, OTA_EVENT_NO_UPDATE)->not_modified);
+        assert_int_equal(fake_gets_of(&s->ft, SIG_URL), 1);
+    }
+    /* Every third check reads and verifies it in full: a server (or a man
+     * in the middle) answering 304 can hold a device back that long, no
+     * longer, and can never make it take anything. */
+    fix_clear_events(&s->f);
+    assert_int_equal(ota_service_check_now(&s->f.svc), OTA_OK);
+    fix_run(&s->f, 1);
+    assert_false(fix_event(&s->f, OTA_EVENT_NO_UPDATE)->not_modified);
+    assert_int_equal(fake_gets_of(&s->ft, SIG_URL), 2);
+    assert_string_equal(fake_route(&s->ft, MF_URL)->sent_if_none_match, "");
+    sec_close(s);
+}
+
 /* ---- arbitrary software ------------------------------------------------------------ */
 
 static void test_an_unsigned_manifest_is_refused(void **state)
@@ -716,6 +746,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_a_signed_release_is_installed_and_its_signature_kept_for_the_bootloader),
         cmocka_unit_test(test_a_device_without_keys_takes_unsigned_updates_as_the_original_does),
+        cmocka_unit_test(test_an_unchanged_signed_manifest_is_neither_fetched_nor_verified_again_until_a_full_check),
         cmocka_unit_test(test_an_unsigned_manifest_is_refused),
         cmocka_unit_test(test_a_manifest_changed_by_one_byte_is_refused),
         cmocka_unit_test(test_a_manifest_signed_by_an_unknown_key_is_refused),

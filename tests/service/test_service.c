@@ -642,6 +642,126 @@ static void test_a_corrupt_partial_download_fails_the_digest_and_the_next_check_
     t_close(t);
 }
 
+/* v6 on offer; its image route cut after `cut` bytes, with a validator. */
+static fake_route_t *t_cut_download(t_t *t, uint32_t cut, const char *etag, const char *date)
+{
+    int v[] = {6};
+    t_manifest(t, 1, v);
+    fake_route_t *r = fake_route_add(&t->ft, t->url[6], t->img[6], FIX_IMAGE_SIZE);
+    r->range = true;
+    r->cut_after = cut;
+    strcpy(r->etag, etag);
+    strcpy(r->last_modified, date);
+    return r;
+}
+
+static void test_a_resume_asks_for_the_rest_of_the_very_file_it_started_with(void **state)
+{
+    (void)state;
+    t_t *t = t_open(1, 0);
+    fake_route_t *r = t_cut_download(t, 7000, "\"i1\"", "Wed, 02 Dec 2026 05:19:30 GMT");
+    fix_start(&t->f);
+    t_check(t);
+    assert_int_equal(fix_event(&t->f, OTA_EVENT_DOWNLOAD_FAILED)->reason, OTA_ERR_NET);
+    assert_string_equal(r->sent_if_range, ""); /* a download from byte 0 has nothing to compare */
+    r->cut_after = 0;
+    fix_start(&t->f); /* across a restart: the validator is in the poll state */
+    fix_clear_events(&t->f);
+    t_check(t);
+    assert_int_equal(t->ft.last_range, 7000);
+    assert_string_equal(r->sent_if_range, "\"i1\"");
+    assert_int_equal(fix_event(&t->f, OTA_EVENT_DOWNLOAD_START)->done, 7000);
+    assert_int_equal(fix_event(&t->f, OTA_EVENT_UPDATE_READY)->version, 6);
+    t_close(t);
+}
+
+static void test_a_file_changed_since_the_cut_starts_over_from_byte_0_instead_of_mixing(void **state)
+{
+    (void)state;
+    t_t *t = t_open(1, 0);
+    /* The server first sends a build that is not the manifest's (v5's bytes). */
+    fake_route_t *r = t_cut_download(t, 7000, "\"old\"", "");
+    r->body = t->img[5];
+    fix_start(&t->f);
+    t_check(t);
+    assert_int_equal(fix_event(&t->f, OTA_EVENT_DOWNLOAD_FAILED)->reason, OTA_ERR_NET);
+    /* Then the right one, under a new ETag: If-Range "old" no longer holds. */
+    r->body = t->img[6];
+    strcpy(r->etag, "\"new\"");
+    r->cut_after = 0;
+    fix_clear_events(&t->f);
+    t_check(t);
+    assert_string_equal(r->sent_if_range, "\"old\"");
+    /* 200: the stored part goes, the whole file comes; no digest failure
+     * at the end of a spliced file. */
+    assert_int_equal(fix_find(&t->f, OTA_EVENT_VERIFY_FAILED, 0), -1);
+    assert_int_equal(fix_event(&t->f, OTA_EVENT_DOWNLOAD_SUCCESS)->done, FIX_IMAGE_SIZE);
+    assert_int_equal(fix_event(&t->f, OTA_EVENT_UPDATE_READY)->version, 6);
+    assert_true(store_holds(t, "app_v6.bin", 6));
+    t_close(t);
+}
+
+static void test_a_weak_etag_is_never_an_if_range_the_date_is(void **state)
+{
+    (void)state;
+    t_t *t = t_open(1, 0);
+    fake_route_t *r = t_cut_download(t, 7000, "W/\"i1\"", "Wed, 02 Dec 2026 05:19:30 GMT");
+    fix_start(&t->f);
+    t_check(t);
+    r->cut_after = 0;
+    t_check(t);
+    assert_string_equal(r->sent_if_range, "Wed, 02 Dec 2026 05:19:30 GMT");
+    assert_int_equal(fix_event(&t->f, OTA_EVENT_UPDATE_READY)->version, 6);
+    t_close(t);
+}
+
+static void test_a_download_without_a_validator_takes_back_an_older_one(void **state)
+{
+    (void)state;
+    t_t *t = t_open(1, 0);
+    char tmp[40];
+    fake_route_t *r = t_cut_download(t, 7000, "\"a\"", "");
+    fix_start(&t->f);
+    t_check(t); /* the part of 7000 bytes belongs to "a" */
+    tmp_name(tmp, 6);
+    assert_int_equal(t->f.dev.store.remove(t->f.dev.store.ctx, tmp), OTA_OK);
+    /* From byte 0 again, from a server that now gives no validator. */
+    strcpy(r->etag, "");
+    r->cut_after = 5000;
+    t_check(t);
+    strcpy(r->etag, "\"a\""); /* whatever the server says now, the part is not "a"'s */
+    r->cut_after = 0;
+    t_check(t);
+    assert_int_equal(t->ft.last_range, 5000);
+    assert_string_equal(r->sent_if_range, "");
+    assert_int_equal(fix_event(&t->f, OTA_EVENT_UPDATE_READY)->version, 6);
+    t_close(t);
+}
+
+static void test_a_206_for_another_range_than_asked_keeps_the_part_and_fails(void **state)
+{
+    (void)state;
+    t_t *t = t_open(1, 0);
+    char tmp[40];
+    uint32_t size;
+    fake_route_t *r = t_cut_download(t, 7000, "\"i1\"", "");
+    fix_start(&t->f);
+    t_check(t);
+    r->cut_after = 0;
+    r->range_shift = 100;
+    fix_clear_events(&t->f);
+    t_check(t);
+    assert_int_equal(fix_event(&t->f, OTA_EVENT_DOWNLOAD_FAILED)->reason, OTA_ERR_NET);
+    tmp_name(tmp, 6);
+    assert_true(fix_store_has(&t->f, tmp, &size));
+    assert_int_equal(size, 7000);
+    r->range_shift = 0;
+    fix_clear_events(&t->f);
+    t_check(t);
+    assert_int_equal(fix_event(&t->f, OTA_EVENT_UPDATE_READY)->version, 6);
+    t_close(t);
+}
+
 static void test_an_image_already_downloaded_is_only_marked_when_the_mark_was_lost(void **state)
 {
     (void)state;
@@ -1185,6 +1305,11 @@ int main(void)
         cmocka_unit_test(test_resume_falls_back_to_a_full_download_when_the_server_answers_200),
         cmocka_unit_test(test_a_complete_temp_file_is_verified_on_416_without_downloading_again),
         cmocka_unit_test(test_a_corrupt_partial_download_fails_the_digest_and_the_next_check_starts_over),
+        cmocka_unit_test(test_a_resume_asks_for_the_rest_of_the_very_file_it_started_with),
+        cmocka_unit_test(test_a_file_changed_since_the_cut_starts_over_from_byte_0_instead_of_mixing),
+        cmocka_unit_test(test_a_weak_etag_is_never_an_if_range_the_date_is),
+        cmocka_unit_test(test_a_download_without_a_validator_takes_back_an_older_one),
+        cmocka_unit_test(test_a_206_for_another_range_than_asked_keeps_the_part_and_fails),
         cmocka_unit_test(test_an_image_already_downloaded_is_only_marked_when_the_mark_was_lost),
         cmocka_unit_test(test_a_file_without_its_row_is_adopted_when_its_digest_matches),
         cmocka_unit_test(test_a_file_without_its_row_is_replaced_when_its_digest_differs),

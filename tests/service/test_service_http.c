@@ -245,6 +245,41 @@ static void test_nginx_http_update_to_the_highest_of_several_entries_then_reset(
     h_close(h);
 }
 
+/* The connection serial numbers of nginx's last n requests, oldest first. */
+static void last_connections(unsigned *conn, int n)
+{
+    static char log[1 << 20];
+    assert_int_equal(test_server_access_log(&nginx, log, sizeof log), OTA_OK);
+    size_t at = strlen(log);
+    int ends = 0;
+    while (at > 0 && !(log[at - 1] == '\n' && ++ends > n)) {
+        at--;
+    }
+    const char *line = log + at;
+    for (int i = 0; i < n; i++) {
+        assert_int_equal(sscanf(line, "%u", &conn[i]), 1);
+        line = strchr(line, '\n') + 1;
+    }
+}
+
+static void test_a_checks_manifest_and_image_travel_on_one_connection(void **state)
+{
+    (void)state;
+    const char *bases[] = {nginx.url, nginx.tls_url};
+    for (size_t i = 0; i < sizeof bases / sizeof bases[0]; i++) {
+        h_t *h = h_open(1);
+        h->f.cfg.trust_anchor = nginx.ca_file;
+        int v[] = {6};
+        h_manifest_of(h, bases[i], "one.json", 1, v);
+        h_check(h);
+        assert_ready(h, 6);
+        unsigned conn[2];
+        last_connections(conn, 2); /* the manifest's GET, then the image's */
+        assert_int_equal(conn[1], conn[0]);
+        h_close(h);
+    }
+}
+
 static void test_nginx_https_with_the_test_ca_and_tls_required_updates(void **state)
 {
     (void)state;
@@ -458,6 +493,80 @@ static void test_resume_from_python_http_server_falls_back_to_a_full_download(vo
     posix_transport_curl_stats(&h->curl, &last, NULL);
     assert_int_equal(last.body_bytes, FIX_IMAGE_SIZE); /* no Range support: 200, all of it */
     assert_ready(h, 6);
+    h_close(h);
+}
+
+static void test_an_unchanged_manifest_is_answered_304_by_nginx_and_python_http_server(void **state)
+{
+    (void)state;
+    const char *bases[] = {nginx.url, nginx.tls_url, pyhttp.url};
+    for (size_t i = 0; i < sizeof bases / sizeof bases[0]; i++) {
+        h_t *h = h_open(3);
+        h->f.cfg.full_check_every = 0;
+        h->f.cfg.trust_anchor = nginx.ca_file;
+        int v[] = {1, 3};
+        h_manifest_of(h, bases[i], "unchanged.json", 2, v);
+        h_check(h);
+        assert_false(fix_event(&h->f, OTA_EVENT_NO_UPDATE)->not_modified);
+        fix_clear_events(&h->f);
+        h_check(h);
+        assert_true(fix_event(&h->f, OTA_EVENT_NO_UPDATE)->not_modified);
+        posix_transport_curl_stats_t last;
+        posix_transport_curl_stats(&h->curl, &last, NULL);
+        assert_int_equal(last.requests, 1);
+        assert_int_equal(last.body_bytes, 0);
+        h_close(h);
+    }
+}
+
+/* nginx's ETag of docroot/name. */
+static void nginx_etag(h_t *h, const char *name, char out[OTA_HTTP_VALIDATOR_MAX + 1])
+{
+    char url[256];
+    uint8_t body[FIX_IMAGE_SIZE];
+    size_t len;
+    ota_http_response_t r;
+    test_server_url(url, sizeof url, nginx.url, name);
+    assert_int_equal(posix_transport_fetch_to_buffer(&h->f.tp, url, NULL, body, sizeof body, &len, &r, 0), OTA_OK);
+    assert_true(r.etag[0] == '"');
+    memcpy(out, r.etag, sizeof r.etag);
+}
+
+/* The first 8000 bytes of v6 from bad_server under ETag etag (quotes
+ * included), then the resume from nginx: the body bytes that second GET
+ * brought. */
+static uint32_t resume_from_nginx_after_a_cut_under(h_t *h, const char *etag)
+{
+    char url[512], tag[OTA_HTTP_VALIDATOR_MAX + 1];
+    snprintf(tag, sizeof tag, "%.*s", (int)strlen(etag) - 2, etag + 1);
+    snprintf(url, sizeof url, "%s/cut/app_v6.bin?after=8000&h=ETag:%%22%s%%22", bad.url, tag);
+    h_manifest_url(h, "cut.json", 6, url);
+    h_check(h);
+    assert_int_equal(fix_find(&h->f, OTA_EVENT_DOWNLOAD_FAILED, 0) >= 0, 1);
+    fix_clear_events(&h->f);
+    test_server_url(url, sizeof url, nginx.url, "app_v6.bin");
+    h_manifest_url(h, "resume.json", 6, url);
+    h_check(h);
+    assert_int_equal(fix_event(&h->f, OTA_EVENT_DOWNLOAD_START)->done, 8000);
+    assert_ready(h, 6);
+    posix_transport_curl_stats_t last;
+    posix_transport_curl_stats(&h->curl, &last, NULL);
+    return (uint32_t)last.body_bytes;
+}
+
+static void test_nginx_honours_if_range_the_rest_of_the_same_file_or_all_of_a_changed_one(void **state)
+{
+    (void)state;
+    h_t *h = h_open(1);
+    char etag[OTA_HTTP_VALIDATOR_MAX + 1];
+    nginx_etag(h, "app_v6.bin", etag);
+    /* The part came under nginx's own ETag: 206, the rest only. */
+    assert_int_equal(resume_from_nginx_after_a_cut_under(h, etag), FIX_IMAGE_SIZE - 8000);
+    h_close(h);
+    /* Under another one: the file is not the one the part came from, so
+     * nginx sends all of it and the download starts over. */
+    h = h_open(1);
+    assert_int_equal(resume_from_nginx_after_a_cut_under(h, "\"5f000000-4e20\""), FIX_IMAGE_SIZE);
     h_close(h);
 }
 
@@ -684,6 +793,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_nginx_http_no_update_when_only_the_running_version_is_offered),
         cmocka_unit_test(test_nginx_http_update_to_the_highest_of_several_entries_then_reset),
+        cmocka_unit_test(test_a_checks_manifest_and_image_travel_on_one_connection),
         cmocka_unit_test(test_nginx_https_with_the_test_ca_and_tls_required_updates),
         cmocka_unit_test(test_https_with_a_self_signed_or_wrong_ca_certificate_is_refused),
         cmocka_unit_test(test_a_refused_certificate_is_reported_with_its_reason),
@@ -695,6 +805,8 @@ int main(void)
         cmocka_unit_test(test_404_and_500_fail_with_HTTP_STATUS),
         cmocka_unit_test(test_a_connection_cut_mid_body_then_resume_with_range_from_nginx),
         cmocka_unit_test(test_resume_from_python_http_server_falls_back_to_a_full_download),
+        cmocka_unit_test(test_an_unchanged_manifest_is_answered_304_by_nginx_and_python_http_server),
+        cmocka_unit_test(test_nginx_honours_if_range_the_rest_of_the_same_file_or_all_of_a_changed_one),
         cmocka_unit_test(test_a_stalled_server_times_out),
         cmocka_unit_test(test_manifest_problems_fail_the_check_with_their_reason),
         cmocka_unit_test(test_a_full_or_failing_store_fails_the_download_cleanly),

@@ -6,8 +6,11 @@
  *  - the bootloader starts a verified image (the old or the new one),
  *  - the golden image is still stored,
  *  - a fresh service finishes the update (resuming or adopting what the cut
- *    left) and the next boot runs it,
+ *    left) and the next boot runs it, and then finds no update (a 304 once
+ *    the poll state knows the manifest),
  *  - no temporary file is left behind.
+ * Then what a cut in the middle of a download costs: the bytes fetched a
+ * second time are at most the configured sync interval.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -39,7 +42,12 @@ static sweep_t *sweep_open(void)
     fix_open(&s->f, 1);
     fake_init(&s->ft, &s->f.tp);
     fix_config(&s->f, MF_URL);
+    s->f.cfg.full_check_every = 0; /* every restart may send the validator */
     fix_serve_update(&s->ft, 6, MF_URL, IMG_URL, s->img, s->mf, sizeof s->mf);
+    /* Validators, so that every cut also meets the poll state's writes
+     * (the download's If-Range validator, the manifest's at the end). */
+    strcpy(fake_route(&s->ft, IMG_URL)->etag, "\"img-6\"");
+    strcpy(fake_route(&s->ft, MF_URL)->etag, "\"mf-6\"");
     return s;
 }
 
@@ -97,7 +105,9 @@ static bool one_cut(uint64_t k, sim_cut_mode_t mode)
 
     /* the updated device is clean and stable */
     service_round(s);
-    assert_true(fix_find(&s->f, OTA_EVENT_NO_UPDATE, 0) >= 0);
+    assert_false(fix_event(&s->f, OTA_EVENT_NO_UPDATE)->not_modified); /* a new running version */
+    service_round(s);
+    assert_true(fix_event(&s->f, OTA_EVENT_NO_UPDATE)->not_modified);
     assert_int_equal(fix_temp_files(&s->f), 0);
     ota_db_t db = fix_db(&s->f);
     assert_int_equal(ota_db_find_version(&db, 6)->status, OTA_STATUS_VALID);
@@ -140,12 +150,74 @@ static void test_a_cut_tearing_any_write_of_an_update_leaves_a_bootable_device_t
     sweep(SIM_CUT_TORN);
 }
 
+/* A cut of the store operation that follows the moment the download
+ * has stored `at` bytes. */
+typedef struct cut_plan {
+    sweep_t *s;
+    uint32_t at;
+    bool armed;
+    ota_service_event_cb record; /* the fixture's own event log */
+} cut_plan_t;
+
+static cut_plan_t g_plan;
+
+static void cut_when_reached(void *arg, ota_service_event_t ev, const ota_service_event_data_t *d)
+{
+    g_plan.record(arg, ev, d);
+    if (ev == OTA_EVENT_DOWNLOAD_PROGRESS && !g_plan.armed && d->done >= g_plan.at) {
+        sim_power_t *p = &g_plan.s->f.dev.power;
+        g_plan.armed = true;
+        assert_int_equal(sim_power_arm(p, sim_power_ops(p) + 1u, SIM_CUT_SKIP), OTA_OK);
+    }
+}
+
+/* Image bytes served again to finish an update whose download lost its
+ * power at `at` bytes, with syncs every `interval` bytes. */
+static uint64_t refetched_after_a_cut_at(uint32_t at, uint32_t interval)
+{
+    sweep_t *s = sweep_open();
+    uint32_t v;
+    s->f.cfg.sync_interval = interval;
+    g_plan = (cut_plan_t){.s = s, .at = at, .record = s->f.cfg.on_event};
+    s->f.cfg.on_event = cut_when_reached;
+    fix_start(&s->f);
+    assert_int_equal(sim_power_reset_count(&s->f.dev.power), OTA_OK);
+    assert_int_equal(ota_service_check_now(&s->f.svc), OTA_OK);
+    fix_run(&s->f, 1);
+    assert_true(sim_power_was_cut(&s->f.dev.power));
+    boot_ok(s, &v);
+    assert_int_equal(v, 1);
+    service_round(s);
+    assert_int_equal(fix_event(&s->f, OTA_EVENT_UPDATE_READY)->version, 6);
+    assert_true(fix_event(&s->f, OTA_EVENT_DOWNLOAD_START)->done > 0); /* resumed, not restarted */
+    uint64_t again = fake_route(&s->ft, IMG_URL)->served - FIX_IMAGE_SIZE;
+    sweep_close(s);
+    return again;
+}
+
+static void test_a_cut_at_half_or_nine_tenths_of_a_download_costs_at_most_the_sync_interval_again(void **state)
+{
+    (void)state;
+    static const uint32_t at[] = {FIX_IMAGE_SIZE / 2u, FIX_IMAGE_SIZE * 9u / 10u};
+    for (size_t i = 0; i < sizeof at / sizeof at[0]; i++) {
+        uint64_t again = refetched_after_a_cut_at(at[i], 4096);
+        printf("cut at %u of %u bytes, synced every 4096: %llu bytes fetched again\n", (unsigned)at[i],
+               FIX_IMAGE_SIZE, (unsigned long long)again);
+        assert_true(again <= 4096u);
+        /* The chunk buffer is 1 KiB: syncing at most every interval, not every chunk. */
+        again = refetched_after_a_cut_at(at[i], 0);
+        printf("cut at %u of %u bytes, never synced: %llu bytes fetched again\n", (unsigned)at[i], FIX_IMAGE_SIZE,
+               (unsigned long long)again);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_a_cut_skipping_any_write_of_an_update_leaves_a_bootable_device_that_finishes_it),
         cmocka_unit_test(test_a_cut_right_after_any_write_of_an_update_leaves_a_bootable_device_that_finishes_it),
         cmocka_unit_test(test_a_cut_tearing_any_write_of_an_update_leaves_a_bootable_device_that_finishes_it),
+        cmocka_unit_test(test_a_cut_at_half_or_nine_tenths_of_a_download_costs_at_most_the_sync_interval_again),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -32,6 +32,11 @@ Modes, chosen per request by the first path segment, or for every request by
   /reset/FILE[?after=N]   headers and N bytes (default: half), then a TCP reset
   /redirect/PATH          302 with "Location: /PATH" (PATH may itself be a mode)
 
+Any request may add response headers with ?h=NAME:VALUE (repeatable), e.g.
+/status/503?h=Retry-After:120 or /FILE?h=ETag:"v1": they go with whatever
+the mode answers; a redirect keeps them to itself (its Location carries the
+other query parameters only).
+
 A "status:CODE" mode on the command line is the same as /status/CODE/PATH;
 "redirect" is only accepted in a path.
 Every request is logged to stderr with --verbose.
@@ -77,7 +82,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send_response(code)
         self.send_header("Content-Type", "application/octet-stream")
         self.send_header("Content-Length", str(length))
-        for name, value in extra:
+        for name, value in list(extra) + getattr(self, "asked_headers", []):
             self.send_header(name, value)
         self.send_header("Connection", "close")
         self.end_headers()
@@ -107,6 +112,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         url = urllib.parse.urlsplit(self.path)
         query = urllib.parse.parse_qs(url.query)
         path = urllib.parse.unquote(url.path)
+        self.asked_headers = [tuple(h.split(":", 1)) for h in query.get("h", []) if ":" in h]
 
         if self.server.mode:
             mode = self.server.mode
@@ -139,8 +145,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if mode == "redirect":
             body = b"moved\n"
             target = "/" + rest.lstrip("/")
-            if url.query:
-                target += "?" + url.query
+            # The asked headers go with this answer only, not the target's.
+            kept = [(k, v) for k, v in urllib.parse.parse_qsl(url.query) if k != "h"]
+            if kept:
+                target += "?" + urllib.parse.urlencode(kept)
             self._headers(302, len(body), [("Location", target)])
             self.wfile.write(body)
             return

@@ -12,6 +12,12 @@
 #   kind       nginx | python          *.log      the server's logs
 # nginx also answers /rCODE/PATH (CODE 301, 302, 303, 307, 308) with a
 # redirect to /PATH, on both ports, for trying a device behind redirects.
+# Neither server sends validators (ETag, Last-Modified) nor answers 304:
+# the demo and the simulator's tests rewrite a manifest several times a
+# second, often to one of the same length, and both servers' validators are
+# the file's modification second (and size), which such a rewrite keeps. A
+# device would rightly take the new manifest for the one it saw; a real
+# publisher does not rewrite that fast (docs/fleet.md).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -79,6 +85,7 @@ start() {
       for t in client_body proxy fastcgi uwsgi scgi; do echo "  ${t}_temp_path $state/tmp/$t;"; done
       echo "  types { application/json json; text/plain txt; text/html html; }"
       echo "  default_type application/octet-stream; sendfile on; tcp_nopush on;"
+      echo "  etag off; if_modified_since off; add_header Last-Modified \"\";"
       echo "  server { listen 127.0.0.1:$port; root $docroot;"
       redirects
       echo "  }"
@@ -101,8 +108,16 @@ start() {
     echo "https://127.0.0.1:$tls_port" >"$state/https_url"
     echo nginx >"$state/kind"
   else
-    nohup "$PY" -m http.server --bind 127.0.0.1 --directory "$docroot" "$port" \
-      >>"$state/server.log" 2>&1 </dev/null &
+    # python3 -m http.server, without its Last-Modified (see above).
+    nohup "$PY" -c '
+import functools, http.server, sys
+class Handler(http.server.SimpleHTTPRequestHandler):
+    def send_header(self, name, value):
+        if name.lower() != "last-modified":
+            super().send_header(name, value)
+handler = functools.partial(Handler, directory=sys.argv[1])
+http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[2])), handler).serve_forever()
+' "$docroot" "$port" >>"$state/server.log" 2>&1 </dev/null &
     echo $! >"$state/pid"
     wait_port "$port"
     echo python >"$state/kind"

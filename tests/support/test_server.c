@@ -321,6 +321,13 @@ static void nginx_redirects(FILE *f, const char *other)
     fprintf(f, "    location ~ ^/other(/.*)$ { return 302 %s$1$is_args$args; }\n", other);
 }
 
+/* /close/PATH: PATH, and the connection closed after the answer (a server's
+ * idle timeout, without waiting for it). */
+static void nginx_close(FILE *f, const char *docroot)
+{
+    fprintf(f, "    location /close/ { alias %s/; keepalive_timeout 0; }\n", docroot);
+}
+
 /* make_test_ca.sh's certificate of each test_bad_cert_t. */
 static const char *const bad_cert_names[TEST_CERT_BAD_COUNT] = {"expired", "notyet", "wrongname",
                                                                 "unknown"};
@@ -342,23 +349,36 @@ static int nginx_write_conf(const test_server_t *s, const char *conf)
     fprintf(f, "pid %s/nginx.pid;\nerror_log %s/error.log warn;\n", d, d);
     fprintf(f, "events { worker_connections 256; }\n");
     fprintf(f, "http {\n");
-    fprintf(f, "  access_log %s/access.log;\n", d);
+    /* One line per request, for tests that look at what the server saw:
+     * the connection's serial number and its request count, whether TLS
+     * resumed a session ("r") or not ("."), and the request headers the
+     * transport chooses to send or not. */
+    fprintf(f, "  log_format sysota '$connection $connection_requests $ssl_session_reused $status \"$request\" "
+               "inm=\"$http_if_none_match\" ims=\"$http_if_modified_since\" ir=\"$http_if_range\" "
+               "range=\"$http_range\" accept=\"$http_accept\"';\n");
+    fprintf(f, "  access_log %s/access.log sysota;\n", d);
     fprintf(f, "  client_body_temp_path %s/tmp/body;\n  proxy_temp_path %s/tmp/proxy;\n", d, d);
     fprintf(f, "  fastcgi_temp_path %s/tmp/fastcgi;\n  uwsgi_temp_path %s/tmp/uwsgi;\n", d, d);
     fprintf(f, "  scgi_temp_path %s/tmp/scgi;\n", d);
     fprintf(f, "  types { application/json json; text/plain txt; text/html html; }\n");
     fprintf(f, "  default_type application/octet-stream;\n");
     fprintf(f, "  sendfile on;\n  tcp_nopush on;\n  keepalive_timeout 30;\n");
+    /* What a production server keeps: TLS sessions a client may resume
+     * (without a cache nginx resumes only by ticket, which libcurl does
+     * not offer over TLS 1.2). */
+    fprintf(f, "  ssl_session_cache shared:sysota:1m;\n");
     char http[TEST_SERVER_URL_MAX], https[TEST_SERVER_URL_MAX];
     fmt(http, sizeof http, "http://127.0.0.1:%d", s->port);
     fmt(https, sizeof https, "https://127.0.0.1:%d", s->tls_port);
     fprintf(f, "  server { listen 127.0.0.1:%d; root %s;\n", s->port, s->docroot);
     nginx_redirects(f, https);
+    nginx_close(f, s->docroot);
     fprintf(f, "  }\n");
     fprintf(f, "  server { listen 127.0.0.1:%d ssl; root %s;\n"
                "    ssl_certificate %s/tls/server.crt; ssl_certificate_key %s/tls/server.key;\n",
             s->tls_port, s->docroot, d, d);
     nginx_redirects(f, http);
+    nginx_close(f, s->docroot);
     fprintf(f, "  }\n");
     fprintf(f, "  server { listen 127.0.0.1:%d ssl; root %s;\n"
                "    ssl_certificate %s/tls/self.crt; ssl_certificate_key %s/tls/self.key; }\n",
@@ -567,4 +587,22 @@ int test_server_stop(test_server_t *s)
     }
     s->dir[0] = '\0';
     return err;
+}
+
+int test_server_access_log(const test_server_t *s, char *out, size_t cap)
+{
+    char path[TEST_SERVER_PATH_MAX];
+    if (s == NULL || out == NULL || cap == 0 || s->kind != TEST_SERVER_NGINX ||
+        fmt(path, sizeof path, "%s/access.log", s->dir)) {
+        return OTA_ERR_INVALID_ARG;
+    }
+    FILE *f = fopen(path, "r");
+    if (f == NULL) {
+        out[0] = '\0';
+        return OTA_ERR_IO;
+    }
+    size_t n = fread(out, 1, cap - 1, f);
+    out[n] = '\0';
+    fclose(f);
+    return OTA_OK;
 }

@@ -10,7 +10,8 @@
  *                      `tls_port` also redirect: /rCODE/PATH answers CODE
  *                      (301, 302, 303, 307, 308) with Location /PATH, /loop
  *                      redirects to itself, /other/PATH sends PATH to the
- *                      other scheme's port (http <-> https). Each
+ *                      other scheme's port (http <-> https), /close/PATH
+ *                      serves PATH and closes the connection after it. Each
  *                      `tls_bad_port[i]` serves HTTPS with a certificate
  *                      that has one thing wrong (test_bad_cert_t).
  *   TEST_SERVER_PY_HTTP `python3 -m http.server` (what Microchip's guide suggests).
@@ -91,6 +92,15 @@ int test_server_start(test_server_t *s, test_server_kind_t kind, const char *doc
 
 /** Stop the server (SIGTERM, then SIGKILL if it lingers), reap it, remove s->dir. */
 int test_server_stop(test_server_t *s);
+
+/**
+ * nginx's access log so far into out (NUL-terminated, at most cap-1 bytes),
+ * one line per request: "<connection> <request on it> <r|.> <status>
+ * "<request line>" inm="..." ims="..." ir="..." range="..." accept="..."",
+ * the last five the request's If-None-Match, If-Modified-Since, If-Range,
+ * Range and Accept ("" when not sent), "r" when TLS resumed a session.
+ */
+int test_server_access_log(const test_server_t *s, char *out, size_t cap);
 
 /** True when nginx can be found (tests that need it may skip otherwise). */
 int test_server_have_nginx(void);

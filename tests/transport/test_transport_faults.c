@@ -55,7 +55,7 @@ typedef check_transport_t fixture_t;
 
 static int fetch(fixture_t *f, const char *path, const ota_http_options_t *opt, check_result_t *r)
 {
-    char url[160];
+    char url[600];
     assert_int_equal(test_server_url(url, sizeof url, bad.url, path), OTA_OK);
     memset(got, 0, FILE_SIZE);
     return check_fetch(&f->tp, url, opt, got, FILE_SIZE, 8192u, r);
@@ -281,6 +281,73 @@ static void test_one_hop_more_than_the_request_allows_fails_with_REDIRECT(void *
     assert_int_equal(r.len, 0);
 }
 
+static void test_a_503_reports_the_retry_after_it_carries(void **state)
+{
+    check_result_t r;
+    assert_int_equal(fetch(*state, "status/503?h=Retry-After:120", NULL, &r), OTA_OK);
+    assert_int_equal(r.resp.status, 503);
+    assert_string_equal(r.resp.retry_after, "120");
+    assert_int_equal(fetch(*state, "status/429?h=Retry-After:Wed,%2002%20Dec%202026%2005:21:00%20GMT", NULL, &r),
+                     OTA_OK);
+    assert_int_equal(r.resp.status, 429);
+    assert_string_equal(r.resp.retry_after, "Wed, 02 Dec 2026 05:21:00 GMT");
+}
+
+static void test_header_values_lose_the_spaces_around_them_and_names_match_in_any_case(void **state)
+{
+    check_result_t r;
+    assert_int_equal(fetch(*state, "app.bin?h=etag:%20%20%22v1%22%20%20&h=LAST-MODIFIED:%09x", NULL, &r), OTA_OK);
+    assert_string_equal(r.resp.etag, "\"v1\"");
+    assert_string_equal(r.resp.last_modified, "x");
+    /* A header sent twice: the last one counts. */
+    assert_int_equal(fetch(*state, "app.bin?h=ETag:%22a%22&h=ETag:%22b%22", NULL, &r), OTA_OK);
+    assert_string_equal(r.resp.etag, "\"b\"");
+}
+
+static void test_a_value_too_long_for_its_field_is_absent_and_flagged_never_cut_short(void **state)
+{
+    char path[600];
+    char tag[OTA_HTTP_VALIDATOR_MAX + 2];
+    check_result_t r;
+    /* Exactly the limit fits. */
+    memset(tag, 'a', OTA_HTTP_VALIDATOR_MAX);
+    tag[OTA_HTTP_VALIDATOR_MAX] = '\0';
+    snprintf(path, sizeof path, "app.bin?h=ETag:%s", tag);
+    assert_int_equal(fetch(*state, path, NULL, &r), OTA_OK);
+    assert_string_equal(r.resp.etag, tag);
+    assert_int_equal(r.resp.truncated, 0);
+    /* One more does not: no ETag at all, rather than a wrong one. */
+    strcat(tag, "a");
+    snprintf(path, sizeof path, "app.bin?h=ETag:%s&h=Retry-After:5", tag);
+    assert_int_equal(fetch(*state, path, NULL, &r), OTA_OK);
+    assert_string_equal(r.resp.etag, "");
+    assert_int_equal(r.resp.truncated, OTA_HTTP_HDR_ETAG);
+    assert_string_equal(r.resp.retry_after, "5"); /* the others are unharmed */
+    assert_int_equal(r.len, FILE_SIZE);
+    /* The final URL too. */
+    int n = snprintf(path, sizeof path, "app.bin?pad=");
+    memset(path + n, 'p', OTA_HTTP_URL_MAX);
+    path[n + OTA_HTTP_URL_MAX] = '\0';
+    assert_int_equal(fetch(*state, path, NULL, &r), OTA_OK);
+    assert_string_equal(r.resp.final_url, "");
+    assert_int_equal(r.resp.truncated, OTA_HTTP_HDR_FINAL_URL);
+}
+
+static void test_a_redirect_answer_keeps_its_headers_to_itself(void **state)
+{
+    check_result_t r;
+    assert_int_equal(fetch(*state, "redirect/app.bin?h=Retry-After:9", NULL, &r), OTA_OK);
+    assert_int_equal(r.resp.status, 302);
+    assert_string_equal(r.resp.retry_after, "9");
+    ota_http_options_t opt = {.max_redirects = 1};
+    assert_int_equal(fetch(*state, "redirect/app.bin?h=Retry-After:9", &opt, &r), OTA_OK);
+    assert_int_equal(r.resp.status, 200);
+    assert_string_equal(r.resp.retry_after, ""); /* the file's answer carried none */
+    char url[160];
+    assert_int_equal(test_server_url(url, sizeof url, bad.url, "app.bin"), OTA_OK);
+    assert_string_equal(r.resp.final_url, url);
+}
+
 /* A loopback port with nothing listening on it. */
 static int closed_port(void)
 {
@@ -360,6 +427,10 @@ static void test_a_connect_that_never_completes_times_out(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_a_503_reports_the_retry_after_it_carries, check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_header_values_lose_the_spaces_around_them_and_names_match_in_any_case, check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_a_value_too_long_for_its_field_is_absent_and_flagged_never_cut_short, check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_a_redirect_answer_keeps_its_headers_to_itself, check_transport_setup_defaults, check_transport_teardown),
         cmocka_unit_test_setup_teardown(test_the_bad_server_serves_plain_files_intact, check_transport_setup_defaults, check_transport_teardown),
         cmocka_unit_test_setup_teardown(test_a_connection_cut_mid_body_is_a_short_body, check_transport_setup_defaults, check_transport_teardown),
         cmocka_unit_test_setup_teardown(test_a_stalled_body_keeps_reads_returning_then_times_out_at_the_idle_time, check_transport_setup_fake_clock, check_transport_teardown),

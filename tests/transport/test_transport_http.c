@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -335,6 +336,141 @@ static void test_a_redirect_from_http_up_to_https_is_followed(void **state)
     assert_memory_equal(body, "hello, device\n", 14);
 }
 
+/* ---- response headers and conditional requests ------------------------------ */
+
+static void test_the_final_response_reports_its_validators_and_url(void **state)
+{
+    uint8_t body[64];
+    check_result_t r;
+    assert_int_equal(fetch_small(*state, "hello.txt", NULL, body, sizeof body, &r), OTA_OK);
+    assert_int_equal(r.resp.status, 200);
+    /* nginx's strong ETag, quotes included, and its Last-Modified date */
+    assert_true(strlen(r.resp.etag) > 2);
+    assert_int_equal(r.resp.etag[0], '"');
+    assert_int_equal(r.resp.etag[strlen(r.resp.etag) - 1], '"');
+    assert_int_equal(strlen(r.resp.last_modified), 29);
+    assert_non_null(strstr(r.resp.last_modified, " GMT"));
+    assert_string_equal(r.resp.retry_after, "");
+    assert_string_equal(r.resp.content_range, "");
+    char url[128];
+    url_of(url, sizeof url, &nginx, "hello.txt");
+    assert_string_equal(r.resp.final_url, url);
+    assert_int_equal(r.resp.truncated, 0);
+}
+
+static void test_a_redirect_reports_the_url_it_ended_at(void **state)
+{
+    ota_http_options_t opt = {.max_redirects = 2};
+    uint8_t body[64];
+    check_result_t r;
+    assert_int_equal(fetch_small(*state, "r302/r307/hello.txt", &opt, body, sizeof body, &r), OTA_OK);
+    char url[128];
+    url_of(url, sizeof url, &nginx, "hello.txt");
+    assert_string_equal(r.resp.final_url, url);
+    assert_true(r.resp.etag[0] == '"'); /* the file's, not a redirect's */
+}
+
+static void test_if_none_match_with_the_current_etag_gets_304_and_no_body(void **state)
+{
+    uint8_t body[64];
+    check_result_t r;
+    assert_int_equal(fetch_small(*state, "hello.txt", NULL, body, sizeof body, &r), OTA_OK);
+    char etag[OTA_HTTP_VALIDATOR_MAX + 1];
+    strcpy(etag, r.resp.etag);
+
+    ota_http_options_t opt = {.if_none_match = etag};
+    assert_int_equal(fetch_small(*state, "hello.txt", &opt, body, sizeof body, &r), OTA_OK);
+    assert_int_equal(r.resp.status, 304);
+    assert_int_equal(r.len, 0);
+    assert_string_equal(r.resp.etag, etag);
+
+    opt.if_none_match = "\"another\"";
+    assert_int_equal(fetch_small(*state, "hello.txt", &opt, body, sizeof body, &r), OTA_OK);
+    assert_int_equal(r.resp.status, 200);
+    assert_int_equal(r.len, 14);
+}
+
+static void test_if_modified_since_the_last_modified_date_gets_304(void **state)
+{
+    uint8_t body[64];
+    check_result_t r;
+    assert_int_equal(fetch_small(*state, "hello.txt", NULL, body, sizeof body, &r), OTA_OK);
+    char date[OTA_HTTP_VALIDATOR_MAX + 1];
+    strcpy(date, r.resp.last_modified);
+    ota_http_options_t opt = {.if_modified_since = date};
+    assert_int_equal(fetch_small(*state, "hello.txt", &opt, body, sizeof body, &r), OTA_OK);
+    assert_int_equal(r.resp.status, 304);
+    assert_int_equal(r.len, 0);
+    opt.if_modified_since = "Thu, 01 Jan 1970 00:00:00 GMT";
+    assert_int_equal(fetch_small(*state, "hello.txt", &opt, body, sizeof body, &r), OTA_OK);
+    assert_int_equal(r.resp.status, 200);
+}
+
+static void test_if_range_gets_the_tail_of_the_same_file_and_all_of_a_changed_one(void **state)
+{
+    fixture_t *f = *state;
+    char url[128];
+    url_of(url, sizeof url, &nginx, "big.bin");
+    uint8_t body[64];
+    check_result_t r;
+    assert_int_equal(fetch_small(f, "hello.txt", NULL, body, sizeof body, &r), OTA_OK);
+    char hello_etag[OTA_HTTP_VALIDATOR_MAX + 1];
+    strcpy(hello_etag, r.resp.etag);
+    ota_http_options_t head = {.range_start = BIG_SIZE - 10u};
+    assert_int_equal(check_fetch(&f->tp, url, &head, got, BIG_SIZE, 65536u, &r), OTA_OK);
+    char etag[OTA_HTTP_VALIDATOR_MAX + 1];
+    strcpy(etag, r.resp.etag);
+
+    const uint32_t from = 1234567u;
+    ota_http_options_t opt = {.range_start = from, .if_range = etag};
+    assert_int_equal(check_fetch(&f->tp, url, &opt, got, BIG_SIZE, 65536u, &r), OTA_OK);
+    assert_int_equal(r.resp.status, 206);
+    char expect[OTA_HTTP_CONTENT_RANGE_MAX + 1];
+    snprintf(expect, sizeof expect, "bytes %u-%u/%u", from, BIG_SIZE - 1u, BIG_SIZE);
+    assert_string_equal(r.resp.content_range, expect);
+    assert_memory_equal(got, big + from, BIG_SIZE - from);
+
+    /* Another file's validator stands for a changed file: all of it, 200. */
+    opt.if_range = hello_etag;
+    assert_int_equal(check_fetch(&f->tp, url, &opt, got, BIG_SIZE, 65536u, &r), OTA_OK);
+    assert_int_equal(r.resp.status, 200);
+    assert_string_equal(r.resp.content_range, "");
+    assert_int_equal(r.len, BIG_SIZE);
+    assert_memory_equal(got, big, BIG_SIZE);
+}
+
+/* The last n lines of nginx's access log (a static buffer). */
+static const char *log_tail(int n)
+{
+    static char log[65536];
+    assert_int_equal(test_server_access_log(&nginx, log, sizeof log), OTA_OK);
+    size_t at = strlen(log);
+    int ends = 0;
+    while (at > 0 && !(log[at - 1] == '\n' && ++ends > n)) {
+        at--;
+    }
+    return log + at;
+}
+
+static void test_consecutive_requests_share_one_connection_and_send_only_what_is_asked(void **state)
+{
+    uint8_t body[64];
+    check_result_t r;
+    ota_http_options_t opt = {.if_none_match = "\"x\"", .if_range = "\"y\""};
+    assert_int_equal(fetch_small(*state, "hello.txt", NULL, body, sizeof body, &r), OTA_OK);
+    assert_int_equal(fetch_small(*state, "hello.txt", &opt, body, sizeof body, &r), OTA_OK);
+    const char *tail = log_tail(2);
+    unsigned c1, n1, c2, n2;
+    const char *second = strchr(tail, '\n');
+    assert_non_null(second);
+    assert_int_equal(sscanf(tail, "%u %u", &c1, &n1), 2);
+    assert_int_equal(sscanf(second + 1, "%u %u", &c2, &n2), 2);
+    assert_int_equal(c2, c1);     /* the same connection */
+    assert_int_equal(n2, n1 + 1); /* its next request */
+    /* no Accept line; If-Range only with a Range */
+    assert_non_null(strstr(second + 1, "inm=\"\\x22x\\x22\" ims=\"-\" ir=\"-\" range=\"-\" accept=\"-\""));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -357,6 +493,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_a_redirect_loop_fails_with_REDIRECT, check_transport_setup_defaults, check_transport_teardown),
         cmocka_unit_test_setup_teardown(test_a_range_request_keeps_its_range_across_a_redirect, check_transport_setup_defaults, check_transport_teardown),
         cmocka_unit_test_setup_teardown(test_a_redirect_from_http_up_to_https_is_followed, check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_the_final_response_reports_its_validators_and_url, check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_a_redirect_reports_the_url_it_ended_at, check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_if_none_match_with_the_current_etag_gets_304_and_no_body, check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_if_modified_since_the_last_modified_date_gets_304, check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_if_range_gets_the_tail_of_the_same_file_and_all_of_a_changed_one, check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_consecutive_requests_share_one_connection_and_send_only_what_is_asked, check_transport_setup_defaults, check_transport_teardown),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

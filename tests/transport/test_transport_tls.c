@@ -15,6 +15,9 @@
 
 #include <cmocka.h>
 
+#include <errno.h>
+#include <sys/socket.h>
+
 #include "test_server.h"
 #include "transport_check.h"
 #include "transport_curl.h"
@@ -166,6 +169,38 @@ static void test_a_handshake_the_server_never_answers_keeps_response_returning(v
     check_peer_close(&peer);
 }
 
+static void test_the_client_hello_is_not_padded_to_512_bytes(void **state)
+{
+    /* OpenSSL's padding would make the record exactly 512 bytes long; ours
+     * is only what the hello needs. */
+    fixture_t *f = *state;
+    check_peer_t peer;
+    check_peer_listen(&peer, "https");
+    ota_http_options_t opt = {.trust_anchor = nginx.ca_file, .connect_timeout_ms = NEVER_MS};
+    assert_int_equal(f->tp.get(f->tp.ctx, peer.url, &opt), OTA_OK);
+    while ((peer.fd = accept4(peer.lfd, NULL, NULL, SOCK_NONBLOCK)) < 0) {
+        assert_true(errno == EAGAIN || errno == EWOULDBLOCK);
+        check_again(&f->tp, false, 1);
+    }
+    uint8_t head[5];
+    size_t have = 0;
+    while (have < sizeof head) {
+        ssize_t n = recv(peer.fd, head + have, sizeof head - have, 0);
+        if (n > 0) {
+            have += (size_t)n;
+        } else {
+            assert_true(n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK));
+            check_again(&f->tp, false, 1);
+        }
+    }
+    assert_int_equal(head[0], 0x16); /* a handshake record */
+    unsigned len = (unsigned)head[3] << 8 | head[4];
+    printf("ClientHello record: %u bytes\n", len);
+    assert_true(len < 480);
+    f->tp.close(f->tp.ctx);
+    check_peer_close(&peer);
+}
+
 static void test_https_range_gets_206_and_the_tail(void **state)
 {
     fixture_t *f = *state;
@@ -246,10 +281,68 @@ static void test_a_redirect_from_https_down_to_http_is_refused(void **state)
     assert_int_equal(fetch_app(*state, nginx.tls_url, &opt), OTA_OK);
 }
 
+/* The last two lines of nginx's access log: the connection serial number
+ * and the session-reused flag ('r' or '.') of each. */
+static void last_two_requests(unsigned conn[2], char reused[2])
+{
+    static char log[65536];
+    assert_int_equal(test_server_access_log(&nginx, log, sizeof log), OTA_OK);
+    size_t at = strlen(log);
+    int ends = 0;
+    while (at > 0 && !(log[at - 1] == '\n' && ++ends > 2)) {
+        at--;
+    }
+    unsigned n;
+    assert_int_equal(sscanf(log + at, "%u %u %c", &conn[0], &n, &reused[0]), 3);
+    const char *second = strchr(log + at, '\n');
+    assert_non_null(second);
+    assert_int_equal(sscanf(second + 1, "%u %u %c", &conn[1], &n, &reused[1]), 3);
+}
+
+static void test_a_new_connection_to_the_same_server_resumes_the_tls_session(void **state)
+{
+    ota_http_options_t opt = {.trust_anchor = nginx.ca_file};
+    char closing[2 * TEST_SERVER_URL_MAX];
+    snprintf(closing, sizeof closing, "%s/close", nginx.tls_url);
+    /* The server closes the first connection after its answer, as it would
+     * between two polls an hour apart. */
+    assert_int_equal(fetch_app(*state, closing, &opt), OTA_OK);
+    assert_int_equal(fetch_app(*state, nginx.tls_url, &opt), OTA_OK);
+    unsigned conn[2];
+    char reused[2];
+    last_two_requests(conn, reused);
+    assert_int_not_equal(conn[1], conn[0]);
+    assert_int_equal(reused[0], '.'); /* a fresh transport: a full handshake */
+    assert_int_equal(reused[1], 'r'); /* then an abbreviated one */
+}
+
+static void test_tls_sessions_outlive_a_request_that_ended_on_a_refused_redirect(void **state)
+{
+    ota_http_options_t opt = {.trust_anchor = nginx.ca_file, .max_redirects = 5};
+    char closing[2 * TEST_SERVER_URL_MAX], down[2 * TEST_SERVER_URL_MAX];
+    snprintf(closing, sizeof closing, "%s/close", nginx.tls_url);
+    snprintf(down, sizeof down, "%s/other", nginx.tls_url);
+    assert_int_equal(fetch_app(*state, closing, &opt), OTA_OK);
+    /* libcurl cannot reuse the handle of a transfer that ended like this
+     * one: the transport takes a fresh one, and its sessions must not go
+     * with the old one. */
+    assert_int_equal(fetch_app(*state, down, &opt), OTA_ERR_REDIRECT);
+    assert_int_equal(fetch_app(*state, closing, &opt), OTA_OK);
+    assert_int_equal(fetch_app(*state, nginx.tls_url, &opt), OTA_OK);
+    unsigned conn[2];
+    char reused[2];
+    last_two_requests(conn, reused);
+    assert_int_not_equal(conn[1], conn[0]);
+    assert_int_equal(reused[1], 'r');
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_https_with_the_test_ca_is_verified_and_delivers_the_body, check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_a_new_connection_to_the_same_server_resumes_the_tls_session, check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_the_client_hello_is_not_padded_to_512_bytes, check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_tls_sessions_outlive_a_request_that_ended_on_a_refused_redirect, check_transport_setup_defaults, check_transport_teardown),
         cmocka_unit_test_setup_teardown(test_https_to_localhost_matches_the_certificate_name, check_transport_setup_defaults, check_transport_teardown),
         cmocka_unit_test_setup_teardown(test_https_with_a_self_signed_certificate_is_refused, check_transport_setup_defaults, check_transport_teardown),
         cmocka_unit_test_setup_teardown(test_https_with_a_self_signed_certificate_is_accepted_when_insecure, check_transport_setup_defaults, check_transport_teardown),

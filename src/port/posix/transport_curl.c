@@ -12,6 +12,7 @@
 
 #include <curl/curl.h>
 #include <limits.h>
+#include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -29,6 +30,7 @@
 static pthread_once_t global_once = PTHREAD_ONCE_INIT;
 static CURLcode global_rc = CURLE_FAILED_INIT;
 static bool tls_is_openssl; /* libcurl's verify results are OpenSSL's X509_V_ERR_* codes */
+static bool tls_is_our_openssl; /* libcurl's TLS contexts are those of the OpenSSL we link */
 
 static void global_init(void)
 {
@@ -38,6 +40,7 @@ static void global_init(void)
     /* The forks keep OpenSSL's verify codes. */
     tls_is_openssl = strncmp(ssl, "OpenSSL", 7) == 0 || strncmp(ssl, "LibreSSL", 8) == 0 ||
                      strncmp(ssl, "BoringSSL", 9) == 0 || strncmp(ssl, "quictls", 7) == 0;
+    tls_is_our_openssl = strncmp(ssl, "OpenSSL", 7) == 0;
 }
 
 static uint64_t now_ms(void)
@@ -203,6 +206,51 @@ static bool is_blank_line(const char *p, size_t n)
     return (n == 2 && p[0] == '\r' && p[1] == '\n') || (n == 1 && p[0] == '\n');
 }
 
+static bool is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* When the header line buf (len bytes, CRLF included) is `name: value`,
+ * keep its value (spaces around it removed) in field, of cap bytes with the
+ * NUL. A value that does not fit is never cut short: the field is left
+ * empty and bit set in truncated. A later line of the same name wins. */
+static void take_header(ota_http_response_t *h, const char *buf, size_t len, const char *name, char *field,
+                        size_t cap, uint8_t bit)
+{
+    size_t n = strlen(name);
+    if (len <= n || buf[n] != ':' || strncasecmp(buf, name, n) != 0) {
+        return;
+    }
+    const char *v = buf + n + 1;
+    size_t vlen = len - n - 1;
+    while (vlen > 0 && is_space(v[0])) {
+        v++;
+        vlen--;
+    }
+    while (vlen > 0 && is_space(v[vlen - 1])) {
+        vlen--;
+    }
+    field[0] = '\0';
+    if (vlen >= cap) {
+        h->truncated |= bit;
+        return;
+    }
+    memcpy(field, v, vlen);
+    field[vlen] = '\0';
+    h->truncated &= (uint8_t)~bit;
+}
+
+static void take_headers(ota_http_response_t *h, const char *buf, size_t len)
+{
+    take_header(h, buf, len, "ETag", h->etag, sizeof h->etag, OTA_HTTP_HDR_ETAG);
+    take_header(h, buf, len, "Last-Modified", h->last_modified, sizeof h->last_modified,
+                OTA_HTTP_HDR_LAST_MODIFIED);
+    take_header(h, buf, len, "Retry-After", h->retry_after, sizeof h->retry_after, OTA_HTTP_HDR_RETRY_AFTER);
+    take_header(h, buf, len, "Content-Range", h->content_range, sizeof h->content_range,
+                OTA_HTTP_HDR_CONTENT_RANGE);
+}
+
 static size_t on_header(char *buf, size_t size, size_t nitems, void *arg)
 {
     posix_transport_curl_t *t = arg;
@@ -215,6 +263,7 @@ static size_t on_header(char *buf, size_t size, size_t nitems, void *arg)
         t->location = true;
     }
     if (!is_blank_line(buf, len)) {
+        take_headers(&t->hdr, buf, len);
         return len;
     }
     /* The end of one header block. It is final unless it is a 1xx, or a
@@ -224,6 +273,10 @@ static size_t on_header(char *buf, size_t size, size_t nitems, void *arg)
     bool redirect = t->max_redirects > 0 && code >= 300 && code < 400 && code != 304 &&
                     t->location;
     t->location = false;
+    if (redirect || code < 200) {
+        /* Only the final response's headers are reported. */
+        memset(&t->hdr, 0, sizeof t->hdr);
+    }
     if (redirect) {
         t->redirected = true;
     } else if (code >= 200) {
@@ -340,6 +393,20 @@ static void drive(posix_transport_curl_t *t, bool may_wait)
 
 /* ---- ota_transport_t ------------------------------------------------- */
 
+/*
+ * OpenSSL pads a ClientHello of 256..511 bytes to 512 (SSL_OP_ALL includes
+ * the padding, a workaround for one load balancer of 2014): some 200 bytes
+ * on every handshake, a third of a resumed poll's. Our ClientHello goes
+ * unpadded.
+ */
+static CURLcode tls_context(CURL *easy, void *ssl_ctx, void *arg)
+{
+    (void)easy;
+    (void)arg;
+    SSL_CTX_clear_options((SSL_CTX *)ssl_ctx, SSL_OP_TLSEXT_PADDING);
+    return CURLE_OK;
+}
+
 static bool is_http_url(const char *url)
 {
     return strncasecmp(url, "http://", 7) == 0 || strncasecmp(url, "https://", 8) == 0;
@@ -354,6 +421,46 @@ static bool url_parses(const char *url)
     CURLUcode rc = curl_url_set(u, CURLUPART_URL, url, 0);
     curl_url_cleanup(u);
     return rc == CURLUE_OK;
+}
+
+/* Append "name: value" to *list; false when out of memory. */
+static bool header_add(struct curl_slist **list, const char *name, const char *value)
+{
+    char line[OTA_HTTP_VALIDATOR_MAX + 32];
+    if (value == NULL) {
+        return true;
+    }
+    if ((size_t)snprintf(line, sizeof line, "%s: %s", name, value) >= sizeof line) {
+        return true; /* longer than any validator the core keeps: not ours to send */
+    }
+    struct curl_slist *n = curl_slist_append(*list, line); /* copies the line */
+    if (n == NULL) {
+        return false;
+    }
+    *list = n;
+    return true;
+}
+
+/* The request's header lines into t->headers: the caller's extra ones, the
+ * conditional ones, and "Accept:" (no value), which makes libcurl leave out
+ * the "Accept: *\/\*" it would add, 13 bytes no server needs. */
+static int request_headers(posix_transport_curl_t *t, const ota_http_options_t *opt)
+{
+    struct curl_slist *list = NULL;
+    bool ok = header_add(&list, "Accept", "") && header_add(&list, "If-None-Match", opt->if_none_match) &&
+              header_add(&list, "If-Modified-Since", opt->if_modified_since) &&
+              header_add(&list, "If-Range", opt->range_start > 0 ? opt->if_range : NULL);
+    for (const char *const *h = opt->headers; ok && h != NULL && *h != NULL; h++) {
+        struct curl_slist *n = curl_slist_append(list, *h);
+        ok = n != NULL;
+        list = ok ? n : list;
+    }
+    if (!ok) {
+        curl_slist_free_all(list);
+        return OTA_ERR_IO;
+    }
+    t->headers = list;
+    return OTA_OK;
 }
 
 static int set_options(posix_transport_curl_t *t, const char *url, const ota_http_options_t *opt)
@@ -396,6 +503,9 @@ static int set_options(posix_transport_curl_t *t, const char *url, const ota_htt
     SET(CURLOPT_BUFFERSIZE, (long)t->cfg.buffer_size);
     SET(CURLOPT_CONNECTTIMEOUT_MS, (long)connect_ms);
     SET(CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+    if (tls_is_our_openssl) {
+        SET(CURLOPT_SSL_CTX_FUNCTION, tls_context); /* the context is an SSL_CTX only then */
+    }
     SET(CURLOPT_SSL_VERIFYPEER, opt->insecure ? 0L : 1L);
     SET(CURLOPT_SSL_VERIFYHOST, opt->insecure ? 0L : 2L);
     if (ca != NULL) {
@@ -406,19 +516,12 @@ static int set_options(posix_transport_curl_t *t, const char *url, const ota_htt
         snprintf(range, sizeof range, "%lu-", (unsigned long)opt->range_start);
         SET(CURLOPT_RANGE, range); /* libcurl copies option strings */
     }
-    if (opt->headers != NULL) {
-        struct curl_slist *list = NULL;
-        for (const char *const *h = opt->headers; *h != NULL; h++) {
-            struct curl_slist *n = curl_slist_append(list, *h);
-            if (n == NULL) {
-                curl_slist_free_all(list);
-                return OTA_ERR_IO;
-            }
-            list = n;
-        }
-        t->headers = list;
-        SET(CURLOPT_HTTPHEADER, list);
+    int err = request_headers(t, opt);
+    if (err != OTA_OK) {
+        return err;
     }
+    SET(CURLOPT_HTTPHEADER, (struct curl_slist *)t->headers);
+    SET(CURLOPT_SHARE, (CURLSH *)t->share);
     SET(CURLOPT_USERAGENT, t->cfg.user_agent != NULL ? t->cfg.user_agent
                                                      : "sysota");
     SET(CURLOPT_VERBOSE, t->cfg.verbose ? 1L : 0L);
@@ -464,6 +567,7 @@ static int tc_get(void *ctx, const char *url, const ota_http_options_t *opt)
     t->result = OTA_OK;
     t->status = 0;
     t->content_length = -1;
+    memset(&t->hdr, 0, sizeof t->hdr);
     t->spill_off = t->spill_len = 0;
     t->direct = NULL;
     t->direct_cap = t->direct_len = 0;
@@ -500,8 +604,17 @@ static int tc_response(void *ctx, ota_http_response_t *resp)
         drive(t, true); /* body bytes that come with the headers wait in the spill buffer */
     }
     if (t->headers_done) {
+        *resp = t->hdr;
         resp->status = t->status;
         resp->content_length = t->content_length;
+        const char *url = NULL;
+        if (curl_easy_getinfo(t->easy, CURLINFO_EFFECTIVE_URL, &url) == CURLE_OK && url != NULL) {
+            if (strlen(url) < sizeof resp->final_url) {
+                strcpy(resp->final_url, url);
+            } else {
+                resp->truncated |= OTA_HTTP_HDR_FINAL_URL;
+            }
+        }
         return OTA_OK;
     }
     if (t->done) {
@@ -641,7 +754,13 @@ int posix_transport_curl_init(posix_transport_curl_t *t, const posix_transport_c
     }
     t->multi = curl_multi_init();
     t->easy = curl_easy_init();
-    if (t->multi == NULL || t->easy == NULL) {
+    t->share = curl_share_init();
+    /* One transport is driven from one thread at a time: the share needs
+     * no locks. */
+    if (t->multi == NULL || t->easy == NULL || t->share == NULL ||
+        curl_share_setopt(t->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) != CURLSHE_OK ||
+        curl_share_setopt(t->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT) != CURLSHE_OK ||
+        curl_share_setopt(t->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) != CURLSHE_OK) {
         posix_transport_curl_deinit(t);
         return OTA_ERR_IO;
     }
@@ -664,6 +783,9 @@ void posix_transport_curl_deinit(posix_transport_curl_t *t)
     }
     if (t->multi != NULL) {
         curl_multi_cleanup(t->multi);
+    }
+    if (t->share != NULL) {
+        curl_share_cleanup(t->share); /* after every handle that used it */
     }
     free(t->spill);
     memset(t, 0, sizeof *t);

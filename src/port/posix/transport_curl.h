@@ -20,7 +20,20 @@
  *    const char *), else the config's default_ca_file, else libcurl's
  *    built-in default.
  *  - An HTTP error status is not a transport error: response() reports it
- *    and the body can still be read.
+ *    and the body can still be read. response() fills every field of
+ *    ota_http_response_t: the ETag, Last-Modified, Retry-After and
+ *    Content-Range of the final response (a value too long for its field
+ *    leaves it empty with its truncated bit) and the final URL
+ *    (CURLINFO_EFFECTIVE_URL). The request's if_none_match,
+ *    if_modified_since and if_range (the last with a Range only) are sent
+ *    as those headers; "Accept" is not sent at all (a poll's bytes count).
+ *  - Connections, TLS sessions and DNS answers live in a share handle of
+ *    the transport: the manifest and the image of one check travel on one
+ *    connection, and a later poll that needs a new connection resumes the
+ *    TLS session (an abbreviated handshake) for as long as the transport
+ *    lives. With libcurl on OpenSSL, the ClientHello is not padded to 512
+ *    bytes (OpenSSL's workaround for one old load balancer): some 200
+ *    bytes less on every handshake.
  *  - Errors: OTA_ERR_NET (refused, reset, DNS, malformed reply),
  *    OTA_ERR_TIMEOUT (connect timeout, or no byte received for
  *    idle_timeout_ms while the caller kept reading), a TLS failure
@@ -82,6 +95,7 @@ typedef struct posix_transport_curl {
     posix_transport_curl_config_t cfg;
     void *multi;             /* CURLM* */
     void *easy;              /* CURL*, reused so connections and TLS sessions are too */
+    void *share;             /* CURLSH*: connections, TLS sessions and DNS outlive any one easy handle */
     void *headers;           /* struct curl_slist* of the current request */
     bool active;             /* between get() and close() */
     bool attached;           /* easy is in multi */
@@ -95,6 +109,7 @@ typedef struct posix_transport_curl {
     bool progress;           /* a callback saw a byte during this round of work */
     int status;              /* final HTTP status, once headers_done */
     int64_t content_length;  /* announced body length, -1 unknown, once headers_done */
+    ota_http_response_t hdr; /* header fields of the current header block (the final one once headers_done) */
     int result;              /* OTA_OK or the error the transfer ended with */
     uint32_t idle_ms;        /* this request's idle timeout */
     uint32_t t_start_ms;     /* get() time, on the idle clock */
