@@ -7,7 +7,8 @@
 #  1. the target build (target/build.sh into BUILD_DIR/target, signed
 #     updates), then arm-none-eabi-size of the bootloader and of the
 #     application and the split of each by origin (target/elf_figures.py);
-#  2. one board through an update with -icount (one instruction is one
+#  2. one ECDSA P-256 verify on the board with -icount (bench_verify_m4.c);
+#  3. one board through an update with -icount (one instruction is one
 #     virtual nanosecond): factory v1 downloads v2 padded to 256 KiB and
 #     resets; the bootloader installs it (the figure "install 256 KiB");
 #     the next power-on is a direct boot. From the figures the application
@@ -68,6 +69,12 @@ for r in download install direct; do
 done
 grep -q '^boot: installed (2)' "$work/install" || { cat "$work/install" >&2; echo "bench: v2 was not installed" >&2; exit 1; }
 
+# One ECDSA P-256 verify on the board (bench_verify_m4.c), the same vector
+# as the footprint's and the host's verify figures.
+"$here/run-qemu.sh" --icount --timeout 300 "$fw/bench_verify_m4.elf" >"$work/verify" 2>&1 ||
+  { cat "$work/verify" >&2; echo "bench: the verify on the board failed" >&2; exit 1; }
+insn_verify=$(($(figure verify verify_counter) * 40))
+
 insn_install=$(($(figure install boot_counter) * 40))
 insn_direct=$(($(figure direct boot_counter) * 40))
 boot_stack=$(figure install boot_stack)
@@ -75,6 +82,7 @@ app_stack=$(figure download app_stack)
 out=(
   "tgt.boot.insn_direct $insn_direct instructions from reset to the jump, direct boot"
   "tgt.boot.insn_install $insn_install instructions from reset to the jump, install of 256 KiB (ECDSA and SHA-256 checks included)"
+  "tgt.verify.insn $insn_verify instructions of one ECDSA P-256 verify on the board (its mbedTLS configuration)"
   "tgt.boot.stack_hwm $boot_stack bytes, bootloader's stack high-water mark (install) of $(figure install boot_stack_size)"
   "tgt.app.stack_hwm $app_stack bytes, application's stack high-water mark (check, download, publish) of $(figure download app_stack_size)"
 )
