@@ -76,6 +76,9 @@ static void report(const char *run, const bench_fleet_config_t *c, const bench_f
                run, (unsigned long long)(r->manifest.sent + r->image.sent),
                (unsigned long long)(r->manifest.received + r->image.received),
                (unsigned long long)r->wire_received, (unsigned long long)r->wire_sent);
+    bench_note("%s: a manifest request and its answer weigh %.0f bytes on average, an image's %.0f", run,
+               r->manifest.requests ? server_bytes(&r->manifest) / (double)r->manifest.requests : 0.0,
+               r->image.requests ? server_bytes(&r->image) / (double)r->image.requests : 0.0);
     figure(run, "requests", (double)requests * per_day, "requests per device per day");
     figure(run, "bytes", *bytes, "bytes per device per day (both ways, images included)");
     figure(run, "poll_bytes", *poll_bytes, "bytes per device per day of the manifest requests");
@@ -186,6 +189,9 @@ int main(int argc, char **argv)
     }
     if (rc == 0) {
         bench_figure("fleet.devices", devices, "devices in the simulated fleet");
+        bench_figure("fleet.polls_per_day", 86400.0 / INTERVAL_S, "polls a day at the interval (reference)");
+        bench_figure("fleet.ideal_rps_100k", FLEET_SCALE / INTERVAL_S,
+                     "requests/s of 100,000 devices, one poll per interval each (reference)");
         bench_figure("fleet.ratio_bytes", bytes[0] / bytes[1],
                      "bytes per device per day: conditional polls / without (images included)");
         bench_figure("fleet.ratio_poll_bytes", poll_bytes[0] / poll_bytes[1],

@@ -105,6 +105,23 @@ ROWS = [
      "sync interval", "ratio<=", 1.0, "B"),
     ("10", "power cut at 90 % of 1 MiB: bytes fetched again", "resume.cut90.again", "resume.sync_interval",
      "sync interval", "ratio<=", 1.0, "B"),
+    ("11", "fleet: requests per device per day", "fleet.cond.requests", "fleet.polls_per_day",
+     "polls a day at 15 min", None, None, ""),
+    ("11", "fleet: bytes per device per day", "fleet.cond.bytes", "fleet.full.bytes",
+     "without conditional polls", None, None, "B"),
+    ("11", "fleet: manifest bytes per device per day", "fleet.cond.poll_bytes", "fleet.full.poll_bytes",
+     "without conditional polls", None, None, "B"),
+    ("11", "fleet: manifest requests answered 304", "fleet.cond.share_304", None, "", None, None, "%"),
+    ("11", "fleet: devices updated at Rollout 10", "fleet.cond.updated_stage1", "fleet.cond.cohort",
+     "rollout bucket < 10", "ratio=", 1.0, ""),
+    ("11", "fleet: devices updated at Rollout 100", "fleet.cond.updated", "fleet.devices",
+     "devices", "ratio=", 1.0, ""),
+    ("11", "100,000 devices: requests/s, day's mean", "fleet.cond.rps_100k", "fleet.ideal_rps_100k",
+     "100,000 / 900 s", None, None, ""),
+    ("11", "100,000 devices: requests/s, busiest minute", "fleet.cond.peak_rps_100k", "fleet.cond.rps_100k",
+     "day's mean", None, None, ""),
+    ("11", "100,000 devices: bytes/s, day's mean", "fleet.cond.bps_100k", "fleet.full.bps_100k",
+     "without conditional polls", None, None, "B"),
 ]
 
 
