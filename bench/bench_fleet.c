@@ -28,7 +28,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "bench_device.h"
 #include "bench_fleet_sim.h"
@@ -48,14 +50,51 @@ static void figure(const char *run, const char *name, double v, const char *unit
     bench_figure(key, v, unit);
 }
 
+/* CPU seconds (user + system) used so far by the processes of group pgid:
+ * nginx's master and its worker (test_server starts it as a group). */
+static double group_cpu_s(pid_t pgid)
+{
+    DIR *d = opendir("/proc");
+    if (d == NULL) {
+        return 0.0;
+    }
+    unsigned long long ticks = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        char path[300], buf[1024];
+        if (e->d_name[0] < '0' || e->d_name[0] > '9') {
+            continue;
+        }
+        snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
+        FILE *f = fopen(path, "r");
+        if (f == NULL) {
+            continue;
+        }
+        size_t n = fread(buf, 1, sizeof buf - 1, f);
+        fclose(f);
+        buf[n] = '\0';
+        /* After the command's closing parenthesis: state, ppid, pgrp, ...,
+         * utime and stime (fields 14 and 15 of proc(5)). */
+        const char *p = strrchr(buf, ')');
+        long pgrp = 0;
+        unsigned long long ut = 0, st = 0;
+        if (p != NULL && sscanf(p + 2, "%*c %*d %ld %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &pgrp, &ut, &st) == 3 &&
+            pgrp == (long)pgid) {
+            ticks += ut + st;
+        }
+    }
+    closedir(d);
+    return (double)ticks / (double)sysconf(_SC_CLK_TCK);
+}
+
 static double server_bytes(const bench_fleet_server_t *s)
 {
     return (double)(s->sent + s->received);
 }
 
 /* One run's figures, per device and day; its bytes per device and day in *bytes and *poll_bytes. */
-static void report(const char *run, const bench_fleet_config_t *c, const bench_fleet_result_t *r, double *bytes,
-                   double *poll_bytes)
+static void report(const char *run, const bench_fleet_config_t *c, const bench_fleet_result_t *r, double cpu_s,
+                   double *bytes, double *poll_bytes)
 {
     double per_day = 86400.0 / (double)c->period_s / (double)c->devices;
     double scale = FLEET_SCALE / (double)c->devices;
@@ -97,6 +136,10 @@ static void report(const char *run, const bench_fleet_config_t *c, const bench_f
                (double)r->peak_minute_at / 3600.0, (unsigned long long)r->peak_minute,
                (double)requests * 60.0 / (double)c->period_s);
     figure(run, "bps_100k", all / (double)c->period_s * scale, "bytes/s of 100,000 such devices, day's mean");
+    /* A time, unlike the rest: the CPU nginx spent, for an idea of what a
+     * request costs a server (this machine's, shared with the devices). */
+    figure(run, "nginx_us", requests ? cpu_s * 1e6 / (double)requests : 0.0,
+           "us of nginx CPU (user + system) per request");
 }
 
 int main(int argc, char **argv)
@@ -179,13 +222,15 @@ int main(int argc, char **argv)
     for (int i = 0; i < 2; i++) {
         bench_fleet_result_t r;
         cfg.conditional = i == 0;
+        double cpu0 = group_cpu_s(srv.pid);
         int err = bench_fleet_run(&cfg, &r);
+        double cpu = group_cpu_s(srv.pid) - cpu0;
         if (err != OTA_OK) {
             fprintf(stderr, "bench_fleet: %s run: %s\n", runs[i], ota_err_name(err));
             rc = 1;
             continue;
         }
-        report(runs[i], &cfg, &r, &bytes[i], &poll_bytes[i]);
+        report(runs[i], &cfg, &r, cpu, &bytes[i], &poll_bytes[i]);
     }
     if (rc == 0) {
         bench_figure("fleet.devices", devices, "devices in the simulated fleet");

@@ -122,6 +122,8 @@ ROWS = [
      "day's mean", None, None, ""),
     ("11", "100,000 devices: bytes/s, day's mean", "fleet.cond.bps_100k", "fleet.full.bps_100k",
      "without conditional polls", None, None, "B"),
+    ("11", "nginx CPU per request (user + system)", "fleet.cond.nginx_us", "fleet.full.nginx_us",
+     "without conditional polls", None, None, "us"),
 ]
 
 
