@@ -29,7 +29,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "bench_device.h"
@@ -142,6 +141,16 @@ static void report(const char *run, const bench_fleet_config_t *c, const bench_f
            "us of nginx CPU (user + system) per request");
 }
 
+/* A fresh directory "sysota-fleet-XXXXXX" in parent, into out; "" on failure. */
+static int make_dir(char *out, size_t cap, const char *parent)
+{
+    if ((size_t)snprintf(out, cap, "%s/sysota-fleet-XXXXXX", parent) >= cap || mkdtemp(out) == NULL) {
+        out[0] = '\0';
+        return OTA_ERR_IO;
+    }
+    return OTA_OK;
+}
+
 int main(int argc, char **argv)
 {
     bench_opts_t opts;
@@ -179,18 +188,13 @@ int main(int argc, char **argv)
     }
     int rc = 1;
     test_server_t srv = {0};
-    if (devices_dir == NULL) {
-        /* Each poll of a device may replace its poll state file (a rename):
-         * on a disk file system with a journal that costs more than the
-         * HTTP request, and 1,000 devices' stores belong in RAM, as their
-         * flash already is. */
-        struct stat sb;
-        devices_dir = stat(DEVICES_IN_RAM, &sb) == 0 && S_ISDIR(sb.st_mode) ? DEVICES_IN_RAM : work;
-    }
-    if ((size_t)snprintf(devs, sizeof devs, "%s/sysota-fleet-XXXXXX", devices_dir) >= sizeof devs ||
-        mkdtemp(devs) == NULL) {
-        fprintf(stderr, "bench_fleet: could not make a directory in %s\n", devices_dir);
-        devs[0] = '\0';
+    /* Each poll of a device may replace its poll state file (a rename): on
+     * a disk file system with a journal that costs more than the HTTP
+     * request, and 1,000 devices' stores belong in RAM, as their flash
+     * already is. Without tmpfs, the work directory. */
+    if (make_dir(devs, sizeof devs, devices_dir != NULL ? devices_dir : DEVICES_IN_RAM) != OTA_OK &&
+        (devices_dir != NULL || make_dir(devs, sizeof devs, work) != OTA_OK)) {
+        fprintf(stderr, "bench_fleet: could not make the devices' directory\n");
         goto out;
     }
     if (test_server_start(&srv, TEST_SERVER_NGINX, docroot) != OTA_OK) {

@@ -345,7 +345,7 @@ int bench_fleet_run(const bench_fleet_config_t *cfg, bench_fleet_result_t *out)
 {
     memset(out, 0, sizeof *out);
     if (cfg == NULL || cfg->devices == 0 || cfg->interval_s == 0 || cfg->interval_s > INT32_MAX / 1000u ||
-        cfg->image_size == 0 || cfg->stage1_s >= cfg->stage2_s) {
+        cfg->image_size == 0 || cfg->stage1_s >= cfg->stage2_s || cfg->stage2_s >= cfg->period_s) {
         return OTA_ERR_INVALID_ARG;
     }
     fleet_t f;

@@ -43,7 +43,7 @@ typedef struct bench_fleet_config {
     uint32_t period_s;      /**< simulated time, from the devices' power-on */
     uint32_t interval_s;    /**< the service's interval_ms, in seconds (its default jitter applies) */
     uint32_t stage1_s;      /**< the release is published at first_percent this long after the start */
-    uint32_t stage2_s;      /**< ... and raised to 100 % then */
+    uint32_t stage2_s;      /**< ... and raised to 100 % then (stage1_s < stage2_s < period_s) */
     uint8_t first_percent;  /**< the first stage's Rollout */
     uint32_t image_size;    /**< bytes of each image (the golden one and the release) */
     bool conditional;       /**< the service's default (full_check_every 24); false: full_check_every 1 */

@@ -94,7 +94,7 @@ esac
 section "10. A power cut during a download (1 MiB, cut at 50 % and 90 %): bytes fetched again"
 "$build/bench/bench_resume" --results "$results" --tmpdir "$tmp" || failed+=("10 resume")
 
-section "11. A fleet over a simulated day (1,000 devices, 15-minute polls, Rollout 10 then 100; conditional polls on, then off)"
+section "11. A fleet over a simulated day (1,000 devices, 15-minute polls, Rollout 10 then 100; 304s on, then off)"
 "$build/bench/bench_fleet" --results "$results" --tmpdir "$tmp" || failed+=("11 fleet")
 
 rm -rf "$tmp"
