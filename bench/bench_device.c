@@ -25,6 +25,12 @@ void bench_image(uint32_t version, uint8_t *out, uint32_t size)
 int bench_device_open(bench_device_t *d, const char *parent, uint32_t nvm_size, uint32_t golden,
                       uint32_t golden_size)
 {
+    return bench_device_open_seeded(d, parent, nvm_size, golden, golden_size, 1);
+}
+
+int bench_device_open_seeded(bench_device_t *d, const char *parent, uint32_t nvm_size, uint32_t golden,
+                             uint32_t golden_size, uint64_t seed)
+{
     memset(d, 0, sizeof *d);
     if (snprintf(d->dir, sizeof d->dir, "%s/device-XXXXXX", parent) >= (int)sizeof d->dir ||
         mkdtemp(d->dir) == NULL) {
@@ -35,7 +41,7 @@ int bench_device_open(bench_device_t *d, const char *parent, uint32_t nvm_size, 
     d->cfg.nvm_size = nvm_size;
     d->cfg.sector_size = 4096u;
     d->cfg.write_unit = 16u;
-    d->cfg.seed = 1;
+    d->cfg.seed = seed;
     int err = sim_device_open(&d->dev, &d->cfg);
     if (err != OTA_OK) {
         return err;
@@ -94,13 +100,27 @@ int bench_publish_image(const char *docroot, const char *name, uint32_t version,
     return err;
 }
 
+int bench_manifest_entry(char *out, size_t cap, uint32_t version, const char *url, const char *digest_hex,
+                         int rollout)
+{
+    char extra[24] = "";
+    if (rollout >= 0) {
+        snprintf(extra, sizeof extra, ",\"Rollout\":%d", rollout);
+    }
+    int n = snprintf(out, cap, "{\"Version\":%u,\"URL\":\"%s\",\"Digest\":\"%s\",\"EraseVer\":false%s}",
+                     (unsigned)version, url, digest_hex, extra);
+    return n < 0 || (size_t)n >= cap ? OTA_ERR_TOO_LARGE : n;
+}
+
 int bench_write_manifest(const char *docroot, const char *name, uint32_t version, const char *url,
                          const char *digest_hex)
 {
-    char json[1024];
-    int n = snprintf(json, sizeof json,
-                     "{\"ota\":[{\"Version\":%u,\"URL\":\"%s\",\"Digest\":\"%s\",\"EraseVer\":false}]}\n",
-                     (unsigned)version, url, digest_hex);
+    char entry[900], json[1024];
+    int n = bench_manifest_entry(entry, sizeof entry, version, url, digest_hex, -1);
+    if (n < 0) {
+        return n;
+    }
+    n = snprintf(json, sizeof json, "{\"ota\":[%s]}\n", entry);
     if (n < 0 || (size_t)n >= sizeof json) {
         return OTA_ERR_TOO_LARGE;
     }

@@ -7,6 +7,7 @@
 #define SYSOTA_BENCH_DEVICE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "sim_device.h"
@@ -37,6 +38,14 @@ int bench_device_open(bench_device_t *d, const char *parent, uint32_t nvm_size, 
                       uint32_t golden_size);
 
 /**
+ * bench_device_open with the simulator's seed (poll jitter, backoff, torn
+ * bytes): devices of one fleet need seeds of their own, or they would all
+ * draw the same jitter and poll in lockstep. bench_device_open uses seed 1.
+ */
+int bench_device_open_seeded(bench_device_t *d, const char *parent, uint32_t nvm_size, uint32_t golden,
+                             uint32_t golden_size, uint64_t seed);
+
+/**
  * Flash size for bench_device_open that can install an image of image_size
  * bytes: the two-sector boot control area plus the image in whole sectors.
  */
@@ -54,6 +63,15 @@ void bench_image(uint32_t version, uint8_t *out, uint32_t size);
  */
 int bench_publish_image(const char *docroot, const char *name, uint32_t version, uint32_t size,
                         char digest_hex[65]);
+
+/**
+ * One manifest entry, "{...}" without a separator, into out (cap bytes):
+ * version, url, digest in hex, and "Rollout": rollout when rollout is
+ * 0..100 (-1: none, every device takes it). Returns its length, or
+ * OTA_ERR_TOO_LARGE when it does not fit.
+ */
+int bench_manifest_entry(char *out, size_t cap, uint32_t version, const char *url, const char *digest_hex,
+                         int rollout);
 
 /**
  * Write docroot/name: a manifest offering one image (version, url, digest

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # scripts/bench.sh BUILD_DIR   (what `make bench` runs, after `make build`)
 #
-# Prints the ten figures of docs/performance.md, one "label number unit" line each,
+# Prints the eleven figures of docs/performance.md, one "label number unit" line each,
 # then a table of every figure beside its reference and target:
 #   1. end-to-end 64 MiB update over HTTP and HTTPS vs curl + sha256sum
 #   2. install work on the simulated flash (erases, programmed, store read)
@@ -21,6 +21,10 @@
 #   9. a 256 KiB update over 256 kbit/s with 5 % loss each way vs curl --retry -C -
 #      (inside tests/support/lossy_link.sh's network namespace)
 #  10. a power cut during a download: the bytes fetched again (<= the sync interval)
+#  11. a fleet over a simulated day: 1,000 simulated devices polling one
+#      nginx every 15 minutes through a release at Rollout 10 then 100, with
+#      and without conditional polls (requests, bytes and 304s per device and
+#      day, devices updated per stage, what 100,000 devices cost the server)
 # Benchmarks never pass or fail on time. The exit status is non-zero only
 # when a figure could not be measured at all (a benchmark or the footprint
 # build failed); the table says which.
@@ -41,7 +45,7 @@ results="$build/bench-results.txt"
 : >"$results"
 "$root/scripts/setup.sh" curl coreutils valgrind
 
-for b in bench_update bench_flash bench_poll bench_verify bench_delta bench_lossy bench_resume; do
+for b in bench_update bench_flash bench_poll bench_verify bench_delta bench_lossy bench_resume bench_fleet; do
   if [ ! -x "$build/bench/$b" ]; then
     echo "bench: $build/bench/$b is missing (configure with -DSYSOTA_BENCH=ON)" >&2
     exit 2
@@ -89,6 +93,9 @@ esac
 
 section "10. A power cut during a download (1 MiB, cut at 50 % and 90 %): bytes fetched again"
 "$build/bench/bench_resume" --results "$results" --tmpdir "$tmp" || failed+=("10 resume")
+
+section "11. A fleet over a simulated day (1,000 devices, 15-minute polls, Rollout 10 then 100; 304s on, then off)"
+"$build/bench/bench_fleet" --results "$results" --tmpdir "$tmp" || failed+=("11 fleet")
 
 rm -rf "$tmp"
 section "Summary"

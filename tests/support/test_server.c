@@ -351,11 +351,12 @@ static int nginx_write_conf(const test_server_t *s, const char *conf)
     fprintf(f, "http {\n");
     /* One line per request, for tests that look at what the server saw:
      * the connection's serial number and its request count, whether TLS
-     * resumed a session ("r") or not ("."), and the request headers the
-     * transport chooses to send or not. */
+     * resumed a session ("r") or not ("."), the request headers the
+     * transport chooses to send or not, and the bytes of the response
+     * (headers and body) and of the request (line and headers). */
     fprintf(f, "  log_format sysota '$connection $connection_requests $ssl_session_reused $status \"$request\" "
                "inm=\"$http_if_none_match\" ims=\"$http_if_modified_since\" ir=\"$http_if_range\" "
-               "range=\"$http_range\" accept=\"$http_accept\"';\n");
+               "range=\"$http_range\" accept=\"$http_accept\" sent=$bytes_sent rlen=$request_length';\n");
     fprintf(f, "  access_log %s/access.log sysota;\n", d);
     fprintf(f, "  client_body_temp_path %s/tmp/body;\n  proxy_temp_path %s/tmp/proxy;\n", d, d);
     fprintf(f, "  fastcgi_temp_path %s/tmp/fastcgi;\n  uwsgi_temp_path %s/tmp/uwsgi;\n", d, d);

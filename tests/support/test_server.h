@@ -96,9 +96,12 @@ int test_server_stop(test_server_t *s);
 /**
  * nginx's access log so far into out (NUL-terminated, at most cap-1 bytes),
  * one line per request: "<connection> <request on it> <r|.> <status>
- * "<request line>" inm="..." ims="..." ir="..." range="..." accept="..."",
- * the last five the request's If-None-Match, If-Modified-Since, If-Range,
- * Range and Accept ("" when not sent), "r" when TLS resumed a session.
+ * "<request line>" inm="..." ims="..." ir="..." range="..." accept="..."
+ * sent=N rlen=N", the five quoted ones the request's If-None-Match,
+ * If-Modified-Since, If-Range, Range and Accept ("" when not sent), "r"
+ * when TLS resumed a session, sent the bytes nginx sent (status line,
+ * headers, body) and rlen the request's (request line, headers).
+ * The file itself is "<dir>/access.log".
  */
 int test_server_access_log(const test_server_t *s, char *out, size_t cap);
 
