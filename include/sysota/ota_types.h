@@ -105,6 +105,20 @@ typedef struct ota_db {
 
 /* ---- the manifest ------------------------------------------------------------ */
 
+/** A "Patch" record's "Format" (the values of the core's ota_delta_format_t). */
+#define OTA_PATCH_JOJODIFF 0u /**< "jojodiff", the default */
+#define OTA_PATCH_VCDIFF 1u   /**< "vcdiff" */
+
+/** One usable "Patch" record of an entry: the entry's image rebuilt from a base the device may hold. */
+typedef struct ota_manifest_patch {
+    uint32_t base_version;              /**< "BaseVersion" */
+    uint32_t size;                      /**< "PatchSize": the patch's exact length; 0 when not given */
+    uint8_t format;                     /**< OTA_PATCH_* */
+    uint8_t base_digest[OTA_SHA256_LEN];  /**< "BaseVerDigest": the base's SHA-256 */
+    uint8_t patch_digest[OTA_SHA256_LEN]; /**< "PatchDigest": the patch file's SHA-256 */
+    char url[OTA_URL_MAX + 1];          /**< "PatchURL", NUL-terminated */
+} ota_manifest_patch_t;
+
 /** One accepted entry of the "ota" array. */
 typedef struct ota_manifest_entry {
     uint32_t version;                /**< 1 .. 2^32-1 */
@@ -119,6 +133,10 @@ typedef struct ota_manifest_entry {
     uint8_t digest[OTA_SHA256_LEN];  /**< "Digest", decoded from 64 hex digits */
     uint8_t signature[OTA_SIG_LEN];  /**< "Signature", decoded from base64: r||s over digest */
     char url[OTA_URL_MAX + 1];       /**< "URL", NUL-terminated; "" only for an erase entry without "URL" */
+    uint8_t patch_count;             /**< usable "Patch" records kept, in manifest order */
+#if OTA_MANIFEST_MAX_PATCHES > 0
+    ota_manifest_patch_t patch[OTA_MANIFEST_MAX_PATCHES];
+#endif
 } ota_manifest_entry_t;
 
 /** The manifest's own keys (besides "ota"). */
