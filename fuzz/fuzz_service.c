@@ -403,7 +403,7 @@ static void sys_reset(void *ctx)
 /* ---- invariants ------------------------------------------------------------------------ */
 
 static const ota_store_t store = { NULL, st_open, st_read, st_write, st_sync, st_close,
-                                   st_rename, st_remove, st_stat, st_list };
+                                   st_rename, st_remove, st_stat, st_list, NULL };
 static const ota_crypto_t crypto = { NULL, sha_start, sha_update, sha_finish, NULL };
 
 static void on_event(void *arg, ota_service_event_t ev, const ota_service_event_data_t *data)

@@ -34,6 +34,15 @@
 #define OTA_DELTA_UPDATES 1
 #endif
 
+/**
+ * Bytes of the service's buffer (ota_service_config_t.buf) a delta patch's
+ * decoder works in: the rebuilt image is written in pieces of this size
+ * (one flash page is the natural choice; a smaller buf is used whole).
+ */
+#ifndef OTA_DELTA_WORK_MAX
+#define OTA_DELTA_WORK_MAX 4096
+#endif
+
 /** Longest image URL, in bytes without the NUL. */
 #ifndef OTA_URL_MAX
 #define OTA_URL_MAX 200

@@ -103,6 +103,21 @@ typedef struct ota_db {
     uint16_t first_bad_line; /**< 1-based line number of the first one, 0 if none */
 } ota_db_t;
 
+/* ---- a delta patch being applied ------------------------------------------ */
+
+/**
+ * Room for the service's delta-patch state (the decoder of either format,
+ * its callbacks and handles): the core checks at build time that it fits.
+ * Opaque; the type exists so that ota_service_t can be allocated statically.
+ */
+#define OTA_DELTA_SPACE_WORDS 250
+typedef struct ota_delta_space {
+    union {
+        uint64_t u64[OTA_DELTA_SPACE_WORDS];
+        void *ptr;
+    } u;
+} ota_delta_space_t;
+
 /* ---- the manifest ------------------------------------------------------------ */
 
 /** A "Patch" record's "Format" (the values of the core's ota_delta_format_t). */

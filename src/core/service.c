@@ -75,6 +75,8 @@ static const uint8_t svc_step_state[ST_COUNT] = {
     [ST_GOLDEN_COMMIT] = OTA_SERVICE_PUBLISHING,
     [ST_GOLDEN_ROW] = OTA_SERVICE_PUBLISHING,
     [ST_GOLDEN_FINISH] = OTA_SERVICE_MAINTENANCE,
+    [ST_PATCH_OPEN] = OTA_SERVICE_DOWNLOADING,
+    [ST_PATCH_STEP] = OTA_SERVICE_DOWNLOADING,
     [ST_READY] = OTA_SERVICE_READY,
     [ST_RESET] = OTA_SERVICE_RESET,
 };
@@ -326,6 +328,12 @@ int ota_service_task(ota_service_t *svc)
         break;
     case ST_GOLDEN_ROW:
         svc_step_golden_row(svc);
+        break;
+    case ST_PATCH_OPEN:
+        svc_step_patch_open(svc);
+        break;
+    case ST_PATCH_STEP:
+        svc_step_patch_step(svc);
         break;
     case ST_GOLDEN_FINISH:
         svc_step_golden_finish(svc);

@@ -101,6 +101,12 @@ static int u_stat(void *ctx, const char *name, uint32_t *size)
     return u->under.stat(u->under.ctx, name, size);
 }
 
+static int u_seek(void *ctx, int fh, uint32_t off)
+{
+    use_t *u = enter(ctx);
+    return u->under.seek(u->under.ctx, fh, off);
+}
+
 static int u_list(void *ctx, ota_store_list_cb cb, void *arg)
 {
     use_t *u = enter(ctx);
@@ -117,7 +123,7 @@ static void wrap(use_t *u, ota_store_t *store)
 {
     memset(u, 0, sizeof *u);
     u->under = *store;
-    ota_store_t w = { u, u_open, u_read, u_write, u_sync, u_close, u_rename, u_remove, u_stat, u_list };
+    ota_store_t w = { u, u_open, u_read, u_write, u_sync, u_close, u_rename, u_remove, u_stat, u_list, u_seek };
     *store = w;
 }
 
