@@ -20,7 +20,29 @@
 
 #include "service_internal.h"
 
-#if OTA_DELTA_UPDATES && OTA_MANIFEST_MAX_PATCHES > 0
+#define SVC_DELTA (OTA_DELTA_UPDATES && OTA_MANIFEST_MAX_PATCHES > 0)
+
+const char *svc_dl_url(const ota_service_t *svc)
+{
+#if SVC_DELTA
+    if (svc->patch_phase != SVC_PATCH_NONE) {
+        return svc->choice.update.patch[svc->patch_i].url;
+    }
+#endif
+    return svc->choice.update.url;
+}
+
+uint32_t svc_dl_size(const ota_service_t *svc)
+{
+#if SVC_DELTA
+    if (svc->patch_phase != SVC_PATCH_NONE) {
+        return svc->choice.update.patch[svc->patch_i].size;
+    }
+#endif
+    return svc->choice.update.size;
+}
+
+#if SVC_DELTA
 
 #include "ota_bootctl.h"
 #include "ota_delta.h"
@@ -110,16 +132,6 @@ void svc_patch_choose(ota_service_t *svc)
         return;
     }
     svc_emit(svc, OTA_EVENT_PATCH_BASE_NOT_FOUND, OTA_ERR_NOT_FOUND, u->version);
-}
-
-const char *svc_dl_url(const ota_service_t *svc)
-{
-    return svc->patch_phase != SVC_PATCH_NONE ? chosen(svc)->url : svc->choice.update.url;
-}
-
-uint32_t svc_dl_size(const ota_service_t *svc)
-{
-    return svc->patch_phase != SVC_PATCH_NONE ? chosen(svc)->size : svc->choice.update.size;
 }
 
 void svc_patch_downloaded(ota_service_t *svc, const uint8_t digest[OTA_SHA256_LEN])
@@ -320,16 +332,6 @@ void svc_step_patch_step(ota_service_t *svc)
 void svc_patch_choose(ota_service_t *svc)
 {
     svc->patch_phase = SVC_PATCH_NONE;
-}
-
-const char *svc_dl_url(const ota_service_t *svc)
-{
-    return svc->choice.update.url;
-}
-
-uint32_t svc_dl_size(const ota_service_t *svc)
-{
-    return svc->choice.update.size;
 }
 
 void svc_patch_downloaded(ota_service_t *svc, const uint8_t digest[OTA_SHA256_LEN])
