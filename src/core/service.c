@@ -56,6 +56,7 @@ static const uint8_t svc_step_state[ST_COUNT] = {
     [ST_ERASE] = OTA_SERVICE_CHECKING,
     [ST_DECIDE] = OTA_SERVICE_CHECKING,
     [ST_AVAILABLE] = OTA_SERVICE_AVAILABLE,
+    [ST_DL_CHOOSE] = OTA_SERVICE_DOWNLOADING,
     [ST_DL_CLEAN] = OTA_SERVICE_DOWNLOADING,
     [ST_DL_OPEN] = OTA_SERVICE_DOWNLOADING,
     [ST_DL_REHASH] = OTA_SERVICE_DOWNLOADING,
@@ -277,6 +278,9 @@ int ota_service_task(ota_service_t *svc)
         break;
     case ST_DECIDE:
         svc_step_decide(svc);
+        break;
+    case ST_DL_CHOOSE:
+        svc_step_dl_choose(svc);
         break;
     case ST_DL_OPEN:
         svc_step_dl_open(svc);

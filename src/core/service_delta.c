@@ -94,13 +94,12 @@ static bool base_in_store(ota_service_t *svc, svc_delta_t *x, const ota_manifest
     return true;
 }
 
-void svc_patch_choose(ota_service_t *svc)
+static void patch_choose(ota_service_t *svc)
 {
     const ota_manifest_entry_t *u = &svc->choice.update;
     svc_delta_t *x = delta_of(svc);
     ota_bootctl_record_t rec;
 
-    svc->patch_phase = SVC_PATCH_NONE;
     if (u->patch_count == 0 || u->golden || svc->patch_off || svc->port.store->seek == NULL) {
         return;
     }
@@ -132,6 +131,13 @@ void svc_patch_choose(ota_service_t *svc)
         return;
     }
     svc_emit(svc, OTA_EVENT_PATCH_BASE_NOT_FOUND, OTA_ERR_NOT_FOUND, u->version);
+}
+
+void svc_step_dl_choose(ota_service_t *svc)
+{
+    svc->patch_phase = SVC_PATCH_NONE;
+    svc->step = ST_DL_CLEAN;
+    patch_choose(svc);
 }
 
 void svc_patch_downloaded(ota_service_t *svc, const uint8_t digest[OTA_SHA256_LEN])
@@ -329,9 +335,10 @@ void svc_step_patch_step(ota_service_t *svc)
 
 #else /* no delta updates: every update is the full image */
 
-void svc_patch_choose(ota_service_t *svc)
+void svc_step_dl_choose(ota_service_t *svc)
 {
     svc->patch_phase = SVC_PATCH_NONE;
+    svc->step = ST_DL_CLEAN;
 }
 
 void svc_patch_downloaded(ota_service_t *svc, const uint8_t digest[OTA_SHA256_LEN])

@@ -24,6 +24,7 @@ enum svc_step {
     ST_ERASE,      /* one EraseVer request per call */
     ST_DECIDE,
     ST_AVAILABLE,  /* waiting for download_now() */
+    ST_DL_CHOOSE,  /* before a download: a delta patch, or the full image (service_delta.c) */
     ST_DL_CLEAN,   /* before a download: remove other downloads' files, then ST_DL_OPEN */
     ST_DL_OPEN,
     ST_DL_REHASH,  /* hashing the part of an interrupted download already stored */
@@ -126,10 +127,10 @@ enum svc_patch_phase {
     SVC_PATCH_BUILT     /* the rebuilt image's digest and signature are checked */
 };
 
-/* At the start of a download: take the first Patch record whose base the
- * device holds (a stored image, or the image in program flash) and make
- * svc->tmp the patch's temporary file; else leave the full image's. */
-void svc_patch_choose(ota_service_t *svc);
+/* ST_DL_CHOOSE: take the first Patch record whose base the device holds
+ * (a stored image, or the image in program flash) and make svc->tmp the
+ * patch's temporary file; else leave the full image's. Then ST_DL_CLEAN. */
+void svc_step_dl_choose(ota_service_t *svc);
 /* What the current download fetches: the patch's URL and PatchSize, or the image's. */
 const char *svc_dl_url(const ota_service_t *svc);
 uint32_t svc_dl_size(const ota_service_t *svc);

@@ -333,6 +333,5 @@ void svc_make_name(char *out, const char *pre, uint32_t version, const uint8_t *
 void svc_start_download(ota_service_t *svc)
 {
     svc->clean_keep_dl = false;
-    svc_patch_choose(svc);
-    svc->step = ST_DL_CLEAN;
+    svc->step = ST_DL_CHOOSE;
 }
