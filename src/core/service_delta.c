@@ -116,13 +116,14 @@ static void patch_choose(ota_service_t *svc)
     }
     for (uint8_t i = 0; i < u->patch_count; i++) {
         const ota_manifest_patch_t *p = &u->patch[i];
-        if (!base_in_store(svc, x, p) && !(flash_ok && rec.version == p->base_version &&
-                                           memcmp(rec.digest, p->base_digest, OTA_SHA256_LEN) == 0)) {
-            continue;
-        }
-        if (x->base_name[0] == '\0') {
+        /* The running image first: read through the flash port, it costs
+         * no store handle and no seek. */
+        if (flash_ok && rec.version == p->base_version && memcmp(rec.digest, p->base_digest, OTA_SHA256_LEN) == 0) {
+            x->base_name[0] = '\0';
             x->base_addr = svc->cfg.layout.app_addr;
             x->base_size = rec.size;
+        } else if (!base_in_store(svc, x, p)) {
+            continue;
         }
         svc->patch_i = i;
         svc->patch_phase = SVC_PATCH_GET;
