@@ -82,7 +82,9 @@ typedef struct ota_service_event_data {
      */
     uint32_t next_check_ms;
     bool not_modified; /**< NO_UPDATE: answered 304, no manifest body was fetched or parsed */
-    bool patch;        /**< the event concerns a delta patch (its download, its digest, its application) */
+    bool patch;        /**< the event concerns a delta patch (its download, its digest, its application);
+                            a DOWNLOAD_FAILED or VERIFY_FAILED with patch set does not end the job:
+                            PATCH_FALLBACK and the full image's download follow */
 } ota_service_event_data_t;
 
 /** Event callback; runs inside ota_service_task() or the API call that caused it. */

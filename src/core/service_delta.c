@@ -128,7 +128,9 @@ static void patch_choose(ota_service_t *svc)
         svc->patch_i = i;
         svc->patch_phase = SVC_PATCH_GET;
         svc_make_name(svc->tmp, ".dl_", u->version, p->patch_digest, ".tmp");
-        svc_log(svc, OTA_LOG_INFO, "ota: delta update from version", (int32_t)p->base_version);
+        svc_log(svc, OTA_LOG_INFO,
+                x->base_name[0] ? "ota: delta update from the stored version" : "ota: delta update from program flash, version",
+                (int32_t)p->base_version);
         return;
     }
     svc_emit(svc, OTA_EVENT_PATCH_BASE_NOT_FOUND, OTA_ERR_NOT_FOUND, u->version);

@@ -210,8 +210,9 @@ void svc_fail(ota_service_t *svc, ota_service_event_t ev, int err)
     /* A version refused for this device (disabled after a failed install)
      * is an answer, not a failure to back off from. */
     svc_backoff(svc, ev != OTA_EVENT_NO_UPDATE);
-    svc_emit(svc, ev, err, svc->choice.has_update ? svc->choice.update.version : 0);
+    /* The job ends here: not a patch's failure followed by the full image. */
     svc->patch_phase = SVC_PATCH_NONE;
+    svc_emit(svc, ev, err, svc->choice.has_update ? svc->choice.update.version : 0);
 }
 
 void svc_do_reset(ota_service_t *svc)
