@@ -143,7 +143,9 @@ static void on_event(void *arg, ota_service_event_t ev, const ota_service_event_
     case OTA_EVENT_DOWNLOAD_FAILED:
     case OTA_EVENT_VERIFY_FAILED:
     case OTA_EVENT_DATABASE_FULL:
-        c->failure = data->reason;
+        if (!data->patch) { /* a patch's failure is followed by the full image */
+            c->failure = data->reason;
+        }
         break;
     default:
         break;
