@@ -36,6 +36,10 @@ typedef struct bench_device {
 int bench_device_open(bench_device_t *d, const char *parent, uint32_t nvm_size, uint32_t golden,
                       uint32_t golden_size);
 
+/** bench_device_open with the factory image given (img, size bytes) as version `golden`. */
+int bench_device_open_image(bench_device_t *d, const char *parent, uint32_t nvm_size, uint32_t golden,
+                            const uint8_t *img, uint32_t size);
+
 /**
  * Flash size for bench_device_open that can install an image of image_size
  * bytes: the two-sector boot control area plus the image in whole sectors.

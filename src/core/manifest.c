@@ -274,12 +274,11 @@ static int parse_patch(ota_json_span_t obj, const ota_manifest_entry_t *e, ota_m
     *what = "Patch: PatchURL not a string, or longer than OTA_URL_MAX";
     int n = parse_text(val[PK_URL], p->url, sizeof p->url);
     if (n <= 0) {
-        return n == -2 ? OTA_ERR_TOO_LARGE : OTA_ERR_ENTRY;
+        return OTA_ERR_ENTRY;
     }
-    int err = ota_url_name(p->url, name, sizeof name, what);
-    if (err != OTA_OK) {
+    if (ota_url_name(p->url, name, sizeof name, what) != OTA_OK) {
         *what = "Patch: PatchURL not an http(s) URL naming a file";
-        return err;
+        return OTA_ERR_ENTRY;
     }
     *what = "Patch: Format not a string";
     if (HAS(val[PK_FORMAT]) && ota_json_kind(val[PK_FORMAT]) != OTA_JSON_STRING) {

@@ -52,8 +52,8 @@ extern "C" {
  *  - a "Patch" that is not an array of records, or a record that is not an
  *    object, lacks one of BaseVersion, BaseVerDigest, PatchURL, PatchDigest,
  *    TargetDigest, or has one of them (or PatchSize, Format) of the wrong
- *    type or out of range, or a key twice ("Patch: ..."; OTA_ERR_ENTRY, or
- *    OTA_ERR_TOO_LARGE / OTA_ERR_URL for PatchURL as for URL).
+ *    type or out of range (PatchURL: longer than OTA_URL_MAX, or not what
+ *    ota_url_file_name() takes), or a key twice (OTA_ERR_ENTRY, "Patch: ...").
  * A well-formed record is skipped, the entry kept, when its Format is not
  * "jojodiff" (the default) or "vcdiff", or its TargetDigest is not the
  * entry's Digest; the first OTA_MANIFEST_MAX_PATCHES others are kept in

@@ -1298,7 +1298,7 @@ static void test_a_malformed_patch_record_rejects_its_entry_with_a_reason(void *
         { "[{\"BaseVersion\":3,\"BaseVerDigest\":\"" DIG_B "\",\"PatchURL\":\"http://h/p\",\"PatchDigest\":\"" DIG_P
           "\",\"TargetDigest\":\"" DIG "0\"}]", OTA_ERR_ENTRY, "Patch: TargetDigest" },
         { "[{\"BaseVersion\":3,\"BaseVerDigest\":\"" DIG_B "\",\"PatchURL\":\"ftp://h/p\",\"PatchDigest\":\"" DIG_P
-          "\",\"TargetDigest\":\"" DIG "\"}]", OTA_ERR_URL, "Patch: PatchURL" },
+          "\",\"TargetDigest\":\"" DIG "\"}]", OTA_ERR_ENTRY, "Patch: PatchURL" },
         { "[{\"BaseVersion\":3,\"BaseVerDigest\":\"" DIG_B "\",\"PatchURL\":9,\"PatchDigest\":\"" DIG_P
           "\",\"TargetDigest\":\"" DIG "\"}]", OTA_ERR_ENTRY, "Patch: PatchURL" },
         { "[" PATCH_REC(3, ",\"PatchSize\":0") "]", OTA_ERR_ENTRY, "Patch: PatchSize" },
