@@ -319,8 +319,10 @@ static int bench_service_delta(const char *dir, const char *work)
         if (err == OTA_OK) {
             full = i == 0 ? wire : full;
             char unit[160];
-            snprintf(unit, sizeof unit, "bytes on the wire of the service's update (manifest + %s), %.1f %% of the full update's",
-                     svc_runs[i].patch != NULL ? svc_runs[i].format : "image", full ? 100.0 * (double)wire / (double)full : 0.0);
+            snprintf(unit, sizeof unit,
+                     "bytes on the wire of the service's update (manifest + %s), %.1f %% of the full update's",
+                     svc_runs[i].patch != NULL ? svc_runs[i].format : "image",
+                     full ? 100.0 * (double)wire / (double)full : 0.0);
             bench_figure(svc_runs[i].figure, (double)wire, unit);
         }
     }

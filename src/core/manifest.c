@@ -205,7 +205,16 @@ static bool parse_signature(ota_json_span_t v, uint8_t out[OTA_SIG_LEN])
 /* ------------------------------------------------------------------------ */
 
 /* The keys of a "Patch" record; Format and PatchSize are optional. */
-enum patch_key { PK_BASE_VERSION, PK_BASE_DIGEST, PK_URL, PK_PATCH_DIGEST, PK_TARGET_DIGEST, PK_FORMAT, PK_SIZE, PK_COUNT };
+enum patch_key {
+    PK_BASE_VERSION,
+    PK_BASE_DIGEST,
+    PK_URL,
+    PK_PATCH_DIGEST,
+    PK_TARGET_DIGEST,
+    PK_FORMAT, /* the first optional key */
+    PK_SIZE,
+    PK_COUNT
+};
 
 static int patch_key_id(ota_json_span_t key)
 {

@@ -129,7 +129,8 @@ static void patch_choose(ota_service_t *svc)
         svc->patch_phase = SVC_PATCH_GET;
         svc_make_name(svc->tmp, ".dl_", u->version, p->patch_digest, ".tmp");
         svc_log(svc, OTA_LOG_INFO,
-                x->base_name[0] ? "ota: delta update from the stored version" : "ota: delta update from program flash, version",
+                x->base_name[0] != '\0' ? "ota: delta update from the stored version"
+                                         : "ota: delta update from program flash, version",
                 (int32_t)p->base_version);
         return;
     }

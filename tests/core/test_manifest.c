@@ -1263,18 +1263,22 @@ static void test_patch_records_beyond_the_maximum_are_ignored(void **state)
 
     for (int i = 0; i < OTA_MANIFEST_MAX_PATCHES + 2; i++) {
         char rec[400];
-        snprintf(rec, sizeof rec, "%s{\"BaseVersion\":%d,\"BaseVerDigest\":\"" DIG_B "\",\"PatchURL\":\"http://h/p.bin\","
-                 "\"PatchDigest\":\"" DIG_P "\",\"TargetDigest\":\"" DIG "\"}", i ? "," : "", i + 1);
+        snprintf(rec, sizeof rec,
+                 "%s{\"BaseVersion\":%d,\"BaseVerDigest\":\"" DIG_B "\",\"PatchURL\":\"http://h/p.bin\","
+                 "\"PatchDigest\":\"" DIG_P "\",\"TargetDigest\":\"" DIG "\"}",
+                 i ? "," : "", i + 1);
         strcat(list, rec);
     }
     char entry[5000];
-    snprintf(entry, sizeof entry, "{\"Version\":9,\"URL\":\"http://h/a.bin\",\"Digest\":\"" DIG "\",\"Patch\":[%s]}", list);
+    snprintf(entry, sizeof entry, "{\"Version\":9,\"URL\":\"http://h/a.bin\",\"Digest\":\"" DIG "\",\"Patch\":[%s]}",
+             list);
     expect_accepted_between_good(entry, &e);
     assert_int_equal(e.patch_count, OTA_MANIFEST_MAX_PATCHES);
     assert_int_equal(e.patch[OTA_MANIFEST_MAX_PATCHES - 1].base_version, OTA_MANIFEST_MAX_PATCHES);
     /* A malformed record after the kept ones still rejects the entry. */
     strcat(list, ",{\"BaseVersion\":0}");
-    snprintf(entry, sizeof entry, "{\"Version\":9,\"URL\":\"http://h/a.bin\",\"Digest\":\"" DIG "\",\"Patch\":[%s]}", list);
+    snprintf(entry, sizeof entry, "{\"Version\":9,\"URL\":\"http://h/a.bin\",\"Digest\":\"" DIG "\",\"Patch\":[%s]}",
+             list);
     expect_rejected_between_good(entry, OTA_ERR_ENTRY, "Patch:");
 }
 
