@@ -19,7 +19,8 @@
  * Most "Patch" records kept per manifest entry (the first usable ones, in
  * manifest order; later ones are checked and ignored). Each costs about
  * 276 bytes (OTA_URL_MAX + 76) in the service's RAM and as much on the
- * stack of a manifest parse. 0 keeps none: every update is a full image.
+ * stack of a manifest parse. 0: "Patch" is a key the parser ignores (no
+ * code to read it is built) and every update is a full image.
  */
 #ifndef OTA_MANIFEST_MAX_PATCHES
 #define OTA_MANIFEST_MAX_PATCHES 4

@@ -204,6 +204,9 @@ static bool parse_signature(ota_json_span_t v, uint8_t out[OTA_SIG_LEN])
 /* Patch records.                                                           */
 /* ------------------------------------------------------------------------ */
 
+/* A device that keeps no Patch record reads none: "Patch" is then a key it ignores. */
+#if OTA_MANIFEST_MAX_PATCHES > 0
+
 /* The keys of a "Patch" record; Format and PatchSize are optional. */
 enum patch_key {
     PK_BASE_VERSION,
@@ -319,10 +322,7 @@ static int parse_patches(ota_json_span_t arr, ota_manifest_entry_t *e, const cha
     ota_json_iter_init(&it, arr);
     while (ota_json_next_element(&it, &el)) {
         bool keep = e->patch_count < OTA_MANIFEST_MAX_PATCHES;
-        ota_manifest_patch_t *p = &scratch;
-#if OTA_MANIFEST_MAX_PATCHES > 0
-        p = keep ? &e->patch[e->patch_count] : &scratch;
-#endif
+        ota_manifest_patch_t *p = keep ? &e->patch[e->patch_count] : &scratch;
         int err = parse_patch(el, e, p, what);
         if (err < 0) {
             e->patch_count = 0;
@@ -332,6 +332,7 @@ static int parse_patches(ota_json_span_t arr, ota_manifest_entry_t *e, const cha
     }
     return OTA_OK;
 }
+#endif
 
 /* Fill e from the object obj. Returns OTA_OK, or a reason with *what set. */
 static int parse_entry(ota_json_span_t obj, ota_manifest_entry_t *e, const char **what)
@@ -416,10 +417,12 @@ static int parse_entry(ota_json_span_t obj, ota_manifest_entry_t *e, const char 
         }
         e->has_signature = true;
     }
+#if OTA_MANIFEST_MAX_PATCHES > 0
     /* An erase entry names no image to rebuild: its records are not read. */
     if (HAS(val[KEY_PATCH]) && !e->erase) {
         return parse_patches(val[KEY_PATCH], e, what);
     }
+#endif
     return OTA_OK;
 }
 

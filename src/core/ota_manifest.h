@@ -57,7 +57,8 @@ extern "C" {
  * A well-formed record is skipped, the entry kept, when its Format is not
  * "jojodiff" (the default) or "vcdiff", or its TargetDigest is not the
  * entry's Digest; the first OTA_MANIFEST_MAX_PATCHES others are kept in
- * entry->patch, later ones ignored. An erase entry's records are not read.
+ * entry->patch, later ones ignored. An erase entry's records are not read,
+ * nor any with OTA_MANIFEST_MAX_PATCHES 0.
  * Return non-zero to stop parsing early (ota_manifest_parse then returns OTA_OK).
  */
 typedef int (*ota_manifest_entry_cb)(void *arg, unsigned index, const ota_manifest_entry_t *entry,

@@ -361,20 +361,6 @@ void svc_step_patch_step(ota_service_t *svc)
     svc_fail(svc, OTA_EVENT_DOWNLOAD_FAILED, OTA_ERR_STATE);
 }
 
-/* Close the READ handles of the patch, the base and the image being rebuilt. */
-static void close_readers(ota_service_t *svc)
-{
-    const ota_store_t *st = svc->port.store;
-    svc_delta_t *x = delta_of(svc);
-    int *fh[3] = { &x->fh_patch, &x->fh_base, &x->fh_out };
-    for (int i = 0; i < 3; i++) {
-        if (*fh[i] >= 0) {
-            (void)st->close(st->ctx, *fh[i]);
-            *fh[i] = -1;
-        }
-    }
-}
-
 void svc_patch_release(ota_service_t *svc, bool drop)
 {
     (void)svc;
