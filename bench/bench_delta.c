@@ -12,6 +12,12 @@
  * Times are medians of RUNS runs. Every rebuilt image is compared with
  * new.bin: a wrong image is a failure, not a figure.
  *
+ * Then the service end to end on the S140 pair: a simulated device running
+ * old.bin updates to new.bin from a local nginx over the real libcurl
+ * transport, once through each patch and once through the full image; the
+ * figure is every body byte the transport received (manifest and patch, or
+ * manifest and image). Each update must end ready, without falling back.
+ *
  * usage: bench_delta [--results FILE] [--tmpdir DIR] [--vectors DIR]
  */
 #include <fcntl.h>
@@ -19,12 +25,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "bench_device.h"
 #include "bench_util.h"
+#include "test_server.h"
+#include "tool_filedigest.h"
 #include "tool_hostdelta.h"
 #include "tool_hostfile.h"
+#include "transport_curl.h"
 
 #define RUNS 5
 #define WORK 4096u
@@ -176,6 +187,158 @@ static int bench_pair(const char *dir, const char *pair, const char *work, doubl
     return err;
 }
 
+/* ---- the service end to end ------------------------------------------------ */
+
+#define SVC_PAIR "nrf52_s140_7.2.0_to_7.3.0"
+#define SVC_CHUNK 4096u
+
+static int hex_of_file(const char *path, char hex[TOOL_FILEDIGEST_HEX_SIZE], uint64_t *size)
+{
+    uint8_t d[TOOL_FILEDIGEST_LEN];
+    int err = tool_filedigest_file(path, d, size);
+    if (err == OTA_OK) {
+        tool_filedigest_hex(d, hex);
+    }
+    return err;
+}
+
+/* docroot/name: v2 = new.bin at base_url/app_v2.bin, with a Patch record from v1 = old.bin when patch is not NULL. */
+static int svc_manifest(const char *docroot, const char *name, const char *base_url, const char *old_path,
+                        const char *patch, const char *format)
+{
+    char path[BENCH_PATH_MAX + 64], img_hex[80], old_hex[80], patch_hex[80], body[2048];
+    uint64_t img_size = 0, old_size = 0, patch_size = 0;
+    snprintf(path, sizeof path, "%s/app_v2.bin", docroot);
+    int err = hex_of_file(path, img_hex, &img_size);
+    if (err == OTA_OK) {
+        err = hex_of_file(old_path, old_hex, &old_size);
+    }
+    int n = snprintf(body, sizeof body, "{\"ota\": [{\"Version\": 2, \"URL\": \"%s/app_v2.bin\", \"Digest\": \"%s\"",
+                     base_url, img_hex);
+    if (err == OTA_OK && patch != NULL) {
+        snprintf(path, sizeof path, "%s/%s", docroot, patch);
+        err = hex_of_file(path, patch_hex, &patch_size);
+        n += snprintf(body + n, sizeof body - (size_t)n,
+                      ", \"Patch\": [{\"BaseVersion\": 1, \"BaseVerDigest\": \"%s\", \"PatchURL\": \"%s/%s\", "
+                      "\"PatchDigest\": \"%s\", \"TargetDigest\": \"%s\", \"Format\": \"%s\", \"PatchSize\": %llu}]",
+                      old_hex, base_url, patch, patch_hex, img_hex, format, (unsigned long long)patch_size);
+    }
+    n += snprintf(body + n, sizeof body - (size_t)n, "}]}");
+    return err != OTA_OK ? err : test_file_write(docroot, name, body, (size_t)n, NULL, 0);
+}
+
+/* One update of a device running old (its bytes) through mf_url: the body bytes received, in *wire. */
+static int svc_update(const char *work, const char *mf_url, const uint8_t *old, uint32_t old_len, uint32_t nvm,
+                      uint64_t *wire)
+{
+    static uint8_t chunk[SVC_CHUNK];
+    static char mbuf[OTA_MANIFEST_MAX_SIZE];
+    static ota_service_t svc;
+    bench_device_t d;
+    posix_transport_curl_t tc;
+    ota_transport_t tp;
+    ota_service_config_t cfg;
+    int err = bench_device_open_image(&d, work, nvm, 1, old, old_len);
+    if (err == OTA_OK) {
+        err = posix_transport_curl_init(&tc, NULL, &tp);
+        if (err == OTA_OK) {
+            ota_service_ports_t ports = { &d.dev.flash, &d.dev.store, &tp, &d.dev.crypto, &d.dev.sys };
+            bench_check_t chk = { 0 };
+            bench_service_config(&d, &cfg, mf_url, chunk, SVC_CHUNK, mbuf, sizeof mbuf);
+            err = bench_service_check(&svc, &cfg, &ports, 120.0, &chk);
+            posix_transport_curl_stats_t total;
+            posix_transport_curl_stats(&tc, NULL, &total);
+            *wire = total.body_bytes;
+            if (err == OTA_OK && !chk.ready) {
+                err = chk.failure != OTA_OK ? chk.failure : OTA_ERR_STATE;
+            }
+            posix_transport_curl_deinit(&tc);
+        }
+    }
+    int cerr = bench_device_close(&d);
+    return err != OTA_OK ? err : cerr;
+}
+
+/* Which of the patches, and the full image: the updates whose bytes are measured. */
+static const struct {
+    const char *manifest;
+    const char *patch; /* its name in the vectors and on the server; NULL: the full image */
+    const char *format;
+    const char *figure;
+} svc_runs[] = {
+    { "full.json", NULL, NULL, "delta.svc.s140.full_wire_bytes" },
+    { "vcdiff.json", "vcdiff-nosec.vcdiff", "vcdiff", "delta.svc.s140.vcdiff_wire_bytes" },
+    { "jojo.json", "jojo.patch", "jojodiff", "delta.svc.s140.jojo_wire_bytes" },
+};
+
+static int bench_service_delta(const char *dir, const char *work)
+{
+    char docroot[BENCH_PATH_MAX + 16], url[160], mf_url[200];
+    char *old_path = path_of(dir, SVC_PAIR, "old.bin");
+    char *new_path = path_of(dir, SVC_PAIR, "new.bin");
+    char *old = NULL, *img = NULL;
+    size_t old_len = 0, img_len = 0;
+    test_server_t srv = { 0 };
+    int err = old_path != NULL && new_path != NULL ? OTA_OK : OTA_ERR_NO_SPACE;
+    if (snprintf(docroot, sizeof docroot, "%.*s/svc-www", BENCH_PATH_MAX, work) >= (int)sizeof docroot) {
+        err = OTA_ERR_TOO_LARGE;
+    }
+    if (err == OTA_OK) {
+        err = tool_hostfile_read(old_path, &old, &old_len);
+    }
+    if (err == OTA_OK) {
+        err = tool_hostfile_read(new_path, &img, &img_len);
+    }
+    if (err == OTA_OK) {
+        err = mkdir(docroot, 0755) == 0 ? test_file_write(docroot, "app_v2.bin", img, img_len, NULL, 0) : OTA_ERR_IO;
+    }
+    for (size_t i = 1; err == OTA_OK && i < sizeof svc_runs / sizeof svc_runs[0]; i++) {
+        char *p = path_of(dir, SVC_PAIR, svc_runs[i].patch), *bytes = NULL;
+        size_t len = 0;
+        err = p != NULL ? tool_hostfile_read(p, &bytes, &len) : OTA_ERR_NO_SPACE;
+        if (err == OTA_OK) {
+            err = test_file_write(docroot, svc_runs[i].patch, bytes, len, NULL, 0);
+        }
+        free(bytes);
+        free(p);
+    }
+    if (err == OTA_OK) {
+        err = test_server_start(&srv, TEST_SERVER_NGINX, docroot);
+    }
+    uint64_t full = 0;
+    for (size_t i = 0; err == OTA_OK && i < sizeof svc_runs / sizeof svc_runs[0]; i++) {
+        uint64_t wire = 0;
+        snprintf(url, sizeof url, "%s", srv.url);
+        err = svc_manifest(docroot, svc_runs[i].manifest, url, old_path, svc_runs[i].patch, svc_runs[i].format);
+        test_server_url(mf_url, sizeof mf_url, srv.url, svc_runs[i].manifest);
+        if (err == OTA_OK) {
+            uint32_t biggest = (uint32_t)(img_len > old_len ? img_len : old_len);
+            err = svc_update(work, mf_url, (const uint8_t *)old, (uint32_t)old_len, bench_device_nvm_for(biggest),
+                             &wire);
+        }
+        if (err == OTA_OK) {
+            full = i == 0 ? wire : full;
+            char unit[160];
+            snprintf(unit, sizeof unit,
+                     "bytes on the wire of the service's update (manifest + %s), %.1f %% of the full update's",
+                     svc_runs[i].patch != NULL ? svc_runs[i].format : "image",
+                     full ? 100.0 * (double)wire / (double)full : 0.0);
+            bench_figure(svc_runs[i].figure, (double)wire, unit);
+        }
+    }
+    if (err != OTA_OK) {
+        fprintf(stderr, "bench_delta: the service's delta update: %s\n", ota_err_name(err));
+    }
+    if (srv.pid > 0) {
+        test_server_stop(&srv);
+    }
+    free(old);
+    free(img);
+    free(old_path);
+    free(new_path);
+    return err;
+}
+
 int main(int argc, char **argv)
 {
     bench_opts_t opts;
@@ -241,6 +404,9 @@ int main(int argc, char **argv)
     bench_figure("delta.syn.jojo_bytes", syn[4], "B");
     bench_figure("delta.all.vcdiff_apply_ms", 1e3 * all[2], "ms");
     bench_figure("delta.all.xdelta3_apply_ms", 1e3 * all[3], "ms");
+    if (bench_service_delta(dir, work) != OTA_OK) {
+        failed = 1;
+    }
     bench_results_close();
     return failed;
 }

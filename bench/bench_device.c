@@ -22,8 +22,8 @@ void bench_image(uint32_t version, uint8_t *out, uint32_t size)
     }
 }
 
-int bench_device_open(bench_device_t *d, const char *parent, uint32_t nvm_size, uint32_t golden,
-                      uint32_t golden_size)
+int bench_device_open_image(bench_device_t *d, const char *parent, uint32_t nvm_size, uint32_t golden,
+                            const uint8_t *img, uint32_t size)
 {
     return bench_device_open_seeded(d, parent, nvm_size, golden, golden_size, 1);
 }
@@ -47,13 +47,7 @@ int bench_device_open_seeded(bench_device_t *d, const char *parent, uint32_t nvm
         return err;
     }
     (void)posix_system_set_log(&d->dev.sys_posix, OTA_LOG_ERROR, "bench", true, NULL, NULL);
-    uint8_t *img = malloc(golden_size);
-    if (img == NULL) {
-        return OTA_ERR_NO_SPACE;
-    }
-    bench_image(golden, img, golden_size);
-    err = sim_device_factory_program(&d->dev, img, golden_size, golden);
-    free(img);
+    err = sim_device_factory_program(&d->dev, img, size, golden);
     if (err == OTA_OK) {
         ota_boot_result_t res;
         err = ota_boot_run(&d->boot, &d->dev.boot_cfg, &res);
@@ -61,6 +55,20 @@ int bench_device_open_seeded(bench_device_t *d, const char *parent, uint32_t nvm
             err = OTA_ERR_STATE;
         }
     }
+    return err;
+}
+
+int bench_device_open(bench_device_t *d, const char *parent, uint32_t nvm_size, uint32_t golden,
+                      uint32_t golden_size)
+{
+    memset(d, 0, sizeof *d);
+    uint8_t *img = malloc(golden_size);
+    if (img == NULL) {
+        return OTA_ERR_NO_SPACE;
+    }
+    bench_image(golden, img, golden_size);
+    int err = bench_device_open_image(d, parent, nvm_size, golden, img, golden_size);
+    free(img);
     return err;
 }
 
@@ -163,7 +171,9 @@ static void on_event(void *arg, ota_service_event_t ev, const ota_service_event_
     case OTA_EVENT_DOWNLOAD_FAILED:
     case OTA_EVENT_VERIFY_FAILED:
     case OTA_EVENT_DATABASE_FULL:
-        c->failure = data->reason;
+        if (!data->patch) { /* a patch's failure is followed by the full image */
+            c->failure = data->reason;
+        }
         break;
     default:
         break;

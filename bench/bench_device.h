@@ -37,6 +37,10 @@ typedef struct bench_device {
 int bench_device_open(bench_device_t *d, const char *parent, uint32_t nvm_size, uint32_t golden,
                       uint32_t golden_size);
 
+/** bench_device_open with the factory image given (img, size bytes) as version `golden`. */
+int bench_device_open_image(bench_device_t *d, const char *parent, uint32_t nvm_size, uint32_t golden,
+                            const uint8_t *img, uint32_t size);
+
 /**
  * bench_device_open with the simulator's seed (poll jitter, backoff, torn
  * bytes): devices of one fleet need seeds of their own, or they would all

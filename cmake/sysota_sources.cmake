@@ -38,6 +38,7 @@ set(SYSOTA_CORE_SOURCES
   rollout.c
   service.c
   service_check.c
+  service_delta.c
   service_download.c
   service_job.c
   service_poll.c

@@ -11,7 +11,10 @@
  * Content-Range, each the first bytes of the body taken as text (the
  * service must read them without trusting them). When the input runs out,
  * a GET fails with OTA_ERR_NET. The device has a trusted time, so that a
- * Retry-After date is read too.
+ * Retry-After date is read too. The store can seek, so a manifest's Patch
+ * records lead into the delta path: a base "v1" whose BaseVerDigest is the
+ * running record's (all zeros) is read from flash, and the patch and the
+ * rebuilt image are the fuzzer's bytes too.
  *
  * Invariants (trap on violation):
  *   - whenever "update ready" is reported, the published file's SHA-256
@@ -192,6 +195,19 @@ static int st_close(void *ctx, int fh)
         return OTA_ERR_INVALID_ARG;
     }
     handles[fh].file = -1;
+    return OTA_OK;
+}
+
+/* Readers may seek (backwards too): the service then takes delta patches,
+ * whose records come with the fuzzer's manifest like everything else. */
+static int st_seek(void *ctx, int fh, uint32_t off)
+{
+    (void)ctx;
+    if (fh < 0 || fh >= STORE_HANDLES || handles[fh].file < 0 || handles[fh].writing ||
+        off > files[handles[fh].file].size) {
+        return OTA_ERR_INVALID_ARG;
+    }
+    handles[fh].pos = off;
     return OTA_OK;
 }
 
@@ -403,7 +419,7 @@ static void sys_reset(void *ctx)
 /* ---- invariants ------------------------------------------------------------------------ */
 
 static const ota_store_t store = { NULL, st_open, st_read, st_write, st_sync, st_close,
-                                   st_rename, st_remove, st_stat, st_list };
+                                   st_rename, st_remove, st_stat, st_list, st_seek };
 static const ota_crypto_t crypto = { NULL, sha_start, sha_update, sha_finish, NULL };
 
 static void on_event(void *arg, ota_service_event_t ev, const ota_service_event_data_t *data)

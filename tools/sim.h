@@ -273,6 +273,7 @@ typedef struct simcmd_printer {
     uint32_t running;   /* running version, for "check: ..." lines */
     const simcmd_device_t *d; /* the device, to explain a refusal with its state; may be NULL */
     uint32_t seq;       /* the manifest Sequence the record held at the last look */
+    uint32_t patch_bytes; /* the last patch downloaded, for the bytes a delta update saved */
 } simcmd_printer_t;
 
 void simcmd_printer_init(simcmd_printer_t *p);

@@ -74,6 +74,9 @@ static void on_event(void *arg, ota_service_event_t ev, const ota_service_event_
     case OTA_EVENT_DOWNLOAD_FAILED:
     case OTA_EVENT_VERIFY_FAILED:
     case OTA_EVENT_DATABASE_FULL:
+        if (data->patch) {
+            break; /* a patch failed: the full image follows (PATCH_FALLBACK) */
+        }
         st->check_ended = true;
         if (app->failures < app->retries) {
             /* A device in the field lives on: the service is idle again and

@@ -224,6 +224,9 @@ void simcmd_print_event(simcmd_printer_t *p, ota_service_event_t ev, const ota_s
         progress(p, d);
         break;
     case OTA_EVENT_DOWNLOAD_SUCCESS:
+        if (d->patch) {
+            p->patch_bytes = d->done;
+        }
         if (p->tty) {
             progress(p, d); /* the full bar stays on screen as the line */
             end_bar(p);
@@ -238,11 +241,17 @@ void simcmd_print_event(simcmd_printer_t *p, ota_service_event_t ev, const ota_s
     case OTA_EVENT_VERIFY_START:
         break;
     case OTA_EVENT_VERIFY_SUCCESS:
+        if (d->patch) {
+            simcmd_say(p, "verify v%u patch: ok (SHA-256 matches PatchDigest)", v);
+            break;
+        }
         simcmd_say(p, "verify v%u: ok (SHA-256 matches the manifest%s)", v,
                    p->d != NULL && p->d->cfg.keys.count ? ", Signature by a trusted key" : "");
         break;
     case OTA_EVENT_VERIFY_FAILED:
-        if (d->reason == OTA_ERR_DIGEST) {
+        if (d->patch) {
+            simcmd_say(p, "verify v%u patch: FAILED: its SHA-256 differs from PatchDigest", v);
+        } else if (d->reason == OTA_ERR_DIGEST) {
             simcmd_say(p, "verify v%u: FAILED: the SHA-256 differs from the manifest's, the file is deleted", v);
         } else {
             simcmd_say(p, "verify v%u: FAILED: %s (%s), the file is deleted", v, ota_err_name(d->reason),
@@ -289,6 +298,33 @@ void simcmd_print_event(simcmd_printer_t *p, ota_service_event_t ev, const ota_s
         break;
     case OTA_EVENT_GOLDEN_REPLACED:
         simcmd_say(p, "golden image replaced: factory.bin is now v%u (signed Golden entry)", v);
+        break;
+    case OTA_EVENT_PATCH_BASE_NOT_FOUND:
+        simcmd_say(p, "patch v%u: this device holds none of the patches' bases: full image", v);
+        break;
+    case OTA_EVENT_PATCH_START:
+        simcmd_say(p, "patch v%u: rebuilding the image from the base and the %u-byte patch", v,
+                   (unsigned)p->patch_bytes);
+        break;
+    case OTA_EVENT_PATCH_PROGRESS:
+    case OTA_EVENT_PATCH_VERIFY_START:
+        break;
+    case OTA_EVENT_PATCH_COMPLETED:
+        simcmd_say(p, "patch v%u: image rebuilt, %u bytes from %u bytes on the wire (%.1f %%): %u bytes saved", v,
+                   (unsigned)d->done, (unsigned)p->patch_bytes,
+                   d->done ? 100.0 * (double)p->patch_bytes / (double)d->done : 0.0,
+                   d->done > p->patch_bytes ? (unsigned)(d->done - p->patch_bytes) : 0u);
+        break;
+    case OTA_EVENT_PATCH_VERIFY_SUCCESS:
+        simcmd_say(p, "verify v%u (rebuilt): ok (SHA-256 matches TargetDigest%s)", v,
+                   p->d != NULL && p->d->cfg.keys.count ? ", Signature by a trusted key" : "");
+        break;
+    case OTA_EVENT_PATCH_VERIFY_FAILED:
+        simcmd_say(p, "verify v%u (rebuilt): FAILED: %s (%s)", v, ota_err_name(d->reason), ota_err_describe(d->reason));
+        break;
+    case OTA_EVENT_PATCH_FALLBACK:
+        simcmd_say(p, "patch v%u: not usable (%s: %s): downloading the full image instead", v,
+                   ota_err_name(d->reason), ota_err_describe(d->reason));
         break;
     }
 }

@@ -21,14 +21,21 @@ typedef struct ram_file {
 
 static ram_file_t files[STORE_FILES];
 
-/* The core holds at most one handle at a time, so one is all this store has. */
+/* The core holds one handle at a time, four while it applies a delta patch
+ * (the patch, the base, the new image and a reader of it). */
+#define STORE_HANDLES 4
+
 static struct {
     ram_file_t *file; /* NULL: closed */
     uint32_t pos;
     bool writable;
-} handle;
+} handles[STORE_HANDLES];
 
-#define STORE_HANDLE 0
+/* The open handle fh, or NULL. */
+static ram_file_t *open_file(int fh)
+{
+    return fh >= 0 && fh < STORE_HANDLES ? handles[fh].file : NULL;
+}
 
 static ram_file_t *find(const char *name)
 {
@@ -69,8 +76,12 @@ static int st_open(void *ctx, const char *name, unsigned flags)
 {
     (void)ctx;
     ram_file_t *f = find(name);
-    if (handle.file != NULL) {
-        return OTA_ERR_STATE;
+    int fh = 0;
+    while (fh < STORE_HANDLES && handles[fh].file != NULL) {
+        fh++;
+    }
+    if (fh == STORE_HANDLES) {
+        return OTA_ERR_FULL;
     }
     if (flags == OTA_STORE_READ) {
         if (f == NULL) {
@@ -86,40 +97,51 @@ static int st_open(void *ctx, const char *name, unsigned flags)
     } else {
         return OTA_ERR_INVALID_ARG;
     }
-    handle.file = f;
-    handle.pos = flags == OTA_STORE_APPEND ? f->size : 0u;
-    handle.writable = flags != OTA_STORE_READ;
-    return STORE_HANDLE;
+    handles[fh].file = f;
+    handles[fh].pos = flags == OTA_STORE_APPEND ? f->size : 0u;
+    handles[fh].writable = flags != OTA_STORE_READ;
+    return fh;
 }
 
 /* Read up to len bytes: the count read, 0 at the end of the file. */
 static int st_read(void *ctx, int fh, void *buf, uint32_t len)
 {
     (void)ctx;
-    if (fh != STORE_HANDLE || handle.file == NULL) {
+    if (open_file(fh) == NULL) {
         return OTA_ERR_INVALID_ARG;
     }
-    uint32_t left = handle.file->size - handle.pos;
+    uint32_t left = handles[fh].file->size - handles[fh].pos;
     uint32_t n = len < left ? len : left;
-    memcpy(buf, handle.file->data + handle.pos, n);
-    handle.pos += n;
+    memcpy(buf, handles[fh].file->data + handles[fh].pos, n);
+    handles[fh].pos += n;
     return (int)n;
+}
+
+/* Move a reader to byte off (at most the file's size). littlefs: lfs_file_seek; FatFs: f_lseek. */
+static int st_seek(void *ctx, int fh, uint32_t off)
+{
+    (void)ctx;
+    if (open_file(fh) == NULL || handles[fh].writable || off > handles[fh].file->size) {
+        return OTA_ERR_INVALID_ARG;
+    }
+    handles[fh].pos = off;
+    return OTA_OK;
 }
 
 /* Write all len bytes or fail; OTA_ERR_NO_SPACE when the store is full. */
 static int st_write(void *ctx, int fh, const void *buf, uint32_t len)
 {
     (void)ctx;
-    if (fh != STORE_HANDLE || handle.file == NULL || !handle.writable) {
+    if (open_file(fh) == NULL || !handles[fh].writable) {
         return OTA_ERR_INVALID_ARG;
     }
-    if (len > STORE_FILE_MAX - handle.pos) {
+    if (len > STORE_FILE_MAX - handles[fh].pos) {
         return OTA_ERR_NO_SPACE;
     }
-    memcpy(handle.file->data + handle.pos, buf, len);
-    handle.pos += len;
-    if (handle.pos > handle.file->size) {
-        handle.file->size = handle.pos;
+    memcpy(handles[fh].file->data + handles[fh].pos, buf, len);
+    handles[fh].pos += len;
+    if (handles[fh].pos > handles[fh].file->size) {
+        handles[fh].file->size = handles[fh].pos;
     }
     return OTA_OK;
 }
@@ -132,17 +154,17 @@ static int st_write(void *ctx, int fh, const void *buf, uint32_t len)
 static int st_sync(void *ctx, int fh)
 {
     (void)ctx;
-    return fh == STORE_HANDLE && handle.file != NULL ? OTA_OK : OTA_ERR_INVALID_ARG;
+    return open_file(fh) != NULL ? OTA_OK : OTA_ERR_INVALID_ARG;
 }
 
 /* Release fh; it does not imply a sync (the core syncs when it matters). */
 static int st_close(void *ctx, int fh)
 {
     (void)ctx;
-    if (fh != STORE_HANDLE || handle.file == NULL) {
+    if (open_file(fh) == NULL) {
         return OTA_ERR_INVALID_ARG;
     }
-    handle.file = NULL;
+    handles[fh].file = NULL;
     return OTA_OK;
 }
 
@@ -221,4 +243,5 @@ const ota_store_t port_store = {
     .remove = st_remove,
     .stat = st_stat,
     .list = st_list,
+    .seek = st_seek,
 };

@@ -15,6 +15,35 @@
 #define OTA_MANIFEST_MAX_ENTRIES 16
 #endif
 
+/**
+ * Most "Patch" records kept per manifest entry (the first usable ones, in
+ * manifest order; later ones are checked and ignored). Each costs about
+ * 276 bytes (OTA_URL_MAX + 76) in the service's RAM and as much on the
+ * stack of a manifest parse. 0: "Patch" is a key the parser ignores (no
+ * code to read it is built) and every update is a full image.
+ */
+#ifndef OTA_MANIFEST_MAX_PATCHES
+#define OTA_MANIFEST_MAX_PATCHES 4
+#endif
+
+/**
+ * 1: the service applies delta patches (docs/delta.md): ota_service_t then
+ * holds a decoder's state (about 1.8 KB) and the service links both
+ * decoders. 0: patches are ignored and every update downloads its full image.
+ */
+#ifndef OTA_DELTA_UPDATES
+#define OTA_DELTA_UPDATES 1
+#endif
+
+/**
+ * Bytes of the service's buffer (ota_service_config_t.buf) a delta patch's
+ * decoder works in: the rebuilt image is written in pieces of this size
+ * (one flash page is the natural choice; a smaller buf is used whole).
+ */
+#ifndef OTA_DELTA_WORK_MAX
+#define OTA_DELTA_WORK_MAX 4096
+#endif
+
 /** Longest image URL, in bytes without the NUL. */
 #ifndef OTA_URL_MAX
 #define OTA_URL_MAX 200

@@ -113,9 +113,14 @@ typedef int (*ota_store_list_cb)(void *arg, const char *name, uint32_t size);
  *    on that order); a file renamed over an existing name replaces it;
  *  - opening with OTA_STORE_WRITE truncates at once (a cut after the open
  *    may leave an empty file or the old one, nothing in between).
- * The core holds at most one handle open at a time, and it never calls the
- * store from inside a list() callback: a port may support just one handle
- * and may forbid reentrance. File names are flat (no directories) and
+ * The core holds at most one handle open at a time, except while the
+ * service applies a delta patch (docs/delta.md): then four, the patch, the
+ * base image (both READ), the new image (WRITE) and, for a VCDIFF patch
+ * only, a READ handle on that same new image, which must see every byte
+ * written through the writer at once, synced or not. A port with fewer
+ * handles fails the extra open (OTA_ERR_FULL) and the service falls back to
+ * the full image. It never calls the store from inside a list() callback: a
+ * port may forbid reentrance. File names are flat (no directories) and
  * always satisfy the store name rule: 1..OTA_STORE_NAME_MAX bytes of
  * letters, digits and "._+~-", not "." or "..", no trailing '.', no '~'
  * followed by a digit (so they are safe on FAT with 8.3 aliases). Names
@@ -141,6 +146,12 @@ typedef struct ota_store {
     int (*stat)(void *ctx, const char *name, uint32_t *size);
     /** Call cb for every file, in no particular order, until cb returns non-zero. */
     int (*list)(void *ctx, ota_store_list_cb cb, void *arg);
+    /**
+     * Move a READ handle to byte off (0 .. the file's size): the next read
+     * starts there. OTA_ERR_INVALID_ARG past the end or on a writer. May be
+     * NULL: the service then takes no delta patch, only full images.
+     */
+    int (*seek)(void *ctx, int fh, uint32_t off);
 } ota_store_t;
 
 /* ------------------------------------------------------------------------ */

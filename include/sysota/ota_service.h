@@ -51,7 +51,18 @@ typedef enum ota_service_event {
     OTA_EVENT_CONFIRMED,          /**< the running image was confirmed (version) */
     OTA_EVENT_TRIGGER_FAILED,     /**< a manual trigger was refused (reason OTA_ERR_STATE) */
     OTA_EVENT_RESET,              /**< the system port's reset() is about to be called */
-    OTA_EVENT_GOLDEN_REPLACED     /**< a signed Golden entry replaced the golden copy (version) */
+    OTA_EVENT_GOLDEN_REPLACED,    /**< a signed Golden entry replaced the golden copy (version) */
+    /* Delta updates (docs/delta.md). The patch's own download and digest
+     * check are DOWNLOAD_* and VERIFY_* events with data.patch set. */
+    OTA_EVENT_PATCH_BASE_NOT_FOUND, /**< the entry has Patch records, but the device holds none of their bases:
+                                         the full image follows */
+    OTA_EVENT_PATCH_START,        /**< the image is rebuilt from the base and the patch (total: the image's Size) */
+    OTA_EVENT_PATCH_PROGRESS,     /**< bytes of the image rebuilt so far (done) */
+    OTA_EVENT_PATCH_COMPLETED,    /**< the whole patch applied (done: the image's bytes) */
+    OTA_EVENT_PATCH_VERIFY_START, /**< the rebuilt image's SHA-256 (TargetDigest) and signature are checked */
+    OTA_EVENT_PATCH_VERIFY_SUCCESS,
+    OTA_EVENT_PATCH_VERIFY_FAILED, /**< (reason); a PATCH_FALLBACK follows */
+    OTA_EVENT_PATCH_FALLBACK      /**< the patch failed (reason: why): the full image is downloaded instead */
 } ota_service_event_t;
 
 /** ota_service_event_data_t.next_check_ms when the service checks only when asked (periodic off). */
@@ -71,6 +82,9 @@ typedef struct ota_service_event_data {
      */
     uint32_t next_check_ms;
     bool not_modified; /**< NO_UPDATE: answered 304, no manifest body was fetched or parsed */
+    bool patch;        /**< the event concerns a delta patch (its download, its digest, its application);
+                            a DOWNLOAD_FAILED or VERIFY_FAILED with patch set does not end the job:
+                            PATCH_FALLBACK and the full image's download follow */
 } ota_service_event_data_t;
 
 /** Event callback; runs inside ota_service_task() or the API call that caused it. */
@@ -201,6 +215,12 @@ typedef struct ota_service {
     /* The current GET's validator: the one it sends (If-None-Match, If-Range),
      * then the one its response carried, kept until it is recorded. */
     char validator[OTA_HTTP_VALIDATOR_MAX + 1];
+    uint8_t patch_phase;  /* 0: a full image; else downloading the patch, applying it, or verifying its image */
+    uint8_t patch_i;      /* the Patch record chosen */
+    bool patch_off;       /* a patch failed in this job: the full image */
+#if OTA_DELTA_UPDATES
+    ota_delta_space_t delta; /* the decoder and its handles while a patch is applied (service_delta.c) */
+#endif
 } ota_service_t;
 
 /**

@@ -103,7 +103,36 @@ typedef struct ota_db {
     uint16_t first_bad_line; /**< 1-based line number of the first one, 0 if none */
 } ota_db_t;
 
+/* ---- a delta patch being applied ------------------------------------------ */
+
+/**
+ * Room for the service's delta-patch state (the decoder of either format,
+ * its callbacks and handles): the core checks at build time that it fits.
+ * Opaque; the type exists so that ota_service_t can be allocated statically.
+ */
+#define OTA_DELTA_SPACE_WORDS 250
+typedef struct ota_delta_space {
+    union {
+        uint64_t u64[OTA_DELTA_SPACE_WORDS];
+        void *ptr;
+    } u;
+} ota_delta_space_t;
+
 /* ---- the manifest ------------------------------------------------------------ */
+
+/** A "Patch" record's "Format" (the values of the core's ota_delta_format_t). */
+#define OTA_PATCH_JOJODIFF 0u /**< "jojodiff", the default */
+#define OTA_PATCH_VCDIFF 1u   /**< "vcdiff" */
+
+/** One usable "Patch" record of an entry: the entry's image rebuilt from a base the device may hold. */
+typedef struct ota_manifest_patch {
+    uint32_t base_version;              /**< "BaseVersion" */
+    uint32_t size;                      /**< "PatchSize": the patch's exact length; 0 when not given */
+    uint8_t format;                     /**< OTA_PATCH_* */
+    uint8_t base_digest[OTA_SHA256_LEN];  /**< "BaseVerDigest": the base's SHA-256 */
+    uint8_t patch_digest[OTA_SHA256_LEN]; /**< "PatchDigest": the patch file's SHA-256 */
+    char url[OTA_URL_MAX + 1];          /**< "PatchURL", NUL-terminated */
+} ota_manifest_patch_t;
 
 /** One accepted entry of the "ota" array. */
 typedef struct ota_manifest_entry {
@@ -119,6 +148,10 @@ typedef struct ota_manifest_entry {
     uint8_t digest[OTA_SHA256_LEN];  /**< "Digest", decoded from 64 hex digits */
     uint8_t signature[OTA_SIG_LEN];  /**< "Signature", decoded from base64: r||s over digest */
     char url[OTA_URL_MAX + 1];       /**< "URL", NUL-terminated; "" only for an erase entry without "URL" */
+    uint8_t patch_count;             /**< usable "Patch" records kept, in manifest order */
+#if OTA_MANIFEST_MAX_PATCHES > 0
+    ota_manifest_patch_t patch[OTA_MANIFEST_MAX_PATCHES];
+#endif
 } ota_manifest_entry_t;
 
 /** The manifest's own keys (besides "ota"). */

@@ -58,8 +58,12 @@ typedef enum {
  * Status values passed to the callback as `event`, with the values of the
  * original since its v3.6.0 (the PATCH_* entries moved everything from
  * DOWNLOAD_START on). Values are part of the interface: an application may
- * have stored or logged them. The PATCH_* values are declared for the delta
- * update and not emitted yet; IDLE, the WAITING_* values and NONE are never
+ * have stored or logged them. The PATCH_* values report a delta update
+ * (docs/delta.md): BASEVERSION_NOTFOUND when an entry's patches need a base
+ * the device does not hold, EVENT_START and EVENT_COMPLETED around the
+ * rebuilding of the image, and IMAGE_DIGEST_VERIFY_* for the rebuilt
+ * image's digest and signature (the patch file's own digest is reported
+ * as IMAGE_DIGEST_VERIFY_*, like a download's); IDLE, the WAITING_* values and NONE are never
  * passed to the callback (neither does the original).
  */
 typedef enum {

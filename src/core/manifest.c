@@ -43,6 +43,7 @@ enum entry_key {
     KEY_SIGNATURE,
     KEY_GOLDEN,
     KEY_ROLLOUT,
+    KEY_PATCH,
     KEY_COUNT,
     KEY_OTHER = KEY_COUNT
 };
@@ -60,6 +61,7 @@ static const struct {
     [KEY_SIGNATURE] = { "Signature", "Signature: duplicate key" },
     [KEY_GOLDEN] = { "Golden", "Golden: duplicate key" },
     [KEY_ROLLOUT] = { "Rollout", "Rollout: duplicate key" },
+    [KEY_PATCH] = { "Patch", "Patch: duplicate key" },
 };
 
 static enum entry_key key_id(ota_json_span_t key)
@@ -198,6 +200,140 @@ static bool parse_signature(ota_json_span_t v, uint8_t out[OTA_SIG_LEN])
     return len > 0 && ota_base64_decode(text, (size_t)len, out, OTA_SIG_LEN, &n) == OTA_OK && n == OTA_SIG_LEN;
 }
 
+/* ------------------------------------------------------------------------ */
+/* Patch records.                                                           */
+/* ------------------------------------------------------------------------ */
+
+/* A device that keeps no Patch record reads none: "Patch" is then a key it ignores. */
+#if OTA_MANIFEST_MAX_PATCHES > 0
+
+/* The keys of a "Patch" record; Format and PatchSize are optional. */
+enum patch_key {
+    PK_BASE_VERSION,
+    PK_BASE_DIGEST,
+    PK_URL,
+    PK_PATCH_DIGEST,
+    PK_TARGET_DIGEST,
+    PK_FORMAT, /* the first optional key */
+    PK_SIZE,
+    PK_COUNT
+};
+
+static int patch_key_id(ota_json_span_t key)
+{
+    static const char *const names[PK_COUNT] = { "BaseVersion",  "BaseVerDigest", "PatchURL", "PatchDigest",
+                                                 "TargetDigest", "Format",        "PatchSize" };
+    for (int k = 0; k < PK_COUNT; k++) {
+        if (ota_json_str_is(key.p, key.len, names[k])) {
+            return k;
+        }
+    }
+    return PK_COUNT;
+}
+
+/*
+ * One "Patch" record into *p. OTA_OK: usable. 1: well formed but not
+ * usable by this device (a Format it does not know, or a TargetDigest that
+ * is not the entry's Digest: the patch would build another image), so it
+ * is skipped and the entry stays. Otherwise the entry's error with *what:
+ * a record that is malformed says the manifest was written wrong, and an
+ * entry read half right is not taken.
+ */
+static int parse_patch(ota_json_span_t obj, const ota_manifest_entry_t *e, ota_manifest_patch_t *p,
+                       const char **what)
+{
+    ota_json_span_t val[PK_COUNT];
+    uint8_t target[OTA_SHA256_LEN];
+    char name[OTA_STORE_NAME_MAX + 1];
+    char format[12];
+    int dup;
+
+    *what = "Patch: record not an object";
+    if (ota_json_kind(obj) != OTA_JSON_OBJECT) {
+        return OTA_ERR_ENTRY;
+    }
+    *what = "Patch: duplicate key in a record";
+    if (!collect_keys(obj, val, PK_COUNT, patch_key_id, &dup)) {
+        return OTA_ERR_ENTRY;
+    }
+    memset(p, 0, sizeof *p);
+    *what = "Patch: a record without BaseVersion, BaseVerDigest, PatchURL, PatchDigest or TargetDigest";
+    for (int k = 0; k < PK_FORMAT; k++) {
+        if (!HAS(val[k])) {
+            return OTA_ERR_ENTRY;
+        }
+    }
+    *what = "Patch: BaseVersion not an integer in 1..4294967295";
+    if (!parse_positive(val[PK_BASE_VERSION], &p->base_version)) {
+        return OTA_ERR_ENTRY;
+    }
+    *what = "Patch: BaseVerDigest not 64 hex digits";
+    if (!parse_digest(val[PK_BASE_DIGEST], p->base_digest)) {
+        return OTA_ERR_ENTRY;
+    }
+    *what = "Patch: PatchDigest not 64 hex digits";
+    if (!parse_digest(val[PK_PATCH_DIGEST], p->patch_digest)) {
+        return OTA_ERR_ENTRY;
+    }
+    *what = "Patch: TargetDigest not 64 hex digits";
+    if (!parse_digest(val[PK_TARGET_DIGEST], target)) {
+        return OTA_ERR_ENTRY;
+    }
+    *what = "Patch: PatchSize not an integer in 1..4294967295";
+    if (HAS(val[PK_SIZE]) && !parse_positive(val[PK_SIZE], &p->size)) {
+        return OTA_ERR_ENTRY;
+    }
+    *what = "Patch: PatchURL not a string, or longer than OTA_URL_MAX";
+    int n = parse_text(val[PK_URL], p->url, sizeof p->url);
+    if (n <= 0) {
+        return OTA_ERR_ENTRY;
+    }
+    if (ota_url_name(p->url, name, sizeof name, what) != OTA_OK) {
+        *what = "Patch: PatchURL not an http(s) URL naming a file";
+        return OTA_ERR_ENTRY;
+    }
+    *what = "Patch: Format not a string";
+    if (HAS(val[PK_FORMAT]) && ota_json_kind(val[PK_FORMAT]) != OTA_JSON_STRING) {
+        return OTA_ERR_ENTRY;
+    }
+    if (HAS(val[PK_FORMAT])) {
+        n = parse_text(val[PK_FORMAT], format, sizeof format);
+        if (n > 0 && strcmp(format, "vcdiff") == 0) {
+            p->format = OTA_PATCH_VCDIFF;
+        } else if (n <= 0 || strcmp(format, "jojodiff") != 0) {
+            return 1; /* a format of a later release: another device may read it */
+        }
+    }
+    return memcmp(target, e->digest, OTA_SHA256_LEN) == 0 ? OTA_OK : 1;
+}
+
+/* The entry's "Patch" array: every record checked, the first
+ * OTA_MANIFEST_MAX_PATCHES usable ones kept. */
+static int parse_patches(ota_json_span_t arr, ota_manifest_entry_t *e, const char **what)
+{
+    ota_json_iter_t it;
+    ota_json_span_t el;
+    ota_manifest_patch_t scratch;
+
+    if (ota_json_kind(arr) != OTA_JSON_ARRAY) {
+        *what = "Patch: not an array";
+        return OTA_ERR_ENTRY;
+    }
+    ota_json_iter_init(&it, arr);
+    while (ota_json_next_element(&it, &el)) {
+        bool keep = e->patch_count < OTA_MANIFEST_MAX_PATCHES;
+        ota_manifest_patch_t *p = keep ? &e->patch[e->patch_count] : &scratch;
+        int err = parse_patch(el, e, p, what);
+        if (err < 0) {
+            e->patch_count = 0;
+            return err;
+        }
+        e->patch_count += keep && err == OTA_OK;
+    }
+    return OTA_OK;
+}
+#endif
+
 /* Fill e from the object obj. Returns OTA_OK, or a reason with *what set. */
 static int parse_entry(ota_json_span_t obj, ota_manifest_entry_t *e, const char **what)
 {
@@ -281,6 +417,12 @@ static int parse_entry(ota_json_span_t obj, ota_manifest_entry_t *e, const char 
         }
         e->has_signature = true;
     }
+#if OTA_MANIFEST_MAX_PATCHES > 0
+    /* An erase entry names no image to rebuild: its records are not read. */
+    if (HAS(val[KEY_PATCH]) && !e->erase) {
+        return parse_patches(val[KEY_PATCH], e, what);
+    }
+#endif
     return OTA_OK;
 }
 

@@ -48,7 +48,17 @@ extern "C" {
  *    key" or "entry: duplicate key");
  *  - OTA_ERR_TOO_LARGE: URL longer than OTA_URL_MAX bytes once decoded;
  *  - OTA_ERR_URL / OTA_ERR_NAME: what ota_url_file_name() says of the URL;
- *  - OTA_ERR_FULL: the element's index is OTA_MANIFEST_MAX_ENTRIES or more.
+ *  - OTA_ERR_FULL: the element's index is OTA_MANIFEST_MAX_ENTRIES or more;
+ *  - a "Patch" that is not an array of records, or a record that is not an
+ *    object, lacks one of BaseVersion, BaseVerDigest, PatchURL, PatchDigest,
+ *    TargetDigest, or has one of them (or PatchSize, Format) of the wrong
+ *    type or out of range (PatchURL: longer than OTA_URL_MAX, or not what
+ *    ota_url_file_name() takes), or a key twice (OTA_ERR_ENTRY, "Patch: ...").
+ * A well-formed record is skipped, the entry kept, when its Format is not
+ * "jojodiff" (the default) or "vcdiff", or its TargetDigest is not the
+ * entry's Digest; the first OTA_MANIFEST_MAX_PATCHES others are kept in
+ * entry->patch, later ones ignored. An erase entry's records are not read,
+ * nor any with OTA_MANIFEST_MAX_PATCHES 0.
  * Return non-zero to stop parsing early (ota_manifest_parse then returns OTA_OK).
  */
 typedef int (*ota_manifest_entry_cb)(void *arg, unsigned index, const ota_manifest_entry_t *entry,

@@ -56,6 +56,7 @@ static const uint8_t svc_step_state[ST_COUNT] = {
     [ST_ERASE] = OTA_SERVICE_CHECKING,
     [ST_DECIDE] = OTA_SERVICE_CHECKING,
     [ST_AVAILABLE] = OTA_SERVICE_AVAILABLE,
+    [ST_DL_CHOOSE] = OTA_SERVICE_DOWNLOADING,
     [ST_DL_CLEAN] = OTA_SERVICE_DOWNLOADING,
     [ST_DL_OPEN] = OTA_SERVICE_DOWNLOADING,
     [ST_DL_REHASH] = OTA_SERVICE_DOWNLOADING,
@@ -75,6 +76,8 @@ static const uint8_t svc_step_state[ST_COUNT] = {
     [ST_GOLDEN_COMMIT] = OTA_SERVICE_PUBLISHING,
     [ST_GOLDEN_ROW] = OTA_SERVICE_PUBLISHING,
     [ST_GOLDEN_FINISH] = OTA_SERVICE_MAINTENANCE,
+    [ST_PATCH_OPEN] = OTA_SERVICE_DOWNLOADING,
+    [ST_PATCH_STEP] = OTA_SERVICE_DOWNLOADING,
     [ST_READY] = OTA_SERVICE_READY,
     [ST_RESET] = OTA_SERVICE_RESET,
 };
@@ -276,6 +279,9 @@ int ota_service_task(ota_service_t *svc)
     case ST_DECIDE:
         svc_step_decide(svc);
         break;
+    case ST_DL_CHOOSE:
+        svc_step_dl_choose(svc);
+        break;
     case ST_DL_OPEN:
         svc_step_dl_open(svc);
         break;
@@ -326,6 +332,12 @@ int ota_service_task(ota_service_t *svc)
         break;
     case ST_GOLDEN_ROW:
         svc_step_golden_row(svc);
+        break;
+    case ST_PATCH_OPEN:
+        svc_step_patch_open(svc);
+        break;
+    case ST_PATCH_STEP:
+        svc_step_patch_step(svc);
         break;
     case ST_GOLDEN_FINISH:
         svc_step_golden_finish(svc);

@@ -180,19 +180,6 @@ void svc_step_erase(ota_service_t *svc)
     }
 }
 
-static void make_name(char *out, const char *pre, uint32_t version, const uint8_t *digest, const char *suf)
-{
-    unsigned n = (unsigned)strlen(pre);
-    memcpy(out, pre, n);
-    n += ota_dec_format(version, out + n);
-    if (digest) {
-        out[n++] = '_';
-        (void)ota_hex_encode(digest, 4, out + n);
-        n += 8;
-    }
-    memcpy(out + n, suf, strlen(suf) + 1);
-}
-
 /* The update already has a row. Returns 1 when it is stored and usable (go
  * and mark), 0 when the caller should go on with a fresh download, or a
  * negative error. */
@@ -245,7 +232,7 @@ void svc_step_decide(ota_service_t *svc)
     }
     if (err == OTA_OK && u->golden) {
         /* A new golden copy: downloaded afresh, never a row's file. */
-        make_name(svc->tmp, ".dl_", u->version, u->digest, ".tmp");
+        svc_make_name(svc->tmp, ".dl_", u->version, u->digest, ".tmp");
         svc->last_err = OTA_OK;
         svc_after_decide(svc);
         svc_emit(svc, OTA_EVENT_UPDATE_AVAILABLE, OTA_OK, u->version);
@@ -268,7 +255,7 @@ void svc_step_decide(ota_service_t *svc)
         /* The URL's file name is taken by another version (servers that
          * always serve "firmware.bin"): renaming over it would destroy that
          * image, so this one gets a name of its own. */
-        make_name(svc->name, "app_v", u->version, NULL, ".bin");
+        svc_make_name(svc->name, "app_v", u->version, NULL, ".bin");
         if (ota_db_find_name(&svc->db, svc->name)) {
             err = OTA_ERR_EXISTS;
         }
@@ -282,7 +269,7 @@ void svc_step_decide(ota_service_t *svc)
         svc_fail(svc, err == OTA_ERR_STATE ? OTA_EVENT_NO_UPDATE : OTA_EVENT_CHECK_FAILED, err);
         return;
     }
-    make_name(svc->tmp, ".dl_", u->version, u->digest, ".tmp");
+    svc_make_name(svc->tmp, ".dl_", u->version, u->digest, ".tmp");
     svc->last_err = OTA_OK;
     if (st->stat(st->ctx, svc->name, &size) == OTA_OK) {
         /* The file is there without its row: a cut between the rename and

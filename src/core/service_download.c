@@ -111,7 +111,7 @@ void svc_step_dl_get(ota_service_t *svc)
         svc_dl_validator_load(svc);
         opt.if_range = svc->validator[0] ? svc->validator : NULL;
     }
-    err = t->get(t->ctx, svc->choice.update.url, &opt);
+    err = t->get(t->ctx, svc_dl_url(svc), &opt);
     if (err < 0) {
         svc_fail(svc, OTA_EVENT_DOWNLOAD_FAILED, err);
         return;
@@ -128,8 +128,8 @@ static uint32_t dl_expected(const ota_service_t *svc)
     if (svc->total) {
         return svc->total - svc->range;
     }
-    if (svc->choice.update.size > svc->range) {
-        return svc->choice.update.size - svc->range;
+    if (svc_dl_size(svc) > svc->range) {
+        return svc_dl_size(svc) - svc->range;
     }
     return svc->cfg.layout.app_size > svc->range ? svc->cfg.layout.app_size - svc->range : 0;
 }
@@ -138,7 +138,7 @@ static uint32_t dl_expected(const ota_service_t *svc)
  * one larger than its manifest's Size is not the image signed for it. */
 static bool image_too_large(const ota_service_t *svc, uint32_t size)
 {
-    uint32_t exact = svc->choice.update.size;
+    uint32_t exact = svc_dl_size(svc);
     return (svc->cfg.layout.app_size != 0 && size > svc->cfg.layout.app_size) || (exact != 0 && size > exact);
 }
 
@@ -232,8 +232,7 @@ void svc_step_dl_head(ota_service_t *svc)
             /* The bootloader could never install it, or it is not the image
              * of the manifest's Size: refuse before storing a byte. */
             err = OTA_ERR_TOO_LARGE;
-        } else if (err == OTA_OK && svc->total != 0 && svc->choice.update.size != 0 &&
-                   svc->total < svc->choice.update.size) {
+        } else if (err == OTA_OK && svc->total != 0 && svc_dl_size(svc) != 0 && svc->total < svc_dl_size(svc)) {
             err = OTA_ERR_SHORT_BODY; /* announced shorter than the manifest's Size */
         }
         if (err == OTA_OK) {
@@ -290,7 +289,7 @@ void svc_step_dl_body(ota_service_t *svc)
         }
     } else if (n == 0) {
         if ((svc->total && svc->done != svc->total) ||
-            (svc->choice.update.size != 0 && svc->done != svc->choice.update.size)) {
+            (svc_dl_size(svc) != 0 && svc->done != svc_dl_size(svc))) {
             n = OTA_ERR_SHORT_BODY;
         } else {
             t->close(t->ctx);

@@ -24,6 +24,7 @@ enum svc_step {
     ST_ERASE,      /* one EraseVer request per call */
     ST_DECIDE,
     ST_AVAILABLE,  /* waiting for download_now() */
+    ST_DL_CHOOSE,  /* before a download: a delta patch, or the full image (service_delta.c) */
     ST_DL_CLEAN,   /* before a download: remove other downloads' files, then ST_DL_OPEN */
     ST_DL_OPEN,
     ST_DL_REHASH,  /* hashing the part of an interrupted download already stored */
@@ -43,6 +44,8 @@ enum svc_step {
     ST_GOLDEN_COMMIT, /* ".golden.new" renamed over factory.bin */
     ST_GOLDEN_ROW,    /* the database's golden row follows */
     ST_GOLDEN_FINISH, /* at start-up: hash a ".golden.new" a cut left, finish or drop it */
+    ST_PATCH_OPEN, /* the patch is verified: open it, its base and the new image's temporary file */
+    ST_PATCH_STEP, /* one bounded decoder step per call */
     ST_READY,
     ST_RESET,
     ST_COUNT
@@ -110,6 +113,33 @@ int svc_hash_chunk(ota_service_t *svc, uint8_t digest[OTA_SHA256_LEN]);
 
 /* svc_drop_version with its ERASED / ERASE_FAILED event. */
 int svc_evict(ota_service_t *svc, uint32_t version);
+
+/* Fill out with pre + version [+ '_' + 8 hex digits of digest] + suf. */
+void svc_make_name(char *out, const char *pre, uint32_t version, const uint8_t *digest, const char *suf);
+
+/* ---- service_delta.c: delta patches (docs/delta.md) ----------------------- */
+
+/* ota_service_t.patch_phase */
+enum svc_patch_phase {
+    SVC_PATCH_NONE = 0, /* the entry's full image */
+    SVC_PATCH_GET,      /* the patch is downloaded into svc->tmp, then its PatchDigest checked */
+    SVC_PATCH_APPLY,    /* the image is rebuilt into svc->tmp from the base and the patch */
+    SVC_PATCH_BUILT     /* the rebuilt image's digest and signature are checked */
+};
+
+/* ST_DL_CHOOSE: take the first Patch record whose base the device holds
+ * (a stored image, or the image in program flash) and make svc->tmp the
+ * patch's temporary file; else leave the full image's. Then ST_DL_CLEAN. */
+void svc_step_dl_choose(ota_service_t *svc);
+/* What the current download fetches: the patch's URL and PatchSize, or the image's. */
+const char *svc_dl_url(const ota_service_t *svc);
+uint32_t svc_dl_size(const ota_service_t *svc);
+/* The patch file is whole with this digest: check PatchDigest, then apply. */
+void svc_patch_downloaded(ota_service_t *svc, const uint8_t digest[OTA_SHA256_LEN]);
+void svc_step_patch_open(ota_service_t *svc);
+void svc_step_patch_step(ota_service_t *svc);
+/* Close the handles of a patch being applied; remove the patch file too when drop. */
+void svc_patch_release(ota_service_t *svc, bool drop);
 
 /* ---- service_poll.c: the poll state file and the schedule ---------------- */
 

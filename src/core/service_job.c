@@ -7,6 +7,7 @@
  */
 #include <string.h>
 
+#include "ota_hex.h"
 #include "ota_trust.h"
 #include "ota_util.h"
 #include "service_internal.h"
@@ -27,6 +28,7 @@ static void svc_emit_data(ota_service_t *svc, ota_service_event_t ev, int reason
     d.done = svc->done;
     d.total = svc->total;
     d.not_modified = not_modified;
+    d.patch = svc->patch_phase != SVC_PATCH_NONE;
     d.next_check_ms = OTA_SERVICE_NO_CHECK;
     if (svc->cfg.periodic) {
         int32_t left = (int32_t)(svc->next_check - svc_now(svc));
@@ -171,7 +173,11 @@ void svc_fail(ota_service_t *svc, ota_service_event_t ev, int err)
      * keeping for a Range request. Anything else starts over. */
     bool keep = svc->cfg.resume && (svc->step == ST_DL_HEAD || svc->step == ST_DL_BODY) &&
                 (err == OTA_ERR_NET || err == OTA_ERR_TIMEOUT || err == OTA_ERR_SHORT_BODY);
+    /* Anything else that goes wrong with a patch falls back to the full
+     * image; a patch cut by the network is kept and resumed like any download. */
+    bool fallback = svc->patch_phase != SVC_PATCH_NONE && !keep;
     svc_close_http(svc);
+    svc_patch_release(svc, fallback);
     if (svc->fh >= 0 && keep) {
         /* Kept for a resume: make the part we have durable so that a cut
          * does not cost it; a torn sync only shortens it, and the next
@@ -185,6 +191,17 @@ void svc_fail(ota_service_t *svc, ota_service_event_t ev, int err)
          * is removed by the next clean pass and was never published. */
         (void)st->remove(st->ctx, svc->tmp);
     }
+    if (fallback) {
+        uint32_t v = svc->choice.update.version;
+        svc_log(svc, OTA_LOG_WARN, "ota: patch failed, full image instead", err);
+        svc_emit(svc, ev, err, v);
+        svc_emit(svc, OTA_EVENT_PATCH_FALLBACK, err, v);
+        svc->patch_phase = SVC_PATCH_NONE;
+        svc->patch_off = true;
+        svc_make_name(svc->tmp, ".dl_", v, svc->choice.update.digest, ".tmp");
+        svc_start_download(svc);
+        return;
+    }
     svc->tmp[0] = '\0';
     svc->force_dl = false;
     svc->last_err = err;
@@ -193,12 +210,15 @@ void svc_fail(ota_service_t *svc, ota_service_event_t ev, int err)
     /* A version refused for this device (disabled after a failed install)
      * is an answer, not a failure to back off from. */
     svc_backoff(svc, ev != OTA_EVENT_NO_UPDATE);
+    /* The job ends here: not a patch's failure followed by the full image. */
+    svc->patch_phase = SVC_PATCH_NONE;
     svc_emit(svc, ev, err, svc->choice.has_update ? svc->choice.update.version : 0);
 }
 
 void svc_do_reset(ota_service_t *svc)
 {
     svc_close_http(svc);
+    svc_patch_release(svc, false);
     svc_close_file(svc);
     svc_sha_release(svc);
     svc->step = ST_RESET;
@@ -217,6 +237,8 @@ void svc_job_reset(ota_service_t *svc)
     svc->vkind = 0;
     svc->validator[0] = '\0';
     svc->mf_fetched = false;
+    svc->patch_phase = SVC_PATCH_NONE;
+    svc->patch_off = false;
 }
 
 /* Remove a version's row, then its file. In this order a cut in between
@@ -296,8 +318,21 @@ void svc_clean(ota_service_t *svc, bool keep_dl, uint8_t then)
     svc->step = ST_CLEAN;
 }
 
+void svc_make_name(char *out, const char *pre, uint32_t version, const uint8_t *digest, const char *suf)
+{
+    unsigned n = (unsigned)strlen(pre);
+    memcpy(out, pre, n);
+    n += ota_dec_format(version, out + n);
+    if (digest) {
+        out[n++] = '_';
+        (void)ota_hex_encode(digest, 4, out + n);
+        n += 8;
+    }
+    memcpy(out + n, suf, strlen(suf) + 1);
+}
+
 void svc_start_download(ota_service_t *svc)
 {
     svc->clean_keep_dl = false;
-    svc->step = ST_DL_CLEAN;
+    svc->step = ST_DL_CHOOSE;
 }

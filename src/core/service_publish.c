@@ -39,18 +39,27 @@ void svc_step_verify(ota_service_t *svc)
         svc_fail(svc, OTA_EVENT_DOWNLOAD_FAILED, err);
         return;
     }
-    svc_emit(svc, OTA_EVENT_VERIFY_START, OTA_OK, svc->choice.update.version);
+    if (svc->patch_phase == SVC_PATCH_GET) {
+        svc_patch_downloaded(svc, digest);
+        return;
+    }
+    /* A rebuilt image is checked exactly as a downloaded one, under events of its own. */
+    int built = svc->patch_phase == SVC_PATCH_BUILT ? OTA_EVENT_PATCH_VERIFY_START - OTA_EVENT_VERIFY_START : 0;
+    svc_emit(svc, (ota_service_event_t)(OTA_EVENT_VERIFY_START + built), OTA_OK, svc->choice.update.version);
     if (memcmp(digest, svc->choice.update.digest, OTA_SHA256_LEN) != 0) {
-        svc_fail(svc, OTA_EVENT_VERIFY_FAILED, OTA_ERR_DIGEST);
+        svc_fail(svc, (ota_service_event_t)(OTA_EVENT_VERIFY_FAILED + built), OTA_ERR_DIGEST);
         return;
     }
     err = svc_image_verify(svc, digest);
     if (err != OTA_OK) {
         /* The bytes are the manifest's, but no trusted key signed them. */
-        svc_fail(svc, OTA_EVENT_VERIFY_FAILED, err);
+        svc_fail(svc, (ota_service_event_t)(OTA_EVENT_VERIFY_FAILED + built), err);
         return;
     }
-    svc_emit(svc, OTA_EVENT_VERIFY_SUCCESS, OTA_OK, svc->choice.update.version);
+    svc_emit(svc, (ota_service_event_t)(OTA_EVENT_VERIFY_SUCCESS + built), OTA_OK, svc->choice.update.version);
+    /* From here on the rebuilt image is published exactly as a downloaded one. */
+    svc_patch_release(svc, true);
+    svc->patch_phase = SVC_PATCH_NONE;
     svc->step = svc->choice.update.golden ? ST_GOLDEN_STAGE : ST_ROOM;
 }
 

@@ -53,8 +53,16 @@ static const uint8_t g_map[] = {
     SYS_OTA_TRIGGER_OTA_FAILED,          /* TRIGGER_FAILED */
     SYS_OTA_NONE,                        /* RESET */
     SYS_OTA_NONE,                        /* GOLDEN_REPLACED (the original has no such entry) */
+    SYS_OTA_PATCH_BASEVERSION_NOTFOUND,  /* PATCH_BASE_NOT_FOUND */
+    SYS_OTA_PATCH_EVENT_START,           /* PATCH_START */
+    SYS_OTA_NONE,                        /* PATCH_PROGRESS */
+    SYS_OTA_PATCH_EVENT_COMPLETED,       /* PATCH_COMPLETED */
+    SYS_OTA_PATCH_IMAGE_DIGEST_VERIFY_START,   /* PATCH_VERIFY_START */
+    SYS_OTA_PATCH_IMAGE_DIGEST_VERIFY_SUCCESS, /* PATCH_VERIFY_SUCCESS */
+    SYS_OTA_PATCH_IMAGE_DIGEST_VERIFY_FAILED,  /* PATCH_VERIFY_FAILED */
+    SYS_OTA_NONE,                        /* PATCH_FALLBACK (the full image's DOWNLOAD_START follows) */
 };
-_Static_assert(sizeof(g_map) == OTA_EVENT_GOLDEN_REPLACED + 1, "one entry per ota_service_event_t");
+_Static_assert(sizeof(g_map) == OTA_EVENT_PATCH_FALLBACK + 1, "one entry per ota_service_event_t");
 
 SYS_OTA_STATUS sys_ota_status_of(ota_service_event_t ev, int reason)
 {

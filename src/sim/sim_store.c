@@ -191,6 +191,14 @@ static int sim_read(void *ctx, int fh, void *buf, uint32_t len)
     return rc;
 }
 
+static int sim_seek(void *ctx, int fh, uint32_t off)
+{
+    sim_store_t *ss = ctx;
+    sim_store_handle_t *h;
+    int rc = handle_enter(ss, fh, &h);
+    return rc != OTA_OK ? rc : ss->under.seek(ss->under.ctx, fh, off);
+}
+
 static int write_run(void *arg, sim_cut_mode_t how)
 {
     sim_op_t *op = arg;
@@ -417,6 +425,7 @@ int sim_store_port(sim_store_t *ss, ota_store_t *out)
     out->remove = sim_remove;
     out->stat = sim_stat;
     out->list = sim_list;
+    out->seek = sim_seek;
     return OTA_OK;
 }
 

@@ -1195,10 +1195,137 @@ static void test_an_entry_not_rolled_out_to_this_device_is_held_back_and_a_lower
     assert_int_equal(c.erase_count, 1);
 }
 
+/* ------------------------------------------------------------------------ */
+/* Patch records.                                                           */
+/* ------------------------------------------------------------------------ */
+
+#define DIG_B "aa112233445566778899aabbccddeeff0123456789abcdeffedcba9876543210"
+#define DIG_P "bb112233445566778899aabbccddeeff0123456789abcdeffedcba9876543210"
+#define PATCH_REC(base, fmt) \
+    "{\"BaseVersion\":" #base ",\"BaseVerDigest\":\"" DIG_B "\",\"PatchURL\":\"http://h/p" #base ".vcdiff\"," \
+    "\"PatchDigest\":\"" DIG_P "\",\"TargetDigest\":\"" DIG "\"" fmt "}"
+#define WITH_PATCHES(list) "{\"Version\":5,\"URL\":\"http://h/a.bin\",\"Digest\":\"" DIG "\",\"Patch\":[" list "]}"
+
+static void test_patch_records_are_read_in_manifest_order(void **state)
+{
+    ota_manifest_entry_t e;
+    (void)state;
+
+    expect_accepted_between_good(
+        WITH_PATCHES(PATCH_REC(3, ",\"Format\":\"vcdiff\",\"PatchSize\":31183") "," PATCH_REC(4, "")), &e);
+    assert_int_equal(e.patch_count, 2);
+    assert_int_equal(e.patch[0].base_version, 3);
+    assert_int_equal(e.patch[0].format, OTA_PATCH_VCDIFF);
+    assert_int_equal(e.patch[0].size, 31183);
+    assert_string_equal(e.patch[0].url, "http://h/p3.vcdiff");
+    assert_int_equal(e.patch[0].base_digest[0], 0xaa);
+    assert_int_equal(e.patch[0].patch_digest[0], 0xbb);
+    assert_memory_equal(e.patch[0].base_digest + 1, dig_bytes + 1, OTA_SHA256_LEN - 1);
+    assert_int_equal(e.patch[1].base_version, 4);
+    assert_int_equal(e.patch[1].format, OTA_PATCH_JOJODIFF); /* the default, as the original */
+    assert_int_equal(e.patch[1].size, 0);
+    assert_string_equal(e.patch[1].url, "http://h/p4.vcdiff");
+
+    expect_accepted_between_good(GOOD(5), &e);
+    assert_int_equal(e.patch_count, 0);
+    expect_accepted_between_good(WITH_PATCHES(""), &e);
+    assert_int_equal(e.patch_count, 0);
+}
+
+static void test_a_patch_record_for_another_image_or_format_is_skipped_not_the_entry(void **state)
+{
+    ota_manifest_entry_t e;
+    (void)state;
+
+    /* TargetDigest not the entry's Digest: the patch builds another image. */
+    expect_accepted_between_good(
+        WITH_PATCHES("{\"BaseVersion\":3,\"BaseVerDigest\":\"" DIG_B "\",\"PatchURL\":\"http://h/p.bin\","
+                     "\"PatchDigest\":\"" DIG_P "\",\"TargetDigest\":\"" DIG_P "\"}," PATCH_REC(4, "")),
+        &e);
+    assert_int_equal(e.patch_count, 1);
+    assert_int_equal(e.patch[0].base_version, 4);
+    /* A format this device does not read: that record alone is unusable. */
+    expect_accepted_between_good(
+        WITH_PATCHES(PATCH_REC(3, ",\"Format\":\"bsdiff\"") "," PATCH_REC(4, ",\"Format\":\"jojodiff\"")), &e);
+    assert_int_equal(e.patch_count, 1);
+    assert_int_equal(e.patch[0].base_version, 4);
+    assert_int_equal(e.patch[0].format, OTA_PATCH_JOJODIFF);
+    /* An erase entry's records are not read at all. */
+    expect_accepted_between_good("{\"Version\":5,\"EraseVer\":true,\"Patch\":7}", &e);
+    assert_int_equal(e.patch_count, 0);
+}
+
+static void test_patch_records_beyond_the_maximum_are_ignored(void **state)
+{
+    ota_manifest_entry_t e;
+    char list[4096] = "";
+    (void)state;
+
+    for (int i = 0; i < OTA_MANIFEST_MAX_PATCHES + 2; i++) {
+        char rec[400];
+        snprintf(rec, sizeof rec,
+                 "%s{\"BaseVersion\":%d,\"BaseVerDigest\":\"" DIG_B "\",\"PatchURL\":\"http://h/p.bin\","
+                 "\"PatchDigest\":\"" DIG_P "\",\"TargetDigest\":\"" DIG "\"}",
+                 i ? "," : "", i + 1);
+        strcat(list, rec);
+    }
+    char entry[5000];
+    snprintf(entry, sizeof entry, "{\"Version\":9,\"URL\":\"http://h/a.bin\",\"Digest\":\"" DIG "\",\"Patch\":[%s]}",
+             list);
+    expect_accepted_between_good(entry, &e);
+    assert_int_equal(e.patch_count, OTA_MANIFEST_MAX_PATCHES);
+    assert_int_equal(e.patch[OTA_MANIFEST_MAX_PATCHES - 1].base_version, OTA_MANIFEST_MAX_PATCHES);
+    /* A malformed record after the kept ones still rejects the entry. */
+    strcat(list, ",{\"BaseVersion\":0}");
+    snprintf(entry, sizeof entry, "{\"Version\":9,\"URL\":\"http://h/a.bin\",\"Digest\":\"" DIG "\",\"Patch\":[%s]}",
+             list);
+    expect_rejected_between_good(entry, OTA_ERR_ENTRY, "Patch:");
+}
+
+static void test_a_malformed_patch_record_rejects_its_entry_with_a_reason(void **state)
+{
+    static const struct {
+        const char *patch;
+        int err;
+        const char *what;
+    } bad[] = {
+        { "{}", OTA_ERR_ENTRY, "Patch: not an array" },
+        { "[7]", OTA_ERR_ENTRY, "Patch: record not an object" },
+        { "[{\"BaseVersion\":3}]", OTA_ERR_ENTRY, "Patch: a record without" },
+        { "[" PATCH_REC(0, "") "]", OTA_ERR_ENTRY, "Patch: BaseVersion" },
+        { "[{\"BaseVersion\":\"3\",\"BaseVerDigest\":\"" DIG_B "\",\"PatchURL\":\"http://h/p\",\"PatchDigest\":\"" DIG_P
+          "\",\"TargetDigest\":\"" DIG "\"}]", OTA_ERR_ENTRY, "Patch: BaseVersion" },
+        { "[{\"BaseVersion\":3,\"BaseVerDigest\":\"abc\",\"PatchURL\":\"http://h/p\",\"PatchDigest\":\"" DIG_P
+          "\",\"TargetDigest\":\"" DIG "\"}]", OTA_ERR_ENTRY, "Patch: BaseVerDigest" },
+        { "[{\"BaseVersion\":3,\"BaseVerDigest\":\"" DIG_B "\",\"PatchURL\":\"http://h/p\",\"PatchDigest\":7,"
+          "\"TargetDigest\":\"" DIG "\"}]", OTA_ERR_ENTRY, "Patch: PatchDigest" },
+        { "[{\"BaseVersion\":3,\"BaseVerDigest\":\"" DIG_B "\",\"PatchURL\":\"http://h/p\",\"PatchDigest\":\"" DIG_P
+          "\",\"TargetDigest\":\"" DIG "0\"}]", OTA_ERR_ENTRY, "Patch: TargetDigest" },
+        { "[{\"BaseVersion\":3,\"BaseVerDigest\":\"" DIG_B "\",\"PatchURL\":\"ftp://h/p\",\"PatchDigest\":\"" DIG_P
+          "\",\"TargetDigest\":\"" DIG "\"}]", OTA_ERR_ENTRY, "Patch: PatchURL" },
+        { "[{\"BaseVersion\":3,\"BaseVerDigest\":\"" DIG_B "\",\"PatchURL\":9,\"PatchDigest\":\"" DIG_P
+          "\",\"TargetDigest\":\"" DIG "\"}]", OTA_ERR_ENTRY, "Patch: PatchURL" },
+        { "[" PATCH_REC(3, ",\"PatchSize\":0") "]", OTA_ERR_ENTRY, "Patch: PatchSize" },
+        { "[" PATCH_REC(3, ",\"Format\":1") "]", OTA_ERR_ENTRY, "Patch: Format" },
+        { "[" PATCH_REC(3, ",\"BaseVersion\":3") "]", OTA_ERR_ENTRY, "Patch: duplicate" },
+    };
+    char entry[1024];
+    (void)state;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        snprintf(entry, sizeof entry, "{\"Version\":5,\"URL\":\"http://h/a.bin\",\"Digest\":\"" DIG "\",\"Patch\":%s}",
+                 bad[i].patch);
+        expect_rejected_between_good(entry, bad[i].err, bad[i].what);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rollout_is_a_percentage_in_0_to_100),
+        cmocka_unit_test(test_patch_records_are_read_in_manifest_order),
+        cmocka_unit_test(test_a_patch_record_for_another_image_or_format_is_skipped_not_the_entry),
+        cmocka_unit_test(test_patch_records_beyond_the_maximum_are_ignored),
+        cmocka_unit_test(test_a_malformed_patch_record_rejects_its_entry_with_a_reason),
         cmocka_unit_test(test_an_entry_not_rolled_out_to_this_device_is_held_back_and_a_lower_one_chosen),
         cmocka_unit_test(test_seed_sample_is_accepted_as_written_and_v6_is_chosen_over_v1),
         cmocka_unit_test(test_seed_sample_offers_nothing_to_a_device_already_running_v6),

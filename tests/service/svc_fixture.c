@@ -298,3 +298,97 @@ void fix_serve_update(struct fake_transport *ft, uint32_t version, const char *m
     n += snprintf(mf + n, mf_cap - (size_t)n, "]}");
     fake_route_add(ft, mf_url, mf, (uint32_t)n);
 }
+
+/* ---- delta updates ------------------------------------------------------------- */
+
+static uint32_t jojo_put(uint8_t *out, uint32_t n, uint32_t cap, uint8_t b)
+{
+    assert_true(n < cap);
+    out[n] = b;
+    return n + 1;
+}
+
+/* An operation with a length (EQL): the opcode and the length's coding. */
+static uint32_t jojo_len(uint8_t *out, uint32_t n, uint32_t cap, uint8_t op, uint32_t len)
+{
+    n = jojo_put(out, jojo_put(out, n, cap, 0xA7), cap, op);
+    if (len <= 252) {
+        return jojo_put(out, n, cap, (uint8_t)(len - 1));
+    }
+    if (len <= 508) {
+        return jojo_put(out, jojo_put(out, n, cap, 252), cap, (uint8_t)(len - 253));
+    }
+    assert_true(len <= 0xFFFFu);
+    n = jojo_put(out, n, cap, 253);
+    return jojo_put(out, jojo_put(out, n, cap, (uint8_t)(len >> 8)), cap, (uint8_t)len);
+}
+
+uint32_t fix_jojo_patch(const uint8_t *base, uint32_t blen, const uint8_t *img, uint32_t ilen, uint8_t *out,
+                        uint32_t cap)
+{
+    uint32_t n = 0;
+    uint32_t i = 0;
+    int run = -1; /* the data run open: 0xA6 MOD, 0xA5 INS, -1 none */
+    while (i < ilen) {
+        uint32_t same = 0;
+        while (i + same < ilen && i + same < blen && img[i + same] == base[i + same] && same < 0xFFFFu) {
+            same++;
+        }
+        if (same >= 8 || (same > 0 && i + same == ilen)) {
+            n = jojo_len(out, n, cap, 0xA3, same);
+            i += same;
+            run = -1;
+            continue;
+        }
+        int want = i < blen ? 0xA6 : 0xA5;
+        if (run != want) {
+            n = jojo_put(out, jojo_put(out, n, cap, 0xA7), cap, (uint8_t)want);
+            run = want;
+        }
+        if (img[i] == 0xA7) {
+            n = jojo_put(out, n, cap, 0xA7); /* A7 A7: one A7 of data */
+        }
+        n = jojo_put(out, n, cap, img[i++]);
+    }
+    return n;
+}
+
+void fix_sha_hex(const void *data, uint32_t len, char out[65])
+{
+    uint8_t d[32];
+    ota_crypto_t c;
+    posix_crypto_default(&c);
+    assert_int_equal(posix_crypto_sha256_buffer(&c, data, len, d), OTA_OK);
+    assert_int_equal(ota_hex_encode(d, 32, out), OTA_OK);
+}
+
+void fix_serve_delta(struct fake_transport *ft, const char *mf_url, fix_delta_t *d, char *mf, size_t mf_cap)
+{
+    char img_hex[65];
+    char fmt[40] = "";
+    fix_sha_hex(d->img, d->len, img_hex);
+    if (d->patch_hex[0] == '\0') {
+        fix_sha_hex(d->patch, d->plen, d->patch_hex);
+    }
+    if (d->target_hex[0] == '\0') {
+        memcpy(d->target_hex, img_hex, sizeof img_hex);
+    }
+    if (d->format != NULL) {
+        snprintf(fmt, sizeof fmt, ", \"Format\": \"%s\"", d->format);
+    }
+    fake_route_add(ft, d->img_url, d->img, d->len)->range = true;
+    fake_route_add(ft, d->patch_url, d->patch, d->plen)->range = true;
+    int n = snprintf(mf, mf_cap,
+                     "{\"ota\": [{\"Version\": %u, \"URL\": \"%s\", \"Digest\": \"%s\", \"Size\": %u, "
+                     "\"Patch\": [{\"BaseVersion\": %u, \"BaseVerDigest\": \"%s\", \"PatchURL\": \"%s\", "
+                     "\"PatchDigest\": \"%s\", \"TargetDigest\": \"%s\"%s}]}]}",
+                     (unsigned)d->version, d->img_url, img_hex, (unsigned)d->len, (unsigned)d->base_version,
+                     d->base_hex, d->patch_url, d->patch_hex, d->target_hex, fmt);
+    assert_true(n > 0 && (size_t)n < mf_cap);
+    fake_route_add(ft, mf_url, mf, (uint32_t)n);
+}
+
+bool fix_flash_equals(svc_fix_t *f, const uint8_t *img, uint32_t len)
+{
+    return memcmp(sim_nor_data(&f->dev.nor) + f->dev.boot_cfg.layout.app_addr, img, len) == 0;
+}

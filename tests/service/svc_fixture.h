@@ -95,6 +95,32 @@ bool fix_flash_holds(svc_fix_t *f, uint32_t version);
 struct fake_transport;
 void fix_serve_update(struct fake_transport *ft, uint32_t version, const char *mf_url, const char *img_url,
                       uint8_t *img, char *mf, size_t mf_cap);
+/* A JojoDiff patch (the original's format) that rebuilds img from base:
+ * EQL where they agree for 8 bytes or more, MOD where they differ, INS past
+ * the base's end. Returns its length (asserts it fits cap). */
+uint32_t fix_jojo_patch(const uint8_t *base, uint32_t blen, const uint8_t *img, uint32_t ilen, uint8_t *out,
+                        uint32_t cap);
+/* SHA-256 of len bytes as 64 hex digits. */
+void fix_sha_hex(const void *data, uint32_t len, char out[65]);
+/* A delta update on offer: what fix_serve_delta serves and writes. */
+typedef struct fix_delta {
+    uint32_t version;
+    const uint8_t *img;     /* the new image (the caller's), served at img_url with Range */
+    uint32_t len;
+    const char *img_url;
+    const uint8_t *patch;   /* the patch (the caller's), served at patch_url with Range */
+    uint32_t plen;
+    const char *patch_url;
+    const char *format;     /* the record's Format, NULL: not written (JojoDiff) */
+    uint32_t base_version;
+    char base_hex[65];      /* BaseVerDigest */
+    char patch_hex[65];     /* PatchDigest; "" : the patch's own */
+    char target_hex[65];    /* TargetDigest; "" : the image's */
+} fix_delta_t;
+/* Serve d through ft, and at mf_url a manifest with its one entry and one Patch record (in mf, mf_cap). */
+void fix_serve_delta(struct fake_transport *ft, const char *mf_url, fix_delta_t *d, char *mf, size_t mf_cap);
+/* Program flash holds these len bytes at the application region's start. */
+bool fix_flash_equals(svc_fix_t *f, const uint8_t *img, uint32_t len);
 /* A manifest with entries "{v,url,digest-of-v}" built by the caller as JSON text. */
 int fix_entry(char *out, size_t cap, uint32_t version, const char *url, bool erase);
 

@@ -741,6 +741,58 @@ static void test_a_cut_at_any_point_of_a_golden_replacement_keeps_a_golden_image
     assert_true(cuts >= 3 * ops);
 }
 
+/* ---- delta updates ------------------------------------------------------------------ */
+
+#define PATCH_URL "http://ota.test/v1_to_v6.jdiff"
+
+/* v6 offered with a JojoDiff patch from v1 (the running image), the entry's
+ * Signature by image_key, the manifest signed by the fleet's key. */
+static void publish_delta(sec_t *s, uint32_t seq, const tool_key_t *image_key, uint8_t *patch, uint32_t cap)
+{
+    char e[2048], base_hex[65], patch_hex[65], target_hex[65];
+    int n = entry(s, e, sizeof e, 6, (entry_opt_t){ .key = image_key });
+    uint32_t plen = fix_jojo_patch(s->img[1], FIX_IMAGE_SIZE, s->img[6], FIX_IMAGE_SIZE, patch, cap);
+    fix_sha_hex(s->img[1], FIX_IMAGE_SIZE, base_hex);
+    fix_sha_hex(patch, plen, patch_hex);
+    fix_digest_hex(6, FIX_IMAGE_SIZE, target_hex);
+    n += snprintf(e + n - 1, sizeof e - (size_t)n + 1,
+                  ",\"Patch\":[{\"BaseVersion\":1,\"BaseVerDigest\":\"%s\",\"PatchURL\":\"" PATCH_URL "\","
+                  "\"PatchDigest\":\"%s\",\"TargetDigest\":\"%s\"}]}",
+                  base_hex, patch_hex, target_hex) - 1;
+    assert_true((size_t)n < sizeof e);
+    fake_route_add(&s->ft, PATCH_URL, patch, plen)->range = true;
+    publish(s, seq, NULL, e, &s->key_a);
+}
+
+/* A rebuilt image is held to the entry's Signature as a download is: an
+ * image key the device does not trust fails the patch (and then the full
+ * image); the fleet's key lets the patch through, the image never fetched. */
+static void test_a_delta_update_is_installed_only_when_its_rebuilt_image_is_signed_by_a_trusted_key(void **state)
+{
+    (void)state;
+    sec_t *s = sec_open();
+    static uint8_t patch[2 * FIX_IMAGE_SIZE + 64];
+    publish_delta(s, 1, &s->key_b, patch, sizeof patch);
+    check(s);
+    assert_int_equal(fix_event(&s->f, OTA_EVENT_PATCH_COMPLETED)->done, FIX_IMAGE_SIZE);
+    assert_int_equal(reason_of(s, OTA_EVENT_PATCH_VERIFY_FAILED), OTA_ERR_SIGNATURE);
+    assert_int_equal(reason_of(s, OTA_EVENT_PATCH_FALLBACK), OTA_ERR_SIGNATURE);
+    assert_int_equal(reason_of(s, OTA_EVENT_VERIFY_FAILED), OTA_ERR_SIGNATURE); /* the full image's */
+    assert_false(fix_event(&s->f, OTA_EVENT_VERIFY_FAILED)->patch);
+    assert_int_equal(fake_gets_of(&s->ft, s->url[6]), 1);
+    assert_refused(s, 6);
+    assert_int_equal(fix_temp_files(&s->f), 0);
+
+    publish_delta(s, 2, &s->key_a, patch, sizeof patch);
+    check(s);
+    assert_int_equal(fix_event(&s->f, OTA_EVENT_PATCH_VERIFY_SUCCESS)->version, 6);
+    assert_int_equal(fix_event(&s->f, OTA_EVENT_UPDATE_READY)->version, 6);
+    assert_int_equal(fix_find(&s->f, OTA_EVENT_PATCH_FALLBACK, 0), -1);
+    assert_int_equal(fake_gets_of(&s->ft, s->url[6]), 1); /* still only the first check's */
+    assert_int_equal(boot_and_confirm(s), 6);
+    sec_close(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -766,6 +818,7 @@ int main(void)
         cmocka_unit_test(test_a_signed_golden_entry_replaces_the_golden_copy_then_the_update_follows),
         cmocka_unit_test(test_an_older_golden_entry_never_replaces_the_golden_copy),
         cmocka_unit_test(test_a_cut_at_any_point_of_a_golden_replacement_keeps_a_golden_image),
+        cmocka_unit_test(test_a_delta_update_is_installed_only_when_its_rebuilt_image_is_signed_by_a_trusted_key),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

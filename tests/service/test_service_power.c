@@ -9,6 +9,7 @@
  *    left) and the next boot runs it, and then finds no update (a 304 once
  *    the poll state knows the manifest),
  *  - no temporary file is left behind.
+ * The same over a delta update (the patch downloaded, the image rebuilt).
  * Then what a cut in the middle of a download costs: the bytes fetched a
  * second time are at most the configured sync interval.
  */
@@ -28,14 +29,38 @@
 #define MF_URL "http://ota.test/manifest.json"
 #define IMG_URL "http://ota.test/app_v6.bin"
 
+#define PATCH_URL "http://ota.test/v1_to_v6.jdiff"
+
 typedef struct sweep {
     svc_fix_t f;
     fake_transport_t ft;
     uint8_t img[FIX_IMAGE_SIZE];
-    char mf[1024];
+    char mf[2048];
+    bool delta;
+    uint8_t base[FIX_IMAGE_SIZE];
+    uint8_t patch[2 * FIX_IMAGE_SIZE];
+    fix_delta_t d;
 } sweep_t;
 
-static sweep_t *sweep_open(void)
+/* The same update by a JojoDiff patch from the golden v1 (stored and running). */
+static void serve_delta(sweep_t *s)
+{
+    s->delta = true;
+    fix_image(1, s->base, FIX_IMAGE_SIZE);
+    s->d.version = 6;
+    s->d.img = s->img;
+    s->d.len = FIX_IMAGE_SIZE;
+    s->d.img_url = IMG_URL;
+    s->d.plen = fix_jojo_patch(s->base, FIX_IMAGE_SIZE, s->img, FIX_IMAGE_SIZE, s->patch, sizeof s->patch);
+    s->d.patch = s->patch;
+    s->d.patch_url = PATCH_URL;
+    s->d.base_version = 1;
+    fix_sha_hex(s->base, FIX_IMAGE_SIZE, s->d.base_hex);
+    fix_serve_delta(&s->ft, MF_URL, &s->d, s->mf, sizeof s->mf);
+    strcpy(fake_route(&s->ft, PATCH_URL)->etag, "\"patch-6\"");
+}
+
+static sweep_t *sweep_open(bool delta)
 {
     sweep_t *s = calloc(1, sizeof *s);
     assert_non_null(s);
@@ -44,6 +69,9 @@ static sweep_t *sweep_open(void)
     fix_config(&s->f, MF_URL);
     s->f.cfg.full_check_every = 0; /* every restart may send the validator */
     fix_serve_update(&s->ft, 6, MF_URL, IMG_URL, s->img, s->mf, sizeof s->mf);
+    if (delta) {
+        serve_delta(s);
+    }
     /* Validators, so that every cut also meets the poll state's writes
      * (the download's If-Range validator, the manifest's at the end). */
     strcpy(fake_route(&s->ft, IMG_URL)->etag, "\"img-6\"");
@@ -77,9 +105,9 @@ static void boot_ok(sweep_t *s, uint32_t *version)
 }
 
 /* Returns true when the cut at k happened (false: the update needs fewer operations). */
-static bool one_cut(uint64_t k, sim_cut_mode_t mode)
+static bool one_cut(uint64_t k, sim_cut_mode_t mode, bool delta)
 {
-    sweep_t *s = sweep_open();
+    sweep_t *s = sweep_open(delta);
     uint32_t v;
 
     fix_start(&s->f);
@@ -109,6 +137,12 @@ static bool one_cut(uint64_t k, sim_cut_mode_t mode)
     service_round(s);
     assert_true(fix_event(&s->f, OTA_EVENT_NO_UPDATE)->not_modified);
     assert_int_equal(fix_temp_files(&s->f), 0);
+    if (s->delta) {
+        /* A cut never spoils a patch: it is resumed or applied again, the
+         * base untouched, and the full image is never needed. */
+        assert_int_equal(fake_gets_of(&s->ft, IMG_URL), 0);
+        assert_int_equal(fix_find(&s->f, OTA_EVENT_PATCH_FALLBACK, 0), -1);
+    }
     ota_db_t db = fix_db(&s->f);
     assert_int_equal(ota_db_find_version(&db, 6)->status, OTA_STATUS_VALID);
     assert_non_null(ota_db_find_golden(&db));
@@ -119,35 +153,45 @@ static bool one_cut(uint64_t k, sim_cut_mode_t mode)
     return cut;
 }
 
-static void sweep(sim_cut_mode_t mode)
+static void sweep(sim_cut_mode_t mode, bool delta)
 {
     uint64_t k = 1;
-    while (one_cut(k, mode)) {
+    while (one_cut(k, mode, delta)) {
         k++;
         assert_true(k < 1000);
     }
     /* an update is at least: open, writes, sync, close, rename, database swap, mark */
     assert_true(k > FIX_IMAGE_SIZE / 1024 + 8);
-    printf("power-cut sweep service update (%s) %llu cuts checked\n", sim_power_mode_name(mode),
-           (unsigned long long)(k - 1));
+    printf("power-cut sweep service %s update (%s) %llu cuts checked\n", delta ? "delta" : "full",
+           sim_power_mode_name(mode), (unsigned long long)(k - 1));
 }
 
 static void test_a_cut_skipping_any_write_of_an_update_leaves_a_bootable_device_that_finishes_it(void **state)
 {
     (void)state;
-    sweep(SIM_CUT_SKIP);
+    sweep(SIM_CUT_SKIP, false);
 }
 
 static void test_a_cut_right_after_any_write_of_an_update_leaves_a_bootable_device_that_finishes_it(void **state)
 {
     (void)state;
-    sweep(SIM_CUT_WHOLE);
+    sweep(SIM_CUT_WHOLE, false);
 }
 
 static void test_a_cut_tearing_any_write_of_an_update_leaves_a_bootable_device_that_finishes_it(void **state)
 {
     (void)state;
-    sweep(SIM_CUT_TORN);
+    sweep(SIM_CUT_TORN, false);
+}
+
+/* The same three sweeps over a delta update: the patch's download, its
+ * rebuilding into a temporary file, and the publishing. */
+static void test_a_cut_at_any_write_of_a_delta_update_leaves_a_bootable_device_that_finishes_it(void **state)
+{
+    (void)state;
+    sweep(SIM_CUT_SKIP, true);
+    sweep(SIM_CUT_WHOLE, true);
+    sweep(SIM_CUT_TORN, true);
 }
 
 /* A cut of the store operation that follows the moment the download
@@ -175,7 +219,7 @@ static void cut_when_reached(void *arg, ota_service_event_t ev, const ota_servic
  * power at `at` bytes, with syncs every `interval` bytes. */
 static uint64_t refetched_after_a_cut_at(uint32_t at, uint32_t interval)
 {
-    sweep_t *s = sweep_open();
+    sweep_t *s = sweep_open(false);
     uint32_t v;
     s->f.cfg.sync_interval = interval;
     g_plan = (cut_plan_t){.s = s, .at = at, .record = s->f.cfg.on_event};
@@ -217,6 +261,7 @@ int main(void)
         cmocka_unit_test(test_a_cut_skipping_any_write_of_an_update_leaves_a_bootable_device_that_finishes_it),
         cmocka_unit_test(test_a_cut_right_after_any_write_of_an_update_leaves_a_bootable_device_that_finishes_it),
         cmocka_unit_test(test_a_cut_tearing_any_write_of_an_update_leaves_a_bootable_device_that_finishes_it),
+        cmocka_unit_test(test_a_cut_at_any_write_of_a_delta_update_leaves_a_bootable_device_that_finishes_it),
         cmocka_unit_test(test_a_cut_at_half_or_nine_tenths_of_a_download_costs_at_most_the_sync_interval_again),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -27,7 +27,9 @@ typedef struct app {
     fake_transport_t ft;
     uint8_t img[MAX_VER][FIX_IMAGE_SIZE];
     char url[MAX_VER][64];
-    char mf[1024];
+    char mf[2048];
+    uint8_t patch[2 * FIX_IMAGE_SIZE];
+    fix_delta_t d;
 } app_t;
 
 /* What the application's callback saw. */
@@ -638,7 +640,90 @@ static void test_every_service_event_maps_to_the_original_status_or_is_not_forwa
     assert_int_equal(sys_ota_status_of(OTA_EVENT_CONFIRMED, OTA_OK), SYS_OTA_NONE);
     assert_int_equal(sys_ota_status_of(OTA_EVENT_TRIGGER_FAILED, OTA_ERR_STATE), SYS_OTA_TRIGGER_OTA_FAILED);
     assert_int_equal(sys_ota_status_of(OTA_EVENT_RESET, OTA_OK), SYS_OTA_NONE);
+    assert_int_equal(sys_ota_status_of(OTA_EVENT_PATCH_BASE_NOT_FOUND, OTA_ERR_NOT_FOUND),
+                     SYS_OTA_PATCH_BASEVERSION_NOTFOUND);
+    assert_int_equal(sys_ota_status_of(OTA_EVENT_PATCH_START, OTA_OK), SYS_OTA_PATCH_EVENT_START);
+    assert_int_equal(sys_ota_status_of(OTA_EVENT_PATCH_PROGRESS, OTA_OK), SYS_OTA_NONE);
+    assert_int_equal(sys_ota_status_of(OTA_EVENT_PATCH_COMPLETED, OTA_OK), SYS_OTA_PATCH_EVENT_COMPLETED);
+    assert_int_equal(sys_ota_status_of(OTA_EVENT_PATCH_VERIFY_START, OTA_OK), SYS_OTA_PATCH_IMAGE_DIGEST_VERIFY_START);
+    assert_int_equal(sys_ota_status_of(OTA_EVENT_PATCH_VERIFY_SUCCESS, OTA_OK),
+                     SYS_OTA_PATCH_IMAGE_DIGEST_VERIFY_SUCCESS);
+    assert_int_equal(sys_ota_status_of(OTA_EVENT_PATCH_VERIFY_FAILED, OTA_ERR_DIGEST),
+                     SYS_OTA_PATCH_IMAGE_DIGEST_VERIFY_FAILED);
+    assert_int_equal(sys_ota_status_of(OTA_EVENT_PATCH_FALLBACK, OTA_ERR_DIGEST), SYS_OTA_NONE);
     assert_int_equal(sys_ota_status_of((ota_service_event_t)200, OTA_OK), SYS_OTA_NONE);
+}
+
+/* v6 offered with a JojoDiff patch from v1 (the running golden image); target: the image's digest or another. */
+static void app_delta(app_t *a, bool wrong_target, bool foreign_base)
+{
+    uint8_t *base = malloc(FIX_IMAGE_SIZE);
+    assert_non_null(base);
+    fix_image(1, base, FIX_IMAGE_SIZE);
+    a->d.version = 6;
+    a->d.img = a->img[6];
+    a->d.len = FIX_IMAGE_SIZE;
+    a->d.img_url = a->url[6];
+    a->d.plen = fix_jojo_patch(base, FIX_IMAGE_SIZE, wrong_target ? a->img[5] : a->img[6], FIX_IMAGE_SIZE, a->patch,
+                               sizeof a->patch);
+    a->d.patch = a->patch;
+    a->d.patch_url = "http://ota.test/v1_to_v6.jdiff";
+    a->d.base_version = 1;
+    fix_sha_hex(foreign_base ? a->img[2] : base, FIX_IMAGE_SIZE, a->d.base_hex);
+    free(base);
+    fix_serve_delta(&a->ft, MF_URL, &a->d, a->mf, sizeof a->mf);
+}
+
+/* A delta update: the patch is downloaded and checked like an image, then
+ * the original's PATCH statuses around its application and the check of
+ * the image it built. */
+static void test_story_delta_update_gives_the_patch_statuses_in_order(void **state)
+{
+    (void)state;
+    app_t *a = app_start(1, true, false);
+    app_delta(a, false, false);
+    assert_int_equal(SYS_OTA_CtrlMsg(SYS_OTA_UPDATECHCK, NULL, 0), SYS_OTA_SUCCESS);
+    run_until_settled(a);
+    EXPECT_SEEN(SYS_OTA_UPDATE_CHECK_START, SYS_OTA_UPDATE_AVAILABLE, SYS_OTA_DOWNLOAD_START,
+                SYS_OTA_DOWNLOAD_SUCCESS, SYS_OTA_IMAGE_DIGEST_VERIFY_START, SYS_OTA_IMAGE_DIGEST_VERIFY_SUCCESS,
+                SYS_OTA_PATCH_EVENT_START, SYS_OTA_PATCH_EVENT_COMPLETED, SYS_OTA_PATCH_IMAGE_DIGEST_VERIFY_START,
+                SYS_OTA_PATCH_IMAGE_DIGEST_VERIFY_SUCCESS, SYS_OTA_DB_ENTRY_SUCCESS);
+    assert_int_equal(fake_gets_of(&a->ft, a->url[6]), 0);
+    assert_int_equal(boot(a), 6);
+    app_close(a);
+}
+
+/* A patch building another image: PATCH_IMAGE_DIGEST_VERIFY_FAILED, then the full image. */
+static void test_story_delta_update_whose_image_is_wrong_fails_its_verify_then_downloads_the_image(void **state)
+{
+    (void)state;
+    app_t *a = app_start(1, true, false);
+    app_delta(a, true, false);
+    assert_int_equal(SYS_OTA_CtrlMsg(SYS_OTA_UPDATECHCK, NULL, 0), SYS_OTA_SUCCESS);
+    run_until_settled(a);
+    assert_int_equal(g_reason[9], OTA_ERR_DIGEST);
+    EXPECT_SEEN(SYS_OTA_UPDATE_CHECK_START, SYS_OTA_UPDATE_AVAILABLE, SYS_OTA_DOWNLOAD_START,
+                SYS_OTA_DOWNLOAD_SUCCESS, SYS_OTA_IMAGE_DIGEST_VERIFY_START, SYS_OTA_IMAGE_DIGEST_VERIFY_SUCCESS,
+                SYS_OTA_PATCH_EVENT_START, SYS_OTA_PATCH_EVENT_COMPLETED, SYS_OTA_PATCH_IMAGE_DIGEST_VERIFY_START,
+                SYS_OTA_PATCH_IMAGE_DIGEST_VERIFY_FAILED, SYS_OTA_DOWNLOAD_START, SYS_OTA_DOWNLOAD_SUCCESS,
+                SYS_OTA_IMAGE_DIGEST_VERIFY_START, SYS_OTA_IMAGE_DIGEST_VERIFY_SUCCESS, SYS_OTA_DB_ENTRY_SUCCESS);
+    assert_int_equal(boot(a), 6);
+    app_close(a);
+}
+
+/* No base with that digest: BASEVERSION_NOTFOUND, then the full image. */
+static void test_story_delta_update_without_its_base_gives_baseversion_notfound_then_the_image(void **state)
+{
+    (void)state;
+    app_t *a = app_start(1, true, false);
+    app_delta(a, false, true);
+    assert_int_equal(SYS_OTA_CtrlMsg(SYS_OTA_UPDATECHCK, NULL, 0), SYS_OTA_SUCCESS);
+    run_until_settled(a);
+    EXPECT_SEEN(SYS_OTA_UPDATE_CHECK_START, SYS_OTA_UPDATE_AVAILABLE, SYS_OTA_PATCH_BASEVERSION_NOTFOUND,
+                SYS_OTA_DOWNLOAD_START, SYS_OTA_DOWNLOAD_SUCCESS, SYS_OTA_IMAGE_DIGEST_VERIFY_START,
+                SYS_OTA_IMAGE_DIGEST_VERIFY_SUCCESS, SYS_OTA_DB_ENTRY_SUCCESS);
+    assert_int_equal(boot(a), 6);
+    app_close(a);
 }
 
 int main(void)
@@ -648,6 +733,9 @@ int main(void)
         cmocka_unit_test(test_story_update_check_then_go_then_reset_gives_the_original_order),
         cmocka_unit_test(test_story_update_with_auto_update_and_auto_reset_gives_the_original_order),
         cmocka_unit_test(test_story_update_of_a_corrupt_image_ends_with_verify_failed),
+        cmocka_unit_test(test_story_delta_update_gives_the_patch_statuses_in_order),
+        cmocka_unit_test(test_story_delta_update_whose_image_is_wrong_fails_its_verify_then_downloads_the_image),
+        cmocka_unit_test(test_story_delta_update_without_its_base_gives_baseversion_notfound_then_the_image),
         cmocka_unit_test(test_story_erase_request_gives_check_start_then_erased_or_erase_failed),
         cmocka_unit_test(test_story_update_already_stored_goes_from_available_to_db_entry),
         cmocka_unit_test(test_story_rollback_gives_rollback_success_then_the_previous_image_runs),

@@ -43,6 +43,11 @@ check: manifest signature valid, Sequence 4 accepted
 check refused: OTA_ERR_SIGNATURE (signature does not verify)
   its .sig does not verify over the manifest as served (changed after signing, another manifest's .sig, or not a signature file); nothing of it is used
 run: idle not reached: the update check failed: OTA_ERR_SIGNATURE (signature does not verify)
+check: v9 available (running v6)
+verify v9 patch: ok (SHA-256 matches PatchDigest)
+verify v9 (rebuilt): ok (SHA-256 matches TargetDigest, Signature by a trusted key)
+boot: installed v9 (first boot, attempt 1 of 3)
+app v9: confirmed (record and row F8)
 demo complete: every step happened.
 LINES
 # Progress on the way (not a terminal: plain lines at each quarter), and the
@@ -57,6 +62,8 @@ done <<'PATTERNS'
 ^  trusted keys    [0-9a-f]{16}: signed manifests and images only$
 ^  signature: by trusted key [0-9a-f]{16}, kept in the store as v1\.sig$
 ^security: key [0-9a-f]{16} \(signed manifests and images only\)$
+^patch v9: image rebuilt, 262144 bytes from [0-9]+ bytes on the wire \([0-9.]+ %\): [0-9]+ bytes saved$
+^=> running v9: [0-9]+ bytes on the wire instead of 262144 \([0-9] %\), [0-9]+ bytes saved\.
 PATTERNS
 # The genuine manifest served again after the tampered one: accepted, nothing to do.
 if ! grep -A8 '^=> refused before a single entry was read' "$WORK/out" | grep -q '^run: idle reached'; then

@@ -147,6 +147,21 @@ static int dir_read(void *ctx, int fh, void *buf, uint32_t len)
     return (int)got;
 }
 
+static int dir_seek(void *ctx, int fh, uint32_t off)
+{
+    posix_store_dir_t *st = ctx;
+    posix_store_dir_handle_t *h;
+    struct stat sb;
+    int rc = posix_store_dir_handle(st, fh, &h);
+    if (rc != OTA_OK) {
+        return rc;
+    }
+    if (h->flags != OTA_STORE_READ || fstat(h->fd, &sb) != 0 || (uint64_t)off > (uint64_t)sb.st_size) {
+        return OTA_ERR_INVALID_ARG;
+    }
+    return lseek(h->fd, (off_t)off, SEEK_SET) == (off_t)off ? OTA_OK : OTA_ERR_IO;
+}
+
 static int write_all(int fd, const uint8_t *p, size_t len)
 {
     while (len > 0) {
@@ -381,6 +396,7 @@ int posix_store_dir_port(posix_store_dir_t *st, ota_store_t *out)
     out->remove = dir_remove;
     out->stat = dir_stat;
     out->list = dir_list;
+    out->seek = dir_seek;
     return OTA_OK;
 }
 

@@ -7,7 +7,8 @@
  * "._+~-", no trailing '.', no '~' before a digit), else OTA_ERR_NAME; files
  * in the directory whose names break the rule are not the store's and list()
  * does not report them. Handles are small integers into a fixed table of
- * POSIX_STORE_DIR_MAX_OPEN files (the core needs one); reads and writes are
+ * POSIX_STORE_DIR_MAX_OPEN files (the core needs one, four while it applies a
+ * delta patch); reads and writes are
  * sequential and go straight to the host file (no buffering here: a 64 MiB
  * image streams through at disk speed).
  *

@@ -467,6 +467,55 @@ static const char *store_append_creates_and_adds_at_the_end(cf_t *c)
     return got == 4 && memcmp(sback, "1234", 4) == 0 ? NULL : "APPEND did not create the file or write at its end";
 }
 
+/* What the service needs to apply a delta patch: positioned reads (seek,
+ * backwards too), and a reader that sees a writer's unsynced bytes. */
+static const char *store_seek_and_a_reader_beside_a_writer(cf_t *c)
+{
+    const ota_store_t *s = c->cfg->store;
+    char b[4];
+    EXPECT(c, "put", put(s, "cfseek", "0123456789", 10), OTA_OK);
+    int fh = s->open(s->ctx, "cfseek", OTA_STORE_READ);
+    if (fh < 0) {
+        return wrong(c, "open READ", fh, OTA_OK);
+    }
+    int r1 = s->seek(s->ctx, fh, 7);
+    int n1 = s->read(s->ctx, fh, b, 3);
+    bool ok1 = n1 == 3 && memcmp(b, "789", 3) == 0;
+    int r2 = s->seek(s->ctx, fh, 2); /* backwards, as a JojoDiff patch moves in its base */
+    int n2 = s->read(s->ctx, fh, b, 2);
+    bool ok2 = n2 == 2 && memcmp(b, "23", 2) == 0;
+    int r3 = s->seek(s->ctx, fh, 10);
+    int n3 = s->read(s->ctx, fh, b, 1);
+    int r4 = s->seek(s->ctx, fh, 11);
+    (void)s->close(s->ctx, fh);
+    EXPECT(c, "seek", r1, OTA_OK);
+    EXPECT(c, "seek backwards", r2, OTA_OK);
+    EXPECT(c, "seek to the end", r3, OTA_OK);
+    EXPECT(c, "read at the end", n3, 0);
+    EXPECT(c, "seek past the end", r4, OTA_ERR_INVALID_ARG);
+    if (!ok1 || !ok2) {
+        return "a read after seek did not start at the offset asked";
+    }
+    int w = s->open(s->ctx, "cfseek", OTA_STORE_WRITE);
+    if (w < 0) {
+        return wrong(c, "open WRITE", w, OTA_OK);
+    }
+    int err = s->write(s->ctx, w, "abcd", 4);
+    int rd = err == OTA_OK ? s->open(s->ctx, "cfseek", OTA_STORE_READ) : err;
+    int n4 = rd >= 0 ? s->seek(s->ctx, rd, 1) : rd;
+    if (n4 == OTA_OK) {
+        n4 = s->read(s->ctx, rd, b, 3);
+    }
+    if (rd >= 0) {
+        (void)s->close(s->ctx, rd);
+    }
+    (void)s->close(s->ctx, w);
+    EXPECT(c, "write", err, OTA_OK);
+    EXPECT(c, "a READ handle while a writer is open", rd >= 0 ? OTA_OK : rd, OTA_OK);
+    EXPECT(c, "remove", s->remove(s->ctx, "cfseek"), OTA_OK);
+    return n4 == 3 && memcmp(b, "bcd", 3) == 0 ? NULL : "a reader does not see the writer's unsynced bytes";
+}
+
 static const char *store_rename_replaces_the_target(cf_t *c)
 {
     const ota_store_t *s = c->cfg->store;
@@ -612,6 +661,12 @@ void conformance_store(const conformance_config_t *cfg, conformance_result_t *re
     run_case(&c, "store: WRITE truncates an existing file", store_write_truncates);
     run_case(&c, "store: APPEND creates a missing file and writes at its end", store_append_creates_and_adds_at_the_end);
     run_case(&c, "store: rename replaces the target; remove removes", store_rename_replaces_the_target);
+    if (s->seek != NULL) {
+        run_case(&c, "store: seek moves a reader, backwards too; a reader sees a writer's bytes (delta patches)",
+                 store_seek_and_a_reader_beside_a_writer);
+    } else {
+        skip_case(&c, "store: seek (delta patches)", "the port has no seek: the service takes full images only");
+    }
     run_case(&c, "store: list reports every file once and stops when the callback says so",
              store_list_sees_every_file_and_stops_when_asked);
     run_case(&c, "store: a name of OTA_STORE_NAME_MAX bytes works", store_a_name_of_the_longest_length_works);

@@ -1,7 +1,8 @@
 /*
  * The core keeps the store promises ota_port.h makes to ports: it holds at
- * most one store handle at a time, and it never calls the store from inside
- * a list() callback. Checked through a store wrapper that counts, around the
+ * most one store handle at a time (three while it applies a JojoDiff patch
+ * from a stored base), and it never calls the store from inside a list()
+ * callback. Checked through a store wrapper that counts, around the
  * bootloader (first boot, install, direct jump, rollback, factory reset),
  * the application calls, and the service's check, download and publish.
  */
@@ -101,6 +102,12 @@ static int u_stat(void *ctx, const char *name, uint32_t *size)
     return u->under.stat(u->under.ctx, name, size);
 }
 
+static int u_seek(void *ctx, int fh, uint32_t off)
+{
+    use_t *u = enter(ctx);
+    return u->under.seek(u->under.ctx, fh, off);
+}
+
 static int u_list(void *ctx, ota_store_list_cb cb, void *arg)
 {
     use_t *u = enter(ctx);
@@ -117,7 +124,7 @@ static void wrap(use_t *u, ota_store_t *store)
 {
     memset(u, 0, sizeof *u);
     u->under = *store;
-    ota_store_t w = { u, u_open, u_read, u_write, u_sync, u_close, u_rename, u_remove, u_stat, u_list };
+    ota_store_t w = { u, u_open, u_read, u_write, u_sync, u_close, u_rename, u_remove, u_stat, u_list, u_seek };
     *store = w;
 }
 
@@ -205,11 +212,50 @@ static void test_a_service_update_holds_one_handle_and_never_reenters(void **sta
     free(s);
 }
 
+static void test_a_delta_update_from_a_stored_base_holds_three_handles_and_never_reenters(void **state)
+{
+    (void)state;
+    svc_case_t *s = calloc(1, sizeof *s);
+    static uint8_t base[FIX_IMAGE_SIZE], img[FIX_IMAGE_SIZE], patch[2 * FIX_IMAGE_SIZE];
+    static char mf[2048];
+    assert_non_null(s);
+    fix_open(&s->f, 1);
+    fix_install(&s->f, 3); /* running v3: the base v1 is the stored golden copy */
+    fake_init(&s->ft, &s->f.tp);
+    fix_config(&s->f, MF_URL);
+    fix_image(1, base, FIX_IMAGE_SIZE);
+    memcpy(img, base, FIX_IMAGE_SIZE);
+    memset(img + 3000, 0x5A, 700);
+    fix_delta_t d = { .version = 6, .img = img, .len = FIX_IMAGE_SIZE, .img_url = IMG_URL, .patch = patch,
+                      .patch_url = "http://ota.test/v1_to_v6.jdiff", .base_version = 1 };
+    d.plen = fix_jojo_patch(base, FIX_IMAGE_SIZE, img, FIX_IMAGE_SIZE, patch, sizeof patch);
+    fix_sha_hex(base, FIX_IMAGE_SIZE, d.base_hex);
+    fix_serve_delta(&s->ft, MF_URL, &d, mf, sizeof mf);
+    use_t u;
+    wrap(&u, &s->f.dev.store);
+
+    fix_start(&s->f);
+    assert_int_equal(ota_service_check_now(&s->f.svc), OTA_OK);
+    fix_run(&s->f, 1);
+    assert_int_equal(fix_event(&s->f, OTA_EVENT_PATCH_COMPLETED)->done, FIX_IMAGE_SIZE);
+    assert_int_equal(fix_event(&s->f, OTA_EVENT_UPDATE_READY)->version, 6);
+    assert_int_equal(fake_gets_of(&s->ft, IMG_URL), 0);
+
+    assert_true(u.calls > 0);
+    assert_int_equal(u.max_open, 3); /* the patch, the base, the new image */
+    assert_int_equal(u.open_now, 0);
+    assert_int_equal(u.reentered, 0);
+    unwrap(&u, &s->f.dev.store);
+    fix_close(&s->f);
+    free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_the_bootloader_and_the_app_calls_hold_one_handle_and_never_reenter),
         cmocka_unit_test(test_a_service_update_holds_one_handle_and_never_reenters),
+        cmocka_unit_test(test_a_delta_update_from_a_stored_base_holds_three_handles_and_never_reenters),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
