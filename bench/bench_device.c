@@ -22,14 +22,9 @@ void bench_image(uint32_t version, uint8_t *out, uint32_t size)
     }
 }
 
-int bench_device_open_image(bench_device_t *d, const char *parent, uint32_t nvm_size, uint32_t golden,
-                            const uint8_t *img, uint32_t size)
-{
-    return bench_device_open_seeded(d, parent, nvm_size, golden, golden_size, 1);
-}
-
-int bench_device_open_seeded(bench_device_t *d, const char *parent, uint32_t nvm_size, uint32_t golden,
-                             uint32_t golden_size, uint64_t seed)
+/* A device with img (size bytes) factory-programmed as version golden, booted once. */
+static int device_open(bench_device_t *d, const char *parent, uint32_t nvm_size, uint32_t golden,
+                       const uint8_t *img, uint32_t size, uint64_t seed)
 {
     memset(d, 0, sizeof *d);
     if (snprintf(d->dir, sizeof d->dir, "%s/device-XXXXXX", parent) >= (int)sizeof d->dir ||
@@ -58,18 +53,29 @@ int bench_device_open_seeded(bench_device_t *d, const char *parent, uint32_t nvm
     return err;
 }
 
-int bench_device_open(bench_device_t *d, const char *parent, uint32_t nvm_size, uint32_t golden,
-                      uint32_t golden_size)
+int bench_device_open_image(bench_device_t *d, const char *parent, uint32_t nvm_size, uint32_t golden,
+                            const uint8_t *img, uint32_t size)
 {
-    memset(d, 0, sizeof *d);
+    return device_open(d, parent, nvm_size, golden, img, size, 1);
+}
+
+int bench_device_open_seeded(bench_device_t *d, const char *parent, uint32_t nvm_size, uint32_t golden,
+                             uint32_t golden_size, uint64_t seed)
+{
     uint8_t *img = malloc(golden_size);
     if (img == NULL) {
         return OTA_ERR_NO_SPACE;
     }
     bench_image(golden, img, golden_size);
-    int err = bench_device_open_image(d, parent, nvm_size, golden, img, golden_size);
+    int err = device_open(d, parent, nvm_size, golden, img, golden_size, seed);
     free(img);
     return err;
+}
+
+int bench_device_open(bench_device_t *d, const char *parent, uint32_t nvm_size, uint32_t golden,
+                      uint32_t golden_size)
+{
+    return bench_device_open_seeded(d, parent, nvm_size, golden, golden_size, 1);
 }
 
 uint32_t bench_device_nvm_for(uint32_t image_size)

@@ -449,7 +449,7 @@ static void on_event(void *arg, ota_service_event_t ev, const ota_service_event_
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static uint8_t buf[1024];
+    static uint8_t buf[3072]; /* room for a delta decoder's state and a work buffer */
     if (size < 1) {
         return 0;
     }

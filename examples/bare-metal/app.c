@@ -10,7 +10,7 @@
 
 /* The service's RAM and buffer: static (no heap, and too large for most stacks). */
 static ota_service_t svc;
-static uint8_t ota_buf[1024];
+static uint8_t ota_buf[1024]; /* 2 KiB or more: room for delta patches too (ota_service_config_t.buf) */
 
 /* What the application makes of the service's events: here, console lines. */
 static void on_ota_event(void *arg, ota_service_event_t ev, const ota_service_event_data_t *d)

@@ -27,18 +27,20 @@
 #endif
 
 /**
- * 1: the service applies delta patches (docs/delta.md): ota_service_t then
- * holds a decoder's state (about 1.8 KB) and the service links both
- * decoders. 0: patches are ignored and every update downloads its full image.
+ * 1: the service applies delta patches (docs/delta.md) and links both
+ * decoders; a decoder's state (about 1.8 KB) lives in the service's buffer
+ * while an image is rebuilt, so buf_size must exceed it for patches to be
+ * used (ota_service_config_t.buf). 0: patches are ignored and every update downloads its full image.
  */
 #ifndef OTA_DELTA_UPDATES
 #define OTA_DELTA_UPDATES 1
 #endif
 
 /**
- * Bytes of the service's buffer (ota_service_config_t.buf) a delta patch's
- * decoder works in: the rebuilt image is written in pieces of this size
- * (one flash page is the natural choice; a smaller buf is used whole).
+ * Most bytes of the service's buffer (ota_service_config_t.buf) a delta
+ * patch's decoder works in, beside its state: the rebuilt image is written
+ * in pieces of this size (one flash page is the natural choice; the rest of
+ * a smaller buf is used whole).
  */
 #ifndef OTA_DELTA_WORK_MAX
 #define OTA_DELTA_WORK_MAX 4096

@@ -148,7 +148,10 @@ typedef struct ota_service_config {
     uint32_t download_timeout_ms; /**< whole image download; 0: derived (rate window + image length at
                                        min_rate; the length announced, else app_size; none if both unknown) */
 
-    uint8_t *buf;                 /**< download chunk buffer (host: 64 KiB, MCU: 512 B); >= 64 bytes */
+    uint8_t *buf;                 /**< download chunk buffer (host: 64 KiB, MCU: 512 B); >= 64 bytes. While a
+                                       delta patch is applied it holds the decoder's state (about 1.8 KB) and
+                                       its work buffer (the rest, up to OTA_DELTA_WORK_MAX): with fewer than
+                                       the state + 64 bytes, every update is a full image */
     uint32_t buf_size;
     char *manifest_buf;           /**< manifest buffer; NULL: share buf (parsed before any download) */
     uint32_t manifest_max;        /**< limit (<= OTA_MANIFEST_MAX_SIZE); a larger body fails OTA_ERR_TOO_LARGE */

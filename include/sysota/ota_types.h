@@ -106,11 +106,13 @@ typedef struct ota_db {
 /* ---- a delta patch being applied ------------------------------------------ */
 
 /**
- * Room for the service's delta-patch state (the decoder of either format,
- * its callbacks and handles): the core checks at build time that it fits.
- * Opaque; the type exists so that ota_service_t can be allocated statically.
+ * Room for the service's delta-patch bookkeeping (the base, the patch's
+ * file, the handles and the decoder's callbacks; the decoder's own state
+ * lives in the service's buffer while an image is rebuilt): the core checks
+ * at build time that it fits. Opaque; the type exists so that ota_service_t
+ * can be allocated statically.
  */
-#define OTA_DELTA_SPACE_WORDS 250
+#define OTA_DELTA_SPACE_WORDS 24
 typedef struct ota_delta_space {
     union {
         uint64_t u64[OTA_DELTA_SPACE_WORDS];

@@ -50,7 +50,7 @@ uint32_t svc_dl_size(const ota_service_t *svc)
 
 /* What lives in ota_service_t.delta while a patch is chosen or applied. */
 typedef struct svc_delta {
-    ota_delta_t dec;
+    ota_delta_t *dec;  /* in the service's buffer while the image is rebuilt (decoder_place) */
     ota_delta_io_t io;
     ota_service_t *svc;
     int fh_patch;      /* the verified patch, READ */
@@ -74,6 +74,33 @@ _Static_assert(OTA_EVENT_PATCH_VERIFY_FAILED - OTA_EVENT_PATCH_VERIFY_START ==
 static svc_delta_t *delta_of(ota_service_t *svc)
 {
     return (svc_delta_t *)(void *)&svc->delta;
+}
+
+/* Bytes of work buffer a decoder must have beside its state: below this a
+ * rebuild would cost a store write every few bytes. */
+#define SVC_DELTA_WORK_MIN 64u
+
+/*
+ * The decoder's state (about 1.8 KB: VCDIFF's address cache) lives at the
+ * start of the service's buffer, and the rest of the buffer is its work
+ * buffer: while an image is rebuilt, the buffer holds neither a manifest
+ * nor download chunks, so a device pays no RAM of its own for delta
+ * updates. NULL when the buffer cannot hold the state and
+ * SVC_DELTA_WORK_MIN bytes of work: the service then takes full images only.
+ */
+static ota_delta_t *decoder_place(const ota_service_t *svc, uint8_t **work, uint32_t *work_len)
+{
+    uintptr_t start = (uintptr_t)svc->cfg.buf;
+    uint32_t pad = (uint32_t)((_Alignof(ota_delta_t) - start % _Alignof(ota_delta_t)) % _Alignof(ota_delta_t));
+    uint32_t need = pad + (uint32_t)sizeof(ota_delta_t) + SVC_DELTA_WORK_MIN;
+
+    if (svc->cfg.buf_size < need) {
+        return NULL;
+    }
+    uint32_t rest = svc->cfg.buf_size - pad - (uint32_t)sizeof(ota_delta_t);
+    *work = svc->cfg.buf + pad + sizeof(ota_delta_t);
+    *work_len = rest < OTA_DELTA_WORK_MAX ? rest : OTA_DELTA_WORK_MAX;
+    return (ota_delta_t *)(void *)(svc->cfg.buf + pad);
 }
 
 static const ota_manifest_patch_t *chosen(const ota_service_t *svc)
@@ -100,7 +127,10 @@ static void patch_choose(ota_service_t *svc)
     svc_delta_t *x = delta_of(svc);
     ota_bootctl_record_t rec;
 
-    if (u->patch_count == 0 || u->golden || svc->patch_off || svc->port.store->seek == NULL) {
+    uint8_t *work;
+    uint32_t work_len;
+    if (u->patch_count == 0 || u->golden || svc->patch_off || svc->port.store->seek == NULL ||
+        decoder_place(svc, &work, &work_len) == NULL) {
         return;
     }
     memset(x, 0, sizeof *x);
@@ -299,8 +329,10 @@ void svc_step_patch_open(ota_service_t *svc)
         x->io.patch_read = patch_read;
         x->io.out_write = out_write;
         x->io.out_read = out_read;
-        uint32_t work = svc->cfg.buf_size < OTA_DELTA_WORK_MAX ? svc->cfg.buf_size : OTA_DELTA_WORK_MAX;
-        err = ota_delta_init(&x->dec, (ota_delta_format_t)chosen(svc)->format, svc->cfg.buf, work, &x->io);
+        uint8_t *work = NULL;
+        uint32_t work_len = 0;
+        x->dec = decoder_place(svc, &work, &work_len);
+        err = ota_delta_init(x->dec, (ota_delta_format_t)chosen(svc)->format, work, work_len, &x->io);
     }
     if (err < 0) {
         svc_fail(svc, OTA_EVENT_DOWNLOAD_FAILED, err);
@@ -316,7 +348,7 @@ void svc_step_patch_step(ota_service_t *svc)
 {
     svc_delta_t *x = delta_of(svc);
     /* Bounded: at most one out_write, or OTA_DELTA_OPS_PER_STEP operations. */
-    int err = ota_delta_step(&x->dec);
+    int err = ota_delta_step(x->dec);
 
     if (err == OTA_ERR_AGAIN) {
         if (svc->done != x->reported) {

@@ -16,6 +16,9 @@
 
 #define FIX_MAX_EVENTS 4096
 #define FIX_IMAGE_SIZE 20000u
+/* The service's buffer: room for a delta decoder's state (about 1.8 KB)
+ * and a 1 KiB work buffer beside it. */
+#define FIX_BUF_SIZE 3072u
 
 typedef struct fix_event {
     ota_service_event_t ev;
@@ -32,7 +35,7 @@ typedef struct svc_fix {
     ota_service_config_t cfg;
     ota_service_ports_t ports;
     ota_service_t svc;
-    uint8_t buf[1024];
+    uint8_t buf[FIX_BUF_SIZE];
     char mbuf[OTA_MANIFEST_MAX_SIZE];
     fix_event_t events[FIX_MAX_EVENTS];
     unsigned nevents;

@@ -60,6 +60,9 @@ static void serve_delta(sweep_t *s)
     strcpy(fake_route(&s->ft, PATCH_URL)->etag, "\"patch-6\"");
 }
 
+/* The full update's download chunk. */
+#define SWEEP_CHUNK 1024u
+
 static sweep_t *sweep_open(bool delta)
 {
     sweep_t *s = calloc(1, sizeof *s);
@@ -71,6 +74,10 @@ static sweep_t *sweep_open(bool delta)
     fix_serve_update(&s->ft, 6, MF_URL, IMG_URL, s->img, s->mf, sizeof s->mf);
     if (delta) {
         serve_delta(s);
+    } else {
+        /* 1 KiB chunks: a cut point between every two of them. A delta
+         * update needs the whole buffer (its decoder's state is there). */
+        s->f.cfg.buf_size = SWEEP_CHUNK;
     }
     /* Validators, so that every cut also meets the poll state's writes
      * (the download's If-Range validator, the manifest's at the end). */
@@ -161,7 +168,7 @@ static void sweep(sim_cut_mode_t mode, bool delta)
         assert_true(k < 1000);
     }
     /* an update is at least: open, writes, sync, close, rename, database swap, mark */
-    assert_true(k > FIX_IMAGE_SIZE / 1024 + 8);
+    assert_true(k > FIX_IMAGE_SIZE / (delta ? FIX_BUF_SIZE : SWEEP_CHUNK) + 8);
     printf("power-cut sweep service %s update (%s) %llu cuts checked\n", delta ? "delta" : "full",
            sim_power_mode_name(mode), (unsigned long long)(k - 1));
 }
