@@ -278,6 +278,21 @@ static void test_without_seek_in_the_store_port_the_full_image_is_taken(void **s
     dcase_close(c);
 }
 
+/* The decoder's state borrows the service's buffer: a buffer too small for
+ * it and a work buffer means full images, with no patch fetched. */
+static void test_a_buffer_too_small_for_a_decoder_means_the_full_image(void **state)
+{
+    (void)state;
+    dcase_t *c = dcase_open();
+    c->f.cfg.buf_size = 1024;
+    run_check(c);
+    assert_int_equal(fake_gets_of(&c->ft, PATCH_URL), 0);
+    assert_int_equal(fake_gets_of(&c->ft, IMG_URL), 1);
+    assert_int_equal(fix_find(&c->f, OTA_EVENT_PATCH_START, 0), -1);
+    expect_installed(c);
+    dcase_close(c);
+}
+
 /* ---- VCDIFF, made by xdelta3 ------------------------------------------------------- */
 
 static bool write_file(const char *path, const void *data, size_t len)
@@ -342,6 +357,7 @@ int main(void)
         cmocka_unit_test(test_a_patch_the_server_does_not_have_falls_back_to_the_full_image),
         cmocka_unit_test(test_a_patch_cut_by_the_network_is_resumed_by_the_next_check),
         cmocka_unit_test(test_without_seek_in_the_store_port_the_full_image_is_taken),
+        cmocka_unit_test(test_a_buffer_too_small_for_a_decoder_means_the_full_image),
         cmocka_unit_test(test_a_vcdiff_patch_is_applied_reading_back_what_it_rebuilt),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
