@@ -131,14 +131,14 @@ static int figure(const char *pair, const char *what, double v, const char *unit
 /* Files, sizes and times of one pair. OTA_OK or an error (said why). */
 static int bench_pair(const char *dir, const char *pair, const char *work, double totals[5])
 {
-    char *old = path_of(dir, pair, "old.bin"), *new = path_of(dir, pair, "new.bin");
+    char *old = path_of(dir, pair, "old.bin"), *next = path_of(dir, pair, "new.bin");
     char *jojo = path_of(dir, pair, "jojo.patch"), *vcd = path_of(dir, pair, "vcdiff-nosec.vcdiff");
     char *out = path_of(work, "", "rebuilt.bin");
     char *want = NULL, *j = NULL, *v = NULL;
     size_t want_len = 0, j_len = 0, v_len = 0;
     int err = OTA_ERR_NO_SPACE;
-    if (old != NULL && new != NULL && jojo != NULL && vcd != NULL && out != NULL) {
-        err = tool_hostfile_read(new, &want, &want_len);
+    if (old != NULL && next != NULL && jojo != NULL && vcd != NULL && out != NULL) {
+        err = tool_hostfile_read(next, &want, &want_len);
     }
     if (err == OTA_OK) {
         err = tool_hostfile_read(jojo, &j, &j_len);
@@ -177,7 +177,7 @@ static int bench_pair(const char *dir, const char *pair, const char *work, doubl
         bench_note("%s: cannot read its files (%s)", pair, ota_err_describe(err));
     }
     free(old);
-    free(new);
+    free(next);
     free(jojo);
     free(vcd);
     free(out);

@@ -20,10 +20,10 @@
 
 void ota_service_config_defaults(ota_service_config_t *cfg)
 {
-    if (!cfg) {
+    if (cfg == NULL) {
         return;
     }
-    memset(cfg, 0, sizeof(*cfg));
+    memset(cfg, 0, sizeof *cfg);
     cfg->periodic = true;
     cfg->interval_ms = 3600u * 1000u;
     cfg->jitter_ms = 300u * 1000u;
@@ -94,7 +94,7 @@ static bool svc_idle(const ota_service_t *svc)
 
 static void svc_boot_config(const ota_service_t *svc, ota_boot_config_t *b)
 {
-    memset(b, 0, sizeof(*b));
+    memset(b, 0, sizeof *b);
     b->flash = svc->port.flash;
     b->store = svc->port.store;
     b->crypto = svc->port.crypto;
@@ -108,17 +108,17 @@ int ota_service_init(ota_service_t *svc, const ota_service_config_t *cfg, const 
     ota_db_row_t *g;
     int err;
 
-    if (!svc || !cfg || !ports || !ports->flash || !ports->store || !ports->transport || !ports->crypto ||
-        !ports->sys || !ports->sys->now_ms || !ports->sys->reset || !cfg->manifest_url || !cfg->buf ||
+    if (svc == NULL || cfg == NULL || ports == NULL || ports->flash == NULL || ports->store == NULL || ports->transport == NULL || ports->crypto == NULL ||
+        ports->sys == NULL || ports->sys->now_ms == NULL || ports->sys->reset == NULL || cfg->manifest_url == NULL || cfg->buf == NULL ||
         cfg->buf_size < 64 || cfg->max_images < 2 ||
         (cfg->periodic && (cfg->interval_ms == 0 || cfg->interval_ms > INT32_MAX))) {
         return OTA_ERR_INVALID_ARG;
     }
-    memset(svc, 0, sizeof(*svc));
+    memset(svc, 0, sizeof *svc);
     svc->cfg = *cfg;
     svc->port = *ports;
     svc->fh = -1;
-    if (!svc->cfg.manifest_buf) {
+    if (svc->cfg.manifest_buf == NULL) {
         svc->cfg.manifest_buf = (char *)cfg->buf;
         svc->cfg.manifest_max = cfg->manifest_max < cfg->buf_size ? cfg->manifest_max : cfg->buf_size;
     }
@@ -225,7 +225,7 @@ int ota_service_task(ota_service_t *svc)
     uint32_t now;
     bool up;
 
-    if (!svc || !svc->port.sys) {
+    if (svc == NULL || svc->port.sys == NULL) {
         return OTA_ERR_INVALID_ARG;
     }
     s = svc->port.sys;
@@ -361,7 +361,7 @@ int ota_service_task(ota_service_t *svc)
 
 int ota_service_check_now(ota_service_t *svc)
 {
-    if (!svc) {
+    if (svc == NULL) {
         return OTA_ERR_INVALID_ARG;
     }
     if (!svc_idle(svc) && svc->step != ST_AVAILABLE) {
@@ -373,7 +373,7 @@ int ota_service_check_now(ota_service_t *svc)
 
 int ota_service_download_now(ota_service_t *svc)
 {
-    if (!svc) {
+    if (svc == NULL) {
         return OTA_ERR_INVALID_ARG;
     }
     if (svc->step == ST_AVAILABLE) {
@@ -395,7 +395,7 @@ static int svc_image_refusal(const ota_service_t *svc, const char *url, uint32_t
 {
     char name[OTA_STORE_NAME_MAX + 1];
 
-    if (!url || !digest || version == 0) {
+    if (url == NULL || digest == NULL || version == 0) {
         return OTA_ERR_INVALID_ARG;
     }
     if (!svc_idle(svc) && svc->step != ST_AVAILABLE) {
@@ -412,7 +412,7 @@ static int svc_image_refusal(const ota_service_t *svc, const char *url, uint32_t
     if (svc->cfg.require_tls && !ota_url_is_https(url)) {
         return OTA_ERR_TLS_REQUIRED;
     }
-    return ota_url_file_name(url, name, sizeof(name));
+    return ota_url_file_name(url, name, sizeof name);
 }
 
 int ota_service_update_image(ota_service_t *svc, const char *url, uint32_t version,
@@ -421,7 +421,7 @@ int ota_service_update_image(ota_service_t *svc, const char *url, uint32_t versi
     ota_manifest_entry_t *u;
     int err;
 
-    if (!svc) {
+    if (svc == NULL) {
         return OTA_ERR_INVALID_ARG;
     }
     err = svc_image_refusal(svc, url, version, digest);
@@ -450,7 +450,7 @@ int ota_service_update_image(ota_service_t *svc, const char *url, uint32_t versi
 
 int ota_service_reset_now(ota_service_t *svc)
 {
-    if (!svc) {
+    if (svc == NULL) {
         return OTA_ERR_INVALID_ARG;
     }
     svc_do_reset(svc);
@@ -461,7 +461,7 @@ int ota_service_confirm(ota_service_t *svc)
 {
     ota_boot_config_t b;
     int err;
-    if (!svc) {
+    if (svc == NULL) {
         return OTA_ERR_INVALID_ARG;
     }
     svc_boot_config(svc, &b);
@@ -478,7 +478,7 @@ static int svc_app_call(ota_service_t *svc, int (*fn)(const ota_boot_config_t *)
 {
     ota_boot_config_t b;
     int err;
-    if (!svc) {
+    if (svc == NULL) {
         return OTA_ERR_INVALID_ARG;
     }
     if (!svc_idle(svc) && svc->step != ST_AVAILABLE && svc->step != ST_READY) {

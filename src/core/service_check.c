@@ -170,7 +170,7 @@ void svc_step_erase(ota_service_t *svc)
     }
     v = svc->choice.erase[svc->erase_i++];
     err = svc_db_reload(svc);
-    if (err == OTA_OK && !ota_db_find_version(&svc->db, v)) {
+    if (err == OTA_OK && ota_db_find_version(&svc->db, v) == NULL) {
         return; /* not stored: the request stays in the manifest, nothing to say */
     }
     if (err == OTA_OK) {
@@ -199,7 +199,7 @@ static int decide_existing(ota_service_t *svc, ota_db_row_t *row)
         svc->port.store->stat(svc->port.store->ctx, row->name, &size) == OTA_OK) {
         /* Downloaded and recorded, but a cut (or a failure) came before the
          * boot control mark: do not download again. */
-        memcpy(svc->name, row->name, sizeof(svc->name));
+        memcpy(svc->name, row->name, sizeof svc->name);
         return 1;
     }
     /* A different build under the same version, or a row whose file is
@@ -226,7 +226,7 @@ void svc_step_decide(ota_service_t *svc)
         svc_clean(svc, false, ST_IDLE);
         return;
     }
-    err = ota_url_file_name(u->url, svc->name, sizeof(svc->name));
+    err = ota_url_file_name(u->url, svc->name, sizeof svc->name);
     if (err == OTA_OK && svc->cfg.require_tls && !ota_url_is_https(u->url)) {
         err = OTA_ERR_TLS_REQUIRED;
     }

@@ -34,7 +34,7 @@ static void svc_emit_data(ota_service_t *svc, ota_service_event_t ev, int reason
         int32_t left = (int32_t)(svc->next_check - svc_now(svc));
         d.next_check_ms = left > 0 ? (uint32_t)left : 0u;
     }
-    if (svc->cfg.on_event) {
+    if (svc->cfg.on_event != NULL) {
         svc->cfg.on_event(svc->cfg.event_arg, ev, &d);
     }
 }
@@ -56,7 +56,7 @@ uint32_t svc_now(const ota_service_t *svc)
 
 void svc_http_options(const ota_service_t *svc, ota_http_options_t *opt, uint32_t range)
 {
-    memset(opt, 0, sizeof(*opt));
+    memset(opt, 0, sizeof *opt);
     opt->range_start = range;
     opt->trust_anchor = svc->cfg.trust_anchor;
     opt->insecure = svc->cfg.insecure;
@@ -228,7 +228,7 @@ void svc_do_reset(ota_service_t *svc)
 
 void svc_job_reset(ota_service_t *svc)
 {
-    memset(&svc->choice, 0, sizeof(svc->choice));
+    memset(&svc->choice, 0, sizeof svc->choice);
     svc->tmp[0] = '\0';
     svc->name[0] = '\0';
     svc->adopt = false;
@@ -252,13 +252,13 @@ int svc_drop_version(ota_service_t *svc, uint32_t version)
     ota_db_row_t *row = ota_db_find_version(&svc->db, version);
     int err;
 
-    if (!row) {
+    if (row == NULL) {
         return OTA_ERR_NOT_FOUND;
     }
     if (svc_protected(svc, row)) {
         return OTA_ERR_STATE;
     }
-    memcpy(file, row->name, sizeof(file));
+    memcpy(file, row->name, sizeof file);
     err = ota_db_remove(&svc->db, st, version); /* atomic database swap: before or after, both consistent */
     if (err == OTA_OK) {
         err = st->remove(st->ctx, file); /* cut before: an orphan file, harmless (see above) */

@@ -112,11 +112,11 @@ void svc_step_room(ota_service_t *svc)
     for (unsigned i = 0; i < svc->db.count; i++) {
         const ota_db_row_t *r = &svc->db.rows[i];
         if (!svc_protected(svc, r) && r->version != svc->choice.update.version &&
-            (!victim || r->version < victim->version)) {
+            (victim == NULL || r->version < victim->version)) {
             victim = r;
         }
     }
-    if (!victim) {
+    if (victim == NULL) {
         svc_fail(svc, OTA_EVENT_DATABASE_FULL, OTA_ERR_FULL);
         return;
     }

@@ -62,12 +62,12 @@ static const uint8_t g_map[] = {
     SYS_OTA_PATCH_IMAGE_DIGEST_VERIFY_FAILED,  /* PATCH_VERIFY_FAILED */
     SYS_OTA_NONE,                        /* PATCH_FALLBACK (the full image's DOWNLOAD_START follows) */
 };
-_Static_assert(sizeof(g_map) == OTA_EVENT_PATCH_FALLBACK + 1, "one entry per ota_service_event_t");
+_Static_assert(sizeof g_map == OTA_EVENT_PATCH_FALLBACK + 1, "one entry per ota_service_event_t");
 
 SYS_OTA_STATUS sys_ota_status_of(ota_service_event_t ev, int reason)
 {
     SYS_OTA_STATUS s;
-    if ((unsigned)ev >= sizeof(g_map)) {
+    if ((unsigned)ev >= sizeof g_map) {
         return SYS_OTA_NONE;
     }
     s = (SYS_OTA_STATUS)g_map[ev];
@@ -81,10 +81,10 @@ SYS_OTA_STATUS sys_ota_status_of(ota_service_event_t ev, int reason)
 static void sys_ota_report(SYS_OTA_STATUS s, int reason, uint32_t version)
 {
     ota_service_event_data_t d;
-    memset(&d, 0, sizeof(d));
+    memset(&d, 0, sizeof d);
     d.reason = reason;
     d.version = version;
-    if (g_cb) {
+    if (g_cb != NULL) {
         g_cb((uint32_t)s, &d, NULL);
     }
 }
@@ -141,7 +141,7 @@ static void sys_ota_adapter(void *arg, ota_service_event_t ev, const ota_service
 
 int sys_ota_setup(const ota_service_config_t *cfg, const ota_service_ports_t *ports)
 {
-    if (!cfg || !ports) {
+    if (cfg == NULL || ports == NULL) {
         return OTA_ERR_INVALID_ARG;
     }
     g_cfg = *cfg;
@@ -163,7 +163,7 @@ void SYS_OTA_Initialize(void)
     g_ready = err == OTA_OK;
     g_request = SYS_OTA_REGCALLBACK;
     g_image.armed = g_image_job = g_check_erased = false;
-    if (!g_ready && g_setup && g_ports.sys && g_ports.sys->log) {
+    if (!g_ready && g_setup && g_ports.sys != NULL && g_ports.sys->log != NULL) {
         g_ports.sys->log(g_ports.sys->ctx, OTA_LOG_ERROR, "SYS_OTA_Initialize failed", err);
     }
 }
@@ -229,10 +229,10 @@ SYS_OTA_RESULT SYS_OTA_CtrlMsg(uint32_t event, void *buffer, uint32_t length)
         /* The original passes the function as a void *; copy the bits back
          * rather than cast (ISO C has no void * to function conversion). */
         _Static_assert(sizeof(SYS_OTA_CALLBACK) == sizeof(void *), "function and data pointers differ");
-        if (!buffer || length != sizeof(void *)) {
+        if (buffer == NULL || length != sizeof(void *)) {
             return SYS_OTA_FAILURE;
         }
-        memcpy(&g_cb, &buffer, sizeof(g_cb));
+        memcpy(&g_cb, &buffer, sizeof g_cb);
         return SYS_OTA_SUCCESS;
     }
     if (!g_ready || event > SYS_OTA_TRIGGER_ROLLBACK || g_request != SYS_OTA_REGCALLBACK || sys_ota_busy()) {
@@ -250,8 +250,8 @@ void SYS_OTA_SET_PARAMETERS(char *url, uint32_t version, char *digest)
     g_image.armed = true;
     g_image.version = version;
     g_image.url[0] = '\0';
-    if (!url || !digest ||
-        ota_hex_decode(digest, strlen(digest), g_image.digest, sizeof(g_image.digest)) != OTA_OK) {
+    if (url == NULL || digest == NULL ||
+        ota_hex_decode(digest, strlen(digest), g_image.digest, sizeof g_image.digest) != OTA_OK) {
         g_image.err = OTA_ERR_INVALID_ARG;
     } else if (n > OTA_URL_MAX) {
         g_image.err = OTA_ERR_TOO_LARGE;
@@ -265,7 +265,7 @@ void SYS_OTA_SystemReset(void)
 {
     if (g_ready) {
         (void)ota_service_reset_now(&g_svc);
-    } else if (g_setup && g_ports.sys && g_ports.sys->reset) {
+    } else if (g_setup && g_ports.sys != NULL && g_ports.sys->reset != NULL) {
         g_ports.sys->reset(g_ports.sys->ctx);
     }
 }

@@ -86,7 +86,7 @@ int sim_nor_open(sim_nor_t *sim, const sim_nor_config_t *cfg)
     if (sim == NULL || cfg == NULL) {
         return OTA_ERR_INVALID_ARG;
     }
-    memset(sim, 0, sizeof(*sim));
+    memset(sim, 0, sizeof *sim);
     sim->wu_fd = -1;
     sim->cfg = *cfg;
     sim->cfg.path = NULL;
@@ -137,7 +137,7 @@ int sim_nor_close(sim_nor_t *sim)
         rc = OTA_ERR_IO;
     }
     free(sim->wu);
-    memset(sim, 0, sizeof(*sim));
+    memset(sim, 0, sizeof *sim);
     sim->wu_fd = -1;
     return rc;
 }
@@ -345,7 +345,7 @@ int sim_nor_counters(const sim_nor_t *sim, sim_nor_counters_t *out)
 
 int sim_nor_reset_counters(sim_nor_t *sim)
 {
-    memset(&sim->counters, 0, sizeof(sim->counters));
+    memset(&sim->counters, 0, sizeof sim->counters);
     return OTA_OK;
 }
 

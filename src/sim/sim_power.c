@@ -10,7 +10,7 @@
 
 int sim_power_init(sim_power_t *p, uint64_t seed)
 {
-    memset(p, 0, sizeof(*p));
+    memset(p, 0, sizeof *p);
     p->mode = SIM_CUT_SKIP;
     p->rng = seed;
     return OTA_OK;
@@ -194,7 +194,7 @@ static const char *const mode_names[] = { "skip", "whole", "torn" };
 
 const char *sim_power_mode_name(sim_cut_mode_t mode)
 {
-    if ((unsigned)mode < sizeof(mode_names) / sizeof(mode_names[0])) {
+    if ((unsigned)mode < sizeof mode_names / sizeof mode_names[0]) {
         return mode_names[mode];
     }
     return "?";
@@ -205,7 +205,7 @@ int sim_power_mode_parse(const char *name, sim_cut_mode_t *mode)
     if (name == NULL) {
         return OTA_ERR_INVALID_ARG;
     }
-    for (unsigned i = 0; i < sizeof(mode_names) / sizeof(mode_names[0]); i++) {
+    for (unsigned i = 0; i < sizeof mode_names / sizeof mode_names[0]; i++) {
         if (strcmp(name, mode_names[i]) == 0) {
             *mode = (sim_cut_mode_t)i;
             return OTA_OK;

@@ -36,7 +36,7 @@ static int dirty_mark(sim_store_t *ss, const char *name, uint64_t synced)
     }
     if (ss->ndirty == ss->cap_dirty) {
         size_t cap = ss->cap_dirty ? ss->cap_dirty * 2 : 8;
-        sim_store_dirty_t *p = realloc(ss->dirty, cap * sizeof(*p));
+        sim_store_dirty_t *p = realloc(ss->dirty, cap * sizeof *p);
         if (p == NULL) {
             return OTA_ERR_IO;
         }
@@ -387,7 +387,7 @@ int sim_store_open(sim_store_t *ss, posix_store_dir_t *dir, sim_power_t *power)
     if (ss == NULL || dir == NULL) {
         return OTA_ERR_INVALID_ARG;
     }
-    memset(ss, 0, sizeof(*ss));
+    memset(ss, 0, sizeof *ss);
     ss->dir = dir;
     ss->power = power;
     (void)posix_store_dir_port(dir, &ss->under);
@@ -408,13 +408,13 @@ int sim_store_close(sim_store_t *ss)
         (void)sim_power_unlisten(ss->power, on_cut, ss);
     }
     free(ss->dirty);
-    memset(ss, 0, sizeof(*ss));
+    memset(ss, 0, sizeof *ss);
     return OTA_OK;
 }
 
 int sim_store_port(sim_store_t *ss, ota_store_t *out)
 {
-    memset(out, 0, sizeof(*out));
+    memset(out, 0, sizeof *out);
     out->ctx = ss;
     out->open = sim_open;
     out->read = sim_read;
@@ -437,7 +437,7 @@ int sim_store_counters(const sim_store_t *ss, sim_store_counters_t *out)
 
 int sim_store_reset_counters(sim_store_t *ss)
 {
-    memset(&ss->counters, 0, sizeof(ss->counters));
+    memset(&ss->counters, 0, sizeof ss->counters);
     return OTA_OK;
 }
 

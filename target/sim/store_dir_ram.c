@@ -390,7 +390,7 @@ int posix_store_dir_close(posix_store_dir_t *st)
 
 int posix_store_dir_port(posix_store_dir_t *st, ota_store_t *out)
 {
-    memset(out, 0, sizeof(*out));
+    memset(out, 0, sizeof *out);
     out->ctx = st;
     out->open = ram_open;
     out->read = ram_read;

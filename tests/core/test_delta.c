@@ -202,7 +202,7 @@ static void expect(ota_delta_format_t format, const uint8_t *base, uint32_t base
 static const uint8_t base16[16] = { 'A', 'B', 'C', 'D', 'E', 'F', 'G', 'H', 'I', 'J', 'K', 'L', 'M', 'N', 'O', 'P' };
 
 #define JOJO(...) ((const uint8_t[]){ __VA_ARGS__ }), sizeof((const uint8_t[]){ __VA_ARGS__ })
-#define OUT(s) (s), (uint32_t)(sizeof(s) - 1)
+#define OUT(s) (s), (uint32_t)(sizeof s - 1)
 
 static void test_jojo_operations_build_the_image_from_the_base(void **state)
 {

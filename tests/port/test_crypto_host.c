@@ -28,7 +28,7 @@ static const struct {
     const char *name;
     ctor_t make;
 } backends[] = { { "mbedtls", posix_crypto_mbedtls }, { "openssl", posix_crypto_openssl } };
-#define NBACKENDS (sizeof(backends) / sizeof(backends[0]))
+#define NBACKENDS (sizeof backends / sizeof backends[0])
 
 static void hex_to_bytes(const char *hex, uint8_t out[OTA_SHA256_LEN])
 {
@@ -46,7 +46,7 @@ static void check_digest(const void *msg, size_t len, const char *hex)
     for (size_t b = 0; b < NBACKENDS; b++) {
         ota_crypto_t c;
         assert_int_equal(backends[b].make(&c), OTA_OK);
-        memset(got, 0, sizeof(got));
+        memset(got, 0, sizeof got);
         assert_int_equal(posix_crypto_sha256_buffer(&c, msg, len, got), OTA_OK);
         if (memcmp(got, want, OTA_SHA256_LEN) != 0) {
             fail_msg("%s: wrong digest for a %zu-byte message", backends[b].name, len);
@@ -291,7 +291,7 @@ static void test_verify_accepts_signatures_made_by_mbedtls_and_by_openssl(void *
     uint8_t der[MBEDTLS_PK_SIGNATURE_MAX_SIZE];
     size_t der_len = 0;
     uint8_t key[OTA_PUBKEY_LEN], sig[OTA_SIG_LEN];
-    mbed_keypair_sign(MBEDTLS_ECP_DP_SECP256R1, hash, pem, sizeof(pem), der, &der_len);
+    mbed_keypair_sign(MBEDTLS_ECP_DP_SECP256R1, hash, pem, sizeof pem, der, &der_len);
     /* PEM without its terminating NUL, as read from a file. */
     assert_int_equal(posix_crypto_pubkey_load((const uint8_t *)pem, strlen(pem), key), OTA_OK);
     der_to_raw(der, der_len, sig);
@@ -308,7 +308,7 @@ static void test_verify_accepts_signatures_made_by_mbedtls_and_by_openssl(void *
     assert_non_null(pc);
     assert_int_equal(EVP_PKEY_sign_init(pc), 1);
     assert_int_equal(EVP_PKEY_CTX_set_signature_md(pc, EVP_sha256()), 1);
-    size_t sig_len = sizeof(der);
+    size_t sig_len = sizeof der;
     assert_int_equal(EVP_PKEY_sign(pc, der, &sig_len, hash, OTA_SHA256_LEN), 1);
     assert_int_equal(posix_crypto_pubkey_load(pub, (size_t)pub_len, key), OTA_OK); /* DER */
     der_to_raw(der, sig_len, sig);
@@ -327,15 +327,15 @@ static void test_keys_that_are_not_p256_public_keys_are_refused(void **state)
     const char *junk = "-----BEGIN PUBLIC KEY-----\nnot base64 at all\n-----END PUBLIC KEY-----\n";
     assert_int_equal(posix_crypto_pubkey_load((const uint8_t *)junk, strlen(junk), key), OTA_ERR_INVALID_ARG);
     uint8_t bytes[64];
-    test_fill_random(bytes, sizeof(bytes), 1);
-    assert_int_equal(posix_crypto_pubkey_load(bytes, sizeof(bytes), key), OTA_ERR_INVALID_ARG);
+    test_fill_random(bytes, sizeof bytes, 1);
+    assert_int_equal(posix_crypto_pubkey_load(bytes, sizeof bytes, key), OTA_ERR_INVALID_ARG);
     assert_int_equal(posix_crypto_pubkey_load(bytes, 0, key), OTA_ERR_INVALID_ARG);
 
     uint8_t hash[OTA_SHA256_LEN] = { 1 };
     char pem[1024];
     uint8_t sig[MBEDTLS_PK_SIGNATURE_MAX_SIZE];
     size_t sig_len;
-    mbed_keypair_sign(MBEDTLS_ECP_DP_SECP384R1, hash, pem, sizeof(pem), sig, &sig_len);
+    mbed_keypair_sign(MBEDTLS_ECP_DP_SECP384R1, hash, pem, sizeof pem, sig, &sig_len);
     assert_int_equal(posix_crypto_pubkey_load((const uint8_t *)pem, strlen(pem) + 1, key), OTA_ERR_NOT_SUPPORTED);
 }
 
@@ -347,10 +347,10 @@ static void test_a_key_loads_from_a_pem_file(void **state)
     char pem[1024];
     uint8_t der[MBEDTLS_PK_SIGNATURE_MAX_SIZE];
     size_t der_len;
-    mbed_keypair_sign(MBEDTLS_ECP_DP_SECP256R1, hash, pem, sizeof(pem), der, &der_len);
+    mbed_keypair_sign(MBEDTLS_ECP_DP_SECP256R1, hash, pem, sizeof pem, der, &der_len);
     char dir[256], path[512];
-    assert_int_equal(test_tmpdir_make(dir, sizeof(dir), "key"), OTA_OK);
-    assert_int_equal(test_file_write(dir, "pub.pem", pem, strlen(pem), path, sizeof(path)), OTA_OK);
+    assert_int_equal(test_tmpdir_make(dir, sizeof dir, "key"), OTA_OK);
+    assert_int_equal(test_file_write(dir, "pub.pem", pem, strlen(pem), path, sizeof path), OTA_OK);
     uint8_t key[OTA_PUBKEY_LEN], sig[OTA_SIG_LEN];
     assert_int_equal(posix_crypto_pubkey_load_file(path, key), OTA_OK);
     der_to_raw(der, der_len, sig);

@@ -29,7 +29,7 @@ static int open_store(uint64_t capacity)
 static int setup(void **state)
 {
     (void)state;
-    if (test_tmpdir_make(dir, sizeof(dir), "storedir") != OTA_OK) {
+    if (test_tmpdir_make(dir, sizeof dir, "storedir") != OTA_OK) {
         return -1;
     }
     return open_store(0) == OTA_OK ? 0 : -1;
@@ -77,14 +77,14 @@ static void test_a_written_file_reads_back_and_reports_its_size(void **state)
 {
     (void)state;
     const char text[] = "the quick brown fox jumps over the lazy dog";
-    put("fox.txt", text, sizeof(text));
+    put("fox.txt", text, sizeof text);
     uint8_t buf[128];
-    assert_int_equal(get("fox.txt", buf, sizeof(buf)), sizeof(text));
-    assert_memory_equal(buf, text, sizeof(text));
+    assert_int_equal(get("fox.txt", buf, sizeof buf), sizeof text);
+    assert_memory_equal(buf, text, sizeof text);
     uint32_t size = 0;
     assert_int_equal(s.stat(s.ctx, "fox.txt", &size), OTA_OK);
-    assert_int_equal(size, sizeof(text));
-    assert_int_equal(posix_store_dir_used(&st), sizeof(text));
+    assert_int_equal(size, sizeof text);
+    assert_int_equal(posix_store_dir_used(&st), sizeof text);
 }
 
 static void test_write_truncates_an_existing_file(void **state)
@@ -93,7 +93,7 @@ static void test_write_truncates_an_existing_file(void **state)
     put("a.bin", "0123456789", 10);
     put("a.bin", "xy", 2);
     uint8_t buf[16];
-    assert_int_equal(get("a.bin", buf, sizeof(buf)), 2);
+    assert_int_equal(get("a.bin", buf, sizeof buf), 2);
     assert_memory_equal(buf, "xy", 2);
     assert_int_equal(posix_store_dir_used(&st), 2);
 }
@@ -110,7 +110,7 @@ static void test_append_creates_a_missing_file_and_adds_at_the_end(void **state)
     assert_int_equal(s.write(s.ctx, fh, "cde", 3), OTA_OK);
     assert_int_equal(s.close(s.ctx, fh), OTA_OK);
     uint8_t buf[16];
-    assert_int_equal(get("log", buf, sizeof(buf)), 5);
+    assert_int_equal(get("log", buf, sizeof buf), 5);
     assert_memory_equal(buf, "abcde", 5);
 }
 
@@ -133,12 +133,12 @@ static void test_rename_moves_a_file_and_replaces_the_target(void **state)
     uint32_t size;
     assert_int_equal(s.stat(s.ctx, "new.tmp", &size), OTA_ERR_NOT_FOUND);
     uint8_t buf[16];
-    assert_int_equal(get("db.csv", buf, sizeof(buf)), 3);
+    assert_int_equal(get("db.csv", buf, sizeof buf), 3);
     assert_memory_equal(buf, "NEW", 3);
     assert_int_equal(posix_store_dir_used(&st), 3);
     /* Renaming onto itself changes nothing. */
     assert_int_equal(s.rename(s.ctx, "db.csv", "db.csv"), OTA_OK);
-    assert_int_equal(get("db.csv", buf, sizeof(buf)), 3);
+    assert_int_equal(get("db.csv", buf, sizeof buf), 3);
 }
 
 static void test_remove_deletes_a_file_and_frees_its_space(void **state)
@@ -161,7 +161,7 @@ static int collect(void *arg, const char *name, uint32_t size)
 {
     seen_t *seen = arg;
     if (seen->count < 8) {
-        snprintf(seen->names[seen->count], sizeof(seen->names[0]), "%s", name);
+        snprintf(seen->names[seen->count], sizeof seen->names[0], "%s", name);
     }
     seen->count++;
     seen->total += size;
@@ -194,9 +194,9 @@ static void test_list_reports_every_file_once_and_stops_when_asked(void **state)
     put("three", "333", 3);
     /* A subdirectory made behind the store's back is not a store file. */
     char sub[300];
-    snprintf(sub, sizeof(sub), "%s/sub", dir);
+    snprintf(sub, sizeof sub, "%s/sub", dir);
     char made[300];
-    assert_int_equal(test_tmpdir_make(made, sizeof(made), "x"), OTA_OK);
+    assert_int_equal(test_tmpdir_make(made, sizeof made, "x"), OTA_OK);
     assert_int_equal(rename(made, sub), 0);
     seen_t seen = { 0 };
     assert_int_equal(s.list(s.ctx, collect, &seen), OTA_OK);
@@ -217,7 +217,7 @@ static void test_unsafe_names_are_refused_by_every_call(void **state)
     const char *bad[] = { "", ".", "..", "a/b", "/etc", "../x", "tab\there", "nl\n", "del\x7f",
                           "123456789012345678901234567890123" /* 33 bytes */, "a.", "IMAGE_~1.CSV",
                           "sp ace", "50%", "a,b", "caf\xc3\xa9" };
-    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         uint32_t size;
         assert_int_equal(posix_store_dir_check_name(bad[i]), OTA_ERR_NAME);
         assert_int_equal(s.open(s.ctx, bad[i], OTA_STORE_WRITE), OTA_ERR_NAME);
@@ -233,7 +233,7 @@ static void test_unsafe_names_are_refused_by_every_call(void **state)
     assert_int_equal(posix_store_dir_check_name(".imgdb.tmp"), OTA_OK);
     assert_int_equal(posix_store_dir_check_name("a~b+c-d_e.f"), OTA_OK);
     uint8_t buf[4];
-    assert_int_equal(get("good", buf, sizeof(buf)), 1);
+    assert_int_equal(get("good", buf, sizeof buf), 1);
 }
 
 static void test_the_handle_table_is_fixed_and_closing_frees_a_slot(void **state)
@@ -242,7 +242,7 @@ static void test_the_handle_table_is_fixed_and_closing_frees_a_slot(void **state
     int fh[POSIX_STORE_DIR_MAX_OPEN];
     for (int i = 0; i < POSIX_STORE_DIR_MAX_OPEN; i++) {
         char name[8];
-        snprintf(name, sizeof(name), "f%d", i);
+        snprintf(name, sizeof name, "f%d", i);
         fh[i] = s.open(s.ctx, name, OTA_STORE_WRITE);
         assert_true(fh[i] >= 0 && fh[i] < POSIX_STORE_DIR_MAX_OPEN);
     }
@@ -285,7 +285,7 @@ static void test_a_write_beyond_capacity_writes_nothing_and_reports_no_space(voi
     posix_store_dir_close(&st);
     assert_int_equal(open_store(100), OTA_OK);
     uint8_t block[60];
-    memset(block, 'b', sizeof(block));
+    memset(block, 'b', sizeof block);
     put("first", block, 60);
     int fh = s.open(s.ctx, "second", OTA_STORE_WRITE);
     assert_true(fh >= 0);
@@ -309,7 +309,7 @@ static void test_capacity_counts_the_files_already_in_the_directory(void **state
 {
     (void)state;
     uint8_t block[80];
-    memset(block, 'c', sizeof(block));
+    memset(block, 'c', sizeof block);
     put("old", block, 80);
     posix_store_dir_close(&st);
     assert_int_equal(open_store(100), OTA_OK);
@@ -348,13 +348,13 @@ static void test_files_named_against_the_rule_are_not_listed(void **state)
     (void)state;
     put("kept", "k", 1);
     char path[512];
-    snprintf(path, sizeof(path), "%s/not mine.txt", dir);
+    snprintf(path, sizeof path, "%s/not mine.txt", dir);
     FILE *f = fopen(path, "w");
     assert_non_null(f);
     fputs("x", f);
     fclose(f);
     seen_t seen;
-    memset(&seen, 0, sizeof(seen));
+    memset(&seen, 0, sizeof seen);
     assert_int_equal(s.list(s.ctx, collect, &seen), OTA_OK);
     assert_int_equal(seen.count, 1);
     assert_true(has(&seen, "kept"));
@@ -367,7 +367,7 @@ static void test_truncate_shortens_a_file_and_gives_its_space_back(void **state)
     put("t", "0123456789", 10);
     assert_int_equal(posix_store_dir_truncate(&st, "t", 4), OTA_OK);
     uint8_t buf[16];
-    assert_int_equal(get("t", buf, sizeof(buf)), 4);
+    assert_int_equal(get("t", buf, sizeof buf), 4);
     assert_memory_equal(buf, "0123", 4);
     assert_int_equal(posix_store_dir_used(&st), 4);
     assert_int_equal(posix_store_dir_truncate(&st, "t", 5), OTA_ERR_INVALID_ARG);
@@ -385,7 +385,7 @@ static void test_the_no_fsync_mode_behaves_the_same(void **state)
     put("a.tmp", "durable", 7);
     assert_int_equal(s.rename(s.ctx, "a.tmp", "a"), OTA_OK);
     uint8_t buf[8];
-    assert_int_equal(get("a", buf, sizeof(buf)), 7);
+    assert_int_equal(get("a", buf, sizeof buf), 7);
     assert_int_equal(s.remove(s.ctx, "a"), OTA_OK);
 }
 

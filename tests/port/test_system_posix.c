@@ -118,8 +118,8 @@ static void capture(void *arg, ota_log_level_t level, const char *msg, int32_t v
     c->count++;
     c->level = level;
     c->value = value;
-    strncpy(c->msg, msg, sizeof(c->msg) - 1);
-    strncpy(c->line, line, sizeof(c->line) - 1);
+    strncpy(c->msg, msg, sizeof c->msg - 1);
+    strncpy(c->line, line, sizeof c->line - 1);
 }
 
 static void test_the_log_drops_lines_above_the_threshold_and_prefixes_the_rest(void **state)

@@ -104,7 +104,7 @@ static int mbed_verify(void *ctx, const uint8_t key[OTA_PUBKEY_LEN], const uint8
 
 int ota_crypto_mbedtls_port(ota_crypto_t *out)
 {
-    memset(out, 0, sizeof(*out));
+    memset(out, 0, sizeof *out);
     out->sha256_start = mbed_start;
     out->sha256_update = mbed_update;
     out->sha256_finish = mbed_finish;

@@ -103,7 +103,7 @@ const char *posix_crypto_default_name(void)
 static bool looks_like_pem(const uint8_t *data, size_t len)
 {
     static const char tag[] = "-----BEGIN";
-    const size_t n = sizeof(tag) - 1;
+    const size_t n = sizeof tag - 1;
     for (size_t i = 0; i + n <= len; i++) {
         if (memcmp(data + i, tag, n) == 0) {
             return true;
@@ -117,7 +117,7 @@ int posix_crypto_pubkey_load(const uint8_t *data, size_t len, uint8_t point[OTA_
     if (data == NULL || point == NULL || len == 0) {
         return OTA_ERR_INVALID_ARG;
     }
-    mbedtls_pk_context *pk = malloc(sizeof(*pk));
+    mbedtls_pk_context *pk = malloc(sizeof *pk);
     if (pk == NULL) {
         return OTA_ERR_IO;
     }

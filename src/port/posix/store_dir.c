@@ -385,7 +385,7 @@ int posix_store_dir_close(posix_store_dir_t *st)
 
 int posix_store_dir_port(posix_store_dir_t *st, ota_store_t *out)
 {
-    memset(out, 0, sizeof(*out));
+    memset(out, 0, sizeof *out);
     out->ctx = st;
     out->open = dir_open;
     out->read = dir_read;

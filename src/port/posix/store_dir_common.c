@@ -20,7 +20,7 @@ int posix_store_dir_check_name(const char *name)
 
 void posix_store_dir_reset(posix_store_dir_t *st)
 {
-    memset(st, 0, sizeof(*st));
+    memset(st, 0, sizeof *st);
     st->dirfd = -1;
     for (int i = 0; i < POSIX_STORE_DIR_MAX_OPEN; i++) {
         st->handles[i].fd = -1;

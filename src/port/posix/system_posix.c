@@ -53,7 +53,7 @@ static void sys_log(void *ctx, ota_log_level_t level, const char *msg, int32_t v
         return;
     }
     char line[512];
-    snprintf(line, sizeof(line), "%s%s%s: %s %ld", sys->prefix, sys->prefix[0] ? " " : "",
+    snprintf(line, sizeof line, "%s%s%s: %s %ld", sys->prefix, sys->prefix[0] ? " " : "",
              posix_system_level_name(level), msg != NULL ? msg : "(null)", (long)value);
     if (sys->to_stderr) {
         fprintf(stderr, "%s\n", line);
@@ -65,7 +65,7 @@ static void sys_log(void *ctx, ota_log_level_t level, const char *msg, int32_t v
 
 int posix_system_init(posix_system_t *sys, uint64_t seed)
 {
-    memset(sys, 0, sizeof(*sys));
+    memset(sys, 0, sizeof *sys);
     sys->rng = seed;
     sys->network_up = true;
     sys->level = OTA_LOG_INFO;
@@ -89,7 +89,7 @@ static int sys_device_id(void *ctx, char *buf, uint32_t cap)
 
 int posix_system_port(posix_system_t *sys, ota_system_t *out)
 {
-    memset(out, 0, sizeof(*out));
+    memset(out, 0, sizeof *out);
     out->ctx = sys;
     out->now_ms = sys_now_ms;
     out->random = sys_random;

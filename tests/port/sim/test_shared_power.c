@@ -31,7 +31,7 @@ static ota_store_t s;
 static int setup(void **state)
 {
     (void)state;
-    if (test_tmpdir_make(dir, sizeof(dir), "shared") != OTA_OK) {
+    if (test_tmpdir_make(dir, sizeof dir, "shared") != OTA_OK) {
         return -1;
     }
     sim_power_init(&power, 11);
@@ -84,7 +84,7 @@ static void test_a_cut_on_the_flash_costs_the_store_its_unsynced_data(void **sta
 {
     (void)state;
     uint8_t data[400];
-    for (size_t i = 0; i < sizeof(data); i++) {
+    for (size_t i = 0; i < sizeof data; i++) {
         data[i] = (uint8_t)i;
     }
     int fh = s.open(s.ctx, "dl.tmp", OTA_STORE_WRITE);

@@ -65,7 +65,7 @@ static void test_erase_sets_exactly_one_sector_to_ff(void **state)
     (void)state;
     open_mem(true);
     uint8_t zeros[SECTOR];
-    memset(zeros, 0, sizeof(zeros));
+    memset(zeros, 0, sizeof zeros);
     for (uint32_t a = 0; a < 3 * SECTOR; a += SECTOR) {
         assert_int_equal(fx.f.program(fx.f.ctx, a, zeros, SECTOR), OTA_OK);
     }
@@ -94,15 +94,15 @@ static void test_program_refuses_to_turn_a_zero_bit_back_to_one_and_writes_nothi
     (void)state;
     open_mem(false);
     uint8_t first[2 * WU];
-    memset(first, 0xFF, sizeof(first));
+    memset(first, 0xFF, sizeof first);
     first[WU + 3] = 0xF0; /* second unit has one byte with cleared bits */
-    assert_int_equal(fx.f.program(fx.f.ctx, 0, first, sizeof(first)), OTA_OK);
+    assert_int_equal(fx.f.program(fx.f.ctx, 0, first, sizeof first), OTA_OK);
     /* Clears bits in unit 0 (fine) but asks 0xF0 -> 0x0F in unit 1. */
     uint8_t second[2 * WU];
-    memset(second, 0x00, sizeof(second));
+    memset(second, 0x00, sizeof second);
     second[WU + 3] = 0x0F;
-    assert_int_equal(fx.f.program(fx.f.ctx, 0, second, sizeof(second)), OTA_ERR_FLASH_BITS);
-    assert_memory_equal(sim_nor_data(&fx.sim), first, sizeof(first));
+    assert_int_equal(fx.f.program(fx.f.ctx, 0, second, sizeof second), OTA_ERR_FLASH_BITS);
+    assert_memory_equal(sim_nor_data(&fx.sim), first, sizeof first);
     sim_nor_counters_t c;
     sim_nor_counters(&fx.sim, &c);
     assert_int_equal(c.programs, 1);
@@ -113,7 +113,7 @@ static void test_program_refuses_a_misaligned_address_or_length(void **state)
     (void)state;
     open_mem(true);
     uint8_t z[3 * WU];
-    memset(z, 0, sizeof(z));
+    memset(z, 0, sizeof z);
     assert_int_equal(fx.f.program(fx.f.ctx, 4, z, WU), OTA_ERR_ALIGN);
     assert_int_equal(fx.f.program(fx.f.ctx, 0, z, WU + 1), OTA_ERR_ALIGN);
     assert_int_equal(fx.f.program(fx.f.ctx, 1, z, 2 * WU - 1), OTA_ERR_ALIGN);
@@ -133,7 +133,7 @@ static void test_operations_outside_the_device_are_range_errors(void **state)
     (void)state;
     open_mem(true);
     uint8_t z[2 * WU];
-    memset(z, 0, sizeof(z));
+    memset(z, 0, sizeof z);
     assert_int_equal(fx.f.program(fx.f.ctx, SIZE, z, WU), OTA_ERR_RANGE);
     assert_int_equal(fx.f.program(fx.f.ctx, SIZE - WU, z, 2 * WU), OTA_ERR_RANGE);
     assert_int_equal(fx.f.program(fx.f.ctx, 0xFFFFFFF8u, z, 2 * WU), OTA_ERR_RANGE);
@@ -149,12 +149,12 @@ static void test_reads_work_at_any_alignment(void **state)
     (void)state;
     open_mem(true);
     uint8_t data[4 * WU];
-    for (size_t i = 0; i < sizeof(data); i++) {
+    for (size_t i = 0; i < sizeof data; i++) {
         data[i] = (uint8_t)(i * 7 + 1);
     }
-    assert_int_equal(fx.f.program(fx.f.ctx, 64, data, sizeof(data)), OTA_OK);
-    for (uint32_t off = 0; off < sizeof(data); off++) {
-        for (uint32_t len = 0; off + len <= sizeof(data); len += 3) {
+    assert_int_equal(fx.f.program(fx.f.ctx, 64, data, sizeof data), OTA_OK);
+    for (uint32_t off = 0; off < sizeof data; off++) {
+        for (uint32_t len = 0; off + len <= sizeof data; len += 3) {
             uint8_t back[4 * WU];
             assert_int_equal(fx.f.read(fx.f.ctx, 64 + off, back, len), OTA_OK);
             assert_memory_equal(back, data + off, len);
@@ -199,11 +199,11 @@ static void test_lenient_flash_allows_a_second_program_but_counts_the_violation(
     (void)state;
     open_mem(false);
     uint8_t a[2 * WU], b[2 * WU];
-    memset(a, 0xF0, sizeof(a));
-    memset(b, 0x30, sizeof(b));
-    assert_int_equal(fx.f.program(fx.f.ctx, 0, a, sizeof(a)), OTA_OK);
-    assert_int_equal(fx.f.program(fx.f.ctx, 0, b, sizeof(b)), OTA_OK);
-    assert_all(sim_nor_data(&fx.sim), 0x30, sizeof(b));
+    memset(a, 0xF0, sizeof a);
+    memset(b, 0x30, sizeof b);
+    assert_int_equal(fx.f.program(fx.f.ctx, 0, a, sizeof a), OTA_OK);
+    assert_int_equal(fx.f.program(fx.f.ctx, 0, b, sizeof b), OTA_OK);
+    assert_all(sim_nor_data(&fx.sim), 0x30, sizeof b);
     sim_nor_counters_t c;
     sim_nor_counters(&fx.sim, &c);
     assert_int_equal(c.violations, 2);
@@ -214,8 +214,8 @@ static void test_counters_count_every_operation_and_reset_to_zero(void **state)
     (void)state;
     open_mem(true);
     uint8_t buf[3 * WU];
-    memset(buf, 0x11, sizeof(buf));
-    fx.f.program(fx.f.ctx, 0, buf, sizeof(buf));
+    memset(buf, 0x11, sizeof buf);
+    fx.f.program(fx.f.ctx, 0, buf, sizeof buf);
     fx.f.program(fx.f.ctx, SECTOR, buf, WU);
     fx.f.read(fx.f.ctx, 0, buf, 5);
     fx.f.read(fx.f.ctx, 7, buf, 11);
@@ -245,7 +245,7 @@ static void test_bad_geometry_is_refused(void **state)
         { .size = SIZE + 100, .sector_size = SECTOR, .write_unit = WU },
         { .size = 0, .sector_size = SECTOR, .write_unit = WU },
     };
-    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         assert_int_equal(sim_nor_open(&s, &bad[i]), OTA_ERR_INVALID_ARG);
     }
     /* fx.sim untouched by this test: give teardown something valid. */
@@ -260,11 +260,11 @@ static char path[300];
 static int setup_dir(void **state)
 {
     (void)state;
-    memset(&fx, 0, sizeof(fx));
-    if (test_tmpdir_make(dir, sizeof(dir), "flashsim") != OTA_OK) {
+    memset(&fx, 0, sizeof fx);
+    if (test_tmpdir_make(dir, sizeof dir, "flashsim") != OTA_OK) {
         return -1;
     }
-    snprintf(path, sizeof(path), "%s/nvm.bin", dir);
+    snprintf(path, sizeof path, "%s/nvm.bin", dir);
     return 0;
 }
 
@@ -301,10 +301,10 @@ static void test_a_file_backed_flash_is_created_erased_and_keeps_its_contents_ac
     open_file();
     assert_int_equal(file_size_of(path), SIZE);
     uint8_t data[2 * WU];
-    for (size_t i = 0; i < sizeof(data); i++) {
+    for (size_t i = 0; i < sizeof data; i++) {
         data[i] = (uint8_t)(0xA0 + i);
     }
-    assert_int_equal(fx.f.program(fx.f.ctx, 2 * SECTOR + 8, data, sizeof(data)), OTA_OK);
+    assert_int_equal(fx.f.program(fx.f.ctx, 2 * SECTOR + 8, data, sizeof data), OTA_OK);
     assert_int_equal(fx.f.erase(fx.f.ctx, 0), OTA_OK);
     sim_nor_close(&fx.sim);
 
@@ -313,12 +313,12 @@ static void test_a_file_backed_flash_is_created_erased_and_keeps_its_contents_ac
     assert_non_null(f);
     uint8_t back[2 * WU];
     fseek(f, 2 * SECTOR + 8, SEEK_SET);
-    assert_int_equal(fread(back, 1, sizeof(back), f), sizeof(back));
+    assert_int_equal(fread(back, 1, sizeof back, f), sizeof back);
     fclose(f);
-    assert_memory_equal(back, data, sizeof(data));
+    assert_memory_equal(back, data, sizeof data);
 
     open_file();
-    assert_memory_equal(sim_nor_data(&fx.sim) + 2 * SECTOR + 8, data, sizeof(data));
+    assert_memory_equal(sim_nor_data(&fx.sim) + 2 * SECTOR + 8, data, sizeof data);
     assert_all(sim_nor_data(&fx.sim), 0xFF, 2 * SECTOR + 8);
 }
 
@@ -344,8 +344,8 @@ static void test_a_file_of_another_size_is_refused(void **state)
 {
     (void)state;
     uint8_t junk[100];
-    memset(junk, 0, sizeof(junk));
-    assert_int_equal(test_file_write(dir, "nvm.bin", junk, sizeof(junk), NULL, 0), OTA_OK);
+    memset(junk, 0, sizeof junk);
+    assert_int_equal(test_file_write(dir, "nvm.bin", junk, sizeof junk, NULL, 0), OTA_OK);
     sim_nor_config_t cfg = { .size = SIZE, .sector_size = SECTOR, .write_unit = WU, .path = path };
     assert_int_equal(sim_nor_open(&fx.sim, &cfg), OTA_ERR_INVALID_ARG);
     open_mem(false);
@@ -356,11 +356,11 @@ static void test_factory_load_and_wipe_bypass_the_rules(void **state)
     (void)state;
     open_file();
     uint8_t img[100];
-    for (size_t i = 0; i < sizeof(img); i++) {
+    for (size_t i = 0; i < sizeof img; i++) {
         img[i] = (uint8_t)i;
     }
-    assert_int_equal(sim_nor_load(&fx.sim, 3, img, sizeof(img)), OTA_OK);
-    assert_memory_equal(sim_nor_data(&fx.sim) + 3, img, sizeof(img));
+    assert_int_equal(sim_nor_load(&fx.sim, 3, img, sizeof img), OTA_OK);
+    assert_memory_equal(sim_nor_data(&fx.sim) + 3, img, sizeof img);
     assert_int_equal(sim_nor_unit_programmed(&fx.sim, 0), 1);
     assert_int_equal(sim_nor_unit_programmed(&fx.sim, 96), 1);
     assert_int_equal(sim_nor_unit_programmed(&fx.sim, 104), 0);
@@ -370,7 +370,7 @@ static void test_factory_load_and_wipe_bypass_the_rules(void **state)
     assert_int_equal(c.programs, 0);
     sim_nor_close(&fx.sim);
     open_file();
-    assert_memory_equal(sim_nor_data(&fx.sim) + 3, img, sizeof(img));
+    assert_memory_equal(sim_nor_data(&fx.sim) + 3, img, sizeof img);
     assert_int_equal(sim_nor_wipe(&fx.sim), OTA_OK);
     sim_nor_close(&fx.sim);
     open_file();

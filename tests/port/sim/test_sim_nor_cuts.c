@@ -274,7 +274,7 @@ static void test_refused_calls_are_not_counted_as_operations(void **state)
     f.program(f.ctx, 3, data, WU);       /* align */
     f.program(f.ctx, SIZE, data, WU);    /* range */
     f.erase(f.ctx, 5);                   /* align */
-    f.read(f.ctx, 0, buf, sizeof(buf));  /* reads never count */
+    f.read(f.ctx, 0, buf, sizeof buf);  /* reads never count */
     assert_int_equal(sim_power_ops(&power), 0);
     f.program(f.ctx, 0, data, WU);
     f.program(f.ctx, 0, data, WU);       /* reprogram refused in strict mode */

@@ -38,7 +38,7 @@ static void reopen(uint64_t seed)
 {
     close_store();
     test_tmpdir_remove(dir);
-    assert_int_equal(test_tmpdir_make(dir, sizeof(dir), "storecut"), OTA_OK);
+    assert_int_equal(test_tmpdir_make(dir, sizeof dir, "storecut"), OTA_OK);
     sim_power_init(&power, seed);
     posix_store_dir_config_t cfg = { .dir = dir, .no_fsync = true };
     assert_int_equal(posix_store_dir_open(&sd, &cfg), OTA_OK);
@@ -76,7 +76,7 @@ static void fill(uint8_t *buf, size_t n)
 static long host_read(const char *name, uint8_t *buf, size_t cap)
 {
     char path[320];
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    snprintf(path, sizeof path, "%s/%s", dir, name);
     FILE *f = fopen(path, "rb");
     if (f == NULL) {
         return -1;
@@ -90,7 +90,7 @@ static void test_a_cut_loses_unsynced_data_down_to_some_byte_between_synced_and_
 {
     (void)state;
     uint8_t data[300], back[400];
-    fill(data, sizeof(data));
+    fill(data, sizeof data);
     int at_synced = 0, at_written = 0, between = 0;
     for (uint64_t seed = 1; seed <= SEEDS; seed++) {
         reopen(seed);
@@ -101,7 +101,7 @@ static void test_a_cut_loses_unsynced_data_down_to_some_byte_between_synced_and_
         assert_int_equal(s.write(s.ctx, fh, data + 100, 150), OTA_OK);
         assert_int_equal(s.write(s.ctx, fh, data + 250, 50), OTA_OK);
         assert_int_equal(sim_power_cut(&power), OTA_OK);
-        long n = host_read("img.tmp", back, sizeof(back));
+        long n = host_read("img.tmp", back, sizeof back);
         assert_true(n >= 100 && n <= 300);
         assert_memory_equal(back, data, (size_t)n);
         at_synced += n == 100;
@@ -117,16 +117,16 @@ static void test_synced_and_closed_data_survives_a_cut(void **state)
 {
     (void)state;
     uint8_t data[256], back[300];
-    fill(data, sizeof(data));
+    fill(data, sizeof data);
     for (uint64_t seed = 1; seed <= 20; seed++) {
         reopen(seed);
         int fh = s.open(s.ctx, "db.csv", OTA_STORE_WRITE);
-        s.write(s.ctx, fh, data, sizeof(data));
+        s.write(s.ctx, fh, data, sizeof data);
         assert_int_equal(s.sync(s.ctx, fh), OTA_OK);
         assert_int_equal(s.close(s.ctx, fh), OTA_OK);
         sim_power_cut(&power);
-        assert_int_equal(host_read("db.csv", back, sizeof(back)), sizeof(data));
-        assert_memory_equal(back, data, sizeof(data));
+        assert_int_equal(host_read("db.csv", back, sizeof back), sizeof data);
+        assert_memory_equal(back, data, sizeof data);
     }
 }
 
@@ -134,18 +134,18 @@ static void test_closing_does_not_make_data_durable(void **state)
 {
     (void)state;
     uint8_t data[200], back[300];
-    fill(data, sizeof(data));
+    fill(data, sizeof data);
     int lost = 0;
     for (uint64_t seed = 1; seed <= 50; seed++) {
         reopen(seed);
         int fh = s.open(s.ctx, "f", OTA_STORE_WRITE);
-        s.write(s.ctx, fh, data, sizeof(data));
+        s.write(s.ctx, fh, data, sizeof data);
         s.close(s.ctx, fh);
         sim_power_cut(&power);
-        long n = host_read("f", back, sizeof(back));
-        assert_true(n >= 0 && n <= (long)sizeof(data));
+        long n = host_read("f", back, sizeof back);
+        assert_true(n >= 0 && n <= (long)sizeof data);
         assert_memory_equal(back, data, (size_t)n);
-        lost += n < (long)sizeof(data);
+        lost += n < (long)sizeof data;
     }
     assert_true(lost > 40);
 }
@@ -154,7 +154,7 @@ static void test_unsynced_bytes_follow_a_rename(void **state)
 {
     (void)state;
     uint8_t data[200], back[300];
-    fill(data, sizeof(data));
+    fill(data, sizeof data);
     int lost = 0;
     for (uint64_t seed = 1; seed <= 50; seed++) {
         reopen(seed);
@@ -165,7 +165,7 @@ static void test_unsynced_bytes_follow_a_rename(void **state)
         s.close(s.ctx, fh);
         assert_int_equal(s.rename(s.ctx, "a.tmp", "a.bin"), OTA_OK);
         sim_power_cut(&power);
-        long n = host_read("a.bin", back, sizeof(back));
+        long n = host_read("a.bin", back, sizeof back);
         assert_true(n >= 50 && n <= 200);
         assert_memory_equal(back, data, (size_t)n);
         lost += n < 200;
@@ -177,7 +177,7 @@ static void test_appended_data_is_lost_only_after_the_old_synced_end(void **stat
 {
     (void)state;
     uint8_t data[300], back[400];
-    fill(data, sizeof(data));
+    fill(data, sizeof data);
     for (uint64_t seed = 1; seed <= 50; seed++) {
         reopen(seed);
         int fh = s.open(s.ctx, "log", OTA_STORE_WRITE);
@@ -187,7 +187,7 @@ static void test_appended_data_is_lost_only_after_the_old_synced_end(void **stat
         fh = s.open(s.ctx, "log", OTA_STORE_APPEND);
         s.write(s.ctx, fh, data + 120, 180);
         sim_power_cut(&power);
-        long n = host_read("log", back, sizeof(back));
+        long n = host_read("log", back, sizeof back);
         assert_true(n >= 120 && n <= 300);
         assert_memory_equal(back, data, (size_t)n);
     }
@@ -197,7 +197,7 @@ static void test_a_torn_write_stores_a_prefix_of_its_data(void **state)
 {
     (void)state;
     uint8_t data[1000], back[1200];
-    fill(data, sizeof(data));
+    fill(data, sizeof data);
     int partial = 0;
     for (uint64_t seed = 1; seed <= 50; seed++) {
         reopen(seed);
@@ -206,7 +206,7 @@ static void test_a_torn_write_stores_a_prefix_of_its_data(void **state)
         s.sync(s.ctx, fh);                            /* op 3 */
         sim_power_arm(&power, 4, SIM_CUT_TORN);
         assert_int_equal(s.write(s.ctx, fh, data + 100, 900), OTA_ERR_POWER_LOST);
-        long n = host_read("t", back, sizeof(back));
+        long n = host_read("t", back, sizeof back);
         assert_true(n >= 100 && n < 1000);
         assert_memory_equal(back, data, (size_t)n);
         partial += n > 100;
@@ -218,14 +218,14 @@ static void test_a_skipped_write_stores_nothing_and_a_whole_one_is_still_unsynce
 {
     (void)state;
     uint8_t data[100], back[200];
-    fill(data, sizeof(data));
+    fill(data, sizeof data);
     reopen(9);
     int fh = s.open(s.ctx, "w", OTA_STORE_WRITE);
     s.write(s.ctx, fh, data, 40);
     s.sync(s.ctx, fh);
     sim_power_arm(&power, 4, SIM_CUT_SKIP);
     assert_int_equal(s.write(s.ctx, fh, data + 40, 60), OTA_ERR_POWER_LOST);
-    assert_int_equal(host_read("w", back, sizeof(back)), 40);
+    assert_int_equal(host_read("w", back, sizeof back), 40);
     assert_int_equal(sim_power_cut_op(&power), 4);
 
     int shorter = 0;
@@ -237,7 +237,7 @@ static void test_a_skipped_write_stores_nothing_and_a_whole_one_is_still_unsynce
         sim_power_arm(&power, 4, SIM_CUT_WHOLE);
         assert_int_equal(s.write(s.ctx, fh, data + 40, 60), OTA_ERR_POWER_LOST);
         /* Written completely, but never synced: the cut may take a suffix. */
-        long n = host_read("w", back, sizeof(back));
+        long n = host_read("w", back, sizeof back);
         assert_true(n >= 40 && n <= 100);
         assert_memory_equal(back, data, (size_t)n);
         shorter += n < 100;
@@ -264,7 +264,7 @@ static void test_rename_is_atomic_under_a_cut(void **state)
             sim_power_arm(&power, sim_power_ops(&power) + 1, modes[m]);
             assert_int_equal(s.rename(s.ctx, "db.new", "db"), OTA_ERR_POWER_LOST);
             uint8_t back[8];
-            long n = host_read("db", back, sizeof(back));
+            long n = host_read("db", back, sizeof back);
             long tmp = host_read("db.new", back + 4, 4);
             if (n == 4) {
                 assert_memory_equal(back, "OLD!", 4);
@@ -296,7 +296,7 @@ static void test_remove_is_atomic_under_a_cut(void **state)
         sim_power_arm(&power, sim_power_ops(&power) + 1, modes[m]);
         assert_int_equal(s.remove(s.ctx, "old.bin"), OTA_ERR_POWER_LOST);
         uint8_t back[4];
-        assert_int_equal(host_read("old.bin", back, sizeof(back)), modes[m] == SIM_CUT_SKIP ? 3 : -1);
+        assert_int_equal(host_read("old.bin", back, sizeof back), modes[m] == SIM_CUT_SKIP ? 3 : -1);
     }
 }
 
@@ -323,7 +323,7 @@ static void test_every_store_call_after_a_cut_fails_until_reboot_and_handles_are
     assert_int_equal(s.remove(s.ctx, "keep"), OTA_ERR_POWER_LOST);
     assert_int_equal(s.stat(s.ctx, "keep", &size), OTA_ERR_POWER_LOST);
     assert_int_equal(s.list(s.ctx, NULL, &dummy), OTA_ERR_POWER_LOST);
-    assert_int_equal(host_read("new", buf, sizeof(buf)), -1);
+    assert_int_equal(host_read("new", buf, sizeof buf), -1);
     sim_power_reboot(&power);
     /* A rebooted device has no open files. */
     assert_int_equal(sim_store_open_handles(&st), 0);
@@ -362,13 +362,13 @@ static void test_fail_at_injects_one_error_that_writes_nothing(void **state)
     assert_int_equal(s.close(s.ctx, fh), OTA_OK);
     assert_int_equal(sim_power_is_on(&power), 1);
     uint8_t back[16];
-    assert_int_equal(host_read("f", back, sizeof(back)), 8);
+    assert_int_equal(host_read("f", back, sizeof back), 8);
     assert_memory_equal(back, "aaaacccc", 8);
     /* A failed rename leaves both names as they were. */
     sim_power_fail_at(&power, sim_power_ops(&power) + 1, OTA_ERR_IO);
     assert_int_equal(s.rename(s.ctx, "f", "g"), OTA_ERR_IO);
-    assert_int_equal(host_read("f", back, sizeof(back)), 8);
-    assert_int_equal(host_read("g", back, sizeof(back)), -1);
+    assert_int_equal(host_read("f", back, sizeof back), 8);
+    assert_int_equal(host_read("g", back, sizeof back), -1);
     /* A failed close still releases the handle. */
     fh = s.open(s.ctx, "h", OTA_STORE_WRITE);
     sim_power_fail_at(&power, sim_power_ops(&power) + 1, OTA_ERR_IO);
