@@ -104,8 +104,8 @@ static double time_ours(const char *old, const char *patch, ota_delta_format_t f
         err = tool_hostfile_read(patch, &p, &p_len);
     }
     if (err == OTA_OK) {
-        err = tool_hostdelta_apply(format, (const uint8_t *)o, o_len, (const uint8_t *)p, p_len, WORK, UINT32_MAX,
-                                  &img, &n, NULL);
+        err = tool_hostdelta_apply(format, (const uint8_t *)o, o_len, (const uint8_t *)p, p_len, WORK, UINT32_MAX, &img,
+                                   &n, NULL);
     }
     FILE *f = err == OTA_OK ? fopen(out, "wb") : NULL;
     if (f == NULL || fwrite(img, 1, n, f) != n || fclose(f) != 0) {
@@ -153,7 +153,8 @@ static int bench_pair(const char *dir, const char *pair, const char *work, doubl
         jj[r] = time_ours(old, jojo, OTA_DELTA_JOJODIFF, out, want, want_len);
         ref[r] = time_process(argv);
         if (ours[r] < 0 || jj[r] < 0 || ref[r] < 0) {
-            bench_note("%s: %s", pair, ref[r] < 0 ? "xdelta3 -d failed" : "our decoder failed or rebuilt another image");
+            bench_note("%s: %s", pair,
+                       ref[r] < 0 ? "xdelta3 -d failed" : "our decoder failed or rebuilt another image");
             err = OTA_ERR_IO;
         }
     }
@@ -313,8 +314,8 @@ static int bench_service_delta(const char *dir, const char *work)
         test_server_url(mf_url, sizeof mf_url, srv.url, svc_runs[i].manifest);
         if (err == OTA_OK) {
             uint32_t biggest = (uint32_t)(img_len > old_len ? img_len : old_len);
-            err = svc_update(work, mf_url, (const uint8_t *)old, (uint32_t)old_len, bench_device_nvm_for(biggest),
-                             &wire);
+            err =
+                svc_update(work, mf_url, (const uint8_t *)old, (uint32_t)old_len, bench_device_nvm_for(biggest), &wire);
         }
         if (err == OTA_OK) {
             full = i == 0 ? wire : full;

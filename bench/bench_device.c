@@ -23,12 +23,11 @@ void bench_image(uint32_t version, uint8_t *out, uint32_t size)
 }
 
 /* A device with img (size bytes) factory-programmed as version golden, booted once. */
-static int device_open(bench_device_t *d, const char *parent, uint32_t nvm_size, uint32_t golden,
-                       const uint8_t *img, uint32_t size, uint64_t seed)
+static int device_open(bench_device_t *d, const char *parent, uint32_t nvm_size, uint32_t golden, const uint8_t *img,
+                       uint32_t size, uint64_t seed)
 {
     memset(d, 0, sizeof *d);
-    if (snprintf(d->dir, sizeof d->dir, "%s/device-XXXXXX", parent) >= (int)sizeof d->dir ||
-        mkdtemp(d->dir) == NULL) {
+    if (snprintf(d->dir, sizeof d->dir, "%s/device-XXXXXX", parent) >= (int)sizeof d->dir || mkdtemp(d->dir) == NULL) {
         return OTA_ERR_IO;
     }
     snprintf(d->store_path, sizeof d->store_path, "%s/store", d->dir);
@@ -72,8 +71,7 @@ int bench_device_open_seeded(bench_device_t *d, const char *parent, uint32_t nvm
     return err;
 }
 
-int bench_device_open(bench_device_t *d, const char *parent, uint32_t nvm_size, uint32_t golden,
-                      uint32_t golden_size)
+int bench_device_open(bench_device_t *d, const char *parent, uint32_t nvm_size, uint32_t golden, uint32_t golden_size)
 {
     return bench_device_open_seeded(d, parent, nvm_size, golden, golden_size, 1);
 }
@@ -92,8 +90,7 @@ int bench_device_close(bench_device_t *d)
     return err != OTA_OK ? err : err2;
 }
 
-int bench_publish_image(const char *docroot, const char *name, uint32_t version, uint32_t size,
-                        char digest_hex[65])
+int bench_publish_image(const char *docroot, const char *name, uint32_t version, uint32_t size, char digest_hex[65])
 {
     uint8_t digest[OTA_SHA256_LEN];
     ota_crypto_t crypto;
@@ -114,8 +111,7 @@ int bench_publish_image(const char *docroot, const char *name, uint32_t version,
     return err;
 }
 
-int bench_manifest_entry(char *out, size_t cap, uint32_t version, const char *url, const char *digest_hex,
-                         int rollout)
+int bench_manifest_entry(char *out, size_t cap, uint32_t version, const char *url, const char *digest_hex, int rollout)
 {
     char extra[24] = "";
     if (rollout >= 0) {
@@ -141,8 +137,8 @@ int bench_write_manifest(const char *docroot, const char *name, uint32_t version
     return test_file_write(docroot, name, json, (size_t)n, NULL, 0);
 }
 
-void bench_service_config(const bench_device_t *d, ota_service_config_t *cfg, const char *manifest_url,
-                          uint8_t *buf, uint32_t buf_size, char *mbuf, uint32_t mbuf_size)
+void bench_service_config(const bench_device_t *d, ota_service_config_t *cfg, const char *manifest_url, uint8_t *buf,
+                          uint32_t buf_size, char *mbuf, uint32_t mbuf_size)
 {
     ota_service_config_defaults(cfg);
     cfg->manifest_url = manifest_url;

@@ -21,11 +21,11 @@ extern "C" {
 
 /** A device in its own directory. */
 typedef struct bench_device {
-    char dir[BENCH_PATH_MAX];        /**< removed by bench_device_close */
+    char dir[BENCH_PATH_MAX]; /**< removed by bench_device_close */
     char store_path[BENCH_PATH_MAX + 8];
     sim_device_config_t cfg;
     sim_device_t dev;
-    ota_boot_t boot;                 /**< the bootloader's RAM */
+    ota_boot_t boot; /**< the bootloader's RAM */
 } bench_device_t;
 
 /**
@@ -34,8 +34,7 @@ typedef struct bench_device {
  * factory-program golden version `golden` of golden_size bytes and boot
  * once. Log lines below errors are dropped. Returns OTA_OK or the first error.
  */
-int bench_device_open(bench_device_t *d, const char *parent, uint32_t nvm_size, uint32_t golden,
-                      uint32_t golden_size);
+int bench_device_open(bench_device_t *d, const char *parent, uint32_t nvm_size, uint32_t golden, uint32_t golden_size);
 
 /** bench_device_open with the factory image given (img, size bytes) as version `golden`. */
 int bench_device_open_image(bench_device_t *d, const char *parent, uint32_t nvm_size, uint32_t golden,
@@ -65,8 +64,7 @@ void bench_image(uint32_t version, uint8_t *out, uint32_t size);
  * Write docroot/name: bench_image(version) of size bytes, and put its SHA-256
  * in hex into digest_hex. Returns OTA_OK or the first error.
  */
-int bench_publish_image(const char *docroot, const char *name, uint32_t version, uint32_t size,
-                        char digest_hex[65]);
+int bench_publish_image(const char *docroot, const char *name, uint32_t version, uint32_t size, char digest_hex[65]);
 
 /**
  * One manifest entry, "{...}" without a separator, into out (cap bytes):
@@ -74,8 +72,7 @@ int bench_publish_image(const char *docroot, const char *name, uint32_t version,
  * 0..100 (-1: none, every device takes it). Returns its length, or
  * OTA_ERR_TOO_LARGE when it does not fit.
  */
-int bench_manifest_entry(char *out, size_t cap, uint32_t version, const char *url, const char *digest_hex,
-                         int rollout);
+int bench_manifest_entry(char *out, size_t cap, uint32_t version, const char *url, const char *digest_hex, int rollout);
 
 /**
  * Write docroot/name: a manifest offering one image (version, url, digest
@@ -86,13 +83,13 @@ int bench_write_manifest(const char *docroot, const char *name, uint32_t version
 
 /** What one check of the service came to. */
 typedef struct bench_check {
-    bool ready;            /**< OTA_EVENT_UPDATE_READY was seen */
-    bool no_update;        /**< OTA_EVENT_NO_UPDATE was seen */
-    bool not_modified;     /**< ... for a 304: the manifest unchanged since the last check */
-    int failure;           /**< reason of a *_FAILED / DATABASE_FULL event, OTA_OK if none */
-    double t_start;        /**< bench_now_s() just before ota_service_check_now() */
-    double t_ready;        /**< bench_now_s() at UPDATE_READY */
-    double t_end;          /**< bench_now_s() when the service went quiet */
+    bool ready;        /**< OTA_EVENT_UPDATE_READY was seen */
+    bool no_update;    /**< OTA_EVENT_NO_UPDATE was seen */
+    bool not_modified; /**< ... for a 304: the manifest unchanged since the last check */
+    int failure;       /**< reason of a *_FAILED / DATABASE_FULL event, OTA_OK if none */
+    double t_start;    /**< bench_now_s() just before ota_service_check_now() */
+    double t_ready;    /**< bench_now_s() at UPDATE_READY */
+    double t_end;      /**< bench_now_s() when the service went quiet */
     uint32_t task_calls;
     /** Set by the caller before bench_service_check (kept by it; zero-
      *  initialise the struct otherwise): called on every DOWNLOAD_PROGRESS
@@ -113,8 +110,8 @@ int bench_service_check(ota_service_t *svc, ota_service_config_t *cfg, const ota
                         double timeout_s, bench_check_t *out);
 
 /** Service configuration for a benchmark on device d: manual checks only, no auto reset. */
-void bench_service_config(const bench_device_t *d, ota_service_config_t *cfg, const char *manifest_url,
-                          uint8_t *buf, uint32_t buf_size, char *mbuf, uint32_t mbuf_size);
+void bench_service_config(const bench_device_t *d, ota_service_config_t *cfg, const char *manifest_url, uint8_t *buf,
+                          uint32_t buf_size, char *mbuf, uint32_t mbuf_size);
 
 #ifdef __cplusplus
 }

@@ -118,19 +118,20 @@ static int bench_install(rig_t *r)
     reset_counters(r);
     err = boot(r, &res);
     if (err != OTA_OK || !res.installed || res.version != 2) {
-        fprintf(stderr, "bench_flash: install boot: %s (installed %d, version %u)\n", ota_err_name(err),
-                res.installed, (unsigned)res.version);
+        fprintf(stderr, "bench_flash: install boot: %s (installed %d, version %u)\n", ota_err_name(err), res.installed,
+                (unsigned)res.version);
         return err != OTA_OK ? err : OTA_ERR_STATE;
     }
     const bench_store_t *sc = &r->store;
     const double covered = (double)((IMAGE_SIZE + sector - 1u) / sector);
-    bench_note("install: 1 MiB image, %u-byte sectors, %u-byte write unit, application region %u KiB",
-               (unsigned)sector, (unsigned)r->d.dev.flash.write_unit, (unsigned)(r->cfg.layout.app_size / 1024u));
+    bench_note("install: 1 MiB image, %u-byte sectors, %u-byte write unit, application region %u KiB", (unsigned)sector,
+               (unsigned)r->d.dev.flash.write_unit, (unsigned)(r->cfg.layout.app_size / 1024u));
     bench_figure("install.image_size", (double)IMAGE_SIZE, "bytes (the ideal for programmed and store read)");
     bench_figure("install.sectors_covered", covered, "sectors the image covers (the ideal for erases)");
     bench_figure("install.app_erases", (double)r->flash.in.erases, "sector erases in the application region");
     bench_figure("install.erase_ratio", (double)r->flash.in.erases / covered, "erases / sectors covered (target 1.00)");
-    bench_figure("install.app_programmed", (double)r->flash.in.bytes_programmed, "bytes programmed, application region");
+    bench_figure("install.app_programmed", (double)r->flash.in.bytes_programmed,
+                 "bytes programmed, application region");
     bench_figure("install.program_ratio", (double)r->flash.in.bytes_programmed / IMAGE_SIZE,
                  "programmed / image size (target 1.00)");
     bench_figure("install.store_read", (double)sc->other_bytes_read, "store bytes read from the image file");
@@ -208,7 +209,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_flash: device: %s\n", ota_err_name(err));
     } else {
         r.cfg = r.d.dev.boot_cfg;
-        bench_flash_wrap(&r.flash, &r.d.dev.flash, r.cfg.layout.app_addr, r.cfg.layout.app_addr + r.cfg.layout.app_size);
+        bench_flash_wrap(&r.flash, &r.d.dev.flash, r.cfg.layout.app_addr,
+                         r.cfg.layout.app_addr + r.cfg.layout.app_size);
         bench_crypto_wrap(&r.crypto, &r.d.dev.crypto);
         bench_store_wrap(&r.store, &r.d.dev.store);
         r.cfg.flash = &r.flash.port;

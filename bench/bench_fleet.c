@@ -105,15 +105,14 @@ static void report(const char *run, const bench_fleet_config_t *c, const bench_f
                "requests (%llu for the manifest, %llu conditional, %llu for images, %llu other), the transport "
                "made %llu",
                run, (unsigned)c->devices, (double)c->period_s / 3600.0, r->wall_s, (unsigned long long)r->checks,
-               (unsigned long long)r->failures, (unsigned long long)requests,
-               (unsigned long long)r->manifest.requests, (unsigned long long)r->manifest.conditional,
-               (unsigned long long)r->image.requests, (unsigned long long)r->other,
-               (unsigned long long)r->requests);
+               (unsigned long long)r->failures, (unsigned long long)requests, (unsigned long long)r->manifest.requests,
+               (unsigned long long)r->manifest.conditional, (unsigned long long)r->image.requests,
+               (unsigned long long)r->other, (unsigned long long)r->requests);
     bench_note("%s: bytes above TCP, nginx's log: %llu sent, %llu received; the transport's HTTP-level count: "
                "%llu received, %llu sent",
                run, (unsigned long long)(r->manifest.sent + r->image.sent),
-               (unsigned long long)(r->manifest.received + r->image.received),
-               (unsigned long long)r->wire_received, (unsigned long long)r->wire_sent);
+               (unsigned long long)(r->manifest.received + r->image.received), (unsigned long long)r->wire_received,
+               (unsigned long long)r->wire_sent);
     bench_note("%s: a manifest request and its answer weigh %.0f bytes on average, an image's %.0f", run,
                r->manifest.requests ? server_bytes(&r->manifest) / (double)r->manifest.requests : 0.0,
                r->image.requests ? server_bytes(&r->image) / (double)r->image.requests : 0.0);
@@ -121,8 +120,8 @@ static void report(const char *run, const bench_fleet_config_t *c, const bench_f
     figure(run, "bytes", *bytes, "bytes per device per day (both ways, images included)");
     figure(run, "poll_bytes", *poll_bytes, "bytes per device per day of the manifest requests");
     figure(run, "image_bytes", server_bytes(&r->image) * per_day, "bytes per device per day of the images");
-    figure(run, "share_304", r->manifest.requests ? 100.0 * (double)r->manifest.not_modified /
-                                                        (double)r->manifest.requests : 0.0,
+    figure(run, "share_304",
+           r->manifest.requests ? 100.0 * (double)r->manifest.not_modified / (double)r->manifest.requests : 0.0,
            "% of the manifest requests answered 304");
     figure(run, "cohort", r->in_cohort, "devices whose rollout bucket is below 10");
     figure(run, "updated_stage1", r->updated_stage1, "devices updated at Rollout 10 (6 h to 12 h)");
@@ -187,7 +186,7 @@ int main(int argc, char **argv)
         return begun;
     }
     int rc = 1;
-    test_server_t srv = {0};
+    test_server_t srv = { 0 };
     /* Each poll of a device may replace its poll state file (a rename): on
      * a disk file system with a journal that costs more than the HTTP
      * request, and 1,000 devices' stores belong in RAM, as their flash
@@ -220,8 +219,8 @@ int main(int argc, char **argv)
                "devices take turns each simulated second; every device polls every %u s +-300 s for the whole "
                "period (nothing thinned out); images of %u KiB; the devices' stores in %s, their flash in RAM",
                INTERVAL_S, image_kib, devs);
-    static const char *const runs[2] = {"cond", "full"};
-    double bytes[2] = {0}, poll_bytes[2] = {0};
+    static const char *const runs[2] = { "cond", "full" };
+    double bytes[2] = { 0 }, poll_bytes[2] = { 0 };
     rc = 0;
     for (int i = 0; i < 2; i++) {
         bench_fleet_result_t r;

@@ -110,7 +110,7 @@ static int publish(fleet_t *f, uint32_t t)
     if (err != OTA_OK) {
         return err;
     }
-    struct timespec ts[2] = {{.tv_sec = MTIME_ORIGIN + (time_t)t}, {.tv_sec = MTIME_ORIGIN + (time_t)t}};
+    struct timespec ts[2] = { { .tv_sec = MTIME_ORIGIN + (time_t)t }, { .tv_sec = MTIME_ORIGIN + (time_t)t } };
     snprintf(path, sizeof path, "%s/manifest.json", c->docroot);
     if (utimensat(AT_FDCWD, tmp, ts, 0) != 0 || rename(tmp, path) != 0) {
         return OTA_ERR_IO;
@@ -150,7 +150,7 @@ static int dev_open(fleet_t *f, uint32_t i)
     }
     cfg->on_event = on_event;
     cfg->event_arg = fd;
-    fd->ports = (ota_service_ports_t){&fd->d.dev.flash, &fd->d.dev.store, &f->tp, &fd->d.dev.crypto, &fd->d.dev.sys};
+    fd->ports = (ota_service_ports_t){ &fd->d.dev.flash, &fd->d.dev.store, &f->tp, &fd->d.dev.crypto, &fd->d.dev.sys };
     return ota_service_init(&fd->svc, cfg, &fd->ports);
 }
 
@@ -248,7 +248,7 @@ static int log_count(const char *path, long from, bench_fleet_result_t *out)
         if (err != OTA_OK || out->manifest.requests + out->image.requests + out->other >= out->requests) {
             break;
         }
-        struct timespec ts = {0, 20 * 1000 * 1000};
+        struct timespec ts = { 0, 20 * 1000 * 1000 };
         nanosleep(&ts, NULL);
     }
     return err;
@@ -274,8 +274,8 @@ static void raise_fd_limit(void)
 static int fleet_setup(fleet_t *f)
 {
     const bench_fleet_config_t *c = f->cfg;
-    static const char *const names[2] = {"app_v1.bin", "app_v2.bin"};
-    static const uint32_t versions[2] = {BENCH_FLEET_RUNNING, BENCH_FLEET_RELEASE};
+    static const char *const names[2] = { "app_v1.bin", "app_v2.bin" };
+    static const uint32_t versions[2] = { BENCH_FLEET_RUNNING, BENCH_FLEET_RELEASE };
     int err = OTA_OK;
     for (int i = 0; i < 2 && err == OTA_OK; i++) {
         err = bench_publish_image(c->docroot, names[i], versions[i], c->image_size, f->digest_hex[i]);

@@ -40,14 +40,14 @@ typedef struct bench_fleet_config {
     const char *base_url;   /**< the server: "http://127.0.0.1:PORT" */
     const char *access_log; /**< nginx's access log (test_server.h's format); NULL: no server-side counts */
     uint32_t devices;
-    uint32_t period_s;      /**< simulated time, from the devices' power-on */
-    uint32_t interval_s;    /**< the service's interval_ms, in seconds (its default jitter applies) */
-    uint32_t stage1_s;      /**< the release is published at first_percent this long after the start */
-    uint32_t stage2_s;      /**< ... and raised to 100 % then (stage1_s < stage2_s < period_s) */
-    uint8_t first_percent;  /**< the first stage's Rollout */
-    uint32_t image_size;    /**< bytes of each image (the golden one and the release) */
-    bool conditional;       /**< the service's default (full_check_every 24); false: full_check_every 1 */
-    uint8_t *stage;         /**< NULL, or `devices` bytes: the stage each device updated in (0: none, 1, 2) */
+    uint32_t period_s;     /**< simulated time, from the devices' power-on */
+    uint32_t interval_s;   /**< the service's interval_ms, in seconds (its default jitter applies) */
+    uint32_t stage1_s;     /**< the release is published at first_percent this long after the start */
+    uint32_t stage2_s;     /**< ... and raised to 100 % then (stage1_s < stage2_s < period_s) */
+    uint8_t first_percent; /**< the first stage's Rollout */
+    uint32_t image_size;   /**< bytes of each image (the golden one and the release) */
+    bool conditional;      /**< the service's default (full_check_every 24); false: full_check_every 1 */
+    uint8_t *stage;        /**< NULL, or `devices` bytes: the stage each device updated in (0: none, 1, 2) */
 } bench_fleet_config_t;
 
 /** What a server saw of one kind of request, from its access log. */
@@ -62,17 +62,17 @@ typedef struct bench_fleet_server {
 /** What one run came to. */
 typedef struct bench_fleet_result {
     /* The devices' side: their events and the shared transport's counters. */
-    uint64_t checks;        /**< checks started (CHECK_START) */
-    uint64_t not_modified;  /**< checks that ended in a 304 */
-    uint64_t failures;      /**< CHECK_FAILED, DOWNLOAD_FAILED, VERIFY_FAILED events */
-    uint64_t requests;      /**< GETs of the transport */
-    uint64_t wire_sent;     /**< HTTP-level bytes sent, the transport's count */
-    uint64_t wire_received; /**< HTTP-level bytes received, the transport's count */
-    uint64_t peak_minute;   /**< the most GETs in one simulated minute */
+    uint64_t checks;         /**< checks started (CHECK_START) */
+    uint64_t not_modified;   /**< checks that ended in a 304 */
+    uint64_t failures;       /**< CHECK_FAILED, DOWNLOAD_FAILED, VERIFY_FAILED events */
+    uint64_t requests;       /**< GETs of the transport */
+    uint64_t wire_sent;      /**< HTTP-level bytes sent, the transport's count */
+    uint64_t wire_received;  /**< HTTP-level bytes received, the transport's count */
+    uint64_t peak_minute;    /**< the most GETs in one simulated minute */
     uint32_t peak_minute_at; /**< simulated seconds at that minute's start */
-    uint32_t in_cohort;     /**< devices whose rollout bucket for the release is below first_percent */
+    uint32_t in_cohort;      /**< devices whose rollout bucket for the release is below first_percent */
     uint32_t updated_stage1; /**< devices that took the release before it was raised to 100 */
-    uint32_t updated;       /**< devices running the release at the end */
+    uint32_t updated;        /**< devices running the release at the end */
     /* The server's side (zero without an access log). */
     bench_fleet_server_t manifest; /**< requests for manifest.json */
     bench_fleet_server_t image;    /**< requests for the images */

@@ -99,7 +99,7 @@ static int run_ours(const job_t *job, sample_t *s)
     ota_crypto_t crypto;
     ota_service_config_t cfg;
     static ota_service_t svc;
-    bench_check_t chk = {0};
+    bench_check_t chk = { 0 };
     double b0 = 0, b1 = 0;
     (void)posix_crypto_openssl(&crypto);
     memset(s, 0, sizeof *s);
@@ -108,12 +108,11 @@ static int run_ours(const job_t *job, sample_t *s)
         err = posix_transport_curl_init(&tc, NULL, &tp);
     }
     if (err == OTA_OK) {
-        ota_service_ports_t ports = {&d.dev.flash, &d.dev.store, &tp, &crypto, &d.dev.sys};
+        ota_service_ports_t ports = { &d.dev.flash, &d.dev.store, &tp, &crypto, &d.dev.sys };
         for (unsigned attempt = 0; err == OTA_OK && attempt < MAX_ATTEMPTS; attempt++) {
             /* Each check starts the service afresh, as after a reboot: a
              * download the link cut stays in the store and is resumed. */
-            bench_service_config(&d, &cfg, job->manifest_url, dl_buf, DL_BUF_SIZE, manifest_buf,
-                                 sizeof manifest_buf);
+            bench_service_config(&d, &cfg, job->manifest_url, dl_buf, DL_BUF_SIZE, manifest_buf, sizeof manifest_buf);
             err = bench_service_check(&svc, &cfg, &ports, 300.0, &chk);
             if (err != OTA_OK || chk.ready) {
                 break;
@@ -245,8 +244,8 @@ int main(int argc, char **argv)
     }
     snprintf(docroot, sizeof docroot, "%s/www", work);
     int rc = 1;
-    test_server_t srv = {0};
-    job_t job = {.work = work};
+    test_server_t srv = { 0 };
+    job_t job = { .work = work };
     char url[160], mf[160];
     if (bench_mkdir(docroot) != OTA_OK ||
         bench_publish_image(docroot, "app_v2.bin", UPDATE_VERSION, IMAGE_SIZE, job.digest_hex) != OTA_OK) {

@@ -110,7 +110,7 @@ int bench_stack_used(void (*fn)(void *), void *arg, size_t size, size_t *used)
     memset(stack, PAINT, size);
     pthread_attr_t attr;
     pthread_t t;
-    stack_job_t job = {fn, arg, 0};
+    stack_job_t job = { fn, arg, 0 };
     int err = OTA_ERR_IO;
     if (pthread_attr_init(&attr) == 0) {
         if (pthread_attr_setstack(&attr, stack, size) == 0 && pthread_create(&t, &attr, stack_thread, &job) == 0 &&

@@ -49,23 +49,22 @@ static char mbuf[OTA_MANIFEST_MAX_SIZE];
  * client hangs up (a TLS close_notify is still on its way). */
 static void settle(void)
 {
-    struct timespec ts = {0, 100 * 1000 * 1000};
+    struct timespec ts = { 0, 100 * 1000 * 1000 };
     nanosleep(&ts, NULL);
 }
 
 /* What one way of polling came to, in bytes. */
 typedef struct {
-    uint64_t sent, recv;           /* ours: a check whose manifest is fetched in full */
-    uint64_t ref_sent, ref_recv;   /* curl */
-    uint64_t cond_sent, cond_recv; /* ours: the next check, conditional, on a new connection (304) */
-    uint64_t cref_sent, cref_recv; /* curl: the same conditional request, on a resumed session */
+    uint64_t sent, recv;               /* ours: a check whose manifest is fetched in full */
+    uint64_t ref_sent, ref_recv;       /* curl */
+    uint64_t cond_sent, cond_recv;     /* ours: the next check, conditional, on a new connection (304) */
+    uint64_t cref_sent, cref_recv;     /* curl: the same conditional request, on a resumed session */
     posix_transport_curl_stats_t http; /* libcurl's HTTP-level counters of the first check */
 } poll_bytes_t;
 
-static int one_check(ota_service_t *svc, ota_service_config_t *cfg, const ota_service_ports_t *ports,
-                     bool want_304)
+static int one_check(ota_service_t *svc, ota_service_config_t *cfg, const ota_service_ports_t *ports, bool want_304)
 {
-    bench_check_t chk = {.ready = false};
+    bench_check_t chk = { .ready = false };
     int err = bench_service_check(svc, cfg, ports, 30.0, &chk);
     if (err == OTA_OK && (!chk.no_update || chk.failure != OTA_OK || chk.not_modified != want_304)) {
         fprintf(stderr, "bench_poll: the check did not end in \"no update\"%s (%s)\n", want_304 ? " by a 304" : "",
@@ -93,7 +92,7 @@ static int poll_ours(const char *work, const char *manifest_url, const char *ca_
     static ota_service_t svc;
     err = posix_transport_curl_init(&tc, NULL, &tp);
     if (err == OTA_OK) {
-        ota_service_ports_t ports = {&d.dev.flash, &d.dev.store, &tp, &d.dev.crypto, &d.dev.sys};
+        ota_service_ports_t ports = { &d.dev.flash, &d.dev.store, &tp, &d.dev.crypto, &d.dev.sys };
         bench_service_config(&d, &cfg, manifest_url, buf, sizeof buf, mbuf, sizeof mbuf);
         cfg.trust_anchor = ca_file;
         cfg.keys = keys;
@@ -204,7 +203,7 @@ static int etag_of(const char *url, const char *ca_file, char out[OTA_HTTP_VALID
     posix_transport_curl_t tc;
     ota_transport_t tp;
     ota_http_response_t r;
-    ota_http_options_t opt = {.trust_anchor = ca_file};
+    ota_http_options_t opt = { .trust_anchor = ca_file };
     size_t len;
     int err = posix_transport_curl_init(&tc, NULL, &tp);
     if (err == OTA_OK) {
@@ -228,8 +227,8 @@ static int measure(const char *proto, const char *work, const char *base_url, co
 {
     char sig_url[160], etag[OTA_HTTP_VALIDATOR_MAX + 1];
     snprintf(sig_url, sizeof sig_url, "%s.sig", signed_url);
-    const char *ref_plain[] = {base_url, NULL};
-    const char *ref_signed[] = {signed_url, sig_url, NULL};
+    const char *ref_plain[] = { base_url, NULL };
+    const char *ref_signed[] = { signed_url, sig_url, NULL };
     poll_bytes_t p, sp;
     int err = etag_of(direct_url, ca_file, etag);
     if (err == OTA_OK) {
@@ -288,8 +287,10 @@ static int make_manifest(char *out, size_t cap, const tool_key_t *key, uint8_t s
         char b64[4 * ((OTA_SIG_LEN + 2) / 3) + 1];
         memset(digest, (int)v, sizeof digest);
         (void)ota_hex_encode(digest, sizeof digest, hex);
-        n += snprintf(out + n, cap - (size_t)n, "%s{\"Version\":%u,\"URL\":\"https://updates.example.com/fw/app_v%u.bin\","
-                      "\"Digest\":\"%s\",\"EraseVer\":false", v == RUNNING_VERSION ? "," : "", v, v, hex);
+        n += snprintf(out + n, cap - (size_t)n,
+                      "%s{\"Version\":%u,\"URL\":\"https://updates.example.com/fw/app_v%u.bin\","
+                      "\"Digest\":\"%s\",\"EraseVer\":false",
+                      v == RUNNING_VERSION ? "," : "", v, v, hex);
         if (key != NULL) {
             uint8_t sig[OTA_SIG_LEN];
             if (tool_sign_digest(key, digest, sig) != OTA_OK ||
@@ -335,14 +336,14 @@ int main(int argc, char **argv)
     }
     snprintf(docroot, sizeof docroot, "%s/www", work);
     int rc = 1;
-    test_server_t srv = {0};
-    bench_relay_t plain = {.started = 0}, tls = {.started = 0};
+    test_server_t srv = { 0 };
+    bench_relay_t plain = { .started = 0 }, tls = { .started = 0 };
     if (bench_mkdir(docroot) != OTA_OK || test_server_start(&srv, TEST_SERVER_NGINX, docroot) != OTA_OK ||
         bench_relay_start(&plain, srv.port) != OTA_OK || bench_relay_start(&tls, srv.tls_port) != OTA_OK) {
         fprintf(stderr, "bench_poll: could not start nginx or the relays\n");
         goto out;
     }
-    tool_key_t key = {NULL};
+    tool_key_t key = { NULL };
     ota_keys_t keys;
     memset(&keys, 0, sizeof keys);
     char json[1024], sjson[1024];

@@ -27,10 +27,10 @@ typedef struct bench_flash_counts {
 /** A flash port that forwards to `inner` and counts inside and outside [lo, hi). */
 typedef struct bench_flash {
     const ota_flash_t *inner;
-    uint32_t lo, hi;            /**< the counted region, e.g. the application region */
-    bench_flash_counts_t in;    /**< operations that start inside [lo, hi) */
-    bench_flash_counts_t out;   /**< every other operation (the boot control sector) */
-    ota_flash_t port;           /**< hand this to the core */
+    uint32_t lo, hi;          /**< the counted region, e.g. the application region */
+    bench_flash_counts_t in;  /**< operations that start inside [lo, hi) */
+    bench_flash_counts_t out; /**< every other operation (the boot control sector) */
+    ota_flash_t port;         /**< hand this to the core */
 } bench_flash_t;
 
 /**
@@ -65,11 +65,11 @@ int bench_crypto_reset(bench_crypto_t *bc);
  */
 typedef struct bench_store {
     const ota_store_t *inner;
-    uint64_t ops;              /**< every call */
-    uint64_t db_bytes_read;    /**< read from the image database */
-    uint64_t other_bytes_read; /**< read from any other file */
+    uint64_t ops;                           /**< every call */
+    uint64_t db_bytes_read;                 /**< read from the image database */
+    uint64_t other_bytes_read;              /**< read from any other file */
     int db_handle[BENCH_STORE_MAX_HANDLES]; /* private: 1 when handle i is the database */
-    ota_store_t port;          /**< hand this to the core */
+    ota_store_t port;                       /**< hand this to the core */
 } bench_store_t;
 
 /** Wrap inner; the counters start at zero. Returns OTA_OK or OTA_ERR_INVALID_ARG. */

@@ -191,9 +191,8 @@ int bench_relay_start(bench_relay_t *r, int target_port)
     struct sockaddr_in a = loopback(0);
     socklen_t alen = sizeof a;
     r->listen_fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (r->listen_fd < 0 || bind(r->listen_fd, (struct sockaddr *)&a, sizeof a) != 0 ||
-        listen(r->listen_fd, 16) != 0 || getsockname(r->listen_fd, (struct sockaddr *)&a, &alen) != 0 ||
-        pipe(r->stop_pipe) != 0) {
+    if (r->listen_fd < 0 || bind(r->listen_fd, (struct sockaddr *)&a, sizeof a) != 0 || listen(r->listen_fd, 16) != 0 ||
+        getsockname(r->listen_fd, (struct sockaddr *)&a, &alen) != 0 || pipe(r->stop_pipe) != 0) {
         bench_relay_stop(r);
         return OTA_ERR_IO;
     }
@@ -216,7 +215,7 @@ int bench_relay_stop(bench_relay_t *r)
         pthread_join(r->thread, NULL);
         r->running = 0;
     }
-    int *fds[] = {&r->listen_fd, &r->stop_pipe[0], &r->stop_pipe[1]};
+    int *fds[] = { &r->listen_fd, &r->stop_pipe[0], &r->stop_pipe[1] };
     for (unsigned i = 0; i < sizeof fds / sizeof fds[0]; i++) {
         if (*fds[i] >= 0) {
             close(*fds[i]);
@@ -250,7 +249,7 @@ void bench_relay_drop(bench_relay_t *r)
         return;
     }
     /* The relay thread does it between two polls of its sockets: soon. */
-    struct timespec ts = {0, 1000 * 1000};
+    struct timespec ts = { 0, 1000 * 1000 };
     while (atomic_load(&r->drops) == before) {
         nanosleep(&ts, NULL);
     }

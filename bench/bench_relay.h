@@ -23,20 +23,20 @@ extern "C" {
 #define BENCH_RELAY_MAX_CONN 4
 
 typedef struct bench_relay {
-    int started;                /**< start was called: stop has something to release */
+    int started; /**< start was called: stop has something to release */
     int listen_fd;
-    int port;                   /**< the relay's port on 127.0.0.1 */
-    int target_port;            /**< the server's port on 127.0.0.1 */
+    int port;        /**< the relay's port on 127.0.0.1 */
+    int target_port; /**< the server's port on 127.0.0.1 */
     int stop_pipe[2];
     pthread_t thread;
     int running;
-    atomic_uint_least64_t to_server;   /**< bytes the clients sent */
-    atomic_uint_least64_t to_client;   /**< bytes the server sent back */
-    atomic_uint_least64_t connections; /**< connections accepted */
+    atomic_uint_least64_t to_server;      /**< bytes the clients sent */
+    atomic_uint_least64_t to_client;      /**< bytes the server sent back */
+    atomic_uint_least64_t connections;    /**< connections accepted */
     atomic_uint_least64_t last_to_server; /**< bytes the newest connection's client sent */
     atomic_uint_least64_t last_to_client; /**< bytes the newest connection's server sent back */
-    atomic_int last_slot;               /**< the newest connection's slot in the relay thread */
-    atomic_uint drops;                  /**< bench_relay_drop() calls the thread has carried out */
+    atomic_int last_slot;                 /**< the newest connection's slot in the relay thread */
+    atomic_uint drops;                    /**< bench_relay_drop() calls the thread has carried out */
 } bench_relay_t;
 
 /** Listen on a free port of 127.0.0.1 and relay to target_port. Returns OTA_OK or OTA_ERR_IO. */

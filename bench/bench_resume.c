@@ -63,11 +63,11 @@ static int run_cut(const char *work, const char *manifest_url, uint32_t size, ui
     uint64_t first = 0;
     err = posix_transport_curl_init(&tc, NULL, &tp);
     if (err == OTA_OK) {
-        ota_service_ports_t ports = {&d.dev.flash, &d.dev.store, &tp, &d.dev.crypto, &d.dev.sys};
+        ota_service_ports_t ports = { &d.dev.flash, &d.dev.store, &tp, &d.dev.crypto, &d.dev.sys };
         bench_service_config(&d, &cfg, manifest_url, chunk, CHUNK, manifest_buf, sizeof manifest_buf);
         cfg.sync_interval = interval;
-        cut_t c = {.power = &d.dev.power, .at = at};
-        bench_check_t chk = {.on_progress = cut_on_progress, .progress_arg = &c};
+        cut_t c = { .power = &d.dev.power, .at = at };
+        bench_check_t chk = { .on_progress = cut_on_progress, .progress_arg = &c };
         (void)sim_power_reset_count(&d.dev.power);
         err = bench_service_check(&svc, &cfg, &ports, 120.0, &chk);
         posix_transport_curl_stats_t last;
@@ -84,7 +84,7 @@ static int run_cut(const char *work, const char *manifest_url, uint32_t size, ui
             (void)sim_device_reboot(&d.dev);
             err = ota_boot_run(&d.boot, &d.dev.boot_cfg, &res);
         }
-        bench_check_t chk2 = {.ready = false};
+        bench_check_t chk2 = { .ready = false };
         if (err == OTA_OK) {
             err = bench_service_check(&svc, &cfg, &ports, 120.0, &chk2);
         }
@@ -125,7 +125,7 @@ int main(int argc, char **argv)
         return begun;
     }
     int rc = 1;
-    test_server_t srv = {0};
+    test_server_t srv = { 0 };
     uint32_t size = size_kib * 1024u;
     char url[160], mf_url[160], hex[65];
     if (bench_publish_image(docroot, "app_v2.bin", UPDATE_VERSION, size, hex) != OTA_OK ||
@@ -138,7 +138,7 @@ int main(int argc, char **argv)
     if (bench_write_manifest(docroot, "manifest.json", UPDATE_VERSION, url, hex) != OTA_OK) {
         goto out;
     }
-    static const unsigned percent[] = {50, 90};
+    static const unsigned percent[] = { 50, 90 };
     const uint32_t interval = 64u * 1024u;
     bench_figure("resume.sync_interval", interval, "bytes: the sync interval (service default)");
     rc = 0;

@@ -34,10 +34,10 @@ static uint8_t dl_buf[DL_BUF_SIZE];
 static char manifest_buf[OTA_MANIFEST_MAX_SIZE];
 
 typedef struct job {
-    const char *work;         /* our temporary directory: store and curl's output side by side */
+    const char *work; /* our temporary directory: store and curl's output side by side */
     const char *image_url;
     const char *manifest_url;
-    const char *ca_file;      /* NULL: http */
+    const char *ca_file; /* NULL: http */
     uint32_t size;
     char digest_hex[65];
 } job_t;
@@ -56,13 +56,12 @@ static int run_ours(const job_t *job, double *secs)
     ota_crypto_t crypto;
     ota_service_config_t cfg;
     static ota_service_t svc;
-    bench_check_t chk = {.ready = false};
+    bench_check_t chk = { .ready = false };
     (void)posix_crypto_openssl(&crypto);
     err = posix_transport_curl_init(&tc, NULL, &tp);
     if (err == OTA_OK) {
-        ota_service_ports_t ports = {&d.dev.flash, &d.dev.store, &tp, &crypto, &d.dev.sys};
-        bench_service_config(&d, &cfg, job->manifest_url, dl_buf, DL_BUF_SIZE, manifest_buf,
-                             sizeof manifest_buf);
+        ota_service_ports_t ports = { &d.dev.flash, &d.dev.store, &tp, &crypto, &d.dev.sys };
+        bench_service_config(&d, &cfg, job->manifest_url, dl_buf, DL_BUF_SIZE, manifest_buf, sizeof manifest_buf);
         cfg.trust_anchor = job->ca_file;
         err = bench_service_check(&svc, &cfg, &ports, 120.0, &chk);
         posix_transport_curl_deinit(&tc);
@@ -142,7 +141,8 @@ static int measure(const char *proto, const job_t *job, int runs)
     snprintf(key, sizeof key, "update.%s.ours_s", proto);
     bench_figure(key, mo, "s (median, check -> update ready)");
     snprintf(key, sizeof key, "update.%s.ref_s", proto);
-    bench_figure(key, mr, job->ca_file ? "s (median, curl --cacert -o && sha256sum)" : "s (median, curl -o && sha256sum)");
+    bench_figure(key, mr,
+                 job->ca_file ? "s (median, curl --cacert -o && sha256sum)" : "s (median, curl -o && sha256sum)");
     snprintf(key, sizeof key, "update.%s.ratio", proto);
     bench_figure(key, mo / mr, "ours / reference (target <= 0.5)");
     snprintf(key, sizeof key, "update.%s.ours_mib_s", proto);
@@ -179,9 +179,9 @@ int main(int argc, char **argv)
     }
     snprintf(docroot, sizeof docroot, "%s/www", work);
     int rc = 1;
-    test_server_t srv = {0};
+    test_server_t srv = { 0 };
     uint32_t size = size_mib * 1024u * 1024u;
-    job_t job = {.work = work, .size = size};
+    job_t job = { .work = work, .size = size };
     if (bench_mkdir(docroot) != OTA_OK ||
         bench_publish_image(docroot, "app_v2.bin", UPDATE_VERSION, size, job.digest_hex) != OTA_OK) {
         goto out;

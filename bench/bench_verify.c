@@ -84,13 +84,13 @@ static int measure(const char *self, const char *work, const char *lib, uint64_t
         fprintf(stderr, "bench_verify: %s refuses the vector's valid signature\n", lib);
         return OTA_ERR_SIGNATURE;
     }
-    char *argv[] = {(char *)self, "--one", (char *)lib, NULL};
+    char *argv[] = { (char *)self, "--one", (char *)lib, NULL };
     int err = bench_callgrind_count(argv, "bench_verify_counted", work, instr);
     if (err != OTA_OK) {
         fprintf(stderr, "bench_verify: callgrind (%s): %s\n", lib, ota_err_name(err));
         return err;
     }
-    verify_job_t job = {lib, OTA_ERR_STATE};
+    verify_job_t job = { lib, OTA_ERR_STATE };
     err = bench_stack_used(verify_job, &job, VERIFY_STACK, stack);
     return err != OTA_OK ? err : job.result;
 }

@@ -28,7 +28,7 @@ static void jump(uint32_t addr)
 
 #if defined(FOOTPRINT_ECDSA)
 /* The provisioned key, in flash as a product keeps it. */
-static const ota_keys_t keys = {.count = 1, .point = {FP_VECTOR_KEY_INIT}};
+static const ota_keys_t keys = { .count = 1, .point = { FP_VECTOR_KEY_INIT } };
 #endif
 
 int main(void)

@@ -33,6 +33,11 @@ typedef void (*vector_t)(void);
 /* Initial stack pointer, then reset, NMI, HardFault, MemManage, BusFault,
  * UsageFault; the rest of the table is not needed to link. */
 __attribute__((section(".isr_vector"), used)) static const vector_t vectors[7] = {
-    (vector_t)(uintptr_t)&_estack, Reset_Handler,   Default_Handler, Default_Handler,
-    Default_Handler,               Default_Handler, Default_Handler,
+    (vector_t)(uintptr_t)&_estack,
+    Reset_Handler,
+    Default_Handler,
+    Default_Handler,
+    Default_Handler,
+    Default_Handler,
+    Default_Handler,
 };

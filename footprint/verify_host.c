@@ -50,8 +50,8 @@ int main(int argc, char **argv)
     }
     uint8_t key[OTA_PUBKEY_LEN], digest[OTA_SHA256_LEN], sig[OTA_SIG_LEN];
     int bad = 0;
-    bad += expect("the vector's signature verifies", stub_ecdsa_verify(NULL, fp_vector_key, fp_vector_digest,
-                                                                        fp_vector_sig), OTA_OK);
+    bad += expect("the vector's signature verifies",
+                  stub_ecdsa_verify(NULL, fp_vector_key, fp_vector_digest, fp_vector_sig), OTA_OK);
     size_t max_used = 0, max_blocks = 0;
     mbedtls_memory_buffer_alloc_max_get(&max_used, &max_blocks);
 

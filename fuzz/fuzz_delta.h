@@ -27,11 +27,11 @@
  * more (a RUN of megabytes), which says nothing more about the decoder. */
 #define FUZZ_DELTA_OUT_MAX (1u << 20)
 
-#define FUZZ_CHECK(cond)                                                                                               \
-    do {                                                                                                               \
-        if (!(cond)) {                                                                                                 \
-            __builtin_trap();                                                                                          \
-        }                                                                                                              \
+#define FUZZ_CHECK(cond)      \
+    do {                      \
+        if (!(cond)) {        \
+            __builtin_trap(); \
+        }                     \
     } while (0)
 
 /* The base: a multiplicative hash of the offset (Python: (i * 2654435761 >> 13) & 0xFF). */
@@ -55,10 +55,10 @@ static inline int fuzz_delta_one(ota_delta_format_t format, const uint8_t *data,
     uint8_t *out = NULL, *out1 = NULL;
     size_t len = 0, len1 = 0;
     int err = tool_hostdelta_apply(format, base, FUZZ_DELTA_BASE_SIZE, data + 1, size - 1, work[data[0] % 8],
-                                  FUZZ_DELTA_OUT_MAX, &out, &len, NULL);
+                                   FUZZ_DELTA_OUT_MAX, &out, &len, NULL);
     FUZZ_CHECK(err == OTA_OK || err == OTA_ERR_CORRUPT || err == OTA_ERR_NOT_SUPPORTED || err == OTA_ERR_TOO_LARGE);
     int err1 = tool_hostdelta_apply(format, base, FUZZ_DELTA_BASE_SIZE, data + 1, size - 1, 1, FUZZ_DELTA_OUT_MAX,
-                                   &out1, &len1, NULL);
+                                    &out1, &len1, NULL);
     /* The cap is met at a flush, which comes sooner with a small buffer:
      * only results that did not meet it compare. */
     if (err != OTA_ERR_TOO_LARGE && err1 != OTA_ERR_TOO_LARGE) {

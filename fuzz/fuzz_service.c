@@ -308,8 +308,7 @@ static int tp_get(void *ctx, const char *url, const ota_http_options_t *opt)
 {
     (void)ctx;
     (void)url;
-    static const int statuses[] = { 200, 206, 404, 500, 200, 416, 200, 302,
-                                    304, 429, 503, 200, 206, 200, 304, 200 };
+    static const int statuses[] = { 200, 206, 404, 500, 200, 416, 200, 302, 304, 429, 503, 200, 206, 200, 304, 200 };
     if (srv.open || in_pos + 4u > in_len) {
         return OTA_ERR_NET;
     }
@@ -418,8 +417,8 @@ static void sys_reset(void *ctx)
 
 /* ---- invariants ------------------------------------------------------------------------ */
 
-static const ota_store_t store = { NULL, st_open, st_read, st_write, st_sync, st_close,
-                                   st_rename, st_remove, st_stat, st_list, st_seek };
+static const ota_store_t store = { NULL,      st_open,   st_read, st_write, st_sync, st_close,
+                                   st_rename, st_remove, st_stat, st_list,  st_seek };
 static const ota_crypto_t crypto = { NULL, sha_start, sha_update, sha_finish, NULL };
 
 static void on_event(void *arg, ota_service_event_t ev, const ota_service_event_data_t *data)
@@ -481,8 +480,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memcpy(flash_mem, slot, (size_t)rec_len);
 
     ota_flash_t flash = {
-        .size = FLASH_SIZE, .sector_size = 4096, .write_unit = 16,
-        .read = flash_read, .erase = flash_erase, .program = flash_program,
+        .size = FLASH_SIZE,
+        .sector_size = 4096,
+        .write_unit = 16,
+        .read = flash_read,
+        .erase = flash_erase,
+        .program = flash_program,
     };
     ota_transport_t transport = { NULL, tp_get, tp_response, tp_read, tp_close };
     /* no log */

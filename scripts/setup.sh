@@ -21,6 +21,7 @@ PACKAGES=(
   qemu-system-arm                         # runs it: the mps2-an386 board, tests with the label "target"
   dpkg-dev                                # apt-get source mbedtls: mbedTLS compiled for the target
   iproute2 nftables                       # the lossy-link tests: network namespace, tc tbf, random drops
+  clang-format                            # the style check of make test (.clang-format, clang-format 14)
 )
 
 if [ $# -gt 0 ]; then

@@ -20,23 +20,22 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: sysota delta make OLD NEW -o PATCH [--format vcdiff|jojodiff]\n"
-            "       sysota delta apply OLD PATCH -o NEW [--format vcdiff|jojodiff]\n"
-            "\n"
-            "make   write a patch that rebuilds NEW from OLD: VCDIFF (RFC 3284) made by\n"
-            "       Debian's xdelta3 (xdelta3 -e -9 -S none: no secondary compressor, which\n"
-            "       devices do not decode). The patch is then applied with the device's\n"
-            "       decoder and must rebuild NEW exactly, or nothing is written.\n"
-            "       --format jojodiff is refused: no JojoDiff encoder is packaged; make\n"
-            "       such patches with JojoDiff's own jdiff 0.8.5 (jojodiff.sourceforge.net).\n"
-            "apply  rebuild NEW from OLD and PATCH with the device's decoder (a 4 KiB work\n"
-            "       buffer) and print its size and SHA-256. The format is VCDIFF when the\n"
-            "       patch starts with VCDIFF's magic (D6 C3 C4), else JojoDiff, unless\n"
-            "       --format says.\n"
-            "\n"
-            "Files are written atomically (temporary file, then rename).\n"
-            "Exit status: 0 ok, 1 bad input, 2 usage (and --format jojodiff for make).\n");
+    fprintf(out, "usage: sysota delta make OLD NEW -o PATCH [--format vcdiff|jojodiff]\n"
+                 "       sysota delta apply OLD PATCH -o NEW [--format vcdiff|jojodiff]\n"
+                 "\n"
+                 "make   write a patch that rebuilds NEW from OLD: VCDIFF (RFC 3284) made by\n"
+                 "       Debian's xdelta3 (xdelta3 -e -9 -S none: no secondary compressor, which\n"
+                 "       devices do not decode). The patch is then applied with the device's\n"
+                 "       decoder and must rebuild NEW exactly, or nothing is written.\n"
+                 "       --format jojodiff is refused: no JojoDiff encoder is packaged; make\n"
+                 "       such patches with JojoDiff's own jdiff 0.8.5 (jojodiff.sourceforge.net).\n"
+                 "apply  rebuild NEW from OLD and PATCH with the device's decoder (a 4 KiB work\n"
+                 "       buffer) and print its size and SHA-256. The format is VCDIFF when the\n"
+                 "       patch starts with VCDIFF's magic (D6 C3 C4), else JojoDiff, unless\n"
+                 "       --format says.\n"
+                 "\n"
+                 "Files are written atomically (temporary file, then rename).\n"
+                 "Exit status: 0 ok, 1 bad input, 2 usage (and --format jojodiff for make).\n");
 }
 
 const char *sysota_delta_format_name(ota_delta_format_t format)
@@ -136,8 +135,8 @@ int sysota_delta_check(const char *cmd, ota_delta_format_t format, const uint8_t
 {
     uint8_t *out = NULL;
     size_t out_len = 0;
-    int err = tool_hostdelta_apply(format, base, base_len, patch, patch_len, APPLY_WORK, UINT32_MAX, &out, &out_len,
-                                  NULL);
+    int err =
+        tool_hostdelta_apply(format, base, base_len, patch, patch_len, APPLY_WORK, UINT32_MAX, &out, &out_len, NULL);
     if (err != OTA_OK) {
         fprintf(stderr, "%s: the %s patch does not apply: %s (%s)\n", cmd, sysota_delta_format_name(format),
                 apply_error_text(format, err), ota_err_name(err));
@@ -146,8 +145,9 @@ int sysota_delta_check(const char *cmd, ota_delta_format_t format, const uint8_t
     bool same = out_len == image_len && memcmp(out, image, image_len) == 0;
     free(out);
     if (!same) {
-        fprintf(stderr, "%s: the %s patch applied by the device's decoder does not rebuild the image "
-                        "(%zu bytes, not %zu, or other bytes)\n",
+        fprintf(stderr,
+                "%s: the %s patch applied by the device's decoder does not rebuild the image "
+                "(%zu bytes, not %zu, or other bytes)\n",
                 cmd, sysota_delta_format_name(format), out_len, image_len);
         return SYSOTA_EXIT_INPUT;
     }
@@ -228,7 +228,7 @@ static int delta_apply(int argc, char **argv)
         format = a.format != NULL ? (strcmp(a.format, "vcdiff") == 0 ? OTA_DELTA_VCDIFF : OTA_DELTA_JOJODIFF)
                                   : tool_hostdelta_detect((const uint8_t *)patch, patch_len);
         int err = tool_hostdelta_apply(format, (const uint8_t *)old, old_len, (const uint8_t *)patch, patch_len,
-                                      APPLY_WORK, UINT32_MAX, &out, &out_len, NULL);
+                                       APPLY_WORK, UINT32_MAX, &out, &out_len, NULL);
         if (err != OTA_OK) {
             fprintf(stderr, "%s: %s: %s (%s)\n", cmd, a.in[1], apply_error_text(format, err), ota_err_name(err));
             status = SYSOTA_EXIT_INPUT;
@@ -239,7 +239,8 @@ static int delta_apply(int argc, char **argv)
         status = SYSOTA_EXIT_INPUT;
     }
     if (status == SYSOTA_EXIT_OK) {
-        printf("Format: %s%s\n", sysota_delta_format_name(format), a.format != NULL ? "" : " (from the patch's first bytes)");
+        printf("Format: %s%s\n", sysota_delta_format_name(format),
+               a.format != NULL ? "" : " (from the patch's first bytes)");
         printf("Size: %zu bytes\n", out_len);
         print_digest("Digest", out, out_len);
     }

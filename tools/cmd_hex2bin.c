@@ -24,25 +24,24 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: sysota hex2bin IN.hex -o OUT.bin [--start ADDR] [--size N] [--pad]\n"
-            "\n"
-            "Convert Intel HEX (record types 00-05, every checksum verified) to a binary\n"
-            "image of the address window [ADDR, ADDR+N) and print its SHA-256.\n"
-            "\n"
-            "  -o, --output OUT.bin  the binary to write (atomically: temp file + rename)\n"
-            "  --start ADDR          first address of the window (default: lowest address\n"
-            "                        in the file); 0x1234 is hex, 1234 decimal\n"
-            "  --size N              window size in bytes, K and M suffixes allowed\n"
-            "                        (default: up to the highest address in the file)\n"
-            "  --pad                 write exactly N bytes; without it the output ends\n"
-            "                        at the highest byte present inside the window\n"
-            "  -h, --help            this text\n"
-            "\n"
-            "Gaps are filled with 0xFF. Data outside the window is dropped with a warning.\n"
-            "A window that holds no data is an error: nothing is written, and the message\n"
-            "lists the address ranges the file holds.\n"
-            "Exit status: 0 ok, 1 bad input, 2 usage.\n");
+    fprintf(out, "usage: sysota hex2bin IN.hex -o OUT.bin [--start ADDR] [--size N] [--pad]\n"
+                 "\n"
+                 "Convert Intel HEX (record types 00-05, every checksum verified) to a binary\n"
+                 "image of the address window [ADDR, ADDR+N) and print its SHA-256.\n"
+                 "\n"
+                 "  -o, --output OUT.bin  the binary to write (atomically: temp file + rename)\n"
+                 "  --start ADDR          first address of the window (default: lowest address\n"
+                 "                        in the file); 0x1234 is hex, 1234 decimal\n"
+                 "  --size N              window size in bytes, K and M suffixes allowed\n"
+                 "                        (default: up to the highest address in the file)\n"
+                 "  --pad                 write exactly N bytes; without it the output ends\n"
+                 "                        at the highest byte present inside the window\n"
+                 "  -h, --help            this text\n"
+                 "\n"
+                 "Gaps are filled with 0xFF. Data outside the window is dropped with a warning.\n"
+                 "A window that holds no data is an error: nothing is written, and the message\n"
+                 "lists the address ranges the file holds.\n"
+                 "Exit status: 0 ok, 1 bad input, 2 usage.\n");
 }
 
 struct out_sink {
@@ -210,8 +209,8 @@ int sysota_cmd_hex2bin(int argc, char **argv)
         return SYSOTA_EXIT_INPUT;
     }
     if (res.start_differs > 0) {
-        fprintf(stderr, "sysota hex2bin: warning: %s: %lu start records disagree with the first (ignored)\n",
-                in, res.start_differs);
+        fprintf(stderr, "sysota hex2bin: warning: %s: %lu start records disagree with the first (ignored)\n", in,
+                res.start_differs);
     }
 
     uint32_t lo = 0;

@@ -20,22 +20,21 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: sysota key gen -o KEY.pem [--force]\n"
-            "       sysota key pub KEY.pem [-o KEY.pub.pem]\n"
-            "       sysota key pub KEY.pem --c-array [--name NAME] [-o FILE.h]\n"
-            "\n"
-            "gen    make a new ECDSA P-256 signing key in KEY.pem (PEM, unencrypted, readable\n"
-            "       by you only) and print its key id. An existing file is kept unless\n"
-            "       --force: a signing key that is lost cannot be made again.\n"
-            "pub    the public half of KEY.pem (a private key or a public key file), as\n"
-            "       PEM (what `sysota manifest check --pubkey` reads), to stdout without -o.\n"
-            "       --c-array writes it instead as a C header for a device build: NAME (a\n"
-            "       C identifier, default " C_NAME_DEFAULT ") is the initializer of the\n"
-            "       65-byte point 04||X||Y, one ota_keys_t point, and NAME_ID its key id.\n"
-            "\n"
-            "The key id is the first 8 bytes of the SHA-256 of the 65-byte point, in hex.\n"
-            "Exit status: 0 ok, 1 bad input, 2 usage.\n");
+    fprintf(out, "usage: sysota key gen -o KEY.pem [--force]\n"
+                 "       sysota key pub KEY.pem [-o KEY.pub.pem]\n"
+                 "       sysota key pub KEY.pem --c-array [--name NAME] [-o FILE.h]\n"
+                 "\n"
+                 "gen    make a new ECDSA P-256 signing key in KEY.pem (PEM, unencrypted, readable\n"
+                 "       by you only) and print its key id. An existing file is kept unless\n"
+                 "       --force: a signing key that is lost cannot be made again.\n"
+                 "pub    the public half of KEY.pem (a private key or a public key file), as\n"
+                 "       PEM (what `sysota manifest check --pubkey` reads), to stdout without -o.\n"
+                 "       --c-array writes it instead as a C header for a device build: NAME (a\n"
+                 "       C identifier, default " C_NAME_DEFAULT ") is the initializer of the\n"
+                 "       65-byte point 04||X||Y, one ota_keys_t point, and NAME_ID its key id.\n"
+                 "\n"
+                 "The key id is the first 8 bytes of the SHA-256 of the 65-byte point, in hex.\n"
+                 "Exit status: 0 ok, 1 bad input, 2 usage.\n");
 }
 
 /* The options shared by both actions; argv[1] is the action. */
@@ -192,8 +191,7 @@ static int key_pub(int argc, char **argv)
     }
     const char *name = a.name != NULL ? a.name : C_NAME_DEFAULT;
     if (!c_identifier(name)) {
-        fprintf(stderr, "sysota key pub: --name '%s': not a C identifier of at most %d characters\n", name,
-                C_NAME_MAX);
+        fprintf(stderr, "sysota key pub: --name '%s': not a C identifier of at most %d characters\n", name, C_NAME_MAX);
         return SYSOTA_EXIT_USAGE;
     }
     tool_key_t key;

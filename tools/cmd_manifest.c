@@ -158,10 +158,14 @@ static bool version_arg(const char *cmd, const char *opt, const char *s, uint32_
 static const char *parse_error_text(int err)
 {
     switch (err) {
-    case OTA_ERR_TOO_LARGE: return "larger than the device accepts (OTA_MANIFEST_MAX_SIZE bytes, or nested too deep)";
-    case OTA_ERR_JSON: return "not well-formed JSON";
-    case OTA_ERR_MANIFEST: return "no \"ota\" array, or a bad Sequence, HardwareId or Expires";
-    default: return ota_err_describe(err);
+    case OTA_ERR_TOO_LARGE:
+        return "larger than the device accepts (OTA_MANIFEST_MAX_SIZE bytes, or nested too deep)";
+    case OTA_ERR_JSON:
+        return "not well-formed JSON";
+    case OTA_ERR_MANIFEST:
+        return "no \"ota\" array, or a bad Sequence, HardwareId or Expires";
+    default:
+        return ota_err_describe(err);
     }
 }
 
@@ -349,8 +353,7 @@ static int add_image(const char *cmd, ota_manifest_entry_t *e, const char *image
         return SYSOTA_EXIT_INPUT;
     }
     if (size == 0 || size > UINT32_MAX) {
-        fprintf(stderr, "%s: %s: %llu bytes; an image is 1 byte to 4 GiB - 1\n", cmd, image,
-                (unsigned long long)size);
+        fprintf(stderr, "%s: %s: %llu bytes; an image is 1 byte to 4 GiB - 1\n", cmd, image, (unsigned long long)size);
         return SYSOTA_EXIT_INPUT;
     }
     e->has_digest = true;
@@ -374,11 +377,11 @@ static int add_image(const char *cmd, ota_manifest_entry_t *e, const char *image
 
 /* What --patch-from and its companions say. */
 struct patch_opts {
-    const char *from;    /* --patch-from OLD.bin */
-    const char *url;     /* --patch-url */
-    const char *base;    /* --base-version */
-    const char *format;  /* --format */
-    const char *file;    /* --patch */
+    const char *from;   /* --patch-from OLD.bin */
+    const char *url;    /* --patch-url */
+    const char *base;   /* --base-version */
+    const char *format; /* --format */
+    const char *file;   /* --patch */
 };
 
 /* path's folder + "/" + name (malloc'ed), or name alone for a bare path. */
@@ -518,14 +521,13 @@ static int manifest_add(int argc, char **argv)
     bool erase = false, golden = false;
     struct patch_opts po = { NULL, NULL, NULL, NULL, NULL };
     const struct opt opts[] = {
-        { "--image", NULL, &image, NULL, 0 },      { "--url", NULL, &url, NULL, 0 },
-        { "--version", NULL, &version_s, NULL, 0 }, { "--erase", &erase, NULL, NULL, 0 },
-        { "--floor", NULL, &floor_s, NULL, 0 },    { "--golden", &golden, NULL, NULL, 0 },
+        { "--image", NULL, &image, NULL, 0 },         { "--url", NULL, &url, NULL, 0 },
+        { "--version", NULL, &version_s, NULL, 0 },   { "--erase", &erase, NULL, NULL, 0 },
+        { "--floor", NULL, &floor_s, NULL, 0 },       { "--golden", &golden, NULL, NULL, 0 },
         { "--sign-image", NULL, &sign_key, NULL, 0 }, { "--patch-from", NULL, &po.from, NULL, 0 },
-        { "--patch-url", NULL, &po.url, NULL, 0 }, { "--base-version", NULL, &po.base, NULL, 0 },
-        { "--format", NULL, &po.format, NULL, 0 }, { "--patch", NULL, &po.file, NULL, 0 },
-        { "--rollout", NULL, &rollout_s, NULL, 0 },
-        { NULL, NULL, NULL, NULL, 0 },
+        { "--patch-url", NULL, &po.url, NULL, 0 },    { "--base-version", NULL, &po.base, NULL, 0 },
+        { "--format", NULL, &po.format, NULL, 0 },    { "--patch", NULL, &po.file, NULL, 0 },
+        { "--rollout", NULL, &rollout_s, NULL, 0 },   { NULL, NULL, NULL, NULL, 0 },
     };
     int status = parse_opts(argc, argv, cmd, opts, &path);
     if (status != SYSOTA_EXIT_OK) {
@@ -538,14 +540,18 @@ static int manifest_add(int argc, char **argv)
         return SYSOTA_EXIT_USAGE;
     }
     if (erase && (golden || floor_s != NULL || sign_key != NULL || po.from != NULL || rollout_s != NULL)) {
-        fprintf(stderr, "%s: --golden, --floor, --sign-image, --patch-from and --rollout describe an image to "
-                        "install, not --erase\n", cmd);
+        fprintf(stderr,
+                "%s: --golden, --floor, --sign-image, --patch-from and --rollout describe an image to "
+                "install, not --erase\n",
+                cmd);
         return SYSOTA_EXIT_USAGE;
     }
     if (po.from == NULL ? (po.url != NULL || po.base != NULL || po.format != NULL || po.file != NULL)
                         : po.url == NULL) {
-        fprintf(stderr, "%s: --patch-from OLD.bin and --patch-url URL go together; --base-version, --format and "
-                        "--patch only with them\n", cmd);
+        fprintf(stderr,
+                "%s: --patch-from OLD.bin and --patch-url URL go together; --base-version, --format and "
+                "--patch only with them\n",
+                cmd);
         return SYSOTA_EXIT_USAGE;
     }
     if (po.format != NULL && strcmp(po.format, "vcdiff") != 0 && strcmp(po.format, "jojodiff") != 0) {
@@ -570,8 +576,8 @@ static int manifest_add(int argc, char **argv)
         e.rollout = (uint8_t)pct;
     }
     if (e.floor > e.version) {
-        fprintf(stderr, "%s: --floor %lu is above --version %lu: a device could not keep the image it confirms\n",
-                cmd, (unsigned long)e.floor, (unsigned long)e.version);
+        fprintf(stderr, "%s: --floor %lu is above --version %lu: a device could not keep the image it confirms\n", cmd,
+                (unsigned long)e.floor, (unsigned long)e.version);
         return SYSOTA_EXIT_USAGE;
     }
     tool_key_info_t signer;
@@ -610,8 +616,8 @@ static int manifest_add(int argc, char **argv)
     if (status == SYSOTA_EXIT_OK) {
         char digest_hex[TOOL_FILEDIGEST_HEX_SIZE];
         printf("%s version %lu%s in %s (%zu entr%s, %d bytes)\n", replaced ? "Replaced" : "Added",
-               (unsigned long)e.version, erase ? " (erase request)" : "", path, doc.count,
-               doc.count == 1 ? "y" : "ies", len);
+               (unsigned long)e.version, erase ? " (erase request)" : "", path, doc.count, doc.count == 1 ? "y" : "ies",
+               len);
         if (e.has_digest) {
             tool_filedigest_hex(e.digest, digest_hex);
             printf("Digest: %s\nSize: %lu bytes\n", digest_hex, (unsigned long)e.size);
@@ -630,8 +636,8 @@ static int manifest_add(int argc, char **argv)
          * refuse the pair until it is signed again. */
         char *sig = sig_path(path);
         if (sig != NULL && file_exists(sig)) {
-            fprintf(stderr, "%s: warning: %s was for the previous contents; run `sysota manifest sign` again\n",
-                    cmd, sig);
+            fprintf(stderr, "%s: warning: %s was for the previous contents; run `sysota manifest sign` again\n", cmd,
+                    sig);
         }
         free(sig);
     }
@@ -678,8 +684,7 @@ static int sign_header(const char *cmd, ota_manifest_header_t *h, const char *ha
         return SYSOTA_EXIT_INPUT;
     }
     if (h->has_sequence && h->sequence == UINT32_MAX) {
-        fprintf(stderr, "%s: Sequence is 4294967295, the highest there is: devices can take no newer manifest\n",
-                cmd);
+        fprintf(stderr, "%s: Sequence is 4294967295, the highest there is: devices can take no newer manifest\n", cmd);
         return SYSOTA_EXIT_INPUT;
     }
     h->sequence = h->has_sequence ? h->sequence + 1 : 1;
@@ -729,8 +734,8 @@ static int manifest_sign(int argc, char **argv)
         status = format_for_devices(cmd, path, &doc, &text, &len);
     }
     uint8_t digest[OTA_SHA256_LEN], sig[OTA_SIG_LEN], sigfile[OTA_SIGFILE_LEN];
-    if (status == SYSOTA_EXIT_OK && (tool_sign_sha256(text, (size_t)len, digest) != OTA_OK ||
-                                     tool_sign_digest(&key, digest, sig) != OTA_OK)) {
+    if (status == SYSOTA_EXIT_OK &&
+        (tool_sign_sha256(text, (size_t)len, digest) != OTA_OK || tool_sign_digest(&key, digest, sig) != OTA_OK)) {
         fprintf(stderr, "%s: libcrypto could not sign\n", cmd);
         status = SYSOTA_EXIT_INPUT;
     }
@@ -780,8 +785,8 @@ static void check_versions(const tool_mfdoc_t *doc, struct problems *p)
                 continue;
             }
             if (a->erase != b->erase) {
-                fprintf(stderr, "%s: ota[%u]: Version %lu is both an update and an erase request (ota[%u])\n",
-                        p->path, doc->index[i], (unsigned long)b->version, doc->index[j]);
+                fprintf(stderr, "%s: ota[%u]: Version %lu is both an update and an erase request (ota[%u])\n", p->path,
+                        doc->index[i], (unsigned long)b->version, doc->index[j]);
             } else {
                 fprintf(stderr, "%s: ota[%u]: Version %lu repeats ota[%u]\n", p->path, doc->index[i],
                         (unsigned long)b->version, doc->index[j]);
@@ -798,7 +803,7 @@ struct served {
     const char *digest_key; /* "Digest" or "PatchDigest" */
     const char *size_key;   /* "Size" or "PatchSize" */
     const uint8_t *digest;
-    uint32_t size;          /* 0: not given */
+    uint32_t size; /* 0: not given */
 };
 
 static void check_file(const struct served *w, unsigned index, struct problems *p, const char *file)
@@ -820,8 +825,8 @@ static void check_file(const struct served *w, unsigned index, struct problems *
         char have[TOOL_FILEDIGEST_HEX_SIZE], want[TOOL_FILEDIGEST_HEX_SIZE];
         tool_filedigest_hex(digest, have);
         tool_filedigest_hex(w->digest, want);
-        fprintf(stderr, "%s: ota[%u]: %s %s does not match %s %s (sha256 %s)\n", p->path, index, w->digest_key,
-                want, w->kind, file, have);
+        fprintf(stderr, "%s: ota[%u]: %s %s does not match %s %s (sha256 %s)\n", p->path, index, w->digest_key, want,
+                w->kind, file, have);
         p->count++;
     }
     if (w->size != 0 && size != w->size) {
@@ -832,8 +837,7 @@ static void check_file(const struct served *w, unsigned index, struct problems *
 }
 
 /* The file named by url's last segment in dir, checked against w. */
-static void check_served(const struct served *w, const char *url, unsigned index, struct problems *p,
-                         const char *dir)
+static void check_served(const struct served *w, const char *url, unsigned index, struct problems *p, const char *dir)
 {
     char name[OTA_STORE_NAME_MAX + 1];
     if (ota_url_file_name(url, name, sizeof name) != OTA_OK) {
@@ -878,8 +882,7 @@ static void check_patch_targets(const tool_mfdoc_t *doc, struct problems *p)
     for (size_t i = 0; i < doc->count; i++) {
         for (unsigned k = 0; k < doc->patches[i].count; k++) {
             const tool_mfdoc_patch_t *r = &doc->patches[i].p[k];
-            if (!doc->entries[i].has_digest ||
-                memcmp(r->target_digest, doc->entries[i].digest, OTA_SHA256_LEN) != 0) {
+            if (!doc->entries[i].has_digest || memcmp(r->target_digest, doc->entries[i].digest, OTA_SHA256_LEN) != 0) {
                 fprintf(stderr, "%s: ota[%u]: Patch[%u]: TargetDigest is not the entry's Digest\n", p->path,
                         doc->index[i], k);
                 p->count++;
@@ -917,8 +920,7 @@ static int load_trusted(const char *const *paths, int count, struct trusted *t)
 }
 
 /* Which trusted key verifies sig over digest: its index, or -1. */
-static int verifying_key(const struct trusted *t, const uint8_t digest[OTA_SHA256_LEN],
-                         const uint8_t sig[OTA_SIG_LEN])
+static int verifying_key(const struct trusted *t, const uint8_t digest[OTA_SHA256_LEN], const uint8_t sig[OTA_SIG_LEN])
 {
     for (int k = 0; k < t->count; k++) {
         if (tool_sign_verify(t->info[k].point, digest, sig) == OTA_OK) {
@@ -996,7 +998,8 @@ static void check_signatures(const tool_mfdoc_t *doc, const struct trusted *t, s
             continue; /* nothing is installed from an erase request */
         }
         if (!e->has_signature) {
-            fprintf(stderr, "%s: ota[%u]: no Signature: devices with keys refuse the entry (`manifest add --sign-image`)\n",
+            fprintf(stderr,
+                    "%s: ota[%u]: no Signature: devices with keys refuse the entry (`manifest add --sign-image`)\n",
                     p->path, doc->index[i]);
             p->count++;
         } else if (verifying_key(t, e->digest, e->signature) < 0) {

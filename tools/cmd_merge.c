@@ -20,21 +20,20 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: sysota merge -o OUT.hex [--record-size N] IN1.hex IN2.hex...\n"
-            "\n"
-            "Write the union of the input Intel HEX files as one Intel HEX file\n"
-            "(extended linear address records where needed, an end-of-file record).\n"
-            "The same bytes at the same address in two inputs are fine; different bytes\n"
-            "at one address are a data conflict: nothing is written and the address\n"
-            "range and both files are named.\n"
-            "\n"
-            "  -o, --output OUT.hex  the merged file (written atomically)\n"
-            "  --record-size N       data bytes per record, 1-255 (default 16; 32 is common)\n"
-            "  -h, --help            this text\n"
-            "\n"
-            "A start address record (03/05) is kept when the inputs that have one agree.\n"
-            "Exit status: 0 ok, 1 bad input or conflict, 2 usage.\n");
+    fprintf(out, "usage: sysota merge -o OUT.hex [--record-size N] IN1.hex IN2.hex...\n"
+                 "\n"
+                 "Write the union of the input Intel HEX files as one Intel HEX file\n"
+                 "(extended linear address records where needed, an end-of-file record).\n"
+                 "The same bytes at the same address in two inputs are fine; different bytes\n"
+                 "at one address are a data conflict: nothing is written and the address\n"
+                 "range and both files are named.\n"
+                 "\n"
+                 "  -o, --output OUT.hex  the merged file (written atomically)\n"
+                 "  --record-size N       data bytes per record, 1-255 (default 16; 32 is common)\n"
+                 "  -h, --help            this text\n"
+                 "\n"
+                 "A start address record (03/05) is kept when the inputs that have one agree.\n"
+                 "Exit status: 0 ok, 1 bad input or conflict, 2 usage.\n");
 }
 
 static int write_text(void *arg, const char *text, size_t len)
@@ -93,8 +92,7 @@ int sysota_cmd_merge(int argc, char **argv)
         } else if (strcmp(a, "--record-size") == 0) {
             if (i + 1 >= argc || tool_cliarg_number(argv[i + 1], TOOL_IHEX_RECORD_SIZE_MAX, &record_size) != OTA_OK ||
                 record_size == 0) {
-                fprintf(stderr, "sysota merge: --record-size needs a number from 1 to %d\n",
-                        TOOL_IHEX_RECORD_SIZE_MAX);
+                fprintf(stderr, "sysota merge: --record-size needs a number from 1 to %d\n", TOOL_IHEX_RECORD_SIZE_MAX);
                 free(inputs);
                 return SYSOTA_EXIT_USAGE;
             }
@@ -146,8 +144,8 @@ int sysota_cmd_merge(int argc, char **argv)
             fprintf(stderr,
                     "sysota merge: data conflict at %s (%llu byte%s differ%s) between %s and %s: "
                     "0x%08X is 0x%02X in %s, 0x%02X in %s\n",
-                    range, (unsigned long long)c.count, c.count == 1 ? "" : "s", c.count == 1 ? "s" : "",
-                    other_path, in->path, (unsigned)c.first, c.old_byte, other_path, c.new_byte, in->path);
+                    range, (unsigned long long)c.count, c.count == 1 ? "" : "s", c.count == 1 ? "s" : "", other_path,
+                    in->path, (unsigned)c.first, c.old_byte, other_path, c.new_byte, in->path);
             status = SYSOTA_EXIT_INPUT;
         } else if (err != OTA_OK) {
             fprintf(stderr, "sysota merge: %s: %s\n", in->path, ota_err_describe(err));
@@ -171,8 +169,8 @@ int sysota_cmd_merge(int argc, char **argv)
             fprintf(stderr,
                     "sysota merge: warning: start addresses differ (%s: type %02X 0x%08X, %s: type %02X 0x%08X); "
                     "none written\n",
-                    inputs[start_from].path, opts.start_type, (unsigned)opts.start_value, inputs[k].path,
-                    r->start_type, (unsigned)r->start_value);
+                    inputs[start_from].path, opts.start_type, (unsigned)opts.start_value, inputs[k].path, r->start_type,
+                    (unsigned)r->start_value);
             opts.has_start = false;
             break;
         }
@@ -199,8 +197,8 @@ int sysota_cmd_merge(int argc, char **argv)
                (unsigned long long)tool_memmap_size(&merged), merged.count, merged.count == 1 ? "" : "s");
         for (size_t k = 0; k < merged.count && k < SUMMARY_RANGES; k++) {
             const tool_memrun_t *r = &merged.runs[k];
-            printf("  0x%08X-0x%08llX (%llu bytes)\n", (unsigned)r->addr,
-                   (unsigned long long)(r->addr + r->len - 1), (unsigned long long)r->len);
+            printf("  0x%08X-0x%08llX (%llu bytes)\n", (unsigned)r->addr, (unsigned long long)(r->addr + r->len - 1),
+                   (unsigned long long)r->len);
         }
         if (merged.count > SUMMARY_RANGES) {
             printf("  ... and %zu more\n", merged.count - SUMMARY_RANGES);

@@ -63,8 +63,7 @@ int simcmd_opt_number(const char *cmd, const char *opt, const char *val, uint64_
     if (err == OTA_ERR_RANGE) {
         fprintf(stderr, "sysota sim %s: %s %s: at most %llu\n", cmd, opt, val, (unsigned long long)max);
     } else if (err != OTA_OK) {
-        fprintf(stderr, "sysota sim %s: %s needs a number (0x.. hex, decimal, K/M suffix), not '%s'\n", cmd,
-                opt, val);
+        fprintf(stderr, "sysota sim %s: %s needs a number (0x.. hex, decimal, K/M suffix), not '%s'\n", cmd, opt, val);
     }
     return err;
 }

@@ -53,24 +53,24 @@ typedef struct simcmd_config {
     uint32_t write_unit;
     uint32_t bootctl_offset; /* flash offset of the boot control sector */
     uint32_t app_offset;     /* flash offset of the application region; 0: right after boot control */
-    uint64_t store_size;    /* bytes, 0: unlimited */
+    uint64_t store_size;     /* bytes, 0: unlimited */
     uint32_t hex_base;
     uint64_t seed;
-    uint32_t max_attempts;  /* bootloader's limit for an unconfirmed image */
-    uint32_t max_images;    /* service: rows kept, golden included */
+    uint32_t max_attempts; /* bootloader's limit for an unconfirmed image */
+    uint32_t max_images;   /* service: rows kept, golden included */
     bool periodic;
     uint32_t interval_s;
     /* the service's network limits (ota_service_config_t's fields of the same
      * names; defaults from ota_service_config_defaults) */
     uint32_t connect_timeout_ms;
     uint32_t idle_timeout_ms;
-    uint32_t min_rate;       /* bytes a second; 0: no rate limit */
+    uint32_t min_rate; /* bytes a second; 0: no rate limit */
     uint32_t rate_window_ms;
     bool require_tls;
     bool insecure;
     char manifest_url[SIMCMD_URL_MAX];
     char ca_file[SIMCMD_PATH_MAX];
-    ota_keys_t keys;        /* the bootloader's and the service's; count 0: unsigned updates */
+    ota_keys_t keys;                           /* the bootloader's and the service's; count 0: unsigned updates */
     char hardware_id[OTA_HARDWARE_ID_MAX + 1]; /* the service's; "": any */
     char device_id[OTA_DEVICE_ID_MAX + 1];     /* the system port's, for staged rollouts; "": none */
 } simcmd_config_t;
@@ -181,15 +181,15 @@ int simcmd_store_clear(const char *dev);
 
 typedef struct simcmd_last_run {
     bool present;
-    uint64_t ops;            /* flash + store mutating operations of the run */
-    char result[16];         /* ok | cut | failed */
+    uint64_t ops;    /* flash + store mutating operations of the run */
+    char result[16]; /* ok | cut | failed */
     char until[16];
     char reason[256];
-    uint64_t cut_after;      /* 0: no cut was armed */
+    uint64_t cut_after; /* 0: no cut was armed */
     char cut_mode[8];
     unsigned boots;
     unsigned resets;
-    uint32_t version;        /* running version when the run ended, 0 unknown */
+    uint32_t version; /* running version when the run ended, 0 unknown */
     sim_nor_counters_t flash;
     sim_store_counters_t store;
 } simcmd_last_run_t;
@@ -240,10 +240,10 @@ typedef struct simcmd_fwhdr {
     uint8_t status;
     uint8_t slot;
     uint8_t order;
-    uint8_t type;        /* 0 programmer, 1 production, 2 debug, 3 factory reset */
-    uint32_t size;       /* 0xFFFFFFFF in a fresh build */
+    uint8_t type;  /* 0 programmer, 1 production, 2 debug, 3 factory reset */
+    uint32_t size; /* 0xFFFFFFFF in a fresh build */
     uint32_t version;
-    uint32_t boot_addr;  /* kseg1 (0xB0021000 on a W1) */
+    uint32_t boot_addr; /* kseg1 (0xB0021000 on a W1) */
     uint8_t digest[32];
     uint8_t status_copy; /* the page's last byte */
 } simcmd_fwhdr_t;
@@ -267,13 +267,13 @@ const char *simcmd_fwhdr_type_name(uint8_t type);
 /* ---- printing what the device does (sim_events.c) --------------------------- */
 
 typedef struct simcmd_printer {
-    bool tty;           /* stdout is a terminal: progress bar with \r */
-    bool bar_open;      /* a bar line is on screen without its newline */
-    unsigned next_pct;  /* non-terminal: next percentage worth a line */
-    uint32_t running;   /* running version, for "check: ..." lines */
+    bool tty;                 /* stdout is a terminal: progress bar with \r */
+    bool bar_open;            /* a bar line is on screen without its newline */
+    unsigned next_pct;        /* non-terminal: next percentage worth a line */
+    uint32_t running;         /* running version, for "check: ..." lines */
     const simcmd_device_t *d; /* the device, to explain a refusal with its state; may be NULL */
-    uint32_t seq;       /* the manifest Sequence the record held at the last look */
-    uint32_t patch_bytes; /* the last patch downloaded, for the bytes a delta update saved */
+    uint32_t seq;             /* the manifest Sequence the record held at the last look */
+    uint32_t patch_bytes;     /* the last patch downloaded, for the bytes a delta update saved */
 } simcmd_printer_t;
 
 void simcmd_printer_init(simcmd_printer_t *p);
@@ -294,20 +294,20 @@ const char *simcmd_status_name(uint8_t status);
 
 /** When `run` stops. */
 typedef enum simcmd_until {
-    SIMCMD_UNTIL_BOOT = 0,   /* the bootloader handed over */
-    SIMCMD_UNTIL_IDLE,       /* a check finished and nothing is pending */
-    SIMCMD_UNTIL_READY,      /* an update is downloaded and published, before the reset */
-    SIMCMD_UNTIL_CONFIRMED   /* the running image is confirmed and a check after it found nothing */
+    SIMCMD_UNTIL_BOOT = 0, /* the bootloader handed over */
+    SIMCMD_UNTIL_IDLE,     /* a check finished and nothing is pending */
+    SIMCMD_UNTIL_READY,    /* an update is downloaded and published, before the reset */
+    SIMCMD_UNTIL_CONFIRMED /* the running image is confirmed and a check after it found nothing */
 } simcmd_until_t;
 
 /** How one boot's worth of application ended. */
 typedef enum simcmd_app_end {
-    SIMCMD_APP_MET = 0,  /* the --until condition holds */
-    SIMCMD_APP_RESET,    /* the service reset the device (an update is ready) */
-    SIMCMD_APP_CRASH,    /* a no-confirm image hung after its check: watchdog reset */
-    SIMCMD_APP_FAILED,   /* a check, download or verification failed (why says) */
-    SIMCMD_APP_CUT,      /* the power was cut */
-    SIMCMD_APP_TIMEOUT   /* the run's time is up */
+    SIMCMD_APP_MET = 0, /* the --until condition holds */
+    SIMCMD_APP_RESET,   /* the service reset the device (an update is ready) */
+    SIMCMD_APP_CRASH,   /* a no-confirm image hung after its check: watchdog reset */
+    SIMCMD_APP_FAILED,  /* a check, download or verification failed (why says) */
+    SIMCMD_APP_CUT,     /* the power was cut */
+    SIMCMD_APP_TIMEOUT  /* the run's time is up */
 } simcmd_app_end_t;
 
 /** What the application needs from the run. */
@@ -315,14 +315,14 @@ typedef struct simcmd_app {
     simcmd_device_t *d;
     simcmd_printer_t *out;
     const ota_transport_t *transport;
-    const char *manifest_url;  /* NULL or "": none */
+    const char *manifest_url; /* NULL or "": none */
     simcmd_until_t until;
-    bool check_now;            /* ask for a check at once (else the periodic timer does) */
-    uint32_t retries;          /* failed checks/downloads the run lives through (--retries) */
-    uint32_t failures;         /* failed checks/downloads so far in this run */
-    uint64_t deadline_ms;      /* simcmd_now_ms() at which the run gives up */
-    char why[256];             /* set for SIMCMD_APP_FAILED and SIMCMD_APP_TIMEOUT */
-    uint32_t version;          /* the running version, once known */
+    bool check_now;       /* ask for a check at once (else the periodic timer does) */
+    uint32_t retries;     /* failed checks/downloads the run lives through (--retries) */
+    uint32_t failures;    /* failed checks/downloads so far in this run */
+    uint64_t deadline_ms; /* simcmd_now_ms() at which the run gives up */
+    char why[256];        /* set for SIMCMD_APP_FAILED and SIMCMD_APP_TIMEOUT */
+    uint32_t version;     /* the running version, once known */
 } simcmd_app_t;
 
 /**

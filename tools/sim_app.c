@@ -89,10 +89,10 @@ static void on_event(void *arg, ota_service_event_t ev, const ota_service_event_
         }
         st->failed = true;
         snprintf(app->why, sizeof app->why, "%s: %s (%s)",
-                 ev == OTA_EVENT_CHECK_FAILED      ? "the update check failed"
-                 : ev == OTA_EVENT_VERIFY_FAILED   ? "the download failed verification"
-                 : ev == OTA_EVENT_DATABASE_FULL   ? "the store is full"
-                                                   : "the download failed",
+                 ev == OTA_EVENT_CHECK_FAILED    ? "the update check failed"
+                 : ev == OTA_EVENT_VERIFY_FAILED ? "the download failed verification"
+                 : ev == OTA_EVENT_DATABASE_FULL ? "the store is full"
+                                                 : "the download failed",
                  ota_err_name(data->reason), ota_err_describe(data->reason));
         break;
     default:
@@ -184,8 +184,9 @@ simcmd_app_end_t simcmd_app_start(simcmd_app_t *app, const ota_boot_result_t *re
         return fail(app, "bringing the database and the boot control record into line failed", err);
     }
     if (!had_golden && store->stat(store->ctx, OTA_GOLDEN_NAME, &size) == OTA_OK) {
-        simcmd_say(app->out, "app v%u: first start after the factory programmer: golden copy of v%u kept in the store (%s)",
-                   v, v, OTA_GOLDEN_NAME);
+        simcmd_say(app->out,
+                   "app v%u: first start after the factory programmer: golden copy of v%u kept in the store (%s)", v, v,
+                   OTA_GOLDEN_NAME);
     }
     return SIMCMD_APP_MET;
 }

@@ -177,8 +177,9 @@ int simcmd_config_set(simcmd_config_t *c, const char *key, const char *v, const 
          * forever on a dead link is not one to simulate by accident. */
         *why = "milliseconds, 1 .. 86400000";
         err = parse_num(v, 1, 86400000u, &n);
-        *(key[0] == 'c' ? &c->connect_timeout_ms : key[0] == 'i' ? &c->idle_timeout_ms : &c->rate_window_ms) =
-            (uint32_t)n;
+        *(key[0] == 'c'   ? &c->connect_timeout_ms
+          : key[0] == 'i' ? &c->idle_timeout_ms
+                          : &c->rate_window_ms) = (uint32_t)n;
     } else if (strcmp(key, "min_rate") == 0) {
         *why = "bytes a second, 0 (no minimum) .. 2^32-1";
         err = parse_num(v, 0, UINT32_MAX, &n);
@@ -255,8 +256,8 @@ int simcmd_config_check(const simcmd_config_t *c, const char **why)
 
 bool simcmd_config_key_fixed(const char *key)
 {
-    static const char *const fixed[] = { "profile", "nvm_size", "sector_size", "write_unit", "bootctl_offset",
-                                         "app_offset" };
+    static const char *const fixed[] = { "profile",    "nvm_size",       "sector_size",
+                                         "write_unit", "bootctl_offset", "app_offset" };
     for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++) {
         if (strcmp(key, fixed[i]) == 0) {
             return true;
@@ -454,8 +455,9 @@ int simcmd_last_run_save(const char *dev, const simcmd_last_run_t *r)
     fprintf(mem, "ops=%" PRIu64 "\nresult=%s\nuntil=%s\nreason=%s\ncut_after=%" PRIu64 "\ncut_mode=%s\n", r->ops,
             r->result, r->until, r->reason, r->cut_after, r->cut_mode);
     fprintf(mem, "boots=%u\nresets=%u\nversion=%" PRIu32 "\n", r->boots, r->resets, r->version);
-    fprintf(mem, "flash_erases=%" PRIu64 "\nflash_programs=%" PRIu64 "\nflash_bytes_programmed=%" PRIu64
-                 "\nflash_violations=%" PRIu64 "\n",
+    fprintf(mem,
+            "flash_erases=%" PRIu64 "\nflash_programs=%" PRIu64 "\nflash_bytes_programmed=%" PRIu64
+            "\nflash_violations=%" PRIu64 "\n",
             r->flash.erases, r->flash.programs, r->flash.bytes_programmed, r->flash.violations);
     fprintf(mem, "store_mutating_ops=%" PRIu64 "\nstore_bytes_written=%" PRIu64 "\nstore_bytes_read=%" PRIu64 "\n",
             r->store.mutating_ops, r->store.bytes_written, r->store.bytes_read);

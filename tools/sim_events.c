@@ -143,12 +143,14 @@ static void manifest_refusal(const simcmd_printer_t *p, int reason, char *out, s
     }
     switch (reason) {
     case OTA_ERR_SIGNATURE:
-        snprintf(out, cap, "its .sig does not verify over the manifest as served (changed after signing, "
-                           "another manifest's .sig, or not a signature file)");
+        snprintf(out, cap,
+                 "its .sig does not verify over the manifest as served (changed after signing, "
+                 "another manifest's .sig, or not a signature file)");
         break;
     case OTA_ERR_UNSIGNED:
-        snprintf(out, cap, "no .sig beside the manifest, or no entry with a Signature: this device takes "
-                           "signed updates only");
+        snprintf(out, cap,
+                 "no .sig beside the manifest, or no entry with a Signature: this device takes "
+                 "signed updates only");
         break;
     case OTA_ERR_KEY_UNKNOWN:
         snprintf(out, cap, "its .sig names a key this device does not trust (it trusts %s)", ids);
@@ -206,7 +208,7 @@ void simcmd_print_event(simcmd_printer_t *p, ota_service_event_t ev, const ota_s
             simcmd_say(p, "check: manifest unchanged since the last check (HTTP 304): no update (running v%u)", run);
         } else if (d->reason == OTA_ERR_STATE && v != 0) {
             simcmd_say(p, "check: v%u on offer failed here before (row F0): not downloaded again (running v%u)", v,
-                    run);
+                       run);
         } else if (d->reason != OTA_OK) {
             simcmd_say(p, "check: no update (running v%u; an entry was rejected: %s (%s))", run,
                        ota_err_name(d->reason), ota_err_describe(d->reason));
@@ -323,8 +325,8 @@ void simcmd_print_event(simcmd_printer_t *p, ota_service_event_t ev, const ota_s
         simcmd_say(p, "verify v%u (rebuilt): FAILED: %s (%s)", v, ota_err_name(d->reason), ota_err_describe(d->reason));
         break;
     case OTA_EVENT_PATCH_FALLBACK:
-        simcmd_say(p, "patch v%u: not usable (%s: %s): downloading the full image instead", v,
-                   ota_err_name(d->reason), ota_err_describe(d->reason));
+        simcmd_say(p, "patch v%u: not usable (%s: %s): downloading the full image instead", v, ota_err_name(d->reason),
+                   ota_err_describe(d->reason));
         break;
     }
 }

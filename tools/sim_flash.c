@@ -22,40 +22,39 @@
 
 static void flash_usage(FILE *out)
 {
-    fprintf(out,
-            "usage: sysota sim flash DEV FACTORY.hex|FACTORY.bin [--version N]\n"
-            "                            [--sign-key KEY.pem | --signature FILE.sig64 | --unsigned-factory]\n"
-            "\n"
-            "Program a factory image as an external programmer would: the image into the\n"
-            "application region, a factory boot control record (F8) into the boot control\n"
-            "sector; the external store is emptied (a new board).\n"
-            "\n"
-            "A .hex file is read at the device's HEX addresses (hex_base + offset): bytes in\n"
-            "the application region are programmed; bytes outside internal flash (a merged\n"
-            "bootloader in boot flash) or below the application region outside the boot\n"
-            "control sector (the part's bootloader) are reported and left out, since the\n"
-            "simulator runs sysota's bootloader itself. In the boot control sector only the\n"
-            "page an application built for Microchip's OTA service carries is accepted: its\n"
-            "FIRMWARE_IMAGE_HEADER v1 gives the version, and the page is not programmed (the\n"
-            "programmer writes sysota's own record there). Any other data there is refused.\n"
-            "Any other file is a raw image of the application region.\n"
-            "\n"
-            "  --version N   the image's version; needed unless the HEX file's boot control\n"
-            "                page or a `sysota sim mkimage` header carries it, and refused\n"
-            "                when it disagrees with either\n"
-            "\n"
-            "A device with keys (`sim init --pubkey`) takes a factory image only when one of\n"
-            "its keys signed it: ECDSA P-256 over the SHA-256 of the bytes programmed (the\n"
-            "application region's), as `manifest add --sign-image` signs an update. The\n"
-            "signature is kept in the store as v<version>.sig, beside the golden copy.\n"
-            "  --sign-key KEY.pem         sign it here with the release key\n"
-            "  --signature FILE.sig64     its signature, 64 bytes r||s (an entry's base64\n"
-            "                             Signature, decoded)\n"
-            "  --unsigned-factory         program it unsigned all the same: the bootloader\n"
-            "                             trusts the factory (golden) image by the digest the\n"
-            "                             programmer writes into the boot control record, so it\n"
-            "                             boots and stays the last resort; what comes over the\n"
-            "                             air must still be signed\n");
+    fprintf(out, "usage: sysota sim flash DEV FACTORY.hex|FACTORY.bin [--version N]\n"
+                 "                            [--sign-key KEY.pem | --signature FILE.sig64 | --unsigned-factory]\n"
+                 "\n"
+                 "Program a factory image as an external programmer would: the image into the\n"
+                 "application region, a factory boot control record (F8) into the boot control\n"
+                 "sector; the external store is emptied (a new board).\n"
+                 "\n"
+                 "A .hex file is read at the device's HEX addresses (hex_base + offset): bytes in\n"
+                 "the application region are programmed; bytes outside internal flash (a merged\n"
+                 "bootloader in boot flash) or below the application region outside the boot\n"
+                 "control sector (the part's bootloader) are reported and left out, since the\n"
+                 "simulator runs sysota's bootloader itself. In the boot control sector only the\n"
+                 "page an application built for Microchip's OTA service carries is accepted: its\n"
+                 "FIRMWARE_IMAGE_HEADER v1 gives the version, and the page is not programmed (the\n"
+                 "programmer writes sysota's own record there). Any other data there is refused.\n"
+                 "Any other file is a raw image of the application region.\n"
+                 "\n"
+                 "  --version N   the image's version; needed unless the HEX file's boot control\n"
+                 "                page or a `sysota sim mkimage` header carries it, and refused\n"
+                 "                when it disagrees with either\n"
+                 "\n"
+                 "A device with keys (`sim init --pubkey`) takes a factory image only when one of\n"
+                 "its keys signed it: ECDSA P-256 over the SHA-256 of the bytes programmed (the\n"
+                 "application region's), as `manifest add --sign-image` signs an update. The\n"
+                 "signature is kept in the store as v<version>.sig, beside the golden copy.\n"
+                 "  --sign-key KEY.pem         sign it here with the release key\n"
+                 "  --signature FILE.sig64     its signature, 64 bytes r||s (an entry's base64\n"
+                 "                             Signature, decoded)\n"
+                 "  --unsigned-factory         program it unsigned all the same: the bootloader\n"
+                 "                             trusts the factory (golden) image by the digest the\n"
+                 "                             programmer writes into the boot control record, so it\n"
+                 "                             boots and stays the last resort; what comes over the\n"
+                 "                             air must still be signed\n");
 }
 
 static bool has_hex_suffix(const char *path)
@@ -94,9 +93,9 @@ static int report_below_app(void *arg, uint32_t lo, uint64_t end)
 
 /* What a HEX file holds for the device. */
 typedef struct hex_image {
-    uint8_t *img;      /* the application region's bytes, first address to last byte present */
+    uint8_t *img; /* the application region's bytes, first address to last byte present */
     uint32_t len;
-    bool have_page;    /* the boot control sector held the original's header page */
+    bool have_page; /* the boot control sector held the original's header page */
     simcmd_fwhdr_t page;
 } hex_image_t;
 
@@ -128,10 +127,11 @@ static int read_boot_page(const char *path, const tool_memmap_t *map, const simc
     }
     int err = OTA_ERR_RANGE;
     if (tool_memmap_last_in(map, (uint32_t)area, lo, &last) == OTA_OK) {
-        snprintf(why, sizeof why, "the original's header page is the first %u bytes of the sector below the application",
+        snprintf(why, sizeof why,
+                 "the original's header page is the first %u bytes of the sector below the application",
                  SIMCMD_FWHDR_PAGE_SIZE);
-    } else if (tool_memmap_last_in(map, (uint32_t)lo, end, &last) != OTA_OK || d->cfg.sector_size < SIMCMD_FWHDR_PAGE_SIZE ||
-               last > lo + SIMCMD_FWHDR_PAGE_SIZE) {
+    } else if (tool_memmap_last_in(map, (uint32_t)lo, end, &last) != OTA_OK ||
+               d->cfg.sector_size < SIMCMD_FWHDR_PAGE_SIZE || last > lo + SIMCMD_FWHDR_PAGE_SIZE) {
         snprintf(why, sizeof why, "the original's header page is the sector's first %u bytes", SIMCMD_FWHDR_PAGE_SIZE);
     } else if (tool_memmap_read(map, (uint32_t)lo, page, sizeof page, 0xFF) == OTA_OK &&
                simcmd_fwhdr_parse(page, &out->page, why, sizeof why) == OTA_OK) {
@@ -250,10 +250,10 @@ static int choose_version(const char *file, const hex_image_t *h, const simcmd_i
 
 /* How the factory image is signed: the options, then what they gave. */
 typedef struct factory_sig {
-    const char *sig_file;  /* --signature */
-    const char *sign_key;  /* --sign-key */
-    bool unsigned_ok;      /* --unsigned-factory */
-    bool have;             /* sig holds a signature */
+    const char *sig_file; /* --signature */
+    const char *sign_key; /* --sign-key */
+    bool unsigned_ok;     /* --unsigned-factory */
+    bool have;            /* sig holds a signature */
     uint8_t sig[OTA_SIG_LEN];
     char by[SIMCMD_KEY_ID_HEX_SIZE]; /* the trusted key it verifies under, "" when none checked */
 } factory_sig_t;
@@ -460,19 +460,18 @@ int simcmd_cmd_flash(int argc, char **argv)
         char hex[TOOL_FILEDIGEST_HEX_SIZE];
         tool_filedigest_hex(digest, hex);
         printf("%s: programmed v%u, %u bytes at 0x%08X (HEX 0x%08X), SHA-256 %.16s...\n", dev, (unsigned)version,
-               (unsigned)len, (unsigned)d.dev.boot_cfg.layout.app_addr, (unsigned)(d.cfg.hex_base + d.dev.boot_cfg.layout.app_addr),
-               hex);
+               (unsigned)len, (unsigned)d.dev.boot_cfg.layout.app_addr,
+               (unsigned)(d.cfg.hex_base + d.dev.boot_cfg.layout.app_addr), hex);
         if (h.have_page) {
             printf("  boot control page at 0x%08X: original FIRMWARE_IMAGE_HEADER v1, version %u, type %s; replaced by "
                    "a sysota record\n",
-                   (unsigned)boot_page_addr(&d), (unsigned)h.page.version,
-                   simcmd_fwhdr_type_name(h.page.type));
+                   (unsigned)boot_page_addr(&d), (unsigned)h.page.version, simcmd_fwhdr_type_name(h.page.type));
         }
         printf("  boot control record: factory image v%u (version from %s), status F8; external store blank\n",
                (unsigned)version, version_from);
         if (simcmd_image) {
-            printf("  application: %s\n", info.flags & SIMCMD_IMAGE_NO_CONFIRM ? "never confirms its first boot"
-                                                                          : "confirms its first boot");
+            printf("  application: %s\n",
+                   info.flags & SIMCMD_IMAGE_NO_CONFIRM ? "never confirms its first boot" : "confirms its first boot");
         }
         if (fs.have && fs.by[0]) {
             printf("  signature: by trusted key %s, kept in the store as %s\n", fs.by, sig_name);
@@ -482,7 +481,8 @@ int simcmd_cmd_flash(int argc, char **argv)
             printf("  unsigned factory image (--unsigned-factory): trusted by the digest in its boot control\n"
                    "  record; updates must still be signed\n");
         }
-        printf("next: sysota sim run %s  (the first start of the application keeps the golden copy in the store)\n", dev);
+        printf("next: sysota sim run %s  (the first start of the application keeps the golden copy in the store)\n",
+               dev);
     }
     free(img);
     simcmd_device_close(&d);

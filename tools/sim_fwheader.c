@@ -40,8 +40,8 @@
 
 static bool is_status(uint8_t b)
 {
-    return b == OTA_STATUS_EMPTY || b == OTA_STATUS_DOWNLOADED || b == OTA_STATUS_UNBOOTED ||
-           b == OTA_STATUS_VALID || b == OTA_STATUS_DISABLED;
+    return b == OTA_STATUS_EMPTY || b == OTA_STATUS_DOWNLOADED || b == OTA_STATUS_UNBOOTED || b == OTA_STATUS_VALID ||
+           b == OTA_STATUS_DISABLED;
 }
 
 int simcmd_fwhdr_parse(const uint8_t *page, simcmd_fwhdr_t *out, char *why, size_t cap)
@@ -59,8 +59,7 @@ int simcmd_fwhdr_parse(const uint8_t *page, simcmd_fwhdr_t *out, char *why, size
     /* 0x00 as the linker writes it, 0xFF where the HEX has no record. */
     for (uint32_t i = SIMCMD_FWHDR_SIZE; i < FWHDR_STATUS_COPY; i++) {
         if (page[i] != 0x00u && page[i] != 0xFFu) {
-            snprintf(why, cap, "byte %u is 0x%02X: past the 256-byte header the page is blank", (unsigned)i,
-                     page[i]);
+            snprintf(why, cap, "byte %u is 0x%02X: past the 256-byte header the page is blank", (unsigned)i, page[i]);
             return OTA_ERR_NOT_FOUND;
         }
     }

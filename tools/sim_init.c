@@ -58,11 +58,14 @@ static const struct {
     const char *opt;
     const char *key;
 } init_opts[] = {
-    { "--nvm-size", "nvm_size" },         { "--sector", "sector_size" },   { "--write-unit", "write_unit" },
-    { "--store-size", "store_size" },     { "--manifest", "manifest_url" }, { "--ca-file", "ca_file" },
-    { "--max-attempts", "max_attempts" }, { "--max-images", "max_images" }, { "--interval", "interval_s" },
-    { "--seed", "seed" },                 { "--hex-base", "hex_base" },     { "--bootctl-offset", "bootctl_offset" },
-    { "--app-offset", "app_offset" },     { "--hardware-id", "hardware_id" }, { "--device-id", "device_id" },
+    { "--nvm-size", "nvm_size" },         { "--sector", "sector_size" },
+    { "--write-unit", "write_unit" },     { "--store-size", "store_size" },
+    { "--manifest", "manifest_url" },     { "--ca-file", "ca_file" },
+    { "--max-attempts", "max_attempts" }, { "--max-images", "max_images" },
+    { "--interval", "interval_s" },       { "--seed", "seed" },
+    { "--hex-base", "hex_base" },         { "--bootctl-offset", "bootctl_offset" },
+    { "--app-offset", "app_offset" },     { "--hardware-id", "hardware_id" },
+    { "--device-id", "device_id" },
 };
 
 static int set_key(const char *cmd, simcmd_config_t *c, const char *key, const char *value)

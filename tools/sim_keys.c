@@ -19,8 +19,7 @@
 #include "sim.h"
 #include "sysota_cmd.h"
 
-int simcmd_key_id_hex(const ota_crypto_t *crypto, const uint8_t point[OTA_PUBKEY_LEN],
-                      char out[SIMCMD_KEY_ID_HEX_SIZE])
+int simcmd_key_id_hex(const ota_crypto_t *crypto, const uint8_t point[OTA_PUBKEY_LEN], char out[SIMCMD_KEY_ID_HEX_SIZE])
 {
     uint8_t id[OTA_KEY_ID_LEN];
     int err = ota_key_id(crypto, point, id);
@@ -100,14 +99,15 @@ int simcmd_keys_add(const char *cmd, ota_keys_t *keys, const char *path)
 
 static void keys_usage(FILE *out)
 {
-    fprintf(out, "usage: sysota sim keys DEV [--pubkey KEY.pub.pem [--pubkey KEY2.pub.pem] | --none]\n"
-                 "\n"
-                 "Without options, list the keys DEV trusts. --pubkey replaces them (ECDSA P-256\n"
-                 "public keys, PEM or DER; at most %d: the old and the new one of a rotation);\n"
-                 "--none removes them all (compatibility mode: unsigned manifests and images).\n"
-                 "A device's keys are built into its bootloader and application: this stands for\n"
-                 "a firmware carrying other keys. The boot control record (the Sequence accepted,\n"
-                 "the floor) and the store are kept.\n",
+    fprintf(out,
+            "usage: sysota sim keys DEV [--pubkey KEY.pub.pem [--pubkey KEY2.pub.pem] | --none]\n"
+            "\n"
+            "Without options, list the keys DEV trusts. --pubkey replaces them (ECDSA P-256\n"
+            "public keys, PEM or DER; at most %d: the old and the new one of a rotation);\n"
+            "--none removes them all (compatibility mode: unsigned manifests and images).\n"
+            "A device's keys are built into its bootloader and application: this stands for\n"
+            "a firmware carrying other keys. The boot control record (the Sequence accepted,\n"
+            "the floor) and the store are kept.\n",
             OTA_KEYS_MAX);
 }
 

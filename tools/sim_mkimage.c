@@ -35,7 +35,8 @@ static void mkimage_usage(FILE *out)
             "                  to merge into a factory image; the simulated device runs\n"
             "                  sysota's bootloader itself and does not program these bytes\n"
             "  -o FILE         output (written atomically)\n",
-            SIMCMD_DEFAULT_HEX_BASE + SIMCMD_DEFAULT_APP_OFFSET, SIMCMD_DEFAULT_HEX_BASE, SIMCMD_IMAGE_HEADER_SIZE, SIMCMD_BOOT_FLASH_ADDR);
+            SIMCMD_DEFAULT_HEX_BASE + SIMCMD_DEFAULT_APP_OFFSET, SIMCMD_DEFAULT_HEX_BASE, SIMCMD_IMAGE_HEADER_SIZE,
+            SIMCMD_BOOT_FLASH_ADDR);
 }
 
 static bool has_hex_suffix(const char *path)

@@ -42,40 +42,39 @@ static const char *const until_names[] = { "boot", "idle", "ready", "confirmed" 
 
 static void run_usage(FILE *out)
 {
-    fprintf(out,
-            "usage: sysota sim run DEV [--manifest URL] [--check-now] [--until EVENT] [--max-resets N]\n"
-            "                          [--retries N] [--cut-after N [--torn MODE]] [--seed S] [--timeout S]\n"
-            "                          [--trusted-time now|TIME] [-v]\n"
-            "\n"
-            "Power the device on: the bootloader runs, then the application and its OTA\n"
-            "service, following resets as the real device would, until EVENT:\n"
-            "  boot       the bootloader handed over and the application started (the\n"
-            "             database brought in line with what the bootloader did)\n"
-            "  idle       an update check finished and nothing is pending (default)\n"
-            "  ready      an update is downloaded, verified and published, before the reset\n"
-            "  confirmed  the running image is confirmed and a check after it found nothing\n"
-            "\n"
-            "  --manifest URL  poll this manifest instead of the configured one\n"
-            "  --check-now     check at once instead of at the periodic timer's first tick\n"
-            "  --max-resets N  give up after N resets (default 10)\n"
-            "  --retries N     live through N failed checks or downloads (default 0: the\n"
-            "                  first ends the run): the service tries again at its next\n"
-            "                  periodic check and resumes a download the network cut\n"
-            "  --cut-after N   cut the power after the N-th flash or store write of this run\n"
-            "                  (flash erase/program and store writes in one count); exit 3\n"
-            "  --torn MODE     what the N-th operation does: skip (not done), whole (done),\n"
-            "                  torn (partly done: the default)\n"
-            "  --seed S        seed of torn bytes and poll jitter (default: the device's)\n"
-            "  --timeout S     give up after S seconds of real time (default 60)\n"
-            "  --trusted-time now|TIME  give the device a trusted clock (a secure RTC) set at\n"
-            "                  power on to the host's clock (now) or to TIME (RFC 3339, e.g.\n"
-            "                  2030-01-01T00:00:00Z), advancing with simulated time: a signed\n"
-            "                  manifest past its Expires is then refused. Without it the device\n"
-            "                  has no trusted time and Expires is not checked\n"
-            "  -v, --verbose   also print the core's log lines\n"
-            "\n"
-            "Exit status: 0 EVENT reached, 1 not reached (the reason is printed), 2 usage,\n"
-            "3 power cut (`sysota sim status DEV` shows the state it left).\n");
+    fprintf(out, "usage: sysota sim run DEV [--manifest URL] [--check-now] [--until EVENT] [--max-resets N]\n"
+                 "                          [--retries N] [--cut-after N [--torn MODE]] [--seed S] [--timeout S]\n"
+                 "                          [--trusted-time now|TIME] [-v]\n"
+                 "\n"
+                 "Power the device on: the bootloader runs, then the application and its OTA\n"
+                 "service, following resets as the real device would, until EVENT:\n"
+                 "  boot       the bootloader handed over and the application started (the\n"
+                 "             database brought in line with what the bootloader did)\n"
+                 "  idle       an update check finished and nothing is pending (default)\n"
+                 "  ready      an update is downloaded, verified and published, before the reset\n"
+                 "  confirmed  the running image is confirmed and a check after it found nothing\n"
+                 "\n"
+                 "  --manifest URL  poll this manifest instead of the configured one\n"
+                 "  --check-now     check at once instead of at the periodic timer's first tick\n"
+                 "  --max-resets N  give up after N resets (default 10)\n"
+                 "  --retries N     live through N failed checks or downloads (default 0: the\n"
+                 "                  first ends the run): the service tries again at its next\n"
+                 "                  periodic check and resumes a download the network cut\n"
+                 "  --cut-after N   cut the power after the N-th flash or store write of this run\n"
+                 "                  (flash erase/program and store writes in one count); exit 3\n"
+                 "  --torn MODE     what the N-th operation does: skip (not done), whole (done),\n"
+                 "                  torn (partly done: the default)\n"
+                 "  --seed S        seed of torn bytes and poll jitter (default: the device's)\n"
+                 "  --timeout S     give up after S seconds of real time (default 60)\n"
+                 "  --trusted-time now|TIME  give the device a trusted clock (a secure RTC) set at\n"
+                 "                  power on to the host's clock (now) or to TIME (RFC 3339, e.g.\n"
+                 "                  2030-01-01T00:00:00Z), advancing with simulated time: a signed\n"
+                 "                  manifest past its Expires is then refused. Without it the device\n"
+                 "                  has no trusted time and Expires is not checked\n"
+                 "  -v, --verbose   also print the core's log lines\n"
+                 "\n"
+                 "Exit status: 0 EVENT reached, 1 not reached (the reason is printed), 2 usage,\n"
+                 "3 power cut (`sysota sim status DEV` shows the state it left).\n");
 }
 
 static int parse_run_opts(int argc, char **argv, run_opts_t *o)
@@ -122,8 +121,10 @@ static int parse_run_opts(int argc, char **argv, run_opts_t *o)
             if (strcmp(v, "now") == 0) {
                 o->utc_start = (uint64_t)time(NULL);
             } else if (ota_rfc3339_parse(v, strlen(v), &o->utc_start) != OTA_OK) {
-                fprintf(stderr, "sysota sim run: --trusted-time takes now or an RFC 3339 time "
-                                "(2030-01-01T00:00:00Z), not '%s'\n", v);
+                fprintf(stderr,
+                        "sysota sim run: --trusted-time takes now or an RFC 3339 time "
+                        "(2030-01-01T00:00:00Z), not '%s'\n",
+                        v);
                 return -1;
             }
         } else if (strcmp(a, "--torn") == 0) {
@@ -140,8 +141,11 @@ static int parse_run_opts(int argc, char **argv, run_opts_t *o)
             if ((v = simcmd_opt_value("run", argc, argv, &i)) == NULL) {
                 return -1;
             }
-            uint64_t *dst = a[2] == 'm' ? &o->max_resets : a[2] == 'c' ? &o->cut_after : a[2] == 's' ? &o->seed
-                            : a[2] == 'r' ? &o->retries : &o->timeout_s;
+            uint64_t *dst = a[2] == 'm'   ? &o->max_resets
+                            : a[2] == 'c' ? &o->cut_after
+                            : a[2] == 's' ? &o->seed
+                            : a[2] == 'r' ? &o->retries
+                                          : &o->timeout_s;
             uint64_t max = a[2] == 's' ? UINT64_MAX : a[2] == 't' ? 86400u : UINT32_MAX;
             if (simcmd_opt_number("run", a, v, max, dst) != OTA_OK) {
                 return -1;
@@ -178,8 +182,8 @@ static void log_line(void *arg, ota_log_level_t level, const char *msg, int32_t 
 }
 
 /* One line per decision of the bootloader. before: the record it started from. */
-static void print_boot(simcmd_printer_t *out, const simcmd_device_t *d, bool had_before, const ota_bootctl_record_t *before,
-                       const ota_boot_result_t *res)
+static void print_boot(simcmd_printer_t *out, const simcmd_device_t *d, bool had_before,
+                       const ota_bootctl_record_t *before, const ota_boot_result_t *res)
 {
     unsigned v = (unsigned)res->version;
     unsigned max = d->cfg.max_attempts;
@@ -188,10 +192,11 @@ static void print_boot(simcmd_printer_t *out, const simcmd_device_t *d, bool had
 
     if (had_before && before->status == OTA_STATUS_UNBOOTED && before->attempts >= max) {
         simcmd_say(out, "boot: v%u was not confirmed within %u boots: disabled (its table entry F0), rolling back",
-                (unsigned)before->version, max);
+                   (unsigned)before->version, max);
     }
     if (res->rejected) {
-        simcmd_say(out, "boot: %u candidate(s) passed over (failed verification or unreadable)", (unsigned)res->rejected);
+        simcmd_say(out, "boot: %u candidate(s) passed over (failed verification or unreadable)",
+                   (unsigned)res->rejected);
     }
     if (res->direct) {
         simcmd_say(out, "boot: v%u confirmed (record F8): direct jump", v);
@@ -199,9 +204,10 @@ static void print_boot(simcmd_printer_t *out, const simcmd_device_t *d, bool had
         simcmd_say(out, "boot: installed v%u (first boot, attempt 1 of %u)", v, max);
     } else if (res->installed) {
         simcmd_say(out, "boot: installed v%u (%s)", v,
-                res->type == OTA_TYPE_FACTORY ? "the factory image" : "confirmed before");
+                   res->type == OTA_TYPE_FACTORY ? "the factory image" : "confirmed before");
     } else if (res->status == OTA_STATUS_UNBOOTED) {
-        simcmd_say(out, "boot: v%u not confirmed yet: attempt %u of %u", v, have_now ? (unsigned)now.attempts : 0u, max);
+        simcmd_say(out, "boot: v%u not confirmed yet: attempt %u of %u", v, have_now ? (unsigned)now.attempts : 0u,
+                   max);
     } else {
         simcmd_say(out, "boot: program flash already holds v%u (verified): jump", v);
     }
@@ -292,7 +298,8 @@ static void run_device(const run_opts_t *o, simcmd_device_t *d, const ota_transp
         print_boot(out, d, had_before, &before, &res);
         /* --until boot: the device is up once its application has started
          * (which brings the database in line with what the bootloader did). */
-        simcmd_app_end_t end = o->until == SIMCMD_UNTIL_BOOT ? simcmd_app_start(&app, &res) : simcmd_app_run(&app, &res);
+        simcmd_app_end_t end =
+            o->until == SIMCMD_UNTIL_BOOT ? simcmd_app_start(&app, &res) : simcmd_app_run(&app, &res);
         if (end == SIMCMD_APP_CUT) {
             power_cut(r, d, out);
             break;
@@ -372,8 +379,8 @@ int simcmd_cmd_run(int argc, char **argv)
     unsigned long long ops = (unsigned long long)sim_power_ops(&d->dev.power);
     finish(&o, d, boots, resets, &r);
     if (r.exit == SYSOTA_EXIT_OK) {
-        simcmd_say(&out, "run: %s reached (%u boot%s, %u reset%s, %llu flash/store writes)", until_names[o.until], boots,
-                boots == 1 ? "" : "s", resets, resets == 1 ? "" : "s", ops);
+        simcmd_say(&out, "run: %s reached (%u boot%s, %u reset%s, %llu flash/store writes)", until_names[o.until],
+                   boots, boots == 1 ? "" : "s", resets, resets == 1 ? "" : "s", ops);
     } else if (r.exit == SYSOTA_EXIT_POWER_CUT) {
         simcmd_say(&out, "run: the device stays as the power left it; the next run boots from there");
     } else {

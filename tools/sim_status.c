@@ -132,9 +132,8 @@ static void print_json(const simcmd_device_t *d, const status_t *s)
         tool_filedigest_hex(s->rec.digest, hex);
         printf("  \"running\": {\"record\": true, \"version\": %u, \"status\": \"%02X\", \"type\": \"%s\", "
                "\"attempts\": %u, \"size\": %u, \"boot_addr\": \"0x%08X\", \"digest\": \"%s\", \"flash_ok\": %s},\n",
-               (unsigned)s->rec.version, s->rec.status, type_name(s->rec.type), s->rec.attempts,
-               (unsigned)s->rec.size, (unsigned)(d->cfg.hex_base + s->rec.boot_addr), hex,
-               s->flash_ok ? "true" : "false");
+               (unsigned)s->rec.version, s->rec.status, type_name(s->rec.type), s->rec.attempts, (unsigned)s->rec.size,
+               (unsigned)(d->cfg.hex_base + s->rec.boot_addr), hex, s->flash_ok ? "true" : "false");
         printf("  \"golden\": {\"version\": %u},\n", (unsigned)s->rec.golden_version);
         printf("  \"table\": [");
         for (unsigned i = 0; i < s->rec.table_count; i++) {
@@ -259,7 +258,8 @@ static void print_text(const simcmd_device_t *d, const status_t *s)
             const ota_boot_entry_t *e = &s->rec.table[i];
             printf("  v%-4u %02X %-10s %s, %u bytes%s\n", (unsigned)e->version, e->status,
                    simcmd_status_name(e->status), e->name, (unsigned)e->size,
-                   (e->flags & OTA_BOOT_ENTRY_AHEAD) ? " (decided at boot; the database follows at the next start)" : "");
+                   (e->flags & OTA_BOOT_ENTRY_AHEAD) ? " (decided at boot; the database follows at the next start)"
+                                                     : "");
         }
     } else {
         printf("running: no boot control record (%s): %s\n", ota_err_name(s->rec_err),

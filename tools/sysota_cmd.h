@@ -26,9 +26,9 @@ int sysota_cmd_delta(int argc, char **argv);
 #include "ota_delta.h"
 
 /* Why neither makes a JojoDiff patch, and where to get one. */
-#define SYSOTA_NO_JOJO_ENCODER                                                                                         \
-    "no JojoDiff encoder is packaged (Debian has none); make the patch with JojoDiff's own jdiff 0.8.5\n"             \
-    "  (jojodiff.sourceforge.net): jdiff -j OLD NEW PATCH\n"                                                         \
+#define SYSOTA_NO_JOJO_ENCODER                                                                            \
+    "no JojoDiff encoder is packaged (Debian has none); make the patch with JojoDiff's own jdiff 0.8.5\n" \
+    "  (jojodiff.sourceforge.net): jdiff -j OLD NEW PATCH\n"                                              \
     "  and check it with `sysota delta apply OLD PATCH -o NEW.check` (devices apply both formats)"
 
 /* "vcdiff" or "jojodiff". */

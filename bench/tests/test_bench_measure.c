@@ -72,8 +72,8 @@ static void test_a_count_is_the_named_functions_work_and_the_same_every_run(void
         skip(); /* valgrind is the benchmark's package, not the tests' */
     }
     uint64_t small1 = 0, small2 = 0, large = 0, none = 0;
-    char *run_small[] = {self, "--work", "1000", NULL};
-    char *run_large[] = {self, "--work", "2000", NULL};
+    char *run_small[] = { self, "--work", "1000", NULL };
+    char *run_large[] = { self, "--work", "2000", NULL };
     assert_int_equal(bench_callgrind_count(run_small, "measured_work", "/tmp", &small1), OTA_OK);
     assert_int_equal(bench_callgrind_count(run_small, "measured_work", "/tmp", &small2), OTA_OK);
     assert_int_equal(bench_callgrind_count(run_large, "measured_work", "/tmp", &large), OTA_OK);
@@ -83,7 +83,7 @@ static void test_a_count_is_the_named_functions_work_and_the_same_every_run(void
     assert_true(large > small1 + 900u && large < 2u * small1 + 100u);
     /* A name that never runs counts nothing, which is an error, not a zero figure. */
     assert_int_equal(bench_callgrind_count(run_small, "no_such_function_here", "/tmp", &none), OTA_ERR_NOT_FOUND);
-    char *failing[] = {self, "--fail", NULL};
+    char *failing[] = { self, "--fail", NULL };
     assert_int_equal(bench_callgrind_count(failing, "measured_work", "/tmp", &none), OTA_ERR_IO);
 }
 

@@ -24,7 +24,7 @@ static ota_flash_t flash;
 static int setup(void **state)
 {
     (void)state;
-    sim_nor_config_t c = {.size = 4 * SECTOR, .sector_size = SECTOR, .write_unit = 16, .strict = true};
+    sim_nor_config_t c = { .size = 4 * SECTOR, .sector_size = SECTOR, .write_unit = 16, .strict = true };
     if (sim_nor_open(&sim, &c) != OTA_OK) {
         return -1;
     }
@@ -144,7 +144,7 @@ static void test_store_reads_are_split_between_the_database_and_the_images(void 
     assert_non_null(mkdtemp(dir));
     posix_store_dir_t sd;
     ota_store_t inner;
-    posix_store_dir_config_t c = {.dir = dir};
+    posix_store_dir_config_t c = { .dir = dir };
     assert_int_equal(posix_store_dir_open(&sd, &c), OTA_OK);
     assert_int_equal(posix_store_dir_port(&sd, &inner), OTA_OK);
     bench_store_t bs;
@@ -178,8 +178,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_operations_are_counted_on_the_side_of_the_region_they_start_in, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_the_wrapper_keeps_the_geometry_and_passes_errors_through, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_the_wrapper_keeps_the_geometry_and_passes_errors_through, setup, teardown),
         cmocka_unit_test(test_crypto_wrapper_counts_hashed_bytes_and_keeps_the_digest),
         cmocka_unit_test(test_store_reads_are_split_between_the_database_and_the_images),
     };

@@ -109,7 +109,7 @@ static void test_the_newest_connection_is_counted_on_its_own_too(void **state)
     int port, c1, s1, c2, s2;
     int server = listen_any(&port);
     bench_relay_t r;
-    uint8_t buf[64] = {0};
+    uint8_t buf[64] = { 0 };
     uint64_t sent, received;
     assert_int_equal(bench_relay_start(&r, port), OTA_OK);
     connect_through(&r, server, &c1, &s1);
@@ -142,7 +142,7 @@ static void test_drop_closes_every_relayed_connection(void **state)
     int port, c, s;
     int server = listen_any(&port);
     bench_relay_t r;
-    uint8_t buf[8] = {0};
+    uint8_t buf[8] = { 0 };
     assert_int_equal(bench_relay_start(&r, port), OTA_OK);
     connect_through(&r, server, &c, &s);
     assert_int_equal(write(c, buf, 3), 3);

@@ -16,18 +16,18 @@
 static void test_median_of_an_odd_count_is_the_middle_value_whatever_the_order(void **state)
 {
     (void)state;
-    double v[5] = {9.0, 1.0, 5.0, 7.0, 3.0};
+    double v[5] = { 9.0, 1.0, 5.0, 7.0, 3.0 };
     assert_true(bench_median(v, 5) == 5.0);
-    double w[3] = {0.30, 0.10, 0.20};
+    double w[3] = { 0.30, 0.10, 0.20 };
     assert_true(bench_median(w, 3) == 0.20);
 }
 
 static void test_median_of_an_even_count_is_the_mean_of_the_two_middle_values(void **state)
 {
     (void)state;
-    double v[4] = {4.0, 1.0, 3.0, 2.0};
+    double v[4] = { 4.0, 1.0, 3.0, 2.0 };
     assert_true(bench_median(v, 4) == 2.5);
-    double one[1] = {7.5};
+    double one[1] = { 7.5 };
     assert_true(bench_median(one, 1) == 7.5);
     assert_true(bench_median(NULL, 0) == 0.0);
 }
@@ -61,7 +61,7 @@ static void test_figures_reach_the_results_file_as_key_and_exact_value(void **st
 static void test_the_common_options_are_taken_and_any_other_is_left(void **state)
 {
     (void)state;
-    char *argv[] = {"bench", "--results", "r.txt", "--runs", "3", "--tmpdir", "/t", "--results", NULL};
+    char *argv[] = { "bench", "--results", "r.txt", "--runs", "3", "--tmpdir", "/t", "--results", NULL };
     int argc = 8;
     bench_opts_t o;
     bench_opts_init(&o);

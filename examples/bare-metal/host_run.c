@@ -79,8 +79,8 @@ int main(void)
         if (board_host_halted()) {
             return 1;
         }
-        if (!board_host_was_reset() && ota_app_running(&example_boot_config, &rec) == OTA_OK &&
-            rec.version == 2u && rec.status == OTA_STATUS_VALID) {
+        if (!board_host_was_reset() && ota_app_running(&example_boot_config, &rec) == OTA_OK && rec.version == 2u &&
+            rec.status == OTA_STATUS_VALID) {
             printf("example: version 2 installed and confirmed after %d power-ons\n", n);
             return 0;
         }

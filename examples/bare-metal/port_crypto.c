@@ -12,8 +12,8 @@
 
 typedef struct sha256_ctx {
     uint32_t h[8];
-    uint64_t bits;   /* message length so far, in bits */
-    uint32_t fill;   /* bytes waiting in block */
+    uint64_t bits; /* message length so far, in bits */
+    uint32_t fill; /* bytes waiting in block */
     uint8_t block[64];
 } sha256_ctx_t;
 
@@ -51,8 +51,8 @@ static void sha256_block(sha256_ctx_t *c, const uint8_t *p)
     }
     memcpy(v, c->h, sizeof v);
     for (unsigned i = 0; i < 64u; i++) {
-        uint32_t t1 = v[7] + (ror(v[4], 6) ^ ror(v[4], 11) ^ ror(v[4], 25)) + ((v[4] & v[5]) ^ (~v[4] & v[6])) +
-                      k256[i] + w[i];
+        uint32_t t1 =
+            v[7] + (ror(v[4], 6) ^ ror(v[4], 11) ^ ror(v[4], 25)) + ((v[4] & v[5]) ^ (~v[4] & v[6])) + k256[i] + w[i];
         uint32_t t2 = (ror(v[0], 2) ^ ror(v[0], 13) ^ ror(v[0], 22)) + ((v[0] & v[1]) ^ (v[0] & v[2]) ^ (v[1] & v[2]));
         memmove(v + 1, v, 7u * sizeof v[0]);
         v[4] += t1;

@@ -26,8 +26,10 @@
 #define EXAMPLE_APP_SIZE (EXAMPLE_FLASH_SIZE - EXAMPLE_APP_ADDR)
 
 /** The memory map, shared by the bootloader's and the service's configuration. */
-#define EXAMPLE_LAYOUT                                                                        \
-    { .bootctl_addr = EXAMPLE_BOOTCTL_ADDR, .app_addr = EXAMPLE_APP_ADDR, .app_size = EXAMPLE_APP_SIZE }
+#define EXAMPLE_LAYOUT                                                                                   \
+    {                                                                                                    \
+        .bootctl_addr = EXAMPLE_BOOTCTL_ADDR, .app_addr = EXAMPLE_APP_ADDR, .app_size = EXAMPLE_APP_SIZE \
+    }
 
 extern const ota_flash_t port_flash;         /* port_flash.c */
 extern const ota_store_t port_store;         /* port_store.c */

@@ -31,10 +31,11 @@ typedef struct ota_boot_config {
     const ota_store_t *store;   /**< external store: images and the database (the bootloader only reads images) */
     const ota_crypto_t *crypto; /**< SHA-256 */
     const ota_system_t *sys;    /**< log (may be NULL) */
-    const ota_keys_t *keys;     /**< trusted keys: a stored image is installed only with a valid signature; NULL or none: not checked */
-    ota_layout_t layout;        /**< the boot control area and the application region */
-    uint8_t max_attempts;       /**< boots of an unconfirmed image before rollback; 0: OTA_BOOT_MAX_ATTEMPTS */
-    bool verify_on_jump;        /**< also hash program flash on the direct-jump path */
+    const ota_keys_t
+        *keys; /**< trusted keys: a stored image is installed only with a valid signature; NULL or none: not checked */
+    ota_layout_t layout;  /**< the boot control area and the application region */
+    uint8_t max_attempts; /**< boots of an unconfirmed image before rollback; 0: OTA_BOOT_MAX_ATTEMPTS */
+    bool verify_on_jump;  /**< also hash program flash on the direct-jump path */
 } ota_boot_config_t;
 
 /** What the bootloader decided. */
@@ -52,7 +53,7 @@ typedef struct ota_boot_result {
 typedef struct ota_boot {
     ota_boot_config_t cfg;
     ota_bootctl_t bootctl;
-    uint8_t buf[OTA_BOOT_BUF_SIZE];  /**< copy buffer */
+    uint8_t buf[OTA_BOOT_BUF_SIZE]; /**< copy buffer */
 } ota_boot_t;
 
 /**

@@ -91,8 +91,8 @@ typedef struct ota_flash {
 /* ------------------------------------------------------------------------ */
 
 /** Open flags for ota_store_t.open. Exactly one of READ, WRITE, APPEND. */
-#define OTA_STORE_READ   0x1u /**< open an existing file for reading from its start */
-#define OTA_STORE_WRITE  0x2u /**< create, or truncate, a file for writing */
+#define OTA_STORE_READ 0x1u   /**< open an existing file for reading from its start */
+#define OTA_STORE_WRITE 0x2u  /**< create, or truncate, a file for writing */
 #define OTA_STORE_APPEND 0x4u /**< open an existing file (or create it) to write at its end */
 
 /** Longest file name the core ever passes, without the terminating NUL. */
@@ -160,8 +160,8 @@ typedef struct ota_store {
 
 /** Options of one GET. Zero-initialise, then set what you need. */
 typedef struct ota_http_options {
-    uint32_t range_start;      /**< > 0: send "Range: bytes=<range_start>-" */
-    const char *const *headers;/**< NULL-terminated list of extra "Name: value" lines, or NULL */
+    uint32_t range_start;       /**< > 0: send "Range: bytes=<range_start>-" */
+    const char *const *headers; /**< NULL-terminated list of extra "Name: value" lines, or NULL */
     /**
      * What the server's certificate must chain to, for https: an opaque
      * reference the port interprets (a CA bundle's path on a host, a
@@ -169,7 +169,7 @@ typedef struct ota_http_options {
      * default trust anchors.
      */
     const void *trust_anchor;
-    bool insecure;             /**< true: skip TLS peer verification (tests only) */
+    bool insecure; /**< true: skip TLS peer verification (tests only) */
     /**
      * Redirects (301, 302, 303, 307, 308 with a Location) to follow before the
      * final response; 0: none, the 3xx itself is the response. A port never
@@ -180,7 +180,7 @@ typedef struct ota_http_options {
      */
     uint8_t max_redirects;
     uint32_t connect_timeout_ms; /**< 0: port default */
-    uint32_t idle_timeout_ms;  /**< abort when no byte arrives for this long; 0: port default */
+    uint32_t idle_timeout_ms;    /**< abort when no byte arrives for this long; 0: port default */
     /*
      * Conditional requests. Each value is a validator exactly as a server
      * sent it in an earlier response (ETag with its quotes and any "W/",
@@ -195,11 +195,11 @@ typedef struct ota_http_options {
 } ota_http_options_t;
 
 /** Bits of ota_http_response_t.truncated, one per header field. */
-#define OTA_HTTP_HDR_ETAG          0x01u
+#define OTA_HTTP_HDR_ETAG 0x01u
 #define OTA_HTTP_HDR_LAST_MODIFIED 0x02u
-#define OTA_HTTP_HDR_RETRY_AFTER   0x04u
+#define OTA_HTTP_HDR_RETRY_AFTER 0x04u
 #define OTA_HTTP_HDR_CONTENT_RANGE 0x08u
-#define OTA_HTTP_HDR_FINAL_URL     0x10u
+#define OTA_HTTP_HDR_FINAL_URL 0x10u
 
 /**
  * What the server said, once its headers have arrived. The core zeroes the
@@ -213,8 +213,8 @@ typedef struct ota_http_options {
  * truncated. A header sent twice: the last one counts.
  */
 typedef struct ota_http_response {
-    int status;                /**< HTTP status code, e.g. 200, 206, 304, 404 */
-    int64_t content_length;    /**< body length announced by the server, -1 if unknown */
+    int status;             /**< HTTP status code, e.g. 200, 206, 304, 404 */
+    int64_t content_length; /**< body length announced by the server, -1 if unknown */
     /** "ETag" (the port fills it for every status, 304 included) */
     char etag[OTA_HTTP_VALIDATOR_MAX + 1];
     /** "Last-Modified" */
@@ -225,7 +225,7 @@ typedef struct ota_http_response {
     char content_range[OTA_HTTP_CONTENT_RANGE_MAX + 1];
     /** The URL the final response came from (the request's own without redirects); "" if unknown */
     char final_url[OTA_HTTP_URL_MAX + 1];
-    uint8_t truncated;         /**< OTA_HTTP_HDR_* of the headers that came but did not fit */
+    uint8_t truncated; /**< OTA_HTTP_HDR_* of the headers that came but did not fit */
 } ota_http_response_t;
 
 typedef struct ota_transport {
@@ -294,12 +294,7 @@ typedef struct ota_crypto {
 /* System: clock, randomness, reset, network state, log.                    */
 /* ------------------------------------------------------------------------ */
 
-typedef enum ota_log_level {
-    OTA_LOG_ERROR = 0,
-    OTA_LOG_WARN = 1,
-    OTA_LOG_INFO = 2,
-    OTA_LOG_DEBUG = 3
-} ota_log_level_t;
+typedef enum ota_log_level { OTA_LOG_ERROR = 0, OTA_LOG_WARN = 1, OTA_LOG_INFO = 2, OTA_LOG_DEBUG = 3 } ota_log_level_t;
 
 typedef struct ota_system {
     void *ctx;

@@ -22,8 +22,8 @@
 extern "C" {
 #endif
 
-#define OTA_KEY_ID_LEN 8  /**< first bytes of the SHA-256 of the public key (OTA_PUBKEY_LEN bytes) */
-#define OTA_KEYS_MAX 2    /**< keys trusted at once (the old and the new during a rotation) */
+#define OTA_KEY_ID_LEN 8 /**< first bytes of the SHA-256 of the public key (OTA_PUBKEY_LEN bytes) */
+#define OTA_KEYS_MAX 2   /**< keys trusted at once (the old and the new during a rotation) */
 
 /** The keys a device trusts. count 0: no key, the compatibility mode. */
 typedef struct ota_keys {

@@ -56,13 +56,13 @@ typedef enum ota_service_event {
      * check are DOWNLOAD_* and VERIFY_* events with data.patch set. */
     OTA_EVENT_PATCH_BASE_NOT_FOUND, /**< the entry has Patch records, but the device holds none of their bases:
                                          the full image follows */
-    OTA_EVENT_PATCH_START,        /**< the image is rebuilt from the base and the patch (total: the image's Size) */
-    OTA_EVENT_PATCH_PROGRESS,     /**< bytes of the image rebuilt so far (done) */
-    OTA_EVENT_PATCH_COMPLETED,    /**< the whole patch applied (done: the image's bytes) */
-    OTA_EVENT_PATCH_VERIFY_START, /**< the rebuilt image's SHA-256 (TargetDigest) and signature are checked */
+    OTA_EVENT_PATCH_START,          /**< the image is rebuilt from the base and the patch (total: the image's Size) */
+    OTA_EVENT_PATCH_PROGRESS,       /**< bytes of the image rebuilt so far (done) */
+    OTA_EVENT_PATCH_COMPLETED,      /**< the whole patch applied (done: the image's bytes) */
+    OTA_EVENT_PATCH_VERIFY_START,   /**< the rebuilt image's SHA-256 (TargetDigest) and signature are checked */
     OTA_EVENT_PATCH_VERIFY_SUCCESS,
     OTA_EVENT_PATCH_VERIFY_FAILED, /**< (reason); a PATCH_FALLBACK follows */
-    OTA_EVENT_PATCH_FALLBACK      /**< the patch failed (reason: why): the full image is downloaded instead */
+    OTA_EVENT_PATCH_FALLBACK       /**< the patch failed (reason: why): the full image is downloaded instead */
 } ota_service_event_t;
 
 /** ota_service_event_data_t.next_check_ms when the service checks only when asked (periodic off). */
@@ -105,32 +105,32 @@ typedef struct ota_service_ports {
  * it, but the strings and buffers it points to must outlive the service.
  */
 typedef struct ota_service_config {
-    const char *manifest_url;     /**< http(s)://... of the JSON manifest */
-    ota_layout_t layout;          /**< internal flash: the boot control area and the application region
+    const char *manifest_url; /**< http(s)://... of the JSON manifest */
+    ota_layout_t layout;      /**< internal flash: the boot control area and the application region
                                        (an image larger than layout.app_size is refused before it is stored) */
-    uint32_t running_version;     /**< used only when the boot control record cannot be read */
+    uint32_t running_version; /**< used only when the boot control record cannot be read */
 
-    bool periodic;                /**< check every interval_ms (plus jitter) */
-    uint32_t interval_ms;         /**< 1 .. 2^31-1 when periodic */
-    uint32_t jitter_ms;           /**< next check at interval +- jitter (clamped to interval/2) */
-    uint32_t first_check_ms;      /**< first periodic check this long after the network comes up */
-    bool auto_update;             /**< download as soon as found; false: wait for download_now() */
-    bool auto_reset;              /**< reset once the update is ready; false: wait for reset_now() */
-    bool auto_confirm;            /**< confirm a first-boot (0xFC) image at init */
-    bool resume;                  /**< keep a partial download and continue it with a Range request
+    bool periodic;             /**< check every interval_ms (plus jitter) */
+    uint32_t interval_ms;      /**< 1 .. 2^31-1 when periodic */
+    uint32_t jitter_ms;        /**< next check at interval +- jitter (clamped to interval/2) */
+    uint32_t first_check_ms;   /**< first periodic check this long after the network comes up */
+    bool auto_update;          /**< download as soon as found; false: wait for download_now() */
+    bool auto_reset;           /**< reset once the update is ready; false: wait for reset_now() */
+    bool auto_confirm;         /**< confirm a first-boot (0xFC) image at init */
+    bool resume;               /**< keep a partial download and continue it with a Range request
                                        (and If-Range, so that a file changed meanwhile starts over) */
-    uint32_t sync_interval;       /**< bytes: the download is made durable (store sync) at least this often,
+    uint32_t sync_interval;    /**< bytes: the download is made durable (store sync) at least this often,
                                        so a power cut costs at most this much again (default 64 KiB);
                                        0: only when it fails or ends */
-    uint16_t full_check_every;    /**< the manifest is fetched in full at least every this many checks
+    uint16_t full_check_every; /**< the manifest is fetched in full at least every this many checks
                                        (default 24); between, a check sends the validator of the last
                                        manifest processed and a 304 ends it. 1: every check in full
                                        (no conditional polls), 0: never forced */
-    uint32_t backoff_base_ms;     /**< after a failed check or download the next periodic check comes
+    uint32_t backoff_base_ms;  /**< after a failed check or download the next periodic check comes
                                        after a random wait in [0, base * 2^(failures-1)] (default 60 s);
                                        0: failures keep the regular interval */
-    uint32_t backoff_max_ms;      /**< the backoff's ceiling, and of a server's Retry-After (default 6 h) */
-    uint8_t max_images;           /**< database rows kept, golden included (2 .. OTA_DB_MAX_ROWS) */
+    uint32_t backoff_max_ms;   /**< the backoff's ceiling, and of a server's Retry-After (default 6 h) */
+    uint8_t max_images;        /**< database rows kept, golden included (2 .. OTA_DB_MAX_ROWS) */
 
     const ota_keys_t *keys;       /**< the keys the device trusts; NULL or none: unsigned updates (compatibility) */
     const char *hardware_id;      /**< this hardware's id: a manifest for another is refused; NULL: any */
@@ -148,13 +148,13 @@ typedef struct ota_service_config {
     uint32_t download_timeout_ms; /**< whole image download; 0: derived (rate window + image length at
                                        min_rate; the length announced, else app_size; none if both unknown) */
 
-    uint8_t *buf;                 /**< download chunk buffer (host: 64 KiB, MCU: 512 B); >= 64 bytes. While a
+    uint8_t *buf; /**< download chunk buffer (host: 64 KiB, MCU: 512 B); >= 64 bytes. While a
                                        delta patch is applied it holds the decoder's state (about 1.8 KB) and
                                        its work buffer (the rest, up to OTA_DELTA_WORK_MAX): with fewer than
                                        the state + 64 bytes, every update is a full image */
     uint32_t buf_size;
-    char *manifest_buf;           /**< manifest buffer; NULL: share buf (parsed before any download) */
-    uint32_t manifest_max;        /**< limit (<= OTA_MANIFEST_MAX_SIZE); a larger body fails OTA_ERR_TOO_LARGE */
+    char *manifest_buf;    /**< manifest buffer; NULL: share buf (parsed before any download) */
+    uint32_t manifest_max; /**< limit (<= OTA_MANIFEST_MAX_SIZE); a larger body fails OTA_ERR_TOO_LARGE */
 
     ota_service_event_cb on_event; /**< may be NULL */
     void *event_arg;
@@ -162,14 +162,14 @@ typedef struct ota_service_config {
 
 /** What the service is doing, for ota_service_state(). */
 typedef enum ota_service_state {
-    OTA_SERVICE_IDLE = 0,     /**< waiting for a trigger */
-    OTA_SERVICE_CHECKING,     /**< fetching and applying the manifest */
-    OTA_SERVICE_AVAILABLE,    /**< an update waits for ota_service_download_now() */
-    OTA_SERVICE_DOWNLOADING,  /**< streaming (or re-hashing a partial download) */
-    OTA_SERVICE_PUBLISHING,   /**< verifying, making room, renaming, recording */
-    OTA_SERVICE_READY,        /**< update ready: waiting for ota_service_reset_now() */
-    OTA_SERVICE_RESET,        /**< reset requested; nothing more happens until re-init */
-    OTA_SERVICE_MAINTENANCE   /**< removing stale temporary files */
+    OTA_SERVICE_IDLE = 0,    /**< waiting for a trigger */
+    OTA_SERVICE_CHECKING,    /**< fetching and applying the manifest */
+    OTA_SERVICE_AVAILABLE,   /**< an update waits for ota_service_download_now() */
+    OTA_SERVICE_DOWNLOADING, /**< streaming (or re-hashing a partial download) */
+    OTA_SERVICE_PUBLISHING,  /**< verifying, making room, renaming, recording */
+    OTA_SERVICE_READY,       /**< update ready: waiting for ota_service_reset_now() */
+    OTA_SERVICE_RESET,       /**< reset requested; nothing more happens until re-init */
+    OTA_SERVICE_MAINTENANCE  /**< removing stale temporary files */
 } ota_service_state_t;
 
 /** The service's RAM; allocate it statically and treat the fields as private. */
@@ -180,37 +180,37 @@ typedef struct ota_service {
     ota_db_t db;
     ota_manifest_choice_t choice;
     ota_sha256_t sha;
-    uint32_t running;     /* running version */
-    uint32_t manifest_seq; /* highest signed manifest Sequence accepted (from the record) */
-    uint32_t floor;       /* the device's floor (from the record) */
-    uint8_t sigfile[OTA_SIGFILE_LEN]; /* the manifest's detached signature */
-    uint8_t sig_len;      /* bytes of it received */
-    uint32_t golden;      /* golden version, 0 when unknown */
+    uint32_t running;                  /* running version */
+    uint32_t manifest_seq;             /* highest signed manifest Sequence accepted (from the record) */
+    uint32_t floor;                    /* the device's floor (from the record) */
+    uint8_t sigfile[OTA_SIGFILE_LEN];  /* the manifest's detached signature */
+    uint8_t sig_len;                   /* bytes of it received */
+    uint32_t golden;                   /* golden version, 0 when unknown */
     char device_id[OTA_DEVICE_ID_MAX]; /* the system port's identity, for staged rollouts (not NUL-terminated) */
     uint8_t device_id_len;             /* its length; 0: none */
-    uint32_t next_check;  /* now_ms of the next periodic check */
-    uint32_t retry_after; /* ms a 429 or 503 of the current job asked to wait, 0: none */
-    uint32_t synced;      /* bytes of the temporary file made durable (download) */
-    int32_t mf_reason;    /* the NO_UPDATE reason and version recorded with the manifest validator sent */
+    uint32_t next_check;               /* now_ms of the next periodic check */
+    uint32_t retry_after;              /* ms a 429 or 503 of the current job asked to wait, 0: none */
+    uint32_t synced;                   /* bytes of the temporary file made durable (download) */
+    int32_t mf_reason;                 /* the NO_UPDATE reason and version recorded with the manifest validator sent */
     uint32_t mf_version;
-    uint32_t t_start;     /* start of the current transfer */
-    uint32_t t_last;      /* last byte received */
-    uint32_t t_window;    /* start of the current rate window */
-    uint32_t xfer_got;    /* body bytes of the current transfer */
-    uint32_t window_got;  /* of which in the current rate window */
-    uint32_t done;        /* bytes in the manifest buffer, or of the image stored */
-    uint32_t total;       /* image bytes expected, 0: unknown */
-    uint32_t range;       /* Range start of the current GET */
-    uint32_t mf_max;      /* effective manifest limit */
-    int fh;               /* open store handle, -1 when none */
+    uint32_t t_start;    /* start of the current transfer */
+    uint32_t t_last;     /* last byte received */
+    uint32_t t_window;   /* start of the current rate window */
+    uint32_t xfer_got;   /* body bytes of the current transfer */
+    uint32_t window_got; /* of which in the current rate window */
+    uint32_t done;       /* bytes in the manifest buffer, or of the image stored */
+    uint32_t total;      /* image bytes expected, 0: unknown */
+    uint32_t range;      /* Range start of the current GET */
+    uint32_t mf_max;     /* effective manifest limit */
+    int fh;              /* open store handle, -1 when none */
     int last_err;
-    uint16_t since_full;  /* checks since the manifest was last fetched in full */
-    uint8_t failures;     /* failed jobs in a row (the backoff's exponent) */
-    uint8_t vkind;        /* what validator holds (enum in the core), 0: nothing */
-    bool cond_sent;       /* the manifest GET carries the validator of the last manifest processed */
-    bool mf_fetched;      /* this job read a manifest in full (its validator may be recorded) */
-    uint8_t step;         /* internal state */
-    uint8_t after_clean;  /* state entered when the clean pass ends */
+    uint16_t since_full; /* checks since the manifest was last fetched in full */
+    uint8_t failures;    /* failed jobs in a row (the backoff's exponent) */
+    uint8_t vkind;       /* what validator holds (enum in the core), 0: nothing */
+    bool cond_sent;      /* the manifest GET carries the validator of the last manifest processed */
+    bool mf_fetched;     /* this job read a manifest in full (its validator may be recorded) */
+    uint8_t step;        /* internal state */
+    uint8_t after_clean; /* state entered when the clean pass ends */
     uint8_t erase_i;
     bool http_open, sha_open, check_req, force_dl, adopt, clean_keep_dl, net_was_up;
     char name[OTA_STORE_NAME_MAX + 1]; /* final store name of the update */
@@ -218,9 +218,9 @@ typedef struct ota_service {
     /* The current GET's validator: the one it sends (If-None-Match, If-Range),
      * then the one its response carried, kept until it is recorded. */
     char validator[OTA_HTTP_VALIDATOR_MAX + 1];
-    uint8_t patch_phase;  /* 0: a full image; else downloading the patch, applying it, or verifying its image */
-    uint8_t patch_i;      /* the Patch record chosen */
-    bool patch_off;       /* a patch failed in this job: the full image */
+    uint8_t patch_phase; /* 0: a full image; else downloading the patch, applying it, or verifying its image */
+    uint8_t patch_i;     /* the Patch record chosen */
+    bool patch_off;      /* a patch failed in this job: the full image */
 #if OTA_DELTA_UPDATES
     ota_delta_space_t delta; /* the decoder and its handles while a patch is applied (service_delta.c) */
 #endif

@@ -100,10 +100,7 @@ typedef enum {
 } SYS_OTA_STATUS;
 
 /** Result of SYS_OTA_CtrlMsg(). */
-typedef enum {
-    SYS_OTA_SUCCESS = 0,
-    SYS_OTA_FAILURE = 1
-} SYS_OTA_RESULT;
+typedef enum { SYS_OTA_SUCCESS = 0, SYS_OTA_FAILURE = 1 } SYS_OTA_RESULT;
 
 /** The application's callback: event is a SYS_OTA_STATUS, data an ota_service_event_data_t *. */
 typedef void (*SYS_OTA_CALLBACK)(uint32_t event, void *data, void *cookie);

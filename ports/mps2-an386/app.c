@@ -140,8 +140,8 @@ int main(void)
     cfg.manifest_url = MPS2_MANIFEST_URL;
     cfg.layout = dev.layout;
     cfg.keys = dev.keys;
-    cfg.require_tls = false; /* the semihosting "server" has no TLS; https is tested on the host */
-    cfg.periodic = false;    /* one check per power-on, asked for below */
+    cfg.require_tls = false;  /* the semihosting "server" has no TLS; https is tested on the host */
+    cfg.periodic = false;     /* one check per power-on, asked for below */
     cfg.auto_confirm = false; /* confirmed below, after the self-test */
     cfg.buf = ota_buf;
     cfg.buf_size = sizeof ota_buf;

@@ -37,10 +37,10 @@
 #define MPS2_APP_SIZE (MPS2_FLASH_SIZE - MPS2_APP_ADDR)
 
 /** The memory map as sysota's ota_layout_t (shared by bootloader and application). */
-#define MPS2_LAYOUT                                                                                 \
-    {                                                                                               \
-        .bootctl_addr = MPS2_BOOTCTL_ADDR, .bootctl_size = MPS2_BOOTCTL_SIZE,                       \
-        .app_addr = MPS2_APP_ADDR, .app_size = MPS2_APP_SIZE                                        \
+#define MPS2_LAYOUT                                                                                      \
+    {                                                                                                    \
+        .bootctl_addr = MPS2_BOOTCTL_ADDR, .bootctl_size = MPS2_BOOTCTL_SIZE, .app_addr = MPS2_APP_ADDR, \
+        .app_size = MPS2_APP_SIZE                                                                        \
     }
 
 /** Host files, relative to QEMU's working directory (the device's folder). */
@@ -52,13 +52,13 @@
  * How a run ends: QEMU's exit status. The runner (target/run-qemu.sh)
  * restarts QEMU for the statuses that stand for a reset.
  */
-#define MPS2_EXIT_OK 0u        /* the program finished what it was asked to do */
-#define MPS2_EXIT_FAILED 1u    /* it finished and reports a failure (a test failed) */
-#define MPS2_EXIT_RESET 64u    /* software reset (the system port's reset()): power on again */
-#define MPS2_EXIT_WATCHDOG 65u /* the watchdog expired: power on again */
+#define MPS2_EXIT_OK 0u         /* the program finished what it was asked to do */
+#define MPS2_EXIT_FAILED 1u     /* it finished and reports a failure (a test failed) */
+#define MPS2_EXIT_RESET 64u     /* software reset (the system port's reset()): power on again */
+#define MPS2_EXIT_WATCHDOG 65u  /* the watchdog expired: power on again */
 #define MPS2_EXIT_POWER_CUT 66u /* the power-cut hook stopped the board after operation N */
-#define MPS2_EXIT_HALT 67u     /* the bootloader found no verified image: halted */
-#define MPS2_EXIT_FAULT 70u    /* a CPU fault (HardFault, BusFault, ...) */
+#define MPS2_EXIT_HALT 67u      /* the bootloader found no verified image: halted */
+#define MPS2_EXIT_FAULT 70u     /* a CPU fault (HardFault, BusFault, ...) */
 
 /*
  * The hand-over area: the first 256 bytes of RAM, which neither program's

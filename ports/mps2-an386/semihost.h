@@ -15,10 +15,10 @@
 #include <stdint.h>
 
 /* Open modes (the semihosting ISO C fopen modes, binary). */
-#define SEMIHOST_RB 1u   /* read an existing file */
-#define SEMIHOST_RPB 3u  /* read and write an existing file */
-#define SEMIHOST_WB 5u   /* create or truncate, write */
-#define SEMIHOST_AB 9u   /* create or append */
+#define SEMIHOST_RB 1u  /* read an existing file */
+#define SEMIHOST_RPB 3u /* read and write an existing file */
+#define SEMIHOST_WB 5u  /* create or truncate, write */
+#define SEMIHOST_AB 9u  /* create or append */
 
 /** Print a NUL-terminated string on the host's console. */
 void semihost_puts(const char *s);

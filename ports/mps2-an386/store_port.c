@@ -84,8 +84,8 @@ static int index_save(void)
     }
     int err = OTA_OK;
     for (int i = 0; i < MAX_NAMES && err == OTA_OK; i++) {
-        if (names[i][0] != '\0' && (semihost_write(fh, names[i], (uint32_t)strlen(names[i])) != 0 ||
-                                    semihost_write(fh, "\n", 1) != 0)) {
+        if (names[i][0] != '\0' &&
+            (semihost_write(fh, names[i], (uint32_t)strlen(names[i])) != 0 || semihost_write(fh, "\n", 1) != 0)) {
             err = OTA_ERR_IO;
         }
     }

@@ -21,7 +21,7 @@ typedef struct ota_transport_semihost {
     int fh;           /* the file of the current GET, -1 when none */
     bool open;
     int status;
-    uint32_t len;     /* body bytes announced */
+    uint32_t len; /* body bytes announced */
 } ota_transport_semihost_t;
 
 /** Serve from the host folder root (a constant string). Returns OTA_OK. */

@@ -246,7 +246,8 @@ static int app_keep_golden(const ota_boot_config_t *cfg, const ota_bootctl_recor
         err = fin;
     }
     if (err == OTA_OK && memcmp(digest, rec->golden_digest, OTA_SHA256_LEN) != 0) {
-        ota_log(cfg->sys, OTA_LOG_ERROR, "ota: factory image in flash fails its digest, not kept", (int32_t)rec->version);
+        ota_log(cfg->sys, OTA_LOG_ERROR, "ota: factory image in flash fails its digest, not kept",
+                (int32_t)rec->version);
         err = OTA_ERR_DIGEST;
     }
     if (fh < 0) {

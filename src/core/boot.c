@@ -37,18 +37,18 @@ _Static_assert(OTA_BOOT_TABLE_MAX <= 32, "one bit per table entry");
 
 typedef struct boot_candidate {
     uint32_t version;
-    uint32_t size;                /* bytes of the stored file */
+    uint32_t size; /* bytes of the stored file */
     const uint8_t *digest;
-    const char *name;             /* store file */
+    const char *name; /* store file */
     bool golden;
-    bool confirmed;               /* already booted and confirmed once (F8) */
+    bool confirmed; /* already booted and confirmed once (F8) */
 } boot_candidate_t;
 
 /* Working state of one ota_boot_run(), on the caller's stack. */
 typedef struct boot_state {
     ota_boot_t *boot;
-    bool flash_changing;     /* an install has set the record F0: failures now stop the boot */
-    bool decided;            /* the table holds a decision not written yet */
+    bool flash_changing; /* an install has set the record F0: failures now stop the boot */
+    bool decided;        /* the table holds a decision not written yet */
     ota_bootctl_record_t rec;
 } boot_state_t;
 
@@ -61,9 +61,8 @@ static void boot_log(const ota_boot_t *boot, ota_log_level_t level, const char *
  * the boot goes on without it. */
 static bool boot_image_fault(int err)
 {
-    return err == OTA_ERR_DIGEST || err == OTA_ERR_VERIFY || err == OTA_ERR_TOO_LARGE ||
-           err == OTA_ERR_CORRUPT || err == OTA_ERR_NOT_FOUND || err == OTA_ERR_SIGNATURE ||
-           err == OTA_ERR_UNSIGNED;
+    return err == OTA_ERR_DIGEST || err == OTA_ERR_VERIFY || err == OTA_ERR_TOO_LARGE || err == OTA_ERR_CORRUPT ||
+           err == OTA_ERR_NOT_FOUND || err == OTA_ERR_SIGNATURE || err == OTA_ERR_UNSIGNED;
 }
 
 /*
@@ -249,7 +248,8 @@ static int install(boot_state_t *st, const boot_candidate_t *c, ota_boot_result_
             return OTA_ERR_NOT_FOUND; /* the file was missing when the table was written */
         }
         if (size > cfg->layout.app_size) {
-            boot_log(boot, OTA_LOG_ERROR, OTA_TEXT("boot: image larger than the application region"), (int32_t)c->version);
+            boot_log(boot, OTA_LOG_ERROR, OTA_TEXT("boot: image larger than the application region"),
+                     (int32_t)c->version);
             return OTA_ERR_TOO_LARGE;
         }
         /* Verify the stored file BEFORE erasing anything. */
@@ -324,7 +324,9 @@ static int boot_try(boot_state_t *st, const boot_candidate_t *c, ota_boot_entry_
     ota_boot_t *boot = st->boot;
     int err = install(st, c, res);
     if (err == OTA_OK) {
-        boot_log(boot, OTA_LOG_INFO, res->installed ? OTA_TEXT("boot: installed") : OTA_TEXT("boot: flash already holds"), (int32_t)c->version);
+        boot_log(boot, OTA_LOG_INFO,
+                 res->installed ? OTA_TEXT("boot: installed") : OTA_TEXT("boot: flash already holds"),
+                 (int32_t)c->version);
         result_from_record(&st->rec, res);
         return OTA_OK;
     }
@@ -429,8 +431,8 @@ int ota_boot_run(ota_boot_t *boot, const ota_boot_config_t *cfg, ota_boot_result
     boot_state_t st;
     int err;
 
-    if (boot == NULL || cfg == NULL || res == NULL || cfg->flash == NULL || cfg->store == NULL ||
-        cfg->crypto == NULL || cfg->flash->write_unit == 0 || sizeof boot->buf % cfg->flash->write_unit != 0u) {
+    if (boot == NULL || cfg == NULL || res == NULL || cfg->flash == NULL || cfg->store == NULL || cfg->crypto == NULL ||
+        cfg->flash->write_unit == 0 || sizeof boot->buf % cfg->flash->write_unit != 0u) {
         return OTA_ERR_INVALID_ARG;
     }
     const char *why;

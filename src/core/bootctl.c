@@ -71,7 +71,10 @@ typedef struct bootctl_word {
     uint8_t field; /* offsetof in ota_bootctl_record_t */
 } bootctl_word_t;
 
-#define BOOTCTL_WORD(off, name) { (off), (uint8_t)offsetof(ota_bootctl_record_t, name) }
+#define BOOTCTL_WORD(off, name)                              \
+    {                                                        \
+        (off), (uint8_t)offsetof(ota_bootctl_record_t, name) \
+    }
 static const bootctl_word_t bootctl_words[] = {
     BOOTCTL_WORD(OFF_SEQ, seq),
     BOOTCTL_WORD(OFF_VERSION, version),
@@ -197,8 +200,9 @@ int ota_bootctl_decode(const uint8_t *in, uint32_t avail, ota_bootctl_record_t *
     memcpy(rec->digest, in + OFF_DIGEST, OTA_SHA256_LEN);
     memcpy(rec->golden_digest, in + OFF_GOLDEN_DIGEST, OTA_SHA256_LEN);
     /* Format 1 has no security fields: they stay 0. */
-    unsigned words = in[OFF_FORMAT] == OTA_BOOTCTL_FORMAT_1 ? BOOTCTL_WORDS_FORMAT_1
-                                                           : (unsigned)(sizeof bootctl_words / sizeof bootctl_words[0]);
+    unsigned words = in[OFF_FORMAT] == OTA_BOOTCTL_FORMAT_1
+                         ? BOOTCTL_WORDS_FORMAT_1
+                         : (unsigned)(sizeof bootctl_words / sizeof bootctl_words[0]);
     for (unsigned i = 0; i < words; i++) {
         *bootctl_word(rec, i) = ota_le32_get(in + bootctl_words[i].at);
     }
@@ -258,7 +262,8 @@ int ota_bootctl_init(ota_bootctl_t *bc, const ota_flash_t *flash, uint32_t addr,
     /* write_unit and the slot size are powers of two, so slot is a whole
      * number of write units; a sector must hold the longest record. */
     for (uint8_t s = 0; s < OTA_BOOTCTL_SECTORS_MAX; s++) {
-        if (slot > OTA_BOOTCTL_SLOT_MAX || bc->sector_size[s] < OTA_BOOTCTL_BUF_SIZE || slot % flash->write_unit != 0u) {
+        if (slot > OTA_BOOTCTL_SLOT_MAX || bc->sector_size[s] < OTA_BOOTCTL_BUF_SIZE ||
+            slot % flash->write_unit != 0u) {
             return OTA_ERR_NOT_SUPPORTED;
         }
     }

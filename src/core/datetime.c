@@ -62,8 +62,8 @@ static int to_seconds(int32_t y, int32_t mo, int32_t d, int32_t h, int32_t mi, i
 int ota_rfc3339_parse(const char *s, size_t len, uint64_t *unix_seconds)
 {
     /* YYYY-MM-DDTHH:MM:SS is 19 characters; then [.digits] and Z or +HH:MM. */
-    if (s == NULL || unix_seconds == NULL || len < 20 || s[4] != '-' || s[7] != '-' ||
-        (s[10] != 'T' && s[10] != 't') || s[13] != ':' || s[16] != ':') {
+    if (s == NULL || unix_seconds == NULL || len < 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't') ||
+        s[13] != ':' || s[16] != ':') {
         return OTA_ERR_INVALID_ARG;
     }
     int32_t y = digits(s, 4), mo = digits(s + 5, 2), d = digits(s + 8, 2);
@@ -111,11 +111,11 @@ int ota_http_date_parse(const char *s, size_t len, uint64_t *unix_seconds)
 {
     /* "Sun, 06 Nov 1994 08:49:37 GMT": fixed columns, 29 characters. */
     if (s == NULL || unix_seconds == NULL || len != 29 || name_index(s, "MonTueWedThuFriSatSun", 7) < 0 ||
-        s[3] != ',' || s[4] != ' ' || s[7] != ' ' || s[11] != ' ' || s[16] != ' ' || s[19] != ':' ||
-        s[22] != ':' || s[25] != ' ' || s[26] != 'G' || s[27] != 'M' || s[28] != 'T') {
+        s[3] != ',' || s[4] != ' ' || s[7] != ' ' || s[11] != ' ' || s[16] != ' ' || s[19] != ':' || s[22] != ':' ||
+        s[25] != ' ' || s[26] != 'G' || s[27] != 'M' || s[28] != 'T') {
         return OTA_ERR_INVALID_ARG;
     }
     int32_t mo = name_index(s + 8, "JanFebMarAprMayJunJulAugSepOctNovDec", 12) + 1;
-    return to_seconds(digits(s + 12, 4), mo, digits(s + 5, 2), digits(s + 17, 2), digits(s + 20, 2),
-                      digits(s + 23, 2), 0, unix_seconds);
+    return to_seconds(digits(s + 12, 4), mo, digits(s + 5, 2), digits(s + 17, 2), digits(s + 20, 2), digits(s + 23, 2),
+                      0, unix_seconds);
 }

@@ -9,8 +9,8 @@
 int ota_delta_init(ota_delta_t *d, ota_delta_format_t format, uint8_t *work, uint32_t work_len,
                    const ota_delta_io_t *io)
 {
-    if (d == NULL || work == NULL || work_len == 0 || io == NULL || io->base_read == NULL ||
-        io->patch_read == NULL || io->out_write == NULL || (unsigned)format > OTA_DELTA_VCDIFF ||
+    if (d == NULL || work == NULL || work_len == 0 || io == NULL || io->base_read == NULL || io->patch_read == NULL ||
+        io->out_write == NULL || (unsigned)format > OTA_DELTA_VCDIFF ||
         (format == OTA_DELTA_VCDIFF && io->out_read == NULL)) {
         return OTA_ERR_INVALID_ARG;
     }

@@ -311,8 +311,7 @@ static int vcd_window(ota_delta_t *d)
      * window inside the patch; its header and three sections fill it
      * exactly; the output stays below 4 GiB. Sums in 64 bits cannot wrap. */
     if ((ind & ~7u) || (ind & (VCD_SOURCE | VCD_TARGET)) == (VCD_SOURCE | VCD_TARGET) ||
-        (uint64_t)v->src_pos + v->src_len > (ind & VCD_SOURCE ? d->io->base_size : out) ||
-        delta_len > r->end - start ||
+        (uint64_t)v->src_pos + v->src_len > (ind & VCD_SOURCE ? d->io->base_size : out) || delta_len > r->end - start ||
         (uint64_t)(r->pos - start) + data_len + inst_len + addr_len != delta_len ||
         (uint64_t)out + tgt_len > UINT32_MAX) {
         return OTA_ERR_CORRUPT;

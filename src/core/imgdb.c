@@ -89,7 +89,6 @@ int ota_db_format_row(const ota_db_row_t *row, char *buf, uint32_t cap)
     return (int)need;
 }
 
-
 /* One of the five status values: any other byte is a damaged row. */
 static bool status_known(uint8_t status)
 {
@@ -163,8 +162,7 @@ static void db_reject_line(ota_db_t *db, const ota_system_t *sys, uint32_t line_
     ota_log(sys, OTA_LOG_WARN, why, (int32_t)line_no);
 }
 
-static void db_take_line(ota_db_t *db, const ota_system_t *sys, const char *line, uint32_t len,
-                         uint32_t line_no)
+static void db_take_line(ota_db_t *db, const ota_system_t *sys, const char *line, uint32_t len, uint32_t line_no)
 {
     ota_db_row_t row;
 
@@ -275,8 +273,8 @@ int ota_db_save(const ota_db_t *db, const ota_store_t *store)
 
 /* ---- changes: in RAM, then saved; RAM is restored when the save fails ------ */
 
-int ota_db_add(ota_db_t *db, const ota_store_t *store, const char *name, uint8_t status,
-               uint32_t version, const uint8_t digest[OTA_SHA256_LEN])
+int ota_db_add(ota_db_t *db, const ota_store_t *store, const char *name, uint8_t status, uint32_t version,
+               const uint8_t digest[OTA_SHA256_LEN])
 {
     if (name == NULL || ota_name_check_image(name, ota_strnlen(name, OTA_STORE_NAME_MAX + 1u), NULL) != OTA_OK) {
         return OTA_ERR_NAME;

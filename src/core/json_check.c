@@ -51,8 +51,7 @@ static size_t scan_string(const char *js, size_t pos, size_t len)
                 }
             }
             pos += 6;
-        } else if (c == '"' || c == '\\' || c == '/' || c == 'b' || c == 'f' || c == 'n' ||
-                   c == 'r' || c == 't') {
+        } else if (c == '"' || c == '\\' || c == '/' || c == 'b' || c == 'f' || c == 'n' || c == 'r' || c == 't') {
             pos += 2;
         } else {
             return 0;
@@ -119,9 +118,9 @@ enum json_expect {
     EXPECT_VALUE,
     EXPECT_VALUE_OR_CLOSE, /* just after '[' */
     EXPECT_KEY,
-    EXPECT_KEY_OR_CLOSE,   /* just after '{' */
+    EXPECT_KEY_OR_CLOSE, /* just after '{' */
     EXPECT_COLON,
-    EXPECT_COMMA_OR_CLOSE  /* just after a value */
+    EXPECT_COMMA_OR_CLOSE /* just after a value */
 };
 
 /*

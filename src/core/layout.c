@@ -50,7 +50,8 @@ int ota_layout_check(const ota_layout_t *layout, const ota_flash_t *flash, const
     }
     ota_bootctl_t bc;
     if (ota_bootctl_init(&bc, flash, layout->bootctl_addr, layout->bootctl_size) != OTA_OK) {
-        return layout_refuse(why, OTA_TEXT("layout: the boot control area is not one or two whole sectors of the flash"));
+        return layout_refuse(why,
+                             OTA_TEXT("layout: the boot control area is not one or two whole sectors of the flash"));
     }
     uint32_t bootctl_end = bc.sector_addr[bc.sectors - 1u] + bc.sector_size[bc.sectors - 1u];
     if (layout->app_size == 0 || layout->app_addr >= flash->size || layout->app_size > flash->size - layout->app_addr) {

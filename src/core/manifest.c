@@ -117,8 +117,7 @@ static int parse_text(ota_json_span_t v, char *out, size_t cap)
  * proxy, the tools, this device) must mean nothing. Returns true, or false
  * with *dup the known key given twice (nkeys when an unknown one is).
  */
-static bool collect_keys(ota_json_span_t obj, ota_json_span_t *val, int nkeys, int (*id_of)(ota_json_span_t),
-                         int *dup)
+static bool collect_keys(ota_json_span_t obj, ota_json_span_t *val, int nkeys, int (*id_of)(ota_json_span_t), int *dup)
 {
     ota_json_iter_t it;
     ota_json_span_t key;
@@ -239,8 +238,7 @@ static int patch_key_id(ota_json_span_t key)
  * a record that is malformed says the manifest was written wrong, and an
  * entry read half right is not taken.
  */
-static int parse_patch(ota_json_span_t obj, const ota_manifest_entry_t *e, ota_manifest_patch_t *p,
-                       const char **what)
+static int parse_patch(ota_json_span_t obj, const ota_manifest_entry_t *e, ota_manifest_patch_t *p, const char **what)
 {
     ota_json_span_t val[PK_COUNT];
     uint8_t target[OTA_SHA256_LEN];
@@ -476,8 +474,7 @@ static int parse_header(const ota_json_span_t *val, ota_manifest_header_t *h)
 /* Document.                                                                */
 /* ------------------------------------------------------------------------ */
 
-int ota_manifest_parse(const char *json, size_t len, ota_manifest_header_t *header, ota_manifest_entry_cb cb,
-                       void *arg)
+int ota_manifest_parse(const char *json, size_t len, ota_manifest_header_t *header, ota_manifest_entry_cb cb, void *arg)
 {
     ota_manifest_entry_t entry;
     int err;
@@ -609,8 +606,7 @@ static int choose_cb(void *arg, unsigned index, const ota_manifest_entry_t *entr
     return 0;
 }
 
-int ota_manifest_choose(const char *json, size_t len, const ota_manifest_policy_t *policy,
-                        ota_manifest_choice_t *out)
+int ota_manifest_choose(const char *json, size_t len, const ota_manifest_policy_t *policy, ota_manifest_choice_t *out)
 {
     struct choose_ctx ctx;
     int err;

@@ -132,23 +132,23 @@ typedef struct ota_delta_vcdiff_half {
 
 /** VCDIFF's state between steps (the small fields first: on Thumb, short offsets make short code). */
 typedef struct ota_delta_vcdiff {
-    uint8_t mode;             /**< what the step does next (delta_vcdiff.c) */
-    uint8_t cur;              /**< the instruction's half being executed (2: none) */
+    uint8_t mode; /**< what the step does next (delta_vcdiff.c) */
+    uint8_t cur;  /**< the instruction's half being executed (2: none) */
     uint8_t next_near;
     uint8_t run_byte;
-    uint8_t win_ind;          /**< the window's indicator (source, target, Adler-32) */
-    uint32_t data_pos;        /**< the window's data section: next byte */
+    uint8_t win_ind;   /**< the window's indicator (source, target, Adler-32) */
+    uint32_t data_pos; /**< the window's data section: next byte */
     uint32_t data_end;
-    uint32_t src_len;         /**< source segment: length, and where it starts in the base or the output */
+    uint32_t src_len; /**< source segment: length, and where it starts in the base or the output */
     uint32_t src_pos;
-    uint32_t tgt_len;         /**< target window: declared length */
-    uint32_t tgt_done;        /**< bytes of it rebuilt */
-    uint32_t win_out;         /**< output offset of the target window's first byte */
-    uint32_t copy_addr;       /**< the current COPY's next address */
+    uint32_t tgt_len;                /**< target window: declared length */
+    uint32_t tgt_done;               /**< bytes of it rebuilt */
+    uint32_t win_out;                /**< output offset of the target window's first byte */
+    uint32_t copy_addr;              /**< the current COPY's next address */
     ota_delta_vcdiff_half_t half[2]; /**< the current instruction */
     uint32_t near[OTA_DELTA_VCDIFF_NEAR];
-    ota_delta_rd_t inst;      /**< the window's instructions section (or the headers, between windows) */
-    ota_delta_rd_t addr;      /**< its addresses section */
+    ota_delta_rd_t inst; /**< the window's instructions section (or the headers, between windows) */
+    ota_delta_rd_t addr; /**< its addresses section */
     uint16_t same[OTA_DELTA_VCDIFF_SAME];
 } ota_delta_vcdiff_t;
 
@@ -158,10 +158,10 @@ typedef struct ota_delta {
     uint8_t *buf;             /**< the work buffer: output not yet passed to out_write */
     uint32_t buf_cap;
     uint32_t buf_len;
-    uint32_t written;         /**< bytes passed to out_write so far */
-    int status;               /**< OTA_ERR_AGAIN while running, then the sticky result */
-    int err;                  /**< the first error of ota_delta_rd_byte() (see there) */
-    uint8_t format;           /**< ota_delta_format_t */
+    uint32_t written; /**< bytes passed to out_write so far */
+    int status;       /**< OTA_ERR_AGAIN while running, then the sticky result */
+    int err;          /**< the first error of ota_delta_rd_byte() (see there) */
+    uint8_t format;   /**< ota_delta_format_t */
     union {
         ota_delta_jojo_t jojo;
         ota_delta_vcdiff_t vcdiff;

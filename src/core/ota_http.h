@@ -14,8 +14,8 @@
 /** Which validator a stored one is: how it goes back to the server. */
 enum ota_http_validator_kind {
     OTA_HTTP_VALIDATOR_NONE = 0,
-    OTA_HTTP_VALIDATOR_ETAG = 1,          /**< an ETag: If-None-Match / If-Range */
-    OTA_HTTP_VALIDATOR_LAST_MODIFIED = 2  /**< a Last-Modified date: If-Modified-Since / If-Range */
+    OTA_HTTP_VALIDATOR_ETAG = 1,         /**< an ETag: If-None-Match / If-Range */
+    OTA_HTTP_VALIDATOR_LAST_MODIFIED = 2 /**< a Last-Modified date: If-Modified-Since / If-Range */
 };
 
 /**

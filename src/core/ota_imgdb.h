@@ -28,8 +28,6 @@
 extern "C" {
 #endif
 
-
-
 /**
  * True when two store names are equal. The core compares names with this
  * (strlen + memcmp, both linked anyway) rather than strcmp, whose
@@ -66,8 +64,8 @@ ota_db_row_t *ota_db_find_golden(ota_db_t *db);
  * the version or the name is already present, OTA_ERR_FULL when the table is
  * full. On any failure db is left as it was.
  */
-int ota_db_add(ota_db_t *db, const ota_store_t *store, const char *name, uint8_t status,
-               uint32_t version, const uint8_t digest[OTA_SHA256_LEN]);
+int ota_db_add(ota_db_t *db, const ota_store_t *store, const char *name, uint8_t status, uint32_t version,
+               const uint8_t digest[OTA_SHA256_LEN]);
 
 /** Set the status of a version's row and save. OTA_ERR_NOT_FOUND if absent. On failure db is left as it was. */
 int ota_db_set_status(ota_db_t *db, const ota_store_t *store, uint32_t version, uint8_t status);

@@ -34,7 +34,6 @@
 extern "C" {
 #endif
 
-
 /**
  * Called once per element of the "ota" array, in array order.
  * err is OTA_OK for an accepted entry (entry is valid, what is NULL), or the
@@ -61,8 +60,8 @@ extern "C" {
  * nor any with OTA_MANIFEST_MAX_PATCHES 0.
  * Return non-zero to stop parsing early (ota_manifest_parse then returns OTA_OK).
  */
-typedef int (*ota_manifest_entry_cb)(void *arg, unsigned index, const ota_manifest_entry_t *entry,
-                                     int err, const char *what);
+typedef int (*ota_manifest_entry_cb)(void *arg, unsigned index, const ota_manifest_entry_t *entry, int err,
+                                     const char *what);
 
 /**
  * Parse a manifest of len bytes (need not be NUL-terminated).
@@ -88,10 +87,10 @@ int ota_manifest_parse(const char *json, size_t len, ota_manifest_header_t *head
 
 /** What a device holds that decides which entries it may take. */
 typedef struct ota_manifest_policy {
-    uint32_t running;    /**< the running version: an update must be above it */
-    uint32_t floor;      /**< the device's downgrade floor: a lower version is refused (0: none) */
-    uint32_t golden;     /**< the golden image's version: a Golden entry must be above it */
-    bool need_signature; /**< a device with keys: an entry (not an erase) without Signature is refused */
+    uint32_t running;      /**< the running version: an update must be above it */
+    uint32_t floor;        /**< the device's downgrade floor: a lower version is refused (0: none) */
+    uint32_t golden;       /**< the golden image's version: a Golden entry must be above it */
+    bool need_signature;   /**< a device with keys: an entry (not an erase) without Signature is refused */
     const char *device_id; /**< the device's identity for staged rollouts, or NULL */
     size_t device_id_len;  /**< its length; 0: none (only entries rolled out to everyone are taken) */
 } ota_manifest_policy_t;
@@ -113,8 +112,7 @@ typedef struct ota_manifest_policy {
  * is all zero (no update, nothing to erase). OTA_ERR_INVALID_ARG when out
  * or policy is NULL.
  */
-int ota_manifest_choose(const char *json, size_t len, const ota_manifest_policy_t *policy,
-                        ota_manifest_choice_t *out);
+int ota_manifest_choose(const char *json, size_t len, const ota_manifest_policy_t *policy, ota_manifest_choice_t *out);
 
 /**
  * The store file name for an image URL (NUL-terminated): its last path

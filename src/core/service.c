@@ -108,10 +108,10 @@ int ota_service_init(ota_service_t *svc, const ota_service_config_t *cfg, const 
     ota_db_row_t *g;
     int err;
 
-    if (svc == NULL || cfg == NULL || ports == NULL || ports->flash == NULL || ports->store == NULL || ports->transport == NULL || ports->crypto == NULL ||
-        ports->sys == NULL || ports->sys->now_ms == NULL || ports->sys->reset == NULL || cfg->manifest_url == NULL || cfg->buf == NULL ||
-        cfg->buf_size < 64 || cfg->max_images < 2 ||
-        (cfg->periodic && (cfg->interval_ms == 0 || cfg->interval_ms > INT32_MAX))) {
+    if (svc == NULL || cfg == NULL || ports == NULL || ports->flash == NULL || ports->store == NULL ||
+        ports->transport == NULL || ports->crypto == NULL || ports->sys == NULL || ports->sys->now_ms == NULL ||
+        ports->sys->reset == NULL || cfg->manifest_url == NULL || cfg->buf == NULL || cfg->buf_size < 64 ||
+        cfg->max_images < 2 || (cfg->periodic && (cfg->interval_ms == 0 || cfg->interval_ms > INT32_MAX))) {
         return OTA_ERR_INVALID_ARG;
     }
     memset(svc, 0, sizeof *svc);
@@ -189,8 +189,7 @@ int ota_service_init(ota_service_t *svc, const ota_service_config_t *cfg, const 
     svc_log(svc, OTA_LOG_INFO, "ota: running version", (int32_t)svc->running);
     if (!svc_signed(svc)) {
         /* Said once: this is the original's trust model, not a secure one. */
-        svc_log(svc, OTA_LOG_WARN, "ota: no keys: unsigned manifests and images are accepted (compatibility mode)",
-                0);
+        svc_log(svc, OTA_LOG_WARN, "ota: no keys: unsigned manifests and images are accepted (compatibility mode)", 0);
     }
     /* Leftovers of a cut (half-written database or download temp files) go
      * first; interrupted downloads are kept for a resume. */
@@ -236,7 +235,8 @@ int ota_service_task(ota_service_t *svc)
     }
     svc->net_was_up = up;
     if (!up && svc->http_open) {
-        svc_fail(svc, ota_service_state(svc) == OTA_SERVICE_CHECKING ? OTA_EVENT_CHECK_FAILED : OTA_EVENT_DOWNLOAD_FAILED,
+        svc_fail(svc,
+                 ota_service_state(svc) == OTA_SERVICE_CHECKING ? OTA_EVENT_CHECK_FAILED : OTA_EVENT_DOWNLOAD_FAILED,
                  OTA_ERR_NET);
         return 1;
     }
@@ -525,7 +525,7 @@ uint32_t ota_service_running_version(const ota_service_t *svc)
 uint32_t ota_service_update_version(const ota_service_t *svc)
 {
     ota_service_state_t st = ota_service_state(svc);
-    bool busy_with_it = st == OTA_SERVICE_AVAILABLE || st == OTA_SERVICE_DOWNLOADING ||
-                        st == OTA_SERVICE_PUBLISHING || st == OTA_SERVICE_READY;
+    bool busy_with_it = st == OTA_SERVICE_AVAILABLE || st == OTA_SERVICE_DOWNLOADING || st == OTA_SERVICE_PUBLISHING ||
+                        st == OTA_SERVICE_READY;
     return busy_with_it && svc->choice.has_update ? svc->choice.update.version : 0;
 }

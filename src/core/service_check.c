@@ -126,10 +126,12 @@ void svc_step_mf_body(ota_service_t *svc)
 void svc_step_mf_parse(ota_service_t *svc)
 {
     ota_manifest_choice_t *c = &svc->choice;
-    ota_manifest_policy_t policy = {
-        .running = svc->running, .floor = svc->floor, .golden = svc->golden, .need_signature = svc_signed(svc),
-        .device_id = svc->device_id, .device_id_len = svc->device_id_len
-    };
+    ota_manifest_policy_t policy = { .running = svc->running,
+                                     .floor = svc->floor,
+                                     .golden = svc->golden,
+                                     .need_signature = svc_signed(svc),
+                                     .device_id = svc->device_id,
+                                     .device_id_len = svc->device_id_len };
     int err = svc_signed(svc) ? svc_manifest_verify(svc) : OTA_OK;
     if (err == OTA_OK) {
         err = ota_manifest_choose(svc->cfg.manifest_buf, svc->done, &policy, c);

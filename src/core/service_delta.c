@@ -50,18 +50,18 @@ uint32_t svc_dl_size(const ota_service_t *svc)
 
 /* What lives in ota_service_t.delta while a patch is chosen or applied. */
 typedef struct svc_delta {
-    ota_delta_t *dec;  /* in the service's buffer while the image is rebuilt (decoder_place) */
+    ota_delta_t *dec; /* in the service's buffer while the image is rebuilt (decoder_place) */
     ota_delta_io_t io;
     ota_service_t *svc;
-    int fh_patch;      /* the verified patch, READ */
-    int fh_base;       /* the stored base, READ; -1 for the base in program flash */
-    int fh_out;        /* VCDIFF: a reader of the image being rebuilt (svc->fh writes it) */
+    int fh_patch;       /* the verified patch, READ */
+    int fh_base;        /* the stored base, READ; -1 for the base in program flash */
+    int fh_out;         /* VCDIFF: a reader of the image being rebuilt (svc->fh writes it) */
     uint32_t pos_patch; /* where each READ handle stands, to seek only when a read jumps */
     uint32_t pos_base;
     uint32_t pos_out;
     uint32_t base_addr; /* the base in program flash: its first byte */
     uint32_t base_size;
-    uint32_t reported;  /* image bytes at the last PATCH_PROGRESS */
+    uint32_t reported;                      /* image bytes at the last PATCH_PROGRESS */
     char base_name[OTA_STORE_NAME_MAX + 1]; /* "" : the base is in program flash */
     char patch_tmp[OTA_STORE_NAME_MAX + 1]; /* the patch's file once it is verified */
 } svc_delta_t;
@@ -139,8 +139,7 @@ static void patch_choose(ota_service_t *svc)
      * database only the running image does. */
     bool flash_ok = ota_bootctl_init(&svc->bc, svc->port.flash, svc->cfg.layout.bootctl_addr,
                                      svc->cfg.layout.bootctl_size) == OTA_OK &&
-                    ota_bootctl_read(&svc->bc, &rec) == OTA_OK && rec.size != 0 &&
-                    rec.size <= svc->cfg.layout.app_size;
+                    ota_bootctl_read(&svc->bc, &rec) == OTA_OK && rec.size != 0 && rec.size <= svc->cfg.layout.app_size;
     if (svc_db_reload(svc) != OTA_OK) {
         svc->db.count = 0;
     }
@@ -160,7 +159,7 @@ static void patch_choose(ota_service_t *svc)
         svc_make_name(svc->tmp, ".dl_", u->version, p->patch_digest, ".tmp");
         svc_log(svc, OTA_LOG_INFO,
                 x->base_name[0] != '\0' ? "ota: delta update from the stored version"
-                                         : "ota: delta update from program flash, version",
+                                        : "ota: delta update from program flash, version",
                 (int32_t)p->base_version);
         return;
     }

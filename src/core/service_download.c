@@ -21,7 +21,8 @@ static int find_stale(void *arg, const char *name, uint32_t size)
     /* A new golden copy is left to svc_step_golden_finish, which knows
      * whether the record already names it. */
     if (name[0] != '.' || ota_db_name_equal(name, svc->tmp) || ota_db_name_equal(name, OTA_GOLDEN_NEW_NAME) ||
-        (svc->clean_keep_dl && name[1] == 'd' && name[2] == 'l' && name[3] == '_') /* ".dl_": short-circuits at a NUL */ || strlen(name) > OTA_STORE_NAME_MAX) {
+        (svc->clean_keep_dl && name[1] == 'd' && name[2] == 'l' && name[3] == '_') /* ".dl_": short-circuits at a NUL */
+        || strlen(name) > OTA_STORE_NAME_MAX) {
         return 0;
     }
     memcpy(svc->cfg.buf, name, strlen(name) + 1);
@@ -288,8 +289,7 @@ void svc_step_dl_body(ota_service_t *svc)
             }
         }
     } else if (n == 0) {
-        if ((svc->total && svc->done != svc->total) ||
-            (svc_dl_size(svc) != 0 && svc->done != svc_dl_size(svc))) {
+        if ((svc->total && svc->done != svc->total) || (svc_dl_size(svc) != 0 && svc->done != svc_dl_size(svc))) {
             n = OTA_ERR_SHORT_BODY;
         } else {
             t->close(t->ctx);

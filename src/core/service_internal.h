@@ -14,20 +14,20 @@
  * it sets the next step, or calls a transition of service_job.c.
  */
 enum svc_step {
-    ST_CLEAN = 0,  /* maintenance: remove one stale temporary file per call, then after_clean */
+    ST_CLEAN = 0, /* maintenance: remove one stale temporary file per call, then after_clean */
     ST_IDLE,
-    ST_MF_HEAD,    /* manifest GET sent, waiting for the status line */
-    ST_MF_BODY,    /* reading the manifest into its buffer */
-    ST_SIG_HEAD,   /* a device with keys: the manifest's ".sig" GET sent */
-    ST_SIG_BODY,   /* reading it */
+    ST_MF_HEAD,  /* manifest GET sent, waiting for the status line */
+    ST_MF_BODY,  /* reading the manifest into its buffer */
+    ST_SIG_HEAD, /* a device with keys: the manifest's ".sig" GET sent */
+    ST_SIG_BODY, /* reading it */
     ST_MF_PARSE,
-    ST_ERASE,      /* one EraseVer request per call */
+    ST_ERASE, /* one EraseVer request per call */
     ST_DECIDE,
-    ST_AVAILABLE,  /* waiting for download_now() */
-    ST_DL_CHOOSE,  /* before a download: a delta patch, or the full image (service_delta.c) */
-    ST_DL_CLEAN,   /* before a download: remove other downloads' files, then ST_DL_OPEN */
+    ST_AVAILABLE, /* waiting for download_now() */
+    ST_DL_CHOOSE, /* before a download: a delta patch, or the full image (service_delta.c) */
+    ST_DL_CLEAN,  /* before a download: remove other downloads' files, then ST_DL_OPEN */
     ST_DL_OPEN,
-    ST_DL_REHASH,  /* hashing the part of an interrupted download already stored */
+    ST_DL_REHASH, /* hashing the part of an interrupted download already stored */
     ST_DL_GET,
     ST_DL_HEAD,
     ST_DL_BODY,
@@ -35,17 +35,17 @@ enum svc_step {
     ST_ADOPT_HASH, /* hashing an image file found without its database row */
     ST_ROOM,       /* evict one image per call while the store is at max_images */
     ST_RENAME,
-    ST_SIG_SAVE,   /* a device with keys: the image's signature beside it ("v<version>.sig") */
+    ST_SIG_SAVE, /* a device with keys: the image's signature beside it ("v<version>.sig") */
     ST_ROW,
     ST_MARK,
-    ST_DONE,       /* announce "update ready", reset or wait */
+    ST_DONE,          /* announce "update ready", reset or wait */
     ST_GOLDEN_STAGE,  /* a Golden entry: the verified download becomes ".golden.new" */
     ST_GOLDEN_RECORD, /* the record's golden identity becomes the new image's */
     ST_GOLDEN_COMMIT, /* ".golden.new" renamed over factory.bin */
     ST_GOLDEN_ROW,    /* the database's golden row follows */
     ST_GOLDEN_FINISH, /* at start-up: hash a ".golden.new" a cut left, finish or drop it */
-    ST_PATCH_OPEN, /* the patch is verified: open it, its base and the new image's temporary file */
-    ST_PATCH_STEP, /* one bounded decoder step per call */
+    ST_PATCH_OPEN,    /* the patch is verified: open it, its base and the new image's temporary file */
+    ST_PATCH_STEP,    /* one bounded decoder step per call */
     ST_READY,
     ST_RESET,
     ST_COUNT
@@ -191,8 +191,8 @@ bool svc_signed(const ota_service_t *svc);
 void svc_sig_start(ota_service_t *svc); /* the manifest's ".sig" GET */
 void svc_step_sig_head(ota_service_t *svc);
 void svc_step_sig_body(ota_service_t *svc);
-int svc_manifest_verify(ota_service_t *svc);    /* its signature over the bytes read */
-int svc_manifest_accept(ota_service_t *svc);    /* HardwareId, Expires, Sequence (recorded) */
+int svc_manifest_verify(ota_service_t *svc); /* its signature over the bytes read */
+int svc_manifest_accept(ota_service_t *svc); /* HardwareId, Expires, Sequence (recorded) */
 int svc_image_verify(ota_service_t *svc, const uint8_t digest[OTA_SHA256_LEN]);
 void svc_step_sig_save(ota_service_t *svc);
 void svc_step_golden_stage(ota_service_t *svc);

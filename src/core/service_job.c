@@ -18,8 +18,7 @@ void svc_log(const ota_service_t *svc, ota_log_level_t level, const char *msg, i
     ota_log(svc->port.sys, level, msg, value);
 }
 
-static void svc_emit_data(ota_service_t *svc, ota_service_event_t ev, int reason, uint32_t version,
-                          bool not_modified)
+static void svc_emit_data(ota_service_t *svc, ota_service_event_t ev, int reason, uint32_t version, bool not_modified)
 {
     ota_service_event_data_t d;
     memset(&d, 0, sizeof d);
@@ -137,8 +136,7 @@ int svc_db_reload(ota_service_t *svc)
 
 bool svc_protected(const ota_service_t *svc, const ota_db_row_t *row)
 {
-    return row->version == svc->running || (svc->golden && row->version == svc->golden) ||
-           ota_db_row_is_golden(row);
+    return row->version == svc->running || (svc->golden && row->version == svc->golden) || ota_db_row_is_golden(row);
 }
 
 void svc_sha_release(ota_service_t *svc)

@@ -179,8 +179,9 @@ void svc_step_mark(ota_service_t *svc)
         /* The table lists the new row for the bootloader. */
         err = ota_handover_table(&rec, &svc->db, svc->port.store, &table_changed);
     }
-    if (err == OTA_OK && (table_changed || rec.status != OTA_STATUS_DISABLED ||
-                          rec.pending_version != (pending_floor ? u->version : 0) || rec.pending_floor != pending_floor)) {
+    if (err == OTA_OK &&
+        (table_changed || rec.status != OTA_STATUS_DISABLED ||
+         rec.pending_version != (pending_floor ? u->version : 0) || rec.pending_floor != pending_floor)) {
         /* One appended record: a cut before it completes leaves the old
          * record newest (valid image runs on, next check only redoes this
          * mark); after it, the bootloader installs the 0xFE entry. The floor

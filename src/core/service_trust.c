@@ -345,8 +345,7 @@ void svc_step_golden_finish(ota_service_t *svc)
     ota_bootctl_record_t rec;
     int err = n;
     if (err == OTA_OK) {
-        err = ota_bootctl_init(&svc->bc, svc->port.flash, svc->cfg.layout.bootctl_addr,
-                               svc->cfg.layout.bootctl_size);
+        err = ota_bootctl_init(&svc->bc, svc->port.flash, svc->cfg.layout.bootctl_addr, svc->cfg.layout.bootctl_size);
     }
     if (err == OTA_OK) {
         err = ota_bootctl_read(&svc->bc, &rec);

@@ -32,35 +32,35 @@ static bool g_check_erased; /* the current check applied an erase request */
 
 /* Indexed by ota_service_event_t; SYS_OTA_NONE for events the original lacks. */
 static const uint8_t g_map[] = {
-    SYS_OTA_UPDATE_CHECK_START,          /* CHECK_START */
-    SYS_OTA_UPDATE_CHECK_FAILED,         /* CHECK_FAILED */
-    SYS_OTA_UPDATE_AVAILABLE,            /* UPDATE_AVAILABLE */
-    SYS_OTA_UPDATE_NOTAVAILABLE,         /* NO_UPDATE */
-    SYS_OTA_DOWNLOAD_START,              /* DOWNLOAD_START */
-    SYS_OTA_NONE,                        /* DOWNLOAD_PROGRESS */
-    SYS_OTA_DOWNLOAD_SUCCESS,            /* DOWNLOAD_SUCCESS */
-    SYS_OTA_DOWNLOAD_FAILED,             /* DOWNLOAD_FAILED */
-    SYS_OTA_IMAGE_DIGEST_VERIFY_START,   /* VERIFY_START */
-    SYS_OTA_IMAGE_DIGEST_VERIFY_SUCCESS, /* VERIFY_SUCCESS */
-    SYS_OTA_IMAGE_DIGEST_VERIFY_FAILED,  /* VERIFY_FAILED */
-    SYS_OTA_DB_ENTRY_SUCCESS,            /* UPDATE_READY */
-    SYS_OTA_IMAGE_ERASED,                /* IMAGE_ERASED */
-    SYS_OTA_IMAGE_ERASE_FAILED,          /* IMAGE_ERASE_FAILED */
-    SYS_OTA_IMAGE_DATABASE_FULL,         /* DATABASE_FULL */
-    SYS_OTA_FACTORY_RESET_SUCCESS,       /* FACTORY_RESET (reason picks FAILED) */
-    SYS_OTA_ROLLBACK_SUCCESS,            /* ROLLBACK (reason picks FAILED) */
-    SYS_OTA_NONE,                        /* CONFIRMED */
-    SYS_OTA_TRIGGER_OTA_FAILED,          /* TRIGGER_FAILED */
-    SYS_OTA_NONE,                        /* RESET */
-    SYS_OTA_NONE,                        /* GOLDEN_REPLACED (the original has no such entry) */
-    SYS_OTA_PATCH_BASEVERSION_NOTFOUND,  /* PATCH_BASE_NOT_FOUND */
-    SYS_OTA_PATCH_EVENT_START,           /* PATCH_START */
-    SYS_OTA_NONE,                        /* PATCH_PROGRESS */
-    SYS_OTA_PATCH_EVENT_COMPLETED,       /* PATCH_COMPLETED */
+    SYS_OTA_UPDATE_CHECK_START,                /* CHECK_START */
+    SYS_OTA_UPDATE_CHECK_FAILED,               /* CHECK_FAILED */
+    SYS_OTA_UPDATE_AVAILABLE,                  /* UPDATE_AVAILABLE */
+    SYS_OTA_UPDATE_NOTAVAILABLE,               /* NO_UPDATE */
+    SYS_OTA_DOWNLOAD_START,                    /* DOWNLOAD_START */
+    SYS_OTA_NONE,                              /* DOWNLOAD_PROGRESS */
+    SYS_OTA_DOWNLOAD_SUCCESS,                  /* DOWNLOAD_SUCCESS */
+    SYS_OTA_DOWNLOAD_FAILED,                   /* DOWNLOAD_FAILED */
+    SYS_OTA_IMAGE_DIGEST_VERIFY_START,         /* VERIFY_START */
+    SYS_OTA_IMAGE_DIGEST_VERIFY_SUCCESS,       /* VERIFY_SUCCESS */
+    SYS_OTA_IMAGE_DIGEST_VERIFY_FAILED,        /* VERIFY_FAILED */
+    SYS_OTA_DB_ENTRY_SUCCESS,                  /* UPDATE_READY */
+    SYS_OTA_IMAGE_ERASED,                      /* IMAGE_ERASED */
+    SYS_OTA_IMAGE_ERASE_FAILED,                /* IMAGE_ERASE_FAILED */
+    SYS_OTA_IMAGE_DATABASE_FULL,               /* DATABASE_FULL */
+    SYS_OTA_FACTORY_RESET_SUCCESS,             /* FACTORY_RESET (reason picks FAILED) */
+    SYS_OTA_ROLLBACK_SUCCESS,                  /* ROLLBACK (reason picks FAILED) */
+    SYS_OTA_NONE,                              /* CONFIRMED */
+    SYS_OTA_TRIGGER_OTA_FAILED,                /* TRIGGER_FAILED */
+    SYS_OTA_NONE,                              /* RESET */
+    SYS_OTA_NONE,                              /* GOLDEN_REPLACED (the original has no such entry) */
+    SYS_OTA_PATCH_BASEVERSION_NOTFOUND,        /* PATCH_BASE_NOT_FOUND */
+    SYS_OTA_PATCH_EVENT_START,                 /* PATCH_START */
+    SYS_OTA_NONE,                              /* PATCH_PROGRESS */
+    SYS_OTA_PATCH_EVENT_COMPLETED,             /* PATCH_COMPLETED */
     SYS_OTA_PATCH_IMAGE_DIGEST_VERIFY_START,   /* PATCH_VERIFY_START */
     SYS_OTA_PATCH_IMAGE_DIGEST_VERIFY_SUCCESS, /* PATCH_VERIFY_SUCCESS */
     SYS_OTA_PATCH_IMAGE_DIGEST_VERIFY_FAILED,  /* PATCH_VERIFY_FAILED */
-    SYS_OTA_NONE,                        /* PATCH_FALLBACK (the full image's DOWNLOAD_START follows) */
+    SYS_OTA_NONE,                              /* PATCH_FALLBACK (the full image's DOWNLOAD_START follows) */
 };
 _Static_assert(sizeof g_map == OTA_EVENT_PATCH_FALLBACK + 1, "one entry per ota_service_event_t");
 

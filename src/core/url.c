@@ -135,8 +135,7 @@ int ota_url_name(const char *url, char *name, size_t cap, const char **what)
      * golden image. A name ending in ".sig" could be an image's signature.
      * The service's poll state is not an image either. */
     if (equal_nocase(seg, n, OTA_GOLDEN_NAME) || equal_nocase(seg, n, OTA_DB_NAME) ||
-        equal_nocase(seg, n, OTA_POLL_STATE_NAME) ||
-        (n >= 4 && equal_nocase(seg + n - 4, 4, ".sig"))) {
+        equal_nocase(seg, n, OTA_POLL_STATE_NAME) || (n >= 4 && equal_nocase(seg + n - 4, 4, ".sig"))) {
         *what = "URL: file name reserved for the store";
         return OTA_ERR_NAME;
     }

@@ -19,8 +19,8 @@ static int layout_error(const char **why, const char *what)
 
 /* The sector holding addr, from the map or the uniform size; OTA_ERR_RANGE
  * past the end of the map (a uniform flash's end is checked by the caller). */
-static int layout_sector(const sim_device_config_t *cfg, uint32_t sector_size, uint64_t addr,
-                         uint32_t *start, uint32_t *size)
+static int layout_sector(const sim_device_config_t *cfg, uint32_t sector_size, uint64_t addr, uint32_t *start,
+                         uint32_t *size)
 {
     if (addr > UINT32_MAX) {
         return OTA_ERR_RANGE;
@@ -215,7 +215,8 @@ int sim_device_factory_program(sim_device_t *dev, const void *image, uint32_t le
 static int sim_device_utc(void *ctx, uint64_t *seconds)
 {
     /* Through void *: the device is as aligned as ever, char arithmetic only found it. */
-    const sim_device_t *dev = (const sim_device_t *)(const void *)((const char *)ctx - offsetof(sim_device_t, sys_posix));
+    const sim_device_t *dev =
+        (const sim_device_t *)(const void *)((const char *)ctx - offsetof(sim_device_t, sys_posix));
     uint32_t elapsed = dev->sys.now_ms(ctx) - dev->utc_ms0; /* wraps like the clock */
     *seconds = dev->utc_base + elapsed / 1000u;
     return OTA_OK;

@@ -36,14 +36,14 @@ extern "C" {
 
 /** Shape of a simulated device. Zero fields take the defaults below. */
 typedef struct sim_device_config {
-    const char *flash_path;  /**< backing file of the flash; NULL: in memory */
-    const char *store_path;  /**< host directory of the store (required) */
-    uint32_t nvm_size;       /**< default 1 MiB */
-    uint32_t sector_size;    /**< uniform sectors; default 4 KiB (ignored with a sector map) */
+    const char *flash_path;                /**< backing file of the flash; NULL: in memory */
+    const char *store_path;                /**< host directory of the store (required) */
+    uint32_t nvm_size;                     /**< default 1 MiB */
+    uint32_t sector_size;                  /**< uniform sectors; default 4 KiB (ignored with a sector map) */
     const posix_flash_file_run_t *sectors; /**< sector map (see flash_file.h); NULL: uniform */
-    size_t nsectors;         /**< runs in sectors */
-    uint32_t write_unit;     /**< default 16 (PIC32MZ quad word) */
-    uint32_t bootctl_offset; /**< boot control area (two sectors from here); default 0 */
+    size_t nsectors;                       /**< runs in sectors */
+    uint32_t write_unit;                   /**< default 16 (PIC32MZ quad word) */
+    uint32_t bootctl_offset;               /**< boot control area (two sectors from here); default 0 */
     uint32_t app_offset;     /**< first byte of the application region; 0: right after the boot control area */
     bool lenient;            /**< allow a write unit to be programmed twice (default: strict, refused) */
     uint64_t store_capacity; /**< bytes; 0: unlimited */
@@ -55,7 +55,7 @@ typedef struct sim_device_config {
 /** Where a configuration puts things, defaults applied. */
 typedef struct sim_device_layout {
     uint32_t nvm_size;
-    uint32_t sector_size;  /**< the boot control sector's size */
+    uint32_t sector_size; /**< the boot control sector's size */
     uint32_t write_unit;
     uint32_t bootctl_addr; /**< flash offset of the boot control area */
     uint32_t bootctl_size; /**< its bytes (two sectors) */
@@ -78,15 +78,15 @@ int sim_device_layout(const sim_device_config_t *cfg, sim_device_layout_t *out, 
 typedef struct sim_device {
     sim_power_t power;
     sim_nor_t nor;
-    posix_store_dir_t store_dir;  /**< the files */
-    sim_store_t store_sim;  /**< the files under the power model: what store is */
+    posix_store_dir_t store_dir; /**< the files */
+    sim_store_t store_sim;       /**< the files under the power model: what store is */
     posix_system_t sys_posix;
     ota_flash_t flash;
     ota_store_t store;
     ota_crypto_t crypto;
     ota_system_t sys;
     ota_boot_config_t boot_cfg; /**< the bootloader's view of this device */
-    uint64_t utc_base;      /**< trusted time (seconds since 1970) when now_ms read utc_ms0 */
+    uint64_t utc_base;          /**< trusted time (seconds since 1970) when now_ms read utc_ms0 */
     uint32_t utc_ms0;
 } sim_device_t;
 

@@ -44,14 +44,14 @@ extern "C" {
 
 /** Geometry and backing of one simulated flash. */
 typedef struct sim_nor_config {
-    uint32_t size;        /**< bytes, a multiple of sector_size; with a sector map, 0 or its total */
-    uint32_t sector_size; /**< uniform sectors: a power of two; ignored with a sector map */
-    uint32_t write_unit;  /**< a power of two dividing every sector */
+    uint32_t size;                      /**< bytes, a multiple of sector_size; with a sector map, 0 or its total */
+    uint32_t sector_size;               /**< uniform sectors: a power of two; ignored with a sector map */
+    uint32_t write_unit;                /**< a power of two dividing every sector */
     const posix_flash_file_run_t *runs; /**< sector map (see flash_file.h); NULL: uniform */
     size_t nruns;
-    bool strict;          /**< refuse a second program of a write unit between erases */
-    const char *path;     /**< NULL: in memory; else the backing file (copied) */
-    sim_power_t *power;   /**< shared power supply; NULL: power never fails */
+    bool strict;        /**< refuse a second program of a write unit between erases */
+    const char *path;   /**< NULL: in memory; else the backing file (copied) */
+    sim_power_t *power; /**< shared power supply; NULL: power never fails */
 } sim_nor_config_t;
 
 /** Operation counters (successful and victim operations). */
@@ -68,9 +68,9 @@ typedef struct sim_nor_counters {
 typedef struct sim_nor {
     sim_nor_config_t cfg;
     posix_flash_file_t file; /* the bytes and the NOR rules */
-    ota_flash_t under;     /* file's port */
-    uint8_t *wu;           /* one byte per write unit: 1 = programmed since erase */
-    int wu_fd;             /* sidecar file, -1 in memory */
+    ota_flash_t under;       /* file's port */
+    uint8_t *wu;             /* one byte per write unit: 1 = programmed since erase */
+    int wu_fd;               /* sidecar file, -1 in memory */
     sim_nor_counters_t counters;
 } sim_nor_t;
 

@@ -64,15 +64,15 @@ typedef int (*sim_power_op_fn)(void *arg, sim_cut_mode_t how);
  * the fields as private and read them through the accessors below.
  */
 typedef struct sim_power {
-    uint64_t ops;          /* mutating operations since init / reset_count */
-    uint64_t cut_after;    /* victim's operation number, 0: disarmed */
+    uint64_t ops;       /* mutating operations since init / reset_count */
+    uint64_t cut_after; /* victim's operation number, 0: disarmed */
     sim_cut_mode_t mode;
-    bool off;              /* power is off: every operation fails */
-    bool was_cut;          /* a cut happened since init / arm / reset_count */
-    uint64_t cut_op;       /* operation number of that cut */
-    uint64_t fail_op;      /* operation that fails once with fail_err, 0: none */
+    bool off;         /* power is off: every operation fails */
+    bool was_cut;     /* a cut happened since init / arm / reset_count */
+    uint64_t cut_op;  /* operation number of that cut */
+    uint64_t fail_op; /* operation that fails once with fail_err, 0: none */
     int fail_err;
-    uint64_t rng;          /* splitmix64 state */
+    uint64_t rng; /* splitmix64 state */
     struct {
         sim_power_cut_cb cb;
         void *arg;

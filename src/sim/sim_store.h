@@ -41,8 +41,8 @@ extern "C" {
 
 /** Counters since open or the last reset. */
 typedef struct sim_store_counters {
-    uint64_t ops;           /**< every call of the ota_store_t functions */
-    uint64_t mutating_ops;  /**< of which counted as mutating (see above) */
+    uint64_t ops;          /**< every call of the ota_store_t functions */
+    uint64_t mutating_ops; /**< of which counted as mutating (see above) */
     uint64_t bytes_read;
     uint64_t bytes_written;
 } sim_store_counters_t;
@@ -57,14 +57,14 @@ typedef struct sim_store_handle {
 /* Private: one file with unsynced bytes. */
 typedef struct sim_store_dirty {
     char name[OTA_STORE_NAME_MAX + 1];
-    uint64_t synced;      /* durable length */
+    uint64_t synced; /* durable length */
 } sim_store_dirty_t;
 
 /** One simulated store. Fields are private. */
 typedef struct sim_store {
-    posix_store_dir_t *dir;  /* the files */
-    ota_store_t under;     /* dir's port */
-    sim_power_t *power;    /* NULL: power never fails */
+    posix_store_dir_t *dir; /* the files */
+    ota_store_t under;      /* dir's port */
+    sim_power_t *power;     /* NULL: power never fails */
     sim_store_handle_t handles[POSIX_STORE_DIR_MAX_OPEN];
     sim_store_dirty_t *dirty;
     size_t ndirty, cap_dirty;

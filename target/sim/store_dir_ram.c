@@ -23,7 +23,7 @@
  * replaced file alive (as an open host file is) until it is closed. */
 typedef struct ram_file {
     char name[OTA_STORE_NAME_MAX + 1];
-    int dir;       /* index in dirs, -1 once unlinked */
+    int dir; /* index in dirs, -1 once unlinked */
     uint8_t *data;
     uint32_t size, cap;
     int opens;
@@ -39,9 +39,9 @@ typedef struct ram_open {
 #define RAM_MAX_FILES 256
 #define RAM_MAX_OPEN 32
 
-static char *dirs[RAM_MAX_DIRS];           /* path of each live directory, NULL: free */
-static ram_file_t *files[RAM_MAX_FILES];   /* every file, linked or held open */
-static ram_open_t opens[RAM_MAX_OPEN];     /* file NULL: free */
+static char *dirs[RAM_MAX_DIRS];         /* path of each live directory, NULL: free */
+static ram_file_t *files[RAM_MAX_FILES]; /* every file, linked or held open */
+static ram_open_t opens[RAM_MAX_OPEN];   /* file NULL: free */
 
 static void file_release(ram_file_t *f)
 {

@@ -95,9 +95,9 @@ void fixture_table_sync(fixture_t *f)
     ota_bootctl_record_t rec;
     ota_db_t db;
     bool changed;
-    assert_int_equal(ota_bootctl_init(&bc, &f->dev.flash, f->dev.boot_cfg.layout.bootctl_addr,
-                                      f->dev.boot_cfg.layout.bootctl_size),
-                     OTA_OK);
+    assert_int_equal(
+        ota_bootctl_init(&bc, &f->dev.flash, f->dev.boot_cfg.layout.bootctl_addr, f->dev.boot_cfg.layout.bootctl_size),
+        OTA_OK);
     assert_int_equal(ota_bootctl_read(&bc, &rec), OTA_OK);
     assert_int_equal(ota_db_load(&db, &f->dev.store, NULL), OTA_OK);
     assert_int_equal(ota_handover_table(&rec, &db, &f->dev.store, &changed), OTA_OK);
@@ -155,7 +155,9 @@ void fixture_store_image(fixture_t *f, uint32_t version, uint32_t size, uint8_t 
 void fixture_mark_running_disabled(fixture_t *f)
 {
     ota_bootctl_t bc;
-    assert_int_equal(ota_bootctl_init(&bc, &f->dev.flash, f->dev.boot_cfg.layout.bootctl_addr, f->dev.boot_cfg.layout.bootctl_size), OTA_OK);
+    assert_int_equal(
+        ota_bootctl_init(&bc, &f->dev.flash, f->dev.boot_cfg.layout.bootctl_addr, f->dev.boot_cfg.layout.bootctl_size),
+        OTA_OK);
     assert_int_equal(ota_bootctl_set_status(&bc, OTA_STATUS_DISABLED), OTA_OK);
 }
 

@@ -10,11 +10,11 @@
 #include "sim_device.h"
 
 typedef struct fixture {
-    char dir[256];       /* temporary folder, removed by fixture_close */
+    char dir[256]; /* temporary folder, removed by fixture_close */
     char store_path[300];
     sim_device_config_t cfg;
     sim_device_t dev;
-    ota_boot_t boot;     /* the bootloader's RAM */
+    ota_boot_t boot; /* the bootloader's RAM */
 } fixture_t;
 
 /* A small device: 64 KiB flash, 4 KiB sectors, 16-byte write unit, strict. */

@@ -263,7 +263,7 @@ static void test_bootloader_falls_back_to_golden_when_all_images_invalid(void **
     fixture_store_image(f, 5, IMG, OTA_STATUS_DOWNLOADED);
     uint8_t junk[100];
     memset(junk, 0x5A, sizeof junk);
-    fixture_store_write(f, "app_v4.bin", junk, sizeof junk);            /* wrong digest */
+    fixture_store_write(f, "app_v4.bin", junk, sizeof junk);                       /* wrong digest */
     assert_int_equal(f->dev.store.remove(f->dev.store.ctx, "app_v5.bin"), OTA_OK); /* file gone */
     fixture_mark_running_disabled(f);
 
@@ -434,7 +434,9 @@ static void set_floor(fixture_t *f, uint32_t floor, uint32_t pending_version, ui
 {
     ota_bootctl_t bc;
     ota_bootctl_record_t rec;
-    assert_int_equal(ota_bootctl_init(&bc, &f->dev.flash, f->dev.boot_cfg.layout.bootctl_addr, f->dev.boot_cfg.layout.bootctl_size), OTA_OK);
+    assert_int_equal(
+        ota_bootctl_init(&bc, &f->dev.flash, f->dev.boot_cfg.layout.bootctl_addr, f->dev.boot_cfg.layout.bootctl_size),
+        OTA_OK);
     assert_int_equal(ota_bootctl_read(&bc, &rec), OTA_OK);
     rec.floor = floor;
     rec.pending_version = pending_version;
@@ -615,9 +617,9 @@ static void test_damage_to_the_other_sector_of_the_area_changes_nothing(void **s
     assert_int_equal(ota_app_confirm(&f->dev.boot_cfg), OTA_OK);
 
     ota_bootctl_t bc;
-    assert_int_equal(ota_bootctl_init(&bc, &f->dev.flash, f->dev.boot_cfg.layout.bootctl_addr,
-                                      f->dev.boot_cfg.layout.bootctl_size),
-                     OTA_OK);
+    assert_int_equal(
+        ota_bootctl_init(&bc, &f->dev.flash, f->dev.boot_cfg.layout.bootctl_addr, f->dev.boot_cfg.layout.bootctl_size),
+        OTA_OK);
     ota_bootctl_record_t rec;
     assert_int_equal(ota_bootctl_read(&bc, &rec), OTA_OK);
     uint32_t other = bc.sector_addr[1u - bc.active];
@@ -732,31 +734,42 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_first_boot_keeps_the_golden_copy_in_the_store, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_direct_jump_when_the_record_says_valid_without_touching_the_store, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_direct_jump_when_the_record_says_valid_without_touching_the_store, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_installs_the_highest_downloaded_version_first, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_install_erases_only_the_sectors_the_image_covers_and_programs_it_once, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_an_unconfirmed_image_is_counted_then_confirmed_and_booted_directly, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_an_image_never_confirmed_rolls_back_after_the_attempt_limit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_install_erases_only_the_sectors_the_image_covers_and_programs_it_once,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_an_unconfirmed_image_is_counted_then_confirmed_and_booted_directly, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_an_image_never_confirmed_rolls_back_after_the_attempt_limit, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_the_attempt_limit_is_configurable, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_a_stored_image_failing_its_digest_is_disabled_before_anything_is_erased, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_stored_image_failing_its_digest_is_disabled_before_anything_is_erased,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_skips_the_copy_when_flash_already_holds_the_candidate, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bootloader_falls_back_to_golden_when_all_images_invalid, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_a_failing_device_stops_the_boot_and_the_next_boot_installs_the_update, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_failing_device_stops_the_boot_and_the_next_boot_installs_the_update,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_an_image_larger_than_the_application_region_is_rejected, setup, teardown),
         cmocka_unit_test_setup_teardown(test_request_rollback_installs_the_previous_image, setup, teardown),
         cmocka_unit_test_setup_teardown(test_the_golden_image_cannot_be_rolled_back, setup, teardown),
         cmocka_unit_test_setup_teardown(test_factory_reset_removes_every_other_image_and_boots_golden, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_a_damaged_golden_row_never_stops_the_golden_image_in_flash, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_damaged_golden_row_never_stops_the_golden_image_in_flash, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_a_damaged_golden_row_never_stops_a_rollback_to_golden, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nothing_below_the_floor_is_installed_nor_rolled_back_to, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_with_every_image_at_or_above_the_floor_broken_the_bootloader_halts, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_with_every_image_at_or_above_the_floor_broken_the_bootloader_halts, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_confirming_an_image_raises_the_floor_its_release_carried, setup, teardown),
         cmocka_unit_test_setup_teardown(test_an_image_that_never_confirms_never_raises_the_floor, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_a_store_that_fails_for_good_never_stops_the_image_in_flash, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_a_corrupt_database_still_boots_the_verified_image_in_flash, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_store_that_fails_for_good_never_stops_the_image_in_flash, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_a_corrupt_database_still_boots_the_verified_image_in_flash, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_damage_to_the_other_sector_of_the_area_changes_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_without_a_boot_control_record_nothing_is_booted, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_provisioning_records_the_image_in_flash_as_the_golden_one_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_provisioning_records_the_image_in_flash_as_the_golden_one_once, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_nothing_valid_anywhere_halts_instead_of_jumping, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_write_unit_larger_than_a_record_still_works, setup, teardown),
     };

@@ -33,7 +33,11 @@ static void bench_open(bench_t *b, uint32_t write_unit, uint64_t seed)
     memset(b, 0, sizeof *b);
     sim_power_init(&b->power, seed);
     sim_nor_config_t cfg = {
-        .size = 16384, .sector_size = 4096, .write_unit = write_unit, .strict = true, .power = &b->power,
+        .size = 16384,
+        .sector_size = 4096,
+        .write_unit = write_unit,
+        .strict = true,
+        .power = &b->power,
     };
     assert_int_equal(sim_nor_open(&b->sim, &cfg), OTA_OK);
     sim_nor_port(&b->sim, &b->flash);
@@ -181,8 +185,8 @@ static void test_a_record_without_a_table_is_one_slot_and_a_full_one_a_few(void 
     }
     int len = ota_bootctl_encode(&w, OTA_BOOTCTL_SLOT_MIN, buf, sizeof buf);
     assert_true(len > 0 && (uint32_t)len <= OTA_BOOTCTL_BUF_SIZE);
-    printf("longest record: %u bytes, %d slots of %u\n", (unsigned)OTA_BOOTCTL_BYTES_MAX, len / (int)OTA_BOOTCTL_SLOT_MIN,
-           (unsigned)OTA_BOOTCTL_SLOT_MIN);
+    printf("longest record: %u bytes, %d slots of %u\n", (unsigned)OTA_BOOTCTL_BYTES_MAX,
+           len / (int)OTA_BOOTCTL_SLOT_MIN, (unsigned)OTA_BOOTCTL_SLOT_MIN);
     ota_bootctl_record_t r;
     assert_int_equal(ota_bootctl_decode(buf, (uint32_t)len, &r), OTA_OK);
     assert_records_equal(&r, &w);
@@ -336,9 +340,9 @@ static void test_a_table_that_does_not_fill_its_record_is_refused(void **state)
         uint32_t off;
         uint8_t value;
     } edits[] = {
-        { 114, 3 },                       /* one entry more than encoded */
-        { 114, 1 },                       /* one fewer: bytes left over */
-        { 114, OTA_BOOT_TABLE_MAX + 1 },  /* more than a table holds */
+        { 114, 3 },                        /* one entry more than encoded */
+        { 114, 1 },                        /* one fewer: bytes left over */
+        { 114, OTA_BOOT_TABLE_MAX + 1 },   /* more than a table holds */
         { OTA_BOOTCTL_HEAD_SIZE + 10, 0 }, /* a name of length 0 */
         { OTA_BOOTCTL_HEAD_SIZE + 10, OTA_STORE_NAME_MAX + 1 },
         { OTA_BOOTCTL_HEAD_SIZE + 10, 200 }, /* past the record */
@@ -375,8 +379,8 @@ static void test_records_of_the_earlier_formats_are_read_with_an_empty_table(voi
         ota_le32_put(slot + 56, 4);
         ota_le32_put(slot + 60, 1234);
         memset(slot + 64, 0x44, 32);
-        ota_le32_put(slot + 96, 17);     /* manifest_seq */
-        ota_le32_put(slot + 100, 3);     /* floor */
+        ota_le32_put(slot + 96, 17); /* manifest_seq */
+        ota_le32_put(slot + 100, 3); /* floor */
         ota_le32_put(slot + 104, 0);
         ota_le32_put(slot + 108, 0);
         ota_le32_put(slot + 124, ota_crc32(slot, 124));

@@ -95,17 +95,17 @@ static void test_rfc3339_date_times_are_seconds_since_the_epoch(void **state)
 static void test_rfc3339_refuses_what_is_not_a_date_time(void **state)
 {
     static const char *const bad[] = {
-        "2026-12-02",              /* a date alone */
-        "2026-12-02T05:19:30",     /* no offset */
-        "2026-12-02 05:19:30Z",    /* a space for the T */
-        "2026-13-02T05:19:30Z",    /* month 13 */
-        "2026-02-29T05:19:30Z",    /* not a leap year */
-        "1900-02-29T05:19:30Z",    /* nor is 1900 */
-        "2026-04-31T05:19:30Z",    /* April has 30 days */
-        "2026-12-02T24:00:00Z",    /* hour 24 */
-        "2026-12-02T05:19:30.Z",   /* a dot without digits */
+        "2026-12-02",            /* a date alone */
+        "2026-12-02T05:19:30",   /* no offset */
+        "2026-12-02 05:19:30Z",  /* a space for the T */
+        "2026-13-02T05:19:30Z",  /* month 13 */
+        "2026-02-29T05:19:30Z",  /* not a leap year */
+        "1900-02-29T05:19:30Z",  /* nor is 1900 */
+        "2026-04-31T05:19:30Z",  /* April has 30 days */
+        "2026-12-02T24:00:00Z",  /* hour 24 */
+        "2026-12-02T05:19:30.Z", /* a dot without digits */
         "2026-12-02T05:19:30+0200",
-        "1969-12-31T23:59:59Z",    /* before the epoch */
+        "1969-12-31T23:59:59Z", /* before the epoch */
         "1970-01-01T00:00:00+00:01",
         "2026-12-02T05:19:30Zjunk",
         "+2026-12-02T05:19:30Z",
@@ -123,10 +123,8 @@ static void test_http_dates_are_seconds_since_the_epoch(void **state)
         const char *text;
         uint64_t t;
     } ok[] = {
-        { "Thu, 01 Jan 1970 00:00:00 GMT", 0 },
-        { "Sun, 06 Nov 1994 08:49:37 GMT", 784111777 },
-        { "Wed, 02 Dec 2026 05:19:30 GMT", 1796188770 },
-        { "Tue, 29 Feb 2000 12:00:00 GMT", 951825600 },
+        { "Thu, 01 Jan 1970 00:00:00 GMT", 0 },          { "Sun, 06 Nov 1994 08:49:37 GMT", 784111777 },
+        { "Wed, 02 Dec 2026 05:19:30 GMT", 1796188770 }, { "Tue, 29 Feb 2000 12:00:00 GMT", 951825600 },
         { "Mon, 29 Feb 2000 12:00:00 GMT", 951825600 }, /* the day's name is not checked against the date */
     };
     (void)state;
@@ -142,16 +140,10 @@ static void test_http_dates_other_than_imf_fixdate_are_refused(void **state)
     static const char *const bad[] = {
         "Sunday, 06-Nov-94 08:49:37 GMT", /* RFC 850, obsolete */
         "Sun Nov  6 08:49:37 1994",       /* asctime, obsolete */
-        "Sun, 06 Nov 1994 08:49:37 UTC",
-        "Sun, 6 Nov 1994 08:49:37 GMT",
-        "sun, 06 Nov 1994 08:49:37 GMT",
-        "Sun, 06 nov 1994 08:49:37 GMT",
-        "Sun, 31 Nov 1994 08:49:37 GMT",  /* November has 30 days */
-        "Sun, 06 Nov 1994 24:49:37 GMT",
-        "Sun, 06 Nov 1969 08:49:37 GMT",  /* before the epoch */
-        "Sun, 06 Nov 1994 08:49:37 GMT ",
-        "Xyz, 06 Nov 1994 08:49:37 GMT",
-        "",
+        "Sun, 06 Nov 1994 08:49:37 UTC",  "Sun, 6 Nov 1994 08:49:37 GMT",  "sun, 06 Nov 1994 08:49:37 GMT",
+        "Sun, 06 nov 1994 08:49:37 GMT",  "Sun, 31 Nov 1994 08:49:37 GMT", /* November has 30 days */
+        "Sun, 06 Nov 1994 24:49:37 GMT",  "Sun, 06 Nov 1969 08:49:37 GMT", /* before the epoch */
+        "Sun, 06 Nov 1994 08:49:37 GMT ", "Xyz, 06 Nov 1994 08:49:37 GMT", "",
     };
     (void)state;
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -182,8 +174,8 @@ static void test_a_sig_file_round_trips_and_any_other_shape_is_refused(void **st
     memcpy(longer, file, sizeof file);
     longer[OTA_SIGFILE_LEN] = 0;
     assert_int_equal(ota_sigfile_parse(longer, sizeof longer, &back, NULL), OTA_ERR_SIGNATURE);
-    static const char *const field[8] = { "magic", "magic", "magic", "magic", "format", "algorithm",
-                                          "reserved", "reserved" };
+    static const char *const field[8] = { "magic",  "magic",     "magic",    "magic",
+                                          "format", "algorithm", "reserved", "reserved" };
     for (size_t at = 0; at < 8; at++) {
         uint8_t bad[OTA_SIGFILE_LEN];
         const char *what = NULL;

@@ -182,13 +182,13 @@ static void expect(ota_delta_format_t format, const uint8_t *base, uint32_t base
         mem_t m;
         int err = apply(&m, format, base, base_size, patch, patch_size, work_sizes[w], want_len);
         if (err != want) {
-            fail_msg("%s: work buffer %u: %s, expected %s", case_name[0] ? case_name : "case", (unsigned)work_sizes[w], ota_err_name(err),
-                     ota_err_name(want));
+            fail_msg("%s: work buffer %u: %s, expected %s", case_name[0] ? case_name : "case", (unsigned)work_sizes[w],
+                     ota_err_name(err), ota_err_name(want));
         }
         assert_false(m.over_limit);
         if (want == OTA_OK && (m.out_len != want_len || memcmp(m.out, want_out, want_len) != 0)) {
-            fail_msg("%s: work buffer %u: %u bytes, not the %u expected", case_name[0] ? case_name : "case", (unsigned)work_sizes[w],
-                     (unsigned)m.out_len, (unsigned)want_len);
+            fail_msg("%s: work buffer %u: %u bytes, not the %u expected", case_name[0] ? case_name : "case",
+                     (unsigned)work_sizes[w], (unsigned)m.out_len, (unsigned)want_len);
         }
         free(m.out);
     }
@@ -232,7 +232,9 @@ static void test_jojo_085_mod_data_needs_no_opcode(void **state)
     expect(OTA_DELTA_JOJODIFF, base16, 16, JOJO(0xA7, 0xA3, 0, 'x', 0xA7, 0xA3, 0), OTA_OK, OUT("AxC"));
     /* an A7 not followed by an opcode starts MOD data at that A7 */
     expect(OTA_DELTA_JOJODIFF, base16, 16, JOJO(0xA7, 'x', 0xA7, 0xA3, 0), OTA_OK, OUT("\xA7xC"));
-    expect(OTA_DELTA_JOJODIFF, base16, 16, JOJO(0xA7, 0xA7, 0xA7, 0xA3, 0), OTA_OK, OUT("\xA7" "B"));
+    expect(OTA_DELTA_JOJODIFF, base16, 16, JOJO(0xA7, 0xA7, 0xA7, 0xA3, 0), OTA_OK,
+           OUT("\xA7"
+               "B"));
 }
 
 static void test_jojo_escapes_inside_data(void **state)
@@ -240,13 +242,16 @@ static void test_jojo_escapes_inside_data(void **state)
     (void)state;
     /* A7 A7 is one A7; A7 and another byte are both data; A7 at the end is data */
     expect(OTA_DELTA_JOJODIFF, base16, 16, JOJO(0xA7, 0xA5, 0xA7, 0xA7, 0xA3, 0xA7, 0x41, 0xA7), OTA_OK,
-           OUT("\xA7\xA3\xA7" "A\xA7"));
+           OUT("\xA7\xA3\xA7"
+               "A\xA7"));
     /* as jdiff writes an A7 followed by an opcode byte in data: A7 A7 then the byte */
     expect(OTA_DELTA_JOJODIFF, base16, 16, JOJO(0xA7, 0xA6, 0xA7, 0xA7, 0xA2, 0xA7, 0xA3, 0), OTA_OK,
-           OUT("\xA7\xA2" "C"));
+           OUT("\xA7\xA2"
+               "C"));
     /* data ending in an A7 is written A7 A7 before the next opcode */
     expect(OTA_DELTA_JOJODIFF, base16, 16, JOJO(0xA7, 0xA5, 'x', 0xA7, 0xA7, 0xA7, 0xA3, 0), OTA_OK,
-           OUT("x\xA7" "A"));
+           OUT("x\xA7"
+               "A"));
 }
 
 static void test_jojo_lengths_in_every_width(void **state)
@@ -258,8 +263,7 @@ static void test_jojo_lengths_in_every_width(void **state)
     }
     /* 252 + x: 253 + x; 253: 16 bits as they are; 254: 32 bits as they are */
     expect(OTA_DELTA_JOJODIFF, big, sizeof big, JOJO(0xA7, 0xA4, 252, 2, 0xA7, 0xA3, 0), OTA_OK, big + 255, 1);
-    expect(OTA_DELTA_JOJODIFF, big, sizeof big, JOJO(0xA7, 0xA4, 253, 0x01, 0xFD, 0xA7, 0xA3, 0), OTA_OK, big + 509,
-           1);
+    expect(OTA_DELTA_JOJODIFF, big, sizeof big, JOJO(0xA7, 0xA4, 253, 0x01, 0xFD, 0xA7, 0xA3, 0), OTA_OK, big + 509, 1);
     expect(OTA_DELTA_JOJODIFF, big, sizeof big, JOJO(0xA7, 0xA4, 254, 0, 1, 0x00, 0x01, 0xA7, 0xA3, 0), OTA_OK,
            big + 65537, 1);
     expect(OTA_DELTA_JOJODIFF, big, sizeof big, JOJO(0xA7, 0xA3, 253, 0x11, 0x70), OTA_OK, big, 0x1170);
@@ -274,8 +278,7 @@ static void test_jojo_refuses_what_would_leave_the_base(void **state)
     expect(OTA_DELTA_JOJODIFF, base16, 16, JOJO(0xA7, 0xA3, 16), OTA_ERR_CORRUPT, NULL, 0);
     expect(OTA_DELTA_JOJODIFF, base16, 16, JOJO(0xA7, 0xA4, 12, 0xA7, 0xA3, 3), OTA_ERR_CORRUPT, NULL, 0);
     /* a BKT before the start: the 4 bytes before it are all that is written */
-    expect(OTA_DELTA_JOJODIFF, base16, 16, JOJO(0xA7, 0xA3, 3, 0xA7, 0xA2, 4, 0xA7, 0xA3, 0), OTA_ERR_CORRUPT,
-           NULL, 4);
+    expect(OTA_DELTA_JOJODIFF, base16, 16, JOJO(0xA7, 0xA3, 3, 0xA7, 0xA2, 4, 0xA7, 0xA3, 0), OTA_ERR_CORRUPT, NULL, 4);
     /* lengths of 2^31 and more, in 32 and 64 bits */
     expect(OTA_DELTA_JOJODIFF, base16, 16, JOJO(0xA7, 0xA4, 254, 0x80, 0, 0, 0), OTA_ERR_CORRUPT, NULL, 0);
     expect(OTA_DELTA_JOJODIFF, base16, 16, JOJO(0xA7, 0xA3, 254, 0xFF, 0xFF, 0xFF, 0xFF), OTA_ERR_CORRUPT, NULL, 0);
@@ -391,10 +394,10 @@ static void vcd_window(bytes_t *o, uint8_t ind, uint32_t src_len, uint32_t src_p
 }
 
 /* Instruction codes of the default table. */
-#define ADD(n) ((uint8_t)((n) + 1))                /* n 1..17 */
-#define COPY(mode, n) ((uint8_t)(19 + (mode) * 16 + (n) - 3)) /* n 4..18 */
-#define COPY0(mode) ((uint8_t)(19 + (mode) * 16))  /* size follows */
-#define RUN0 0                                      /* size follows */
+#define ADD(n) ((uint8_t)((n) + 1))                       /* n 1..17 */
+#define COPY(mode, n) ((uint8_t)(19 + (mode)*16 + (n)-3)) /* n 4..18 */
+#define COPY0(mode) ((uint8_t)(19 + (mode)*16))           /* size follows */
+#define RUN0 0                                            /* size follows */
 
 #define B(...) (&(const bytes_t){ .b = { __VA_ARGS__ }, .n = sizeof((const uint8_t[]){ __VA_ARGS__ }) })
 #define NONE (&(const bytes_t){ .n = 0 })
@@ -427,8 +430,8 @@ static void test_vcdiff_target_source_and_address_caches(void **state)
     /* window 1 (source: base[0..2000)): COPY 4 @1000 (SELF), COPY 4 @1000 by
      * the same cache (mode 6, slot 1000 % 768 = 232), COPY 4 @1003 by the near
      * cache (mode 2: near[0] + 3), COPY 4 @1000 by the near cache slot 1 */
-    vcd_window(&p, 1, 2000, 0, 16, NONE, B(COPY(0, 4), COPY(6, 4), COPY(2, 4), COPY(3, 4)),
-               B(0x87, 0x68, 232, 3, 0), 0);
+    vcd_window(&p, 1, 2000, 0, 16, NONE, B(COPY(0, 4), COPY(6, 4), COPY(2, 4), COPY(3, 4)), B(0x87, 0x68, 232, 3, 0),
+               0);
     memcpy(want, base + 1000, 4);
     memcpy(want + 4, base + 1000, 4);
     memcpy(want + 8, base + 1003, 4);
@@ -575,8 +578,8 @@ static void test_vcdiff_refuses_what_it_does_not_support(void **state)
     /* a later version */
     expect(OTA_DELTA_VCDIFF, base16, 16, JOJO(0xD6, 0xC3, 0xC4, 1, 0), OTA_ERR_NOT_SUPPORTED, NULL, 0);
     /* compressed sections in a window (delta indicator 0x01) */
-    expect(OTA_DELTA_VCDIFF, base16, 16, JOJO(0xD6, 0xC3, 0xC4, 0, 0, 0, 5, 0, 1, 0, 0, 0), OTA_ERR_NOT_SUPPORTED,
-           NULL, 0);
+    expect(OTA_DELTA_VCDIFF, base16, 16, JOJO(0xD6, 0xC3, 0xC4, 0, 0, 0, 5, 0, 1, 0, 0, 0), OTA_ERR_NOT_SUPPORTED, NULL,
+           0);
     /* a window whose source and target exceed what the same cache can hold */
     bytes_t p = { .n = 0 };
     vcd_header(&p);
@@ -639,16 +642,15 @@ static void test_vcdiff_refuses_window_framing_errors(void **state)
 {
     (void)state;
     /* unknown window bit; both SOURCE and TARGET */
-    expect(OTA_DELTA_VCDIFF, base16, 16, JOJO(0xD6, 0xC3, 0xC4, 0, 0, 8, 5, 0, 0, 0, 0, 0), OTA_ERR_CORRUPT, NULL,
+    expect(OTA_DELTA_VCDIFF, base16, 16, JOJO(0xD6, 0xC3, 0xC4, 0, 0, 8, 5, 0, 0, 0, 0, 0), OTA_ERR_CORRUPT, NULL, 0);
+    expect(OTA_DELTA_VCDIFF, base16, 16, JOJO(0xD6, 0xC3, 0xC4, 0, 0, 3, 0, 0, 5, 0, 0, 0, 0, 0), OTA_ERR_CORRUPT, NULL,
            0);
-    expect(OTA_DELTA_VCDIFF, base16, 16, JOJO(0xD6, 0xC3, 0xC4, 0, 0, 3, 0, 0, 5, 0, 0, 0, 0, 0), OTA_ERR_CORRUPT,
-           NULL, 0);
     /* a delta length past the patch's end; one shorter than its own lengths */
     expect(OTA_DELTA_VCDIFF, base16, 16, JOJO(0xD6, 0xC3, 0xC4, 0, 0, 0, 6, 0, 0, 0, 0, 0), OTA_ERR_CORRUPT, NULL, 0);
     expect(OTA_DELTA_VCDIFF, base16, 16, JOJO(0xD6, 0xC3, 0xC4, 0, 0, 0, 3, 0, 0, 0, 0, 0), OTA_ERR_CORRUPT, NULL, 0);
     /* sections that add up to more, or less, than the delta length */
-    expect(OTA_DELTA_VCDIFF, base16, 16, JOJO(0xD6, 0xC3, 0xC4, 0, 0, 0, 6, 1, 0, 2, 0, 0, 'a'), OTA_ERR_CORRUPT,
-           NULL, 0);
+    expect(OTA_DELTA_VCDIFF, base16, 16, JOJO(0xD6, 0xC3, 0xC4, 0, 0, 0, 6, 1, 0, 2, 0, 0, 'a'), OTA_ERR_CORRUPT, NULL,
+           0);
     expect(OTA_DELTA_VCDIFF, base16, 16, JOJO(0xD6, 0xC3, 0xC4, 0, 0, 0, 7, 1, 0, 0, 1, 0, ADD(1), 'a'),
            OTA_ERR_CORRUPT, NULL, 0);
 }
@@ -770,8 +772,7 @@ static FILE *open_manifest(void)
     snprintf(path, sizeof path, "%s/MANIFEST.tsv", vectors_dir);
     FILE *f = fopen(path, "r");
     if (f == NULL) {
-        print_message("skipped: no delta vectors at %s (configure with -DSYSOTA_DELTA_VECTORS_DIR=...)\n",
-                      vectors_dir);
+        print_message("skipped: no delta vectors at %s (configure with -DSYSOTA_DELTA_VECTORS_DIR=...)\n", vectors_dir);
         return NULL;
     }
     char header[512];
@@ -792,9 +793,8 @@ static bool next_row(FILE *f, pair_row_t *r)
     if (fgets(line, sizeof line, f) == NULL) {
         return false;
     }
-    assert_int_equal(sscanf(line, "%127[^\t]\t%lu\t%lu\t%79[^\t]\t%79[^\t]", r->name, &old_size, &new_size, old_hex,
-                            new_hex),
-                     5);
+    assert_int_equal(
+        sscanf(line, "%127[^\t]\t%lu\t%lu\t%79[^\t]\t%79[^\t]", r->name, &old_size, &new_size, old_hex, new_hex), 5);
     r->old_size = (uint32_t)old_size;
     r->new_size = (uint32_t)new_size;
     assert_int_equal(ota_hex_decode(new_hex, strlen(new_hex), r->new_digest, OTA_SHA256_LEN), OTA_OK);
@@ -849,8 +849,8 @@ static void test_real_pairs_rebuild_byte_for_byte(void **state)
                 free(m.out);
             }
         }
-        print_message("%s: %u bytes from a %u-byte JojoDiff and a %u-byte VCDIFF patch\n", r.name,
-                      (unsigned)new_len, (unsigned)jojo_len, (unsigned)vcd_len);
+        print_message("%s: %u bytes from a %u-byte JojoDiff and a %u-byte VCDIFF patch\n", r.name, (unsigned)new_len,
+                      (unsigned)jojo_len, (unsigned)vcd_len);
         free(old);
         free(want);
         free(jojo);

@@ -95,9 +95,9 @@ static void test_retry_after_in_seconds_is_a_wait_capped_at_the_limit(void **sta
 static void test_retry_after_as_a_date_needs_a_trusted_clock(void **state)
 {
     uint64_t now = 1796188770u; /* Wed, 02 Dec 2026 05:19:30 GMT */
-    ota_system_t with_time = {.ctx = &now, .utc_time = fake_utc};
-    ota_system_t not_yet = {.ctx = NULL, .utc_time = fake_utc};
-    ota_system_t without = {.ctx = NULL};
+    ota_system_t with_time = { .ctx = &now, .utc_time = fake_utc };
+    ota_system_t not_yet = { .ctx = NULL, .utc_time = fake_utc };
+    ota_system_t without = { .ctx = NULL };
     uint32_t ms = 7;
     (void)state;
     assert_int_equal(ota_http_retry_after("Wed, 02 Dec 2026 05:21:00 GMT", &with_time, 3600000u, &ms), OTA_OK);
@@ -111,8 +111,7 @@ static void test_retry_after_as_a_date_needs_a_trusted_clock(void **state)
                      OTA_ERR_NOT_SUPPORTED);
     assert_int_equal(ota_http_retry_after("Wed, 02 Dec 2026 05:21:00 GMT", &without, 3600000u, &ms),
                      OTA_ERR_NOT_SUPPORTED);
-    assert_int_equal(ota_http_retry_after("Wed, 02 Dec 2026 05:21:00 GMT", NULL, 3600000u, &ms),
-                     OTA_ERR_NOT_SUPPORTED);
+    assert_int_equal(ota_http_retry_after("Wed, 02 Dec 2026 05:21:00 GMT", NULL, 3600000u, &ms), OTA_ERR_NOT_SUPPORTED);
     assert_int_equal(ms, 7u); /* untouched when refused */
 }
 
@@ -120,7 +119,7 @@ static void test_retry_after_that_is_neither_seconds_nor_a_date_is_refused(void 
 {
     static const char *const bad[] = { "-5", "12s", " 12", "1.5", "soon", "Sunday, 06-Nov-94 08:49:37 GMT" };
     uint64_t now = 1796188770u;
-    ota_system_t sys = {.ctx = &now, .utc_time = fake_utc};
+    ota_system_t sys = { .ctx = &now, .utc_time = fake_utc };
     uint32_t ms;
     (void)state;
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -143,15 +142,12 @@ static void test_content_range_gives_the_first_byte_and_the_length(void **state)
     assert_int_equal(first, 5u);
     assert_int_equal(length, 0u);
     static const char *const bad[] = {
-        "bytes */20000",          /* a 416's: no range */
-        "items 0-9/10",           /* another unit */
-        "bytes 10-9/20",          /* last before first */
-        "bytes 0-19/20 ",
-        "bytes 0-20/20",          /* past the length */
-        "bytes 0-9/4294967296",   /* past 2^32-1 */
-        "bytes -1-9/20",
-        "bytes 0-9",
-        "",
+        "bytes */20000",                         /* a 416's: no range */
+        "items 0-9/10",                          /* another unit */
+        "bytes 10-9/20",                         /* last before first */
+        "bytes 0-19/20 ",       "bytes 0-20/20", /* past the length */
+        "bytes 0-9/4294967296",                  /* past 2^32-1 */
+        "bytes -1-9/20",        "bytes 0-9",     "",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         assert_int_equal(ota_http_content_range(bad[i], &first, &length), OTA_ERR_INVALID_ARG);

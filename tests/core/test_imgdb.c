@@ -73,9 +73,8 @@ static void test_rows_are_written_as_name_status_version_digest(void **state)
     assert_int_equal(ota_db_add(&db, &f->dev.store, "app_v12.bin", OTA_STATUS_VALID, 12, d), OTA_OK);
     char text[512];
     read_db_text(f, text, sizeof text);
-    assert_string_equal(text,
-        "app_v6.bin,FE,6,8888888888888888888888888888888888888888888888888888888888888888\n"
-        "app_v12.bin,F8,12,abababababababababababababababababababababababababababababababab\n");
+    assert_string_equal(text, "app_v6.bin,FE,6,8888888888888888888888888888888888888888888888888888888888888888\n"
+                              "app_v12.bin,F8,12,abababababababababababababababababababababababababababababababab\n");
     ota_db_t again;
     assert_int_equal(ota_db_load(&again, &f->dev.store, NULL), OTA_OK);
     assert_int_equal(again.count, 2);
@@ -85,9 +84,9 @@ static void test_rows_are_written_as_name_status_version_digest(void **state)
 static void test_versions_are_decimal_and_the_original_five_column_rows_are_read(void **state)
 {
     fixture_t *f = *state;
-    write_db_text(f,
-        "wifi_ota103.bin,FE,10,production,745189CBB24B752A0175DE1F9D5D61433BA47D89AFF5B5A3686F54CA2D5DFB22\r\n"
-        "factory.bin,F8,1,745189cbb24b752a0175de1f9d5d61433ba47d89aff5b5a3686f54ca2d5dfb22");
+    write_db_text(
+        f, "wifi_ota103.bin,FE,10,production,745189CBB24B752A0175DE1F9D5D61433BA47D89AFF5B5A3686F54CA2D5DFB22\r\n"
+           "factory.bin,F8,1,745189cbb24b752a0175de1f9d5d61433ba47d89aff5b5a3686f54ca2d5dfb22");
     ota_db_t db;
     assert_int_equal(ota_db_load(&db, &f->dev.store, NULL), OTA_OK);
     assert_int_equal(db.count, 2);
@@ -106,15 +105,15 @@ static void test_a_malformed_line_is_reported_with_its_line_number_and_skipped(v
     char text[2048];
     snprintf(text, sizeof text,
              "%s"
-             "b.bin,FE,4,00\n"                                    /* 2: short digest */
-             "c.bin,XY,5,%064d\n"                                 /* 3: status not hex */
-             "d.bin,FE,-1,%064d\n"                                /* 4: negative version */
-             "e.bin,FE,99999999999,%064d\n"                       /* 5: version overflow */
-             "../evil,FE,6,%064d\n"                               /* 6: unsafe name */
-             "\n"                                                 /* 7: blank, ignored */
-             "g.bin,FE,3,%064d\n"                                 /* 8: duplicate version */
-             "h.bin,F8,8,%064d,extra,more\n"                      /* 9: too many columns */
-             "i.bin,F8,9,%064d\n",                                /* 10: good */
+             "b.bin,FE,4,00\n"               /* 2: short digest */
+             "c.bin,XY,5,%064d\n"            /* 3: status not hex */
+             "d.bin,FE,-1,%064d\n"           /* 4: negative version */
+             "e.bin,FE,99999999999,%064d\n"  /* 5: version overflow */
+             "../evil,FE,6,%064d\n"          /* 6: unsafe name */
+             "\n"                            /* 7: blank, ignored */
+             "g.bin,FE,3,%064d\n"            /* 8: duplicate version */
+             "h.bin,F8,8,%064d,extra,more\n" /* 9: too many columns */
+             "i.bin,F8,9,%064d\n",           /* 10: good */
              good, 0, 0, 0, 0, 0, 0, 0);
     write_db_text(f, text);
     ota_db_t db;
@@ -154,8 +153,7 @@ static void test_names_with_paths_or_separators_are_refused(void **state)
     const char *bad[] = { "", "..", ".", ".hidden", "a/b", "a\\b", "a,b", "tab\tname",
                           "123456789012345678901234567890123" /* 33 bytes */,
                           /* FAT 8.3 aliases of long names: "~" and a digit */
-                          "IMAGE_~1.CSV", "FACTOR~1.BIN", "app~9",
-                          "a.", "sp ace", "caf\xc3\xa9" };
+                          "IMAGE_~1.CSV", "FACTOR~1.BIN", "app~9", "a.", "sp ace", "caf\xc3\xa9" };
     ota_db_t db;
     uint8_t d[32];
     digest_of(d, 1);
@@ -337,12 +335,16 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_a_missing_database_is_an_empty_one, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rows_are_written_as_name_status_version_digest, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_versions_are_decimal_and_the_original_five_column_rows_are_read, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_a_malformed_line_is_reported_with_its_line_number_and_skipped, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_an_overlong_line_or_binary_garbage_never_crashes_the_loader, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_versions_are_decimal_and_the_original_five_column_rows_are_read, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_a_malformed_line_is_reported_with_its_line_number_and_skipped, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_an_overlong_line_or_binary_garbage_never_crashes_the_loader, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_names_with_paths_or_separators_are_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_control_byte_in_any_field_rejects_the_row, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_a_status_other_than_the_five_known_values_rejects_the_row, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_status_other_than_the_five_known_values_rejects_the_row, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_add_refuses_a_duplicate_version_and_a_full_table, setup, teardown),
         cmocka_unit_test_setup_teardown(test_set_status_and_remove_are_saved, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_failed_save_leaves_the_table_in_ram_unchanged, setup, teardown),

@@ -124,8 +124,9 @@ static void test_a_string_s_contents_are_between_its_quotes(void **state)
 static void test_the_check_refuses_what_is_not_json(void **state)
 {
     (void)state;
-    const char *bad[] = { "", " ", "{", "{\"a\":1,}", "[1,]", "[,1]", "{\"a\" 1}", "{a:1}", "tru", "01", "1.",
-                          "\"\x01\"", "\"\\x\"", "[1] [2]", "{\"a\":1}}", "'a'", "[\"\\u12\"]", "-" };
+    const char *bad[] = { "",          " ",       "{",          "{\"a\":1,}", "[1,]",        "[,1]",
+                          "{\"a\" 1}", "{a:1}",   "tru",        "01",         "1.",          "\"\x01\"",
+                          "\"\\x\"",   "[1] [2]", "{\"a\":1}}", "'a'",        "[\"\\u12\"]", "-" };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char *js = exact(bad[i]);
         if (ota_json_check(js, strlen(bad[i])) != OTA_ERR_JSON) {

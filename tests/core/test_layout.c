@@ -80,12 +80,14 @@ static void test_a_memory_map_the_core_cannot_use_is_refused_with_a_reason(void 
         ota_layout_t layout;
         const char *reason;
     } bad[] = {
-        { { .bootctl_addr = 0x0800, .app_addr = 0x1000, .app_size = 0x1000 }, "boot control area" },   /* not a sector start */
+        { { .bootctl_addr = 0x0800, .app_addr = 0x1000, .app_size = 0x1000 },
+          "boot control area" }, /* not a sector start */
         { { .bootctl_addr = 0x0000, .app_addr = 0x1800, .app_size = 0x1000 }, "does not start on a sector" },
         { { .bootctl_addr = 0x0000, .app_addr = 0x1000, .app_size = 0 }, "empty" },
         { { .bootctl_addr = 0x0000, .app_addr = 0x1000, .app_size = 0x10000 }, "past the end" },
-        { { .bootctl_addr = 0x2000, .app_addr = 0x1000, .app_size = 0x4000 }, "overlaps" },             /* the record inside the region */
-        { { .bootctl_addr = 0x10000, .app_addr = 0x1000, .app_size = 0x1000 }, "boot control area" },  /* past the end */
+        { { .bootctl_addr = 0x2000, .app_addr = 0x1000, .app_size = 0x4000 },
+          "overlaps" }, /* the record inside the region */
+        { { .bootctl_addr = 0x10000, .app_addr = 0x1000, .app_size = 0x1000 }, "boot control area" }, /* past the end */
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         assert_int_equal(ota_layout_check(&bad[i].layout, flash, &why), OTA_ERR_INVALID_ARG);

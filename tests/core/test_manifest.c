@@ -288,10 +288,10 @@ static void test_erase_entries_become_erase_requests_and_never_the_update(void *
 {
     ota_manifest_choice_t c;
     struct rec r = { 0 };
-    const char *m = "{\"ota\":[{\"Version\":7,\"EraseVer\":true},"
-                    GOOD(4) ","
-                    "{\"Version\":2,\"EraseVer\":true,\"URL\":\"http://h/app_v2.bin\",\"Digest\":\"" DIG "\"},"
-                    "{\"Version\":3,\"EraseVer\":false,\"URL\":\"http://h/app_v3.bin\",\"Digest\":\"" DIG "\"}]}";
+    const char *m = "{\"ota\":[{\"Version\":7,\"EraseVer\":true}," GOOD(
+        4) ","
+           "{\"Version\":2,\"EraseVer\":true,\"URL\":\"http://h/app_v2.bin\",\"Digest\":\"" DIG "\"},"
+           "{\"Version\":3,\"EraseVer\":false,\"URL\":\"http://h/app_v3.bin\",\"Digest\":\"" DIG "\"}]}";
     (void)state;
 
     assert_int_equal(choose(m, 1, &c), OTA_OK);
@@ -344,8 +344,8 @@ static void test_erase_entry_fields_that_are_present_are_still_checked(void **st
 static void test_a_bad_version_rejects_only_its_entry(void **state)
 {
     static const char *const bad[] = {
-        "0", "-1", "-0", "4294967296", "99999999999", "\"5\"", "5.0", "5e0", "5E+0",
-        "true", "false", "null", "[5]", "{\"v\":5}", "1.5",
+        "0",    "-1",   "-0",    "4294967296", "99999999999", "\"5\"",     "5.0", "5e0",
+        "5E+0", "true", "false", "null",       "[5]",         "{\"v\":5}", "1.5",
     };
     char entry[256];
     (void)state;
@@ -379,8 +379,8 @@ static void test_a_bad_digest_rejects_only_its_entry(void **state)
     /* 63 and 65 digits */
     snprintf(entry, sizeof entry, "{\"Version\":5,\"URL\":\"http://h/a.bin\",\"Digest\":\"%.63s\"}", DIG);
     expect_rejected_between_good(entry, OTA_ERR_ENTRY, "Digest: not 64 hex digits");
-    expect_rejected_between_good("{\"Version\":5,\"URL\":\"http://h/a.bin\",\"Digest\":\"" DIG "0\"}",
-                                 OTA_ERR_ENTRY, "Digest: not 64 hex digits");
+    expect_rejected_between_good("{\"Version\":5,\"URL\":\"http://h/a.bin\",\"Digest\":\"" DIG "0\"}", OTA_ERR_ENTRY,
+                                 "Digest: not 64 hex digits");
     /* a non-hex digit, whitespace, a 0x prefix */
     expect_rejected_between_good("{\"Version\":5,\"URL\":\"http://h/a.bin\",\"Digest\":\""
                                  "g0112233445566778899aabbccddeeff0123456789abcdeffedcba9876543210"
@@ -426,8 +426,8 @@ static void test_a_bad_url_rejects_only_its_entry(void **state)
                                  "URL: file name");
     expect_rejected_between_good("{\"Version\":5,\"URL\":\"http://h/a b.bin\",\"Digest\":\"" DIG "\"}", OTA_ERR_NAME,
                                  "URL: file name");
-    expect_rejected_between_good("{\"Version\":5,\"URL\":\"http://h/x y/a.bin\",\"Digest\":\"" DIG "\"}",
-                                 OTA_ERR_URL, "URL: space");
+    expect_rejected_between_good("{\"Version\":5,\"URL\":\"http://h/x y/a.bin\",\"Digest\":\"" DIG "\"}", OTA_ERR_URL,
+                                 "URL: space");
     expect_rejected_between_good("{\"Version\":5,\"URL\":\"http://h/factory.bin\",\"Digest\":\"" DIG "\"}",
                                  OTA_ERR_NAME, "URL: file name reserved");
     /* an escaped NUL must not cut the URL short to "http://h/a" */
@@ -494,7 +494,8 @@ static void test_the_security_keys_of_an_entry_are_read(void **state)
     for (int i = 0; i < OTA_SIG_LEN; i++) {
         assert_int_equal(e.signature[i], i);
     }
-    expect_accepted_between_good("{\"Version\":5,\"URL\":\"http://h/a.bin\",\"Digest\":\"" DIG "\",\"Golden\":true}", &e);
+    expect_accepted_between_good("{\"Version\":5,\"URL\":\"http://h/a.bin\",\"Digest\":\"" DIG "\",\"Golden\":true}",
+                                 &e);
     assert_true(e.golden);
     assert_false(e.has_signature);
     assert_int_equal(e.size, 0);
@@ -511,8 +512,8 @@ static void test_a_bad_security_key_rejects_only_its_entry(void **state)
         { "\"Size\":4294967296", "Size:" },
         { "\"Floor\":-1", "Floor:" },
         { "\"Floor\":1.5", "Floor:" },
-        { "\"Signature\":\"AAEC\"", "Signature:" },                /* 3 bytes */
-        { "\"Signature\":\"" SIG64 "AAAA\"", "Signature:" },      /* 67 bytes */
+        { "\"Signature\":\"AAEC\"", "Signature:" },          /* 3 bytes */
+        { "\"Signature\":\"" SIG64 "AAAA\"", "Signature:" }, /* 67 bytes */
         { "\"Signature\":\"not base64 at all\"", "Signature:" },
         { "\"Signature\":64", "Signature:" },
         { "\"Golden\":\"yes\"", "Golden:" },
@@ -574,9 +575,10 @@ static int choose_policy(const char *text, const ota_manifest_policy_t *p, ota_m
 
 static void test_a_device_with_keys_refuses_entries_without_signature(void **state)
 {
-    static const char text[] = "{\"ota\":[{\"Version\":7,\"URL\":\"http://h/a7.bin\",\"Digest\":\"" DIG "\"},"
-                               "{\"Version\":6,\"URL\":\"http://h/a6.bin\",\"Digest\":\"" DIG "\",\"Signature\":\"" SIG64 "\"},"
-                               "{\"Version\":3,\"EraseVer\":true}]}";
+    static const char text[] =
+        "{\"ota\":[{\"Version\":7,\"URL\":\"http://h/a7.bin\",\"Digest\":\"" DIG "\"},"
+        "{\"Version\":6,\"URL\":\"http://h/a6.bin\",\"Digest\":\"" DIG "\",\"Signature\":\"" SIG64 "\"},"
+        "{\"Version\":3,\"EraseVer\":true}]}";
     ota_manifest_policy_t p = { .running = 2, .need_signature = true };
     ota_manifest_choice_t c;
     (void)state;
@@ -609,9 +611,10 @@ static void test_versions_below_the_floor_are_refused(void **state)
 
 static void test_a_golden_replacement_comes_before_any_update(void **state)
 {
-    static const char text[] = "{\"ota\":[" GOOD(9) ","
-                               "{\"Version\":6,\"URL\":\"http://h/g6.bin\",\"Digest\":\"" DIG "\",\"Golden\":true},"
-                               "{\"Version\":4,\"URL\":\"http://h/g4.bin\",\"Digest\":\"" DIG "\",\"Golden\":true}]}";
+    static const char text[] =
+        "{\"ota\":[" GOOD(9) ","
+                             "{\"Version\":6,\"URL\":\"http://h/g6.bin\",\"Digest\":\"" DIG "\",\"Golden\":true},"
+                             "{\"Version\":4,\"URL\":\"http://h/g4.bin\",\"Digest\":\"" DIG "\",\"Golden\":true}]}";
     ota_manifest_policy_t p = { .running = 5, .golden = 1 };
     ota_manifest_choice_t c;
     (void)state;
@@ -633,11 +636,11 @@ static void test_url_escapes_are_decoded_before_the_url_is_checked(void **state)
     expect_accepted_between_good("{\"Version\":5,\"URL\":\"http:\\/\\/h:80\\/d\\/a.bin\",\"Digest\":\"" DIG "\"}", &e);
     assert_string_equal(e.url, "http://h:80/d/a.bin");
     /* an escaped control character is still a control character */
-    expect_rejected_between_good("{\"Version\":5,\"URL\":\"http://h/d\\n/a.bin\",\"Digest\":\"" DIG "\"}",
-                                 OTA_ERR_URL, "URL: space");
+    expect_rejected_between_good("{\"Version\":5,\"URL\":\"http://h/d\\n/a.bin\",\"Digest\":\"" DIG "\"}", OTA_ERR_URL,
+                                 "URL: space");
     /* an escaped backslash is still a backslash */
-    expect_rejected_between_good("{\"Version\":5,\"URL\":\"http://h/d\\\\a.bin\",\"Digest\":\"" DIG "\"}",
-                                 OTA_ERR_NAME, "URL: file name");
+    expect_rejected_between_good("{\"Version\":5,\"URL\":\"http://h/d\\\\a.bin\",\"Digest\":\"" DIG "\"}", OTA_ERR_NAME,
+                                 "URL: file name");
 }
 
 static void test_erasever_must_be_true_or_false(void **state)
@@ -647,8 +650,8 @@ static void test_erasever_must_be_true_or_false(void **state)
     (void)state;
 
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        snprintf(entry, sizeof entry, "{\"Version\":5,\"URL\":\"http://h/a.bin\",\"Digest\":\"" DIG "\",\"EraseVer\":%s}",
-                 bad[i]);
+        snprintf(entry, sizeof entry,
+                 "{\"Version\":5,\"URL\":\"http://h/a.bin\",\"Digest\":\"" DIG "\",\"EraseVer\":%s}", bad[i]);
         expect_rejected_between_good(entry, OTA_ERR_ENTRY, "EraseVer: not true or false");
     }
 }
@@ -681,13 +684,13 @@ static void test_unknown_keys_and_nested_unknown_values_are_ignored(void **state
 {
     ota_manifest_choice_t c;
     struct rec r = { 0 };
-    const char *m =
-        "{\"server\":{\"ota\":[" GOOD(50) "],\"Version\":60},\"v\":[1,[2,[3]],{}],"
-        "\"ota\":[{\"Size\":123,\"Meta\":{\"a\":[1,{\"b\":[]}],\"Version\":99,\"URL\":\"ftp://x\"},"
-        "\"Version\":5,\"Tags\":[\"x\",{\"Digest\":\"zz\"}],\"URL\":\"http://h/a.bin\",\"Note\":null,"
-        "\"Digest\":\"" DIG "\",\"Signed\":false,\"Ratio\":-1.5e-3,\"Empty\":\"\"},"
-        GOOD(4) "],"
-        "\"trailer\":{\"EraseVer\":true}}";
+    const char *m = "{\"server\":{\"ota\":[" GOOD(
+        50) "],\"Version\":60},\"v\":[1,[2,[3]],{}],"
+            "\"ota\":[{\"Size\":123,\"Meta\":{\"a\":[1,{\"b\":[]}],\"Version\":99,\"URL\":\"ftp://x\"},"
+            "\"Version\":5,\"Tags\":[\"x\",{\"Digest\":\"zz\"}],\"URL\":\"http://h/a.bin\",\"Note\":null,"
+            "\"Digest\":\"" DIG
+            "\",\"Signed\":false,\"Ratio\":-1.5e-3,\"Empty\":\"\"}," GOOD(4) "],"
+                                                                             "\"trailer\":{\"EraseVer\":true}}";
     (void)state;
 
     assert_int_equal(parse(m, &r), OTA_OK);
@@ -708,9 +711,9 @@ static void test_duplicate_keys_reject_the_entry(void **state)
     (void)state;
     expect_rejected_between_good("{\"Version\":5,\"URL\":\"http://h/a.bin\",\"Digest\":\"" DIG "\",\"Version\":9}",
                                  OTA_ERR_ENTRY, "Version: duplicate key");
-    expect_rejected_between_good("{\"Version\":5,\"URL\":\"http://h/a.bin\",\"URL\":\"http://h/a.bin\",\"Digest\":\"" DIG
-                                 "\"}",
-                                 OTA_ERR_ENTRY, "URL: duplicate key");
+    expect_rejected_between_good(
+        "{\"Version\":5,\"URL\":\"http://h/a.bin\",\"URL\":\"http://h/a.bin\",\"Digest\":\"" DIG "\"}", OTA_ERR_ENTRY,
+        "URL: duplicate key");
     expect_rejected_between_good("{\"Version\":5,\"URL\":\"http://h/a.bin\",\"Digest\":\"" DIG "\",\"Digest\":\"" DIG
                                  "\"}",
                                  OTA_ERR_ENTRY, "Digest: duplicate key");
@@ -718,7 +721,8 @@ static void test_duplicate_keys_reject_the_entry(void **state)
                                  "\",\"EraseVer\":true}",
                                  OTA_ERR_ENTRY, "EraseVer: duplicate key");
     /* the same key spelt with an escape is the same key */
-    expect_rejected_between_good("{\"Version\":5,\"URL\":\"http://h/a.bin\",\"Digest\":\"" DIG "\",\"Vers\\u0069on\":9}",
+    expect_rejected_between_good("{\"Version\":5,\"URL\":\"http://h/a.bin\",\"Digest\":\"" DIG
+                                 "\",\"Vers\\u0069on\":9}",
                                  OTA_ERR_ENTRY, "Version: duplicate key");
     /* unknown keys too, even with different values */
     expect_rejected_between_good("{\"x\":1,\"Version\":5,\"URL\":\"http://h/a.bin\",\"Digest\":\"" DIG
@@ -750,18 +754,18 @@ static void test_malformed_json_is_refused_as_a_whole(void **state)
     static const char *const bad[] = {
         "",
         "   \n ",
-        "{\"ota\":[" GOOD(5) "]",                 /* truncated */
-        "{\"ota\":[" GOOD(5) "]}}",               /* one brace too many */
-        "{\"ota\":[" GOOD(5) ",]}",               /* trailing comma in an array */
-        "{\"ota\":[" GOOD(5) "],}",               /* trailing comma in an object */
+        "{\"ota\":[" GOOD(5) "]",   /* truncated */
+        "{\"ota\":[" GOOD(5) "]}}", /* one brace too many */
+        "{\"ota\":[" GOOD(5) ",]}", /* trailing comma in an array */
+        "{\"ota\":[" GOOD(5) "],}", /* trailing comma in an object */
         "{\"ota\":[{\"Version\":5,}]}",
-        "{\"ota\":[" GOOD(5) " " GOOD(6) "]}",    /* missing comma */
-        "{\"ota\" [" GOOD(5) "]}",                /* missing colon */
-        "{\"ota\":[" GOOD(5) "]} x",              /* garbage after */
-        "{\"ota\":[" GOOD(5) "]}{}",              /* a second document */
+        "{\"ota\":[" GOOD(5) " " GOOD(6) "]}", /* missing comma */
+        "{\"ota\" [" GOOD(5) "]}",             /* missing colon */
+        "{\"ota\":[" GOOD(5) "]} x",           /* garbage after */
+        "{\"ota\":[" GOOD(5) "]}{}",           /* a second document */
         "{\"ota\":[" GOOD(5) "]},",
-        "{\"ota\":[{\"Version\":5,\"URL\":\"http://h/a.bin}]}", /* unterminated string */
-        "{\"ota\":[{\"Version\":5,\"URL\":\"http://h/\na.bin\"}]}", /* raw newline in a string */
+        "{\"ota\":[{\"Version\":5,\"URL\":\"http://h/a.bin}]}",      /* unterminated string */
+        "{\"ota\":[{\"Version\":5,\"URL\":\"http://h/\na.bin\"}]}",  /* raw newline in a string */
         "{\"ota\":[{\"Version\":5,\"URL\":\"http://h/\\xa.bin\"}]}", /* bad escape */
         "{\"ota\":[{\"Version\":5,\"URL\":\"http://h/\\u12g4.bin\"}]}",
         "{'ota':[]}",
@@ -782,10 +786,10 @@ static void test_malformed_json_is_refused_as_a_whole(void **state)
         "{\"ota\":[1,,2]}",
         "{\"ota\":[,]}",
         "\xEF\xBB\xBF\xEF\xBB\xBF{\"ota\":[]}", /* a second byte order mark is not skipped */
-        " \xEF\xBB\xBF{\"ota\":[]}", /* nor one that does not lead */
-        "\xEF\xBB\xBF",                /* nothing after it */
-        "\xEF\xBB{\"ota\":[]}",         /* a torn one */
-        "{\"ota\":[]}\x0c",          /* form feed is not JSON whitespace */
+        " \xEF\xBB\xBF{\"ota\":[]}",            /* nor one that does not lead */
+        "\xEF\xBB\xBF",                         /* nothing after it */
+        "\xEF\xBB{\"ota\":[]}",                 /* a torn one */
+        "{\"ota\":[]}\x0c",                     /* form feed is not JSON whitespace */
         "[",
         "]",
         "\"",
@@ -935,8 +939,9 @@ static void test_entries_beyond_the_maximum_are_rejected_as_full(void **state)
 
     n += (size_t)snprintf(doc + n, sizeof doc - n, "{\"ota\":[");
     for (int v = 1; v <= OTA_MANIFEST_MAX_ENTRIES + 2; v++) {
-        n += (size_t)snprintf(doc + n, sizeof doc - n, "%s{\"Version\":%d,\"URL\":\"http://h/%d.bin\",\"Digest\":\"" DIG "\"}",
-                              v > 1 ? "," : "", v, v);
+        n += (size_t)snprintf(doc + n, sizeof doc - n,
+                              "%s{\"Version\":%d,\"URL\":\"http://h/%d.bin\",\"Digest\":\"" DIG "\"}", v > 1 ? "," : "",
+                              v, v);
     }
     n += (size_t)snprintf(doc + n, sizeof doc - n, "]}");
     assert_true(n <= OTA_MANIFEST_MAX_SIZE);
@@ -1034,12 +1039,34 @@ static void test_url_file_name_is_the_last_path_segment_without_query_or_fragmen
 static void test_url_without_http_scheme_host_or_file_name_is_a_url_error(void **state)
 {
     static const char *const bad[] = {
-        "ftp://h/a.bin", "file:///a.bin", "h/a.bin", "/a.bin", "", "http:/h/a.bin", "http:h/a.bin",
-        "httpx://h/a.bin", "http://", "http:///a.bin", "http://:80/a.bin", "http://u@/a.bin",
-        "http://[]/a.bin", "http://[::1/a.bin", "http://h:8o/a.bin", "http://h", "http://h?x=/a.bin",
-        "http://h#/a.bin", "http://h/", "http://h/dir/", "http://h/dir/?a.bin", "http://h/dir/#a.bin",
-        "http://h /a.bin", "http://h/d i r/a.bin", "http://h/\x01/a.bin", "http://h/a.bin?x y",
-        "http://h\\/a.bin", "http://h/\xc3\xa9/a.bin",
+        "ftp://h/a.bin",
+        "file:///a.bin",
+        "h/a.bin",
+        "/a.bin",
+        "",
+        "http:/h/a.bin",
+        "http:h/a.bin",
+        "httpx://h/a.bin",
+        "http://",
+        "http:///a.bin",
+        "http://:80/a.bin",
+        "http://u@/a.bin",
+        "http://[]/a.bin",
+        "http://[::1/a.bin",
+        "http://h:8o/a.bin",
+        "http://h",
+        "http://h?x=/a.bin",
+        "http://h#/a.bin",
+        "http://h/",
+        "http://h/dir/",
+        "http://h/dir/?a.bin",
+        "http://h/dir/#a.bin",
+        "http://h /a.bin",
+        "http://h/d i r/a.bin",
+        "http://h/\x01/a.bin",
+        "http://h/a.bin?x y",
+        "http://h\\/a.bin",
+        "http://h/\xc3\xa9/a.bin",
     };
     (void)state;
 
@@ -1051,11 +1078,30 @@ static void test_url_without_http_scheme_host_or_file_name_is_a_url_error(void *
 static void test_unsafe_or_reserved_file_names_are_name_errors(void **state)
 {
     static const char *const bad[] = {
-        "http://h/..", "http://h/.", "http://h/d/..", "http://h/.hidden", "http://h/.tmp_app.bin",
-        "http://h/%2e%2e", "http://h/a%2fb.bin", "http://h/a%2Fb", "http://h/d/a\\b.bin", "http://h/..\\..\\x",
-        "http://h/a\tb", "http://h/a\x7f", "http://h/a b", "http://h/a:b", "http://h/a*b", "http://h/a\"b",
-        "http://h/\xc3\xa9.bin", "http://h/app.", "http://h/factory.bin", "http://h/FACTORY.BIN",
-        "http://h/image_database.csv", "http://h/Image_Database.CSV", "http://h/poll.state", "http://h/POLL.State",
+        "http://h/..",
+        "http://h/.",
+        "http://h/d/..",
+        "http://h/.hidden",
+        "http://h/.tmp_app.bin",
+        "http://h/%2e%2e",
+        "http://h/a%2fb.bin",
+        "http://h/a%2Fb",
+        "http://h/d/a\\b.bin",
+        "http://h/..\\..\\x",
+        "http://h/a\tb",
+        "http://h/a\x7f",
+        "http://h/a b",
+        "http://h/a:b",
+        "http://h/a*b",
+        "http://h/a\"b",
+        "http://h/\xc3\xa9.bin",
+        "http://h/app.",
+        "http://h/factory.bin",
+        "http://h/FACTORY.BIN",
+        "http://h/image_database.csv",
+        "http://h/Image_Database.CSV",
+        "http://h/poll.state",
+        "http://h/POLL.State",
         "http://h/abcdefghijklmnopqrstuvwxyz0123456", /* 33 characters */
     };
     (void)state;
@@ -1135,15 +1181,16 @@ static void test_rollout_is_a_percentage_in_0_to_100(void **state)
     expect_accepted_between_good("{\"Version\":5,\"URL\":\"http://h/a.bin\",\"Digest\":\"" DIG "\",\"Rollout\":0}", &e);
     assert_true(e.has_rollout);
     assert_int_equal(e.rollout, 0);
-    expect_accepted_between_good("{\"Version\":5,\"URL\":\"http://h/a.bin\",\"Digest\":\"" DIG "\",\"Rollout\":100}", &e);
+    expect_accepted_between_good("{\"Version\":5,\"URL\":\"http://h/a.bin\",\"Digest\":\"" DIG "\",\"Rollout\":100}",
+                                 &e);
     assert_int_equal(e.rollout, 100);
     expect_accepted_between_good("{\"Version\":5,\"URL\":\"http://h/a.bin\",\"Digest\":\"" DIG "\"}", &e);
     assert_false(e.has_rollout);
     const char *bad[] = { "101", "-1", "10.5", "\"10\"", "1e1", "true", "null" };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char entry[256];
-        snprintf(entry, sizeof entry, "{\"Version\":5,\"URL\":\"http://h/a.bin\",\"Digest\":\"" DIG "\",\"Rollout\":%s}",
-                 bad[i]);
+        snprintf(entry, sizeof entry,
+                 "{\"Version\":5,\"URL\":\"http://h/a.bin\",\"Digest\":\"" DIG "\",\"Rollout\":%s}", bad[i]);
         expect_rejected_between_good(entry, OTA_ERR_ENTRY, "Rollout:");
     }
 }
@@ -1201,7 +1248,7 @@ static void test_an_entry_not_rolled_out_to_this_device_is_held_back_and_a_lower
 
 #define DIG_B "aa112233445566778899aabbccddeeff0123456789abcdeffedcba9876543210"
 #define DIG_P "bb112233445566778899aabbccddeeff0123456789abcdeffedcba9876543210"
-#define PATCH_REC(base, fmt) \
+#define PATCH_REC(base, fmt)                                                                                  \
     "{\"BaseVersion\":" #base ",\"BaseVerDigest\":\"" DIG_B "\",\"PatchURL\":\"http://h/p" #base ".vcdiff\"," \
     "\"PatchDigest\":\"" DIG_P "\",\"TargetDigest\":\"" DIG "\"" fmt "}"
 #define WITH_PATCHES(list) "{\"Version\":5,\"URL\":\"http://h/a.bin\",\"Digest\":\"" DIG "\",\"Patch\":[" list "]}"
@@ -1294,17 +1341,23 @@ static void test_a_malformed_patch_record_rejects_its_entry_with_a_reason(void *
         { "[{\"BaseVersion\":3}]", OTA_ERR_ENTRY, "Patch: a record without" },
         { "[" PATCH_REC(0, "") "]", OTA_ERR_ENTRY, "Patch: BaseVersion" },
         { "[{\"BaseVersion\":\"3\",\"BaseVerDigest\":\"" DIG_B "\",\"PatchURL\":\"http://h/p\",\"PatchDigest\":\"" DIG_P
-          "\",\"TargetDigest\":\"" DIG "\"}]", OTA_ERR_ENTRY, "Patch: BaseVersion" },
+          "\",\"TargetDigest\":\"" DIG "\"}]",
+          OTA_ERR_ENTRY, "Patch: BaseVersion" },
         { "[{\"BaseVersion\":3,\"BaseVerDigest\":\"abc\",\"PatchURL\":\"http://h/p\",\"PatchDigest\":\"" DIG_P
-          "\",\"TargetDigest\":\"" DIG "\"}]", OTA_ERR_ENTRY, "Patch: BaseVerDigest" },
+          "\",\"TargetDigest\":\"" DIG "\"}]",
+          OTA_ERR_ENTRY, "Patch: BaseVerDigest" },
         { "[{\"BaseVersion\":3,\"BaseVerDigest\":\"" DIG_B "\",\"PatchURL\":\"http://h/p\",\"PatchDigest\":7,"
-          "\"TargetDigest\":\"" DIG "\"}]", OTA_ERR_ENTRY, "Patch: PatchDigest" },
+          "\"TargetDigest\":\"" DIG "\"}]",
+          OTA_ERR_ENTRY, "Patch: PatchDigest" },
         { "[{\"BaseVersion\":3,\"BaseVerDigest\":\"" DIG_B "\",\"PatchURL\":\"http://h/p\",\"PatchDigest\":\"" DIG_P
-          "\",\"TargetDigest\":\"" DIG "0\"}]", OTA_ERR_ENTRY, "Patch: TargetDigest" },
+          "\",\"TargetDigest\":\"" DIG "0\"}]",
+          OTA_ERR_ENTRY, "Patch: TargetDigest" },
         { "[{\"BaseVersion\":3,\"BaseVerDigest\":\"" DIG_B "\",\"PatchURL\":\"ftp://h/p\",\"PatchDigest\":\"" DIG_P
-          "\",\"TargetDigest\":\"" DIG "\"}]", OTA_ERR_ENTRY, "Patch: PatchURL" },
+          "\",\"TargetDigest\":\"" DIG "\"}]",
+          OTA_ERR_ENTRY, "Patch: PatchURL" },
         { "[{\"BaseVersion\":3,\"BaseVerDigest\":\"" DIG_B "\",\"PatchURL\":9,\"PatchDigest\":\"" DIG_P
-          "\",\"TargetDigest\":\"" DIG "\"}]", OTA_ERR_ENTRY, "Patch: PatchURL" },
+          "\",\"TargetDigest\":\"" DIG "\"}]",
+          OTA_ERR_ENTRY, "Patch: PatchURL" },
         { "[" PATCH_REC(3, ",\"PatchSize\":0") "]", OTA_ERR_ENTRY, "Patch: PatchSize" },
         { "[" PATCH_REC(3, ",\"Format\":1") "]", OTA_ERR_ENTRY, "Patch: Format" },
         { "[" PATCH_REC(3, ",\"BaseVersion\":3") "]", OTA_ERR_ENTRY, "Patch: duplicate" },

@@ -48,10 +48,10 @@ static uint32_t size_of(uint32_t version)
 typedef struct scenario {
     const char *name;
     void (*setup)(fixture_t *f);
-    bool confirms;         /* the application confirms its first boot */
-    uint32_t final;        /* the image the device must end on */
-    uint32_t allowed[3];   /* images it may run meanwhile */
-    bool security;         /* the record holds a manifest sequence and a floor that must never be lost */
+    bool confirms;       /* the application confirms its first boot */
+    uint32_t final;      /* the image the device must end on */
+    uint32_t allowed[3]; /* images it may run meanwhile */
+    bool security;       /* the record holds a manifest sequence and a floor that must never be lost */
 } scenario_t;
 
 /* The security state the two-sector scenario starts with. */
@@ -80,9 +80,9 @@ static void fill_log(fixture_t *f, void (*edit)(ota_bootctl_record_t *rec))
     ota_bootctl_t bc;
     ota_bootctl_record_t rec;
     uint8_t buf[OTA_BOOTCTL_BUF_SIZE];
-    assert_int_equal(ota_bootctl_init(&bc, &f->dev.flash, f->dev.boot_cfg.layout.bootctl_addr,
-                                      f->dev.boot_cfg.layout.bootctl_size),
-                     OTA_OK);
+    assert_int_equal(
+        ota_bootctl_init(&bc, &f->dev.flash, f->dev.boot_cfg.layout.bootctl_addr, f->dev.boot_cfg.layout.bootctl_size),
+        OTA_OK);
     assert_int_equal(ota_bootctl_read(&bc, &rec), OTA_OK);
     if (edit != NULL) {
         edit(&rec);
@@ -229,7 +229,8 @@ static void check_invariants(fixture_t *f, const scenario_t *s, const char *wher
         fail_msg("%s: booted v%u, not one the scenario allows", where, (unsigned)res.version);
     }
     ota_bootctl_record_t rec = fixture_record(f);
-    if (rec.version != res.version || rec.size != size_of(rec.version) || !fixture_flash_holds(f, rec.version, rec.size)) {
+    if (rec.version != res.version || rec.size != size_of(rec.version) ||
+        !fixture_flash_holds(f, rec.version, rec.size)) {
         fail_msg("%s: program flash does not hold the v%u the record names", where, (unsigned)rec.version);
     }
     ota_db_t db = fixture_db(f);
@@ -254,8 +255,8 @@ static void check_invariants(fixture_t *f, const scenario_t *s, const char *wher
         }
     }
     if (res.version != s->final || res.status != OTA_STATUS_VALID || !res.direct) {
-        fail_msg("%s: ended on v%u (status %02X, direct %d), expected v%u confirmed", where,
-                 (unsigned)res.version, res.status, res.direct, (unsigned)s->final);
+        fail_msg("%s: ended on v%u (status %02X, direct %d), expected v%u confirmed", where, (unsigned)res.version,
+                 res.status, res.direct, (unsigned)s->final);
     }
     /* The hand-over has converged: the record's table is the database's,
      * with no decision left that the database does not show. */
@@ -314,13 +315,13 @@ static void sweep(const scenario_t *s, unsigned torn_seeds)
                  * (it passes over what it cannot read) and end in any result,
                  * but a failure without a cut is a bug. */
                 if (!cut) {
-                    fail_msg("%s: run with cut after op %llu (%s) failed with %s", s->name,
-                             (unsigned long long)k, mode_names[m], ota_err_name(err));
+                    fail_msg("%s: run with cut after op %llu (%s) failed with %s", s->name, (unsigned long long)k,
+                             mode_names[m], ota_err_name(err));
                 }
                 sim_device_reboot(&f.dev);
                 char where[128];
-                snprintf(where, sizeof where, "%s, cut after op %llu (%s, seed %u)", s->name,
-                         (unsigned long long)k, mode_names[m], seed);
+                snprintf(where, sizeof where, "%s, cut after op %llu (%s, seed %u)", s->name, (unsigned long long)k,
+                         mode_names[m], seed);
                 check_invariants(&f, s, where);
                 fixture_close(&f);
                 cuts++;
@@ -378,7 +379,8 @@ static void test_factory_reset_survives_a_cut_at_every_operation(void **state)
             sim_power_arm(&f.dev.power, 0, SIM_CUT_SKIP);
             sim_device_reboot(&f.dev);
             char where[128];
-            snprintf(where, sizeof where, "factory-reset, cut after op %llu (%s)", (unsigned long long)k, mode_names[m]);
+            snprintf(where, sizeof where, "factory-reset, cut after op %llu (%s)", (unsigned long long)k,
+                     mode_names[m]);
             /* Whether or not the reset completed, the device boots a verified
              * image; once the reset has completed, it is the golden one. */
             scenario_t s = { "factory-reset", NULL, true, GOLDEN, { NEW, GOLDEN, GOLDEN }, false };

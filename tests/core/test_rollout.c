@@ -36,7 +36,7 @@ static void test_raising_the_percentage_only_adds_devices(void **state)
                 }
                 before = now;
             }
-            assert_true(before); /* everyone at 100 */
+            assert_true(before);                             /* everyone at 100 */
             assert_false(ota_rollout_includes(id, n, v, 0)); /* nobody at 0 */
         }
     }

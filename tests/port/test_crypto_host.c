@@ -193,8 +193,8 @@ static void hash_of(const char *msg, uint8_t out[OTA_SHA256_LEN])
 
 /* A key pair made by mbedTLS: the public key as PEM into pem, the DER
  * signature of hash into sig (what a signing tool writes, to be converted). */
-static void mbed_keypair_sign(mbedtls_ecp_group_id grp, const uint8_t hash[OTA_SHA256_LEN], char *pem,
-                              size_t pem_cap, uint8_t *sig, size_t *sig_len)
+static void mbed_keypair_sign(mbedtls_ecp_group_id grp, const uint8_t hash[OTA_SHA256_LEN], char *pem, size_t pem_cap,
+                              uint8_t *sig, size_t *sig_len)
 {
     mbedtls_pk_context pk;
     mbedtls_pk_init(&pk);

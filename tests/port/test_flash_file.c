@@ -64,8 +64,12 @@ static void test_a_sector_map_is_reported_through_sector(void **state)
     uint32_t size;
     const struct {
         uint32_t addr, start, size;
-    } want[] = { { 0, 0, 0x4000 },           { 0x7FFF, 0x4000, 0x4000 },   { 0x10000, 0x10000, 0x10000 },
-                 { 0x1FFFF, 0x10000, 0x10000 }, { 0x20000, 0x20000, 0x20000 }, { F4_SIZE - 1, 0x60000, 0x20000 } };
+    } want[] = { { 0, 0, 0x4000 },
+                 { 0x7FFF, 0x4000, 0x4000 },
+                 { 0x10000, 0x10000, 0x10000 },
+                 { 0x1FFFF, 0x10000, 0x10000 },
+                 { 0x20000, 0x20000, 0x20000 },
+                 { F4_SIZE - 1, 0x60000, 0x20000 } };
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
         assert_int_equal(ota_flash_sector(&f, want[i].addr, &start, &size), OTA_OK);
         assert_int_equal(start, want[i].start);

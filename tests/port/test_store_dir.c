@@ -214,9 +214,14 @@ static void test_unsafe_names_are_refused_by_every_call(void **state)
     put("good", "g", 1);
     /* The core's store name rule, no looser: a file the core could never
      * name is not one this store creates. */
-    const char *bad[] = { "", ".", "..", "a/b", "/etc", "../x", "tab\there", "nl\n", "del\x7f",
-                          "123456789012345678901234567890123" /* 33 bytes */, "a.", "IMAGE_~1.CSV",
-                          "sp ace", "50%", "a,b", "caf\xc3\xa9" };
+    const char *bad[] = { "",          ".",
+                          "..",        "a/b",
+                          "/etc",      "../x",
+                          "tab\there", "nl\n",
+                          "del\x7f",   "123456789012345678901234567890123" /* 33 bytes */,
+                          "a.",        "IMAGE_~1.CSV",
+                          "sp ace",    "50%",
+                          "a,b",       "caf\xc3\xa9" };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         uint32_t size;
         assert_int_equal(posix_store_dir_check_name(bad[i]), OTA_ERR_NAME);

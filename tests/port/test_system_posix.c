@@ -148,11 +148,9 @@ static void test_the_log_works_without_a_prefix_and_refuses_unknown_levels(void 
     assert_int_equal(posix_system_set_log(&sys, OTA_LOG_DEBUG, NULL, false, capture, &c), OTA_OK);
     port.log(port.ctx, OTA_LOG_DEBUG, "x", 0);
     assert_string_equal(c.line, "DEBUG: x 0");
-    assert_int_equal(posix_system_set_log(&sys, (ota_log_level_t)9, NULL, false, NULL, NULL),
-                     OTA_ERR_INVALID_ARG);
+    assert_int_equal(posix_system_set_log(&sys, (ota_log_level_t)9, NULL, false, NULL, NULL), OTA_ERR_INVALID_ARG);
     /* A long prefix is cut, not overflowed. */
-    posix_system_set_log(&sys, OTA_LOG_DEBUG, "0123456789012345678901234567890123456789", false, capture,
-                             &c);
+    posix_system_set_log(&sys, OTA_LOG_DEBUG, "0123456789012345678901234567890123456789", false, capture, &c);
     port.log(port.ctx, OTA_LOG_INFO, "y", 1);
     assert_int_equal(strncmp(c.line, "0123456789012345678901234567890 INFO", 36), 0);
 }

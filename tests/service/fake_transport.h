@@ -22,23 +22,23 @@
 
 typedef struct fake_route {
     char url[256];
-    int status;            /* 200 by default (fake_route_add) */
+    int status; /* 200 by default (fake_route_add) */
     const uint8_t *body;
     uint32_t len;
-    int64_t announce;      /* Content-Length: FAKE_ANNOUNCE_LEN, -1 (unknown) or a value */
-    bool range;            /* answer "Range: bytes=N-" with 206 (416 when N >= len) */
-    uint32_t cut_after;    /* 0: never; else fail with cut_err after this many body bytes */
+    int64_t announce;   /* Content-Length: FAKE_ANNOUNCE_LEN, -1 (unknown) or a value */
+    bool range;         /* answer "Range: bytes=N-" with 206 (416 when N >= len) */
+    uint32_t cut_after; /* 0: never; else fail with cut_err after this many body bytes */
     int cut_err;
-    uint32_t stall_after;  /* 0: never; else OTA_ERR_AGAIN forever after this many body bytes */
-    uint32_t chunk;        /* most body bytes per read() of this route, 0: no limit of its own */
-    int get_err;           /* get() fails with this (0: no) */
-    int response_err;      /* response() fails with this (0: no) */
-    char etag[OTA_HTTP_VALIDATOR_MAX + 1];          /* "" : none */
+    uint32_t stall_after;                  /* 0: never; else OTA_ERR_AGAIN forever after this many body bytes */
+    uint32_t chunk;                        /* most body bytes per read() of this route, 0: no limit of its own */
+    int get_err;                           /* get() fails with this (0: no) */
+    int response_err;                      /* response() fails with this (0: no) */
+    char etag[OTA_HTTP_VALIDATOR_MAX + 1]; /* "" : none */
     char last_modified[OTA_HTTP_VALIDATOR_MAX + 1]; /* "" : none */
     char retry_after[OTA_HTTP_RETRY_AFTER_MAX + 1]; /* sent with any status */
-    bool no_content_range; /* a 206 without Content-Range (a port that does not report it) */
-    uint32_t range_shift;  /* a 206 that starts this many bytes after the range asked for */
-    uint64_t served;       /* body bytes of this route handed out, every GET together */
+    bool no_content_range;                          /* a 206 without Content-Range (a port that does not report it) */
+    uint32_t range_shift;                           /* a 206 that starts this many bytes after the range asked for */
+    uint64_t served;                                /* body bytes of this route handed out, every GET together */
     /* what the last GET of this route sent ("" for a header not sent) */
     char sent_if_none_match[OTA_HTTP_VALIDATOR_MAX + 1];
     char sent_if_modified_since[OTA_HTTP_VALIDATOR_MAX + 1];
@@ -48,21 +48,21 @@ typedef struct fake_route {
 typedef struct fake_transport {
     fake_route_t routes[FAKE_ROUTES];
     int nroutes;
-    uint32_t max_chunk;    /* most bytes per read(), 0: the caller's capacity */
-    bool again_first;      /* response() and every other read() answer AGAIN first */
+    uint32_t max_chunk; /* most bytes per read(), 0: the caller's capacity */
+    bool again_first;   /* response() and every other read() answer AGAIN first */
     /* current request */
     fake_route_t *cur;
     bool active;
     bool toggle;
     uint32_t pos, end, sent;
-    uint32_t first;        /* first byte of a 206 */
+    uint32_t first; /* first byte of a 206 */
     int status;
     int64_t announce;
     /* what the service did */
     unsigned gets, reads, closes;
     char last_url[256];
     uint32_t last_range;
-    uint64_t body_bytes;   /* body bytes read() handed out, every request together */
+    uint64_t body_bytes; /* body bytes read() handed out, every request together */
 } fake_transport_t;
 
 void fake_init(fake_transport_t *ft, ota_transport_t *port);

@@ -135,7 +135,7 @@ void fix_store_image(svc_fix_t *f, uint32_t version, const char *name, uint8_t s
     uint8_t d[32];
     ota_db_t db;
     assert_non_null(img);
-    if (!name) {
+    if (name == NULL) {
         snprintf(def, sizeof def, "app_v%u.bin", (unsigned)version);
         name = def;
     }
@@ -154,9 +154,9 @@ void fix_table_sync(svc_fix_t *f)
     ota_bootctl_record_t rec;
     ota_db_t db;
     bool changed;
-    assert_int_equal(ota_bootctl_init(&bc, &f->dev.flash, f->dev.boot_cfg.layout.bootctl_addr,
-                                      f->dev.boot_cfg.layout.bootctl_size),
-                     OTA_OK);
+    assert_int_equal(
+        ota_bootctl_init(&bc, &f->dev.flash, f->dev.boot_cfg.layout.bootctl_addr, f->dev.boot_cfg.layout.bootctl_size),
+        OTA_OK);
     if (ota_bootctl_read(&bc, &rec) != OTA_OK) {
         return; /* not provisioned yet: nothing lists anything */
     }
@@ -179,7 +179,9 @@ void fix_install(svc_fix_t *f, uint32_t version)
     ota_bootctl_t bc;
     fix_store_image(f, version, NULL, OTA_STATUS_DOWNLOADED);
     /* what the service does once the image is stored: disable the running one */
-    assert_int_equal(ota_bootctl_init(&bc, &f->dev.flash, f->dev.boot_cfg.layout.bootctl_addr, f->dev.boot_cfg.layout.bootctl_size), OTA_OK);
+    assert_int_equal(
+        ota_bootctl_init(&bc, &f->dev.flash, f->dev.boot_cfg.layout.bootctl_addr, f->dev.boot_cfg.layout.bootctl_size),
+        OTA_OK);
     assert_int_equal(ota_bootctl_set_status(&bc, OTA_STATUS_DISABLED), OTA_OK);
     assert_int_equal(fix_boot(f, &res), OTA_OK);
     assert_int_equal(res.version, version);
@@ -191,7 +193,9 @@ ota_bootctl_record_t fix_record(svc_fix_t *f)
 {
     ota_bootctl_t bc;
     ota_bootctl_record_t rec;
-    assert_int_equal(ota_bootctl_init(&bc, &f->dev.flash, f->dev.boot_cfg.layout.bootctl_addr, f->dev.boot_cfg.layout.bootctl_size), OTA_OK);
+    assert_int_equal(
+        ota_bootctl_init(&bc, &f->dev.flash, f->dev.boot_cfg.layout.bootctl_addr, f->dev.boot_cfg.layout.bootctl_size),
+        OTA_OK);
     assert_int_equal(ota_bootctl_read(&bc, &rec), OTA_OK);
     return rec;
 }

@@ -31,7 +31,7 @@ typedef struct svc_fix {
     sim_device_config_t dcfg;
     sim_device_t dev;
     ota_boot_t boot;
-    ota_transport_t tp;          /* the test fills it (fake or curl) */
+    ota_transport_t tp; /* the test fills it (fake or curl) */
     ota_service_config_t cfg;
     ota_service_ports_t ports;
     ota_service_t svc;
@@ -39,8 +39,8 @@ typedef struct svc_fix {
     char mbuf[OTA_MANIFEST_MAX_SIZE];
     fix_event_t events[FIX_MAX_EVENTS];
     unsigned nevents;
-    unsigned progress_events;    /* not stored in events[] (there can be many) */
-    int max_task_calls;          /* run_until_quiet's bound */
+    unsigned progress_events; /* not stored in events[] (there can be many) */
+    int max_task_calls;       /* run_until_quiet's bound */
 } svc_fix_t;
 
 /* Open a device (64 KiB flash, 4 KiB sectors, 16-byte write unit), factory v`golden`, boot once. */
@@ -108,17 +108,17 @@ void fix_sha_hex(const void *data, uint32_t len, char out[65]);
 /* A delta update on offer: what fix_serve_delta serves and writes. */
 typedef struct fix_delta {
     uint32_t version;
-    const uint8_t *img;     /* the new image (the caller's), served at img_url with Range */
+    const uint8_t *img; /* the new image (the caller's), served at img_url with Range */
     uint32_t len;
     const char *img_url;
-    const uint8_t *patch;   /* the patch (the caller's), served at patch_url with Range */
+    const uint8_t *patch; /* the patch (the caller's), served at patch_url with Range */
     uint32_t plen;
     const char *patch_url;
-    const char *format;     /* the record's Format, NULL: not written (JojoDiff) */
+    const char *format; /* the record's Format, NULL: not written (JojoDiff) */
     uint32_t base_version;
-    char base_hex[65];      /* BaseVerDigest */
-    char patch_hex[65];     /* PatchDigest; "" : the patch's own */
-    char target_hex[65];    /* TargetDigest; "" : the image's */
+    char base_hex[65];   /* BaseVerDigest */
+    char patch_hex[65];  /* PatchDigest; "" : the patch's own */
+    char target_hex[65]; /* TargetDigest; "" : the image's */
 } fix_delta_t;
 /* Serve d through ft, and at mf_url a manifest with its one entry and one Patch record (in mf, mf_cap). */
 void fix_serve_delta(struct fake_transport *ft, const char *mf_url, fix_delta_t *d, char *mf, size_t mf_cap);

@@ -40,8 +40,8 @@
 #define NEXT 10u
 
 typedef struct damage_case {
-    uint32_t at;  /* byte index */
-    int with;     /* replacement byte, or -1: delete */
+    uint32_t at; /* byte index */
+    int with;    /* replacement byte, or -1: delete */
 } damage_case_t;
 
 typedef struct damage_env {
@@ -108,8 +108,7 @@ static uint32_t boot_verified(damage_env_t *e, const damage_case_t *dc)
     ota_bootctl_record_t rec = fix_record(&e->f);
     assert_int_equal(rec.version, res.version);
     if (rec.version < 1 || rec.version > NEXT || !fix_flash_holds(&e->f, rec.version)) {
-        fail_msg("byte %u -> %d: record names v%u, flash does not hold it", dc->at, dc->with,
-                 (unsigned)rec.version);
+        fail_msg("byte %u -> %d: record names v%u, flash does not hold it", dc->at, dc->with, (unsigned)rec.version);
     }
     /* The application starts: the database is brought in line with the record. */
     err = ota_app_sync(&e->f.dev.boot_cfg);
@@ -205,8 +204,8 @@ static void test_every_one_byte_damage_of_the_database_still_boots_and_updates(v
             cases++;
         }
     }
-    print_message("database damage: %u bytes, %u cases, each booted a verified image and updated\n",
-                  (unsigned)csv_len, cases);
+    print_message("database damage: %u bytes, %u cases, each booted a verified image and updated\n", (unsigned)csv_len,
+                  cases);
     free(e);
 }
 

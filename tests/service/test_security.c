@@ -38,7 +38,7 @@ typedef struct sec {
     tool_key_t key_b; /* another key: the next one, or an attacker's */
     uint8_t point_a[OTA_PUBKEY_LEN];
     uint8_t point_b[OTA_PUBKEY_LEN];
-    ota_keys_t keys;  /* what the device trusts */
+    ota_keys_t keys; /* what the device trusts */
     uint8_t img[MAX_VER][FIX_IMAGE_SIZE];
     char url[MAX_VER][64];
     char mf[4096];
@@ -86,8 +86,8 @@ static int entry(sec_t *s, char *out, size_t cap, uint32_t v, entry_opt_t o)
  * keys) with its ".sig" by signer (NULL: no .sig file at all). */
 static void publish(sec_t *s, uint32_t seq, const char *extra, const char *entries, const tool_key_t *signer)
 {
-    int n = snprintf(s->mf, sizeof s->mf, "{\"Sequence\":%u,%s\"ota\":[%s]}", (unsigned)seq, extra ? extra : "",
-                     entries);
+    int n =
+        snprintf(s->mf, sizeof s->mf, "{\"Sequence\":%u,%s\"ota\":[%s]}", (unsigned)seq, extra ? extra : "", entries);
     assert_true(n > 0 && (size_t)n < sizeof s->mf);
     fake_route_add(&s->ft, MF_URL, s->mf, (uint32_t)n);
     if (signer == NULL) {
@@ -758,7 +758,8 @@ static void publish_delta(sec_t *s, uint32_t seq, const tool_key_t *image_key, u
     n += snprintf(e + n - 1, sizeof e - (size_t)n + 1,
                   ",\"Patch\":[{\"BaseVersion\":1,\"BaseVerDigest\":\"%s\",\"PatchURL\":\"" PATCH_URL "\","
                   "\"PatchDigest\":\"%s\",\"TargetDigest\":\"%s\"}]}",
-                  base_hex, patch_hex, target_hex) - 1;
+                  base_hex, patch_hex, target_hex) -
+         1;
     assert_true((size_t)n < sizeof e);
     fake_route_add(&s->ft, PATCH_URL, patch, plen)->range = true;
     publish(s, seq, NULL, e, &s->key_a);

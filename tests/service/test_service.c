@@ -124,7 +124,7 @@ static void test_no_update_when_the_manifest_offers_only_the_running_version(voi
 {
     (void)state;
     t_t *t = t_open(1, 0);
-    int v[] = {1};
+    int v[] = { 1 };
     t_manifest(t, 1, v);
     fix_start(&t->f);
     t_check(t);
@@ -140,15 +140,15 @@ static void test_update_takes_the_highest_entry_stores_row_FE_marks_running_F0_a
 {
     (void)state;
     t_t *t = t_open(1, 0);
-    int v[] = {3, 6, 2};
+    int v[] = { 3, 6, 2 };
     t_manifest(t, 3, v);
     fix_start(&t->f);
     assert_int_equal(ota_service_running_version(&t->f.svc), 1);
     t_check(t);
 
     static const ota_service_event_t order[] = {
-        OTA_EVENT_CHECK_START,   OTA_EVENT_UPDATE_AVAILABLE, OTA_EVENT_DOWNLOAD_START, OTA_EVENT_DOWNLOAD_SUCCESS,
-        OTA_EVENT_VERIFY_START,  OTA_EVENT_VERIFY_SUCCESS,   OTA_EVENT_UPDATE_READY,   OTA_EVENT_RESET,
+        OTA_EVENT_CHECK_START,  OTA_EVENT_UPDATE_AVAILABLE, OTA_EVENT_DOWNLOAD_START, OTA_EVENT_DOWNLOAD_SUCCESS,
+        OTA_EVENT_VERIFY_START, OTA_EVENT_VERIFY_SUCCESS,   OTA_EVENT_UPDATE_READY,   OTA_EVENT_RESET,
     };
     assert_int_equal(t->f.nevents, sizeof order / sizeof order[0]);
     for (unsigned i = 0; i < t->f.nevents; i++) {
@@ -180,7 +180,7 @@ static void test_erase_requests_remove_stored_versions_but_never_the_running_or_
     t_t *t = t_open(1, 0);
     fix_install(&t->f, 5);
     fix_store_image(&t->f, 3, NULL, OTA_STATUS_VALID);
-    int v[] = {-3, -5, -1, -8, 5};
+    int v[] = { -3, -5, -1, -8, 5 };
     t_manifest(t, 5, v);
     fix_start(&t->f);
     t_check(t);
@@ -213,7 +213,7 @@ static void test_auto_update_off_announces_the_update_and_waits_for_download_now
 {
     (void)state;
     t_t *t = t_open(1, 0);
-    int v[] = {4};
+    int v[] = { 4 };
     t_manifest(t, 1, v);
     t->f.cfg.auto_update = false;
     fix_start(&t->f);
@@ -238,7 +238,7 @@ static void test_download_now_when_idle_checks_and_downloads_with_auto_update_of
 {
     (void)state;
     t_t *t = t_open(1, 0);
-    int v[] = {4};
+    int v[] = { 4 };
     t_manifest(t, 1, v);
     t->f.cfg.auto_update = false;
     fix_start(&t->f);
@@ -253,7 +253,7 @@ static void test_download_now_while_busy_is_refused_with_a_trigger_failed_event(
 {
     (void)state;
     t_t *t = t_open(1, 0);
-    int v[] = {4};
+    int v[] = { 4 };
     t_manifest(t, 1, v);
     fix_start(&t->f);
     fix_run(&t->f, 1);
@@ -270,7 +270,7 @@ static void test_auto_reset_off_waits_in_ready_until_reset_now(void **state)
 {
     (void)state;
     t_t *t = t_open(1, 0);
-    int v[] = {4};
+    int v[] = { 4 };
     t_manifest(t, 1, v);
     t->f.cfg.auto_reset = false;
     fix_start(&t->f);
@@ -290,7 +290,7 @@ static void test_digest_mismatch_deletes_the_download_and_publishes_nothing(void
 {
     (void)state;
     t_t *t = t_open(1, 0);
-    int v[] = {6};
+    int v[] = { 6 };
     t_manifest(t, 1, v);
     fake_route_add(&t->ft, t->url[6], t->img[7], FIX_IMAGE_SIZE); /* wrong bytes */
     fix_start(&t->f);
@@ -314,7 +314,7 @@ static void test_http_404_on_the_manifest_and_500_on_the_image_fail_with_HTTP_ST
     assert_int_equal(fix_event(&t->f, OTA_EVENT_CHECK_FAILED)->reason, OTA_ERR_HTTP_STATUS);
 
     fix_clear_events(&t->f);
-    int v[] = {6};
+    int v[] = { 6 };
     t_manifest(t, 1, v);
     fake_route_add(&t->ft, t->url[6], "oops", 4)->status = 500;
     t_check(t);
@@ -328,7 +328,7 @@ static void test_a_manifest_over_the_limit_fails_TOO_LARGE_and_never_writes_past
 {
     (void)state;
     t_t *t = t_open(1, 0);
-    int v[] = {6, 3, 2};
+    int v[] = { 6, 3, 2 };
     fake_route_t *r = t_manifest(t, 3, v);
     assert_true(r->len > 300);
     t->f.cfg.manifest_max = 256;
@@ -348,7 +348,7 @@ static void test_a_manifest_over_the_limit_fails_TOO_LARGE_and_never_writes_past
 
     /* exactly at the limit is fine */
     fix_clear_events(&t->f);
-    int one[] = {1};
+    int one[] = { 1 };
     r = t_manifest(t, 1, one);
     t->f.cfg.manifest_max = r->len;
     fix_start(&t->f);
@@ -388,8 +388,7 @@ static void test_a_digest_of_the_wrong_length_rejects_the_entry(void **state)
     char good[400];
     fix_entry(good, sizeof good, 3, t->url[3], false);
     snprintf(t->mf, sizeof t->mf,
-             "{\"ota\": [%s, {\"Version\": 6, \"URL\": \"http://ota.test/app_v6.bin\", \"Digest\": \"abc\"}]}",
-             good);
+             "{\"ota\": [%s, {\"Version\": 6, \"URL\": \"http://ota.test/app_v6.bin\", \"Digest\": \"abc\"}]}", good);
     fake_route_add(&t->ft, MF_URL, t->mf, (uint32_t)strlen(t->mf));
     t_check(t);
     assert_int_equal(fix_event(&t->f, OTA_EVENT_UPDATE_READY)->version, 3);
@@ -399,8 +398,8 @@ static void test_a_digest_of_the_wrong_length_rejects_the_entry(void **state)
 static void test_urls_with_dotdot_or_without_a_file_name_are_refused(void **state)
 {
     (void)state;
-    static const char *bad[] = {"http://ota.test/..", "http://ota.test/", "http://ota.test",
-                                "http://ota.test/a/..", "http://ota.test/a/.", "ftp://ota.test/app.bin"};
+    static const char *bad[] = { "http://ota.test/..",   "http://ota.test/",    "http://ota.test",
+                                 "http://ota.test/a/..", "http://ota.test/a/.", "ftp://ota.test/app.bin" };
     t_t *t = t_open(1, 0);
     fix_start(&t->f);
     for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -424,7 +423,7 @@ static void test_a_full_store_fails_the_download_and_leaves_no_temp_file(void **
     (void)state;
     /* room for the golden copy and the database, not for another image */
     t_t *t = t_open(1, FIX_IMAGE_SIZE + 4000);
-    int v[] = {6};
+    int v[] = { 6 };
     t_manifest(t, 1, v);
     fix_start(&t->f);
     t_check(t);
@@ -463,7 +462,7 @@ static void test_a_failing_store_write_fails_the_download_and_leaves_no_temp_fil
 {
     (void)state;
     t_t *t = t_open(1, 0);
-    int v[] = {6};
+    int v[] = { 6 };
     t_manifest(t, 1, v);
     fix_start(&t->f);
     fix_run(&t->f, 1);
@@ -485,7 +484,7 @@ static void test_require_tls_refuses_http_manifest_and_image_urls(void **state)
 {
     (void)state;
     t_t *t = t_open(1, 0);
-    int v[] = {6};
+    int v[] = { 6 };
     t_manifest(t, 1, v);
     t->f.cfg.require_tls = true;
     fix_start(&t->f);
@@ -513,7 +512,7 @@ static void test_making_room_evicts_the_lowest_version_that_is_neither_running_n
     fix_store_image(&t->f, 2, NULL, OTA_STATUS_VALID);
     fix_store_image(&t->f, 3, NULL, OTA_STATUS_DISABLED);
     assert_int_equal(fix_db(&t->f).count, 4);
-    int v[] = {6};
+    int v[] = { 6 };
     t_manifest(t, 1, v);
     t->f.cfg.max_images = 4;
     fix_start(&t->f);
@@ -537,7 +536,7 @@ static void test_database_full_when_only_the_running_and_golden_images_are_store
     (void)state;
     t_t *t = t_open(1, 0);
     fix_install(&t->f, 2);
-    int v[] = {6};
+    int v[] = { 6 };
     t_manifest(t, 1, v);
     t->f.cfg.max_images = 2;
     fix_start(&t->f);
@@ -554,7 +553,7 @@ static void test_an_interrupted_download_resumes_with_a_range_request(void **sta
 {
     (void)state;
     t_t *t = t_open(1, 0);
-    int v[] = {6};
+    int v[] = { 6 };
     char tmp[40];
     uint32_t size;
     t_manifest(t, 1, v);
@@ -585,7 +584,7 @@ static void test_resume_falls_back_to_a_full_download_when_the_server_answers_20
 {
     (void)state;
     t_t *t = t_open(1, 0);
-    int v[] = {6};
+    int v[] = { 6 };
     t_manifest(t, 1, v);
     fake_route_t *r = fake_route_add(&t->ft, t->url[6], t->img[6], FIX_IMAGE_SIZE);
     r->cut_after = 5000;
@@ -605,7 +604,7 @@ static void test_a_complete_temp_file_is_verified_on_416_without_downloading_aga
 {
     (void)state;
     t_t *t = t_open(1, 0);
-    int v[] = {6};
+    int v[] = { 6 };
     char tmp[40];
     t_manifest(t, 1, v);
     fake_route_add(&t->ft, t->url[6], t->img[6], FIX_IMAGE_SIZE)->range = true;
@@ -624,7 +623,7 @@ static void test_a_corrupt_partial_download_fails_the_digest_and_the_next_check_
 {
     (void)state;
     t_t *t = t_open(1, 0);
-    int v[] = {6};
+    int v[] = { 6 };
     char tmp[40];
     t_manifest(t, 1, v);
     fake_route_add(&t->ft, t->url[6], t->img[6], FIX_IMAGE_SIZE)->range = true;
@@ -645,7 +644,7 @@ static void test_a_corrupt_partial_download_fails_the_digest_and_the_next_check_
 /* v6 on offer; its image route cut after `cut` bytes, with a validator. */
 static fake_route_t *t_cut_download(t_t *t, uint32_t cut, const char *etag, const char *date)
 {
-    int v[] = {6};
+    int v[] = { 6 };
     t_manifest(t, 1, v);
     fake_route_t *r = fake_route_add(&t->ft, t->url[6], t->img[6], FIX_IMAGE_SIZE);
     r->range = true;
@@ -766,7 +765,7 @@ static void test_an_image_already_downloaded_is_only_marked_when_the_mark_was_lo
 {
     (void)state;
     t_t *t = t_open(1, 0);
-    int v[] = {6};
+    int v[] = { 6 };
     t_manifest(t, 1, v);
     fix_store_image(&t->f, 6, NULL, OTA_STATUS_DOWNLOADED); /* row FE, record still F8 */
     fix_start(&t->f);
@@ -785,7 +784,7 @@ static void test_a_file_without_its_row_is_adopted_when_its_digest_matches(void 
 {
     (void)state;
     t_t *t = t_open(1, 0);
-    int v[] = {6};
+    int v[] = { 6 };
     t_manifest(t, 1, v);
     fix_store_write(&t->f, "app_v6.bin", t->img[6], FIX_IMAGE_SIZE); /* cut between rename and row */
     fix_start(&t->f);
@@ -802,7 +801,7 @@ static void test_a_file_without_its_row_is_replaced_when_its_digest_differs(void
 {
     (void)state;
     t_t *t = t_open(1, 0);
-    int v[] = {6};
+    int v[] = { 6 };
     t_manifest(t, 1, v);
     fix_store_write(&t->f, "app_v6.bin", t->img[6], FIX_IMAGE_SIZE / 2); /* truncated */
     fix_start(&t->f);
@@ -827,7 +826,7 @@ static void test_stale_temp_files_go_at_init_while_interrupted_downloads_wait_fo
     assert_false(fix_store_has(&t->f, ".image_database.tmp", NULL));
     assert_true(fix_store_has(&t->f, ".dl_9_deadbeef.tmp", NULL));
     assert_int_equal(ota_service_state(&t->f.svc), OTA_SERVICE_IDLE);
-    int v[] = {6};
+    int v[] = { 6 };
     t_manifest(t, 1, v);
     t_check(t);
     assert_false(fix_store_has(&t->f, ".dl_9_deadbeef.tmp", NULL));
@@ -839,7 +838,7 @@ static void test_periodic_checks_start_after_the_network_comes_up_then_follow_in
 {
     (void)state;
     t_t *t = t_open(1, 0);
-    int v[] = {1};
+    int v[] = { 1 };
     t_manifest(t, 1, v);
     t->f.cfg.periodic = true;
     t->f.cfg.interval_ms = 60000;
@@ -887,7 +886,7 @@ static void test_the_clock_wrapping_around_does_not_stop_periodic_checks(void **
 {
     (void)state;
     t_t *t = t_open(1, 0);
-    int v[] = {1};
+    int v[] = { 1 };
     t_manifest(t, 1, v);
     t->f.cfg.periodic = true;
     t->f.cfg.interval_ms = 10000;
@@ -908,7 +907,7 @@ static void test_a_stalled_image_transfer_fails_with_a_timeout_and_keeps_the_par
 {
     (void)state;
     t_t *t = t_open(1, 0);
-    int v[] = {6};
+    int v[] = { 6 };
     char tmp[40];
     uint32_t size;
     t_manifest(t, 1, v);
@@ -929,7 +928,7 @@ static void test_a_manifest_that_never_completes_fails_with_the_overall_timeout(
 {
     (void)state;
     t_t *t = t_open(1, 0);
-    int v[] = {6};
+    int v[] = { 6 };
     t_manifest(t, 1, v)->stall_after = 10;
     t->f.cfg.idle_timeout_ms = 0;
     t->f.cfg.manifest_timeout_ms = 5000;
@@ -945,7 +944,7 @@ static void test_a_server_trickling_a_byte_every_5_s_fails_with_a_timeout_and_th
 {
     (void)state;
     t_t *t = t_open(1, 0);
-    int v[] = {6};
+    int v[] = { 6 };
     char tmp[40];
     uint32_t size;
     t_manifest(t, 1, v);
@@ -979,7 +978,7 @@ static void test_a_manifest_trickling_a_byte_every_5_s_fails_with_a_timeout(void
 {
     (void)state;
     t_t *t = t_open(1, 0);
-    int v[] = {6};
+    int v[] = { 6 };
     t_manifest(t, 1, v)->chunk = 1;
     fix_start(&t->f);
     assert_int_equal(ota_service_check_now(&t->f.svc), OTA_OK);
@@ -994,13 +993,13 @@ static void test_the_whole_download_limit_is_derived_from_the_announced_length(v
 {
     (void)state;
     t_t *t = t_open(1, 0);
-    int v[] = {6};
+    int v[] = { 6 };
     t_manifest(t, 1, v);
     fake_route_t *img = fake_route_add(&t->ft, t->url[6], t->img[6], FIX_IMAGE_SIZE);
     img->range = true;
-    img->chunk = 500; /* 500 B per 1 s call */
-    t->f.cfg.min_rate = 1000;      /* 20000 B at 1000 B/s: the whole download within 20 s */
-    t->f.cfg.rate_window_ms = 0;   /* no window check: the whole limit alone */
+    img->chunk = 500;            /* 500 B per 1 s call */
+    t->f.cfg.min_rate = 1000;    /* 20000 B at 1000 B/s: the whole download within 20 s */
+    t->f.cfg.rate_window_ms = 0; /* no window check: the whole limit alone */
     fix_start(&t->f);
     assert_int_equal(ota_service_check_now(&t->f.svc), OTA_OK);
     fix_run(&t->f, 1000);
@@ -1024,7 +1023,7 @@ static void test_each_task_call_reads_the_transport_at_most_once_and_writes_at_m
 {
     (void)state;
     t_t *t = t_open(1, 0);
-    int v[] = {6};
+    int v[] = { 6 };
     t_manifest(t, 1, v);
     t->ft.again_first = true;
     fix_start(&t->f);
@@ -1053,7 +1052,7 @@ static void test_a_version_disabled_after_a_failed_install_is_not_downloaded_aga
 {
     (void)state;
     t_t *t = t_open(1, 0);
-    int v[] = {6};
+    int v[] = { 6 };
     t_manifest(t, 1, v);
     fix_store_image(&t->f, 6, NULL, OTA_STATUS_DISABLED);
     fix_start(&t->f);
@@ -1095,7 +1094,7 @@ static void test_a_republished_version_with_a_new_digest_replaces_the_stored_one
     fix_digest(7, FIX_IMAGE_SIZE, d);
     assert_int_equal(ota_db_load(&db, &t->f.dev.store, NULL), OTA_OK);
     assert_int_equal(ota_db_add(&db, &t->f.dev.store, "app_v6.bin", OTA_STATUS_DOWNLOADED, 6, d), OTA_OK);
-    int v[] = {6};
+    int v[] = { 6 };
     t_manifest(t, 1, v);
     fix_start(&t->f);
     t_check(t);
@@ -1113,7 +1112,7 @@ static void test_confirm_rollback_and_factory_reset_pass_through_to_the_boot_api
     (void)state;
     t_t *t = t_open(1, 0);
     fix_install(&t->f, 3);
-    int v[] = {6};
+    int v[] = { 6 };
     t_manifest(t, 1, v);
     t->f.cfg.auto_reset = false;
     fix_start(&t->f);
@@ -1155,7 +1154,7 @@ static void test_rollback_while_downloading_is_refused(void **state)
 {
     (void)state;
     t_t *t = t_open(1, 0);
-    int v[] = {6};
+    int v[] = { 6 };
     t_manifest(t, 1, v);
     fix_start(&t->f);
     fix_run(&t->f, 1);
@@ -1214,7 +1213,7 @@ static void test_a_shared_manifest_buffer_limits_the_manifest_to_the_chunk_buffe
 {
     (void)state;
     t_t *t = t_open(1, 0);
-    int v[] = {6, 3, 2, 4};
+    int v[] = { 6, 3, 2, 4 };
     fake_route_t *r = t_manifest(t, 4, v);
     t->f.cfg.buf_size = 1024;
     assert_true(r->len > t->f.cfg.buf_size / 2 && r->len <= t->f.cfg.buf_size);
@@ -1223,7 +1222,7 @@ static void test_a_shared_manifest_buffer_limits_the_manifest_to_the_chunk_buffe
     t_check(t);
     assert_int_equal(fix_event(&t->f, OTA_EVENT_UPDATE_READY)->version, 6);
 
-    int many[] = {6, 3, 2, 4, 5, 7, 8};
+    int many[] = { 6, 3, 2, 4, 5, 7, 8 };
     assert_true(t_manifest(t, 7, many)->len > t->f.cfg.buf_size);
     fix_clear_events(&t->f);
     fix_start(&t->f);

@@ -97,8 +97,7 @@ static void expect_fallback(dcase_t *c, int err)
     assert_int_equal(fix_event(&c->f, OTA_EVENT_PATCH_FALLBACK)->reason, err);
     assert_true(fix_event(&c->f, OTA_EVENT_PATCH_FALLBACK)->patch);
     assert_int_equal(fake_gets_of(&c->ft, IMG_URL), 1);
-    assert_true(fix_find(&c->f, OTA_EVENT_DOWNLOAD_START, (unsigned)fix_find(&c->f, OTA_EVENT_PATCH_FALLBACK, 0)) >
-                0);
+    assert_true(fix_find(&c->f, OTA_EVENT_DOWNLOAD_START, (unsigned)fix_find(&c->f, OTA_EVENT_PATCH_FALLBACK, 0)) > 0);
     assert_int_equal(fix_find(&c->f, OTA_EVENT_PATCH_VERIFY_SUCCESS, 0), -1);
     expect_installed(c);
 }

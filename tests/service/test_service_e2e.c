@@ -72,14 +72,14 @@ static e2e_t *e2e_open(void)
     assert_non_null(e);
     fix_open(&e->f, 1); /* factory v1 programmed, first boot keeps the golden copy */
     assert_int_equal(posix_system_init(&e->f.dev.sys_posix, 11), OTA_OK);
-    posix_system_set_log(&e->f.dev.sys_posix, getenv("SVC_LOG") ? OTA_LOG_DEBUG : OTA_LOG_ERROR, "e2e", true,
-                             NULL, NULL);
+    posix_system_set_log(&e->f.dev.sys_posix, getenv("SVC_LOG") ? OTA_LOG_DEBUG : OTA_LOG_ERROR, "e2e", true, NULL,
+                         NULL);
     /* No timeout may end a healthy update because the machine is busy:
      * the transport's idle clock stands still, the service has none. */
     posix_system_init(&e->still, 11);
     posix_system_fake_clock(&e->still, 0);
     posix_system_port(&e->still, &e->still_port);
-    posix_transport_curl_config_t tcfg = {.clock = &e->still_port};
+    posix_transport_curl_config_t tcfg = { .clock = &e->still_port };
     assert_int_equal(posix_transport_curl_init(&e->curl, &tcfg, &e->f.tp), OTA_OK);
     test_server_url(e->mf_url, sizeof e->mf_url, nginx.tls_url, "manifest.json");
     fix_config(&e->f, e->mf_url);
@@ -104,15 +104,14 @@ static void e2e_close(e2e_t *e)
  * failure event ends it too (the service would only wait an hour). */
 static void main_loop_until_reset(e2e_t *e)
 {
-    static const ota_service_event_t failures[] = {OTA_EVENT_CHECK_FAILED, OTA_EVENT_DOWNLOAD_FAILED,
-                                                   OTA_EVENT_VERIFY_FAILED, OTA_EVENT_DATABASE_FULL};
+    static const ota_service_event_t failures[] = { OTA_EVENT_CHECK_FAILED, OTA_EVENT_DOWNLOAD_FAILED,
+                                                    OTA_EVENT_VERIFY_FAILED, OTA_EVENT_DATABASE_FULL };
     while (!posix_system_reset_requested(&e->f.dev.sys_posix)) {
         ota_service_task(&e->f.svc);
         for (size_t i = 0; i < sizeof failures / sizeof failures[0]; i++) {
             const int at = fix_find(&e->f, failures[i], 0);
             if (at >= 0) {
-                fail_msg("the update failed: event %d, %s", (int)failures[i],
-                         ota_err_name(e->f.events[at].d.reason));
+                fail_msg("the update failed: event %d, %s", (int)failures[i], ota_err_name(e->f.events[at].d.reason));
             }
         }
     }

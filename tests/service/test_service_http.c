@@ -59,7 +59,7 @@ static int group_teardown(void **state)
 typedef struct h {
     svc_fix_t f;
     posix_transport_curl_t curl;
-    posix_system_t still;  /* the transport's idle clock: never moves */
+    posix_system_t still; /* the transport's idle clock: never moves */
     ota_system_t still_port;
     char mf_url[256];
     char urls[8][256];
@@ -78,13 +78,13 @@ typedef struct h {
 static h_t *h_attach(h_t *h)
 {
     assert_int_equal(posix_system_init(&h->f.dev.sys_posix, 3), OTA_OK);
-    assert_int_equal(posix_system_set_log(&h->f.dev.sys_posix, getenv("SVC_LOG") ? OTA_LOG_DEBUG : OTA_LOG_ERROR,
-                                              "svc", true, NULL, NULL),
+    assert_int_equal(posix_system_set_log(&h->f.dev.sys_posix, getenv("SVC_LOG") ? OTA_LOG_DEBUG : OTA_LOG_ERROR, "svc",
+                                          true, NULL, NULL),
                      OTA_OK);
     posix_system_init(&h->still, 3);
     posix_system_fake_clock(&h->still, 0);
     posix_system_port(&h->still, &h->still_port);
-    posix_transport_curl_config_t tcfg = {.clock = &h->still_port};
+    posix_transport_curl_config_t tcfg = { .clock = &h->still_port };
     assert_int_equal(posix_transport_curl_init(&h->curl, &tcfg, &h->f.tp), OTA_OK);
     fix_config(&h->f, h->mf_url);
     h->f.cfg.connect_timeout_ms = NEVER_MS;
@@ -224,7 +224,7 @@ static void test_nginx_http_no_update_when_only_the_running_version_is_offered(v
 {
     (void)state;
     h_t *h = h_open(3);
-    int v[] = {1, 3};
+    int v[] = { 1, 3 };
     h_manifest_of(h, nginx.url, "none.json", 2, v);
     h_check(h);
     assert_int_equal(fix_event(&h->f, OTA_EVENT_NO_UPDATE)->reason, OTA_OK);
@@ -236,7 +236,7 @@ static void test_nginx_http_update_to_the_highest_of_several_entries_then_reset(
 {
     (void)state;
     h_t *h = h_open(1);
-    int v[] = {3, 6, 2};
+    int v[] = { 3, 6, 2 };
     h_manifest_of(h, nginx.url, "multi.json", 3, v);
     h_check(h);
     assert_ready(h, 6);
@@ -265,11 +265,11 @@ static void last_connections(unsigned *conn, int n)
 static void test_a_checks_manifest_and_image_travel_on_one_connection(void **state)
 {
     (void)state;
-    const char *bases[] = {nginx.url, nginx.tls_url};
+    const char *bases[] = { nginx.url, nginx.tls_url };
     for (size_t i = 0; i < sizeof bases / sizeof bases[0]; i++) {
         h_t *h = h_open(1);
         h->f.cfg.trust_anchor = nginx.ca_file;
-        int v[] = {6};
+        int v[] = { 6 };
         h_manifest_of(h, bases[i], "one.json", 1, v);
         h_check(h);
         assert_ready(h, 6);
@@ -284,7 +284,7 @@ static void test_nginx_https_with_the_test_ca_and_tls_required_updates(void **st
 {
     (void)state;
     h_t *h = h_open(1);
-    int v[] = {6};
+    int v[] = { 6 };
     h_manifest_of(h, nginx.tls_url, "tls.json", 1, v);
     h->f.cfg.require_tls = true;
     h->f.cfg.trust_anchor = nginx.ca_file;
@@ -297,7 +297,7 @@ static void test_https_with_a_self_signed_or_wrong_ca_certificate_is_refused(voi
 {
     (void)state;
     h_t *h = h_open(1);
-    int v[] = {6};
+    int v[] = { 6 };
     h_manifest_of(h, nginx.tls_self_url, "self.json", 1, v);
     h->f.cfg.trust_anchor = nginx.ca_file;
     h_check(h);
@@ -330,7 +330,7 @@ static void test_a_refused_certificate_is_reported_with_its_reason(void **state)
     h_t *h = h_open(1);
     h->f.cfg.require_tls = true;
     h->f.cfg.trust_anchor = nginx.ca_file;
-    int v[] = {6};
+    int v[] = { 6 };
     for (int i = 0; i < TEST_CERT_BAD_COUNT; i++) {
         fix_clear_events(&h->f);
         h_manifest_of(h, nginx.tls_bad_url[i], "cert.json", 1, v);
@@ -350,7 +350,7 @@ static void test_require_tls_refuses_a_plain_http_manifest(void **state)
 {
     (void)state;
     h_t *h = h_open(1);
-    int v[] = {6};
+    int v[] = { 6 };
     h_manifest_of(h, nginx.url, "plain.json", 1, v);
     h->f.cfg.require_tls = true;
     h_check(h);
@@ -362,7 +362,7 @@ static void test_python_http_server_as_in_the_seed_serves_an_update(void **state
 {
     (void)state;
     h_t *h = h_open(1);
-    int v[] = {3, 6};
+    int v[] = { 3, 6 };
     h_manifest_of(h, pyhttp.url, "py.json", 2, v);
     h_check(h);
     assert_ready(h, 6);
@@ -374,7 +374,7 @@ static void test_erase_ver_removes_a_stored_version_over_nginx(void **state)
     (void)state;
     h_t *h = h_open(1);
     fix_store_image(&h->f, 4, NULL, OTA_STATUS_VALID);
-    int v[] = {-4, -1};
+    int v[] = { -4, -1 };
     h_manifest_of(h, nginx.url, "erase.json", 2, v);
     h_check(h);
     assert_int_equal(fix_event(&h->f, OTA_EVENT_IMAGE_ERASED)->version, 4);
@@ -388,7 +388,7 @@ static void test_auto_update_off_then_download_now_and_auto_reset_off_then_reset
 {
     (void)state;
     h_t *h = h_open(1);
-    int v[] = {5};
+    int v[] = { 5 };
     h_manifest_of(h, nginx.url, "manual.json", 1, v);
     h->f.cfg.auto_update = false;
     h->f.cfg.auto_reset = false;
@@ -499,12 +499,12 @@ static void test_resume_from_python_http_server_falls_back_to_a_full_download(vo
 static void test_an_unchanged_manifest_is_answered_304_by_nginx_and_python_http_server(void **state)
 {
     (void)state;
-    const char *bases[] = {nginx.url, nginx.tls_url, pyhttp.url};
+    const char *bases[] = { nginx.url, nginx.tls_url, pyhttp.url };
     for (size_t i = 0; i < sizeof bases / sizeof bases[0]; i++) {
         h_t *h = h_open(3);
         h->f.cfg.full_check_every = 0;
         h->f.cfg.trust_anchor = nginx.ca_file;
-        int v[] = {1, 3};
+        int v[] = { 1, 3 };
         h_manifest_of(h, bases[i], "unchanged.json", 2, v);
         h_check(h);
         assert_false(fix_event(&h->f, OTA_EVENT_NO_UPDATE)->not_modified);
@@ -617,7 +617,7 @@ static void test_manifest_problems_fail_the_check_with_their_reason(void **state
     h_check(h);
     assert_int_equal(fix_event(&h->f, OTA_EVENT_CHECK_FAILED)->reason, OTA_ERR_ENTRY);
 
-    static const char *urls[] = {"http://127.0.0.1/a/..", "http://127.0.0.1/"};
+    static const char *urls[] = { "http://127.0.0.1/a/..", "http://127.0.0.1/" };
     for (unsigned i = 0; i < 2; i++) {
         fix_clear_events(&h->f);
         h_manifest_url(h, "badurl.json", 6, urls[i]);
@@ -637,7 +637,7 @@ static void test_a_full_or_failing_store_fails_the_download_cleanly(void **state
     /* room for the golden copy and the database only */
     fix_open_cap(&h->f, 1, FIX_IMAGE_SIZE + 4000);
     h_attach(h);
-    int v[] = {6};
+    int v[] = { 6 };
     h_manifest_of(h, nginx.url, "full.json", 1, v);
     h_check(h);
     assert_int_equal(fix_event(&h->f, OTA_EVENT_DOWNLOAD_FAILED)->reason, OTA_ERR_NO_SPACE);
@@ -663,7 +663,7 @@ static void test_power_loss_leftovers_are_finished_without_downloading_again(voi
 {
     (void)state;
     h_t *h = h_open(1);
-    int v[] = {6};
+    int v[] = { 6 };
     h_manifest_of(h, nginx.url, "leftover.json", 1, v);
 
     /* row 0xFE present, boot control mark lost */
@@ -693,7 +693,7 @@ static void test_redirected_manifest_and_image_urls_are_followed_by_default(void
     h_t *h = h_open(1);
     char base[2 * TEST_SERVER_URL_MAX];
     snprintf(base, sizeof base, "%s/r301", nginx.url);
-    int v[] = {6};
+    int v[] = { 6 };
     h_manifest_of(h, base, "moved.json", 1, v);
     h_check(h);
     assert_ready(h, 6);
@@ -759,7 +759,7 @@ static void test_max_redirects_0_reports_the_3xx_as_an_HTTP_status(void **state)
     h_t *h = h_open(1);
     char base[2 * TEST_SERVER_URL_MAX];
     snprintf(base, sizeof base, "%s/r301", nginx.url);
-    int v[] = {6};
+    int v[] = { 6 };
     h_manifest_of(h, base, "moved0.json", 1, v);
     h->f.cfg.max_redirects = 0;
     h_check(h);
@@ -774,7 +774,7 @@ static void test_a_redirect_from_https_down_to_http_is_refused(void **state)
     h_t *h = h_open(1);
     char base[2 * TEST_SERVER_URL_MAX];
     snprintf(base, sizeof base, "%s/other", nginx.tls_url);
-    int v[] = {6};
+    int v[] = { 6 };
     h_manifest_of(h, base, "down.json", 1, v);
     h->f.cfg.require_tls = true;
     h->f.cfg.trust_anchor = nginx.ca_file;

@@ -30,13 +30,13 @@
 typedef struct p {
     svc_fix_t f;
     fake_transport_t ft;
-    ota_system_t sys;       /* the device's, with a random the test reads back */
+    ota_system_t sys; /* the device's, with a random the test reads back */
     uint8_t img[FIX_IMAGE_SIZE];
-    char mf[1024];          /* offers v6 */
-    char none[1024];        /* offers only the running v1 */
+    char mf[1024];   /* offers v6 */
+    char none[1024]; /* offers only the running v1 */
 } p_t;
 
-static uint32_t g_random;   /* the last value random() returned */
+static uint32_t g_random; /* the last value random() returned */
 static uint32_t g_seed = 12345u;
 
 static uint32_t scripted_random(void *ctx)
@@ -127,11 +127,11 @@ static void test_a_check_that_found_nothing_sends_the_etag_back_and_a_304_ends_t
 static void test_the_validator_goes_back_as_it_came_a_weak_etag_too_else_the_date(void **state)
 {
     static const struct {
-        const char *etag, *date;    /* what the server sends */
-        const char *inm, *ims;      /* what the next check sends back */
+        const char *etag, *date; /* what the server sends */
+        const char *inm, *ims;   /* what the next check sends back */
     } cases[] = {
-        {"W/\"m1\"", "Wed, 02 Dec 2026 05:19:30 GMT", "W/\"m1\"", ""}, /* If-None-Match compares weakly */
-        {"", "Wed, 02 Dec 2026 05:19:30 GMT", "", "Wed, 02 Dec 2026 05:19:30 GMT"},
+        { "W/\"m1\"", "Wed, 02 Dec 2026 05:19:30 GMT", "W/\"m1\"", "" }, /* If-None-Match compares weakly */
+        { "", "Wed, 02 Dec 2026 05:19:30 GMT", "", "Wed, 02 Dec 2026 05:19:30 GMT" },
     };
     (void)state;
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -319,7 +319,7 @@ static void test_every_nth_check_fetches_the_manifest_in_full(void **state)
         sent[i] = manifest(t)->sent_if_none_match[0] != '\0';
         assert_int_equal(no_update(t)->not_modified, sent[i]);
     }
-    static const bool want[7] = {false, true, true, false, true, true, false};
+    static const bool want[7] = { false, true, true, false, true, true, false };
     assert_memory_equal(sent, want, sizeof want);
 
     t->f.cfg.full_check_every = 1; /* conditional polls off */

@@ -229,7 +229,7 @@ static uint64_t refetched_after_a_cut_at(uint32_t at, uint32_t interval)
     sweep_t *s = sweep_open(false);
     uint32_t v;
     s->f.cfg.sync_interval = interval;
-    g_plan = (cut_plan_t){.s = s, .at = at, .record = s->f.cfg.on_event};
+    g_plan = (cut_plan_t){ .s = s, .at = at, .record = s->f.cfg.on_event };
     s->f.cfg.on_event = cut_when_reached;
     fix_start(&s->f);
     assert_int_equal(sim_power_reset_count(&s->f.dev.power), OTA_OK);
@@ -249,11 +249,11 @@ static uint64_t refetched_after_a_cut_at(uint32_t at, uint32_t interval)
 static void test_a_cut_at_half_or_nine_tenths_of_a_download_costs_at_most_the_sync_interval_again(void **state)
 {
     (void)state;
-    static const uint32_t at[] = {FIX_IMAGE_SIZE / 2u, FIX_IMAGE_SIZE * 9u / 10u};
+    static const uint32_t at[] = { FIX_IMAGE_SIZE / 2u, FIX_IMAGE_SIZE * 9u / 10u };
     for (size_t i = 0; i < sizeof at / sizeof at[0]; i++) {
         uint64_t again = refetched_after_a_cut_at(at[i], 4096);
-        printf("cut at %u of %u bytes, synced every 4096: %llu bytes fetched again\n", (unsigned)at[i],
-               FIX_IMAGE_SIZE, (unsigned long long)again);
+        printf("cut at %u of %u bytes, synced every 4096: %llu bytes fetched again\n", (unsigned)at[i], FIX_IMAGE_SIZE,
+               (unsigned long long)again);
         assert_true(again <= 4096u);
         /* The chunk buffer is 1 KiB: syncing at most every interval, not every chunk. */
         again = refetched_after_a_cut_at(at[i], 0);

@@ -61,10 +61,10 @@ static void expect_seen(const SYS_OTA_STATUS *want, unsigned n)
     }
     g_nseen = 0;
 }
-#define EXPECT_SEEN(...)                                                                                      \
-    do {                                                                                                      \
-        static const SYS_OTA_STATUS want_[] = {__VA_ARGS__};                                                  \
-        expect_seen(want_, sizeof want_ / sizeof want_[0]);                                                   \
+#define EXPECT_SEEN(...)                                       \
+    do {                                                       \
+        static const SYS_OTA_STATUS want_[] = { __VA_ARGS__ }; \
+        expect_seen(want_, sizeof want_ / sizeof want_[0]);    \
     } while (0)
 
 /* Serve {"ota":[...]}: one entry per version, negative for an EraseVer entry. */
@@ -101,7 +101,7 @@ static app_t *app_start(uint32_t running, bool auto_update, bool auto_reset)
         snprintf(a->url[v], sizeof a->url[v], "http://ota.test/app_v%u.bin", (unsigned)v);
         fake_route_add(&a->ft, a->url[v], a->img[v], FIX_IMAGE_SIZE);
     }
-    app_manifest(a, 1, (const int[]){6});
+    app_manifest(a, 1, (const int[]){ 6 });
     assert_int_equal(sys_ota_setup(&a->f.cfg, &a->f.ports), OTA_OK);
     SYS_OTA_Initialize();
     assert_non_null(sys_ota_service());
@@ -141,8 +141,8 @@ static void run_until_settled(app_t *a)
         SYS_OTA_Tasks();
         posix_system_advance(&a->f.dev.sys_posix, 1);
         ota_service_state_t st = ota_service_state(sys_ota_service());
-        bool settled = st == OTA_SERVICE_IDLE || st == OTA_SERVICE_AVAILABLE || st == OTA_SERVICE_READY ||
-                       st == OTA_SERVICE_RESET;
+        bool settled =
+            st == OTA_SERVICE_IDLE || st == OTA_SERVICE_AVAILABLE || st == OTA_SERVICE_READY || st == OTA_SERVICE_RESET;
         waiting = settled ? waiting + 1 : 0;
     }
     if (waiting < 2) {
@@ -264,9 +264,8 @@ static void test_story_update_with_auto_update_and_auto_reset_gives_the_original
     app_t *a = app_start(1, true, true);
     assert_int_equal(SYS_OTA_CtrlMsg(SYS_OTA_UPDATECHCK, NULL, 0), SYS_OTA_SUCCESS);
     run_until_settled(a);
-    EXPECT_SEEN(SYS_OTA_UPDATE_CHECK_START, SYS_OTA_UPDATE_AVAILABLE, SYS_OTA_DOWNLOAD_START,
-                SYS_OTA_DOWNLOAD_SUCCESS, SYS_OTA_IMAGE_DIGEST_VERIFY_START, SYS_OTA_IMAGE_DIGEST_VERIFY_SUCCESS,
-                SYS_OTA_DB_ENTRY_SUCCESS);
+    EXPECT_SEEN(SYS_OTA_UPDATE_CHECK_START, SYS_OTA_UPDATE_AVAILABLE, SYS_OTA_DOWNLOAD_START, SYS_OTA_DOWNLOAD_SUCCESS,
+                SYS_OTA_IMAGE_DIGEST_VERIFY_START, SYS_OTA_IMAGE_DIGEST_VERIFY_SUCCESS, SYS_OTA_DB_ENTRY_SUCCESS);
     assert_int_equal(resets(a), 1);
     assert_int_equal(boot(a), 6);
     app_close(a);
@@ -281,8 +280,8 @@ static void test_story_update_of_a_corrupt_image_ends_with_verify_failed(void **
     assert_int_equal(SYS_OTA_CtrlMsg(SYS_OTA_UPDATECHCK, NULL, 0), SYS_OTA_SUCCESS);
     run_until_settled(a);
     assert_int_equal(g_reason[5], OTA_ERR_DIGEST);
-    EXPECT_SEEN(SYS_OTA_UPDATE_CHECK_START, SYS_OTA_UPDATE_AVAILABLE, SYS_OTA_DOWNLOAD_START,
-                SYS_OTA_DOWNLOAD_SUCCESS, SYS_OTA_IMAGE_DIGEST_VERIFY_START, SYS_OTA_IMAGE_DIGEST_VERIFY_FAILED);
+    EXPECT_SEEN(SYS_OTA_UPDATE_CHECK_START, SYS_OTA_UPDATE_AVAILABLE, SYS_OTA_DOWNLOAD_START, SYS_OTA_DOWNLOAD_SUCCESS,
+                SYS_OTA_IMAGE_DIGEST_VERIFY_START, SYS_OTA_IMAGE_DIGEST_VERIFY_FAILED);
     app_close(a);
 }
 
@@ -293,7 +292,7 @@ static void test_story_erase_request_gives_check_start_then_erased_or_erase_fail
     (void)state;
     app_t *a = app_open(true);
     fix_store_image(&a->f, 3, NULL, OTA_STATUS_DOWNLOADED);
-    app_manifest(a, 1, (const int[]){-3});
+    app_manifest(a, 1, (const int[]){ -3 });
     assert_int_equal(SYS_OTA_CtrlMsg(SYS_OTA_UPDATECHCK, NULL, 0), SYS_OTA_SUCCESS);
     run_until_settled(a);
     assert_int_equal(g_version[1], 3);
@@ -303,20 +302,20 @@ static void test_story_erase_request_gives_check_start_then_erased_or_erase_fail
     assert_false(fix_store_has(&a->f, "app_v3.bin", NULL));
 
     /* the running (and golden) image is never erased */
-    app_manifest(a, 1, (const int[]){-1});
+    app_manifest(a, 1, (const int[]){ -1 });
     assert_int_equal(SYS_OTA_CtrlMsg(SYS_OTA_UPDATECHCK, NULL, 0), SYS_OTA_SUCCESS);
     run_until_settled(a);
     assert_int_equal(g_reason[1], OTA_ERR_STATE);
     EXPECT_SEEN(SYS_OTA_UPDATE_CHECK_START, SYS_OTA_IMAGE_ERASE_FAILED);
 
     /* a version that is not stored: nothing to erase is not a failure */
-    app_manifest(a, 1, (const int[]){-5});
+    app_manifest(a, 1, (const int[]){ -5 });
     assert_int_equal(SYS_OTA_CtrlMsg(SYS_OTA_UPDATECHCK, NULL, 0), SYS_OTA_SUCCESS);
     run_until_settled(a);
     EXPECT_SEEN(SYS_OTA_UPDATE_CHECK_START, SYS_OTA_UPDATE_NOTAVAILABLE);
 
     /* a check with nothing to erase nor to update still says so */
-    app_manifest(a, 1, (const int[]){1});
+    app_manifest(a, 1, (const int[]){ 1 });
     assert_int_equal(SYS_OTA_CtrlMsg(SYS_OTA_UPDATECHCK, NULL, 0), SYS_OTA_SUCCESS);
     run_until_settled(a);
     EXPECT_SEEN(SYS_OTA_UPDATE_CHECK_START, SYS_OTA_UPDATE_NOTAVAILABLE);
@@ -539,9 +538,8 @@ static void test_initiate_ota_when_idle_checks_and_downloads(void **state)
     (void)state;
     app_t *a = app_open(false);
     go(a);
-    EXPECT_SEEN(SYS_OTA_UPDATE_CHECK_START, SYS_OTA_UPDATE_AVAILABLE, SYS_OTA_DOWNLOAD_START,
-                SYS_OTA_DOWNLOAD_SUCCESS, SYS_OTA_IMAGE_DIGEST_VERIFY_START, SYS_OTA_IMAGE_DIGEST_VERIFY_SUCCESS,
-                SYS_OTA_DB_ENTRY_SUCCESS);
+    EXPECT_SEEN(SYS_OTA_UPDATE_CHECK_START, SYS_OTA_UPDATE_AVAILABLE, SYS_OTA_DOWNLOAD_START, SYS_OTA_DOWNLOAD_SUCCESS,
+                SYS_OTA_IMAGE_DIGEST_VERIFY_START, SYS_OTA_IMAGE_DIGEST_VERIFY_SUCCESS, SYS_OTA_DB_ENTRY_SUCCESS);
     /* an update is ready, waiting for the reset: a go or a check is taken
      * and refused by the service */
     assert_int_equal(SYS_OTA_CtrlMsg(SYS_OTA_INITIATE_OTA, NULL, 0), SYS_OTA_SUCCESS);
@@ -684,9 +682,9 @@ static void test_story_delta_update_gives_the_patch_statuses_in_order(void **sta
     app_delta(a, false, false);
     assert_int_equal(SYS_OTA_CtrlMsg(SYS_OTA_UPDATECHCK, NULL, 0), SYS_OTA_SUCCESS);
     run_until_settled(a);
-    EXPECT_SEEN(SYS_OTA_UPDATE_CHECK_START, SYS_OTA_UPDATE_AVAILABLE, SYS_OTA_DOWNLOAD_START,
-                SYS_OTA_DOWNLOAD_SUCCESS, SYS_OTA_IMAGE_DIGEST_VERIFY_START, SYS_OTA_IMAGE_DIGEST_VERIFY_SUCCESS,
-                SYS_OTA_PATCH_EVENT_START, SYS_OTA_PATCH_EVENT_COMPLETED, SYS_OTA_PATCH_IMAGE_DIGEST_VERIFY_START,
+    EXPECT_SEEN(SYS_OTA_UPDATE_CHECK_START, SYS_OTA_UPDATE_AVAILABLE, SYS_OTA_DOWNLOAD_START, SYS_OTA_DOWNLOAD_SUCCESS,
+                SYS_OTA_IMAGE_DIGEST_VERIFY_START, SYS_OTA_IMAGE_DIGEST_VERIFY_SUCCESS, SYS_OTA_PATCH_EVENT_START,
+                SYS_OTA_PATCH_EVENT_COMPLETED, SYS_OTA_PATCH_IMAGE_DIGEST_VERIFY_START,
                 SYS_OTA_PATCH_IMAGE_DIGEST_VERIFY_SUCCESS, SYS_OTA_DB_ENTRY_SUCCESS);
     assert_int_equal(fake_gets_of(&a->ft, a->url[6]), 0);
     assert_int_equal(boot(a), 6);
@@ -702,9 +700,9 @@ static void test_story_delta_update_whose_image_is_wrong_fails_its_verify_then_d
     assert_int_equal(SYS_OTA_CtrlMsg(SYS_OTA_UPDATECHCK, NULL, 0), SYS_OTA_SUCCESS);
     run_until_settled(a);
     assert_int_equal(g_reason[9], OTA_ERR_DIGEST);
-    EXPECT_SEEN(SYS_OTA_UPDATE_CHECK_START, SYS_OTA_UPDATE_AVAILABLE, SYS_OTA_DOWNLOAD_START,
-                SYS_OTA_DOWNLOAD_SUCCESS, SYS_OTA_IMAGE_DIGEST_VERIFY_START, SYS_OTA_IMAGE_DIGEST_VERIFY_SUCCESS,
-                SYS_OTA_PATCH_EVENT_START, SYS_OTA_PATCH_EVENT_COMPLETED, SYS_OTA_PATCH_IMAGE_DIGEST_VERIFY_START,
+    EXPECT_SEEN(SYS_OTA_UPDATE_CHECK_START, SYS_OTA_UPDATE_AVAILABLE, SYS_OTA_DOWNLOAD_START, SYS_OTA_DOWNLOAD_SUCCESS,
+                SYS_OTA_IMAGE_DIGEST_VERIFY_START, SYS_OTA_IMAGE_DIGEST_VERIFY_SUCCESS, SYS_OTA_PATCH_EVENT_START,
+                SYS_OTA_PATCH_EVENT_COMPLETED, SYS_OTA_PATCH_IMAGE_DIGEST_VERIFY_START,
                 SYS_OTA_PATCH_IMAGE_DIGEST_VERIFY_FAILED, SYS_OTA_DOWNLOAD_START, SYS_OTA_DOWNLOAD_SUCCESS,
                 SYS_OTA_IMAGE_DIGEST_VERIFY_START, SYS_OTA_IMAGE_DIGEST_VERIFY_SUCCESS, SYS_OTA_DB_ENTRY_SUCCESS);
     assert_int_equal(boot(a), 6);

@@ -62,7 +62,8 @@ static void test_a_no_confirm_image_differs_from_the_normal_one_of_its_version(v
     uint8_t a[512], b[512];
     assert_int_equal(simcmd_image_build(a, sizeof a, 7, 0), OTA_OK);
     assert_int_equal(simcmd_image_build(b, sizeof b, 7, SIMCMD_IMAGE_NO_CONFIRM), OTA_OK);
-    assert_memory_not_equal(a + SIMCMD_IMAGE_HEADER_SIZE, b + SIMCMD_IMAGE_HEADER_SIZE, sizeof a - SIMCMD_IMAGE_HEADER_SIZE);
+    assert_memory_not_equal(a + SIMCMD_IMAGE_HEADER_SIZE, b + SIMCMD_IMAGE_HEADER_SIZE,
+                            sizeof a - SIMCMD_IMAGE_HEADER_SIZE);
 }
 
 static void test_any_flipped_header_bit_makes_it_not_a_simulated_image(void **state)

@@ -33,8 +33,7 @@
 #define STOP_GRACE_MS 3000u
 #define START_ATTEMPTS 5
 
-static const char *const nginx_candidates[] = {"/usr/sbin/nginx", "/usr/local/sbin/nginx",
-                                               "/usr/bin/nginx", NULL};
+static const char *const nginx_candidates[] = { "/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/bin/nginx", NULL };
 
 /* ---- helpers --------------------------------------------------------- */
 
@@ -59,7 +58,7 @@ static int fmt(char *out, size_t cap, const char *f, ...)
 
 static void sleep_ms(unsigned ms)
 {
-    struct timespec ts = {(time_t)(ms / 1000u), (long)(ms % 1000u) * 1000000L};
+    struct timespec ts = { (time_t)(ms / 1000u), (long)(ms % 1000u) * 1000000L };
     while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
     }
 }
@@ -77,8 +76,7 @@ const char *test_source_dir(void)
     return (env != NULL && env[0] != '\0') ? env : SYSOTA_TEST_SOURCE_DIR;
 }
 
-int test_file_write(const char *dir, const char *name, const void *data, size_t len,
-                    char *path_out, size_t path_cap)
+int test_file_write(const char *dir, const char *name, const void *data, size_t len, char *path_out, size_t path_cap)
 {
     char path[TEST_SERVER_PATH_MAX];
     if (fmt(path, sizeof path, "%s/%s", dir, name) != OTA_OK) {
@@ -155,8 +153,7 @@ static int free_port(void)
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     socklen_t alen = sizeof a;
     int port = -1;
-    if (bind(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
-        getsockname(fd, (struct sockaddr *)&a, &alen) == 0) {
+    if (bind(fd, (struct sockaddr *)&a, sizeof a) == 0 && getsockname(fd, (struct sockaddr *)&a, &alen) == 0) {
         port = ntohs(a.sin_port);
     }
     close(fd);
@@ -312,7 +309,7 @@ static int run_wait(char *const argv[], const char *log_path)
  */
 static void nginx_redirects(FILE *f, const char *other)
 {
-    static const int codes[] = {301, 302, 303, 307, 308};
+    static const int codes[] = { 301, 302, 303, 307, 308 };
     fprintf(f, "    absolute_redirect off;\n");
     for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++) {
         fprintf(f, "    location ~ ^/r%d(/.*)$ { return %d $1$is_args$args; }\n", codes[i], codes[i]);
@@ -329,8 +326,7 @@ static void nginx_close(FILE *f, const char *docroot)
 }
 
 /* make_test_ca.sh's certificate of each test_bad_cert_t. */
-static const char *const bad_cert_names[TEST_CERT_BAD_COUNT] = {"expired", "notyet", "wrongname",
-                                                                "unknown"};
+static const char *const bad_cert_names[TEST_CERT_BAD_COUNT] = { "expired", "notyet", "wrongname", "unknown" };
 
 static int nginx_write_conf(const test_server_t *s, const char *conf)
 {
@@ -375,18 +371,21 @@ static int nginx_write_conf(const test_server_t *s, const char *conf)
     nginx_redirects(f, https);
     nginx_close(f, s->docroot);
     fprintf(f, "  }\n");
-    fprintf(f, "  server { listen 127.0.0.1:%d ssl; root %s;\n"
-               "    ssl_certificate %s/tls/server.crt; ssl_certificate_key %s/tls/server.key;\n",
+    fprintf(f,
+            "  server { listen 127.0.0.1:%d ssl; root %s;\n"
+            "    ssl_certificate %s/tls/server.crt; ssl_certificate_key %s/tls/server.key;\n",
             s->tls_port, s->docroot, d, d);
     nginx_redirects(f, http);
     nginx_close(f, s->docroot);
     fprintf(f, "  }\n");
-    fprintf(f, "  server { listen 127.0.0.1:%d ssl; root %s;\n"
-               "    ssl_certificate %s/tls/self.crt; ssl_certificate_key %s/tls/self.key; }\n",
+    fprintf(f,
+            "  server { listen 127.0.0.1:%d ssl; root %s;\n"
+            "    ssl_certificate %s/tls/self.crt; ssl_certificate_key %s/tls/self.key; }\n",
             s->tls_self_port, s->docroot, d, d);
     for (int i = 0; i < TEST_CERT_BAD_COUNT; i++) {
-        fprintf(f, "  server { listen 127.0.0.1:%d ssl; root %s;\n"
-                   "    ssl_certificate %s/tls/%s.crt; ssl_certificate_key %s/tls/server.key; }\n",
+        fprintf(f,
+                "  server { listen 127.0.0.1:%d ssl; root %s;\n"
+                "    ssl_certificate %s/tls/%s.crt; ssl_certificate_key %s/tls/server.key; }\n",
                 s->tls_bad_port[i], s->docroot, d, bad_cert_names[i], d);
     }
     fprintf(f, "}\n");
@@ -405,15 +404,14 @@ static int start_nginx(test_server_t *s)
     if (fmt(script, sizeof script, "%s/tests/support/make_test_ca.sh", test_source_dir()) ||
         fmt(tls, sizeof tls, "%s/tls", s->dir) || fmt(log, sizeof log, "%s/server.log", s->dir) ||
         fmt(conf, sizeof conf, "%s/nginx.conf", s->dir) || fmt(tmp, sizeof tmp, "%s/tmp", s->dir) ||
-        fmt(prefix, sizeof prefix, "%s/", s->dir) ||
-        fmt(s->ca_file, sizeof s->ca_file, "%s/ca.crt", tls) ||
+        fmt(prefix, sizeof prefix, "%s/", s->dir) || fmt(s->ca_file, sizeof s->ca_file, "%s/ca.crt", tls) ||
         fmt(s->self_cert, sizeof s->self_cert, "%s/self.crt", tls)) {
         return OTA_ERR_TOO_LARGE;
     }
     if (mkdir(tmp, 0700) != 0) {
         return OTA_ERR_IO;
     }
-    char *ca_argv[] = {"/bin/sh", script, tls, NULL};
+    char *ca_argv[] = { "/bin/sh", script, tls, NULL };
     if (run_wait(ca_argv, log) != OTA_OK) {
         complain("%s failed (see %s)", script, log);
         return OTA_ERR_IO;
@@ -431,7 +429,7 @@ static int start_nginx(test_server_t *s)
         if (nginx_write_conf(s, conf) != OTA_OK) {
             return OTA_ERR_IO;
         }
-        char *argv[] = {(char *)nginx, "-p", prefix, "-c", conf, NULL};
+        char *argv[] = { (char *)nginx, "-p", prefix, "-c", conf, NULL };
         pid_t pid = spawn(argv, log);
         if (pid < 0) {
             return OTA_ERR_IO;
@@ -467,8 +465,7 @@ static int start_py_http(test_server_t *s)
         }
         char port[16];
         fmt(port, sizeof port, "%d", s->port);
-        char *argv[] = {PYTHON, "-m", "http.server", "--bind", "127.0.0.1", "--directory",
-                        s->docroot, port, NULL};
+        char *argv[] = { PYTHON, "-m", "http.server", "--bind", "127.0.0.1", "--directory", s->docroot, port, NULL };
         pid_t pid = spawn(argv, log);
         if (pid < 0) {
             return OTA_ERR_IO;
@@ -489,14 +486,12 @@ static int start_bad(test_server_t *s)
     char script[TEST_SERVER_PATH_MAX], log[TEST_SERVER_PATH_MAX], port_file[TEST_SERVER_PATH_MAX];
     char limit[16];
     if (fmt(script, sizeof script, "%s/tests/support/bad_server.py", test_source_dir()) ||
-        fmt(log, sizeof log, "%s/server.log", s->dir) ||
-        fmt(port_file, sizeof port_file, "%s/port", s->dir)) {
+        fmt(log, sizeof log, "%s/server.log", s->dir) || fmt(port_file, sizeof port_file, "%s/port", s->dir)) {
         return OTA_ERR_TOO_LARGE;
     }
     fmt(limit, sizeof limit, "%d", TEST_SERVER_BAD_LIMIT_S);
     /* The script binds port 0 and reports the port it got: no race. */
-    char *argv[] = {PYTHON, script, "--docroot", s->docroot, "--port-file", port_file,
-                    "--limit", limit, NULL};
+    char *argv[] = { PYTHON, script, "--docroot", s->docroot, "--port-file", port_file, "--limit", limit, NULL };
     pid_t pid = spawn(argv, log);
     if (pid < 0) {
         return OTA_ERR_IO;

@@ -53,9 +53,9 @@ extern "C" {
 #define TEST_SERVER_BAD_LIMIT_S 900
 
 typedef enum test_server_kind {
-    TEST_SERVER_NGINX = 1,  /**< nginx: HTTP + HTTPS (CA-signed) + HTTPS (self-signed) */
-    TEST_SERVER_PY_HTTP,    /**< python3 -m http.server: HTTP only, no Range */
-    TEST_SERVER_BAD         /**< bad_server.py: HTTP only, misbehaviour by path */
+    TEST_SERVER_NGINX = 1, /**< nginx: HTTP + HTTPS (CA-signed) + HTTPS (self-signed) */
+    TEST_SERVER_PY_HTTP,   /**< python3 -m http.server: HTTP only, no Range */
+    TEST_SERVER_BAD        /**< bad_server.py: HTTP only, misbehaviour by path */
 } test_server_kind_t;
 
 /** nginx's certificates with exactly one fault each (make_test_ca.sh makes them). */
@@ -69,19 +69,19 @@ typedef enum test_bad_cert {
 
 typedef struct test_server {
     test_server_kind_t kind;
-    pid_t pid;                               /**< the server process; 0 when stopped */
-    int port;                                /**< plain HTTP port */
-    int tls_port;                            /**< nginx: HTTPS, certificate signed by ca_file; else 0 */
-    int tls_self_port;                       /**< nginx: HTTPS, self-signed certificate; else 0 */
-    char url[TEST_SERVER_URL_MAX];           /**< "http://127.0.0.1:<port>" (no trailing slash) */
-    char tls_url[TEST_SERVER_URL_MAX];       /**< "https://127.0.0.1:<tls_port>", or "" */
-    char tls_self_url[TEST_SERVER_URL_MAX];  /**< "https://127.0.0.1:<tls_self_port>", or "" */
-    int tls_bad_port[TEST_CERT_BAD_COUNT];   /**< nginx: HTTPS with each faulty certificate; else 0 */
+    pid_t pid;                              /**< the server process; 0 when stopped */
+    int port;                               /**< plain HTTP port */
+    int tls_port;                           /**< nginx: HTTPS, certificate signed by ca_file; else 0 */
+    int tls_self_port;                      /**< nginx: HTTPS, self-signed certificate; else 0 */
+    char url[TEST_SERVER_URL_MAX];          /**< "http://127.0.0.1:<port>" (no trailing slash) */
+    char tls_url[TEST_SERVER_URL_MAX];      /**< "https://127.0.0.1:<tls_port>", or "" */
+    char tls_self_url[TEST_SERVER_URL_MAX]; /**< "https://127.0.0.1:<tls_self_port>", or "" */
+    int tls_bad_port[TEST_CERT_BAD_COUNT];  /**< nginx: HTTPS with each faulty certificate; else 0 */
     char tls_bad_url[TEST_CERT_BAD_COUNT][TEST_SERVER_URL_MAX]; /**< "https://127.0.0.1:<port>", or "" */
-    char ca_file[TEST_SERVER_PATH_MAX];      /**< nginx: PEM of the CA that signed tls_port's certificate */
-    char self_cert[TEST_SERVER_PATH_MAX];    /**< nginx: PEM of the self-signed certificate (a "wrong CA") */
-    char dir[TEST_SERVER_PATH_MAX];          /**< private state directory (config, logs, keys), removed by stop */
-    char docroot[TEST_SERVER_PATH_MAX];      /**< the served directory (owned by the caller) */
+    char ca_file[TEST_SERVER_PATH_MAX];   /**< nginx: PEM of the CA that signed tls_port's certificate */
+    char self_cert[TEST_SERVER_PATH_MAX]; /**< nginx: PEM of the self-signed certificate (a "wrong CA") */
+    char dir[TEST_SERVER_PATH_MAX];       /**< private state directory (config, logs, keys), removed by stop */
+    char docroot[TEST_SERVER_PATH_MAX];   /**< the served directory (owned by the caller) */
 } test_server_t;
 
 /**
@@ -117,8 +117,7 @@ int test_server_url(char *out, size_t cap, const char *base, const char *path);
 const char *test_source_dir(void);
 
 /** Write len bytes to dir/name, replacing it. The path in path_out if not NULL. */
-int test_file_write(const char *dir, const char *name, const void *data, size_t len,
-                    char *path_out, size_t path_cap);
+int test_file_write(const char *dir, const char *name, const void *data, size_t len, char *path_out, size_t path_cap);
 
 /** Fill buf with len bytes of a reproducible pseudo-random sequence for seed. */
 void test_fill_random(void *buf, size_t len, uint32_t seed);

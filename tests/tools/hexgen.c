@@ -61,8 +61,7 @@ static hg_record_t *new_record(hg_records_t *out)
     return r;
 }
 
-void hg_encode(hg_records_t *out, const uint8_t *data, uint32_t addr, uint32_t len, unsigned max_rec,
-               uint64_t *rng)
+void hg_encode(hg_records_t *out, const uint8_t *data, uint32_t addr, uint32_t len, unsigned max_rec, uint64_t *rng)
 {
     uint32_t done = 0;
     while (done < len) {
@@ -96,8 +95,7 @@ void hg_encode(hg_records_t *out, const uint8_t *data, uint32_t addr, uint32_t l
     }
 }
 
-bool hg_add_segment_wrap(hg_image_t *img, hg_records_t *out, uint16_t seg, unsigned k1, unsigned k2,
-                         uint64_t *rng)
+bool hg_add_segment_wrap(hg_image_t *img, hg_records_t *out, uint16_t seg, unsigned k1, unsigned k2, uint64_t *rng)
 {
     uint32_t base = (uint32_t)seg << 4;
     uint32_t top = base + 0x10000 - k1;

@@ -55,12 +55,10 @@ void hg_records_free(hg_records_t *r);
 hg_chunk_t *hg_image_add(hg_image_t *img, uint32_t addr, uint32_t len, uint64_t *rng);
 
 /** Cut data records (1..max_rec bytes) from [addr, addr+len) of the image's bytes, chunk by chunk. */
-void hg_encode(hg_records_t *out, const uint8_t *data, uint32_t addr, uint32_t len, unsigned max_rec,
-               uint64_t *rng);
+void hg_encode(hg_records_t *out, const uint8_t *data, uint32_t addr, uint32_t len, unsigned max_rec, uint64_t *rng);
 
 /** A record with an 02 base S whose offset runs past 0xFFFF: k1 bytes at the segment's end, k2 at its start. */
-bool hg_add_segment_wrap(hg_image_t *img, hg_records_t *out, uint16_t seg, unsigned k1, unsigned k2,
-                         uint64_t *rng);
+bool hg_add_segment_wrap(hg_image_t *img, hg_records_t *out, uint16_t seg, unsigned k1, unsigned k2, uint64_t *rng);
 
 /** A record with 04 base 0xFFFF whose bytes run past 0xFFFFFFFF: k1 at the top, k2 from address 0. */
 bool hg_add_4g_wrap(hg_image_t *img, hg_records_t *out, unsigned k1, unsigned k2, uint64_t *rng);

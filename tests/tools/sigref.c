@@ -103,8 +103,7 @@ bool sr_openssl_verifies(const char *dir, const char *pub_pem, const uint8_t dig
     return status == 0;
 }
 
-void sr_openssl_sign(const char *dir, const char *key_pem, const uint8_t digest[SR_DIGEST_LEN],
-                     uint8_t sig[SR_SIG_LEN])
+void sr_openssl_sign(const char *dir, const char *key_pem, const uint8_t digest[SR_DIGEST_LEN], uint8_t sig[SR_SIG_LEN])
 {
     char *dg = tt_path(dir, "sr-digest.bin"), *sg = tt_path(dir, "sr-sig.der");
     tt_write_file(dg, digest, SR_DIGEST_LEN);

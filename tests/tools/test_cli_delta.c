@@ -150,8 +150,9 @@ static void test_apply_rebuilds_the_image_from_a_patch_made_by_make(void **state
 static void test_apply_reads_jojodiff(void **state)
 {
     struct fixture *f = *state;
-    static const uint8_t patch[] = { 0xA7, 0xA3, 253, 0x4E, 0x20, 0xA7, 0xA5, 'n', 'e', 'w',
-                                     0xA7, 0xA3, 253, 0xB1, 0xE0 };
+    static const uint8_t patch[] = {
+        0xA7, 0xA3, 253, 0x4E, 0x20, 0xA7, 0xA5, 'n', 'e', 'w', 0xA7, 0xA3, 253, 0xB1, 0xE0
+    };
     uint8_t *want = malloc(f->old_len + 3);
     memcpy(want, f->old_data, 20000);
     memcpy(want + 20000, "new", 3);
@@ -159,8 +160,8 @@ static void test_apply_reads_jojodiff(void **state)
     tt_write_file(f->patch, patch, sizeof patch);
     for (int k = 0; k < 2; k++) {
         tt_run_t r;
-        const char *apply[] = { "delta", "apply", f->old, f->patch, "-o", f->out, k ? "--format" : NULL, "jojodiff",
-                                NULL };
+        const char *apply[] = { "delta",    "apply", f->old, f->patch, "-o", f->out, k ? "--format" : NULL,
+                                "jojodiff", NULL };
         assert_int_equal(tt_run_sysota(&r, apply), 0);
         expect_in(r.out, k ? "Format: jojodiff\n" : "Format: jojodiff (from the patch's first bytes)\n");
         tt_run_free(&r);

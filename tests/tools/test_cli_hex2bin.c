@@ -83,8 +83,8 @@ static void check_against_srec_cat(const hg_image_t *img, const char *hex, size_
     /* srec_cat: shift the window down to 0 first (its offset wraps modulo
      * 4 GiB, so data below the window lands far above it), then crop and fill. */
     char *off_s = fmt("-0x%llX", s), *crop_s = fmt("0x%llX", e - s), *fill_s = fmt("0x%llX", want_len);
-    const char *ref_argv[] = { "srec_cat", in, "-intel", "-offset", off_s, "-crop", "0", crop_s,
-                               "-fill", "0xFF", "0", fill_s, "-o", ref, "-binary", NULL };
+    const char *ref_argv[] = { "srec_cat", in,     "-intel", "-offset", off_s, "-crop", "0",       crop_s,
+                               "-fill",    "0xFF", "0",      fill_s,    "-o",  ref,     "-binary", NULL };
     tt_run_t rr;
     if (want_len > 0 && tt_run(&rr, ref_argv) != 0) {
         fail_msg("srec_cat failed: %s", rr.err);
@@ -233,10 +233,12 @@ static void test_hex2bin_equals_srec_cat_on_pic32mz_boot_and_program_flash_windo
         add_clusters(&img, &recs, &rng, 0x9D000000, 0x9D040000, 4, 4000);
         size_t len;
         char *hex = emit(&recs, &rng, seed % 2, &len);
-        struct window boot = { .has_start = true, .start = 0x1FC00000, .has_size = true, .size = 0x10000,
-                               .pad = seed % 2 };
-        struct window app = { .has_start = true, .start = 0x9D000000, .has_size = true, .size = 0x40000,
-                              .pad = seed % 3 == 0 };
+        struct window boot = {
+            .has_start = true, .start = 0x1FC00000, .has_size = true, .size = 0x10000, .pad = seed % 2
+        };
+        struct window app = {
+            .has_start = true, .start = 0x9D000000, .has_size = true, .size = 0x40000, .pad = seed % 3 == 0
+        };
         check_against_srec_cat(&img, hex, len, &boot);
         check_against_srec_cat(&img, hex, len, &app);
         free(hex);
@@ -258,8 +260,9 @@ static void test_hex2bin_equals_srec_cat_when_a_record_wraps_at_4gib(void **stat
         add_clusters(&img, &recs, &rng, 0x200, 0x20000, 3, 3000);
         size_t len;
         char *hex = emit(&recs, &rng, seed % 2, &len);
-        struct window top = { .has_start = true, .start = 0xFFFF0000u, .has_size = true, .size = 0x10000,
-                              .pad = seed % 2 };
+        struct window top = {
+            .has_start = true, .start = 0xFFFF0000u, .has_size = true, .size = 0x10000, .pad = seed % 2
+        };
         struct window bottom = { .has_start = true, .start = 0, .has_size = true, .size = 0x20000 };
         struct window top_default_size = { .has_start = true, .start = 0xFFFFF000u };
         check_against_srec_cat(&img, hex, len, &top);
@@ -364,8 +367,7 @@ static void test_hex2bin_names_the_last_line_when_the_eof_record_is_missing(void
 
 static void test_hex2bin_names_the_line_of_text_after_the_eof_record(void **state)
 {
-    expect_error(*state, ":0400100001020304E2\n:00000001FF\n:0400140005060708CE\n", 3,
-                 "after the end-of-file record");
+    expect_error(*state, ":0400100001020304E2\n:00000001FF\n:0400140005060708CE\n", 3, "after the end-of-file record");
 }
 
 static void test_hex2bin_names_the_line_and_address_of_a_byte_given_twice_differently(void **state)
@@ -578,8 +580,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_hex2bin_refuses_a_window_without_data_and_names_the_ranges_the_file_holds,
                                         setup, teardown),
-        cmocka_unit_test_setup_teardown(test_hex2bin_refuses_a_default_window_spanning_w1_program_and_boot_flash,
-                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hex2bin_refuses_a_default_window_spanning_w1_program_and_boot_flash, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_hex2bin_usage_errors_exit_2_and_help_exits_0, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

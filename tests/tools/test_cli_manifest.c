@@ -21,8 +21,8 @@ struct fixture {
     char *dir;
     char *manifest;
     char *image;
-    char *sig;   /* manifest.json.sig */
-    char *key;   /* signing keys by `sysota key gen`, public halves by `sysota key pub` */
+    char *sig; /* manifest.json.sig */
+    char *key; /* signing keys by `sysota key gen`, public halves by `sysota key pub` */
     char *pub;
     char *key2;
     char *pub2;
@@ -76,8 +76,10 @@ static void test_add_creates_the_manifest_with_the_sha256_of_the_image(void **st
 {
     struct fixture *f = *state;
     tt_run_t r;
-    const char *args[] = { "manifest", "add", f->manifest, "--image", f->image, "--version", "3",
-                           "--url", "http://192.168.43.173:8000/app_v3.bin", NULL };
+    const char *args[] = { "manifest", "add",    f->manifest,
+                           "--image",  f->image, "--version",
+                           "3",        "--url",  "http://192.168.43.173:8000/app_v3.bin",
+                           NULL };
     assert_int_equal(run(&r, args), 0);
     char digest[65];
     tt_sha256sum(f->image, digest);
@@ -101,8 +103,8 @@ static void test_add_replaces_the_entry_of_its_version_and_keeps_the_others(void
 {
     struct fixture *f = *state;
     tt_run_t r;
-    const char *v3[] = { "manifest", "add", f->manifest, "--image", f->image, "--version", "3",
-                         "--url", "http://h/app_v3.bin", NULL };
+    const char *v3[] = { "manifest", "add",   f->manifest,           "--image", f->image, "--version",
+                         "3",        "--url", "http://h/app_v3.bin", NULL };
     const char *v2[] = { "manifest", "add", f->manifest, "--version", "2", "--erase", NULL };
     assert_int_equal(run(&r, v3), 0);
     tt_run_free(&r);
@@ -110,8 +112,9 @@ static void test_add_replaces_the_entry_of_its_version_and_keeps_the_others(void
     expect_in(r.out, "Added version 2 (erase request)");
     tt_run_free(&r);
     tt_write_file(f->image, "firmware v3, rebuilt\n", 21);
-    const char *v3b[] = { "manifest", "add", f->manifest, "--image", f->image, "--version", "3",
-                          "--url", "https://h/app_v3.bin", NULL };
+    const char *v3b[] = {
+        "manifest", "add", f->manifest, "--image", f->image, "--version", "3", "--url", "https://h/app_v3.bin", NULL
+    };
     assert_int_equal(run(&r, v3b), 0);
     expect_in(r.out, "Replaced version 3");
     expect_in(r.out, "(2 entries,");
@@ -134,8 +137,8 @@ static void test_add_refuses_a_manifest_with_entries_devices_reject_and_leaves_i
     const char *bad = "{\"ota\":[{\"Version\":1,\"URL\":\"http://h/a.bin\",\"Digest\":\"12\"}]}";
     tt_write_file(f->manifest, bad, strlen(bad));
     tt_run_t r;
-    const char *args[] = { "manifest", "add", f->manifest, "--image", f->image, "--version", "3",
-                           "--url", "http://h/app_v3.bin", NULL };
+    const char *args[] = { "manifest", "add",   f->manifest,           "--image", f->image, "--version",
+                           "3",        "--url", "http://h/app_v3.bin", NULL };
     assert_int_equal(run(&r, args), 1);
     expect_in(r.err, "ota[0]: Digest: not 64 hex digits");
     char *text = tt_read_file(f->manifest, NULL);
@@ -153,13 +156,14 @@ static void test_add_refuses_urls_and_versions_devices_refuse(void **state)
 {
     struct fixture *f = *state;
     tt_run_t r;
-    const char *golden[] = { "manifest", "add", f->manifest, "--image", f->image, "--version", "3",
-                             "--url", "http://h/factory.bin", NULL };
+    const char *golden[] = {
+        "manifest", "add", f->manifest, "--image", f->image, "--version", "3", "--url", "http://h/factory.bin", NULL
+    };
     assert_int_equal(run(&r, golden), 1);
     expect_in(r.err, "devices would refuse it");
     tt_run_free(&r);
-    const char *ftp[] = { "manifest", "add", f->manifest, "--image", f->image, "--version", "3",
-                          "--url", "ftp://h/app_v3.bin", NULL };
+    const char *ftp[] = { "manifest", "add",   f->manifest,          "--image", f->image, "--version",
+                          "3",        "--url", "ftp://h/app_v3.bin", NULL };
     assert_int_equal(run(&r, ftp), 1);
     expect_in(r.err, "OTA_ERR_URL");
     tt_run_free(&r);
@@ -167,8 +171,8 @@ static void test_add_refuses_urls_and_versions_devices_refuse(void **state)
     assert_int_equal(run(&r, zero), 2);
     expect_in(r.err, "not a version in 1..4294967295");
     tt_run_free(&r);
-    const char *missing[] = { "manifest", "add", f->manifest, "--image", "/nonexistent/a.bin", "--version", "3",
-                              "--url", "http://h/a.bin", NULL };
+    const char *missing[] = { "manifest",  "add", f->manifest, "--image",        "/nonexistent/a.bin",
+                              "--version", "3",   "--url",     "http://h/a.bin", NULL };
     assert_int_equal(run(&r, missing), 1);
     expect_in(r.err, "/nonexistent/a.bin: no such file");
     tt_run_free(&r);
@@ -215,15 +219,16 @@ static void test_add_stops_at_the_devices_entry_limit_and_leaves_no_temporary_fi
 static void test_check_accepts_the_seed_sample_manifest(void **state)
 {
     struct fixture *f = *state;
-    const char *seed = "    {\n    \n    \"ota\": [\n"
-                       "            {\n                \"Version\": 3,\n"
-                       "                \"URL\": \"http://192.168.43.173:8000/wifi_ota103.bin\",\n"
-                       "                \"Digest\": \"745189cbb24b752a0175de1f9d5d61433ba47d89aff5b5a3686f54ca2d5dfb22\",\n"
-                       "                \"EraseVer\": false\n            },\n"
-                       "            {\n                \"Version\": 6,\n"
-                       "                \"URL\": \"http://192.168.43.173:8000/wifi_ota100.bin\",\n"
-                       "                \"Digest\": \"885189cbb24b7b1a0175deef9d5d61f53c247d89a095b5a3686f54ca2d5dfbaa\",\n"
-                       "                \"EraseVer\": false\n            }\n           ]\n    }\n";
+    const char *seed =
+        "    {\n    \n    \"ota\": [\n"
+        "            {\n                \"Version\": 3,\n"
+        "                \"URL\": \"http://192.168.43.173:8000/wifi_ota103.bin\",\n"
+        "                \"Digest\": \"745189cbb24b752a0175de1f9d5d61433ba47d89aff5b5a3686f54ca2d5dfb22\",\n"
+        "                \"EraseVer\": false\n            },\n"
+        "            {\n                \"Version\": 6,\n"
+        "                \"URL\": \"http://192.168.43.173:8000/wifi_ota100.bin\",\n"
+        "                \"Digest\": \"885189cbb24b7b1a0175deef9d5d61f53c247d89a095b5a3686f54ca2d5dfbaa\",\n"
+        "                \"EraseVer\": false\n            }\n           ]\n    }\n";
     tt_write_file(f->manifest, seed, strlen(seed));
     tt_run_t r;
     const char *args[] = { "manifest", "check", f->manifest, NULL };
@@ -265,8 +270,10 @@ static void test_check_with_images_compares_each_digest_with_the_local_file(void
 {
     struct fixture *f = *state;
     tt_run_t r;
-    const char *add[] = { "manifest", "add", f->manifest, "--image", f->image, "--version", "3",
-                          "--url", "http://h:8000/fw/app_v3.bin?token=1", NULL };
+    const char *add[] = { "manifest", "add",    f->manifest,
+                          "--image",  f->image, "--version",
+                          "3",        "--url",  "http://h:8000/fw/app_v3.bin?token=1",
+                          NULL };
     assert_int_equal(run(&r, add), 0);
     tt_run_free(&r);
     const char *check[] = { "manifest", "check", f->manifest, "--images", f->dir, NULL };
@@ -340,7 +347,6 @@ static void test_manifest_usage_errors_exit_2_and_help_exits_0(void **state)
     tt_run_free(&r);
 }
 
-
 /* ---- signing ------------------------------------------------------------ */
 
 static void make_key(const char *key, const char *pub)
@@ -383,8 +389,8 @@ static void add_signed(struct fixture *f, const char *version, const char *file,
     snprintf(url, sizeof url, "http://h:8000/%s", file);
     tt_write_file(image, content, strlen(content));
     tt_run_t r;
-    const char *args[] = { "manifest", "add", f->manifest, "--image", image, "--version", version,
-                           "--url", url, "--sign-image", f->key, NULL };
+    const char *args[] = { "manifest", "add",   f->manifest, "--image",      image,  "--version",
+                           version,    "--url", url,         "--sign-image", f->key, NULL };
     must(0, &r, args);
     tt_run_free(&r);
     free(image);
@@ -462,8 +468,10 @@ static void test_add_sign_image_writes_size_floor_golden_and_a_signature_openssl
     struct fixture *f = *state;
     make_keys(f);
     tt_run_t r;
-    const char *args[] = { "manifest", "add", f->manifest, "--image", f->image, "--version", "3", "--url",
-                           "http://h/app_v3.bin", "--floor", "2", "--golden", "--sign-image", f->key, NULL };
+    const char *args[] = {
+        "manifest", "add", f->manifest, "--image",      f->image, "--version", "3", "--url", "http://h/app_v3.bin",
+        "--floor",  "2",   "--golden",  "--sign-image", f->key,   NULL
+    };
     must(0, &r, args);
     char id[17], line[64];
     key_id_of(f, f->key, true, id);
@@ -509,20 +517,20 @@ static void test_add_refuses_signing_options_that_make_no_sense(void **state)
     must(2, &r, golden_erase);
     expect_in(r.err, "describe an image to install, not --erase");
     tt_run_free(&r);
-    const char *high_floor[] = { "manifest", "add", f->manifest, "--image", f->image, "--version", "3", "--url",
-                                 "http://h/app_v3.bin", "--floor", "4", NULL };
+    const char *high_floor[] = { "manifest", "add",   f->manifest,           "--image", f->image, "--version",
+                                 "3",        "--url", "http://h/app_v3.bin", "--floor", "4",      NULL };
     must(2, &r, high_floor);
     expect_in(r.err, "--floor 4 is above --version 3");
     tt_run_free(&r);
-    const char *pub_key[] = { "manifest", "add", f->manifest, "--image", f->image, "--version", "3", "--url",
-                              "http://h/app_v3.bin", "--sign-image", f->pub, NULL };
+    const char *pub_key[] = { "manifest", "add",   f->manifest,           "--image",      f->image, "--version",
+                              "3",        "--url", "http://h/app_v3.bin", "--sign-image", f->pub,   NULL };
     must(1, &r, pub_key);
     expect_in(r.err, "a private key, as `sysota key gen` writes, is needed");
     tt_run_free(&r);
     char *empty = tt_path(f->dir, "app_v4.bin");
     tt_write_file(empty, "", 0);
-    const char *empty_image[] = { "manifest", "add", f->manifest, "--image", empty, "--version", "4", "--url",
-                                  "http://h/app_v4.bin", NULL };
+    const char *empty_image[] = { "manifest", "add",   f->manifest,           "--image", empty, "--version",
+                                  "4",        "--url", "http://h/app_v4.bin", NULL };
     must(1, &r, empty_image);
     expect_in(r.err, "0 bytes; an image is 1 byte to 4 GiB - 1");
     tt_run_free(&r);
@@ -582,8 +590,10 @@ static void test_check_with_the_key_passes_a_signed_manifest(void **state)
     const char *erase[] = { "manifest", "add", f->manifest, "--version", "2", "--erase", NULL };
     must(0, &r, erase);
     tt_run_free(&r);
-    const char *args[] = { "manifest", "sign", f->manifest, "--key", f->key, "--hardware-id", "pic32mz-w1",
-                           "--expires", "9999-12-31T23:59:59Z", NULL };
+    const char *args[] = { "manifest",   "sign",      f->manifest,
+                           "--key",      f->key,      "--hardware-id",
+                           "pic32mz-w1", "--expires", "9999-12-31T23:59:59Z",
+                           NULL };
     must(0, &r, args);
     tt_run_free(&r);
     assert_int_equal(check_signed(f, &r), 0);
@@ -652,8 +662,9 @@ static void test_check_fails_for_an_entry_without_signature(void **state)
     tt_run_t r;
     char *image = tt_path(f->dir, "app_v4.bin");
     tt_write_file(image, "v4", 2);
-    const char *unsigned_add[] = { "manifest", "add", f->manifest, "--image", image, "--version", "4",
-                                   "--url", "http://h:8000/app_v4.bin", NULL };
+    const char *unsigned_add[] = {
+        "manifest", "add", f->manifest, "--image", image, "--version", "4", "--url", "http://h:8000/app_v4.bin", NULL
+    };
     must(0, &r, unsigned_add);
     tt_run_free(&r);
     const char *args[] = { "manifest", "sign", f->manifest, "--key", f->key, NULL };
@@ -770,8 +781,9 @@ static void test_sign_refuses_what_devices_would_refuse_and_leaves_the_files_alo
     tt_run_free(&r);
     add_signed(f, "3", "app_v3.bin", "firmware v3\n");
     char *before = tt_read_file(f->manifest, NULL);
-    const char *past[] = { "manifest", "sign", f->manifest, "--key", f->key, "--expires", "1999-12-31T23:59:59Z",
-                           NULL };
+    const char *past[] = {
+        "manifest", "sign", f->manifest, "--key", f->key, "--expires", "1999-12-31T23:59:59Z", NULL
+    };
     must(1, &r, past);
     expect_in(r.err, "--expires 1999-12-31T23:59:59Z is already past");
     tt_run_free(&r);
@@ -780,8 +792,9 @@ static void test_sign_refuses_what_devices_would_refuse_and_leaves_the_files_alo
     must(2, &r, bad_time);
     expect_in(r.err, "not an RFC 3339 date-time");
     tt_run_free(&r);
-    const char *long_id[] = { "manifest", "sign", f->manifest, "--key", f->key, "--hardware-id",
-                              "0123456789abcdef0123456789abcdef0", NULL };
+    const char *long_id[] = {
+        "manifest", "sign", f->manifest, "--key", f->key, "--hardware-id", "0123456789abcdef0123456789abcdef0", NULL
+    };
     must(2, &r, long_id);
     expect_in(r.err, "devices take 1 to 32 bytes");
     tt_run_free(&r);
@@ -800,8 +813,8 @@ static void test_sign_refuses_what_devices_would_refuse_and_leaves_the_files_alo
     const char *no_key[] = { "manifest", "sign", f->manifest, NULL };
     must(2, &r, no_key);
     tt_run_free(&r);
-    const char *three[] = { "manifest", "check", f->manifest, "--pubkey", f->pub, "--pubkey", f->pub,
-                            "--pubkey", f->pub, NULL };
+    const char *three[] = { "manifest", "check", f->manifest, "--pubkey", f->pub,
+                            "--pubkey", f->pub,  "--pubkey",  f->pub,     NULL };
     must(2, &r, three);
     expect_in(r.err, "--pubkey at most 2 times");
     tt_run_free(&r);
@@ -837,8 +850,8 @@ static void write_two_versions(struct fixture *f, char **v1, char **v2, uint8_t 
 static void add_v1(struct fixture *f, const char *v1)
 {
     tt_run_t r;
-    const char *args[] = { "manifest", "add", f->manifest, "--image", v1, "--version", "1",
-                           "--url", "http://h/app_v1.bin", NULL };
+    const char *args[] = { "manifest", "add",   f->manifest,           "--image", v1, "--version",
+                           "1",        "--url", "http://h/app_v1.bin", NULL };
     assert_int_equal(run(&r, args), 0);
     tt_run_free(&r);
 }
@@ -851,8 +864,19 @@ static void test_add_patch_from_makes_a_vcdiff_patch_and_records_every_digest(vo
     write_two_versions(f, &v1, &v2, &v2_data);
     add_v1(f, v1);
     tt_run_t r;
-    const char *args[] = { "manifest", "add", f->manifest, "--image", v2, "--version", "2", "--url",
-                           "http://h/app_v2.bin", "--patch-from", v1, "--patch-url", "http://h/v1_to_v2.vcdiff",
+    const char *args[] = { "manifest",
+                           "add",
+                           f->manifest,
+                           "--image",
+                           v2,
+                           "--version",
+                           "2",
+                           "--url",
+                           "http://h/app_v2.bin",
+                           "--patch-from",
+                           v1,
+                           "--patch-url",
+                           "http://h/v1_to_v2.vcdiff",
                            NULL };
     assert_int_equal(run(&r, args), 0);
     expect_in(r.out, "Patch: from version 1 (vcdiff), ");
@@ -925,9 +949,24 @@ static void test_add_patch_takes_a_jojodiff_patch_file(void **state)
     char *patch = tt_path(f->dir, "v1_v2.jdiff");
     tt_write_file(patch, jojo, n);
     tt_run_t r;
-    const char *args[] = { "manifest", "add", f->manifest, "--image", v2, "--version", "2", "--url",
-                           "http://h/app_v2.bin", "--patch-from", v1, "--patch-url", "http://h/v1_v2.jdiff",
-                           "--patch", patch, "--base-version", "1", NULL };
+    const char *args[] = { "manifest",
+                           "add",
+                           f->manifest,
+                           "--image",
+                           v2,
+                           "--version",
+                           "2",
+                           "--url",
+                           "http://h/app_v2.bin",
+                           "--patch-from",
+                           v1,
+                           "--patch-url",
+                           "http://h/v1_v2.jdiff",
+                           "--patch",
+                           patch,
+                           "--base-version",
+                           "1",
+                           NULL };
     assert_int_equal(run(&r, args), 0);
     expect_in(r.out, "Patch: from version 1 (jojodiff), ");
     tt_run_free(&r);
@@ -952,13 +991,25 @@ static void test_add_keeps_the_patch_records_of_other_entries(void **state)
     write_two_versions(f, &v1, &v2, NULL);
     add_v1(f, v1);
     tt_run_t r;
-    const char *v2args[] = { "manifest", "add", f->manifest, "--image", v2, "--version", "2", "--url",
-                             "http://h/app_v2.bin", "--patch-from", v1, "--patch-url", "http://h/p12.vcdiff", NULL };
+    const char *v2args[] = { "manifest",
+                             "add",
+                             f->manifest,
+                             "--image",
+                             v2,
+                             "--version",
+                             "2",
+                             "--url",
+                             "http://h/app_v2.bin",
+                             "--patch-from",
+                             v1,
+                             "--patch-url",
+                             "http://h/p12.vcdiff",
+                             NULL };
     assert_int_equal(run(&r, v2args), 0);
     tt_run_free(&r);
     char *before = tt_read_file(f->manifest, NULL);
-    const char *v3args[] = { "manifest", "add", f->manifest, "--image", f->image, "--version", "3", "--url",
-                             "http://h/app_v3.bin", NULL };
+    const char *v3args[] = { "manifest", "add",   f->manifest,           "--image", f->image, "--version",
+                             "3",        "--url", "http://h/app_v3.bin", NULL };
     assert_int_equal(run(&r, v3args), 0);
     tt_run_free(&r);
     char *after = tt_read_file(f->manifest, NULL);
@@ -984,34 +1035,83 @@ static void test_add_patch_refuses_what_would_not_rebuild_the_image(void **state
     tt_write_file(patch, "\xA7\xA3\x09", 3); /* EQL 10: ten bytes, not app_v2.bin */
     tt_run_t r;
 
-    const char *wrong[] = { "manifest", "add", f->manifest, "--image", v2, "--version", "2", "--url",
-                            "http://h/app_v2.bin", "--patch-from", v1, "--patch-url", "http://h/wrong.jdiff",
-                            "--patch", patch, NULL };
+    const char *wrong[] = { "manifest",
+                            "add",
+                            f->manifest,
+                            "--image",
+                            v2,
+                            "--version",
+                            "2",
+                            "--url",
+                            "http://h/app_v2.bin",
+                            "--patch-from",
+                            v1,
+                            "--patch-url",
+                            "http://h/wrong.jdiff",
+                            "--patch",
+                            patch,
+                            NULL };
     assert_int_equal(run(&r, wrong), 1);
     expect_in(r.err, "does not rebuild the image");
     tt_run_free(&r);
 
-    const char *jojo[] = { "manifest", "add", f->manifest, "--image", v2, "--version", "2", "--url",
-                           "http://h/app_v2.bin", "--patch-from", v1, "--patch-url", "http://h/p.jdiff",
-                           "--format", "jojodiff", NULL };
+    const char *jojo[] = { "manifest",
+                           "add",
+                           f->manifest,
+                           "--image",
+                           v2,
+                           "--version",
+                           "2",
+                           "--url",
+                           "http://h/app_v2.bin",
+                           "--patch-from",
+                           v1,
+                           "--patch-url",
+                           "http://h/p.jdiff",
+                           "--format",
+                           "jojodiff",
+                           NULL };
     assert_int_equal(run(&r, jojo), 2);
     expect_in(r.err, "jdiff 0.8.5");
     tt_run_free(&r);
 
     /* a base the manifest does not know, without --base-version */
-    const char *unknown[] = { "manifest", "add", f->manifest, "--image", v2, "--version", "2", "--url",
-                              "http://h/app_v2.bin", "--patch-from", f->image, "--patch-url", "http://h/p.vcdiff",
+    const char *unknown[] = { "manifest",
+                              "add",
+                              f->manifest,
+                              "--image",
+                              v2,
+                              "--version",
+                              "2",
+                              "--url",
+                              "http://h/app_v2.bin",
+                              "--patch-from",
+                              f->image,
+                              "--patch-url",
+                              "http://h/p.vcdiff",
                               NULL };
     assert_int_equal(run(&r, unknown), 1);
     expect_in(r.err, "--base-version");
     tt_run_free(&r);
 
-    const char *lone[] = { "manifest", "add", f->manifest, "--image", v2, "--version", "2", "--url",
-                           "http://h/app_v2.bin", "--patch-url", "http://h/p.vcdiff", NULL };
+    const char *lone[] = { "manifest",
+                           "add",
+                           f->manifest,
+                           "--image",
+                           v2,
+                           "--version",
+                           "2",
+                           "--url",
+                           "http://h/app_v2.bin",
+                           "--patch-url",
+                           "http://h/p.vcdiff",
+                           NULL };
     assert_int_equal(run(&r, lone), 2);
     tt_run_free(&r);
-    const char *bad_url[] = { "manifest", "add", f->manifest, "--image", v2, "--version", "2", "--url",
-                              "http://h/app_v2.bin", "--patch-from", v1, "--patch-url", "ftp://h/p.vcdiff", NULL };
+    const char *bad_url[] = {
+        "manifest",     "add", f->manifest,   "--image",          v2,  "--version", "2", "--url", "http://h/app_v2.bin",
+        "--patch-from", v1,    "--patch-url", "ftp://h/p.vcdiff", NULL
+    };
     assert_int_equal(run(&r, bad_url), 1);
     expect_in(r.err, "--patch-url");
     tt_run_free(&r);

@@ -65,7 +65,10 @@ static void merge_random_case(uint64_t seed)
     /* Truth: clusters above 64 KiB, in PIC32MZ boot and program flash, and
      * across the 4 GiB wrap. */
     static const uint32_t regions[][2] = {
-        { 0x10000, 0x120000 }, { 0x1FC00000, 0x1FC10000 }, { 0x9D000000, 0x9D040000 }, { 0xFFFF0000u, 0xFFFFFF00u },
+        { 0x10000, 0x120000 },
+        { 0x1FC00000, 0x1FC10000 },
+        { 0x9D000000, 0x9D040000 },
+        { 0xFFFF0000u, 0xFFFFFF00u },
     };
     for (size_t g = 0; g < sizeof regions / sizeof regions[0]; g++) {
         for (unsigned placed = 0, want = (unsigned)tt_rand_range(&rng, 1, 3); placed < want;) {
@@ -110,8 +113,7 @@ static void merge_random_case(uint64_t seed)
         if (tt_rand(&rng) % 2) {
             hg_shuffle(&recs[f], &rng);
         }
-        hg_emit_opts_t opt = { .crlf = tt_rand(&rng) % 2, .start_records = tt_rand(&rng) % 2,
-                               .redundant_bases = true };
+        hg_emit_opts_t opt = { .crlf = tt_rand(&rng) % 2, .start_records = tt_rand(&rng) % 2, .redundant_bases = true };
         size_t len;
         char *text = hg_emit(&recs[f], &opt, &rng, &len);
         tt_write_file(paths[f], text, len);
@@ -125,8 +127,8 @@ static void merge_random_case(uint64_t seed)
         fail_msg("merge failed (%d): %s", r.status, r.err);
     }
     tt_run_free(&r);
-    const char *ref_argv[] = { "srec_cat", paths[0], "-intel", paths[1], "-intel", paths[2], "-intel",
-                               "-o", ref, "-intel", NULL };
+    const char *ref_argv[] = { "srec_cat", paths[0], "-intel", paths[1], "-intel", paths[2],
+                               "-intel",   "-o",     ref,      "-intel", NULL };
     if (tt_run(&r, ref_argv) != 0) {
         fail_msg("srec_cat merge failed: %s", r.err);
     }
@@ -229,8 +231,7 @@ static void test_merge_names_the_earlier_file_that_holds_the_conflicting_address
     tt_run_t r;
     assert_int_equal(tt_run_sysota(&r, args), 1);
     char want[800];
-    snprintf(want, sizeof want, "data conflict at 0x00000020 (1 byte differs) between %s and %s", f->b,
-             f->c);
+    snprintf(want, sizeof want, "data conflict at 0x00000020 (1 byte differs) between %s and %s", f->b, f->c);
     if (strstr(r.err, want) == NULL) {
         fail_msg("expected '%s' in: %s", want, r.err);
     }

@@ -179,12 +179,12 @@ static void compare_window(const char *path, const ranges_t *rs, uint64_t lo, ui
     args[n] = NULL;
     tt_run_t r;
     if (tt_run_sysota(&r, args) != 0) {
-        fail_msg("hex2bin %s over 0x%llX-0x%llX failed (%d): %s", path, (unsigned long long)lo,
-                 (unsigned long long)end, r.status, r.err);
+        fail_msg("hex2bin %s over 0x%llX-0x%llX failed (%d): %s", path, (unsigned long long)lo, (unsigned long long)end,
+                 r.status, r.err);
     }
     tt_run_free(&r);
-    const char *ref_argv[] = { "srec_cat", path, "-Intel", "-crop", lo_s, end_s, "-fill", "0xFF", lo_s, fill_s,
-                               "-offset", off_s, "-o", ref, "-Binary", NULL };
+    const char *ref_argv[] = { "srec_cat", path,   "-Intel",  "-crop", lo_s, end_s, "-fill",   "0xFF",
+                               lo_s,       fill_s, "-offset", off_s,   "-o", ref,   "-Binary", NULL };
     if (tt_run(&r, ref_argv) != 0) {
         fail_msg("srec_cat %s: %s", path, r.err);
     }
@@ -328,7 +328,8 @@ static void test_merge_of_the_nrf52_mbr_and_softdevice_is_srec_cats_union(void *
     merge_like_srec_cat("mbr_nrf52_2.4.1_mbr.hex", "s140_nrf52_7.2.0_softdevice.hex");
     merge_like_srec_cat("mbr_nrf52_2.4.1_mbr.hex", "s140_nrf52_7.3.0_softdevice.hex");
     /* A board's factory file: softdevice + bootloader + UICR, 256 MiB apart. */
-    merge_like_srec_cat("s140_nrf52_7.2.0_softdevice.hex", "pca10100_bootloader-0.6.2-16-gb3ed95f-dirty_s140_7.2.0.hex");
+    merge_like_srec_cat("s140_nrf52_7.2.0_softdevice.hex",
+                        "pca10100_bootloader-0.6.2-16-gb3ed95f-dirty_s140_7.2.0.hex");
 }
 
 static void test_merge_of_two_softdevice_releases_is_a_data_conflict(void **state)

@@ -22,8 +22,8 @@
 
 struct fixture {
     char *dir;
-    char *key;  /* a private key made by `openssl genpkey` */
-    char *pub;  /* its public key, by `openssl pkey -pubout` */
+    char *key; /* a private key made by `openssl genpkey` */
+    char *pub; /* its public key, by `openssl pkey -pubout` */
 };
 
 static int setup(void **state)
@@ -204,8 +204,8 @@ static void test_a_compressed_public_key_file_gives_the_uncompressed_point(void 
     struct fixture *f = *state;
     char *compressed = tt_path(f->dir, "c.pub.pem");
     tt_run_t r;
-    const char *argv[] = { "openssl", "ec", "-in", f->key, "-pubout", "-conv_form", "compressed", "-out", compressed,
-                           NULL };
+    const char *argv[] = { "openssl",    "ec",         "-in",  f->key,     "-pubout",
+                           "-conv_form", "compressed", "-out", compressed, NULL };
     assert_int_equal(tt_run(&r, argv), 0);
     tt_run_free(&r);
     uint8_t want[SR_POINT_LEN];

@@ -178,7 +178,9 @@ static void test_a_non_hex_character_names_the_line_and_column(void **state)
     (void)state;
     expect_error(":0100100001EE\n:04001400 10203040\n:00000001FF\n", OTA_ERR_CORRUPT, 2,
                  "non-hex character ' ' at column 10");
-    expect_error(":01001000\x01" "1EE\n", OTA_ERR_CORRUPT, 1, "non-hex character 0x01 at column 10");
+    expect_error(":01001000\x01"
+                 "1EE\n",
+                 OTA_ERR_CORRUPT, 1, "non-hex character 0x01 at column 10");
 }
 
 static void test_a_line_without_a_colon_is_named(void **state)

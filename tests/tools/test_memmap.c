@@ -78,7 +78,7 @@ static void test_a_put_bridging_two_runs_merges_them_into_one(void **state)
     assert_int_equal(m.count, 3);
     uint8_t fill[16];
     memset(fill, 0x5A, sizeof fill);
-    fill[0] = 0xBB; /* overlaps 0x11 with the same value */
+    fill[0] = 0xBB;             /* overlaps 0x11 with the same value */
     put_ok(&m, 0x11, fill, 15); /* 0x11..0x1F: touches the run at 0x20 */
     assert_int_equal(m.count, 2);
     assert_int_equal(m.runs[0].addr, 0x10);
@@ -313,10 +313,10 @@ static void test_outside_reports_every_range_beyond_the_window(void **state)
     (void)state;
     tool_memmap_t m;
     tool_memmap_init(&m);
-    put_ok(&m, 0x10, "\x01\x02\x03\x04", 4);      /* 0x10..0x13: cut by the start */
-    put_ok(&m, 0x20, "\x05", 1);                  /* inside */
-    put_ok(&m, 0x2E, "\x06\x07\x08\x09", 4);      /* 0x2E..0x31: cut by the end */
-    put_ok(&m, 0x50, "\x0A", 1);                  /* wholly after */
+    put_ok(&m, 0x10, "\x01\x02\x03\x04", 4); /* 0x10..0x13: cut by the start */
+    put_ok(&m, 0x20, "\x05", 1);             /* inside */
+    put_ok(&m, 0x2E, "\x06\x07\x08\x09", 4); /* 0x2E..0x31: cut by the end */
+    put_ok(&m, 0x50, "\x0A", 1);             /* wholly after */
     struct ranges r = { .n = 0 };
     assert_int_equal(tool_memmap_outside(&m, 0x12, 0x30, collect, &r), 3);
     assert_int_equal(r.n, 3);

@@ -228,7 +228,6 @@ static void test_a_url_with_quotes_or_controls_is_escaped_into_valid_json(void *
     tool_mfdoc_free(&doc);
 }
 
-
 /* A signature's bytes, recognisable in base64. */
 static void fill_signature(ota_manifest_entry_t *e, uint8_t seed)
 {
@@ -377,7 +376,7 @@ static void test_signed_entries_read_back_up_to_the_devices_size_limit(void **st
 
 /* A patch record with recognisable digests. */
 static tool_mfdoc_patch_t patch_record(uint32_t base_version, const char *url, uint8_t seed, uint8_t format,
-                                      uint32_t size)
+                                       uint32_t size)
 {
     tool_mfdoc_patch_t p;
     memset(&p, 0, sizeof p);
@@ -404,24 +403,25 @@ static void test_patch_records_end_the_entry_in_the_originals_key_order(void **s
     assert_int_equal(tool_mfdoc_add_patch(&doc, 3, &vcd), 0);
     char buf[2048];
     assert_true(tool_mfdoc_format(&doc, buf, sizeof buf) > 0);
-    assert_string_equal(buf, "{\n"
-                             "  \"ota\": [\n"
-                             "    { \"Version\": 3, \"URL\": \"http://h/app_v3.bin\", "
-                             "\"Digest\": \"3333333333333333333333333333333333333333333333333333333333333333\", "
-                             "\"EraseVer\": false, \"Patch\": [ "
-                             "{ \"BaseVersion\": 1, "
-                             "\"BaseVerDigest\": \"1111111111111111111111111111111111111111111111111111111111111111\", "
-                             "\"PatchURL\": \"http://h/v1_v3.jdiff\", "
-                             "\"PatchDigest\": \"1212121212121212121212121212121212121212121212121212121212121212\", "
-                             "\"TargetDigest\": \"1313131313131313131313131313131313131313131313131313131313131313\" }, "
-                             "{ \"BaseVersion\": 2, "
-                             "\"BaseVerDigest\": \"2121212121212121212121212121212121212121212121212121212121212121\", "
-                             "\"PatchURL\": \"http://h/v2_v3.vcdiff\", "
-                             "\"PatchDigest\": \"2222222222222222222222222222222222222222222222222222222222222222\", "
-                             "\"TargetDigest\": \"2323232323232323232323232323232323232323232323232323232323232323\", "
-                             "\"Format\": \"vcdiff\", \"PatchSize\": 31175 } ] }\n"
-                             "  ]\n"
-                             "}\n");
+    assert_string_equal(buf,
+                        "{\n"
+                        "  \"ota\": [\n"
+                        "    { \"Version\": 3, \"URL\": \"http://h/app_v3.bin\", "
+                        "\"Digest\": \"3333333333333333333333333333333333333333333333333333333333333333\", "
+                        "\"EraseVer\": false, \"Patch\": [ "
+                        "{ \"BaseVersion\": 1, "
+                        "\"BaseVerDigest\": \"1111111111111111111111111111111111111111111111111111111111111111\", "
+                        "\"PatchURL\": \"http://h/v1_v3.jdiff\", "
+                        "\"PatchDigest\": \"1212121212121212121212121212121212121212121212121212121212121212\", "
+                        "\"TargetDigest\": \"1313131313131313131313131313131313131313131313131313131313131313\" }, "
+                        "{ \"BaseVersion\": 2, "
+                        "\"BaseVerDigest\": \"2121212121212121212121212121212121212121212121212121212121212121\", "
+                        "\"PatchURL\": \"http://h/v2_v3.vcdiff\", "
+                        "\"PatchDigest\": \"2222222222222222222222222222222222222222222222222222222222222222\", "
+                        "\"TargetDigest\": \"2323232323232323232323232323232323232323232323232323232323232323\", "
+                        "\"Format\": \"vcdiff\", \"PatchSize\": 31175 } ] }\n"
+                        "  ]\n"
+                        "}\n");
     /* and it reads back, record for record */
     tool_mfdoc_t back;
     tool_mfdoc_init(&back);

@@ -52,7 +52,7 @@ static void expect_hello(const char *base, const char *ca_file)
     assert_int_equal(posix_transport_curl_init(&curl, NULL, &tp), OTA_OK);
     char url[TEST_SERVER_PATH_MAX];
     assert_int_equal(test_server_url(url, sizeof url, base, "hello.txt"), OTA_OK);
-    ota_http_options_t opt = {.trust_anchor = ca_file};
+    ota_http_options_t opt = { .trust_anchor = ca_file };
     uint8_t body[64];
     check_result_t r;
     int err = check_fetch(&tp, url, &opt, body, sizeof body, sizeof body, &r);
@@ -119,8 +119,7 @@ static void test_start_refuses_a_missing_docroot(void **state)
 {
     (void)state;
     test_server_t s;
-    assert_int_equal(test_server_start(&s, TEST_SERVER_PY_HTTP, "/nonexistent/sysota-docroot"),
-                     OTA_ERR_INVALID_ARG);
+    assert_int_equal(test_server_start(&s, TEST_SERVER_PY_HTTP, "/nonexistent/sysota-docroot"), OTA_ERR_INVALID_ARG);
     assert_int_equal(s.pid, 0);
 }
 
@@ -132,8 +131,7 @@ static void test_bad_server_exits_by_itself_after_its_time_limit(void **state)
     assert_int_equal(test_tmpdir_make(dir, sizeof dir, "limit"), OTA_OK);
     snprintf(script, sizeof script, "%s/tests/support/bad_server.py", test_source_dir());
     snprintf(port_file, sizeof port_file, "%s/port", dir);
-    char *argv[] = {"/usr/bin/python3", script, "--docroot", docroot, "--port-file", port_file,
-                    "--limit", "1", NULL};
+    char *argv[] = { "/usr/bin/python3", script, "--docroot", docroot, "--port-file", port_file, "--limit", "1", NULL };
     pid_t pid;
     assert_int_equal(posix_spawn(&pid, argv[0], NULL, NULL, argv, environ), 0);
     /* Nobody stops it: waiting for it to end is the test (CTest's timeout
@@ -155,11 +153,9 @@ static void test_make_test_ca_signs_a_server_certificate_and_a_separate_self_sig
     assert_int_equal(test_tmpdir_make(dir, sizeof dir, "ca"), OTA_OK);
     snprintf(cmd, sizeof cmd, "%s/tests/support/make_test_ca.sh %s/out", test_source_dir(), dir);
     assert_int_equal(system(cmd), 0);
-    snprintf(cmd, sizeof cmd, "openssl verify -CAfile %s/out/ca.crt %s/out/server.crt >/dev/null 2>&1",
-             dir, dir);
+    snprintf(cmd, sizeof cmd, "openssl verify -CAfile %s/out/ca.crt %s/out/server.crt >/dev/null 2>&1", dir, dir);
     int ok = system(cmd);
-    snprintf(cmd, sizeof cmd, "openssl verify -CAfile %s/out/ca.crt %s/out/self.crt >/dev/null 2>&1",
-             dir, dir);
+    snprintf(cmd, sizeof cmd, "openssl verify -CAfile %s/out/ca.crt %s/out/self.crt >/dev/null 2>&1", dir, dir);
     int wrong = system(cmd);
     snprintf(cmd, sizeof cmd,
              "openssl x509 -in %s/out/server.crt -noout -ext subjectAltName 2>/dev/null"
@@ -176,8 +172,7 @@ static void test_make_test_ca_signs_a_server_certificate_and_a_separate_self_sig
 static void serve_start(const char *env, const char *state_dir, char *url, size_t cap)
 {
     char cmd[4 * TEST_SERVER_PATH_MAX];
-    snprintf(cmd, sizeof cmd, "%s %s/tests/support/serve.sh start %s %s", env, test_source_dir(),
-             docroot, state_dir);
+    snprintf(cmd, sizeof cmd, "%s %s/tests/support/serve.sh start %s %s", env, test_source_dir(), docroot, state_dir);
     FILE *p = popen(cmd, "r");
     assert_non_null(p);
     char *line = fgets(url, (int)cap, p);

@@ -87,7 +87,7 @@ static void start_get(fixture_t *f, const char *path)
 {
     char url[160];
     assert_int_equal(test_server_url(url, sizeof url, bad.url, path), OTA_OK);
-    ota_http_options_t opt = {.idle_timeout_ms = IDLE_MS};
+    ota_http_options_t opt = { .idle_timeout_ms = IDLE_MS };
     assert_int_equal(f->tp.get(f->tp.ctx, url, &opt), OTA_OK);
 }
 
@@ -136,7 +136,7 @@ static void test_a_body_that_keeps_moving_is_never_idle_however_long_it_takes(vo
     enum { CHUNK = 1000, CHUNKS = 5 };
     check_peer_t peer;
     check_peer_listen(&peer, "http");
-    ota_http_options_t opt = {.idle_timeout_ms = IDLE_MS};
+    ota_http_options_t opt = { .idle_timeout_ms = IDLE_MS };
     assert_int_equal(f->tp.get(f->tp.ctx, peer.url, &opt), OTA_OK);
     check_peer_accept(&peer, &f->tp);
     char head[96];
@@ -166,11 +166,11 @@ static void test_a_transfer_paused_because_the_caller_stopped_reading_is_not_idl
 {
     fixture_t *f = *state;
     /* A small spill buffer, so that one busy socket is enough to pause. */
-    posix_transport_curl_config_t cfg = {.spill_max = 4096, .buffer_size = 16384};
+    posix_transport_curl_config_t cfg = { .spill_max = 4096, .buffer_size = 16384 };
     check_transport_reinit(f, cfg);
     check_peer_t peer;
     check_peer_listen(&peer, "http");
-    ota_http_options_t opt = {.idle_timeout_ms = IDLE_MS};
+    ota_http_options_t opt = { .idle_timeout_ms = IDLE_MS };
     assert_int_equal(f->tp.get(f->tp.ctx, peer.url, &opt), OTA_OK);
     check_peer_accept(&peer, &f->tp);
     char head[96];
@@ -243,7 +243,7 @@ static void test_status_404_with_a_file_body_delivers_that_body(void **state)
 
 static void test_range_against_the_bad_server_gets_the_tail(void **state)
 {
-    ota_http_options_t opt = {.range_start = FILE_SIZE - 5000u};
+    ota_http_options_t opt = { .range_start = FILE_SIZE - 5000u };
     check_result_t r;
     assert_int_equal(fetch(*state, "app.bin", &opt, &r), OTA_OK);
     assert_int_equal(r.resp.status, 206);
@@ -262,7 +262,7 @@ static void test_a_redirect_is_reported_not_followed_by_default(void **state)
 
 static void test_a_redirect_is_followed_when_the_request_allows_enough_hops(void **state)
 {
-    ota_http_options_t opt = {.max_redirects = 2};
+    ota_http_options_t opt = { .max_redirects = 2 };
     check_result_t r;
     /* Two hops; the final status and body are the target's. */
     assert_int_equal(fetch(*state, "redirect/redirect/app.bin", &opt, &r), OTA_OK);
@@ -274,7 +274,7 @@ static void test_a_redirect_is_followed_when_the_request_allows_enough_hops(void
 
 static void test_one_hop_more_than_the_request_allows_fails_with_REDIRECT(void **state)
 {
-    ota_http_options_t opt = {.max_redirects = 1};
+    ota_http_options_t opt = { .max_redirects = 1 };
     check_result_t r;
     assert_int_equal(fetch(*state, "redirect/redirect/app.bin", &opt, &r), OTA_ERR_REDIRECT);
     assert_int_equal(r.resp_err, OTA_ERR_REDIRECT); /* no 3xx passed off as the answer */
@@ -339,7 +339,7 @@ static void test_a_redirect_answer_keeps_its_headers_to_itself(void **state)
     assert_int_equal(fetch(*state, "redirect/app.bin?h=Retry-After:9", NULL, &r), OTA_OK);
     assert_int_equal(r.resp.status, 302);
     assert_string_equal(r.resp.retry_after, "9");
-    ota_http_options_t opt = {.max_redirects = 1};
+    ota_http_options_t opt = { .max_redirects = 1 };
     assert_int_equal(fetch(*state, "redirect/app.bin?h=Retry-After:9", &opt, &r), OTA_OK);
     assert_int_equal(r.resp.status, 200);
     assert_string_equal(r.resp.retry_after, ""); /* the file's answer carried none */
@@ -381,8 +381,7 @@ static void test_an_unresolvable_host_is_a_network_error(void **state)
     check_result_t r;
     /* .invalid is reserved (RFC 6761): it never resolves, and the resolver
      * answers at once without any network. */
-    assert_int_equal(check_fetch(&f->tp, "http://sysota-test.invalid/app.bin", NULL, got, FILE_SIZE,
-                                 8192u, &r),
+    assert_int_equal(check_fetch(&f->tp, "http://sysota-test.invalid/app.bin", NULL, got, FILE_SIZE, 8192u, &r),
                      OTA_ERR_NET);
 }
 
@@ -409,11 +408,11 @@ static void test_a_connect_that_never_completes_times_out(void **state)
     fixture_t *f = *state;
     /* The transport's own default would outlast any test run: only the
      * request's timeout can end this fetch. */
-    posix_transport_curl_config_t cfg = {.connect_timeout_ms = NEVER_MS};
+    posix_transport_curl_config_t cfg = { .connect_timeout_ms = NEVER_MS };
     check_transport_reinit(f, cfg);
     char url[96];
     snprintf(url, sizeof url, "http://127.0.0.1:%d/app.bin", ntohs(a.sin_port));
-    ota_http_options_t opt = {.connect_timeout_ms = 400};
+    ota_http_options_t opt = { .connect_timeout_ms = 400 };
     check_result_t r;
     int err = check_fetch(&f->tp, url, &opt, got, FILE_SIZE, 8192u, &r);
     for (int i = 0; i < 4; i++) {
@@ -427,27 +426,48 @@ static void test_a_connect_that_never_completes_times_out(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_a_503_reports_the_retry_after_it_carries, check_transport_setup_defaults, check_transport_teardown),
-        cmocka_unit_test_setup_teardown(test_header_values_lose_the_spaces_around_them_and_names_match_in_any_case, check_transport_setup_defaults, check_transport_teardown),
-        cmocka_unit_test_setup_teardown(test_a_value_too_long_for_its_field_is_absent_and_flagged_never_cut_short, check_transport_setup_defaults, check_transport_teardown),
-        cmocka_unit_test_setup_teardown(test_a_redirect_answer_keeps_its_headers_to_itself, check_transport_setup_defaults, check_transport_teardown),
-        cmocka_unit_test_setup_teardown(test_the_bad_server_serves_plain_files_intact, check_transport_setup_defaults, check_transport_teardown),
-        cmocka_unit_test_setup_teardown(test_a_connection_cut_mid_body_is_a_short_body, check_transport_setup_defaults, check_transport_teardown),
-        cmocka_unit_test_setup_teardown(test_a_stalled_body_keeps_reads_returning_then_times_out_at_the_idle_time, check_transport_setup_fake_clock, check_transport_teardown),
-        cmocka_unit_test_setup_teardown(test_a_server_that_never_answers_keeps_response_returning_then_times_out, check_transport_setup_fake_clock, check_transport_teardown),
-        cmocka_unit_test_setup_teardown(test_a_body_that_keeps_moving_is_never_idle_however_long_it_takes, check_transport_setup_fake_clock, check_transport_teardown),
-        cmocka_unit_test_setup_teardown(test_a_transfer_paused_because_the_caller_stopped_reading_is_not_idle, check_transport_setup_fake_clock, check_transport_teardown),
-        cmocka_unit_test_setup_teardown(test_a_reset_mid_body_is_a_network_error, check_transport_setup_defaults, check_transport_teardown),
-        cmocka_unit_test_setup_teardown(test_a_connection_closed_without_an_answer_is_a_network_error, check_transport_setup_defaults, check_transport_teardown),
-        cmocka_unit_test_setup_teardown(test_status_500_is_reported_and_its_body_is_readable, check_transport_setup_defaults, check_transport_teardown),
-        cmocka_unit_test_setup_teardown(test_status_404_with_a_file_body_delivers_that_body, check_transport_setup_defaults, check_transport_teardown),
-        cmocka_unit_test_setup_teardown(test_range_against_the_bad_server_gets_the_tail, check_transport_setup_defaults, check_transport_teardown),
-        cmocka_unit_test_setup_teardown(test_a_redirect_is_reported_not_followed_by_default, check_transport_setup_defaults, check_transport_teardown),
-        cmocka_unit_test_setup_teardown(test_a_redirect_is_followed_when_the_request_allows_enough_hops, check_transport_setup_defaults, check_transport_teardown),
-        cmocka_unit_test_setup_teardown(test_one_hop_more_than_the_request_allows_fails_with_REDIRECT, check_transport_setup_defaults, check_transport_teardown),
-        cmocka_unit_test_setup_teardown(test_a_refused_connection_is_a_network_error, check_transport_setup_defaults, check_transport_teardown),
-        cmocka_unit_test_setup_teardown(test_an_unresolvable_host_is_a_network_error, check_transport_setup_defaults, check_transport_teardown),
-        cmocka_unit_test_setup_teardown(test_a_connect_that_never_completes_times_out, check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_a_503_reports_the_retry_after_it_carries, check_transport_setup_defaults,
+                                        check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_header_values_lose_the_spaces_around_them_and_names_match_in_any_case,
+                                        check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_a_value_too_long_for_its_field_is_absent_and_flagged_never_cut_short,
+                                        check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_a_redirect_answer_keeps_its_headers_to_itself,
+                                        check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_the_bad_server_serves_plain_files_intact, check_transport_setup_defaults,
+                                        check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_a_connection_cut_mid_body_is_a_short_body, check_transport_setup_defaults,
+                                        check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_a_stalled_body_keeps_reads_returning_then_times_out_at_the_idle_time,
+                                        check_transport_setup_fake_clock, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_a_server_that_never_answers_keeps_response_returning_then_times_out,
+                                        check_transport_setup_fake_clock, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_a_body_that_keeps_moving_is_never_idle_however_long_it_takes,
+                                        check_transport_setup_fake_clock, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_a_transfer_paused_because_the_caller_stopped_reading_is_not_idle,
+                                        check_transport_setup_fake_clock, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_a_reset_mid_body_is_a_network_error, check_transport_setup_defaults,
+                                        check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_a_connection_closed_without_an_answer_is_a_network_error,
+                                        check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_status_500_is_reported_and_its_body_is_readable,
+                                        check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_status_404_with_a_file_body_delivers_that_body,
+                                        check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_range_against_the_bad_server_gets_the_tail, check_transport_setup_defaults,
+                                        check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_a_redirect_is_reported_not_followed_by_default,
+                                        check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_a_redirect_is_followed_when_the_request_allows_enough_hops,
+                                        check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_one_hop_more_than_the_request_allows_fails_with_REDIRECT,
+                                        check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_a_refused_connection_is_a_network_error, check_transport_setup_defaults,
+                                        check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_an_unresolvable_host_is_a_network_error, check_transport_setup_defaults,
+                                        check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_a_connect_that_never_completes_times_out, check_transport_setup_defaults,
+                                        check_transport_teardown),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -120,7 +120,7 @@ static void test_range_start_asks_for_the_tail_and_gets_206(void **state)
     char url[128];
     url_of(url, sizeof url, &nginx, "big.bin");
     const uint32_t from = 1000001u;
-    ota_http_options_t opt = {.range_start = from};
+    ota_http_options_t opt = { .range_start = from };
     check_result_t r;
     int err = check_fetch(&f->tp, url, &opt, got, BIG_SIZE, 65536u, &r);
     assert_int_equal(err, OTA_OK);
@@ -136,8 +136,8 @@ static void test_extra_headers_are_sent_with_the_request(void **state)
     char url[128];
     url_of(url, sizeof url, &nginx, "hello.txt");
     /* nginx honours a Range header only if it really arrived. */
-    const char *const headers[] = {"X-Sysota-Test: 1", "Range: bytes=7-", NULL};
-    ota_http_options_t opt = {.headers = headers};
+    const char *const headers[] = { "X-Sysota-Test: 1", "Range: bytes=7-", NULL };
+    ota_http_options_t opt = { .headers = headers };
     char body[64];
     check_result_t r;
     int err = check_fetch(&f->tp, url, &opt, (uint8_t *)body, sizeof body, sizeof body, &r);
@@ -154,8 +154,7 @@ static void test_an_empty_body_ends_at_once(void **state)
     url_of(url, sizeof url, &nginx, "empty.bin");
     uint8_t body[16];
     check_result_t r;
-    assert_int_equal(check_fetch(&f->tp, url, NULL, body, sizeof body, sizeof body, &r),
-                     OTA_OK);
+    assert_int_equal(check_fetch(&f->tp, url, NULL, body, sizeof body, sizeof body, &r), OTA_OK);
     assert_int_equal(r.resp.status, 200);
     assert_int_equal(r.resp.content_length, 0);
     assert_int_equal(r.len, 0);
@@ -170,8 +169,7 @@ static void test_counters_count_body_and_wire_bytes(void **state)
     check_result_t r;
     posix_transport_curl_stats_reset(&f->curl);
     for (int i = 0; i < 2; i++) {
-        assert_int_equal(check_fetch(&f->tp, url, NULL, body, sizeof body, sizeof body, &r),
-                         OTA_OK);
+        assert_int_equal(check_fetch(&f->tp, url, NULL, body, sizeof body, sizeof body, &r), OTA_OK);
     }
     posix_transport_curl_stats_t last, total;
     assert_int_equal(posix_transport_curl_stats(&f->curl, &last, &total), OTA_OK);
@@ -194,9 +192,10 @@ static void test_counters_count_body_and_wire_bytes(void **state)
 static void test_get_refuses_urls_that_are_not_http_or_https(void **state)
 {
     fixture_t *f = *state;
-    static const char *const bad[] = {"ftp://127.0.0.1/x.bin", "file:///etc/passwd",
-                                      "gopher://127.0.0.1/", "127.0.0.1/x.bin", "http://",
-                                      "", "http://exa mple.com/x"};
+    static const char *const bad[] = {
+        "ftp://127.0.0.1/x.bin", "file:///etc/passwd", "gopher://127.0.0.1/", "127.0.0.1/x.bin", "http://", "",
+        "http://exa mple.com/x"
+    };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         assert_int_equal(f->tp.get(f->tp.ctx, bad[i], NULL), OTA_ERR_URL);
     }
@@ -217,8 +216,7 @@ static void test_a_second_get_while_one_is_active_is_refused(void **state)
     f->tp.close(f->tp.ctx);
     uint8_t body[64];
     check_result_t r;
-    assert_int_equal(check_fetch(&f->tp, url, NULL, body, sizeof body, sizeof body, &r),
-                     OTA_OK);
+    assert_int_equal(check_fetch(&f->tp, url, NULL, body, sizeof body, sizeof body, &r), OTA_OK);
     assert_int_equal(r.len, 14);
 }
 
@@ -244,19 +242,17 @@ static void test_fetch_to_buffer_returns_the_body_and_refuses_one_too_large(void
     char body[14];
     size_t len = 99;
     ota_http_response_t resp;
-    assert_int_equal(posix_transport_fetch_to_buffer(&f->tp, url, NULL, body, sizeof body, &len, &resp, 0),
-                     OTA_OK);
+    assert_int_equal(posix_transport_fetch_to_buffer(&f->tp, url, NULL, body, sizeof body, &len, &resp, 0), OTA_OK);
     assert_int_equal(len, 14);
     assert_int_equal(resp.status, 200);
     assert_memory_equal(body, "hello, device\n", 14);
-    assert_int_equal(posix_transport_fetch_to_buffer(&f->tp, url, NULL, body, 13, &len, &resp, 0),
-                     OTA_ERR_TOO_LARGE);
+    assert_int_equal(posix_transport_fetch_to_buffer(&f->tp, url, NULL, body, 13, &len, &resp, 0), OTA_ERR_TOO_LARGE);
     assert_int_equal(len, 0);
 }
 
 /* GET path from nginx's plain port with opt into body; the outcome. */
-static int fetch_small(fixture_t *f, const char *path, const ota_http_options_t *opt, uint8_t *body,
-                       size_t cap, check_result_t *r)
+static int fetch_small(fixture_t *f, const char *path, const ota_http_options_t *opt, uint8_t *body, size_t cap,
+                       check_result_t *r)
 {
     char url[160];
     url_of(url, sizeof url, &nginx, path);
@@ -265,9 +261,9 @@ static int fetch_small(fixture_t *f, const char *path, const ota_http_options_t 
 
 static void test_every_redirect_status_nginx_sends_is_followed_to_the_file(void **state)
 {
-    static const char *const paths[] = {"r301/hello.txt", "r302/hello.txt", "r303/hello.txt",
-                                        "r307/hello.txt", "r308/hello.txt"};
-    ota_http_options_t opt = {.max_redirects = 1};
+    static const char *const paths[] = { "r301/hello.txt", "r302/hello.txt", "r303/hello.txt", "r307/hello.txt",
+                                         "r308/hello.txt" };
+    ota_http_options_t opt = { .max_redirects = 1 };
     for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
         uint8_t body[64];
         check_result_t r;
@@ -290,11 +286,10 @@ static void test_without_max_redirects_the_3xx_is_the_response(void **state)
 
 static void test_five_hops_are_followed_and_a_sixth_fails_with_REDIRECT(void **state)
 {
-    ota_http_options_t opt = {.max_redirects = 5};
+    ota_http_options_t opt = { .max_redirects = 5 };
     uint8_t body[512];
     check_result_t r;
-    assert_int_equal(fetch_small(*state, "r301/r302/r307/r308/r303/hello.txt", &opt, body, sizeof body, &r),
-                     OTA_OK);
+    assert_int_equal(fetch_small(*state, "r301/r302/r307/r308/r303/hello.txt", &opt, body, sizeof body, &r), OTA_OK);
     assert_int_equal(r.resp.status, 200);
     assert_int_equal(r.len, 14);
     assert_int_equal(fetch_small(*state, "r301/r302/r307/r308/r303/r301/hello.txt", &opt, body, sizeof body, &r),
@@ -305,7 +300,7 @@ static void test_five_hops_are_followed_and_a_sixth_fails_with_REDIRECT(void **s
 
 static void test_a_redirect_loop_fails_with_REDIRECT(void **state)
 {
-    ota_http_options_t opt = {.max_redirects = 5};
+    ota_http_options_t opt = { .max_redirects = 5 };
     uint8_t body[512];
     check_result_t r;
     assert_int_equal(fetch_small(*state, "loop", &opt, body, sizeof body, &r), OTA_ERR_REDIRECT);
@@ -318,7 +313,7 @@ static void test_a_range_request_keeps_its_range_across_a_redirect(void **state)
     char url[128];
     url_of(url, sizeof url, &nginx, "r307/big.bin");
     const uint32_t from = 2000003u;
-    ota_http_options_t opt = {.range_start = from, .max_redirects = 1};
+    ota_http_options_t opt = { .range_start = from, .max_redirects = 1 };
     check_result_t r;
     assert_int_equal(check_fetch(&f->tp, url, &opt, got, BIG_SIZE, 65536u, &r), OTA_OK);
     assert_int_equal(r.resp.status, 206);
@@ -328,7 +323,7 @@ static void test_a_range_request_keeps_its_range_across_a_redirect(void **state)
 
 static void test_a_redirect_from_http_up_to_https_is_followed(void **state)
 {
-    ota_http_options_t opt = {.max_redirects = 1, .trust_anchor = nginx.ca_file};
+    ota_http_options_t opt = { .max_redirects = 1, .trust_anchor = nginx.ca_file };
     uint8_t body[64];
     check_result_t r;
     assert_int_equal(fetch_small(*state, "other/hello.txt", &opt, body, sizeof body, &r), OTA_OK);
@@ -360,7 +355,7 @@ static void test_the_final_response_reports_its_validators_and_url(void **state)
 
 static void test_a_redirect_reports_the_url_it_ended_at(void **state)
 {
-    ota_http_options_t opt = {.max_redirects = 2};
+    ota_http_options_t opt = { .max_redirects = 2 };
     uint8_t body[64];
     check_result_t r;
     assert_int_equal(fetch_small(*state, "r302/r307/hello.txt", &opt, body, sizeof body, &r), OTA_OK);
@@ -378,7 +373,7 @@ static void test_if_none_match_with_the_current_etag_gets_304_and_no_body(void *
     char etag[OTA_HTTP_VALIDATOR_MAX + 1];
     strcpy(etag, r.resp.etag);
 
-    ota_http_options_t opt = {.if_none_match = etag};
+    ota_http_options_t opt = { .if_none_match = etag };
     assert_int_equal(fetch_small(*state, "hello.txt", &opt, body, sizeof body, &r), OTA_OK);
     assert_int_equal(r.resp.status, 304);
     assert_int_equal(r.len, 0);
@@ -397,7 +392,7 @@ static void test_if_modified_since_the_last_modified_date_gets_304(void **state)
     assert_int_equal(fetch_small(*state, "hello.txt", NULL, body, sizeof body, &r), OTA_OK);
     char date[OTA_HTTP_VALIDATOR_MAX + 1];
     strcpy(date, r.resp.last_modified);
-    ota_http_options_t opt = {.if_modified_since = date};
+    ota_http_options_t opt = { .if_modified_since = date };
     assert_int_equal(fetch_small(*state, "hello.txt", &opt, body, sizeof body, &r), OTA_OK);
     assert_int_equal(r.resp.status, 304);
     assert_int_equal(r.len, 0);
@@ -416,13 +411,13 @@ static void test_if_range_gets_the_tail_of_the_same_file_and_all_of_a_changed_on
     assert_int_equal(fetch_small(f, "hello.txt", NULL, body, sizeof body, &r), OTA_OK);
     char hello_etag[OTA_HTTP_VALIDATOR_MAX + 1];
     strcpy(hello_etag, r.resp.etag);
-    ota_http_options_t head = {.range_start = BIG_SIZE - 10u};
+    ota_http_options_t head = { .range_start = BIG_SIZE - 10u };
     assert_int_equal(check_fetch(&f->tp, url, &head, got, BIG_SIZE, 65536u, &r), OTA_OK);
     char etag[OTA_HTTP_VALIDATOR_MAX + 1];
     strcpy(etag, r.resp.etag);
 
     const uint32_t from = 1234567u;
-    ota_http_options_t opt = {.range_start = from, .if_range = etag};
+    ota_http_options_t opt = { .range_start = from, .if_range = etag };
     assert_int_equal(check_fetch(&f->tp, url, &opt, got, BIG_SIZE, 65536u, &r), OTA_OK);
     assert_int_equal(r.resp.status, 206);
     char expect[OTA_HTTP_CONTENT_RANGE_MAX + 1];
@@ -456,7 +451,7 @@ static void test_consecutive_requests_share_one_connection_and_send_only_what_is
 {
     uint8_t body[64];
     check_result_t r;
-    ota_http_options_t opt = {.if_none_match = "\"x\"", .if_range = "\"y\""};
+    ota_http_options_t opt = { .if_none_match = "\"x\"", .if_range = "\"y\"" };
     assert_int_equal(fetch_small(*state, "hello.txt", NULL, body, sizeof body, &r), OTA_OK);
     assert_int_equal(fetch_small(*state, "hello.txt", &opt, body, sizeof body, &r), OTA_OK);
     const char *tail = log_tail(2);
@@ -474,31 +469,56 @@ static void test_consecutive_requests_share_one_connection_and_send_only_what_is
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_get_200_delivers_the_whole_body_byte_for_byte, check_transport_setup_defaults, check_transport_teardown),
-        cmocka_unit_test_setup_teardown(test_small_reads_deliver_the_same_bytes_in_order, check_transport_setup_defaults, check_transport_teardown),
-        cmocka_unit_test_setup_teardown(test_reads_larger_than_the_body_deliver_it_exactly, check_transport_setup_defaults, check_transport_teardown),
-        cmocka_unit_test_setup_teardown(test_python_http_server_serves_200_with_the_whole_body, check_transport_setup_defaults, check_transport_teardown),
-        cmocka_unit_test_setup_teardown(test_404_is_reported_as_a_status_and_its_body_is_readable, check_transport_setup_defaults, check_transport_teardown),
-        cmocka_unit_test_setup_teardown(test_range_start_asks_for_the_tail_and_gets_206, check_transport_setup_defaults, check_transport_teardown),
-        cmocka_unit_test_setup_teardown(test_extra_headers_are_sent_with_the_request, check_transport_setup_defaults, check_transport_teardown),
-        cmocka_unit_test_setup_teardown(test_an_empty_body_ends_at_once, check_transport_setup_defaults, check_transport_teardown),
-        cmocka_unit_test_setup_teardown(test_counters_count_body_and_wire_bytes, check_transport_setup_defaults, check_transport_teardown),
-        cmocka_unit_test_setup_teardown(test_get_refuses_urls_that_are_not_http_or_https, check_transport_setup_defaults, check_transport_teardown),
-        cmocka_unit_test_setup_teardown(test_a_second_get_while_one_is_active_is_refused, check_transport_setup_defaults, check_transport_teardown),
-        cmocka_unit_test_setup_teardown(test_closing_in_the_middle_of_a_body_leaves_the_transport_usable, check_transport_setup_defaults, check_transport_teardown),
-        cmocka_unit_test_setup_teardown(test_fetch_to_buffer_returns_the_body_and_refuses_one_too_large, check_transport_setup_defaults, check_transport_teardown),
-        cmocka_unit_test_setup_teardown(test_every_redirect_status_nginx_sends_is_followed_to_the_file, check_transport_setup_defaults, check_transport_teardown),
-        cmocka_unit_test_setup_teardown(test_without_max_redirects_the_3xx_is_the_response, check_transport_setup_defaults, check_transport_teardown),
-        cmocka_unit_test_setup_teardown(test_five_hops_are_followed_and_a_sixth_fails_with_REDIRECT, check_transport_setup_defaults, check_transport_teardown),
-        cmocka_unit_test_setup_teardown(test_a_redirect_loop_fails_with_REDIRECT, check_transport_setup_defaults, check_transport_teardown),
-        cmocka_unit_test_setup_teardown(test_a_range_request_keeps_its_range_across_a_redirect, check_transport_setup_defaults, check_transport_teardown),
-        cmocka_unit_test_setup_teardown(test_a_redirect_from_http_up_to_https_is_followed, check_transport_setup_defaults, check_transport_teardown),
-        cmocka_unit_test_setup_teardown(test_the_final_response_reports_its_validators_and_url, check_transport_setup_defaults, check_transport_teardown),
-        cmocka_unit_test_setup_teardown(test_a_redirect_reports_the_url_it_ended_at, check_transport_setup_defaults, check_transport_teardown),
-        cmocka_unit_test_setup_teardown(test_if_none_match_with_the_current_etag_gets_304_and_no_body, check_transport_setup_defaults, check_transport_teardown),
-        cmocka_unit_test_setup_teardown(test_if_modified_since_the_last_modified_date_gets_304, check_transport_setup_defaults, check_transport_teardown),
-        cmocka_unit_test_setup_teardown(test_if_range_gets_the_tail_of_the_same_file_and_all_of_a_changed_one, check_transport_setup_defaults, check_transport_teardown),
-        cmocka_unit_test_setup_teardown(test_consecutive_requests_share_one_connection_and_send_only_what_is_asked, check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_get_200_delivers_the_whole_body_byte_for_byte,
+                                        check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_small_reads_deliver_the_same_bytes_in_order,
+                                        check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_reads_larger_than_the_body_deliver_it_exactly,
+                                        check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_python_http_server_serves_200_with_the_whole_body,
+                                        check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_404_is_reported_as_a_status_and_its_body_is_readable,
+                                        check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_range_start_asks_for_the_tail_and_gets_206, check_transport_setup_defaults,
+                                        check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_extra_headers_are_sent_with_the_request, check_transport_setup_defaults,
+                                        check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_an_empty_body_ends_at_once, check_transport_setup_defaults,
+                                        check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_counters_count_body_and_wire_bytes, check_transport_setup_defaults,
+                                        check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_get_refuses_urls_that_are_not_http_or_https,
+                                        check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_a_second_get_while_one_is_active_is_refused,
+                                        check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_closing_in_the_middle_of_a_body_leaves_the_transport_usable,
+                                        check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_fetch_to_buffer_returns_the_body_and_refuses_one_too_large,
+                                        check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_every_redirect_status_nginx_sends_is_followed_to_the_file,
+                                        check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_without_max_redirects_the_3xx_is_the_response,
+                                        check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_five_hops_are_followed_and_a_sixth_fails_with_REDIRECT,
+                                        check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_a_redirect_loop_fails_with_REDIRECT, check_transport_setup_defaults,
+                                        check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_a_range_request_keeps_its_range_across_a_redirect,
+                                        check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_a_redirect_from_http_up_to_https_is_followed,
+                                        check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_the_final_response_reports_its_validators_and_url,
+                                        check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_a_redirect_reports_the_url_it_ended_at, check_transport_setup_defaults,
+                                        check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_if_none_match_with_the_current_etag_gets_304_and_no_body,
+                                        check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_if_modified_since_the_last_modified_date_gets_304,
+                                        check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_if_range_gets_the_tail_of_the_same_file_and_all_of_a_changed_one,
+                                        check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_consecutive_requests_share_one_connection_and_send_only_what_is_asked,
+                                        check_transport_setup_defaults, check_transport_teardown),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -53,7 +53,7 @@ typedef check_transport_t fixture_t;
 
 static int setup_default_ca(void **state)
 {
-    posix_transport_curl_config_t cfg = {.default_ca_file = nginx.ca_file};
+    posix_transport_curl_config_t cfg = { .default_ca_file = nginx.ca_file };
     return check_transport_setup(state, &cfg);
 }
 
@@ -78,7 +78,7 @@ static int fetch_app(fixture_t *f, const char *base, const ota_http_options_t *o
 
 static void test_https_with_the_test_ca_is_verified_and_delivers_the_body(void **state)
 {
-    ota_http_options_t opt = {.trust_anchor = nginx.ca_file};
+    ota_http_options_t opt = { .trust_anchor = nginx.ca_file };
     assert_int_equal(fetch_app(*state, nginx.tls_url, &opt), OTA_OK);
 }
 
@@ -86,13 +86,13 @@ static void test_https_to_localhost_matches_the_certificate_name(void **state)
 {
     char base[TEST_SERVER_URL_MAX];
     snprintf(base, sizeof base, "https://localhost:%d", nginx.tls_port);
-    ota_http_options_t opt = {.trust_anchor = nginx.ca_file};
+    ota_http_options_t opt = { .trust_anchor = nginx.ca_file };
     assert_int_equal(fetch_app(*state, base, &opt), OTA_OK);
 }
 
 static void test_https_with_a_self_signed_certificate_is_refused(void **state)
 {
-    ota_http_options_t opt = {.trust_anchor = nginx.ca_file};
+    ota_http_options_t opt = { .trust_anchor = nginx.ca_file };
     assert_int_equal(fetch_app(*state, nginx.tls_self_url, &opt), OTA_ERR_TLS_SELF_SIGNED);
     fixture_t *f = *state;
     assert_true(strlen(posix_transport_curl_error_text(&f->curl)) > 0);
@@ -100,7 +100,7 @@ static void test_https_with_a_self_signed_certificate_is_refused(void **state)
 
 static void test_https_with_a_self_signed_certificate_is_accepted_when_insecure(void **state)
 {
-    ota_http_options_t opt = {.insecure = true};
+    ota_http_options_t opt = { .insecure = true };
     assert_int_equal(fetch_app(*state, nginx.tls_self_url, &opt), OTA_OK);
 }
 
@@ -112,14 +112,14 @@ static void test_https_without_a_ca_file_refuses_the_test_ca(void **state)
 
 static void test_https_with_another_ca_file_is_refused(void **state)
 {
-    ota_http_options_t opt = {.trust_anchor = nginx.self_cert};
+    ota_http_options_t opt = { .trust_anchor = nginx.self_cert };
     assert_int_equal(fetch_app(*state, nginx.tls_url, &opt), OTA_ERR_TLS_UNKNOWN_ISSUER);
 }
 
 static void test_https_with_a_missing_ca_file_is_refused(void **state)
 {
     /* Not the certificate's fault: the generic code. */
-    ota_http_options_t opt = {.trust_anchor = "/nonexistent/sysota-ca.pem"};
+    ota_http_options_t opt = { .trust_anchor = "/nonexistent/sysota-ca.pem" };
     assert_int_equal(fetch_app(*state, nginx.tls_url, &opt), OTA_ERR_TLS);
 }
 
@@ -129,7 +129,7 @@ static void test_https_checks_the_host_name_not_only_the_chain(void **state)
      * valid, but the certificate names only 127.0.0.1 and localhost. */
     char base[TEST_SERVER_URL_MAX];
     snprintf(base, sizeof base, "https://[::ffff:127.0.0.1]:%d", nginx.tls_port);
-    ota_http_options_t opt = {.trust_anchor = nginx.ca_file};
+    ota_http_options_t opt = { .trust_anchor = nginx.ca_file };
     int err = fetch_app(*state, base, &opt);
     if (err == OTA_ERR_NET) {
         skip(); /* no IPv6 socket support here */
@@ -143,7 +143,7 @@ static void test_the_configured_default_ca_file_is_used_when_a_request_gives_non
 {
     assert_int_equal(fetch_app(*state, nginx.tls_url, NULL), OTA_OK);
     /* A request's own CA file still wins over the default. */
-    ota_http_options_t opt = {.trust_anchor = nginx.self_cert};
+    ota_http_options_t opt = { .trust_anchor = nginx.self_cert };
     assert_int_equal(fetch_app(*state, nginx.tls_url, &opt), OTA_ERR_TLS_UNKNOWN_ISSUER);
 }
 
@@ -151,7 +151,7 @@ static void test_https_to_a_plain_http_port_is_a_tls_error(void **state)
 {
     char base[TEST_SERVER_URL_MAX];
     snprintf(base, sizeof base, "https://127.0.0.1:%d", nginx.port);
-    ota_http_options_t opt = {.trust_anchor = nginx.ca_file};
+    ota_http_options_t opt = { .trust_anchor = nginx.ca_file };
     assert_int_equal(fetch_app(*state, base, &opt), OTA_ERR_TLS);
 }
 
@@ -162,7 +162,7 @@ static void test_a_handshake_the_server_never_answers_keeps_response_returning(v
     fixture_t *f = *state;
     check_peer_t peer;
     check_peer_listen(&peer, "https");
-    ota_http_options_t opt = {.trust_anchor = nginx.ca_file, .connect_timeout_ms = NEVER_MS};
+    ota_http_options_t opt = { .trust_anchor = nginx.ca_file, .connect_timeout_ms = NEVER_MS };
     assert_int_equal(f->tp.get(f->tp.ctx, peer.url, &opt), OTA_OK);
     check_again(&f->tp, false, 50);
     f->tp.close(f->tp.ctx);
@@ -176,7 +176,7 @@ static void test_the_client_hello_is_not_padded_to_512_bytes(void **state)
     fixture_t *f = *state;
     check_peer_t peer;
     check_peer_listen(&peer, "https");
-    ota_http_options_t opt = {.trust_anchor = nginx.ca_file, .connect_timeout_ms = NEVER_MS};
+    ota_http_options_t opt = { .trust_anchor = nginx.ca_file, .connect_timeout_ms = NEVER_MS };
     assert_int_equal(f->tp.get(f->tp.ctx, peer.url, &opt), OTA_OK);
     while ((peer.fd = accept4(peer.lfd, NULL, NULL, SOCK_NONBLOCK)) < 0) {
         assert_true(errno == EAGAIN || errno == EWOULDBLOCK);
@@ -206,7 +206,7 @@ static void test_https_range_gets_206_and_the_tail(void **state)
     fixture_t *f = *state;
     char url[128];
     assert_int_equal(test_server_url(url, sizeof url, nginx.tls_url, "/app.bin"), OTA_OK);
-    ota_http_options_t opt = {.trust_anchor = nginx.ca_file, .range_start = BODY_SIZE - 1000u};
+    ota_http_options_t opt = { .trust_anchor = nginx.ca_file, .range_start = BODY_SIZE - 1000u };
     check_result_t r;
     assert_int_equal(check_fetch(&f->tp, url, &opt, got, BODY_SIZE, 4096u, &r), OTA_OK);
     assert_int_equal(r.resp.status, 206);
@@ -216,8 +216,8 @@ static void test_https_range_gets_206_and_the_tail(void **state)
 
 static void test_a_refused_certificate_does_not_poison_the_next_request(void **state)
 {
-    ota_http_options_t bad = {.trust_anchor = nginx.self_cert};
-    ota_http_options_t good = {.trust_anchor = nginx.ca_file};
+    ota_http_options_t bad = { .trust_anchor = nginx.self_cert };
+    ota_http_options_t good = { .trust_anchor = nginx.ca_file };
     assert_int_equal(fetch_app(*state, nginx.tls_url, &bad), OTA_ERR_TLS_UNKNOWN_ISSUER);
     assert_int_equal(fetch_app(*state, nginx.tls_url, &good), OTA_OK);
     /* And a verified connection is not reused for a request that would
@@ -235,7 +235,7 @@ static void test_each_faulty_certificate_is_refused_with_its_reason(void **state
     };
     fixture_t *f = *state;
     for (int i = 0; i < TEST_CERT_BAD_COUNT; i++) {
-        ota_http_options_t opt = {.trust_anchor = nginx.ca_file};
+        ota_http_options_t opt = { .trust_anchor = nginx.ca_file };
         int err = fetch_app(f, nginx.tls_bad_url[i], &opt);
         if (err != want[i]) {
             fail_msg("%s: %s (%s), want %s", nginx.tls_bad_url[i], ota_err_name(err),
@@ -252,15 +252,17 @@ static void test_each_faulty_certificate_is_refused_with_its_reason(void **state
 static void test_every_tls_failure_and_only_those_count_as_tls(void **state)
 {
     (void)state;
-    static const int tls[] = {OTA_ERR_TLS, OTA_ERR_TLS_EXPIRED, OTA_ERR_TLS_NOT_YET_VALID, OTA_ERR_TLS_NAME,
-                              OTA_ERR_TLS_UNKNOWN_ISSUER, OTA_ERR_TLS_SELF_SIGNED};
+    static const int tls[] = { OTA_ERR_TLS,      OTA_ERR_TLS_EXPIRED,        OTA_ERR_TLS_NOT_YET_VALID,
+                               OTA_ERR_TLS_NAME, OTA_ERR_TLS_UNKNOWN_ISSUER, OTA_ERR_TLS_SELF_SIGNED };
     for (size_t i = 0; i < sizeof tls / sizeof tls[0]; i++) {
         assert_true(ota_err_is_tls(tls[i]));
         assert_string_not_equal(ota_err_name(tls[i]), "OTA_ERR_?");
     }
     /* Refusing plain http, or a redirect to it, is policy, not a TLS failure. */
-    static const int other[] = {OTA_OK, OTA_ERR_NET, OTA_ERR_TIMEOUT, OTA_ERR_TLS_REQUIRED,
-                                OTA_ERR_HTTP_STATUS, OTA_ERR_REDIRECT, OTA_ERR_MANIFEST, OTA_ERR_NO_IMAGE};
+    static const int other[] = {
+        OTA_OK,           OTA_ERR_NET,      OTA_ERR_TIMEOUT, OTA_ERR_TLS_REQUIRED, OTA_ERR_HTTP_STATUS,
+        OTA_ERR_REDIRECT, OTA_ERR_MANIFEST, OTA_ERR_NO_IMAGE
+    };
     for (size_t i = 0; i < sizeof other / sizeof other[0]; i++) {
         assert_false(ota_err_is_tls(other[i]));
     }
@@ -269,7 +271,7 @@ static void test_every_tls_failure_and_only_those_count_as_tls(void **state)
 static void test_a_redirect_from_https_down_to_http_is_refused(void **state)
 {
     /* nginx's TLS port sends /other/app.bin to its plain port. */
-    ota_http_options_t opt = {.trust_anchor = nginx.ca_file, .max_redirects = 5};
+    ota_http_options_t opt = { .trust_anchor = nginx.ca_file, .max_redirects = 5 };
     assert_int_equal(fetch_app(*state, nginx.tls_url, &opt), OTA_OK); /* the server is fine */
     char base[2 * TEST_SERVER_URL_MAX];
     snprintf(base, sizeof base, "%s/other", nginx.tls_url);
@@ -301,7 +303,7 @@ static void last_two_requests(unsigned conn[2], char reused[2])
 
 static void test_a_new_connection_to_the_same_server_resumes_the_tls_session(void **state)
 {
-    ota_http_options_t opt = {.trust_anchor = nginx.ca_file};
+    ota_http_options_t opt = { .trust_anchor = nginx.ca_file };
     char closing[2 * TEST_SERVER_URL_MAX];
     snprintf(closing, sizeof closing, "%s/close", nginx.tls_url);
     /* The server closes the first connection after its answer, as it would
@@ -318,7 +320,7 @@ static void test_a_new_connection_to_the_same_server_resumes_the_tls_session(voi
 
 static void test_tls_sessions_outlive_a_request_that_ended_on_a_refused_redirect(void **state)
 {
-    ota_http_options_t opt = {.trust_anchor = nginx.ca_file, .max_redirects = 5};
+    ota_http_options_t opt = { .trust_anchor = nginx.ca_file, .max_redirects = 5 };
     char closing[2 * TEST_SERVER_URL_MAX], down[2 * TEST_SERVER_URL_MAX];
     snprintf(closing, sizeof closing, "%s/close", nginx.tls_url);
     snprintf(down, sizeof down, "%s/other", nginx.tls_url);
@@ -339,25 +341,43 @@ static void test_tls_sessions_outlive_a_request_that_ended_on_a_refused_redirect
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_https_with_the_test_ca_is_verified_and_delivers_the_body, check_transport_setup_defaults, check_transport_teardown),
-        cmocka_unit_test_setup_teardown(test_a_new_connection_to_the_same_server_resumes_the_tls_session, check_transport_setup_defaults, check_transport_teardown),
-        cmocka_unit_test_setup_teardown(test_the_client_hello_is_not_padded_to_512_bytes, check_transport_setup_defaults, check_transport_teardown),
-        cmocka_unit_test_setup_teardown(test_tls_sessions_outlive_a_request_that_ended_on_a_refused_redirect, check_transport_setup_defaults, check_transport_teardown),
-        cmocka_unit_test_setup_teardown(test_https_to_localhost_matches_the_certificate_name, check_transport_setup_defaults, check_transport_teardown),
-        cmocka_unit_test_setup_teardown(test_https_with_a_self_signed_certificate_is_refused, check_transport_setup_defaults, check_transport_teardown),
-        cmocka_unit_test_setup_teardown(test_https_with_a_self_signed_certificate_is_accepted_when_insecure, check_transport_setup_defaults, check_transport_teardown),
-        cmocka_unit_test_setup_teardown(test_https_without_a_ca_file_refuses_the_test_ca, check_transport_setup_defaults, check_transport_teardown),
-        cmocka_unit_test_setup_teardown(test_https_with_another_ca_file_is_refused, check_transport_setup_defaults, check_transport_teardown),
-        cmocka_unit_test_setup_teardown(test_https_with_a_missing_ca_file_is_refused, check_transport_setup_defaults, check_transport_teardown),
-        cmocka_unit_test_setup_teardown(test_https_checks_the_host_name_not_only_the_chain, check_transport_setup_defaults, check_transport_teardown),
-        cmocka_unit_test_setup_teardown(test_the_configured_default_ca_file_is_used_when_a_request_gives_none, setup_default_ca, check_transport_teardown),
-        cmocka_unit_test_setup_teardown(test_https_to_a_plain_http_port_is_a_tls_error, check_transport_setup_defaults, check_transport_teardown),
-        cmocka_unit_test_setup_teardown(test_a_handshake_the_server_never_answers_keeps_response_returning, check_transport_setup_defaults, check_transport_teardown),
-        cmocka_unit_test_setup_teardown(test_https_range_gets_206_and_the_tail, check_transport_setup_defaults, check_transport_teardown),
-        cmocka_unit_test_setup_teardown(test_a_refused_certificate_does_not_poison_the_next_request, check_transport_setup_defaults, check_transport_teardown),
-        cmocka_unit_test_setup_teardown(test_each_faulty_certificate_is_refused_with_its_reason, check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_https_with_the_test_ca_is_verified_and_delivers_the_body,
+                                        check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_a_new_connection_to_the_same_server_resumes_the_tls_session,
+                                        check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_the_client_hello_is_not_padded_to_512_bytes,
+                                        check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_tls_sessions_outlive_a_request_that_ended_on_a_refused_redirect,
+                                        check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_https_to_localhost_matches_the_certificate_name,
+                                        check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_https_with_a_self_signed_certificate_is_refused,
+                                        check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_https_with_a_self_signed_certificate_is_accepted_when_insecure,
+                                        check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_https_without_a_ca_file_refuses_the_test_ca,
+                                        check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_https_with_another_ca_file_is_refused, check_transport_setup_defaults,
+                                        check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_https_with_a_missing_ca_file_is_refused, check_transport_setup_defaults,
+                                        check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_https_checks_the_host_name_not_only_the_chain,
+                                        check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_the_configured_default_ca_file_is_used_when_a_request_gives_none,
+                                        setup_default_ca, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_https_to_a_plain_http_port_is_a_tls_error, check_transport_setup_defaults,
+                                        check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_a_handshake_the_server_never_answers_keeps_response_returning,
+                                        check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_https_range_gets_206_and_the_tail, check_transport_setup_defaults,
+                                        check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_a_refused_certificate_does_not_poison_the_next_request,
+                                        check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_each_faulty_certificate_is_refused_with_its_reason,
+                                        check_transport_setup_defaults, check_transport_teardown),
         cmocka_unit_test(test_every_tls_failure_and_only_those_count_as_tls),
-        cmocka_unit_test_setup_teardown(test_a_redirect_from_https_down_to_http_is_refused, check_transport_setup_defaults, check_transport_teardown),
+        cmocka_unit_test_setup_teardown(test_a_redirect_from_https_down_to_http_is_refused,
+                                        check_transport_setup_defaults, check_transport_teardown),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -48,14 +48,14 @@ void check_again(const ota_transport_t *tp, bool body, unsigned n)
         uint8_t byte;
         int err = body ? tp->read(tp->ctx, &byte, 1) : tp->response(tp->ctx, &resp);
         if (err != OTA_ERR_AGAIN) {
-            fail_msg("%s call %u of %u returned %s, want OTA_ERR_AGAIN", body ? "read()" : "response()", i + 1,
-                     n, ota_err_name(err));
+            fail_msg("%s call %u of %u returned %s, want OTA_ERR_AGAIN", body ? "read()" : "response()", i + 1, n,
+                     ota_err_name(err));
         }
     }
 }
 
-int check_fetch(const ota_transport_t *tp, const char *url, const ota_http_options_t *opt,
-                uint8_t *buf, size_t cap, uint32_t read_cap, check_result_t *r)
+int check_fetch(const ota_transport_t *tp, const char *url, const ota_http_options_t *opt, uint8_t *buf, size_t cap,
+                uint32_t read_cap, check_result_t *r)
 {
     memset(r, 0, sizeof *r);
     r->resp.content_length = -1;
@@ -115,7 +115,7 @@ static int setup(void **state, const posix_transport_curl_config_t *cfg, bool fa
         posix_system_fake_clock(&t->clock, 1000);
         posix_system_port(&t->clock, &t->clock_port);
     }
-    posix_transport_curl_config_t c = {0};
+    posix_transport_curl_config_t c = { 0 };
     if (cfg != NULL) {
         c = *cfg;
     }

@@ -18,12 +18,12 @@
 #include "transport_curl.h"
 
 typedef struct check_result {
-    int get_err;             /**< what get() returned */
-    int resp_err;            /**< what response() finally returned (OTA_OK or an error) */
-    int read_err;            /**< the read() that ended the body: 0 or an error */
+    int get_err;  /**< what get() returned */
+    int resp_err; /**< what response() finally returned (OTA_OK or an error) */
+    int read_err; /**< the read() that ended the body: 0 or an error */
     ota_http_response_t resp;
-    size_t len;              /**< body bytes stored in the caller's buffer */
-    unsigned calls;          /**< response() and read() calls made */
+    size_t len;     /**< body bytes stored in the caller's buffer */
+    unsigned calls; /**< response() and read() calls made */
 } check_result_t;
 
 /**
@@ -32,8 +32,8 @@ typedef struct check_result {
  * seen (get, response or read), or OTA_OK when the body ended cleanly. The
  * request is closed before returning.
  */
-int check_fetch(const ota_transport_t *tp, const char *url, const ota_http_options_t *opt,
-                uint8_t *buf, size_t cap, uint32_t read_cap, check_result_t *r);
+int check_fetch(const ota_transport_t *tp, const char *url, const ota_http_options_t *opt, uint8_t *buf, size_t cap,
+                uint32_t read_cap, check_result_t *r);
 
 /** response() until it says something else than OTA_ERR_AGAIN; that answer. */
 int check_response_wait(const ota_transport_t *tp, ota_http_response_t *resp);
@@ -53,7 +53,7 @@ void check_again(const ota_transport_t *tp, bool body, unsigned n);
 typedef struct check_transport {
     posix_transport_curl_t curl;
     ota_transport_t tp;
-    bool fake;                /**< the idle timeout runs on `clock` */
+    bool fake;            /**< the idle timeout runs on `clock` */
     posix_system_t clock; /**< fake clock: stands still until check_clock_advance() */
     ota_system_t clock_port;
 } check_transport_t;
@@ -82,10 +82,10 @@ int check_transport_teardown(void **state);
  * event, not a time.
  */
 typedef struct check_peer {
-    int lfd;                 /**< listening socket (the kernel completes connections before accept) */
-    int fd;                  /**< the accepted connection, -1 before */
+    int lfd; /**< listening socket (the kernel completes connections before accept) */
+    int fd;  /**< the accepted connection, -1 before */
     int port;
-    char url[64];            /**< "<scheme>://127.0.0.1:<port>/file.bin" */
+    char url[64]; /**< "<scheme>://127.0.0.1:<port>/file.bin" */
 } check_peer_t;
 
 /** Listen on a free loopback port; url uses scheme ("http" or "https"). */

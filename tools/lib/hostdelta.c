@@ -76,12 +76,13 @@ ota_delta_format_t tool_hostdelta_detect(const uint8_t *patch, size_t len)
 }
 
 int tool_hostdelta_apply(ota_delta_format_t format, const uint8_t *base, size_t base_len, const uint8_t *patch,
-                        size_t patch_len, uint32_t work_len, size_t out_max, uint8_t **out, size_t *out_len,
-                        uint64_t *steps)
+                         size_t patch_len, uint32_t work_len, size_t out_max, uint8_t **out, size_t *out_len,
+                         uint64_t *steps)
 {
     struct mem m = { base, patch, base_len, patch_len, NULL, 0, 0, out_max };
-    ota_delta_io_t io = { &m, (uint32_t)base_len, (uint32_t)patch_len, mem_base_read, mem_patch_read,
-                          mem_out_write, mem_out_read };
+    ota_delta_io_t io = {
+        &m, (uint32_t)base_len, (uint32_t)patch_len, mem_base_read, mem_patch_read, mem_out_write, mem_out_read
+    };
     ota_delta_t d;
     uint64_t n = 0;
     int err;
@@ -121,7 +122,7 @@ int tool_hostdelta_apply(ota_delta_format_t format, const uint8_t *base, size_t 
 int tool_hostdelta_xdelta3(const char *old_path, const char *new_path, uint8_t **patch, size_t *len)
 {
     char *argv[] = { TOOL_HOSTDELTA_XDELTA3, "-e", "-9", "-S", "none", "-D", "-c", "-s", (char *)old_path,
-                     (char *)new_path, NULL };
+                     (char *)new_path,       NULL };
     posix_spawn_file_actions_t fa;
     int fd[2];
     pid_t pid;

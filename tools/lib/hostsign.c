@@ -88,10 +88,14 @@ static int load_pem(tool_key_t *key, const char *path, bool want_private)
 const char *tool_key_load_error_text(int err)
 {
     switch (err) {
-    case OTA_ERR_NOT_FOUND: return "no such file";
-    case OTA_ERR_INVALID_ARG: return "no unencrypted PEM key in it";
-    case OTA_ERR_NOT_SUPPORTED: return "a key, but not ECDSA P-256";
-    default: return strerror(errno);
+    case OTA_ERR_NOT_FOUND:
+        return "no such file";
+    case OTA_ERR_INVALID_ARG:
+        return "no unencrypted PEM key in it";
+    case OTA_ERR_NOT_SUPPORTED:
+        return "a key, but not ECDSA P-256";
+    default:
+        return strerror(errno);
     }
 }
 
@@ -268,8 +272,7 @@ int tool_sign_digest(const tool_key_t *key, const uint8_t digest[OTA_SHA256_LEN]
     ECDSA_SIG *es = NULL;
     EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new(key->pkey, NULL);
     /* No message digest is set on ctx: the 32 bytes are signed as given. */
-    if (ctx != NULL && EVP_PKEY_sign_init(ctx) == 1 &&
-        EVP_PKEY_sign(ctx, der, &der_len, digest, OTA_SHA256_LEN) == 1) {
+    if (ctx != NULL && EVP_PKEY_sign_init(ctx) == 1 && EVP_PKEY_sign(ctx, der, &der_len, digest, OTA_SHA256_LEN) == 1) {
         const unsigned char *p = der;
         es = d2i_ECDSA_SIG(NULL, &p, (long)der_len);
     }

@@ -34,7 +34,8 @@ struct parser {
 #if defined(__GNUC__)
 __attribute__((format(printf, 4, 5)))
 #endif
-static int fail(tool_ihex_result_t *res, int err, unsigned long line, const char *fmt, ...)
+static int
+fail(tool_ihex_result_t *res, int err, unsigned long line, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -83,8 +84,8 @@ static int put_bytes(struct parser *p, unsigned long line, uint32_t addr, const 
         return fail(p->res, err, line,
                     "bytes at 0x%08X-0x%08X given twice with different values (%llu differ; at 0x%08X: "
                     "0x%02X before, 0x%02X here)",
-                    (unsigned)c->first, (unsigned)c->last, (unsigned long long)c->count,
-                    (unsigned)c->first, c->old_byte, c->new_byte);
+                    (unsigned)c->first, (unsigned)c->last, (unsigned long long)c->count, (unsigned)c->first,
+                    c->old_byte, c->new_byte);
     }
     if (err != OTA_OK) {
         return fail(p->res, err, line, "out of memory");
@@ -123,12 +124,18 @@ static int put_data(struct parser *p, unsigned long line, uint16_t offset, const
 static const char *type_name(unsigned type)
 {
     switch (type) {
-    case REC_EOF: return "end of file";
-    case REC_SEGMENT: return "extended segment address";
-    case REC_START_SEGMENT: return "start segment address";
-    case REC_LINEAR: return "extended linear address";
-    case REC_START_LINEAR: return "start linear address";
-    default: return "data";
+    case REC_EOF:
+        return "end of file";
+    case REC_SEGMENT:
+        return "extended segment address";
+    case REC_START_SEGMENT:
+        return "start segment address";
+    case REC_LINEAR:
+        return "extended linear address";
+    case REC_START_LINEAR:
+        return "start linear address";
+    default:
+        return "data";
     }
 }
 
@@ -142,8 +149,7 @@ static int parse_record(struct parser *p, unsigned long line, const char *s, siz
     }
     for (size_t i = 1; i < n; i++) {
         if (hex_value(s[i]) < 0) {
-            return fail(res, OTA_ERR_CORRUPT, line, "non-hex character %s at column %zu", show_char(s[i], cbuf),
-                        i + 1);
+            return fail(res, OTA_ERR_CORRUPT, line, "non-hex character %s at column %zu", show_char(s[i], cbuf), i + 1);
         }
     }
     size_t digits = n - 1;
@@ -151,12 +157,10 @@ static int parse_record(struct parser *p, unsigned long line, const char *s, siz
         return fail(res, OTA_ERR_CORRUPT, line, "odd number of hex digits (%zu)", digits);
     }
     if (digits < 10) {
-        return fail(res, OTA_ERR_CORRUPT, line, "record too short: %zu hex digits, a record has at least 10",
-                    digits);
+        return fail(res, OTA_ERR_CORRUPT, line, "record too short: %zu hex digits, a record has at least 10", digits);
     }
     if (digits / 2 > RECORD_MAX_BYTES) {
-        return fail(res, OTA_ERR_CORRUPT, line, "record too long: %zu bytes, at most %d", digits / 2,
-                    RECORD_MAX_BYTES);
+        return fail(res, OTA_ERR_CORRUPT, line, "record too long: %zu bytes, at most %d", digits / 2, RECORD_MAX_BYTES);
     }
     uint8_t rec[RECORD_MAX_BYTES];
     size_t nbytes = digits / 2;
@@ -168,8 +172,7 @@ static int parse_record(struct parser *p, unsigned long line, const char *s, siz
     size_t count = rec[0];
     if (nbytes != count + 5) {
         return fail(res, OTA_ERR_CORRUPT, line,
-                    "length mismatch: the byte count says %zu data bytes, the record holds %zu", count,
-                    nbytes - 5);
+                    "length mismatch: the byte count says %zu data bytes, the record holds %zu", count, nbytes - 5);
     }
     if (sum != 0) {
         uint8_t want = (uint8_t)(rec[nbytes - 1] - sum); /* what would have made the sum 0 */

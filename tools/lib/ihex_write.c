@@ -5,7 +5,6 @@
 
 #include <stdbool.h>
 
-
 /* ":" + 2 * (5 + 255) digits + "\n" + NUL */
 #define LINE_MAX_CHARS (1 + 2 * (5 + TOOL_IHEX_RECORD_SIZE_MAX) + 2)
 
@@ -31,8 +30,7 @@ static int emit_record(tool_ihex_sink_fn sink, void *arg, uint8_t type, uint16_t
     return sink(arg, line, n);
 }
 
-int tool_ihex_write(const tool_memmap_t *map, const tool_ihex_write_opts_t *opt, tool_ihex_sink_fn sink,
-                   void *arg)
+int tool_ihex_write(const tool_memmap_t *map, const tool_ihex_write_opts_t *opt, tool_ihex_sink_fn sink, void *arg)
 {
     static const tool_ihex_write_opts_t defaults = { 0 };
     if (opt == NULL) {

@@ -121,8 +121,7 @@ static int insert_run(tool_memmap_t *map, size_t at, uint32_t addr, const uint8_
     return OTA_OK;
 }
 
-int tool_memmap_put(tool_memmap_t *map, uint32_t addr, const void *bytes, size_t len,
-                   tool_memmap_conflict_t *conflict)
+int tool_memmap_put(tool_memmap_t *map, uint32_t addr, const void *bytes, size_t len, tool_memmap_conflict_t *conflict)
 {
     const uint8_t *data = bytes;
     if (len == 0) {
@@ -191,9 +190,8 @@ int tool_memmap_put(tool_memmap_t *map, uint32_t addr, const void *bytes, size_t
     if (new_base != rb->base) {
         free(rb->base);
     }
-    map->runs[i] = (tool_memrun_t){
-        .addr = (uint32_t)new_lo, .len = new_len, .data = new_data, .base = new_base, .cap = new_cap
-    };
+    map->runs[i] =
+        (tool_memrun_t){ .addr = (uint32_t)new_lo, .len = new_len, .data = new_data, .base = new_base, .cap = new_cap };
     memmove(&map->runs[i + 1], &map->runs[j], (map->count - j) * sizeof map->runs[0]);
     map->count -= j - i - 1;
     return OTA_OK;
@@ -262,8 +260,7 @@ int tool_memmap_last_in(const tool_memmap_t *map, uint32_t start, uint64_t end, 
     return OTA_OK;
 }
 
-long tool_memmap_outside(const tool_memmap_t *map, uint32_t start, uint64_t end, tool_memmap_range_fn fn,
-                        void *arg)
+long tool_memmap_outside(const tool_memmap_t *map, uint32_t start, uint64_t end, tool_memmap_range_fn fn, void *arg)
 {
     long reported = 0;
     for (size_t k = 0; k < map->count; k++) {
@@ -301,8 +298,8 @@ static int emit_fill(uint64_t n, uint8_t fill, tool_memmap_sink_fn sink, void *a
     return OTA_OK;
 }
 
-int tool_memmap_emit(const tool_memmap_t *map, uint32_t start, uint64_t end, uint8_t fill,
-                    tool_memmap_sink_fn sink, void *arg)
+int tool_memmap_emit(const tool_memmap_t *map, uint32_t start, uint64_t end, uint8_t fill, tool_memmap_sink_fn sink,
+                     void *arg)
 {
     if (end < start || end > TOOL_MEMMAP_END || sink == NULL) {
         return OTA_ERR_INVALID_ARG;

@@ -122,8 +122,8 @@ static bool tok_digest(const char *js, const jsmntok_t *t, uint8_t out[OTA_SHA25
 }
 
 enum { PK_BASE_VERSION, PK_BASE_DIGEST, PK_URL, PK_PATCH_DIGEST, PK_TARGET_DIGEST, PK_FORMAT, PK_SIZE, PK_COUNT };
-static const char *const patch_keys[PK_COUNT] = { "BaseVersion", "BaseVerDigest", "PatchURL", "PatchDigest",
-                                                  "TargetDigest", "Format", "PatchSize" };
+static const char *const patch_keys[PK_COUNT] = { "BaseVersion",  "BaseVerDigest", "PatchURL", "PatchDigest",
+                                                  "TargetDigest", "Format",        "PatchSize" };
 
 /* One record (the object at token obj): NULL, or what is wrong with it. */
 static const char *read_patch(const char *js, const jsmntok_t *t, int ntok, int obj, tool_mfdoc_patch_t *p)
@@ -258,7 +258,7 @@ static int load_patches(tool_mfdoc_t *doc, size_t first, const char *js, size_t 
 }
 
 int tool_mfdoc_load(tool_mfdoc_t *doc, const char *json, size_t len, tool_mfdoc_problem_fn fn, void *arg,
-                   unsigned *rejected)
+                    unsigned *rejected)
 {
     struct load_ctx c = { doc, fn, arg, 0, OTA_OK };
     ota_manifest_header_t header;
@@ -385,8 +385,8 @@ int tool_mfdoc_time_text(uint64_t seconds, char out[TOOL_MFDOC_TIME_SIZE])
     if (seconds > last || gmtime_r(&t, &tm) == NULL) {
         return OTA_ERR_RANGE;
     }
-    int n = snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    int n = snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                     tm.tm_hour, tm.tm_min, tm.tm_sec);
     if (n != TOOL_MFDOC_TIME_SIZE - 1) {
         return OTA_ERR_RANGE;
     }

@@ -37,8 +37,8 @@ ota_delta_format_t tool_hostdelta_detect(const uint8_t *patch, size_t len);
  * far, which it must never do.
  */
 int tool_hostdelta_apply(ota_delta_format_t format, const uint8_t *base, size_t base_len, const uint8_t *patch,
-                        size_t patch_len, uint32_t work_len, size_t out_max, uint8_t **out, size_t *out_len,
-                        uint64_t *steps);
+                         size_t patch_len, uint32_t work_len, size_t out_max, uint8_t **out, size_t *out_len,
+                         uint64_t *steps);
 
 /** The encoder `sysota delta make` runs for VCDIFF (Debian's xdelta3). */
 #define TOOL_HOSTDELTA_XDELTA3 "xdelta3"

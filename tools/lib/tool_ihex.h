@@ -45,7 +45,7 @@ extern "C" {
 typedef struct tool_ihex_result {
     unsigned long line;              /**< 1-based line of the problem; 0 when there is none */
     char msg[240];                   /**< the problem, without file name or line; "" when none */
-    tool_memmap_conflict_t conflict;  /**< where, when the error is OTA_ERR_EXISTS */
+    tool_memmap_conflict_t conflict; /**< where, when the error is OTA_ERR_EXISTS */
     unsigned long records;           /**< records read (every type) */
     uint64_t data_bytes;             /**< bytes in data records, repeats included */
     bool has_start;                  /**< a start record (03 or 05) was seen */
@@ -78,10 +78,10 @@ int tool_ihex_load(const char *path, tool_memmap_t *map, tool_ihex_result_t *res
 
 /** Options of tool_ihex_write. Zero-initialise for the defaults. */
 typedef struct tool_ihex_write_opts {
-    unsigned record_size;   /**< data bytes per record, 1..255; 0: TOOL_IHEX_RECORD_SIZE */
-    bool has_start;         /**< write a start record before the end-of-file record */
-    uint8_t start_type;     /**< 3 or 5 */
-    uint32_t start_value;   /**< its 4 bytes, big-endian */
+    unsigned record_size; /**< data bytes per record, 1..255; 0: TOOL_IHEX_RECORD_SIZE */
+    bool has_start;       /**< write a start record before the end-of-file record */
+    uint8_t start_type;   /**< 3 or 5 */
+    uint32_t start_value; /**< its 4 bytes, big-endian */
 } tool_ihex_write_opts_t;
 
 /** Receives the next len characters of output. Return OTA_OK, or an error to stop. */
@@ -96,8 +96,7 @@ typedef int (*tool_ihex_sink_fn)(void *arg, const char *text, size_t len);
  * the end-of-file record. Returns OTA_OK, OTA_ERR_INVALID_ARG for a bad
  * option, or the first error the sink returns.
  */
-int tool_ihex_write(const tool_memmap_t *map, const tool_ihex_write_opts_t *opt, tool_ihex_sink_fn sink,
-                   void *arg);
+int tool_ihex_write(const tool_memmap_t *map, const tool_ihex_write_opts_t *opt, tool_ihex_sink_fn sink, void *arg);
 
 #ifdef __cplusplus
 }

@@ -48,11 +48,11 @@ typedef struct tool_memmap {
 
 /** Where a put disagreed with bytes already in the map. */
 typedef struct tool_memmap_conflict {
-    uint32_t first;     /**< lowest address whose byte differs */
-    uint32_t last;      /**< highest address whose byte differs (inclusive) */
-    uint64_t count;     /**< how many bytes differ in [first, last] */
-    uint8_t old_byte;   /**< the map's byte at first */
-    uint8_t new_byte;   /**< the byte the put wanted at first */
+    uint32_t first;   /**< lowest address whose byte differs */
+    uint32_t last;    /**< highest address whose byte differs (inclusive) */
+    uint64_t count;   /**< how many bytes differ in [first, last] */
+    uint8_t old_byte; /**< the map's byte at first */
+    uint8_t new_byte; /**< the byte the put wanted at first */
 } tool_memmap_conflict_t;
 
 /** Make an empty map. Never fails. */
@@ -69,8 +69,7 @@ void tool_memmap_free(tool_memmap_t *map);
  * (the caller decides how addresses wrap), OTA_ERR_NO_SPACE when memory runs
  * out (the map is then unchanged). len == 0 is a no-op.
  */
-int tool_memmap_put(tool_memmap_t *map, uint32_t addr, const void *data, size_t len,
-                   tool_memmap_conflict_t *conflict);
+int tool_memmap_put(tool_memmap_t *map, uint32_t addr, const void *data, size_t len, tool_memmap_conflict_t *conflict);
 
 /**
  * Put every byte of src into dst, run by run in address order, with the
@@ -105,8 +104,7 @@ typedef int (*tool_memmap_range_fn)(void *arg, uint32_t lo, uint64_t end);
  * [start, end), in address order (for "data dropped" warnings). Returns
  * the number of ranges reported.
  */
-long tool_memmap_outside(const tool_memmap_t *map, uint32_t start, uint64_t end, tool_memmap_range_fn fn,
-                        void *arg);
+long tool_memmap_outside(const tool_memmap_t *map, uint32_t start, uint64_t end, tool_memmap_range_fn fn, void *arg);
 
 /** Receives the next len bytes of a window. Return OTA_OK, or an error to stop. */
 typedef int (*tool_memmap_sink_fn)(void *arg, const uint8_t *data, size_t len);
@@ -117,8 +115,8 @@ typedef int (*tool_memmap_sink_fn)(void *arg, const uint8_t *data, size_t len);
  * memory. Returns OTA_OK, OTA_ERR_INVALID_ARG when end < start or end passes
  * 4 GiB, or the first error the sink returns.
  */
-int tool_memmap_emit(const tool_memmap_t *map, uint32_t start, uint64_t end, uint8_t fill,
-                    tool_memmap_sink_fn sink, void *arg);
+int tool_memmap_emit(const tool_memmap_t *map, uint32_t start, uint64_t end, uint8_t fill, tool_memmap_sink_fn sink,
+                     void *arg);
 
 /** Copy the len bytes at addr into out, gaps as fill. Same errors as tool_memmap_emit. */
 int tool_memmap_read(const tool_memmap_t *map, uint32_t addr, uint8_t *out, size_t len, uint8_t fill);

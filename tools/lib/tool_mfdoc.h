@@ -75,7 +75,7 @@ typedef struct tool_mfdoc {
     ota_manifest_header_t header; /**< Sequence, HardwareId, Expires (each with its has_ flag) */
     ota_manifest_entry_t *entries;
     tool_mfdoc_patches_t *patches; /**< patches[i]: the records of entries[i] */
-    unsigned *index; /**< index[i]: where entries[i] stood in the "ota" array it was loaded from
+    unsigned *index;               /**< index[i]: where entries[i] stood in the "ota" array it was loaded from
                           (for messages; an entry appended by tool_mfdoc_set gets its own position) */
     size_t count;
     size_t cap;
@@ -106,7 +106,7 @@ void tool_mfdoc_free(tool_mfdoc_t *doc);
  * rejected: an edit would otherwise drop what it cannot read.
  */
 int tool_mfdoc_load(tool_mfdoc_t *doc, const char *json, size_t len, tool_mfdoc_problem_fn fn, void *arg,
-                   unsigned *rejected);
+                    unsigned *rejected);
 
 /**
  * Put entry e into doc: it replaces the first entry with the same version

@@ -140,8 +140,7 @@ int posix_crypto_pubkey_load(const uint8_t *data, size_t len, uint8_t point[OTA_
     int rc = OTA_OK;
     if (prc != 0) {
         rc = OTA_ERR_INVALID_ARG;
-    } else if (!mbedtls_pk_can_do(pk, MBEDTLS_PK_ECDSA) ||
-               mbedtls_pk_ec(*pk)->grp.id != MBEDTLS_ECP_DP_SECP256R1) {
+    } else if (!mbedtls_pk_can_do(pk, MBEDTLS_PK_ECDSA) || mbedtls_pk_ec(*pk)->grp.id != MBEDTLS_ECP_DP_SECP256R1) {
         rc = OTA_ERR_NOT_SUPPORTED;
     }
     size_t olen = 0;
@@ -186,4 +185,3 @@ int posix_crypto_pubkey_load_file(const char *path, uint8_t point[OTA_PUBKEY_LEN
     free(buf);
     return rc;
 }
-

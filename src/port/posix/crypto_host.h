@@ -62,8 +62,7 @@ int posix_crypto_pubkey_load_file(const char *path, uint8_t point[OTA_PUBKEY_LEN
  * One-shot SHA-256 of len bytes through any provider (start, update,
  * finish). Returns OTA_OK or the provider's error.
  */
-int posix_crypto_sha256_buffer(const ota_crypto_t *crypto, const void *data, size_t len,
-                             uint8_t out[OTA_SHA256_LEN]);
+int posix_crypto_sha256_buffer(const ota_crypto_t *crypto, const void *data, size_t len, uint8_t out[OTA_SHA256_LEN]);
 
 #ifdef __cplusplus
 }

@@ -5,8 +5,7 @@
  */
 #include "crypto_host.h"
 
-int posix_crypto_sha256_buffer(const ota_crypto_t *crypto, const void *data, size_t len,
-                             uint8_t out[OTA_SHA256_LEN])
+int posix_crypto_sha256_buffer(const ota_crypto_t *crypto, const void *data, size_t len, uint8_t out[OTA_SHA256_LEN])
 {
     ota_sha256_t sha;
     int rc = crypto->sha256_start(crypto->ctx, &sha);

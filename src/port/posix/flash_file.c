@@ -128,7 +128,7 @@ int posix_flash_file_close(posix_flash_file_t *f)
 }
 
 int posix_flash_file_map_sector(const posix_flash_file_run_t *runs, size_t nruns, uint32_t addr, uint32_t *start,
-                              uint32_t *size)
+                                uint32_t *size)
 {
     uint64_t base = 0;
     for (size_t i = 0; i < nruns; i++) {

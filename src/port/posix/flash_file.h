@@ -50,13 +50,13 @@ typedef struct posix_flash_file_run {
 
 /** Geometry and backing of one file flash. */
 typedef struct posix_flash_file_config {
-    uint32_t size;        /**< bytes; with a sector map, 0 or the map's total */
-    uint32_t sector_size; /**< uniform sectors: a power of two dividing size; ignored with a map */
-    uint32_t write_unit;  /**< a power of two, dividing every sector */
+    uint32_t size;                      /**< bytes; with a sector map, 0 or the map's total */
+    uint32_t sector_size;               /**< uniform sectors: a power of two dividing size; ignored with a map */
+    uint32_t write_unit;                /**< a power of two, dividing every sector */
     const posix_flash_file_run_t *runs; /**< sector map (copied); NULL: uniform sectors */
     size_t nruns;
-    const char *path;     /**< NULL: in memory; else the backing file (copied) */
-    bool no_fsync;        /**< true: no fdatasync(2) after a change (a simulator, tests) */
+    const char *path; /**< NULL: in memory; else the backing file (copied) */
+    bool no_fsync;    /**< true: no fdatasync(2) after a change (a simulator, tests) */
 } posix_flash_file_config_t;
 
 /** One file flash. Fields are private. */
@@ -87,7 +87,7 @@ int posix_flash_file_port(posix_flash_file_t *f, ota_flash_t *out);
  * first byte and size), without a flash: OTA_ERR_RANGE past the map's end.
  */
 int posix_flash_file_map_sector(const posix_flash_file_run_t *runs, size_t nruns, uint32_t addr, uint32_t *start,
-                              uint32_t *size);
+                                uint32_t *size);
 
 /** The sector holding addr (first byte and size). OTA_ERR_RANGE outside the device. */
 int posix_flash_file_sector(const posix_flash_file_t *f, uint32_t addr, uint32_t *start, uint32_t *size);

@@ -28,7 +28,6 @@ static int errno_to_ota(int e)
     }
 }
 
-
 /* Size of a regular file; OTA_ERR_NOT_FOUND when absent or not a regular file. */
 static int file_size(posix_store_dir_t *st, const char *name, uint64_t *size)
 {

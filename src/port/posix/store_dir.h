@@ -41,14 +41,14 @@ extern "C" {
 
 /** Configuration of a directory store. */
 typedef struct posix_store_dir_config {
-    const char *dir;     /**< host directory (created if missing; its parent must exist) */
-    uint64_t capacity;   /**< byte limit on the sum of file sizes; 0: unlimited */
-    bool no_fsync;       /**< true: never fsync(2) (a simulator, tests); default: durable as ota_port.h asks */
+    const char *dir;   /**< host directory (created if missing; its parent must exist) */
+    uint64_t capacity; /**< byte limit on the sum of file sizes; 0: unlimited */
+    bool no_fsync;     /**< true: never fsync(2) (a simulator, tests); default: durable as ota_port.h asks */
 } posix_store_dir_config_t;
 
 /* Private: one open handle. */
 typedef struct posix_store_dir_handle {
-    int fd;               /* -1: free slot */
+    int fd; /* -1: free slot */
     unsigned flags;
     char name[OTA_STORE_NAME_MAX + 1];
 } posix_store_dir_handle_t;
@@ -56,9 +56,9 @@ typedef struct posix_store_dir_handle {
 /** One directory store. Fields are private. */
 typedef struct posix_store_dir {
     posix_store_dir_config_t cfg;
-    char *dir;            /* owned copy of cfg.dir */
+    char *dir; /* owned copy of cfg.dir */
     int dirfd;
-    uint64_t used;        /* sum of the sizes of the files */
+    uint64_t used; /* sum of the sizes of the files */
     posix_store_dir_handle_t handles[POSIX_STORE_DIR_MAX_OPEN];
 } posix_store_dir_t;
 

@@ -146,8 +146,8 @@ int posix_system_take_reset(posix_system_t *sys)
     return n;
 }
 
-int posix_system_set_log(posix_system_t *sys, ota_log_level_t level, const char *prefix,
-                             bool to_stderr, posix_system_log_cb cb, void *arg)
+int posix_system_set_log(posix_system_t *sys, ota_log_level_t level, const char *prefix, bool to_stderr,
+                         posix_system_log_cb cb, void *arg)
 {
     /* Unsigned: one test for both ends, also where an enum is a byte
      * (arm-none-eabi's short enums), and "below ERROR" cannot be written. */

@@ -27,17 +27,16 @@ extern "C" {
  * Receives each log line that passes the threshold: the level, the core's
  * constant message and number, and the formatted line (no newline).
  */
-typedef void (*posix_system_log_cb)(void *arg, ota_log_level_t level, const char *msg,
-                                        int32_t value, const char *line);
+typedef void (*posix_system_log_cb)(void *arg, ota_log_level_t level, const char *msg, int32_t value, const char *line);
 
 /** One system port. Fields are private. */
 typedef struct posix_system {
     bool fake_clock;
     uint32_t fake_ms;
     uint64_t rng;
-    unsigned resets;        /* reset() calls not yet taken */
+    unsigned resets; /* reset() calls not yet taken */
     bool network_up;
-    ota_log_level_t level;  /* lines above it are dropped */
+    ota_log_level_t level; /* lines above it are dropped */
     bool to_stderr;
     char prefix[POSIX_SYSTEM_PREFIX_MAX + 1];
     posix_system_log_cb log_cb;
@@ -86,8 +85,8 @@ int posix_system_take_reset(posix_system_t *sys);
  * every line; to_stderr writes them to stderr; cb (may be NULL) receives
  * them too. Returns OTA_OK, OTA_ERR_INVALID_ARG for an unknown level.
  */
-int posix_system_set_log(posix_system_t *sys, ota_log_level_t level, const char *prefix,
-                             bool to_stderr, posix_system_log_cb cb, void *arg);
+int posix_system_set_log(posix_system_t *sys, ota_log_level_t level, const char *prefix, bool to_stderr,
+                         posix_system_log_cb cb, void *arg);
 
 /** "ERROR", "WARN", "INFO", "DEBUG", or "?" */
 const char *posix_system_level_name(ota_log_level_t level);

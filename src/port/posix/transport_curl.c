@@ -29,7 +29,7 @@
 
 static pthread_once_t global_once = PTHREAD_ONCE_INIT;
 static CURLcode global_rc = CURLE_FAILED_INIT;
-static bool tls_is_openssl; /* libcurl's verify results are OpenSSL's X509_V_ERR_* codes */
+static bool tls_is_openssl;     /* libcurl's verify results are OpenSSL's X509_V_ERR_* codes */
 static bool tls_is_our_openssl; /* libcurl's TLS contexts are those of the OpenSSL we link */
 
 static void global_init(void)
@@ -215,8 +215,8 @@ static bool is_space(char c)
  * keep its value (spaces around it removed) in field, of cap bytes with the
  * NUL. A value that does not fit is never cut short: the field is left
  * empty and bit set in truncated. A later line of the same name wins. */
-static void take_header(ota_http_response_t *h, const char *buf, size_t len, const char *name, char *field,
-                        size_t cap, uint8_t bit)
+static void take_header(ota_http_response_t *h, const char *buf, size_t len, const char *name, char *field, size_t cap,
+                        uint8_t bit)
 {
     size_t n = strlen(name);
     if (len <= n || buf[n] != ':' || strncasecmp(buf, name, n) != 0) {
@@ -244,11 +244,9 @@ static void take_header(ota_http_response_t *h, const char *buf, size_t len, con
 static void take_headers(ota_http_response_t *h, const char *buf, size_t len)
 {
     take_header(h, buf, len, "ETag", h->etag, sizeof h->etag, OTA_HTTP_HDR_ETAG);
-    take_header(h, buf, len, "Last-Modified", h->last_modified, sizeof h->last_modified,
-                OTA_HTTP_HDR_LAST_MODIFIED);
+    take_header(h, buf, len, "Last-Modified", h->last_modified, sizeof h->last_modified, OTA_HTTP_HDR_LAST_MODIFIED);
     take_header(h, buf, len, "Retry-After", h->retry_after, sizeof h->retry_after, OTA_HTTP_HDR_RETRY_AFTER);
-    take_header(h, buf, len, "Content-Range", h->content_range, sizeof h->content_range,
-                OTA_HTTP_HDR_CONTENT_RANGE);
+    take_header(h, buf, len, "Content-Range", h->content_range, sizeof h->content_range, OTA_HTTP_HDR_CONTENT_RANGE);
 }
 
 static size_t on_header(char *buf, size_t size, size_t nitems, void *arg)
@@ -270,8 +268,7 @@ static size_t on_header(char *buf, size_t size, size_t nitems, void *arg)
      * redirect that libcurl is about to follow. */
     long code = 0;
     curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &code);
-    bool redirect = t->max_redirects > 0 && code >= 300 && code < 400 && code != 304 &&
-                    t->location;
+    bool redirect = t->max_redirects > 0 && code >= 300 && code < 400 && code != 304 && t->location;
     t->location = false;
     if (redirect || code < 200) {
         /* Only the final response's headers are reported. */
@@ -467,17 +464,16 @@ static int set_options(posix_transport_curl_t *t, const char *url, const ota_htt
 {
     CURL *e = t->easy;
     bool https = strncasecmp(url, "https://", 8) == 0;
-    uint32_t connect_ms = opt->connect_timeout_ms ? opt->connect_timeout_ms
-                                                  : t->cfg.connect_timeout_ms;
+    uint32_t connect_ms = opt->connect_timeout_ms ? opt->connect_timeout_ms : t->cfg.connect_timeout_ms;
     /* This port's trust anchor is the path of a PEM CA bundle. */
     const char *ca = opt->trust_anchor != NULL ? (const char *)opt->trust_anchor : t->cfg.default_ca_file;
     CURLcode rc = CURLE_OK;
 
-#define SET(option, value)                                  \
-    do {                                                    \
-        if (rc == CURLE_OK) {                               \
-            rc = curl_easy_setopt(e, option, value);        \
-        }                                                   \
+#define SET(option, value)                           \
+    do {                                             \
+        if (rc == CURLE_OK) {                        \
+            rc = curl_easy_setopt(e, option, value); \
+        }                                            \
     } while (0)
 
     SET(CURLOPT_URL, url);
@@ -522,8 +518,7 @@ static int set_options(posix_transport_curl_t *t, const char *url, const ota_htt
     }
     SET(CURLOPT_HTTPHEADER, (struct curl_slist *)t->headers);
     SET(CURLOPT_SHARE, (CURLSH *)t->share);
-    SET(CURLOPT_USERAGENT, t->cfg.user_agent != NULL ? t->cfg.user_agent
-                                                     : "sysota");
+    SET(CURLOPT_USERAGENT, t->cfg.user_agent != NULL ? t->cfg.user_agent : "sysota");
     SET(CURLOPT_VERBOSE, t->cfg.verbose ? 1L : 0L);
 #undef SET
     return rc == CURLE_OK ? OTA_OK : OTA_ERR_IO;
@@ -715,7 +710,7 @@ static void tc_close(void *ctx)
 /* ---- public ---------------------------------------------------------- */
 
 int posix_transport_curl_init(posix_transport_curl_t *t, const posix_transport_curl_config_t *cfg,
-                            ota_transport_t *port_out)
+                              ota_transport_t *port_out)
 {
     if (t == NULL || port_out == NULL) {
         return OTA_ERR_INVALID_ARG;
@@ -792,7 +787,7 @@ void posix_transport_curl_deinit(posix_transport_curl_t *t)
 }
 
 int posix_transport_curl_stats(const posix_transport_curl_t *t, posix_transport_curl_stats_t *last,
-                             posix_transport_curl_stats_t *total)
+                               posix_transport_curl_stats_t *total)
 {
     if (t == NULL) {
         return OTA_ERR_INVALID_ARG;
@@ -820,9 +815,8 @@ const char *posix_transport_curl_error_text(const posix_transport_curl_t *t)
 
 /* ---- blocking convenience -------------------------------------------- */
 
-int posix_transport_fetch_to_buffer(const ota_transport_t *tp, const char *url,
-                                  const ota_http_options_t *opt, void *buf, size_t cap,
-                                  size_t *len, ota_http_response_t *resp, uint32_t timeout_ms)
+int posix_transport_fetch_to_buffer(const ota_transport_t *tp, const char *url, const ota_http_options_t *opt,
+                                    void *buf, size_t cap, size_t *len, ota_http_response_t *resp, uint32_t timeout_ms)
 {
     if (tp == NULL || url == NULL || len == NULL || (buf == NULL && cap > 0)) {
         return OTA_ERR_INVALID_ARG;

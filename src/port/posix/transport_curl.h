@@ -64,13 +64,13 @@ extern "C" {
 
 /** Tunables of one transport. Zero-initialise: every 0 / NULL field takes its default. */
 typedef struct posix_transport_curl_config {
-    uint32_t poll_ms;                /**< longest wait for the network per call; default 20 */
-    uint32_t connect_timeout_ms;     /**< when the request gives 0; default 10000 (includes TLS) */
-    uint32_t idle_timeout_ms;        /**< when the request gives 0; default 30000 */
-    uint32_t buffer_size;            /**< CURLOPT_BUFFERSIZE (socket read size); default 512 KiB */
-    uint32_t spill_max;              /**< spill buffer bytes before pausing; default 256 KiB */
-    const char *default_ca_file;     /**< CA bundle when a request gives none; NULL: libcurl's */
-    const char *user_agent;          /**< NULL: "sysota" */
+    uint32_t poll_ms;            /**< longest wait for the network per call; default 20 */
+    uint32_t connect_timeout_ms; /**< when the request gives 0; default 10000 (includes TLS) */
+    uint32_t idle_timeout_ms;    /**< when the request gives 0; default 30000 */
+    uint32_t buffer_size;        /**< CURLOPT_BUFFERSIZE (socket read size); default 512 KiB */
+    uint32_t spill_max;          /**< spill buffer bytes before pausing; default 256 KiB */
+    const char *default_ca_file; /**< CA bundle when a request gives none; NULL: libcurl's */
+    const char *user_agent;      /**< NULL: "sysota" */
     /**
      * The clock of the idle timeout (its now_ms); NULL: the host's monotonic
      * clock. Tests give a fake one (posix_system_fake_clock) so that
@@ -78,16 +78,16 @@ typedef struct posix_transport_curl_config {
      * machine happens to be slow. libcurl's connect timeout stays real time.
      */
     const ota_system_t *clock;
-    bool verbose;                    /**< libcurl's debug output on stderr */
+    bool verbose; /**< libcurl's debug output on stderr */
 } posix_transport_curl_config_t;
 
 /** Byte counters. Wire counts are HTTP-level (request line + headers sent;
  *  response headers + body received), excluding TLS and TCP overhead. */
 typedef struct posix_transport_curl_stats {
-    uint64_t requests;       /**< GETs started */
-    uint64_t body_bytes;     /**< body bytes handed to the caller by read() */
-    uint64_t wire_sent;      /**< CURLINFO_REQUEST_SIZE */
-    uint64_t wire_received;  /**< CURLINFO_HEADER_SIZE + CURLINFO_SIZE_DOWNLOAD_T */
+    uint64_t requests;      /**< GETs started */
+    uint64_t body_bytes;    /**< body bytes handed to the caller by read() */
+    uint64_t wire_sent;     /**< CURLINFO_REQUEST_SIZE */
+    uint64_t wire_received; /**< CURLINFO_HEADER_SIZE + CURLINFO_SIZE_DOWNLOAD_T */
 } posix_transport_curl_stats_t;
 
 /** State of one transport. Allocate it anywhere; treat every field as private. */
@@ -117,13 +117,13 @@ typedef struct posix_transport_curl {
     uint8_t *direct;         /* caller's buffer during read(): callback copies here */
     size_t direct_cap;
     size_t direct_len;
-    uint8_t *spill;          /* data received beyond the caller's buffer */
+    uint8_t *spill; /* data received beyond the caller's buffer */
     size_t spill_cap;
     size_t spill_off;
     size_t spill_len;
     posix_transport_curl_stats_t last;  /* the current / last request */
     posix_transport_curl_stats_t total; /* since init or stats_reset */
-    char errbuf[256];        /* CURLOPT_ERRORBUFFER: libcurl's words for the last failure */
+    char errbuf[256];                   /* CURLOPT_ERRORBUFFER: libcurl's words for the last failure */
 } posix_transport_curl_t;
 
 /**
@@ -133,7 +133,7 @@ typedef struct posix_transport_curl {
  * Returns OTA_OK, OTA_ERR_INVALID_ARG or OTA_ERR_IO (libcurl failed).
  */
 int posix_transport_curl_init(posix_transport_curl_t *t, const posix_transport_curl_config_t *cfg,
-                            ota_transport_t *port_out);
+                              ota_transport_t *port_out);
 
 /** End any request and free everything t holds. t may be initialised again. */
 void posix_transport_curl_deinit(posix_transport_curl_t *t);
@@ -144,7 +144,7 @@ void posix_transport_curl_deinit(posix_transport_curl_t *t);
  * Either pointer may be NULL. Returns OTA_OK.
  */
 int posix_transport_curl_stats(const posix_transport_curl_t *t, posix_transport_curl_stats_t *last,
-                             posix_transport_curl_stats_t *total);
+                               posix_transport_curl_stats_t *total);
 
 /** Zero the summed counters (e.g. before measuring one update check). */
 void posix_transport_curl_stats_reset(posix_transport_curl_t *t);
@@ -161,9 +161,8 @@ const char *posix_transport_curl_error_text(const posix_transport_curl_t *t);
  * (0: no limit beyond the transport's own timeouts) fails with
  * OTA_ERR_TIMEOUT. The request is always closed before returning.
  */
-int posix_transport_fetch_to_buffer(const ota_transport_t *tp, const char *url,
-                                  const ota_http_options_t *opt, void *buf, size_t cap,
-                                  size_t *len, ota_http_response_t *resp, uint32_t timeout_ms);
+int posix_transport_fetch_to_buffer(const ota_transport_t *tp, const char *url, const ota_http_options_t *opt,
+                                    void *buf, size_t cap, size_t *len, ota_http_response_t *resp, uint32_t timeout_ms);
 
 #ifdef __cplusplus
 }

@@ -32,19 +32,37 @@ struct CMUnitTest {
     void *initial_state;
 };
 
-#define cmocka_unit_test(f) { #f, f, NULL, NULL, NULL }
-#define cmocka_unit_test_setup(f, setup) { #f, f, setup, NULL, NULL }
-#define cmocka_unit_test_teardown(f, teardown) { #f, f, NULL, teardown, NULL }
-#define cmocka_unit_test_setup_teardown(f, setup, teardown) { #f, f, setup, teardown, NULL }
-#define cmocka_unit_test_prestate(f, state) { #f, f, NULL, NULL, state }
-#define cmocka_unit_test_prestate_setup_teardown(f, setup, teardown, state) { #f, f, setup, teardown, state }
+#define cmocka_unit_test(f)     \
+    {                           \
+#f, f, NULL, NULL, NULL \
+    }
+#define cmocka_unit_test_setup(f, setup) \
+    {                                    \
+#f, f, setup, NULL, NULL         \
+    }
+#define cmocka_unit_test_teardown(f, teardown) \
+    {                                          \
+#f, f, NULL, teardown, NULL            \
+    }
+#define cmocka_unit_test_setup_teardown(f, setup, teardown) \
+    {                                                       \
+#f, f, setup, teardown, NULL                        \
+    }
+#define cmocka_unit_test_prestate(f, state) \
+    {                                       \
+#f, f, NULL, NULL, state            \
+    }
+#define cmocka_unit_test_prestate_setup_teardown(f, setup, teardown, state) \
+    {                                                                       \
+#f, f, setup, teardown, state                                       \
+    }
 
 int tgt_run_group(const char *group, const struct CMUnitTest *tests, size_t count, CMFixtureFunction setup,
                   CMFixtureFunction teardown);
 
-#define cmocka_run_group_tests(tests, setup, teardown)                                                  \
+#define cmocka_run_group_tests(tests, setup, teardown) \
     tgt_run_group(#tests, tests, sizeof(tests) / sizeof((tests)[0]), setup, teardown)
-#define cmocka_run_group_tests_name(name, tests, setup, teardown)                                       \
+#define cmocka_run_group_tests_name(name, tests, setup, teardown) \
     tgt_run_group(name, tests, sizeof(tests) / sizeof((tests)[0]), setup, teardown)
 
 /* What the assertions call: each checks, reports "file:line: ..." and ends the test on failure. */
@@ -66,16 +84,15 @@ __attribute__((format(printf, 1, 2))) void print_error(const char *fmt, ...);
 #define assert_non_null(p) tgt_check((p) != NULL, #p " != NULL", __FILE__, __LINE__)
 #define assert_null(p) tgt_check((p) == NULL, #p " == NULL", __FILE__, __LINE__)
 #define assert_return_code(rc, error) tgt_check((rc) >= 0, #rc " >= 0", __FILE__, __LINE__)
-#define assert_int_equal(a, b)                                                                        \
-    tgt_check_int((LargestIntegralType)(a), (LargestIntegralType)(b), 1, __FILE__, __LINE__)
-#define assert_int_not_equal(a, b)                                                                    \
+#define assert_int_equal(a, b) tgt_check_int((LargestIntegralType)(a), (LargestIntegralType)(b), 1, __FILE__, __LINE__)
+#define assert_int_not_equal(a, b) \
     tgt_check_int((LargestIntegralType)(a), (LargestIntegralType)(b), 0, __FILE__, __LINE__)
-#define assert_in_range(v, lo, hi)                                                                    \
-    tgt_check_range((LargestIntegralType)(v), (LargestIntegralType)(lo), (LargestIntegralType)(hi), 1, \
-                    __FILE__, __LINE__)
-#define assert_not_in_range(v, lo, hi)                                                                \
-    tgt_check_range((LargestIntegralType)(v), (LargestIntegralType)(lo), (LargestIntegralType)(hi), 0, \
-                    __FILE__, __LINE__)
+#define assert_in_range(v, lo, hi)                                                                               \
+    tgt_check_range((LargestIntegralType)(v), (LargestIntegralType)(lo), (LargestIntegralType)(hi), 1, __FILE__, \
+                    __LINE__)
+#define assert_not_in_range(v, lo, hi)                                                                           \
+    tgt_check_range((LargestIntegralType)(v), (LargestIntegralType)(lo), (LargestIntegralType)(hi), 0, __FILE__, \
+                    __LINE__)
 #define assert_ptr_equal(a, b) tgt_check_ptr((const void *)(a), (const void *)(b), 1, __FILE__, __LINE__)
 #define assert_ptr_not_equal(a, b) tgt_check_ptr((const void *)(a), (const void *)(b), 0, __FILE__, __LINE__)
 #define assert_string_equal(a, b) tgt_check_string((a), (b), 1, __FILE__, __LINE__)

@@ -73,12 +73,12 @@ static const char *wrong(cf_t *c, const char *what, int got, int want)
     return c->why;
 }
 
-#define EXPECT(c, what, got, want)                                                                                   \
-    do {                                                                                                             \
-        int got_ = (got);                                                                                            \
-        if (got_ != (want)) {                                                                                        \
-            return wrong((c), (what), got_, (want));                                                                 \
-        }                                                                                                            \
+#define EXPECT(c, what, got, want)                   \
+    do {                                             \
+        int got_ = (got);                            \
+        if (got_ != (want)) {                        \
+            return wrong((c), (what), got_, (want)); \
+        }                                            \
     } while (0)
 
 /* ---- flash ------------------------------------------------------------------ */
@@ -182,8 +182,7 @@ static const char *flash_erase_stays_in_its_sector(cf_t *c)
     EXPECT(c, "erase the next sector", f->erase(f->ctx, next), OTA_OK);
     memset(pat, 0x00, f->write_unit);
     EXPECT(c, "program the next sector's first unit", f->program(f->ctx, next, pat, f->write_unit), OTA_OK);
-    EXPECT(c, "program the sector's last unit", f->program(f->ctx, next - f->write_unit, pat, f->write_unit),
-           OTA_OK);
+    EXPECT(c, "program the sector's last unit", f->program(f->ctx, next - f->write_unit, pat, f->write_unit), OTA_OK);
     EXPECT(c, "erase", f->erase(f->ctx, a), OTA_OK);
     const char *why = read_all(c, next, f->write_unit, 0x00);
     if (why != NULL) {
@@ -306,7 +305,8 @@ void conformance_flash(const conformance_config_t *cfg, conformance_result_t *re
         skip_case(&c, "flash: an erase changes no other sector", "the scratch area is one sector");
     }
     run_case(&c, "flash: programmed bytes read back, at any alignment", flash_program_reads_back_at_any_alignment);
-    run_case(&c, "flash: a 0 bit programmed back to 1 is OTA_ERR_FLASH_BITS", flash_a_zero_bit_is_never_programmed_back);
+    run_case(&c, "flash: a 0 bit programmed back to 1 is OTA_ERR_FLASH_BITS",
+             flash_a_zero_bit_is_never_programmed_back);
     run_case(&c, "flash: misaligned program and erase are OTA_ERR_ALIGN", flash_misaligned_calls_are_refused);
     run_case(&c, "flash: calls outside the device are OTA_ERR_RANGE", flash_outside_the_device_is_refused);
     /* Leave the scratch area erased. */
@@ -609,7 +609,18 @@ static const char *store_names_the_rule_refuses_are_refused(cf_t *c)
 {
     const ota_store_t *s = c->cfg->store;
     static const char *const bad[] = {
-        "", ".", "..", "cf/x", "cf\\x", "cf x", "cf.", "cf~1", "cf%", "cf,x", "cf\x01", "cf\xc3\xa9",
+        "",
+        ".",
+        "..",
+        "cf/x",
+        "cf\\x",
+        "cf x",
+        "cf.",
+        "cf~1",
+        "cf%",
+        "cf,x",
+        "cf\x01",
+        "cf\xc3\xa9",
         "cf3456789012345678901234567890123", /* OTA_STORE_NAME_MAX + 1 bytes */
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -656,10 +667,12 @@ void conformance_store(const conformance_config_t *cfg, conformance_result_t *re
     }
     run_case(&c, "store: a missing file is OTA_ERR_NOT_FOUND to READ, stat, remove, rename",
              store_missing_files_are_not_found);
-    run_case(&c, "store: written, synced, closed and reopened, a file reads back", store_written_data_reads_back_after_reopen);
+    run_case(&c, "store: written, synced, closed and reopened, a file reads back",
+             store_written_data_reads_back_after_reopen);
     run_case(&c, "store: read returns 0 at the end of a file", store_read_returns_0_at_the_end);
     run_case(&c, "store: WRITE truncates an existing file", store_write_truncates);
-    run_case(&c, "store: APPEND creates a missing file and writes at its end", store_append_creates_and_adds_at_the_end);
+    run_case(&c, "store: APPEND creates a missing file and writes at its end",
+             store_append_creates_and_adds_at_the_end);
     run_case(&c, "store: rename replaces the target; remove removes", store_rename_replaces_the_target);
     if (s->seek != NULL) {
         run_case(&c, "store: seek moves a reader, backwards too; a reader sees a writer's bytes (delta patches)",
@@ -674,7 +687,8 @@ void conformance_store(const conformance_config_t *cfg, conformance_result_t *re
         skip_case(&c, "store: names the store name rule refuses are OTA_ERR_NAME",
                   "the port accepts more names (the core never passes them)");
     } else {
-        run_case(&c, "store: names the store name rule refuses are OTA_ERR_NAME", store_names_the_rule_refuses_are_refused);
+        run_case(&c, "store: names the store name rule refuses are OTA_ERR_NAME",
+                 store_names_the_rule_refuses_are_refused);
     }
     if (cfg->store_capacity > 0) {
         run_case(&c, "store: writing past the capacity is OTA_ERR_NO_SPACE", store_a_full_store_is_no_space);
@@ -808,8 +822,7 @@ static const char *system_optional_calls_work(cf_t *c)
     if (y->log != NULL) {
         y->log(y->ctx, OTA_LOG_DEBUG, "conformance: a log line", 0);
     }
-    return y->now_ms != NULL && y->random != NULL && y->reset != NULL ? NULL
-                                                                       : "now_ms, random and reset are required";
+    return y->now_ms != NULL && y->random != NULL && y->reset != NULL ? NULL : "now_ms, random and reset are required";
 }
 
 void conformance_system(const conformance_config_t *cfg, conformance_result_t *res)

@@ -151,7 +151,7 @@ static void test_the_bootloader_and_the_app_calls_hold_one_handle_and_never_reen
     wrap(&u, &f->dev.store);
     ota_boot_result_t res;
 
-    fixture_factory(f, 1, 10000);         /* first boot: keeps the golden copy */
+    fixture_factory(f, 1, 10000); /* first boot: keeps the golden copy */
     fixture_publish(f, 2, 12000);
     assert_int_equal(fixture_boot(f, &res), OTA_OK); /* install */
     assert_int_equal(res.version, 2);
@@ -226,8 +226,13 @@ static void test_a_delta_update_from_a_stored_base_holds_three_handles_and_never
     fix_image(1, base, FIX_IMAGE_SIZE);
     memcpy(img, base, FIX_IMAGE_SIZE);
     memset(img + 3000, 0x5A, 700);
-    fix_delta_t d = { .version = 6, .img = img, .len = FIX_IMAGE_SIZE, .img_url = IMG_URL, .patch = patch,
-                      .patch_url = "http://ota.test/v1_to_v6.jdiff", .base_version = 1 };
+    fix_delta_t d = { .version = 6,
+                      .img = img,
+                      .len = FIX_IMAGE_SIZE,
+                      .img_url = IMG_URL,
+                      .patch = patch,
+                      .patch_url = "http://ota.test/v1_to_v6.jdiff",
+                      .base_version = 1 };
     d.plen = fix_jojo_patch(base, FIX_IMAGE_SIZE, img, FIX_IMAGE_SIZE, patch, sizeof patch);
     fix_sha_hex(base, FIX_IMAGE_SIZE, d.base_hex);
     fix_serve_delta(&s->ft, MF_URL, &d, mf, sizeof mf);

@@ -35,8 +35,7 @@ static int setup(void **state)
         return -1;
     }
     sim_power_init(&power, 11);
-    sim_nor_config_t fc = { .size = SIZE, .sector_size = SECTOR, .write_unit = WU, .strict = true,
-                                  .power = &power };
+    sim_nor_config_t fc = { .size = SIZE, .sector_size = SECTOR, .write_unit = WU, .strict = true, .power = &power };
     posix_store_dir_config_t sc = { .dir = dir, .no_fsync = true };
     if (sim_nor_open(&fsim, &fc) != OTA_OK || posix_store_dir_open(&sd, &sc) != OTA_OK ||
         sim_store_open(&st, &sd, &power) != OTA_OK) {
@@ -62,21 +61,21 @@ static void test_flash_and_store_operations_share_one_count(void **state)
     (void)state;
     uint8_t unit[WU];
     memset(unit, 0, WU);
-    assert_int_equal(f.program(f.ctx, 0, unit, WU), OTA_OK);        /* 1 */
-    int fh = s.open(s.ctx, "a", OTA_STORE_WRITE);                     /* 2 */
+    assert_int_equal(f.program(f.ctx, 0, unit, WU), OTA_OK); /* 1 */
+    int fh = s.open(s.ctx, "a", OTA_STORE_WRITE);            /* 2 */
     assert_true(fh >= 0);
-    assert_int_equal(f.erase(f.ctx, 0), OTA_OK);                     /* 3 */
-    assert_int_equal(s.write(s.ctx, fh, "xy", 2), OTA_OK);           /* 4 */
+    assert_int_equal(f.erase(f.ctx, 0), OTA_OK);           /* 3 */
+    assert_int_equal(s.write(s.ctx, fh, "xy", 2), OTA_OK); /* 4 */
     assert_int_equal(sim_power_ops(&power), 4);
     /* Arm the next operation, whichever device performs it. */
     sim_power_arm(&power, 5, SIM_CUT_WHOLE);
-    assert_int_equal(s.sync(s.ctx, fh), OTA_ERR_POWER_LOST);         /* 5 */
+    assert_int_equal(s.sync(s.ctx, fh), OTA_ERR_POWER_LOST); /* 5 */
     assert_int_equal(sim_power_cut_op(&power), 5);
     assert_int_equal(f.program(f.ctx, WU, unit, WU), OTA_ERR_POWER_LOST);
     uint8_t b[4];
     assert_int_equal(f.read(f.ctx, 0, b, 4), OTA_ERR_POWER_LOST);
     sim_power_reboot(&power);
-    assert_int_equal(f.program(f.ctx, WU, unit, WU), OTA_OK);        /* 6 */
+    assert_int_equal(f.program(f.ctx, WU, unit, WU), OTA_OK); /* 6 */
     assert_int_equal(sim_power_ops(&power), 6);
 }
 
@@ -116,13 +115,27 @@ static void test_a_sweep_reaches_every_operation_of_a_mixed_sequence(void **stat
         int done = 0, rc = OTA_OK, fh = -1;
         for (int step = 0; step < 7 && rc >= 0; step++) {
             switch (step) {
-            case 0: rc = f.erase(f.ctx, 0); break;
-            case 1: rc = f.program(f.ctx, 0, unit, WU); break;
-            case 2: rc = f.program(f.ctx, WU, unit, WU); break;
-            case 3: rc = fh = s.open(s.ctx, "rec", OTA_STORE_WRITE); break;
-            case 4: rc = s.write(s.ctx, fh, "r", 1); break;
-            case 5: rc = s.sync(s.ctx, fh); break;
-            default: rc = s.close(s.ctx, fh); break;
+            case 0:
+                rc = f.erase(f.ctx, 0);
+                break;
+            case 1:
+                rc = f.program(f.ctx, 0, unit, WU);
+                break;
+            case 2:
+                rc = f.program(f.ctx, WU, unit, WU);
+                break;
+            case 3:
+                rc = fh = s.open(s.ctx, "rec", OTA_STORE_WRITE);
+                break;
+            case 4:
+                rc = s.write(s.ctx, fh, "r", 1);
+                break;
+            case 5:
+                rc = s.sync(s.ctx, fh);
+                break;
+            default:
+                rc = s.close(s.ctx, fh);
+                break;
             }
             done += rc >= 0;
         }
@@ -136,10 +149,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_flash_and_store_operations_share_one_count, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_a_cut_on_the_flash_costs_the_store_its_unsynced_data, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_a_sweep_reaches_every_operation_of_a_mixed_sequence, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_a_cut_on_the_flash_costs_the_store_its_unsynced_data, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_sweep_reaches_every_operation_of_a_mixed_sequence, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -277,8 +277,7 @@ static int teardown_dir(void **state)
 
 static void open_file(void)
 {
-    sim_nor_config_t cfg = { .size = SIZE, .sector_size = SECTOR, .write_unit = WU, .strict = true,
-                                   .path = path };
+    sim_nor_config_t cfg = { .size = SIZE, .sector_size = SECTOR, .write_unit = WU, .strict = true, .path = path };
     assert_int_equal(sim_nor_open(&fx.sim, &cfg), OTA_OK);
     sim_nor_port(&fx.sim, &fx.f);
 }
@@ -394,9 +393,8 @@ int main(void)
         cmocka_unit_test_teardown(test_lenient_flash_allows_a_second_program_but_counts_the_violation, teardown),
         cmocka_unit_test_teardown(test_counters_count_every_operation_and_reset_to_zero, teardown),
         cmocka_unit_test_teardown(test_bad_geometry_is_refused, teardown),
-        cmocka_unit_test_setup_teardown(
-            test_a_file_backed_flash_is_created_erased_and_keeps_its_contents_across_reopen, setup_dir,
-            teardown_dir),
+        cmocka_unit_test_setup_teardown(test_a_file_backed_flash_is_created_erased_and_keeps_its_contents_across_reopen,
+                                        setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_strict_bookkeeping_of_a_file_backed_flash_persists_across_reopen,
                                         setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_a_file_of_another_size_is_refused, setup_dir, teardown_dir),

@@ -25,8 +25,7 @@ static ota_flash_t f;
 static void open_flash(uint64_t seed, bool strict)
 {
     sim_power_init(&power, seed);
-    sim_nor_config_t cfg = { .size = SIZE, .sector_size = SECTOR, .write_unit = WU, .strict = strict,
-                                   .power = &power };
+    sim_nor_config_t cfg = { .size = SIZE, .sector_size = SECTOR, .write_unit = WU, .strict = strict, .power = &power };
     assert_int_equal(sim_nor_open(&sim, &cfg), OTA_OK);
     sim_nor_port(&sim, &f);
 }
@@ -143,8 +142,8 @@ static void test_torn_program_over_old_data_only_clears_bits_the_data_clears(voi
         assert_int_equal(f.program(f.ctx, 0, data, LEN), OTA_ERR_POWER_LOST);
         const uint8_t *d = sim_nor_data(&sim);
         for (uint32_t i = 0; i < LEN; i++) {
-            assert_int_equal(d[i] & ~old[i] & 0xFF, 0);  /* never sets a bit */
-            assert_int_equal(d[i] & data[i], data[i]);   /* never clears one the data keeps */
+            assert_int_equal(d[i] & ~old[i] & 0xFF, 0); /* never sets a bit */
+            assert_int_equal(d[i] & data[i], data[i]);  /* never clears one the data keeps */
         }
         sim_nor_close(&sim);
     }
@@ -271,13 +270,13 @@ static void test_refused_calls_are_not_counted_as_operations(void **state)
     uint8_t data[WU];
     memset(data, 0, WU);
     uint8_t buf[4];
-    f.program(f.ctx, 3, data, WU);       /* align */
-    f.program(f.ctx, SIZE, data, WU);    /* range */
-    f.erase(f.ctx, 5);                   /* align */
-    f.read(f.ctx, 0, buf, sizeof buf);  /* reads never count */
+    f.program(f.ctx, 3, data, WU);     /* align */
+    f.program(f.ctx, SIZE, data, WU);  /* range */
+    f.erase(f.ctx, 5);                 /* align */
+    f.read(f.ctx, 0, buf, sizeof buf); /* reads never count */
     assert_int_equal(sim_power_ops(&power), 0);
     f.program(f.ctx, 0, data, WU);
-    f.program(f.ctx, 0, data, WU);       /* reprogram refused in strict mode */
+    f.program(f.ctx, 0, data, WU); /* reprogram refused in strict mode */
     f.erase(f.ctx, 0);
     assert_int_equal(sim_power_ops(&power), 2);
 }
@@ -287,8 +286,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_skip_cut_on_program_leaves_the_old_content, teardown),
         cmocka_unit_test_teardown(test_whole_cut_on_program_leaves_the_new_content, teardown),
-        cmocka_unit_test_teardown(
-            test_torn_cut_on_program_leaves_a_prefix_then_a_partial_unit_and_never_sets_a_bit, teardown),
+        cmocka_unit_test_teardown(test_torn_cut_on_program_leaves_a_prefix_then_a_partial_unit_and_never_sets_a_bit,
+                                  teardown),
         cmocka_unit_test_teardown(test_torn_program_over_old_data_only_clears_bits_the_data_clears, teardown),
         cmocka_unit_test_teardown(test_skip_cut_on_erase_leaves_the_old_content, teardown),
         cmocka_unit_test_teardown(test_whole_cut_on_erase_leaves_the_sector_erased, teardown),

@@ -353,9 +353,9 @@ static void test_fail_at_injects_one_error_that_writes_nothing(void **state)
     reopen(3);
     int fh = s.open(s.ctx, "f", OTA_STORE_WRITE); /* op 1 */
     assert_int_equal(sim_power_fail_at(&power, 3, OTA_ERR_IO), OTA_OK);
-    assert_int_equal(s.write(s.ctx, fh, "aaaa", 4), OTA_OK);       /* op 2 */
-    assert_int_equal(s.write(s.ctx, fh, "bbbb", 4), OTA_ERR_IO);   /* op 3 */
-    assert_int_equal(s.write(s.ctx, fh, "cccc", 4), OTA_OK);       /* op 4 */
+    assert_int_equal(s.write(s.ctx, fh, "aaaa", 4), OTA_OK);     /* op 2 */
+    assert_int_equal(s.write(s.ctx, fh, "bbbb", 4), OTA_ERR_IO); /* op 3 */
+    assert_int_equal(s.write(s.ctx, fh, "cccc", 4), OTA_OK);     /* op 4 */
     assert_int_equal(sim_power_fail_at(&power, 5, OTA_ERR_NO_SPACE), OTA_OK);
     assert_int_equal(s.write(s.ctx, fh, "dddd", 4), OTA_ERR_NO_SPACE);
     assert_int_equal(s.sync(s.ctx, fh), OTA_OK);
@@ -383,10 +383,10 @@ static void test_only_mutating_calls_are_counted(void **state)
     uint8_t buf[4];
     uint32_t size;
     int calls = 0;
-    int w = s.open(s.ctx, "f", OTA_STORE_WRITE);     /* 1 */
-    s.write(s.ctx, w, "abcd", 4);                    /* 2 */
-    s.sync(s.ctx, w);                                /* 3 */
-    s.close(s.ctx, w);                               /* 4 */
+    int w = s.open(s.ctx, "f", OTA_STORE_WRITE); /* 1 */
+    s.write(s.ctx, w, "abcd", 4);                /* 2 */
+    s.sync(s.ctx, w);                            /* 3 */
+    s.close(s.ctx, w);                           /* 4 */
     int r = s.open(s.ctx, "f", OTA_STORE_READ);
     s.read(s.ctx, r, buf, 4);
     s.sync(s.ctx, r);
@@ -397,11 +397,11 @@ static void test_only_mutating_calls_are_counted(void **state)
     s.remove(s.ctx, "missing");
     s.rename(s.ctx, "missing", "x");
     assert_int_equal(sim_power_ops(&power), 4);
-    int a = s.open(s.ctx, "f", OTA_STORE_APPEND);    /* 5 */
-    s.write(s.ctx, a, "", 0);                        /* empty: nothing */
-    s.close(s.ctx, a);                               /* 6 */
-    s.rename(s.ctx, "f", "g");                       /* 7 */
-    s.remove(s.ctx, "g");                            /* 8 */
+    int a = s.open(s.ctx, "f", OTA_STORE_APPEND); /* 5 */
+    s.write(s.ctx, a, "", 0);                     /* empty: nothing */
+    s.close(s.ctx, a);                            /* 6 */
+    s.rename(s.ctx, "f", "g");                    /* 7 */
+    s.remove(s.ctx, "g");                         /* 8 */
     assert_int_equal(sim_power_ops(&power), 8);
     sim_store_counters_t c;
     sim_store_counters(&st, &c);
