@@ -22,7 +22,12 @@ function(sysota_host_c target)
   endif()
 endfunction()
 
-# A cmocka test under CTest (host code: see sysota_host_c):
+# A cmocka test under CTest (host code: see sysota_host_c). Every test's
+# TIMEOUT is a guard against a hang, never a figure: 900 s by default, far
+# above what a test takes alone (sim_sweep under ASan: about 70 s), because
+# a shared 2-core machine running two `make test` at once was seen to take
+# 180 s and more for the same work.
+#
 #   sysota_add_test(NAME SOURCES a.c b.c LIBS x y [LABELS l] [TIMEOUT s] [GNU])
 function(sysota_add_test name)
   cmake_parse_arguments(T "GNU" "TIMEOUT" "SOURCES;LIBS;LABELS" ${ARGN})
@@ -37,7 +42,7 @@ function(sysota_add_test name)
   target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/tests/support)
   add_test(NAME ${name} COMMAND ${name})
   if(NOT T_TIMEOUT)
-    set(T_TIMEOUT 300)
+    set(T_TIMEOUT 900)
   endif()
   set_tests_properties(${name} PROPERTIES TIMEOUT ${T_TIMEOUT}
                        ENVIRONMENT "SYSOTA_SOURCE_DIR=${PROJECT_SOURCE_DIR};SYSOTA_BINARY_DIR=${PROJECT_BINARY_DIR}")
